@@ -1,0 +1,17 @@
+/**
+ * @fileoverview What a command action gets: the IO and a way to set the exit code.
+ */
+import type { CliIO } from './io.js';
+
+export interface CommandContext {
+  readonly io: CliIO;
+  /** Global --debug: print stack traces. */
+  debug(): boolean;
+  setExitCode(code: number): void;
+}
+
+/** Resolve a user path against the CLI's working directory. */
+export async function resolvePath(ctx: CommandContext, p: string): Promise<string> {
+  const path = await import('node:path');
+  return path.resolve(ctx.io.cwd, p);
+}

@@ -1,0 +1,39 @@
+/**
+ * @fileoverview The CLI's view of the outside world, so commands can run in-process in tests.
+ */
+
+export interface CliIO {
+  out(text: string): void;
+  err(text: string): void;
+  readonly cwd: string;
+  readonly isTTY: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export function processIO(): CliIO {
+  return {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    cwd: process.cwd(),
+    isTTY: Boolean(process.stderr.isTTY),
+    env: process.env,
+  };
+}
+
+/** An IO that records everything, for tests. */
+export function memoryIO(cwd = process.cwd()): CliIO & { stdout: string; stderr: string } {
+  const io = {
+    stdout: '',
+    stderr: '',
+    out(t: string) {
+      io.stdout += t;
+    },
+    err(t: string) {
+      io.stderr += t;
+    },
+    cwd,
+    isTTY: false,
+    env: {},
+  };
+  return io;
+}

@@ -1,0 +1,60 @@
+/**
+ * @fileoverview fastml's command line: main(argv, io) -> exit code.
+ */
+
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { DiagnosticError, EXIT, InternalError, formatDiagnostic } from '../diagnostics/diagnostic.js';
+import { COMMANDS } from './commands/index.js';
+import type { CommandContext } from './context.js';
+import type { CliIO } from './io.js';
+import { processIO } from './io.js';
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+  let exitCode: number = EXIT.OK;
+  const program = new Command();
+  const ctx: CommandContext = {
+    io,
+    debug: () => Boolean(program.opts().debug),
+    setExitCode: (c) => {
+      exitCode = Math.max(exitCode, c);
+    },
+  };
+  program
+    .name('fastml')
+    .description('Compile small neural networks (ONNX, QONNX, Keras, QKeras) into bit-exact FPGA firmware (Vivado/Vitis HLS).')
+    .version(version(), '-V, --version')
+    .option('--debug', 'print stack traces on errors')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showHelpAfterError('(run with --help for usage)');
+  for (const load of COMMANDS) (await load()).register(program, ctx);
+  try {
+    await program.parseAsync(['node', 'fastml', ...argv]);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help / --version exit through here with code 0.
+      return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    }
+    if (e instanceof DiagnosticError) {
+      for (const d of e.diagnostics) io.err(formatDiagnostic(d) + '\n');
+      if (ctx.debug() && e.stack) io.err(e.stack + '\n');
+      return e.exitCode;
+    }
+    const err = e as Error;
+    if (err instanceof InternalError || !ctx.debug()) {
+      io.err(`internal error: ${err?.message ?? String(e)}\n`);
+      io.err('This is a bug in fastml; please report it with the command you ran (rerun with --debug for a stack trace).\n');
+      if (ctx.debug() && err?.stack) io.err(err.stack + '\n');
+      return EXIT.INTERNAL;
+    }
+    io.err((err?.stack ?? String(e)) + '\n');
+    return EXIT.INTERNAL;
+  }
+  return exitCode;
+}
