@@ -1,0 +1,52 @@
+/**
+ * @fileoverview Reads the ap_fixed golden vectors (FASTML_GOLDEN_DIR, default ../shared/golden/ap_fixed
+ * relative to the project root) for the TypeScript and the C++ golden harnesses.
+ */
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fixedType, type FixedType, type OMode, type QMode } from '../../../src/fixed/index.js';
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export function sharedDir(): string {
+  return process.env.FASTML_SHARED_DIR ?? path.resolve(projectRoot, '../shared');
+}
+
+export function goldenDir(): string {
+  return process.env.FASTML_GOLDEN_DIR ?? path.join(sharedDir(), 'golden/ap_fixed');
+}
+
+/** A type object of the golden files: {w, i, s, q?, o?, n?}. */
+export interface GoldenType {
+  w: number;
+  i: number;
+  s: boolean;
+  q?: string;
+  o?: string;
+  n?: number;
+}
+
+export function toFixedType(g: GoldenType): FixedType {
+  return fixedType(g.w, g.i, g.s, (g.q ?? 'AP_TRN') as QMode, (g.o ?? 'AP_WRAP') as OMode, g.n ?? 0);
+}
+
+export type GoldenCase = Record<string, any> & { id: string };
+
+/** Every *.jsonl file of the golden folder, by base name (cast_double, cast_fixed, arith, dot, ...). */
+export function readGolden(): Map<string, GoldenCase[]> {
+  const dir = goldenDir();
+  const out = new Map<string, GoldenCase[]>();
+  for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()) {
+    const lines = fs.readFileSync(path.join(dir, f), 'utf8').split('\n').filter((l) => l.trim() !== '');
+    out.set(f.replace(/\.jsonl$/, ''), lines.map((l) => JSON.parse(l) as GoldenCase));
+  }
+  return out;
+}
+
+/** Which kind of case a file holds, from its name (holdout sets may be named e.g. arith_holdout). */
+export function kindOf(name: string): 'cast_double' | 'cast_fixed' | 'arith' | 'dot' | undefined {
+  for (const k of ['cast_double', 'cast_fixed', 'arith', 'dot'] as const) if (name.startsWith(k)) return k;
+  return undefined;
+}
