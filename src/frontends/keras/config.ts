@@ -1,0 +1,201 @@
+/**
+ * @fileoverview The Keras model config (the architecture JSON), flattened into one list of layer
+ * calls with their input tensors. Handles every spelling fastml has met:
+ * - Sequential as a bare list (Keras <= 2.2) or `{name, layers}`; with or without an InputLayer
+ *   (without one, hls4ml names the input `<first layer>_input`, and so do we);
+ * - functional models, `class_name` "Model" (Keras <= 2.3) or "Functional", with Keras 2
+ *   `inbound_nodes` ([[[layer, node, tensor, kwargs], ...]]) or Keras 3 ones
+ *   ([{args: [keras_tensor...], kwargs}]);
+ * - nested models (a Sequential/Functional used as a layer), whose layers are spliced into the
+ *   outer list with their inputs rewired, so the IR never sees a sub-model.
+ * Tensors are identified by keys: the producing layer's name, plus `:k` for output k > 0.
+ */
+
+import type { Diagnostic } from '../../diagnostics/diagnostic.js';
+import { diag } from '../../diagnostics/diagnostic.js';
+
+export interface FlatLayer {
+  readonly className: string;
+  readonly name: string;
+  readonly config: Record<string, any>;
+  /** Input tensor keys, in order. */
+  readonly inputs: readonly string[];
+}
+
+export interface FlatModel {
+  readonly name: string;
+  readonly layers: FlatLayer[];
+  /** Tensor keys of the model inputs (InputLayer names). */
+  readonly inputs: string[];
+  readonly outputs: string[];
+}
+
+const MODEL_CLASSES = new Set(['Sequential', 'Functional', 'Model']);
+
+export function isModelClass(c: unknown): boolean {
+  return typeof c === 'string' && MODEL_CLASSES.has(c);
+}
+
+interface Ctx {
+  readonly file: string;
+  readonly problems: Diagnostic[];
+  readonly out: FlatLayer[];
+  /** Tensor key -> the key it stands for (nested model inputs/outputs). */
+  readonly alias: Map<string, string>;
+}
+
+function resolve(ctx: Ctx, key: string): string {
+  let k = key;
+  for (let guard = 0; ctx.alias.has(k) && guard < 1000; guard++) k = ctx.alias.get(k)!;
+  return k;
+}
+
+function keyOf(name: string, tensorIndex: number): string {
+  return tensorIndex > 0 ? `${name}:${tensorIndex}` : name;
+}
+
+function layerName(entry: any): string {
+  return String(entry?.name ?? entry?.config?.name ?? '');
+}
+
+/** The per-sample input shape declared on a layer config, if any (batch axis dropped). */
+export function declaredInputShape(cfg: Record<string, any>): (number | null)[] | undefined {
+  const b = cfg.batch_input_shape ?? cfg.batch_shape;
+  if (Array.isArray(b)) return b.slice(1);
+  if (Array.isArray(cfg.input_shape)) return cfg.input_shape;
+  return undefined;
+}
+
+/** Keras 2 node refs `[name, node, tensor, kwargs?]` or Keras 3 `{config: {keras_history}}`. */
+function refsOfNode(node: any): { name: string; tensor: number }[] | undefined {
+  const refs: { name: string; tensor: number }[] = [];
+  const visit = (x: any): boolean => {
+    if (Array.isArray(x) && typeof x[0] === 'string' && typeof x[1] === 'number') {
+      refs.push({ name: x[0], tensor: Number(x[2] ?? 0) });
+      return true;
+    }
+    if (x && typeof x === 'object' && !Array.isArray(x) && x.class_name === '__keras_tensor__') {
+      const h = x.config?.keras_history;
+      if (!Array.isArray(h)) return false;
+      refs.push({ name: String(h[0]), tensor: Number(h[2] ?? 0) });
+      return true;
+    }
+    if (Array.isArray(x)) return x.every(visit);
+    return false;
+  };
+  if (node && typeof node === 'object' && !Array.isArray(node) && 'args' in node) {
+    // Keras 3: only positional args carry tensors (a merge layer gets one list of them).
+    return visit(node.args) ? refs : undefined;
+  }
+  return visit(node) ? refs : undefined;
+}
+
+/** `input_layers`/`output_layers`: [[name, node, tensor], ...] or a single [name, node, tensor]. */
+function endpointRefs(v: any): { name: string; tensor: number }[] {
+  if (!Array.isArray(v)) return [];
+  if (typeof v[0] === 'string') return [{ name: v[0], tensor: Number(v[2] ?? 0) }];
+  return v.filter(Array.isArray).map((r: any[]) => ({ name: String(r[0]), tensor: Number(r[2] ?? 0) }));
+}
+
+/**
+ * Flattens a model into ctx.out. `outerInputs` are the tensor keys feeding a nested model (empty
+ * at top level). Returns the model's input keys (top level) and output keys.
+ */
+function flatten(ctx: Ctx, model: any, outerInputs: string[] | undefined, where: string): { inputs: string[]; outputs: string[] } {
+  const cls = model?.class_name;
+  const cfg = model?.config;
+  if (cls === 'Sequential') {
+    const layers: any[] = Array.isArray(cfg) ? cfg : Array.isArray(cfg?.layers) ? cfg.layers : [];
+    if (!layers.length) {
+      ctx.problems.push(diag('FML2202', `Sequential model "${where}" has no layers`, { file: ctx.file }));
+      return { inputs: [], outputs: [] };
+    }
+    let prev: string;
+    const inputs: string[] = [];
+    let start = 0;
+    if (layers[0].class_name === 'InputLayer') {
+      const nm = layerName(layers[0]);
+      if (outerInputs) ctx.alias.set(nm, outerInputs[0]!);
+      else {
+        ctx.out.push({ className: 'InputLayer', name: nm, config: layers[0].config ?? {}, inputs: [] });
+        inputs.push(nm);
+      }
+      prev = nm;
+      start = 1;
+    } else if (outerInputs) {
+      prev = outerInputs[0]!;
+    } else {
+      const first = layers[0];
+      const shape = declaredInputShape(first.config ?? {});
+      const nm = `${layerName(first)}_input`;
+      if (!shape)
+        ctx.problems.push(
+          diag('FML2203', 'the first layer of the Sequential model declares no input shape (batch_input_shape)', { file: ctx.file, node: layerName(first), opType: first.class_name }),
+        );
+      ctx.out.push({ className: 'InputLayer', name: nm, config: { batch_input_shape: [null, ...(shape ?? [])] }, inputs: [] });
+      inputs.push(nm);
+      prev = nm;
+    }
+    for (const entry of layers.slice(start)) {
+      const nm = layerName(entry);
+      if (isModelClass(entry.class_name)) {
+        const sub = flatten(ctx, entry, [resolve(ctx, prev)], nm);
+        if (sub.outputs.length) ctx.alias.set(nm, sub.outputs[0]!);
+      } else ctx.out.push({ className: String(entry.class_name), name: nm, config: entry.config ?? {}, inputs: [resolve(ctx, prev)] });
+      prev = nm;
+    }
+    return { inputs, outputs: [resolve(ctx, prev)] };
+  }
+  if (cls === 'Model' || cls === 'Functional') {
+    const layers: any[] = Array.isArray(cfg?.layers) ? cfg.layers : [];
+    const ins = endpointRefs(cfg?.input_layers);
+    const outs = endpointRefs(cfg?.output_layers);
+    const inputs: string[] = [];
+    ins.forEach((r, k) => {
+      if (outerInputs) {
+        if (outerInputs[k] !== undefined) ctx.alias.set(r.name, outerInputs[k]!);
+      } else inputs.push(r.name);
+    });
+    for (const entry of layers) {
+      const nm = layerName(entry);
+      if (entry.class_name === 'InputLayer') {
+        if (!outerInputs) ctx.out.push({ className: 'InputLayer', name: nm, config: entry.config ?? {}, inputs: [] });
+        continue;
+      }
+      const nodes: any[] = Array.isArray(entry.inbound_nodes) ? entry.inbound_nodes : [];
+      if (nodes.length !== 1) {
+        ctx.problems.push(
+          diag(
+            'FML2204',
+            nodes.length ? `the layer is called ${nodes.length} times (shared layers are not supported)` : 'the layer is not connected (no inbound nodes)',
+            { file: ctx.file, node: nm, opType: String(entry.class_name) },
+          ),
+        );
+        continue;
+      }
+      const refs = refsOfNode(nodes[0]);
+      if (!refs) {
+        ctx.problems.push(diag('FML2205', 'cannot read the inbound node of the layer', { file: ctx.file, node: nm, opType: String(entry.class_name) }));
+        continue;
+      }
+      const inKeys = refs.map((r) => resolve(ctx, keyOf(r.name, r.tensor)));
+      if (isModelClass(entry.class_name)) {
+        const sub = flatten(ctx, entry, inKeys, nm);
+        sub.outputs.forEach((o, k) => ctx.alias.set(keyOf(nm, k), o));
+      } else ctx.out.push({ className: String(entry.class_name), name: nm, config: entry.config ?? {}, inputs: inKeys });
+    }
+    return { inputs, outputs: outs.map((r) => resolve(ctx, keyOf(r.name, r.tensor))) };
+  }
+  ctx.problems.push(
+    diag('FML2201', `not a Keras model config: class_name is ${JSON.stringify(cls)}, expected Sequential, Functional or Model`, { file: ctx.file }),
+  );
+  return { inputs: [], outputs: [] };
+}
+
+/** Flattens a parsed model config (the `model_config` / .json / config.json object). */
+export function flattenModel(model: any, file: string): { model: FlatModel; problems: Diagnostic[] } {
+  const ctx: Ctx = { file, problems: [], out: [], alias: new Map() };
+  const { inputs, outputs } = flatten(ctx, model, undefined, String(model?.config?.name ?? 'model'));
+  const name = String((Array.isArray(model?.config) ? undefined : model?.config?.name) ?? 'model');
+  return { model: { name, layers: ctx.out, inputs, outputs }, problems: ctx.problems };
+}
