@@ -258,7 +258,7 @@ describe('fixed-point properties', () => {
     fc.assert(
       fc.property(arb, ([src, moreI, moreF, q, o, rf]) => {
         const { lo, hi } = rawBounds(src);
-        const raw = lo + BigInt(Math.floor(rf * Number(hi - lo)));
+        const raw = lo + (BigInt(Math.floor(rf * 2 ** 32)) * (hi - lo)) / 2n ** 32n;
         // Wider on both sides, plus one integer bit so that AP_SAT_SYM's minimum rewrite cannot apply.
         const i = src.i + moreI + 1;
         const w = i + fracBits(src) + moreF;
