@@ -13,6 +13,9 @@
  *   recorded, is the `name` attribute of `vars`. Nested models appear as `layers/<x>/layers/...`.
  */
 
+import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import h5wasm from 'h5wasm/node';
 import { DiagnosticError, diag, EXIT } from '../../diagnostics/diagnostic.js';
 
@@ -168,9 +171,8 @@ function corrupt(file: string, why: string): never {
  */
 export async function readKerasH5(file: string, bytes?: Uint8Array): Promise<KerasH5Content> {
   const Module = await h5Module();
-  const { readFileSync } = await import('node:fs');
-  // h5wasm reads from its own in-memory file system, so the bytes are copied there under a
-  // unique scratch name and removed afterwards.
+  // The whole file is read once to check the HDF5 signature: Keras files are small, and a clear
+  // "not HDF5" beats whatever the C library says about a truncated or foreign file.
   let data: Uint8Array;
   try {
     data = bytes ?? readFileSync(file);
@@ -182,12 +184,14 @@ export async function readKerasH5(file: string, bytes?: Uint8Array): Promise<Ker
   let hasSig = false;
   for (let off = 0; off + 8 <= data.length && !hasSig; off = off === 0 ? 512 : off * 2) hasSig = sig.every((b, k) => data[off + k] === b);
   if (!hasSig) corrupt(file, 'no HDF5 signature');
-  const scratch = `/fastml_keras_${process.pid}_${++scratchCounter}.h5`;
-  Module.FS.writeFile(scratch, data);
+  // The node build of h5wasm sees the real file system (NODERAWFS), so a file on disk is opened
+  // where it is; bytes (a .keras member) go to a unique scratch file in the temp dir first.
+  const scratch = bytes ? path.join(tmpdir(), `fastml_keras_${process.pid}_${++scratchCounter}.h5`) : undefined;
+  if (scratch) Module.FS.writeFile(scratch, data);
   let f: any;
   try {
     try {
-      f = new h5wasm.File(scratch, 'r');
+      f = new h5wasm.File(scratch ?? file, 'r');
     } catch (e) {
       corrupt(file, (e as Error).message ?? String(e));
     }
@@ -226,7 +230,7 @@ export async function readKerasH5(file: string, bytes?: Uint8Array): Promise<Ker
       /* already closed */
     }
     try {
-      Module.FS.unlink(scratch);
+      if (scratch) Module.FS.unlink(scratch);
     } catch {
       /* never created */
     }
