@@ -1,0 +1,262 @@
+/**
+ * @fileoverview Pass `infer-precision`: every `auto` type becomes a concrete one, by hls4ml's
+ * rules (InferPrecisionTypes), so the same configuration gives the same types and bits.
+ *
+ * - Dense / Conv / DepthwiseConv: weight and bias `auto` take the model default; accum and result
+ *   `auto` are wide enough never to round: with n = number of products per output,
+ *   W = Wx + Ww + ceil(log2 n), I = Ix + Iw + ceil(log2 n), then widened for the bias
+ *   (I = max(I + [bias signed, acc not], Ib + [acc signed, bias not]) + 1, F = max(F, Fb)).
+ *   16 inputs of fixed<16,6> with fixed<16,6> weights give fixed<37,17>.
+ * - BatchNorm / ScaleBias: x * scale (full width) + bias by the same addition rule.
+ * - Pooling: max keeps the input type; average adds ceil(log2 k) integer and 2 ceil(log2 k) bits.
+ * - Merge add/sub/avg, mul, max/min and Concat: hls4ml's rules (pairwise for more inputs).
+ * - Shape-only ops (Reshape, Flatten, Transpose, Pad, Resize): the input type.
+ * - Linear activation: the input type (fastml: the cast is then a no-op and `remove-linear` drops
+ *   it; hls4ml would give it the default type). Other activations, softmax, tables: the default.
+ * Every inferred width/integer is bounded by the model's maximum precision when one is set (width
+ * and integer bits clamped separately; non-default Q/O modes and the signedness of the maximum
+ * are inherited), as hls4ml does.
+ *
+ * After inference, the softmax trap check (NUMERICS.md): an input type so wide that the softmax
+ * exp table's index cannot tell typical logit differences apart gives a warning with a better type.
+ */
+
+import type { Graph, Layer } from '../ir/graph.js';
+import { numel } from '../ir/graph.js';
+import type { Pass, PassContext } from './pass.js';
+import { diag } from '../diagnostics/diagnostic.js';
+import { AUTO, fixedType, formatHls4ml, formatType, fracBits, isAuto, type FixedType, type TypeSpec } from '../fixed/type.js';
+import { isFixed, locOf, producerLayer } from './graph-edit.js';
+
+export interface PrecisionOptions {
+  /** The model default (hls4ml `Model: Precision: default`), fixed<16,6> when not given. */
+  readonly defaultPrecision?: FixedType;
+  /** hls4ml `Model: Precision: maximum`. */
+  readonly maxPrecision?: FixedType;
+}
+
+export const DEFAULT_PRECISION = fixedType(16, 6);
+
+const log2ceil = (n: number) => (n <= 1 ? 0 : Math.ceil(Math.log2(n)));
+
+/** Clamps to the maximum precision as hls4ml's _apply_max_precision_constraints does. */
+export function clampToMax(t: FixedType, max: FixedType | undefined): FixedType {
+  if (!max) return t;
+  const q = max.q !== 'AP_TRN' ? max.q : t.q;
+  const o = max.o !== 'AP_WRAP' ? max.o : t.o;
+  const n = max.n !== 0 ? max.n : t.n;
+  const w = Math.min(t.w, max.w);
+  return fixedType(w, Math.min(t.i, max.i), max.signed, q, o, Math.min(n, w));
+}
+
+/** x + y with no rounding, hls4ml's addition rule. */
+export function addRule(a: FixedType, b: FixedType, forceSigned = false): FixedType {
+  const signed = a.signed || b.signed || forceSigned;
+  const i = Math.max(a.i + (b.signed && !a.signed ? 1 : 0), b.i + (a.signed && !b.signed ? 1 : 0)) + 1;
+  return fixedType(i + Math.max(fracBits(a), fracBits(b)), i, signed);
+}
+
+/** Accumulator of n products x*w plus an optional bias (hls4ml `_infer_common_precision`). */
+export function accumRule(x: FixedType, w: FixedType, n: number, bias?: FixedType): FixedType {
+  let width = w.w + x.w + log2ceil(n);
+  let integer = w.i + x.i + log2ceil(n);
+  let signed = w.signed || x.signed;
+  const frac = width - integer;
+  if (bias) {
+    integer = Math.max(integer + (bias.signed && !signed ? 1 : 0), bias.i + (signed && !bias.signed ? 1 : 0)) + 1;
+    width = integer + Math.max(frac, fracBits(bias));
+    signed = signed || bias.signed;
+  }
+  return fixedType(width, integer, signed);
+}
+
+/** x * scale + bias at full precision (hls4ml `_infer_bn_precision`). */
+export function scaleBiasRule(x: FixedType, scale: FixedType | undefined, bias: FixedType | undefined): FixedType {
+  const after = scale ? fixedType(x.w + scale.w, x.i + scale.i, x.signed || scale.signed) : x;
+  return bias ? addRule(after, bias) : after;
+}
+
+/** max/min and concat: a type holding both inputs. */
+function unionRule(a: FixedType, b: FixedType): FixedType {
+  const signed = a.signed || b.signed;
+  const ia = a.i + (signed && !a.signed ? 1 : 0);
+  const ib = b.i + (signed && !b.signed ? 1 : 0);
+  const i = Math.max(ia, ib);
+  return fixedType(i + Math.max(fracBits(a), fracBits(b)), i, signed);
+}
+
+/** Smallest type for a constant (hls4ml `_get_precision_from_constant`, at most 8 magnitude bits). */
+export function constantType(v: number, maxWidth = 8): FixedType {
+  if (v === 0 || !Number.isFinite(v)) return fixedType(1, 1, false);
+  const signed = v < 0 ? 1 : 0;
+  const a = Math.abs(v);
+  const integer = Math.floor(Math.log2(a)) + 1;
+  let f = 0;
+  while (f < 60 && !Number.isInteger(a * 2 ** f)) f++;
+  const width = Math.max(1, Math.min(signed + integer + f, signed + maxWidth));
+  return fixedType(width, signed + integer, signed === 1);
+}
+
+/** Products per output of a Dense/Conv layer (hls4ml n_ops). */
+export function productsPerOutput(l: Layer): number {
+  const a = l.attrs;
+  if (a.op === 'Dense') return a.nIn;
+  if (a.op === 'Conv') return (a.cIn / a.groups) * a.kernel.reduce((p, k) => p * k, 1);
+  if (a.op === 'DepthwiseConv') return a.kernel.reduce((p, k) => p * k, 1);
+  return 1;
+}
+
+const SHAPE_ONLY = new Set(['Reshape', 'Flatten', 'Transpose', 'Pad', 'Resize', 'Identity', 'Dropout']);
+
+export function inferPrecisionPass(opts: PrecisionOptions = {}): Pass {
+  return {
+    name: 'infer-precision',
+    description: "resolve 'auto' types (hls4ml's inference rules, bounded by the maximum precision); warn about the softmax trap",
+    run(g: Graph, ctx: PassContext): Graph {
+      const dflt = opts.defaultPrecision ?? DEFAULT_PRECISION;
+      const max = opts.maxPrecision;
+      const typeOf = new Map<string, FixedType>();
+      const inType = (t: string): FixedType => typeOf.get(t) ?? dflt;
+      const inferred: Record<string, Record<string, string>> = {};
+      let changed = false;
+
+      const layers = g.layers.map((l) => {
+        const p: Record<string, TypeSpec | undefined> = { ...l.precision };
+        const autoSlots = Object.keys(p).filter((k) => isAuto(p[k]));
+        const concrete = (slot: string): FixedType | undefined => (isFixed(p[slot]) ? (p[slot] as FixedType) : undefined);
+        const fillDefault = (slot: string) => {
+          if (isAuto(p[slot])) p[slot] = dflt;
+        };
+        const x = l.inputs.length ? inType(l.inputs[0]!) : dflt;
+        const a = l.attrs;
+        const setResultAndAccum = (t: FixedType) => {
+          const c = clampToMax(t, max);
+          if (isAuto(p.accum)) p.accum = c;
+          if (isAuto(p.result)) p.result = c;
+        };
+        switch (a.op) {
+          case 'Dense':
+          case 'Conv':
+          case 'DepthwiseConv': {
+            fillDefault('weight');
+            fillDefault('bias');
+            if (isAuto(p.accum) || isAuto(p.result)) {
+              const w = concrete('weight') ?? dflt;
+              const hasBias = l.weights.bias !== undefined;
+              const b = hasBias ? (concrete('bias') ?? dflt) : undefined;
+              setResultAndAccum(accumRule(x, w, productsPerOutput(l), b));
+            }
+            break;
+          }
+          case 'BatchNorm':
+          case 'ScaleBias': {
+            fillDefault('scale');
+            fillDefault('bias');
+            if (isAuto(p.result)) {
+              const s = a.op === 'ScaleBias' && !l.weights.scale ? undefined : (concrete('scale') ?? dflt);
+              const b = a.op === 'ScaleBias' && !l.weights.bias ? undefined : (concrete('bias') ?? dflt);
+              p.result = clampToMax(scaleBiasRule(x, s, b), max);
+            }
+            break;
+          }
+          case 'Pool':
+          case 'GlobalPool': {
+            if (isAuto(p.accum)) {
+              if (a.mode === 'max') p.accum = x;
+              else {
+                const k = a.op === 'Pool' ? a.pool.reduce((q, v) => q * v, 1) : numel(g.tensors.get(l.inputs[0]!)?.shape.slice(0, -1) ?? [1]);
+                const e = log2ceil(k);
+                p.accum = fixedType(x.w + 2 * e, x.i + e, x.signed);
+              }
+            }
+            if (isAuto(p.result)) p.result = x;
+            break;
+          }
+          case 'Merge': {
+            if (isAuto(p.result)) {
+              const ins = l.inputs.map(inType);
+              let t = ins[0]!;
+              for (const y of ins.slice(1)) {
+                if (a.mode === 'add' || a.mode === 'sub' || a.mode === 'avg') t = addRule(t, y, a.mode === 'sub');
+                else if (a.mode === 'mul') t = fixedType(t.w + y.w, t.i + y.i, t.signed || y.signed);
+                else t = unionRule(t, y);
+              }
+              p.result = a.mode === 'max' || a.mode === 'min' ? t : clampToMax(t, max);
+            }
+            break;
+          }
+          case 'Concat': {
+            if (isAuto(p.result)) {
+              const ins = l.inputs.map(inType);
+              const same = ins.every((t) => formatType(t) === formatType(ins[0]!));
+              p.result = same ? ins[0]! : clampToMax(ins.slice(1).reduce(unionRule, ins[0]!), max);
+            }
+            break;
+          }
+          case 'Activation': {
+            if (isAuto(p.result) && a.activation === 'linear') p.result = x;
+            if (isAuto(p.param)) {
+              if (a.activation === 'prelu' || a.activation === 'thresholded_relu') p.param = x;
+              else {
+                const v = a.activation === 'leaky_relu' || a.activation === 'elu' ? a.alpha : undefined;
+                if (v !== undefined) p.param = constantType(v);
+              }
+            }
+            break;
+          }
+          default:
+            if (SHAPE_ONLY.has(a.op) && isAuto(p.result)) p.result = x;
+        }
+        // Whatever is still auto takes the model default (hls4ml `_infer_default_type`).
+        for (const k of Object.keys(p)) if (isAuto(p[k])) p[k] = dflt;
+        const res = p.result;
+        typeOf.set(l.outputs[0]!, isFixed(res) ? res : a.op === 'Input' ? dflt : res === undefined && SHAPE_ONLY.has(a.op) ? x : dflt);
+        if (autoSlots.length === 0) return l;
+        changed = true;
+        inferred[l.name] = Object.fromEntries(autoSlots.map((s) => [s, formatHls4ml(p[s] as FixedType)]));
+        return { ...l, precision: p as Layer['precision'] };
+      });
+
+      const out = changed ? { ...g, layers } : g;
+      if (changed) ctx.report.inferredPrecision = { ...((ctx.report.inferredPrecision as object) ?? {}), ...inferred };
+      checkTableInputs(out, ctx, typeOf);
+      return out;
+    },
+  };
+}
+
+/** The proposal for a softmax input: hls4ml's default width, saturating so large logits clip. */
+const SANE_SOFTMAX_INPUT = fixedType(16, 6, true, 'AP_RND', 'AP_SAT');
+
+/**
+ * Warns when a softmax input type is so wide that the exp table's index step (the value range
+ * covered by the table divided by its size) exceeds 1/4: logits closer than that share one entry,
+ * and with e.g. fixed<37,17> every output becomes equal (NUMERICS.md "Known trap").
+ */
+export function checkTableInputs(g: Graph, ctx: PassContext, typeOf: Map<string, FixedType>): void {
+  for (const l of g.layers) {
+    if (l.attrs.op !== 'Softmax') continue;
+    const impl = l.attrs.implementation ?? 'stable';
+    if (impl === 'legacy' || impl === 'argmax') continue;
+    const x = typeOf.get(l.inputs[0]!);
+    if (!x) continue;
+    const n = Math.min(l.tableSize ?? 1024, 2 ** Math.max(1, x.w - 1));
+    // stable: the table indexes d = max - x in ufixed<W-1, I-1>, i.e. [0, 2^(I-1));
+    // latency: it indexes the signed input, [-2^(I-1), 2^(I-1)).
+    const span = impl === 'stable' ? 2 ** (x.i - 1) : 2 ** x.i;
+    const step = span / n;
+    if (step <= 0.25) continue;
+    const prod = producerLayer(g, l.inputs[0]!);
+    ctx.diagnostics.push(
+      diag(
+        'FML6020',
+        `softmax "${l.name}" gets its input as ${formatHls4ml(x)}: its ${n}-entry exp table then steps by ${step} in the logits, so outputs for inputs closer than that are identical (the softmax trap)`,
+        locOf(g, l),
+        `give ${prod ? `layer "${prod.name}"` : 'its input'} the result type ${formatHls4ml(SANE_SOFTMAX_INPUT)} (or any type with about 6 integer bits and saturation)`,
+        'warning',
+      ),
+    );
+  }
+}
+
+export { AUTO };
