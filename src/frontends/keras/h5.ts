@@ -161,6 +161,13 @@ function readKeras3(root: any, file: string, byLayer: Map<string, StoredWeight[]
   }
 }
 
+/** The most specific line of an HDF5 error stack ("truncated file: eof = ..."), not all of it. */
+function hdf5Reason(e: unknown): string {
+  const text = String((e as Error)?.message ?? e);
+  const lines = [...text.matchAll(/\(\): (.*)$/gm)].map((m) => m[1]!.trim());
+  return lines.length ? lines[lines.length - 1]! : text.split('\n')[0]!;
+}
+
 function corrupt(file: string, why: string): never {
   throw new DiagnosticError([diag('FML2101', `cannot read as HDF5: ${why}`, { file }, 'is the file a Keras .h5 model or weights file, and complete?')], EXIT.USAGE);
 }
@@ -189,11 +196,15 @@ export async function readKerasH5(file: string, bytes?: Uint8Array): Promise<Ker
   const scratch = bytes ? path.join(tmpdir(), `fastml_keras_${process.pid}_${++scratchCounter}.h5`) : undefined;
   if (scratch) Module.FS.writeFile(scratch, data);
   let f: any;
+  // HDF5 prints its error stacks to stderr by default; while fastml reads, errors become JS
+  // exceptions instead (turned into one-line diagnostics below). Everything between here and the
+  // finally is synchronous, so no other h5wasm user can observe the switched handler.
+  Module.activate_throwing_error_handler();
   try {
     try {
       f = new h5wasm.File(scratch ?? file, 'r');
     } catch (e) {
-      corrupt(file, (e as Error).message ?? String(e));
+      corrupt(file, hdf5Reason(e));
     }
     try {
       const modelConfig = asString(readAttr(f, 'model_config'));
@@ -221,9 +232,10 @@ export async function readKerasH5(file: string, bytes?: Uint8Array): Promise<Ker
       };
     } catch (e) {
       if (e instanceof DiagnosticError) throw e;
-      return corrupt(file, (e as Error).message ?? String(e));
+      return corrupt(file, hdf5Reason(e));
     }
   } finally {
+    Module.deactivate_throwing_error_handler();
     try {
       f?.close();
     } catch {
