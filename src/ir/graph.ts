@@ -94,6 +94,8 @@ export interface QuantFact {
   readonly zeroPoint?: readonly number[];
   /** Trunc: the output bit width and the input bit width / scale. */
   readonly outBits?: number;
+  /** Trunc (QONNX 7-input form): the output scale, when it is not scale * 2^(bits - outBits). */
+  readonly outScale?: readonly number[];
   /** QKeras quantizer config as written, e.g. {class_name: 'quantized_bits', config: {...}} or "quantized_relu(6,0)". */
   readonly qkeras?: unknown;
 }

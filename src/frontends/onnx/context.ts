@@ -1,0 +1,124 @@
+/**
+ * @fileoverview What an ONNX op handler sees (OpCtx) and the helpers handlers share: typed input
+ * access that reports (rather than throws) problems, and building dyn values from IR results.
+ */
+
+import type { LayerAttrs, QuantFact, WeightTensor } from '../../ir/graph.js';
+import type { Attrs, ConstTensor, NodeProto } from './proto.js';
+import { dataTypeName } from './proto.js';
+import type { ConstValue, DynValue, GraphBuilder, Value } from './builder.js';
+
+export interface OpCtx {
+  readonly b: GraphBuilder;
+  readonly file: string;
+  /** ai.onnx opset version of the model. */
+  readonly opset: number;
+  readonly node: NodeProto;
+  readonly opType: string;
+  /** The node name for diagnostics (the ONNX name, or the first output when unnamed). */
+  readonly nodeName: string;
+  /** Base for IR layer names (same as nodeName). */
+  readonly name: string;
+  readonly a: Attrs;
+  /** Inputs by position; undefined for an omitted optional input (""). */
+  readonly ins: readonly (Value | undefined)[];
+  readonly outs: readonly string[];
+  /** Output names some node or the graph reads (unused optional outputs may be ignored). */
+  readonly usedOutputs: ReadonlySet<string>;
+}
+
+/** A handler returns one value per ONNX output, or undefined after reporting why it cannot. */
+export type Handler = (c: OpCtx) => (Value | undefined)[] | undefined;
+
+export function unsupportedAttr(c: OpCtx, attr: string, what: string, supported: string): void {
+  c.b.error('FML1111', `unsupported attribute ${attr}: ${what} (opset ${c.opset})`, c.nodeName, c.opType, `supported: ${supported}`);
+}
+
+export function unsupported(c: OpCtx, what: string, hint?: string): void {
+  c.b.error('FML1112', `unsupported use of ${c.opType}: ${what} (opset ${c.opset})`, c.nodeName, c.opType, hint);
+}
+
+/** The k-th input as a computed tensor; a constant there is reported as unsupported. */
+export function dynIn(c: OpCtx, k: number, what = 'input'): DynValue | undefined {
+  const v = c.ins[k];
+  if (v?.kind === 'dyn') return v;
+  if (!v) unsupported(c, `${what} (input ${k}) is missing`);
+  else if (v.kind === 'const') unsupported(c, `${what} (input ${k}) is a constant; fastml expects a tensor computed from the model input here`);
+  else if (v.kind === 'qlinear') unsupported(c, `${what} (input ${k}) is a QuantizeLinear output not followed by DequantizeLinear`);
+  return undefined;
+}
+
+/** The k-th input as a constant (initializer, Constant node or folded value). */
+export function constIn(c: OpCtx, k: number, what: string): ConstValue | undefined {
+  const v = c.ins[k];
+  if (v?.kind === 'const') return v;
+  if (!v) unsupported(c, `${what} (input ${k}) is missing`);
+  else if (v.kind === 'dyn') unsupported(c, `${what} (input ${k}) must be a constant (initializer), but it is computed by the graph`, 'fastml builds fixed hardware: weights and shapes must be known at compile time');
+  else if (v.kind === 'qlinear') unsupported(c, `${what} (input ${k}) is a QuantizeLinear output not followed by DequantizeLinear`);
+  return undefined;
+}
+
+export function optConst(c: OpCtx, k: number, what: string): ConstValue | undefined | null {
+  if (c.ins[k] === undefined) return null;
+  return constIn(c, k, what) ?? undefined;
+}
+
+export function scalarOf(t: ConstTensor): number | undefined {
+  return t.data.length === 1 ? t.data[0] : undefined;
+}
+
+export const isIntType = (dt: number) => [2, 3, 4, 5, 6, 7, 9, 12, 13].includes(dt);
+export { dataTypeName };
+
+export function weight(shape: number[], data: Float64Array): WeightTensor {
+  return { shape, data };
+}
+
+/** Builds a dyn value for an IR tensor of shape irShape stored as ONNX axes `perm` of a rank-`rank` tensor. */
+export function mkDyn(ir: string, irShape: readonly number[], rank: number, batch: number, perm: readonly number[]): DynValue {
+  const shape = new Array<number>(rank).fill(1);
+  perm.forEach((p, i) => (shape[p] = irShape[i]!));
+  return { kind: 'dyn', ir, shape, batch, perm: [...perm] };
+}
+
+/**
+ * Emits one IR layer for this node, reading `inputs` (IR tensors), and returns the resulting dyn
+ * value laid out as `perm` in a rank-`rank` ONNX tensor.
+ */
+export function emit(
+  c: OpCtx,
+  attrs: LayerAttrs,
+  inputs: string[],
+  out: { rank: number; batch: number; perm: readonly number[] },
+  extra: { weights?: Record<string, WeightTensor>; quant?: Record<string, QuantFact>; target?: number[]; name?: string; opType?: string } = {},
+): DynValue | undefined {
+  const r = c.b.add({
+    name: extra.name ?? c.name,
+    attrs,
+    inputs,
+    out: c.outs[0],
+    node: c.nodeName,
+    opType: extra.opType ?? c.opType,
+    ...(extra.weights ? { weights: extra.weights } : {}),
+    ...(extra.quant ? { quant: extra.quant } : {}),
+    ...(extra.target ? { target: extra.target } : {}),
+  });
+  if (!r) return undefined;
+  return mkDyn(r.tensor, r.shape, out.rank, out.batch, out.perm);
+}
+
+/** A dyn value's stored layout, for ops that keep it (elementwise). */
+export const sameLayout = (v: DynValue) => ({ rank: v.shape.length, batch: v.batch, perm: v.perm });
+
+/** Quant facts of constant operands, keyed by the weight role they become. */
+export function quantOf(entries: [string, ConstValue | null | undefined][]): Record<string, QuantFact> {
+  const q: Record<string, QuantFact> = {};
+  for (const [role, v] of entries) if (v?.quant) q[role] = v.quant;
+  return q;
+}
+
+/** Normalises a possibly negative axis; undefined when out of range. */
+export function normAxis(axis: number, rank: number): number | undefined {
+  const a = axis < 0 ? axis + rank : axis;
+  return a >= 0 && a < rank ? a : undefined;
+}
