@@ -2,7 +2,8 @@
  * @fileoverview The Keras model config (the architecture JSON), flattened into one list of layer
  * calls with their input tensors. Handles every spelling fastml has met:
  * - Sequential as a bare list (Keras <= 2.2) or `{name, layers}`; with or without an InputLayer
- *   (without one, hls4ml names the input `<first layer>_input`, and so do we);
+ *   (without one, hls4ml names the input `input1`, as its reference traces show, and so do we;
+ *   Keras itself would say `<first layer>_input`, which newer Keras versions save explicitly);
  * - functional models, `class_name` "Model" (Keras <= 2.3) or "Functional", with Keras 2
  *   `inbound_nodes` ([[[layer, node, tensor, kwargs], ...]]) or Keras 3 ones
  *   ([{args: [keras_tensor...], kwargs}]);
@@ -127,7 +128,7 @@ function flatten(ctx: Ctx, model: any, outerInputs: string[] | undefined, where:
     } else {
       const first = layers[0];
       const shape = declaredInputShape(first.config ?? {});
-      const nm = `${layerName(first)}_input`;
+      const nm = 'input1';
       if (!shape)
         ctx.problems.push(
           diag('FML2203', 'the first layer of the Sequential model declares no input shape (batch_input_shape)', { file: ctx.file, node: layerName(first), opType: first.class_name }),

@@ -79,10 +79,10 @@ describe('hls4ml layer naming', () => {
     expect(g.layers.at(-1)!.name).toBe('softmax');
   });
 
-  test('Sequential without InputLayer: the input is <first layer>_input; Dropout and Flatten kept', async () => {
+  test('Sequential without InputLayer: the input is input1 (as in the hls4ml reference case.yml); Dropout and Flatten kept', async () => {
     const g = await loadKeras(M('conv2d_small/KERAS_conv2d_model.json'));
-    expect(names(g)).toEqual(['conv2d_1_input', 'conv2d_1', 'conv2d_1_relu', 'dropout_1', 'flatten_1', 'dense_1', 'dense_1_softmax']);
-    expect(g.inputs).toEqual(['conv2d_1_input']);
+    expect(names(g)).toEqual(['input1', 'conv2d_1', 'conv2d_1_relu', 'dropout_1', 'flatten_1', 'dense_1', 'dense_1_softmax']);
+    expect(g.inputs).toEqual(['input1']);
     const conv = g.layers[1]!;
     expect(conv.attrs).toMatchObject({ op: 'Conv', dims: 2, kernel: [3, 3], pads: { top: 1, bottom: 1, left: 1, right: 1 }, cIn: 1, cOut: 2 });
     expect(g.tensors.get('flatten_1')!.shape).toEqual([128]);

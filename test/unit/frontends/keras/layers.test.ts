@@ -168,9 +168,9 @@ describe('1-D layers and activation layers (Sequential)', () => {
     g = await loadKeras(file);
   });
 
-  test('verifies; Sequential input named <first>_input', () => {
+  test('verifies; Sequential without InputLayer: input named input1', () => {
     expect(verifyGraph(g)).toEqual([]);
-    expect(g.inputs).toEqual(['c_input']);
+    expect(g.inputs).toEqual(['input1']);
     expect(g.name).toBe('s1');
   });
 
