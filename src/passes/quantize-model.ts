@@ -5,13 +5,12 @@
  *   Quant nodes on initializers): the float weights are replaced by the values the quantizer
  *   produces (so the stored weights are exactly what the trained model computes with, whatever
  *   rounding mode the weight type has) and the slot (`weight`, `bias`, ...) gets the exact type.
- *   The model's quantizer wins over a configured type, as in hls4ml (the quantizer's `hls_type`).
+ *   The values are always the quantizer's (hls4ml applies the quantizer to the weights too).
  * - Result facts (`layer.quant.result`, from a QKeras QActivation): the layer's result type.
- * - `Quant` layers on activations (QONNX Quant / Trunc, ONNX QDQ): folded into the producing layer
- *   as its result type when that type was left to inference (`auto`) and nothing else reads the
- *   producer's output: `(Q)(exact value)` is exactly what the Quant node computes. Otherwise the
- *   Quant layer becomes a linear Activation whose result type is the quantizer's type, so the
- *   producer rounds to its own type first, as hls4ml's separate quantizer layer does.
+ * - `Quant` layers on activations (QONNX Quant / Trunc, ONNX QDQ): their result type. Runs before
+ *   apply-config, so a type the model gives wins over a blanket default but an explicit LayerName /
+ *   LayerType entry wins over the model (apply-config's rule). `fold-quant`, after apply-config,
+ *   then folds them into the producer or keeps them as quantizer layers.
  *
  * A fact that cannot be expressed exactly is an error naming the node; all of them are reported
  * together.
@@ -20,8 +19,8 @@
 import type { Graph, Layer, QuantFact, WeightTensor } from '../ir/graph.js';
 import type { Pass, PassContext } from './pass.js';
 import { DiagnosticError, EXIT, diag, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { formatHls4ml, isAuto, sameType, type FixedType } from '../fixed/type.js';
-import { mapFact, type MappedQuant } from './quant-types.js';
+import { formatHls4ml, isAuto } from '../fixed/type.js';
+import { castTo, mapFact, type MappedQuant } from './quant-types.js';
 import { bypassLayer, hasSingleReader, locOf, producerLayer, replaceLayer } from './graph-edit.js';
 
 /** Weight role -> precision slot (hls4ml's `weight_t` holds the kernel). */
@@ -35,10 +34,18 @@ export interface QuantChoice {
   readonly how: string;
 }
 
-function quantizeWeights(w: WeightTensor, m: MappedQuant): WeightTensor {
+/**
+ * Applies the quantizer to float weights. Scales are per tensor or per last axis (the IR's output
+ * channel). Any other layout (the ONNX frontend records per-element scales in the ONNX layout)
+ * means the frontend already applied the quantizer: the values are then only checked into the
+ * common type, which leaves quantized values unchanged.
+ */
+function quantizeWeights(w: WeightTensor, m: MappedQuant, f: QuantFact): WeightTensor {
   const last = w.shape.length > 0 ? w.shape[w.shape.length - 1]! : 1;
+  const ns = f.scale?.length ?? 1;
   const out = new Float64Array(w.data.length);
-  for (let k = 0; k < w.data.length; k++) out[k] = m.quantize(w.data[k]!, k % last);
+  if (ns === 1 || ns === last) for (let k = 0; k < w.data.length; k++) out[k] = m.quantize(w.data[k]!, k % last);
+  else for (let k = 0; k < w.data.length; k++) out[k] = castTo(w.data[k]!, m.type);
   return { shape: w.shape, data: out };
 }
 
@@ -65,7 +72,6 @@ export const quantizeModelPass: Pass = {
             fail(l, `the output quantizer of layer "${l.name}"`, m.reason, m.hint);
             continue;
           }
-          noteOverride(ctx, l, 'result', m.value.type);
           precision.result = m.value.type;
           choices.push({ layer: l.name, slot: 'result', quantizer: m.value.what, type: formatHls4ml(m.value.type), how: 'result type' });
           continue;
@@ -81,16 +87,16 @@ export const quantizeModelPass: Pass = {
           continue;
         }
         const slot = SLOT_OF_ROLE[role] ?? role;
-        noteOverride(ctx, l, slot, m.value.type);
-        weights[role] = quantizeWeights(w, m.value);
+        weights[role] = quantizeWeights(w, m.value, fact);
         precision[slot] = m.value.type;
         choices.push({ layer: l.name, slot, quantizer: m.value.what, type: formatHls4ml(m.value.type), how: 'weights quantized' });
       }
-      const { quant: _q, ...rest } = l;
-      out = replaceLayer(out, l.name, { ...rest, weights, precision } as Layer);
+      // The facts stay on the layer: folding must know which weights a quantizer fixed.
+      out = replaceLayer(out, l.name, { ...l, weights, precision } as Layer);
     }
 
-    // 2. Quant layers on activations.
+    // 2. Quant layers on activations: their type now; where they go is decided by `fold-quant`,
+    // after the configuration is applied (it depends on whether the producer's type is auto).
     for (const l of g.layers) {
       if (l.attrs.op !== 'Quant') continue;
       const fact: QuantFact = l.attrs.fact;
@@ -105,27 +111,9 @@ export const quantizeModelPass: Pass = {
         fail(l, `Quant node "${l.source?.node ?? l.name}"`, m.reason, m.hint);
         continue;
       }
-      const type = m.value.type;
       const cur = out.layers.find((x) => x.name === l.name)!;
-      const producer = producerLayer(out, cur.inputs[0]!);
-      if (producer && producer.attrs.op !== 'Input' && isAuto(producer.precision.result) && hasSingleReader(out, cur.inputs[0]!)) {
-        out = replaceLayer(out, producer.name, { ...producer, precision: { ...producer.precision, result: type } });
-        out = bypassLayer(out, cur.name);
-        choices.push({ layer: producer.name, slot: 'result', quantizer: m.value.what, type: formatHls4ml(type), how: `folded Quant "${l.name}" into the producer's auto result type` });
-      } else {
-        const lin: Layer = {
-          name: cur.name,
-          attrs: { op: 'Activation', activation: 'linear' },
-          inputs: cur.inputs,
-          outputs: cur.outputs,
-          weights: {},
-          precision: { ...cur.precision, result: type },
-          ...(cur.reuseFactor !== undefined ? { reuseFactor: cur.reuseFactor } : {}),
-          source: cur.source ?? { node: cur.name, opType: 'Quant' },
-        };
-        out = replaceLayer(out, cur.name, lin);
-        choices.push({ layer: cur.name, slot: 'result', quantizer: m.value.what, type: formatHls4ml(type), how: 'kept as a quantizer layer (linear activation)' });
-      }
+      out = replaceLayer(out, l.name, { ...cur, precision: { ...cur.precision, result: m.value.type } });
+      choices.push({ layer: l.name, slot: 'result', quantizer: m.value.what, type: formatHls4ml(m.value.type), how: 'activation quantizer' });
     }
 
     if (errors.length) throw new DiagnosticError(errors, EXIT.MODEL);
@@ -134,17 +122,45 @@ export const quantizeModelPass: Pass = {
   },
 };
 
-/** Says (info) when the model's quantizer replaces a different, concrete type that was configured. */
-function noteOverride(ctx: PassContext, l: Layer, slot: string, t: FixedType): void {
-  const before = l.precision[slot];
-  if (before === undefined || isAuto(before) || sameType(before, t)) return;
-  ctx.diagnostics.push(
-    diag(
-      'FML6003',
-      `layer "${l.name}": ${slot} type ${formatHls4ml(before)} replaced by ${formatHls4ml(t)} from the model's quantizer`,
-      { node: l.name, opType: l.source?.opType ?? l.attrs.op },
-      undefined,
-      'info',
-    ),
-  );
-}
+/**
+ * Pass `fold-quant` (after apply-config): each activation `Quant` layer, typed by quantize-model,
+ * is folded into its producer as the producer's result type when that type is `auto` and nothing
+ * else reads the producer (then `(Q)(exact value)` is exactly the Quant node), and otherwise
+ * becomes a linear Activation with the quantizer's result type, a separate rounding step.
+ */
+export const foldQuantPass: Pass = {
+  name: 'fold-quant',
+  description: "activation Quant layers become the producer's result type (where it is auto) or linear quantizer layers",
+  run(g: Graph, ctx: PassContext): Graph {
+    let out = g;
+    const how: Record<string, string> = {};
+    for (const l of g.layers) {
+      if (l.attrs.op !== 'Quant') continue;
+      const cur = out.layers.find((x) => x.name === l.name)!;
+      const type = cur.precision.result;
+      if (type === undefined || isAuto(type))
+        throw new DiagnosticError([diag('FML6004', `Quant layer "${l.name}" has no type (run quantize-model first)`, locOf(g, l))], EXIT.INTERNAL);
+      const producer = producerLayer(out, cur.inputs[0]!);
+      if (producer && producer.attrs.op !== 'Input' && isAuto(producer.precision.result) && hasSingleReader(out, cur.inputs[0]!)) {
+        out = replaceLayer(out, producer.name, { ...producer, precision: { ...producer.precision, result: type } });
+        out = bypassLayer(out, cur.name);
+        how[l.name] = `folded into "${producer.name}" as its result type ${formatHls4ml(type)}`;
+      } else {
+        const lin: Layer = {
+          name: cur.name,
+          attrs: { op: 'Activation', activation: 'linear' },
+          inputs: cur.inputs,
+          outputs: cur.outputs,
+          weights: {},
+          precision: { result: type },
+          ...(cur.reuseFactor !== undefined ? { reuseFactor: cur.reuseFactor } : {}),
+          source: cur.source ?? { node: cur.name, opType: 'Quant' },
+        };
+        out = replaceLayer(out, cur.name, lin);
+        how[l.name] = `kept as a linear quantizer layer with result ${formatHls4ml(type)}`;
+      }
+    }
+    if (Object.keys(how).length) ctx.report.quantLayers = how;
+    return out;
+  },
+};

@@ -1,0 +1,106 @@
+/**
+ * @fileoverview The pipeline's command-line options, shared by every command that runs the passes
+ * (emulate, estimate, build...): `addPipelineOptions(cmd)` declares them and
+ * `pipelineOptionsFrom(opts, cwd)` turns what commander parsed into PipelineOptions, so the flags
+ * are spelled and checked the same way everywhere. Also `formatPipelineReport`, the text a command
+ * prints about what the passes chose (quantization types, pruning, reuse factors).
+ */
+
+import type { Command } from 'commander';
+import { DiagnosticError, diag } from '../diagnostics/diagnostic.js';
+import type { Budget, ReuseMode } from './reuse.js';
+import type { LayerSparsity } from './prune.js';
+
+const BUDGET_KEYS = ['dsp', 'lut', 'latency', 'fraction'] as const;
+
+/** `dsp=200,latency=50`, `lut=100000`, `fraction=0.5`. */
+export function parseBudget(text: string): Budget {
+  const out: Record<string, number> = {};
+  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([a-z_]+)\s*=\s*([0-9.eE+-]+)$/.exec(part);
+    if (!m || !(BUDGET_KEYS as readonly string[]).includes(m[1]!))
+      throw new DiagnosticError([diag('FML6016', `--budget: "${part}" is not one of ${BUDGET_KEYS.map((k) => `${k}=N`).join(', ')}`)]);
+    const v = Number(m[2]);
+    const key = m[1]!;
+    const okValue = key === 'fraction' ? v > 0 && v <= 1 : Number.isInteger(v) && v >= 0;
+    if (!Number.isFinite(v) || !okValue)
+      throw new DiagnosticError([diag('FML6016', `--budget: ${key}=${m[2]} is not ${key === 'fraction' ? 'a fraction in (0, 1]' : 'a non-negative integer'}`)]);
+    out[key] = v;
+  }
+  if (Object.keys(out).length === 0) throw new DiagnosticError([diag('FML6016', '--budget is empty', undefined, 'e.g. --budget dsp=200 or --budget fraction=0.5,latency=40')]);
+  return out as Budget;
+}
+
+export function parseReuseMode(text: string | undefined): ReuseMode {
+  if (text === undefined || text === 'check') return 'check';
+  if (text === 'nearest' || text === 'auto') return text;
+  throw new DiagnosticError([diag('FML6017', `--reuse: "${text}" is not check, nearest or auto`)]);
+}
+
+/** Declares the pipeline flags on a command. */
+export function addPipelineOptions(cmd: Command): Command {
+  return cmd
+    .option('--prune <sparsity>', 'magnitude pruning: 0.5 (each layer), global:0.5 (one threshold), fc1=0.8,fc2=0.5')
+    .option('--quantize <spec>', 'post-training quantization from calibration ranges: auto[:BITS[:HEADROOM]]')
+    .option('--calibration <file>', 'calibration inputs (.npy) for --quantize auto')
+    .option('--reuse <mode>', 'reuse factors: check (default; invalid ones are errors), nearest, auto (with --budget)')
+    .option('--budget <spec>', 'budget for --reuse auto: dsp=N, lut=N, latency=CYCLES, fraction=F (of the device)')
+    .option('--aggressive-folding', 'fold BatchNorm/scale layers whatever the types (fewer roundings and resources; changes numerics vs hls4ml)')
+    .option('--dump-ir <pass>', 'print the IR after this pass (input, a pass name, or all)')
+    .option('--dump-format <fmt>', 'text or json', 'text')
+    .option('--verify', 'run the IR verifier after every pass');
+}
+
+/** Commander's parsed flags (the subset declared above). */
+export interface PipelineFlags {
+  prune?: string;
+  quantize?: string;
+  calibration?: string;
+  reuse?: string;
+  budget?: string;
+  aggressiveFolding?: boolean;
+  dumpIr?: string;
+  dumpFormat?: string;
+  verify?: boolean;
+}
+
+/** What the passes chose, as text for a terminal. */
+export function formatPipelineReport(report: Record<string, unknown>): string {
+  const lines: string[] = [];
+  const q = report.quantization as { layer: string; slot: string; quantizer: string; type: string }[] | undefined;
+  if (q?.length) {
+    lines.push('quantizers from the model:');
+    for (const r of q) lines.push(`  ${r.layer}.${r.slot}: ${r.quantizer} -> ${r.type}`);
+  }
+  const ql = report.quantLayers as Record<string, string> | undefined;
+  if (ql) for (const [k, v] of Object.entries(ql)) lines.push(`  Quant ${k}: ${v}`);
+  for (const key of ['foldedScaleBias', 'foldedBatchNorm'] as const) {
+    const f = report[key] as string[] | undefined;
+    if (f?.length) lines.push(`${key === 'foldedBatchNorm' ? 'BatchNorm folded' : 'bias folded'}: ${f.join(', ')}`);
+  }
+  const qa = report.quantizeAuto as { bits: number; headroom: number; samples: number; tensors: { layer: string; slot: string; min: number; max: number; type: string }[] } | undefined;
+  if (qa) {
+    lines.push(`post-training quantization (${qa.bits} bits, ${qa.headroom} headroom bits, ${qa.samples} calibration samples):`);
+    for (const t of qa.tensors) lines.push(`  ${t.layer}.${t.slot}: range [${t.min.toPrecision(4)}, ${t.max.toPrecision(4)}] -> ${t.type}`);
+  }
+  const inf = report.inferredPrecision as Record<string, Record<string, string>> | undefined;
+  if (inf) {
+    lines.push('inferred types (auto):');
+    for (const [l, slots] of Object.entries(inf)) lines.push(`  ${l}: ${Object.entries(slots).map(([s, t]) => `${s}=${t}`).join(' ')}`);
+  }
+  const sp = report.sparsity as LayerSparsity[] | undefined;
+  if (sp?.length) {
+    lines.push('sparsity (zero weights cost no multiplier):');
+    for (const r of sp)
+      lines.push(`  ${r.layer}: ${r.zerosQuantized}/${r.weights} zero after quantization (${(100 * r.sparsity).toFixed(1)}%), ${r.zeros} zero in float, ${r.multipliers} multipliers`);
+  }
+  const adj = report.reuseAdjusted as Record<string, { from: number; to: number }> | undefined;
+  if (adj) for (const [l, a] of Object.entries(adj)) lines.push(`reuse factor of ${l}: ${a.from} -> ${a.to} (nearest valid)`);
+  const ru = report.reuse as { chosen: Record<string, number>; total: { dsp: number; lut: number; latency_cycles: number }; budget: { resolved: Record<string, number> } } | undefined;
+  if (ru) {
+    const b = Object.entries(ru.budget.resolved).map(([k, v]) => `${k}<=${v}`).join(', ');
+    lines.push(`reuse factors chosen for budget ${b}: ${Object.entries(ru.chosen).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+    lines.push(`  estimated: ${ru.total.dsp} DSP, ${ru.total.lut} LUT, ${ru.total.latency_cycles} cycles`);
+  }
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
