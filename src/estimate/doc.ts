@@ -33,7 +33,8 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('');
   out.push('## How the estimate is made');
   out.push('');
-  out.push('- **Structure** (src/estimate/model.ts), not fitted: the reuse factor hls4ml really uses (a requested one is snapped to the closest valid one),');
+  out.push('- **Structure** (src/estimate/model.ts), not fitted: the reuse factor hls4ml really uses (Resource strategy: an invalid one is snapped to the closest valid one;')
+  out.push('  Latency strategy: taken as is, multiplications divided by it rounding up),');
   out.push('  multipliers = live weights / RF (zero weights and powers of two cost no multiplier in the Latency strategy), DSP blocks per product from the');
   out.push('  operand widths and the DSP kind (DSP48E1 25x18, DSP48E2 27x18, DSP58 27x24; narrow products in LUTs), loop trip counts, table ROMs');
   out.push('  (one copy per two parallel lookups) and Resource-strategy weight memories.');

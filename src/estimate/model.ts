@@ -139,10 +139,14 @@ interface Product {
 function multiplyCost(layer: Layer, p: Product, ctx: ModelContext, typer: Typer, stream: boolean): LayerCost {
   const strategy: Strategy = layer.strategy ?? ctx.strategy;
   const requested = layer.reuseFactor ?? ctx.reuseFactor;
-  const rf = closestReuseFactor(p.nIn, p.nOut, Math.max(1, requested));
+  // Resource: hls4ml replaces an invalid reuse factor by the closest valid one. Latency: any value
+  // is taken as is (the code divides the multiplications by it, rounding up); beyond n_in x n_out
+  // it only adds cycles.
+  const rf =
+    strategy === 'resource' ? closestReuseFactor(p.nIn, p.nOut, Math.max(1, requested)) : Math.max(1, Math.min(requested, p.nIn * p.nOut));
   const notes: string[] = [];
   const warnings = typer.warnings;
-  if (rf !== requested) notes.push(`reuse factor ${requested} is not valid for ${p.nIn}x${p.nOut}; hls4ml uses ${rf}`);
+  if (rf !== requested) notes.push(`reuse factor ${requested} ${strategy === 'resource' ? `is not valid for ${p.nIn}x${p.nOut}; hls4ml uses` : 'exceeds the multiplications; effectively'} ${rf}`);
   // Latency strategy: weights are constants in the unrolled code, so zero weights vanish and
   // power-of-two weights become shifts. Resource strategy reads weights from memory: all multiply.
   const live = strategy === 'latency' ? p.total - p.zeros - p.pow2 : p.nIn * p.nOut;
