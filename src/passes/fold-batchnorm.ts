@@ -5,7 +5,7 @@
  * Dense/Conv result type is left to inference (`auto`), nothing else reads its output, and its
  * weights were not set by a model quantizer (folding would change quantized weights). Then
  * kernel[..., c] *= s_c and bias_c = bias_c * s_c + b_c with s = gamma / sqrt(var + eps) and
- * b = beta - s * mean (computed in float64 before any quantization, as hls4ml does in float), and
+ * b = beta - s * mean (computed in float32 before any quantization, as hls4ml does with numpy), and
  * the Dense takes over the BatchNorm's output tensor and result type. With an explicit result type
  * the BatchNorm stays a layer of its own: res = (result_t)(x * scale + bias).
  *
@@ -18,42 +18,37 @@ import type { Graph, Layer, WeightTensor } from '../ir/graph.js';
 import type { Pass, PassContext } from './pass.js';
 import { isAuto } from '../fixed/type.js';
 import { hasSingleReader, producerLayer, replaceLayer } from './graph-edit.js';
+import { batchNormScaleBias as emulatorBatchNorm } from '../emulator/weights.js';
 
 export interface FoldOptions {
   readonly aggressive?: boolean;
 }
 
-/** BatchNorm as per-channel scale and bias (float64). */
-export function batchNormScaleBias(bn: Layer): { scale: Float64Array; bias: Float64Array } {
+/**
+ * BatchNorm as per-channel scale and bias, in float32 as hls4ml computes them with numpy (the
+ * emulator's BatchNorm kernel uses the same function, so folded and unfolded agree in float).
+ */
+export function batchNormScaleBias(bn: Layer): { scale: Float32Array; bias: Float32Array } {
   const eps = bn.attrs.op === 'BatchNorm' ? bn.attrs.epsilon : 0;
-  const gamma = bn.weights.gamma;
-  const beta = bn.weights.beta;
-  const mean = bn.weights.mean!;
-  const variance = bn.weights.variance!;
-  const n = mean.data.length;
-  const scale = new Float64Array(n);
-  const bias = new Float64Array(n);
-  for (let c = 0; c < n; c++) {
-    const s = (gamma ? gamma.data[c]! : 1) / Math.sqrt(variance.data[c]! + eps);
-    scale[c] = s;
-    bias[c] = (beta ? beta.data[c]! : 0) - s * mean.data[c]!;
-  }
-  return { scale, bias };
+  const n = bn.weights.mean!.data.length;
+  const ones = new Float32Array(n).fill(1);
+  const zeros = new Float32Array(n);
+  return emulatorBatchNorm(bn.weights.gamma?.data ?? ones, bn.weights.beta?.data ?? zeros, bn.weights.mean!.data, bn.weights.variance!.data, eps);
 }
 
-/** kernel * s (last axis) and bias * s + b; `s`/`b` of length 1 broadcast. */
+/** kernel * s (last axis) and bias * s + b, in float32 arithmetic like hls4ml's numpy fold; `s`/`b` of length 1 broadcast. */
 export function foldAffine(layer: Layer, s: ArrayLike<number> | undefined, b: ArrayLike<number> | undefined, nOut: number): Record<string, WeightTensor> {
   const k = layer.weights.kernel!;
   const kd = new Float64Array(k.data.length);
   for (let i = 0; i < kd.length; i++) {
     const c = i % nOut;
-    kd[i] = k.data[i]! * (s ? s[s.length === 1 ? 0 : c]! : 1);
+    kd[i] = s ? Math.fround(k.data[i]! * s[s.length === 1 ? 0 : c]!) : k.data[i]!;
   }
   const old = layer.weights.bias;
   const bd = new Float64Array(nOut);
   for (let c = 0; c < nOut; c++) {
     const sc = s ? s[s.length === 1 ? 0 : c]! : 1;
-    bd[c] = (old ? old.data[c]! : 0) * sc + (b ? b[b.length === 1 ? 0 : c]! : 0);
+    bd[c] = Math.fround(Math.fround((old ? old.data[c]! : 0) * sc) + (b ? b[b.length === 1 ? 0 : c]! : 0));
   }
   return { ...layer.weights, kernel: { shape: k.shape, data: kd }, bias: { shape: [nOut], data: bd } };
 }
