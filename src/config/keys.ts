@@ -1,0 +1,135 @@
+/**
+ * @fileoverview The keys hls4ml's configuration format knows, per level, and a closest-key
+ * suggestion for typos. Unknown keys are warnings, never errors: hls4ml itself ignores them, and a
+ * config written for a newer hls4ml should still load.
+ */
+
+export const TOP_KEYS = [
+  'Backend',
+  'Part',
+  'XilinxPart',
+  'Board',
+  'ClockPeriod',
+  'ClockUncertainty',
+  'IOType',
+  'HLSConfig',
+  'KerasJson',
+  'KerasH5',
+  'KerasModel',
+  'OnnxModel',
+  'PytorchModel',
+  'OutputDir',
+  'ProjectName',
+  'InputData',
+  'OutputPredictions',
+  'Version',
+  'Stamp',
+  'WriterConfig',
+  'InputShape',
+  'Namespace',
+  'BuildSystem',
+  'Interface',
+  'Driver',
+  'Bitfile',
+] as const;
+
+export const HLSCONFIG_KEYS = ['Model', 'LayerType', 'LayerName', 'Optimizers', 'SkipOptimizers', 'Flows'] as const;
+
+/** Keys of a Model / LayerType / LayerName block (besides any `*_t` key). */
+export const BLOCK_KEYS = [
+  'Precision',
+  'ReuseFactor',
+  'Strategy',
+  'TableSize',
+  'Implementation',
+  'Trace',
+  'TraceOutput',
+  'Skip',
+  'BramFactor',
+  'ParallelizationFactor',
+  'ConvImplementation',
+  'Compression',
+  'PipelineStyle',
+  'PipelineInterval',
+  'InputsChannelLast',
+  'TransposeOutputs',
+  'ChannelsLastConversion',
+  'MergedRelu',
+  'ClipValues',
+] as const;
+
+/** Keys of a Precision map. */
+export const PRECISION_KEYS = [
+  'default',
+  'result',
+  'accum',
+  'weight',
+  'bias',
+  'scale',
+  'table',
+  'exp_table',
+  'inv_table',
+  'inv_inp',
+  'inp_norm',
+  'param',
+  'slope',
+  'shift',
+  'depthwise',
+  'pointwise',
+  'depthwise_accum',
+  'depthwise_result',
+  'pointwise_accum',
+  'recurrent_weight',
+  'recurrent_bias',
+] as const;
+
+/** Precision-map slots that hls4ml resolves through get_precision (the others it silently ignores). */
+export const GET_PRECISION_SLOTS = new Set([
+  'default',
+  'result',
+  'accum',
+  'weight',
+  'bias',
+  'scale',
+  'param',
+  'slope',
+  'shift',
+  'depthwise',
+  'pointwise',
+  'depthwise_accum',
+  'depthwise_result',
+  'pointwise_accum',
+  'recurrent_weight',
+  'recurrent_bias',
+]);
+
+export function levenshtein(a: string, b: string): number {
+  const m = a.length;
+  const n = b.length;
+  let prev = Array.from({ length: n + 1 }, (_, j) => j);
+  for (let i = 1; i <= m; i++) {
+    const cur = [i];
+    for (let j = 1; j <= n; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[n]!;
+}
+
+/** The known key closest to `key` (case-insensitive), if it is close enough to be a typo. */
+export function closestKey(key: string, known: readonly string[]): string | undefined {
+  const k = key.toLowerCase();
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of known) {
+    const d = levenshtein(k, c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  if (best === undefined) return undefined;
+  const limit = Math.max(2, Math.floor(Math.max(k.length, best.length) / 3));
+  return bestD <= limit ? best : undefined;
+}

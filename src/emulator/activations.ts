@@ -1,0 +1,325 @@
+/**
+ * @fileoverview Activation and softmax kernels, following hls4ml's nnet_activation.h numerics
+ * (../shared/NUMERICS.md "Simple activations", "Table activations", "Softmax").
+ *
+ * Table indices: sigmoid-like tables cover [-8, 8): index = trunc0(x * N / 16) + N / 2, clamped
+ * to [0, N-1]; tanh covers [-4, 4): trunc0(x * N / 8) + N / 2. x * N / 16 is exact in a double for
+ * the types the emulator accepts, and ap_fixed's (int) conversion truncates toward zero.
+ * Every clamped index is counted as a table-index overflow in the accounting.
+ */
+
+import type { FixedType } from '../fixed/type.js';
+import { fixedType, fracBits } from '../fixed/type.js';
+import type { ActivationKind, SoftmaxImplementation } from '../ir/graph.js';
+import type { VarStats } from './overflow.js';
+import { makeCast } from './quant.js';
+import type { Cast } from './quant.js';
+import {
+  ceilLog2,
+  eluTable,
+  indexFromValue,
+  legacyExpTable,
+  legacyInvTable,
+  seluTable,
+  sigmoidTable,
+  softmaxExpTable,
+  softmaxInvTable,
+  softplusTable,
+  softsignTable,
+  tanhTable,
+} from './tables.js';
+
+export type Kernel = (x: Float64Array, y: Float64Array) => void;
+type StatsFor = (variable: string, t?: FixedType) => VarStats | undefined;
+
+function countIndex(s: VarStats | undefined, raw: number, n: number): void {
+  if (!s) return;
+  s.count++;
+  const a = Math.abs(raw);
+  if (a > s.maxAbs) s.maxAbs = a;
+  if (raw > n - 1) {
+    s.overflow++;
+    s.saturated++;
+  } else if (raw < 0) {
+    s.underflow++;
+    s.saturated++;
+  }
+}
+
+export interface ActivationSpec {
+  readonly kind: ActivationKind;
+  readonly inT: FixedType;
+  readonly resT: FixedType;
+  readonly tableT?: FixedType;
+  readonly paramT?: FixedType;
+  readonly tableSize: number;
+  readonly alpha?: number;
+  readonly theta?: number;
+  readonly min?: number;
+  readonly max?: number;
+  readonly slope?: number;
+  readonly shift?: number;
+  /** PReLU: per-element alpha (already broadcast to the tensor size). */
+  readonly alphas?: ArrayLike<number>;
+}
+
+/** A table-lookup activation kernel (index rule of sigmoid/tanh/softplus/softsign). */
+function tableKernel(table: Float64Array, n: number, range: number, castRes: Cast, idxStats: VarStats | undefined): Kernel {
+  const scale = n / (2 * range);
+  const half = n / 2;
+  return (x, y) => {
+    for (let i = 0; i < x.length; i++) {
+      let idx = Math.trunc(x[i]! * scale) + half;
+      countIndex(idxStats, idx, n);
+      if (idx < 0) idx = 0;
+      else if (idx > n - 1) idx = n - 1;
+      y[i] = castRes(table[idx]!);
+    }
+  };
+}
+
+export function compileActivation(s: ActivationSpec, stats: StatsFor): Kernel {
+  const castRes = makeCast(s.resT, stats('result', s.resT));
+  const n = s.tableSize;
+  const tableT = s.tableT ?? fixedType(18, 8);
+  const paramT = s.paramT ?? fixedType(16, 6);
+  const param = (v: number): number => makeCast(paramT)(v);
+  switch (s.kind) {
+    case 'linear':
+      return (x, y) => {
+        for (let i = 0; i < x.length; i++) y[i] = castRes(x[i]!);
+      };
+    case 'relu':
+      return (x, y) => {
+        for (let i = 0; i < x.length; i++) {
+          const v = x[i]!;
+          y[i] = castRes(v > 0 ? v : 0);
+        }
+      };
+    case 'relu6':
+    case 'clip': {
+      const lo = s.kind === 'relu6' ? 0 : (s.min ?? 0);
+      const hi = s.kind === 'relu6' ? 6 : (s.max ?? 6);
+      return (x, y) => {
+        for (let i = 0; i < x.length; i++) {
+          const v = x[i]!;
+          y[i] = castRes(v < lo ? lo : v > hi ? hi : v);
+        }
+      };
+    }
+    case 'leaky_relu': {
+      const a = param(s.alpha ?? 0.3);
+      return (x, y) => {
+        for (let i = 0; i < x.length; i++) {
+          const v = x[i]!;
+          y[i] = castRes(v > 0 ? v : a * v);
+        }
+      };
+    }
+    case 'prelu': {
+      const al = Float64Array.from(s.alphas ?? [], (v) => param(v));
+      return (x, y) => {
+        for (let i = 0; i < x.length; i++) {
+          const v = x[i]!;
+          y[i] = castRes(v > 0 ? v : al[i % al.length]! * v);
+        }
+      };
+    }
+    case 'thresholded_relu': {
+      const th = param(s.theta ?? 1);
+      return (x, y) => {
+        for (let i = 0; i < x.length; i++) {
+          const v = x[i]!;
+          y[i] = castRes(v > th ? v : 0);
+        }
+      };
+    }
+    case 'hard_sigmoid':
+    case 'hard_tanh': {
+      const slope = param(s.slope ?? 0.2);
+      const shift = param(s.shift ?? 0.5);
+      const tanh = s.kind === 'hard_tanh';
+      return (x, y) => {
+        for (let i = 0; i < x.length; i++) {
+          let v = slope * x[i]! + shift;
+          v = v > 1 ? 1 : v < 0 ? 0 : v;
+          y[i] = castRes(tanh ? 2 * v - 1 : v);
+        }
+      };
+    }
+    case 'binary_tanh':
+      return (x, y) => {
+        for (let i = 0; i < x.length; i++) y[i] = castRes(x[i]! > 0 ? 1 : -1);
+      };
+    case 'ternary_tanh':
+      return (x, y) => {
+        for (let i = 0; i < x.length; i++) {
+          const v = x[i]!;
+          y[i] = castRes(v > 0.5 ? 1 : v <= -0.5 ? -1 : 0);
+        }
+      };
+    case 'sigmoid':
+      return tableKernel(sigmoidTable(n, tableT), n, 8, castRes, stats('table_index'));
+    case 'tanh':
+      return tableKernel(tanhTable(n, tableT), n, 4, castRes, stats('table_index'));
+    case 'softplus':
+      return tableKernel(softplusTable(n, tableT), n, 8, castRes, stats('table_index'));
+    case 'softsign':
+      return tableKernel(softsignTable(n, tableT), n, 8, castRes, stats('table_index'));
+    case 'elu':
+    case 'selu': {
+      const table = s.kind === 'elu' ? eluTable(n, tableT) : seluTable(n, tableT);
+      const a = s.kind === 'elu' ? param(s.alpha ?? 1) : 1;
+      const lambda = s.kind === 'selu' ? 1.0507009873554804934193349852946 : 1;
+      const idxStats = stats('table_index');
+      return (x, y) => {
+        for (let i = 0; i < x.length; i++) {
+          const v = x[i]!;
+          if (v >= 0) {
+            y[i] = castRes(lambda === 1 ? v : Math.fround(lambda) * v);
+            continue;
+          }
+          let idx = Math.trunc((v * n) / -8);
+          countIndex(idxStats, idx, n);
+          if (idx > n - 1) idx = n - 1;
+          y[i] = castRes(a * table[idx]!);
+        }
+      };
+    }
+  }
+}
+
+export interface SoftmaxSpec {
+  readonly implementation: SoftmaxImplementation;
+  readonly inT: FixedType;
+  readonly resT: FixedType;
+  readonly accT: FixedType;
+  readonly expT: FixedType;
+  readonly invT: FixedType;
+  readonly invInpT: FixedType;
+  /** Stable: the type of x_max - x_i; default ufixed<W-1, I-1> of a signed input (hls4ml). */
+  readonly inpNormT?: FixedType;
+  readonly tableT?: FixedType;
+  readonly tableSize: number;
+  /** Size of the slice softmax runs over (the last axis). */
+  readonly slice: number;
+}
+
+/** hls4ml's inp_norm_t for the stable softmax: the input type without its sign bit, TRN/WRAP. */
+export function defaultInpNorm(inT: FixedType): FixedType {
+  const s = inT.signed ? 1 : 0;
+  return fixedType(Math.max(1, inT.w - s), inT.i - s, false);
+}
+
+/** hls4ml's exp table size: the table size, capped by the number of distinct inputs 2^(W-1). */
+export function expTableSize(tableSize: number, inT: FixedType): number {
+  return Math.min(tableSize, 2 ** (inT.w - 1));
+}
+
+/** Balanced reduction as hls4ml's `reduce`: left part is the largest power of two below n. */
+function reducePlan(n: number): Array<[number, number, number]> {
+  // Returns ops [dst, a, b] over a scratch array of size 2n; leaves are 0..n-1.
+  const ops: Array<[number, number, number]> = [];
+  let next = n;
+  const rec = (off: number, len: number): number => {
+    if (len === 1) return off;
+    if (len === 2) {
+      const d = next++;
+      ops.push([d, off, off + 1]);
+      return d;
+    }
+    let left = 1;
+    while (left * 2 <= len - 1) left *= 2;
+    const a = rec(off, left);
+    const b = rec(off + left, len - left);
+    const d = next++;
+    ops.push([d, a, b]);
+    return d;
+  };
+  rec(0, n);
+  return ops;
+}
+
+export function compileSoftmax(s: SoftmaxSpec, stats: StatsFor): Kernel {
+  const castRes = makeCast(s.resT, stats('result', s.resT));
+  const n = s.slice;
+  if (s.implementation === 'argmax') {
+    const one = castRes(1);
+    const zero = castRes(0);
+    return (x, y) => {
+      for (let off = 0; off < x.length; off += n) {
+        let best = 0;
+        for (let i = 1; i < n; i++) if (x[off + i]! > x[off + best]!) best = i;
+        for (let i = 0; i < n; i++) y[off + i] = i === best ? one : zero;
+      }
+    };
+  }
+  if (s.implementation === 'legacy') {
+    const tT = s.tableT ?? fixedType(18, 8);
+    const N = s.tableSize;
+    const expT = legacyExpTable(N, tT);
+    const invT = legacyInvTable(N, tT);
+    const castT = makeCast(tT, stats('exp_sum', tT));
+    const idxStats = stats('table_index');
+    const sum = new Float64Array(n);
+    return (x, y) => {
+      for (let off = 0; off < x.length; off += n) {
+        for (let i = 0; i < n; i++) {
+          let acc = 0;
+          for (let j = 0; j < n; j++) {
+            let e: number;
+            if (i === j) e = 1;
+            else {
+              let idx = Math.trunc(((x[off + j]! - x[off + i]!) * N) / 16) + N / 2;
+              countIndex(idxStats, idx, N);
+              idx = idx < 0 ? 0 : idx > N - 1 ? N - 1 : idx;
+              e = expT[idx]!;
+            }
+            acc = castT(acc + e);
+          }
+          sum[i] = acc;
+        }
+        for (let i = 0; i < n; i++) {
+          let idx = Math.trunc((sum[i]! * N) / 64);
+          countIndex(idxStats, idx, N);
+          idx = idx < 0 ? 0 : idx > N - 1 ? N - 1 : idx;
+          y[off + i] = castRes(invT[idx]!);
+        }
+      }
+    };
+  }
+  const stable = s.implementation === 'stable';
+  const normT = s.inpNormT ?? defaultInpNorm(s.inT);
+  const expSize = expTableSize(s.tableSize, s.inT);
+  const invSize = s.tableSize;
+  const expBits = ceilLog2(expSize);
+  const invBits = ceilLog2(invSize);
+  const addrT = stable ? normT : s.inT;
+  const expTable = softmaxExpTable(expSize, addrT, s.expT, stable);
+  const invTable = softmaxInvTable(invSize, s.invInpT, s.invT);
+  const castNorm = makeCast(normT, stats('inp_norm', normT));
+  const castAcc = makeCast(s.accT, stats('accum', s.accT));
+  const castInvInp = makeCast(s.invInpT, stats('inv_inp', s.invInpT));
+  const plan = reducePlan(n);
+  const scratch = new Float64Array(2 * n + 1);
+  const root = plan.length ? plan[plan.length - 1]![0] : 0;
+  const expScale = 2 ** fracBits(addrT);
+  const expMod = 2 ** addrT.w;
+  const expDiv = 2 ** (addrT.w - expBits);
+  return (x, y) => {
+    for (let off = 0; off < x.length; off += n) {
+      let xmax = x[off]!;
+      if (stable) for (let i = 1; i < n; i++) if (x[off + i]! > xmax) xmax = x[off + i]!;
+      for (let i = 0; i < n; i++) {
+        const v = stable ? castNorm(xmax - x[off + i]!) : x[off + i]!;
+        let raw = v * expScale;
+        if (raw < 0) raw += expMod;
+        scratch[i] = castAcc(expTable[Math.floor(raw / expDiv)]!);
+      }
+      for (const [d, a, b] of plan) scratch[d] = castAcc(scratch[a]! + scratch[b]!);
+      const sum = castInvInp(scratch[root]!);
+      const inv = invTable[indexFromValue(s.invInpT, invBits, sum)]!;
+      for (let i = 0; i < n; i++) y[off + i] = castRes(scratch[i]! * inv);
+    }
+  };
+}

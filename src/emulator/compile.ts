@@ -1,0 +1,433 @@
+/**
+ * @fileoverview Compiles a typed IR graph into a bit-accurate fixed-point program.
+ *
+ * Every layer becomes a closure over preallocated Float64Array buffers (one per tensor, values in
+ * the value domain of the tensor's type), with its weights quantized once and its casts specialised
+ * per type. Running a sample is then a fixed sequence of calls with no allocation. Shape-only ops
+ * (Reshape, Flatten, Identity, Dropout) alias their input buffer.
+ *
+ * The graph must be fully typed (no 'auto' left): run the pass pipeline (apply-config, precision
+ * inference) first. Missing types are reported as FML5001 naming the layer and the slot.
+ */
+
+import type { FixedType, TypeSpec } from '../fixed/type.js';
+import { fixedType } from '../fixed/type.js';
+import type { Graph, Layer } from '../ir/graph.js';
+import { numel } from '../ir/graph.js';
+import { DiagnosticError, diag, EXIT } from '../diagnostics/diagnostic.js';
+import { OverflowBook } from './overflow.js';
+import type { VarStats } from './overflow.js';
+import { compileMac, convPlan, densePlan } from './mac.js';
+import { compileActivation, compileSoftmax } from './activations.js';
+import {
+  compileCast,
+  compileConcat,
+  compileGlobalPool,
+  compileMerge,
+  compilePadCrop,
+  compilePool,
+  compileResize,
+  compileScaleBias,
+  compileTranspose,
+  transposeMap,
+} from './misc.js';
+import { batchNormScaleBias, quantizeConst } from './weights.js';
+import { makeCast } from './quant.js';
+
+export interface EmulatorOptions {
+  /** Count overflow / wrap / saturation per layer and variable (slower). */
+  readonly accounting?: boolean;
+  /**
+   * Quantize weights through their decimal text form as hls4ml's generated C++ does (default
+   * true); false casts the float values directly.
+   */
+  readonly weightsAsText?: boolean;
+}
+
+export interface TensorSlot {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly size: number;
+}
+
+export interface CompiledEmulator {
+  readonly graph: Graph;
+  readonly inputs: readonly TensorSlot[];
+  readonly outputs: readonly TensorSlot[];
+  /** Layers in execution order with the tensor holding their output. */
+  readonly layers: readonly { readonly name: string; readonly tensor: string; readonly shape: readonly number[] }[];
+  /** Runs one sample (inputs in IR layout, channels-last); returns the output buffers (reused). */
+  runSample(inputs: readonly ArrayLike<number>[]): readonly Float64Array[];
+  /** A tensor's buffer after the last runSample. */
+  buffer(tensor: string): Float64Array;
+  /** The fixed-point type of a tensor. */
+  typeOf(tensor: string): FixedType;
+  readonly book?: OverflowBook;
+}
+
+type Step = () => void;
+
+class Compiler {
+  readonly bufs = new Map<string, Float64Array>();
+  readonly types = new Map<string, FixedType>();
+  readonly steps: Step[] = [];
+  readonly userIn = new Map<string, Float64Array>();
+  readonly book: OverflowBook | undefined;
+  readonly asText: boolean;
+
+  constructor(
+    readonly g: Graph,
+    opts: EmulatorOptions,
+  ) {
+    this.book = opts.accounting ? new OverflowBook() : undefined;
+    this.asText = opts.weightsAsText ?? true;
+  }
+
+  fail(l: Layer, msg: string, hint?: string): never {
+    throw new DiagnosticError([diag('FML5001', msg, { ...(l.source?.file ? { file: l.source.file } : {}), node: l.name, ...(l.source?.opType ? { opType: l.source.opType } : {}) }, hint)], EXIT.MODEL);
+  }
+
+  type(l: Layer, slot: string, fallback?: FixedType): FixedType {
+    const t: TypeSpec | undefined = l.precision[slot];
+    if (t === undefined || t === 'auto') {
+      if (fallback) return fallback;
+      this.fail(
+        l,
+        t === 'auto' ? `precision "${slot}" is still auto: it must be inferred before emulation` : `layer has no "${slot}" precision`,
+        'run the fastml pipeline (precision inference) or set the type in the hls4ml config',
+      );
+    }
+    if (t.w > 53) this.fail(l, `precision "${slot}" is ${t.w} bits wide; the emulator handles types up to 53 bits`);
+    return t;
+  }
+
+  stats(l: Layer, variable: string, t?: FixedType): VarStats | undefined {
+    return this.book?.slot(l.name, variable, t);
+  }
+
+  shape(tensor: string): readonly number[] {
+    const t = this.g.tensors.get(tensor);
+    if (!t) throw new DiagnosticError([diag('FML5002', `tensor "${tensor}" has no shape`)], EXIT.MODEL);
+    return t.shape;
+  }
+
+  alloc(tensor: string): Float64Array {
+    let b = this.bufs.get(tensor);
+    if (!b) {
+      b = new Float64Array(numel(this.shape(tensor)));
+      this.bufs.set(tensor, b);
+    }
+    return b;
+  }
+
+  inBuf(l: Layer, k = 0): Float64Array {
+    const b = this.bufs.get(l.inputs[k]!);
+    if (!b) this.fail(l, `input tensor "${l.inputs[k]}" is not computed before this layer`);
+    return b;
+  }
+
+  inType(l: Layer, k = 0): FixedType {
+    const t = this.types.get(l.inputs[k]!);
+    if (!t) this.fail(l, `input tensor "${l.inputs[k]}" has no type`);
+    return t;
+  }
+
+  /** Registers a one-input kernel writing a fresh output buffer of type `outT`. */
+  unary(l: Layer, outT: FixedType, k: (x: Float64Array, y: Float64Array) => void): void {
+    const x = this.inBuf(l);
+    const y = this.alloc(l.outputs[0]!);
+    this.types.set(l.outputs[0]!, outT);
+    this.steps.push(() => k(x, y));
+  }
+
+  weights(l: Layer, role: string, t: FixedType, n?: number): Float64Array {
+    const w = l.weights[role];
+    if (!w) {
+      if (n !== undefined) return new Float64Array(n);
+      this.fail(l, `weight "${role}" is missing`);
+    }
+    return quantizeConst(w.data, t, this.asText);
+  }
+
+  spatial(l: Layer, dims: 1 | 2, shape: readonly number[]): number[] {
+    return dims === 1 ? [1, shape[0]!] : [shape[0]!, shape[1]!];
+  }
+
+  layer(l: Layer): void {
+    const a = l.attrs;
+    const out = l.outputs[0]!;
+    switch (a.op) {
+      case 'Input': {
+        const t = this.type(l, 'result');
+        const user = new Float64Array(numel(this.shape(out)));
+        this.userIn.set(out, user);
+        const y = this.alloc(out);
+        this.types.set(out, t);
+        const cast = makeCast(t, this.stats(l, 'input', t));
+        this.steps.push(() => {
+          for (let i = 0; i < user.length; i++) y[i] = cast(user[i]!);
+        });
+        return;
+      }
+      case 'Reshape':
+      case 'Flatten':
+      case 'Identity':
+      case 'Dropout':
+        this.bufs.set(out, this.inBuf(l));
+        this.types.set(out, this.inType(l));
+        return;
+      case 'Dense': {
+        const T = { x: this.inType(l), w: this.type(l, 'weight'), acc: this.type(l, 'accum'), res: this.type(l, 'result') };
+        const inShape = this.shape(l.inputs[0]!);
+        const rows = numel(inShape) / a.nIn;
+        const plan = densePlan(a.nIn, a.nOut, rows, l.strategy ?? 'latency', l.reuseFactor ?? 1);
+        const wq = this.weights(l, 'kernel', T.w);
+        const bq = this.weights(l, 'bias', this.type(l, 'bias'), a.nOut);
+        const k = compileMac(plan, wq, bq, T, this.macStats(l, T.res));
+        this.unary(l, T.res, k);
+        return;
+      }
+      case 'Conv':
+      case 'DepthwiseConv': {
+        const T = { x: this.inType(l), w: this.type(l, 'weight'), acc: this.type(l, 'accum'), res: this.type(l, 'result') };
+        const inShape = this.shape(l.inputs[0]!);
+        const outShape = this.shape(out);
+        const d = a.dims;
+        const one = (v: readonly number[]): number[] => (d === 1 ? [1, v[0]!] : [v[0]!, v[1]!]);
+        const cOut = a.op === 'Conv' ? a.cOut : a.cIn * a.depthMultiplier;
+        const plan = convPlan(
+          {
+            inSp: this.spatial(l, d, inShape),
+            outSp: this.spatial(l, d, outShape),
+            kernel: one(a.kernel),
+            strides: one(a.strides),
+            dilations: one(a.dilations),
+            padBefore: d === 1 ? [0, a.pads.left] : [a.pads.top, a.pads.left],
+            cIn: a.cIn,
+            cOut,
+            groups: a.op === 'Conv' ? a.groups : a.cIn,
+            ...(a.op === 'DepthwiseConv' ? { depthMultiplier: a.depthMultiplier } : {}),
+          },
+          l.strategy ?? 'latency',
+          l.reuseFactor ?? 1,
+        );
+        const wq = this.weights(l, 'kernel', T.w);
+        const bq = this.weights(l, 'bias', this.type(l, 'bias'), cOut);
+        this.unary(l, T.res, compileMac(plan, wq, bq, T, this.macStats(l, T.res)));
+        return;
+      }
+      case 'BatchNorm':
+      case 'ScaleBias': {
+        const xT = this.inType(l);
+        const sT = this.type(l, 'scale');
+        const bT = this.type(l, 'bias');
+        const resT = this.type(l, 'result');
+        let scale: Float64Array;
+        let bias: Float64Array;
+        if (a.op === 'BatchNorm') {
+          const w = (r: string) => l.weights[r]?.data ?? this.fail(l, `weight "${r}" is missing`);
+          const sb = batchNormScaleBias(w('gamma'), w('beta'), w('mean'), w('variance'), a.epsilon);
+          scale = quantizeConst(sb.scale, sT, this.asText);
+          bias = quantizeConst(sb.bias, bT, this.asText);
+        } else {
+          scale = l.weights['scale'] ? this.weights(l, 'scale', sT) : Float64Array.of(1);
+          bias = l.weights['bias'] ? this.weights(l, 'bias', bT) : Float64Array.of(0);
+        }
+        this.unary(l, resT, compileScaleBias(scale, bias, xT, sT, bT, resT, this.stats(l, 'result', resT)));
+        return;
+      }
+      case 'Activation': {
+        const resT = this.type(l, 'result');
+        const tableT = l.precision['table'];
+        const paramT = l.precision['param'];
+        const k = compileActivation(
+          {
+            kind: a.activation,
+            inT: this.inType(l),
+            resT,
+            ...(tableT && tableT !== 'auto' ? { tableT } : {}),
+            ...(paramT && paramT !== 'auto' ? { paramT } : {}),
+            tableSize: l.tableSize ?? 1024,
+            ...(a.alpha !== undefined ? { alpha: a.alpha } : {}),
+            ...(a.theta !== undefined ? { theta: a.theta } : {}),
+            ...(a.min !== undefined ? { min: a.min } : {}),
+            ...(a.max !== undefined ? { max: a.max } : {}),
+            ...(a.slope !== undefined ? { slope: a.slope } : {}),
+            ...(a.shift !== undefined ? { shift: a.shift } : {}),
+            ...(l.weights['alpha'] ? { alphas: l.weights['alpha'].data } : {}),
+          },
+          (v, t) => this.stats(l, v, t),
+        );
+        this.unary(l, resT, k);
+        return;
+      }
+      case 'Softmax': {
+        const inShape = this.shape(l.inputs[0]!);
+        const rank = inShape.length;
+        const axis = a.axis < 0 ? a.axis + rank : a.axis;
+        if (axis !== rank - 1) this.fail(l, `softmax over axis ${a.axis} is not supported (only the last axis, as in hls4ml)`);
+        const rnd = fixedType(18, 8, true, 'AP_RND', 'AP_SAT');
+        const norm = l.precision['inp_norm'];
+        const tableT = l.precision['table'];
+        const resT = this.type(l, 'result');
+        const k = compileSoftmax(
+          {
+            implementation: a.implementation ?? 'stable',
+            inT: this.inType(l),
+            resT,
+            accT: this.type(l, 'accum', fixedType(16, 6)),
+            expT: this.type(l, 'exp_table', rnd),
+            invT: this.type(l, 'inv_table', rnd),
+            invInpT: this.type(l, 'inv_inp', rnd),
+            ...(norm && norm !== 'auto' ? { inpNormT: norm } : {}),
+            ...(tableT && tableT !== 'auto' ? { tableT } : {}),
+            tableSize: l.tableSize ?? 1024,
+            slice: inShape[rank - 1]!,
+          },
+          (v, t) => this.stats(l, v, t),
+        );
+        this.unary(l, resT, k);
+        return;
+      }
+      case 'Pool': {
+        const inShape = this.shape(l.inputs[0]!);
+        const outShape = this.shape(out);
+        const d = a.dims;
+        const one = (v: readonly number[], fill: number): number[] => (d === 1 ? [fill, v[0]!] : [v[0]!, v[1]!]);
+        const resT = this.type(l, 'result', this.inType(l));
+        const accT = this.type(l, 'accum', fixedType(Math.min(53, resT.w + 8), resT.i + 8));
+        const k = compilePool(
+          {
+            inSp: this.spatial(l, d, inShape),
+            outSp: this.spatial(l, d, outShape),
+            pool: one(a.pool, 1),
+            strides: one(a.strides, 1),
+            padBefore: d === 1 ? [0, a.pads.left] : [a.pads.top, a.pads.left],
+            c: inShape[inShape.length - 1]!,
+            mode: a.mode,
+            countIncludePad: a.countIncludePad,
+          },
+          accT,
+          resT,
+          { accum: this.stats(l, 'accum', accT), result: this.stats(l, 'result', resT) },
+        );
+        this.unary(l, resT, k);
+        return;
+      }
+      case 'GlobalPool': {
+        const inShape = this.shape(l.inputs[0]!);
+        const c = inShape[inShape.length - 1]!;
+        const resT = this.type(l, 'result', this.inType(l));
+        const accT = this.type(l, 'accum', fixedType(Math.min(53, resT.w + 8), resT.i + 8));
+        const k = compileGlobalPool(numel(inShape) / c, c, a.mode, accT, resT, { accum: this.stats(l, 'accum', accT), result: this.stats(l, 'result', resT) });
+        this.unary(l, resT, k);
+        return;
+      }
+      case 'Merge':
+      case 'Concat': {
+        const resT = this.type(l, 'result');
+        const xs = l.inputs.map((_, k) => this.inBuf(l, k));
+        const y = this.alloc(out);
+        this.types.set(out, resT);
+        const k =
+          a.op === 'Merge'
+            ? compileMerge(a.mode, resT, this.stats(l, 'result', resT))
+            : compileConcat(
+                l.inputs.map((t) => this.shape(t)),
+                a.axis,
+                resT,
+                this.stats(l, 'result', resT),
+              );
+        this.steps.push(() => k(xs, y));
+        return;
+      }
+      case 'Pad':
+      case 'Crop': {
+        const inShape = this.shape(l.inputs[0]!);
+        const outShape = this.shape(out);
+        const own = l.precision.result;
+        const resT = own && own !== 'auto' ? own : this.inType(l);
+        const k = compilePadCrop(
+          inShape.slice(0, -1),
+          outShape.slice(0, -1),
+          inShape[inShape.length - 1]!,
+          a.op === 'Pad' ? a.pads : a.crop,
+          a.op === 'Crop',
+          a.op === 'Pad' ? a.value : 0,
+          resT,
+          this.stats(l, 'result', resT),
+        );
+        this.unary(l, resT, k);
+        return;
+      }
+      case 'Resize': {
+        const inShape = this.shape(l.inputs[0]!);
+        const outShape = this.shape(out);
+        this.unary(l, this.inType(l), compileResize(inShape.length === 2 ? [1, inShape[0]!] : inShape.slice(0, 2), outShape.length === 2 ? [1, outShape[0]!] : outShape.slice(0, 2), inShape[inShape.length - 1]!));
+        return;
+      }
+      case 'Transpose':
+        this.unary(l, this.inType(l), compileTranspose(transposeMap(this.shape(l.inputs[0]!), a.perm)));
+        return;
+      case 'Quant': {
+        const resT = this.type(l, 'result');
+        this.unary(l, resT, compileCast(resT, this.stats(l, 'result', resT)));
+        return;
+      }
+    }
+  }
+
+  macStats(l: Layer, res: FixedType) {
+    if (!this.book) return undefined;
+    return { product: this.stats(l, 'product')!, accum: this.stats(l, 'accum')!, result: this.stats(l, 'result', res)! };
+  }
+}
+
+export function compileEmulator(g: Graph, opts: EmulatorOptions = {}): CompiledEmulator {
+  const c = new Compiler(g, opts);
+  for (const l of g.layers) c.layer(l);
+  const slot = (name: string): TensorSlot => {
+    const shape = c.shape(name);
+    return { name, shape, size: numel(shape) };
+  };
+  const inputs = g.inputs.map(slot);
+  const outputs = g.outputs.map(slot);
+  const userIns = g.inputs.map((n) => {
+    const b = c.userIn.get(n);
+    if (!b) throw new DiagnosticError([diag('FML5002', `graph input "${n}" has no Input layer`)], EXIT.MODEL);
+    return b;
+  });
+  const outBufs = g.outputs.map((n) => {
+    const b = c.bufs.get(n);
+    if (!b) throw new DiagnosticError([diag('FML5002', `graph output "${n}" is not computed by any layer`)], EXIT.MODEL);
+    return b;
+  });
+  const steps = c.steps;
+  const nSteps = steps.length;
+  return {
+    graph: g,
+    inputs,
+    outputs,
+    layers: g.layers.map((l) => ({ name: l.name, tensor: l.outputs[0]!, shape: c.shape(l.outputs[0]!) })),
+    runSample(ins) {
+      for (let k = 0; k < userIns.length; k++) {
+        const dst = userIns[k]!;
+        const src = ins[k]!;
+        for (let i = 0; i < dst.length; i++) dst[i] = src[i]!;
+      }
+      for (let s = 0; s < nSteps; s++) steps[s]!();
+      return outBufs;
+    },
+    buffer(tensor) {
+      const b = c.bufs.get(tensor);
+      if (!b) throw new DiagnosticError([diag('FML5002', `tensor "${tensor}" is not computed`)], EXIT.USAGE);
+      return b;
+    },
+    typeOf(tensor) {
+      const t = c.types.get(tensor);
+      if (!t) throw new DiagnosticError([diag('FML5002', `tensor "${tensor}" has no type`)], EXIT.USAGE);
+      return t;
+    },
+    ...(c.book ? { book: c.book } : {}),
+  };
+}

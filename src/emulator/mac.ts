@@ -1,0 +1,298 @@
+/**
+ * @fileoverview Multiply-accumulate kernels: Dense, Conv1D/2D (incl. groups) and depthwise Conv,
+ * as hls4ml's C++ computes them.
+ *
+ * Every output o is: acc = (accum_t) bias[o]; for each (input, weight) pair in the order of the
+ * strategy: acc = (accum_t)(acc + (accum_t)(x * w)); out = (result_t) acc. The order is fixed at
+ * compile time in a plan (per output: input indices and weights, contiguous), so the inner loop is
+ * a single pass over typed arrays. Latency order is the input order (for convolutions: kernel row,
+ * kernel column, input channel; padding contributes zero products, which are skipped since adding
+ * an exact 0 never changes an accumulator). Resource order is hls4ml's reuse-factor-strided order,
+ * derived by running hls4ml's loop structure (dense_resource_rf_leq_nin / rf_gt_nin).
+ *
+ * The accumulator is kept in raw integer units (exact doubles): with ws = w * 2^F_acc precomputed,
+ * x * ws is the exact product scaled to accumulator units, so a product cast is one floor (plus
+ * the rounding rule) and one overflow rule.
+ */
+
+import type { FixedType } from '../fixed/type.js';
+import { fracBits } from '../fixed/type.js';
+import { InternalError } from '../diagnostics/diagnostic.js';
+import type { Strategy } from '../ir/graph.js';
+import type { VarStats } from './overflow.js';
+import { makeCast, overflowRaw, rawLimits, roundScaled, toRaw } from './quant.js';
+
+/** Per output o: pairs k in [start[o], start[o+1]) of (xi[k], weight index wi[k]); bias index bi[o]. */
+export interface MacPlan {
+  readonly nOut: number;
+  readonly start: Int32Array;
+  readonly xi: Int32Array;
+  readonly wi: Int32Array;
+  readonly bi: Int32Array;
+}
+
+/**
+ * The order in which hls4ml's Resource strategy adds the n_in products of each output, for
+ * n_in inputs, n_out outputs and reuse factor rf: returns, per output, the input indices in order.
+ */
+export function resourceOrder(nIn: number, nOut: number, rf: number): number[][] {
+  const order: number[][] = Array.from({ length: nOut }, () => []);
+  const total = nIn * nOut;
+  if (rf <= nIn) {
+    // dense_resource_rf_leq_nin: weights stored transposed (w_index = j * n_in + i).
+    const multfactor = Math.min(nIn, rf);
+    const multiplierLimit = Math.ceil(total / multfactor);
+    const blockFactor = Math.ceil(total / rf);
+    const multscale = Math.floor(multiplierLimit / nOut);
+    for (let ir = 0; ir < rf; ir++) {
+      let wIndex = ir;
+      let inIndex = ir;
+      let outIndex = 0;
+      let accStep = 0;
+      for (let im = 0; im < blockFactor; im++) {
+        if (wIndex < total && outIndex < nOut) order[outIndex]!.push(inIndex);
+        wIndex += rf;
+        inIndex += rf;
+        if (inIndex >= nIn) inIndex = ir;
+        if (accStep + 1 >= multscale) {
+          accStep = 0;
+          outIndex++;
+        } else accStep++;
+      }
+    }
+  } else {
+    // dense_resource_rf_gt_nin_rem0: each reuse step ir handles input ir % n_in for a set of outputs.
+    const rufactor = Math.min(rf, total);
+    const blockFactor = Math.ceil(total / rf);
+    const outscale = Math.floor(rufactor / nIn);
+    const outidx: number[] = [];
+    let outstep = 0;
+    for (let ir = 0; ir < rufactor; ir++) {
+      outidx[ir] = outstep;
+      if ((ir + 1) % nIn === 0) outstep++;
+    }
+    let inIndex = 0;
+    for (let ir = 0; ir < rufactor; ir++) {
+      let wIndex = ir;
+      let outIndex = outidx[ir]!;
+      for (let im = 0; im < blockFactor; im++) {
+        if (outIndex < nOut) order[outIndex]!.push(inIndex);
+        wIndex += rufactor;
+        if (wIndex >= total) break;
+        outIndex += outscale;
+      }
+      inIndex++;
+      if (inIndex >= nIn) inIndex = 0;
+    }
+  }
+  // Valid reuse factors give every (i, j) exactly once; anything else falls back to input order.
+  for (const o of order) {
+    if (o.length !== nIn || new Set(o).size !== nIn) return Array.from({ length: nOut }, () => Array.from({ length: nIn }, (_, i) => i));
+  }
+  return order;
+}
+
+class PlanBuilder {
+  readonly start: number[] = [0];
+  readonly xi: number[] = [];
+  readonly wi: number[] = [];
+  readonly bi: number[] = [];
+  push(bias: number, pairs: ReadonlyArray<readonly [number, number]>): void {
+    for (const [x, w] of pairs) {
+      this.xi.push(x);
+      this.wi.push(w);
+    }
+    this.bi.push(bias);
+    this.start.push(this.xi.length);
+  }
+  build(): MacPlan {
+    return { nOut: this.bi.length, start: Int32Array.from(this.start), xi: Int32Array.from(this.xi), wi: Int32Array.from(this.wi), bi: Int32Array.from(this.bi) };
+  }
+}
+
+/** Applies the strategy's order to one output's full list of pairs (pads included as null). */
+function ordered<T>(pairs: readonly T[], order: readonly number[] | undefined): T[] {
+  return order ? order.map((i) => pairs[i]!) : [...pairs];
+}
+
+export function densePlan(nIn: number, nOut: number, rows: number, strategy: Strategy, rf: number): MacPlan {
+  const b = new PlanBuilder();
+  const orders = strategy === 'resource' ? resourceOrder(nIn, nOut, rf) : undefined;
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < nOut; j++) {
+      const pairs: Array<readonly [number, number]> = [];
+      for (let i = 0; i < nIn; i++) pairs.push([r * nIn + i, i * nOut + j]);
+      b.push(j, ordered(pairs, orders?.[j]));
+    }
+  }
+  return b.build();
+}
+
+export interface ConvGeom {
+  readonly inSp: readonly number[]; // [H, W] (1-D: [1, W])
+  readonly outSp: readonly number[];
+  readonly kernel: readonly number[]; // [KH, KW]
+  readonly strides: readonly number[];
+  readonly dilations: readonly number[];
+  readonly padBefore: readonly number[]; // [top, left]
+  readonly cIn: number;
+  readonly cOut: number;
+  readonly groups: number;
+  /** Depthwise: output channel c*mult+m reads only input channel c. */
+  readonly depthMultiplier?: number;
+}
+
+export function convPlan(g: ConvGeom, strategy: Strategy, rf: number): MacPlan {
+  const b = new PlanBuilder();
+  const [H, W] = g.inSp as [number, number];
+  const [OH, OW] = g.outSp as [number, number];
+  const [KH, KW] = g.kernel as [number, number];
+  const depthwise = g.depthMultiplier !== undefined;
+  const cg = depthwise ? 1 : g.cIn / g.groups;
+  const perGroupOut = g.cOut / (depthwise ? g.cIn : g.groups);
+  const nIn = KH * KW * cg;
+  const orders = strategy === 'resource' ? resourceOrder(nIn, g.cOut, rf) : undefined;
+  for (let oh = 0; oh < OH; oh++) {
+    for (let ow = 0; ow < OW; ow++) {
+      for (let co = 0; co < g.cOut; co++) {
+        const grp = Math.floor(co / perGroupOut);
+        const pairs: Array<readonly [number, number] | null> = [];
+        for (let kh = 0; kh < KH; kh++) {
+          const ih = oh * g.strides[0]! - g.padBefore[0]! + kh * g.dilations[0]!;
+          for (let kw = 0; kw < KW; kw++) {
+            const iw = ow * g.strides[1]! - g.padBefore[1]! + kw * g.dilations[1]!;
+            const inside = ih >= 0 && ih < H && iw >= 0 && iw < W;
+            for (let c = 0; c < cg; c++) {
+              if (!inside) {
+                pairs.push(null);
+                continue;
+              }
+              if (depthwise) {
+                const m = co % g.depthMultiplier!;
+                pairs.push([(ih * W + iw) * g.cIn + grp, ((kh * KW + kw) * g.cIn + grp) * g.depthMultiplier! + m]);
+              } else {
+                pairs.push([(ih * W + iw) * g.cIn + grp * cg + c, ((kh * KW + kw) * cg + c) * g.cOut + co]);
+              }
+            }
+          }
+        }
+        const ord = ordered(pairs, orders?.[co]).filter((p): p is readonly [number, number] => p !== null);
+        b.push(co, ord);
+      }
+    }
+  }
+  return b.build();
+}
+
+export interface MacTypes {
+  readonly x: FixedType;
+  readonly w: FixedType;
+  readonly acc: FixedType;
+  readonly res: FixedType;
+}
+
+export interface MacStats {
+  readonly product: VarStats;
+  readonly accum: VarStats;
+  readonly result: VarStats;
+}
+
+/**
+ * Compiles a plan with quantized weights and biases (values of their types) into a kernel
+ * (x, y) => void. Throws InternalError if an intermediate would not be exact in a double.
+ */
+export function compileMac(plan: MacPlan, wq: Float64Array, bq: Float64Array, t: MacTypes, stats?: MacStats): (x: Float64Array, y: Float64Array) => void {
+  if (t.x.w + t.w.w > 53) throw new InternalError(`product of ${t.x.w}-bit and ${t.w.w}-bit values is not exact in a double`);
+  if (t.acc.w > 52) throw new InternalError(`accumulator of ${t.acc.w} bits is not exact in a double`);
+  const { nOut, start, xi, bi } = plan;
+  const Facc = fracBits(t.acc);
+  const sAcc = 2 ** Facc;
+  const invAcc = 2 ** -Facc;
+  // Weights in plan order, pre-scaled to accumulator units.
+  const ws = new Float64Array(plan.wi.length);
+  for (let k = 0; k < ws.length; k++) ws[k] = wq[plan.wi[k]!]! * sAcc;
+  const b0 = new Float64Array(nOut);
+  for (let o = 0; o < nOut; o++) b0[o] = toRaw(bq[bi[o]!]!, t.acc);
+  const castRes = makeCast(t.res, stats?.result);
+  const { lo, hi } = rawLimits(t.acc);
+  const A = t.acc;
+
+  if (stats) {
+    const ps = stats.product;
+    const as = stats.accum;
+    ps.type = A;
+    as.type = A;
+    const wrapMode = A.o === 'AP_WRAP' || A.o === 'AP_WRAP_SM';
+    const count = (s: VarStats, y: number, q: number, r: number): void => {
+      s.count++;
+      const ay = Math.abs(y) * invAcc;
+      if (ay > s.maxAbs) s.maxAbs = ay;
+      if (q !== y) s.inexact++;
+      if (q > hi) s.overflow++;
+      else if (q < lo) s.underflow++;
+      if (r !== q) {
+        if (wrapMode) s.wrapped++;
+        else s.saturated++;
+      }
+    };
+    return (x, y) => {
+      for (let o = 0; o < nOut; o++) {
+        let acc = b0[o]!;
+        for (let k = start[o]!, e = start[o + 1]!; k < e; k++) {
+          const py = x[xi[k]!]! * ws[k]!;
+          const pq = roundScaled(py, A.q);
+          const p = overflowRaw(pq, Math.floor(py), A);
+          count(ps, py, pq, p);
+          const sum = acc + p;
+          acc = overflowRaw(sum, sum, A);
+          count(as, sum, sum, acc);
+        }
+        y[o] = castRes(acc * invAcc);
+      }
+    };
+  }
+
+  const wrapN0 = A.o === 'AP_WRAP' && A.n === 0 && A.w <= 32;
+  if (wrapN0 && A.signed && A.q === 'AP_TRN') {
+    const s = 32 - A.w;
+    return (x, y) => {
+      for (let o = 0; o < nOut; o++) {
+        let acc = b0[o]!;
+        for (let k = start[o]!, e = start[o + 1]!; k < e; k++) {
+          const p = (Math.floor(x[xi[k]!]! * ws[k]!) << s) >> s;
+          acc = ((acc + p) << s) >> s;
+        }
+        y[o] = castRes(acc * invAcc);
+      }
+    };
+  }
+  if (A.o === 'AP_SAT' && (A.q === 'AP_TRN' || A.q === 'AP_RND')) {
+    const rnd = A.q === 'AP_RND';
+    return (x, y) => {
+      for (let o = 0; o < nOut; o++) {
+        let acc = b0[o]!;
+        for (let k = start[o]!, e = start[o + 1]!; k < e; k++) {
+          const py = x[xi[k]!]! * ws[k]!;
+          let p = Math.floor(py);
+          if (rnd && py - p >= 0.5) p++;
+          p = p > hi ? hi : p < lo ? lo : p;
+          acc += p;
+          acc = acc > hi ? hi : acc < lo ? lo : acc;
+        }
+        y[o] = castRes(acc * invAcc);
+      }
+    };
+  }
+  return (x, y) => {
+    for (let o = 0; o < nOut; o++) {
+      let acc = b0[o]!;
+      for (let k = start[o]!, e = start[o + 1]!; k < e; k++) {
+        const py = x[xi[k]!]! * ws[k]!;
+        const p = overflowRaw(roundScaled(py, A.q), Math.floor(py), A);
+        const sum = acc + p;
+        acc = overflowRaw(sum, sum, A);
+      }
+      y[o] = castRes(acc * invAcc);
+    }
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * @fileoverview Overflow accounting: per layer and variable (input, product, accum, result, table
+ * index ...), how many values were cast, how many overflowed / underflowed and were wrapped or
+ * saturated, how many lost bits to rounding, and the largest magnitude seen against the type's
+ * range. This is what a user needs when the firmware's outputs go wrong: it names the layer and
+ * the variable whose type is too narrow.
+ */
+
+import type { FixedType } from '../fixed/type.js';
+import { formatType, typeRange } from '../fixed/type.js';
+
+export interface VarStats {
+  /** The type values were cast into (absent for table indices). */
+  type?: FixedType;
+  /** Values cast (or indices computed). */
+  count: number;
+  /** Rounded value above the type's maximum (or index above the table). */
+  overflow: number;
+  /** Rounded value below the type's minimum (or index below 0). */
+  underflow: number;
+  /** Overflows resolved by wrapping (AP_WRAP, AP_WRAP_SM). */
+  wrapped: number;
+  /** Overflows resolved by saturation (AP_SAT*), or indices clipped to the table. */
+  saturated: number;
+  /** Values that lost low bits to the quantization mode. */
+  inexact: number;
+  /** Largest |value| before the cast (for indices: the unclipped index). */
+  maxAbs: number;
+}
+
+export function newVarStats(type?: FixedType): VarStats {
+  return { ...(type ? { type } : {}), count: 0, overflow: 0, underflow: 0, wrapped: 0, saturated: 0, inexact: 0, maxAbs: 0 };
+}
+
+/** layer name -> variable name -> stats, in layer order. */
+export type OverflowReport = Map<string, Map<string, VarStats>>;
+
+export class OverflowBook {
+  readonly report: OverflowReport = new Map();
+
+  /** A stats record for (layer, variable), created on first use. */
+  slot(layer: string, variable: string, type?: FixedType): VarStats {
+    let m = this.report.get(layer);
+    if (!m) {
+      m = new Map();
+      this.report.set(layer, m);
+    }
+    let s = m.get(variable);
+    if (!s) {
+      s = newVarStats(type);
+      m.set(variable, s);
+    }
+    return s;
+  }
+
+  /** Adds another book (e.g. from a worker) into this one. */
+  merge(other: OverflowReport): void {
+    for (const [layer, vars] of other) {
+      for (const [v, s] of vars) {
+        const d = this.slot(layer, v, s.type);
+        d.count += s.count;
+        d.overflow += s.overflow;
+        d.underflow += s.underflow;
+        d.wrapped += s.wrapped;
+        d.saturated += s.saturated;
+        d.inexact += s.inexact;
+        d.maxAbs = Math.max(d.maxAbs, s.maxAbs);
+      }
+    }
+  }
+}
+
+export interface OverflowRow {
+  layer: string;
+  variable: string;
+  type: string;
+  count: number;
+  overflow: number;
+  underflow: number;
+  wrapped: number;
+  saturated: number;
+  inexact: number;
+  maxAbs: number;
+  /** Largest |value| the type can hold (max(|min|, max)); NaN for table indices. */
+  typeMaxAbs: number;
+}
+
+export function overflowRows(report: OverflowReport): OverflowRow[] {
+  const rows: OverflowRow[] = [];
+  for (const [layer, vars] of report) {
+    for (const [variable, s] of vars) {
+      const r = s.type ? typeRange(s.type) : undefined;
+      rows.push({
+        layer,
+        variable,
+        type: s.type ? formatType(s.type) : 'index',
+        count: s.count,
+        overflow: s.overflow,
+        underflow: s.underflow,
+        wrapped: s.wrapped,
+        saturated: s.saturated,
+        inexact: s.inexact,
+        maxAbs: s.maxAbs,
+        typeMaxAbs: r ? Math.max(Math.abs(r.min), Math.abs(r.max)) : NaN,
+      });
+    }
+  }
+  return rows;
+}
+
+function fmtNum(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return '0';
+  return Math.abs(x) >= 1e5 || Math.abs(x) < 1e-3 ? x.toExponential(3) : String(Number(x.toPrecision(5)));
+}
+
+/** A plain-text table; with `onlyProblems`, rows without overflow are left out. */
+export function formatOverflowTable(report: OverflowReport, onlyProblems = false): string {
+  const rows = overflowRows(report).filter((r) => !onlyProblems || r.overflow + r.underflow > 0);
+  const head = ['layer', 'variable', 'type', 'values', 'overflow', 'underflow', 'wrapped', 'saturated', 'max |x|', 'type max'];
+  const body = rows.map((r) => [
+    r.layer,
+    r.variable,
+    r.type,
+    String(r.count),
+    String(r.overflow),
+    String(r.underflow),
+    String(r.wrapped),
+    String(r.saturated),
+    fmtNum(r.maxAbs),
+    Number.isNaN(r.typeMaxAbs) ? '-' : fmtNum(r.typeMaxAbs),
+  ]);
+  if (body.length === 0) return onlyProblems ? 'no overflow in any layer\n' : '(nothing counted)\n';
+  const widths = head.map((h, k) => Math.max(h.length, ...body.map((b) => b[k]!.length)));
+  const line = (cells: string[]): string => cells.map((c, k) => (k < 3 ? c.padEnd(widths[k]!) : c.padStart(widths[k]!))).join('  ');
+  return [line(head), ...body.map(line)].join('\n') + '\n';
+}

@@ -1,0 +1,204 @@
+/**
+ * @fileoverview Casts into ap_fixed types, specialised per type, for the emulator's inner loops.
+ *
+ * The emulator keeps every tensor in the value domain (a double equal to raw * 2^-F). A value of a
+ * type with W <= 53 is exactly representable, and so is the exact sum or product of two such values
+ * as long as the bits involved fit in 53 (checked by the kernels with `assertExact`). Converting an
+ * exact value x into a type is then: y = x * 2^F (exact: scaling by a power of two), fl = floor(y)
+ * (exact), frac = y - fl (exact), round per Q, then overflow per O. This follows
+ * ../shared/golden/ap_fixed/SEMANTICS.md section 2 step by step; it never computes x*2^F + 0.5,
+ * which can round in floating point.
+ *
+ * Wrapping uses ToInt32 (`|0`, `<<`, `>>`), which is an exact modulo 2^32 of any integer-valued
+ * double, so the common W <= 32 case costs a few integer instructions.
+ */
+
+import type { FixedType } from '../fixed/type.js';
+import { fracBits } from '../fixed/type.js';
+import { InternalError } from '../diagnostics/diagnostic.js';
+import type { VarStats } from './overflow.js';
+
+export type Cast = (x: number) => number;
+
+/** Raw integer limits of a type (exact doubles for W <= 53). */
+export function rawLimits(t: FixedType): { lo: number; hi: number } {
+  return t.signed ? { lo: -(2 ** (t.w - 1)), hi: 2 ** (t.w - 1) - 1 } : { lo: 0, hi: 2 ** t.w - 1 };
+}
+
+/** Step 2 of the conversion: y (already scaled by 2^F) to an integer q per the rounding mode. */
+export function roundScaled(y: number, q: FixedType['q']): number {
+  const fl = Math.floor(y);
+  const frac = y - fl;
+  if (frac === 0) return fl;
+  switch (q) {
+    case 'AP_TRN':
+      return fl;
+    case 'AP_TRN_ZERO':
+      return y < 0 ? fl + 1 : fl;
+    case 'AP_RND':
+      return frac >= 0.5 ? fl + 1 : fl;
+    case 'AP_RND_ZERO':
+      return frac > 0.5 || (frac === 0.5 && y < 0) ? fl + 1 : fl;
+    case 'AP_RND_MIN_INF':
+      return frac > 0.5 ? fl + 1 : fl;
+    case 'AP_RND_INF':
+      return frac > 0.5 || (frac === 0.5 && y > 0) ? fl + 1 : fl;
+    case 'AP_RND_CONV':
+      return frac > 0.5 || (frac === 0.5 && fl % 2 !== 0) ? fl + 1 : fl;
+  }
+}
+
+/** Two's complement wrap of an integer-valued double into W bits (signed or not). */
+export function wrapRaw(q: number, w: number, signed: boolean): number {
+  if (w <= 32) {
+    const s = 32 - w;
+    if (signed) return s === 0 ? q | 0 : (q << s) >> s;
+    return s === 0 ? q >>> 0 : (q << s) >>> s;
+  }
+  const m = 2 ** w;
+  let r = q - Math.floor(q / m) * m; // 0 <= r < 2^W, exact for |q| < 2^53
+  if (signed && r >= m / 2) r -= m;
+  return r;
+}
+
+/** Step 3 for the rare overflow modes (WRAP with N > 0, WRAP_SM), on raw integers. */
+function overflowRare(q: number, fl: number, t: FixedType, lo: number, hi: number): number {
+  const w = t.w;
+  const n = t.n;
+  if (q >= lo && q <= hi) return q;
+  const ovf = q > hi;
+  // Work on the W-bit pattern as a BigInt: these modes are rare and W can be up to 53 here.
+  const W = BigInt(w);
+  const mask = (1n << W) - 1n;
+  let u = BigInt(wrapRaw(q, w, false)) & mask;
+  const bit = (k: number): bigint => (u >> BigInt(k)) & 1n;
+  const setBit = (k: number, v: boolean): void => {
+    u = v ? u | (1n << BigInt(k)) : u & ~(1n << BigInt(k));
+  };
+  if (t.o === 'AP_WRAP') {
+    if (t.signed) {
+      setBit(w - 1, !ovf);
+      for (let k = w - n; k <= w - 2; k++) setBit(k, ovf);
+    } else {
+      for (let k = w - n; k <= w - 1; k++) setBit(k, true);
+    }
+  } else {
+    // AP_WRAP_SM (signed only)
+    const ro = bit(w - 1);
+    if (n === 0) {
+      const lD = BigInt(Math.floor(fl / 2 ** w) & 1);
+      if (lD !== ro) u = ~u & mask;
+    } else {
+      const sign = q < 0;
+      if (n === 1) {
+        if ((sign ? 1n : 0n) !== ro) u = ~u & mask;
+      } else {
+        if (bit(w - n) === (sign ? 1n : 0n)) u = ~u & mask;
+        for (let k = w - n; k <= w - 2; k++) setBit(k, !sign);
+      }
+      setBit(w - 1, sign);
+    }
+  }
+  let r = Number(u);
+  if (t.signed && r >= 2 ** (w - 1)) r -= 2 ** w;
+  return r;
+}
+
+/**
+ * Quantizes an exact value into raw units of `t` (the integer q of SEMANTICS.md, after overflow).
+ * Used by the counting casts and by tests; the fast casts inline the same steps.
+ */
+export function toRaw(x: number, t: FixedType): number {
+  const y = x * 2 ** fracBits(t);
+  const fl = Math.floor(y);
+  const q = roundScaled(y, t.q);
+  return overflowRaw(q, fl, t);
+}
+
+export function overflowRaw(q: number, fl: number, t: FixedType): number {
+  const { lo, hi } = rawLimits(t);
+  switch (t.o) {
+    case 'AP_WRAP':
+      if (t.n === 0) return q >= lo && q <= hi ? q : wrapRaw(q, t.w, t.signed);
+      return overflowRare(q, fl, t, lo, hi);
+    case 'AP_SAT':
+      return q > hi ? hi : q < lo ? lo : q;
+    case 'AP_SAT_ZERO':
+      return q > hi || q < lo ? 0 : q;
+    case 'AP_SAT_SYM':
+      if (!t.signed) return q > hi ? hi : q < lo ? lo : q;
+      if (t.w === 1) return q < 0 ? -1 : 0;
+      return q > hi ? hi : q <= lo ? lo + 1 : q;
+    case 'AP_WRAP_SM':
+      return overflowRare(q, fl, t, lo, hi);
+  }
+}
+
+/** Throws unless the type can be handled exactly with doubles. */
+export function assertNumberType(t: FixedType, what: string): void {
+  if (t.w > 53) throw new InternalError(`${what}: ${t.w}-bit type needs the BigInt path, which the emulator does not have yet`);
+}
+
+/**
+ * A cast x -> (T)x in the value domain, specialised for the type. With `stats`, every call is
+ * also counted (overflow, wrap, saturation, inexact, largest magnitude).
+ */
+export function makeCast(t: FixedType, stats?: VarStats): Cast {
+  assertNumberType(t, 'cast');
+  const F = fracBits(t);
+  const scale = 2 ** F;
+  const inv = 2 ** -F;
+  const { lo, hi } = rawLimits(t);
+  const w = t.w;
+  if (stats) {
+    stats.type = t;
+    return (x: number): number => {
+      const y = x * scale;
+      const fl = Math.floor(y);
+      const q = roundScaled(y, t.q);
+      const r = overflowRaw(q, fl, t);
+      stats.count++;
+      const ax = Math.abs(x);
+      if (ax > stats.maxAbs) stats.maxAbs = ax;
+      if (q !== y) stats.inexact++;
+      if (q > hi) stats.overflow++;
+      else if (q < lo) stats.underflow++;
+      if (r !== q) {
+        if (t.o === 'AP_WRAP' || t.o === 'AP_WRAP_SM') stats.wrapped++;
+        else stats.saturated++;
+      }
+      return r * inv;
+    };
+  }
+  // Specialised fast paths for the common modes.
+  if (t.o === 'AP_WRAP' && t.n === 0 && w <= 32) {
+    const s = 32 - w;
+    if (t.q === 'AP_TRN') {
+      if (t.signed) return s === 0 ? (x) => (Math.floor(x * scale) | 0) * inv : (x) => ((Math.floor(x * scale) << s) >> s) * inv;
+      return (x) => ((Math.floor(x * scale) << s) >>> s) * inv;
+    }
+    const qm = t.q;
+    const signed = t.signed;
+    return (x) => wrapRaw(roundScaled(x * scale, qm), w, signed) * inv;
+  }
+  if (t.o === 'AP_SAT') {
+    if (t.q === 'AP_TRN') {
+      return (x) => {
+        const q = Math.floor(x * scale);
+        return (q > hi ? hi : q < lo ? lo : q) * inv;
+      };
+    }
+    if (t.q === 'AP_RND') {
+      return (x) => {
+        const y = x * scale;
+        let q = Math.floor(y);
+        if (y - q >= 0.5) q++;
+        return (q > hi ? hi : q < lo ? lo : q) * inv;
+      };
+    }
+  }
+  return (x) => {
+    const y = x * scale;
+    return overflowRaw(roundScaled(y, t.q), Math.floor(y), t) * inv;
+  };
+}
