@@ -52,6 +52,8 @@ export function namedActivation(name: string, keras3: boolean): LayerAttrs | und
  */
 export function activationSpec(value: unknown, keras3: boolean): ActivationSpec | undefined {
   if (value === null || value === undefined) return undefined;
+  // Keras 3 can wrap a built-in activation as {class_name: 'function', config: 'relu'}.
+  if (typeof value === 'object' && (value as any).class_name === 'function' && typeof (value as any).config === 'string') value = (value as any).config;
   if (typeof value === 'string') {
     const attrs = namedActivation(value, keras3);
     if (attrs) return { attrs, suffix: value };

@@ -127,7 +127,9 @@ function flatten(ctx: Ctx, model: any, outerInputs: string[] | undefined, where:
       prev = outerInputs[0]!;
     } else {
       const first = layers[0];
-      const shape = declaredInputShape(first.config ?? {});
+      // tf.keras records `build_input_shape` on a Sequential built without an input shape.
+      const built = Array.isArray(cfg?.build_input_shape) ? cfg.build_input_shape.slice(1) : undefined;
+      const shape = declaredInputShape(first.config ?? {}) ?? built;
       const nm = 'input1';
       if (!shape)
         ctx.problems.push(

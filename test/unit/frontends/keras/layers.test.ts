@@ -302,3 +302,30 @@ describe('Keras 3 .keras', () => {
     expect(byName(g, 'hs').attrs).toMatchObject({ activation: 'hard_sigmoid', slope: 1 / 6, shift: 0.5 });
   });
 });
+
+describe('config spellings', () => {
+  test('Sequential with build_input_shape (no batch_input_shape) and a Keras 3 function-wrapped activation', async () => {
+    const dir = tmpDir();
+    const cfg = {
+      class_name: 'Sequential',
+      config: {
+        name: 'built',
+        build_input_shape: [null, 3],
+        layers: [{ class_name: 'Dense', config: { name: 'd', units: 2, activation: { module: 'builtins', class_name: 'function', config: 'relu', registered_name: 'function' } } }],
+      },
+    };
+    const file = await writeJsonModel(dir, 'built', cfg, [{ name: 'd', weights: [{ name: 'kernel', shape: [3, 2], data: seq(6) }, { name: 'bias', shape: [2], data: [0, 1] }] }]);
+    const g = await loadKeras(file);
+    expect(verifyGraph(g)).toEqual([]);
+    expect(g.layers.map((l) => l.name)).toEqual(['input1', 'd', 'd_relu']);
+    expect(g.tensors.get('input1')!.shape).toEqual([3]);
+  });
+
+  test('Keras <= 2.2 Sequential stored as a bare list of layers', async () => {
+    const dir = tmpDir();
+    const cfg = { class_name: 'Sequential', config: [{ class_name: 'Dense', config: { name: 'd', units: 2, batch_input_shape: [null, 3], activation: 'linear' } }] };
+    const file = await writeJsonModel(dir, 'old', cfg, [{ name: 'd', weights: [{ name: 'kernel', shape: [3, 2], data: seq(6) }, { name: 'bias', shape: [2], data: [0, 1] }] }]);
+    const g = await loadKeras(file);
+    expect(g.layers.map((l) => l.name)).toEqual(['input1', 'd', 'd_linear']);
+  });
+});
