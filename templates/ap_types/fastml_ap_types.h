@@ -1,0 +1,444 @@
+/*
+ * @fileoverview fastml's clean-room ap_types, part 2: the user-facing templates ap_fixed, ap_ufixed,
+ * ap_int, ap_uint (and their bases ap_fixed_base<W,I,S,Q,O,N>, ap_int_base<W,S>) with the public
+ * API of the Xilinx headers that generated code uses: construction and assignment with quantization
+ * and overflow, + - * / with the widened result types, compound assignment, comparisons (with C's
+ * mixed-signedness quirks), shifts, unary minus, conversions to double/float/int, range() and bit
+ * reads, and stream output. Semantics: ../shared/golden/ap_fixed/SEMANTICS.md; the golden vectors
+ * are run through this header by test/unit/fixed/cpp-golden.test.ts.
+ *
+ * Include it through "ap_fixed.h" or "ap_int.h". The raw value is a private detail (`fx_v`): code
+ * that must also build with the vendor headers may not touch it. Needs g++/clang (unsigned __int128).
+ */
+#ifndef FASTML_AP_TYPES_H_
+#define FASTML_AP_TYPES_H_
+
+#include <ostream>
+#include <string>
+#include <type_traits>
+
+#include "fastml_ap_core.h"
+
+enum ap_q_mode { AP_RND, AP_RND_ZERO, AP_RND_MIN_INF, AP_RND_INF, AP_RND_CONV, AP_TRN, AP_TRN_ZERO };
+enum ap_o_mode { AP_SAT, AP_SAT_ZERO, AP_SAT_SYM, AP_WRAP, AP_WRAP_SM };
+
+template <int W, int I, bool S, ap_q_mode Q, ap_o_mode O, int N>
+struct ap_fixed_base;
+template <int W, int I, ap_q_mode Q = AP_TRN, ap_o_mode O = AP_WRAP, int N = 0>
+struct ap_fixed;
+template <int W, int I, ap_q_mode Q = AP_TRN, ap_o_mode O = AP_WRAP, int N = 0>
+struct ap_ufixed;
+template <int W, bool S>
+struct ap_int_base;
+template <int W>
+struct ap_int;
+template <int W>
+struct ap_uint;
+
+namespace fastml_ap {
+
+constexpr int cmax(int a, int b) { return a > b ? a : b; }
+constexpr int cmin(int a, int b) { return a < b ? a : b; }
+
+/** ap_fixed / ap_ufixed with the given parameters (the header's result types use default modes). */
+template <int W, int I, bool S, ap_q_mode Q = AP_TRN, ap_o_mode O = AP_WRAP, int N = 0>
+struct fx_type {
+  typedef ap_fixed<W, I, Q, O, N> type;
+};
+template <int W, int I, ap_q_mode Q, ap_o_mode O, int N>
+struct fx_type<W, I, false, Q, O, N> {
+  typedef ap_ufixed<W, I, Q, O, N> type;
+};
+template <int W, bool S>
+struct int_type {
+  typedef ap_int<W> type;
+};
+template <int W>
+struct int_type<W, false> {
+  typedef ap_uint<W> type;
+};
+/** The C type an ap_int<W> / ap_uint<W> converts to implicitly. */
+template <int W, bool S>
+struct int_ret {
+  typedef typename std::conditional<(W > 32), long long, int>::type type;
+};
+template <int W>
+struct int_ret<W, false> {
+  typedef typename std::conditional<(W > 32), unsigned long long, unsigned int>::type type;
+};
+
+/** C integer types as the header sees them: <bits, bits, signed> (SEMANTICS.md section 1). */
+template <typename T>
+struct c_int;
+#define FASTML_AP_CINT(T, B, SG) \
+  template <>                    \
+  struct c_int<T> {              \
+    static const int bits = B;   \
+    static const bool sgn = SG;  \
+  };
+FASTML_AP_CINT(bool, 1, false)
+FASTML_AP_CINT(char, 8, (char)-1 < 0)
+FASTML_AP_CINT(signed char, 8, true)
+FASTML_AP_CINT(unsigned char, 8, false)
+FASTML_AP_CINT(short, 16, true)
+FASTML_AP_CINT(unsigned short, 16, false)
+FASTML_AP_CINT(int, 32, true)
+FASTML_AP_CINT(unsigned int, 32, false)
+FASTML_AP_CINT(long, (int)(8 * sizeof(long)), true)
+FASTML_AP_CINT(unsigned long, (int)(8 * sizeof(long)), false)
+FASTML_AP_CINT(long long, 64, true)
+FASTML_AP_CINT(unsigned long long, 64, false)
+#undef FASTML_AP_CINT
+
+template <typename T>
+inline fx_wide w_from_c(T v) {
+  return c_int<T>::sgn ? w_from_i64((i64)v) : w_from_u64((u64)v);
+}
+
+}  // namespace fastml_ap
+
+#define FASTML_FXP int W, int I, bool S, ap_q_mode Q, ap_o_mode O, int N
+#define FASTML_FXA W, I, S, Q, O, N
+#define FASTML_FXP2 int W2, int I2, bool S2, ap_q_mode Q2, ap_o_mode O2, int N2
+#define FASTML_FXA2 W2, I2, S2, Q2, O2, N2
+
+template <FASTML_FXP>
+struct ap_fixed_base {
+  static_assert(W >= 1 && W <= 240, "fastml ap_types: widths 1..240 are supported");
+  static const int width = W;
+  static const int iwidth = I;
+  static const bool sign_flag = S;
+  static const ap_q_mode qmode = Q;
+  static const ap_o_mode omode = O;
+
+  /** The raw integer R (value R * 2^(I-W)), sign- or zero-extended. Private to fastml. */
+  fastml_ap::fx_wide fx_v;
+
+  ap_fixed_base() : fx_v(fastml_ap::w_zero()) {}
+  template <FASTML_FXP2>
+  ap_fixed_base(const ap_fixed_base<FASTML_FXA2> &o) : fx_v(fastml_ap::fx_convert(o.fx_v, I2 - W2, W, I, S, Q, O, N)) {}
+  ap_fixed_base(double d) { fx_set_double(d); }
+  ap_fixed_base(float f) { fx_set_double((double)f); }
+#define FASTML_AP_CTOR(T) \
+  ap_fixed_base(T v) : fx_v(fastml_ap::fx_convert(fastml_ap::w_from_c<T>(v), 0, W, I, S, Q, O, N)) {}
+  FASTML_AP_CTOR(bool)
+  FASTML_AP_CTOR(char)
+  FASTML_AP_CTOR(signed char)
+  FASTML_AP_CTOR(unsigned char)
+  FASTML_AP_CTOR(short)
+  FASTML_AP_CTOR(unsigned short)
+  FASTML_AP_CTOR(int)
+  FASTML_AP_CTOR(unsigned int)
+  FASTML_AP_CTOR(long)
+  FASTML_AP_CTOR(unsigned long)
+  FASTML_AP_CTOR(long long)
+  FASTML_AP_CTOR(unsigned long long)
+#undef FASTML_AP_CTOR
+
+  void fx_set_double(double d) {
+    fastml_ap::fx_wide n;
+    int e;
+    fastml_ap::fx_decode_double(d, n, e);
+    fx_v = fastml_ap::fx_convert(n, e, W, I, S, Q, O, N);
+  }
+
+  double to_double() const { return fastml_ap::fx_to_double(fx_v, W - I); }
+  float to_float() const { return fastml_ap::fx_to_float(fx_v, W - I); }
+  int to_int() const { return (int)fastml_ap::fx_trunc_int(fx_v, W - I, I).l[0]; }
+  unsigned to_uint() const { return (unsigned)fastml_ap::fx_trunc_int(fx_v, W - I, I).l[0]; }
+  long to_long() const { return (long)fastml_ap::fx_trunc_int(fx_v, W - I, I).l[0]; }
+  unsigned long to_ulong() const { return (unsigned long)fastml_ap::fx_trunc_int(fx_v, W - I, I).l[0]; }
+  long long to_int64() const { return (long long)fastml_ap::fx_trunc_int(fx_v, W - I, I).l[0]; }
+  unsigned long long to_uint64() const { return (unsigned long long)fastml_ap::fx_trunc_int(fx_v, W - I, I).l[0]; }
+  bool to_bool() const { return !fastml_ap::w_zero_p(fx_v); }
+  std::string to_string() const { return fastml_ap::fx_to_decimal(fx_v, W - I); }
+  bool is_neg() const { return S && fastml_ap::w_neg_p(fx_v); }
+  int length() const { return W; }
+
+  /** Bit i of the W-bit pattern. */
+  bool operator[](int i) const { return fastml_ap::w_bit(fx_v, i) != 0; }
+  bool get_bit(int i) const { return (*this)[i]; }
+  /** Bits hi..lo of the W-bit pattern, as an unsigned integer. */
+  ap_uint<W> range(int hi, int lo) const;
+  ap_uint<W> range() const;
+
+  /** Same type, raw shifted and wrapped; no rounding or saturation (negative n reverses). */
+  typename fastml_ap::fx_type<W, I, S, Q, O, N>::type operator<<(int n) const {
+    typename fastml_ap::fx_type<W, I, S, Q, O, N>::type r;
+    r.fx_v = fx_shifted(n);
+    return r;
+  }
+  typename fastml_ap::fx_type<W, I, S, Q, O, N>::type operator>>(int n) const {
+    typename fastml_ap::fx_type<W, I, S, Q, O, N>::type r;
+    r.fx_v = fx_shifted(-n);
+    return r;
+  }
+  fastml_ap::fx_wide fx_shifted(int n) const {
+    if (n >= 0) return n >= W ? fastml_ap::w_zero() : fastml_ap::w_trunc(fastml_ap::w_shl(fx_v, n), W, S);
+    return fastml_ap::w_sar(fx_v, -n > W ? W : -n);
+  }
+  ap_fixed_base &operator<<=(int n) {
+    fx_v = fx_shifted(n);
+    return *this;
+  }
+  ap_fixed_base &operator>>=(int n) {
+    fx_v = fx_shifted(-n);
+    return *this;
+  }
+
+  typename fastml_ap::fx_type<W + 1, I + 1, true>::type operator-() const {
+    typename fastml_ap::fx_type<W + 1, I + 1, true>::type r;
+    r.fx_v = fastml_ap::w_neg(fx_v);
+    return r;
+  }
+  const ap_fixed_base &operator+() const { return *this; }
+  /** ~a: same type, ~R. */
+  typename fastml_ap::fx_type<W, I, S>::type operator~() const {
+    typename fastml_ap::fx_type<W, I, S>::type r;
+    r.fx_v = fastml_ap::w_trunc(fastml_ap::w_not(fx_v), W, S);
+    return r;
+  }
+  bool operator!() const { return fastml_ap::w_zero_p(fx_v); }
+};
+
+/** Every C integer and every ap type, as an ap_fixed_base operand (for compound assignment). */
+namespace fastml_ap {
+template <FASTML_FXP>
+inline const ap_fixed_base<FASTML_FXA> &as_fx(const ap_fixed_base<FASTML_FXA> &x) {
+  return x;
+}
+#define FASTML_AP_ASFX(T)                                                                      \
+  inline ap_fixed_base<c_int<T>::bits, c_int<T>::bits, c_int<T>::sgn, AP_TRN, AP_WRAP, 0> as_fx(T v) { \
+    return ap_fixed_base<c_int<T>::bits, c_int<T>::bits, c_int<T>::sgn, AP_TRN, AP_WRAP, 0>(v);       \
+  }
+FASTML_AP_ASFX(bool)
+FASTML_AP_ASFX(char)
+FASTML_AP_ASFX(signed char)
+FASTML_AP_ASFX(unsigned char)
+FASTML_AP_ASFX(short)
+FASTML_AP_ASFX(unsigned short)
+FASTML_AP_ASFX(int)
+FASTML_AP_ASFX(unsigned int)
+FASTML_AP_ASFX(long)
+FASTML_AP_ASFX(unsigned long)
+FASTML_AP_ASFX(long long)
+FASTML_AP_ASFX(unsigned long long)
+#undef FASTML_AP_ASFX
+}  // namespace fastml_ap
+
+namespace fastml_ap {
+/** Result types of fixed (+) fixed, SEMANTICS.md section 5 (default Q/O). */
+template <int W1, int I1, bool S1, int W2, int I2, bool S2>
+struct fops {
+  static const int ai = cmax(I1 + (S2 && !S1), I2 + (S1 && !S2)) + 1;
+  static const int aw = ai + cmax(W1 - I1, W2 - I2);
+  typedef typename fx_type<W1 + W2, I1 + I2, S1 || S2>::type mul;
+  typedef typename fx_type<aw, ai, S1 || S2>::type add;
+  typedef typename fx_type<aw, ai, true>::type sub;
+  typedef typename fx_type<(S2 ? 1 : 0) + W1 + cmax(W2 - I2, 0), (S2 ? 1 : 0) + I1 + (W2 - I2), S1 || S2>::type div;
+  typedef bool cmp;
+};
+}  // namespace fastml_ap
+
+// ---- arithmetic between fixed values: exact, in the header's widened result types ----------------
+
+template <FASTML_FXP, FASTML_FXP2>
+inline typename fastml_ap::fx_type<W + W2, I + I2, S || S2>::type operator*(const ap_fixed_base<FASTML_FXA> &a,
+                                                                            const ap_fixed_base<FASTML_FXA2> &b) {
+  typename fastml_ap::fx_type<W + W2, I + I2, S || S2>::type r;
+  r.fx_v = fastml_ap::w_mul(a.fx_v, b.fx_v);
+  return r;
+}
+
+namespace fastml_ap {
+/** Integer bits of a + b / a - b. */
+constexpr int add_i(int I1, bool S1, int I2, bool S2) { return cmax(I1 + (S2 && !S1), I2 + (S1 && !S2)) + 1; }
+constexpr int add_w(int W1, int I1, bool S1, int W2, int I2, bool S2) {
+  return add_i(I1, S1, I2, S2) + cmax(W1 - I1, W2 - I2);
+}
+/** Both raws aligned to F = max(F1, F2), then added or subtracted. */
+inline fx_wide add_aligned(const fx_wide &a, int F1, const fx_wide &b, int F2, bool sub) {
+  const int F = cmax(F1, F2);
+  fx_wide x = w_shl(a, F - F1), y = w_shl(b, F - F2);
+  return sub ? w_sub(x, y) : w_add(x, y);
+}
+}  // namespace fastml_ap
+
+#define FASTML_ADD_T(SG) \
+  typename fastml_ap::fx_type<fastml_ap::add_w(W, I, S, W2, I2, S2), fastml_ap::add_i(I, S, I2, S2), SG>::type
+template <FASTML_FXP, FASTML_FXP2>
+inline FASTML_ADD_T(S || S2) operator+(const ap_fixed_base<FASTML_FXA> &a, const ap_fixed_base<FASTML_FXA2> &b) {
+  FASTML_ADD_T(S || S2) r;
+  r.fx_v = fastml_ap::add_aligned(a.fx_v, W - I, b.fx_v, W2 - I2, false);
+  return r;
+}
+template <FASTML_FXP, FASTML_FXP2>
+inline FASTML_ADD_T(true) operator-(const ap_fixed_base<FASTML_FXA> &a, const ap_fixed_base<FASTML_FXA2> &b) {
+  FASTML_ADD_T(true) r;
+  r.fx_v = fastml_ap::add_aligned(a.fx_v, W - I, b.fx_v, W2 - I2, true);
+  return r;
+}
+#undef FASTML_ADD_T
+
+#define FASTML_DIV_T \
+  typename fastml_ap::fx_type<(S2 ? 1 : 0) + W + fastml_ap::cmax(W2 - I2, 0), (S2 ? 1 : 0) + I + (W2 - I2), S || S2>::type
+template <FASTML_FXP, FASTML_FXP2>
+inline FASTML_DIV_T operator/(const ap_fixed_base<FASTML_FXA> &a, const ap_fixed_base<FASTML_FXA2> &b) {
+  FASTML_DIV_T r;
+  r.fx_v = fastml_ap::fx_divide(a.fx_v, W, W - I, S, b.fx_v, W2, W2 - I2, S2);
+  return r;
+}
+#undef FASTML_DIV_T
+
+// ---- comparisons ------------------------------------------------------------------------------
+
+#define FASTML_AP_CMP(OP, CODE)                                                                     \
+  template <FASTML_FXP, FASTML_FXP2>                                                                \
+  inline bool operator OP(const ap_fixed_base<FASTML_FXA> &a, const ap_fixed_base<FASTML_FXA2> &b) { \
+    return fastml_ap::fx_compare(CODE, a.fx_v, W, W - I, S, b.fx_v, W2, W2 - I2, S2);               \
+  }                                                                                                 \
+  template <FASTML_FXP>                                                                             \
+  inline bool operator OP(const ap_fixed_base<FASTML_FXA> &a, double b) {                           \
+    return a.to_double() OP b;                                                                      \
+  }                                                                                                 \
+  template <FASTML_FXP>                                                                             \
+  inline bool operator OP(double a, const ap_fixed_base<FASTML_FXA> &b) {                           \
+    return a OP b.to_double();                                                                      \
+  }                                                                                                 \
+  template <FASTML_FXP>                                                                             \
+  inline bool operator OP(const ap_fixed_base<FASTML_FXA> &a, float b) {                            \
+    return a.to_double() OP(double) b;                                                              \
+  }                                                                                                 \
+  template <FASTML_FXP>                                                                             \
+  inline bool operator OP(float a, const ap_fixed_base<FASTML_FXA> &b) {                            \
+    return (double)a OP b.to_double();                                                              \
+  }
+FASTML_AP_CMP(<, 0)
+FASTML_AP_CMP(<=, 1)
+FASTML_AP_CMP(>, 2)
+FASTML_AP_CMP(>=, 3)
+FASTML_AP_CMP(==, 4)
+FASTML_AP_CMP(!=, 5)
+#undef FASTML_AP_CMP
+
+// ---- fixed with C integers: the integer becomes <bits, bits, signedness> ---------------------------
+
+#define FASTML_AP_INT_BIN(OP, T, R)                                                                     \
+  template <FASTML_FXP>                                                                                 \
+  inline typename fastml_ap::fops<W, I, S, fastml_ap::c_int<T>::bits, fastml_ap::c_int<T>::bits,        \
+                                  fastml_ap::c_int<T>::sgn>::R                                          \
+  operator OP(const ap_fixed_base<FASTML_FXA> &a, T b) {                                                \
+    return a OP fastml_ap::as_fx(b);                                                                    \
+  }                                                                                                     \
+  template <FASTML_FXP>                                                                                 \
+  inline typename fastml_ap::fops<fastml_ap::c_int<T>::bits, fastml_ap::c_int<T>::bits,                 \
+                                  fastml_ap::c_int<T>::sgn, W, I, S>::R                                 \
+  operator OP(T a, const ap_fixed_base<FASTML_FXA> &b) {                                                \
+    return fastml_ap::as_fx(a) OP b;                                                                    \
+  }
+#define FASTML_AP_INT_ALL(T) \
+  FASTML_AP_INT_BIN(+, T, add)    \
+  FASTML_AP_INT_BIN(-, T, sub)    \
+  FASTML_AP_INT_BIN(*, T, mul)    \
+  FASTML_AP_INT_BIN(/, T, div)    \
+  FASTML_AP_INT_BIN(<, T, cmp)    \
+  FASTML_AP_INT_BIN(<=, T, cmp)   \
+  FASTML_AP_INT_BIN(>, T, cmp)    \
+  FASTML_AP_INT_BIN(>=, T, cmp)   \
+  FASTML_AP_INT_BIN(==, T, cmp)   \
+  FASTML_AP_INT_BIN(!=, T, cmp)
+FASTML_AP_INT_ALL(bool)
+FASTML_AP_INT_ALL(char)
+FASTML_AP_INT_ALL(signed char)
+FASTML_AP_INT_ALL(unsigned char)
+FASTML_AP_INT_ALL(short)
+FASTML_AP_INT_ALL(unsigned short)
+FASTML_AP_INT_ALL(int)
+FASTML_AP_INT_ALL(unsigned int)
+FASTML_AP_INT_ALL(long)
+FASTML_AP_INT_ALL(unsigned long)
+FASTML_AP_INT_ALL(long long)
+FASTML_AP_INT_ALL(unsigned long long)
+
+// ---- compound assignment: a op= b is a = T_a(a op b), one quantization with a's Q/O/N ----------
+
+#define FASTML_AP_COMPOUND(OP)                                                        \
+  template <FASTML_FXP, typename B>                                                   \
+  inline ap_fixed_base<FASTML_FXA> &operator OP##=(ap_fixed_base<FASTML_FXA> &a, const B &b) { \
+    a = ap_fixed_base<FASTML_FXA>(a OP fastml_ap::as_fx(b));                          \
+    return a;                                                                         \
+  }
+FASTML_AP_COMPOUND(+)
+FASTML_AP_COMPOUND(-)
+FASTML_AP_COMPOUND(*)
+FASTML_AP_COMPOUND(/)
+#undef FASTML_AP_COMPOUND
+
+template <FASTML_FXP>
+inline ap_fixed_base<FASTML_FXA> &operator++(ap_fixed_base<FASTML_FXA> &a) {
+  return a += 1;
+}
+template <FASTML_FXP>
+inline ap_fixed_base<FASTML_FXA> &operator--(ap_fixed_base<FASTML_FXA> &a) {
+  return a -= 1;
+}
+
+template <FASTML_FXP>
+inline std::ostream &operator<<(std::ostream &os, const ap_fixed_base<FASTML_FXA> &x) {
+  return os << x.to_string();
+}
+
+// ---- the public fixed-point classes -----------------------------------------------------------
+
+/** Implicit conversions to every C arithmetic type, as the vendor ap_fixed has them. */
+#define FASTML_AP_FIXED_CONVERSIONS                                          \
+  operator double() const { return this->to_double(); }                     \
+  operator float() const { return this->to_float(); }                       \
+  operator bool() const { return this->to_bool(); }                         \
+  operator char() const { return (char)this->to_int(); }                    \
+  operator signed char() const { return (signed char)this->to_int(); }      \
+  operator unsigned char() const { return (unsigned char)this->to_uint(); } \
+  operator short() const { return (short)this->to_int(); }                  \
+  operator unsigned short() const { return (unsigned short)this->to_uint(); } \
+  operator int() const { return this->to_int(); }                           \
+  operator unsigned int() const { return this->to_uint(); }                 \
+  operator long() const { return this->to_long(); }                         \
+  operator unsigned long() const { return this->to_ulong(); }               \
+  operator long long() const { return this->to_int64(); }                   \
+  operator unsigned long long() const { return this->to_uint64(); }
+
+template <int W, int I, ap_q_mode Q, ap_o_mode O, int N>
+struct ap_fixed : ap_fixed_base<W, I, true, Q, O, N> {
+  typedef ap_fixed_base<W, I, true, Q, O, N> Base;
+  using Base::Base;
+  ap_fixed() {}
+  ap_fixed(const Base &b) : Base(b) {}
+  FASTML_AP_FIXED_CONVERSIONS
+};
+
+template <int W, int I, ap_q_mode Q, ap_o_mode O, int N>
+struct ap_ufixed : ap_fixed_base<W, I, false, Q, O, N> {
+  static_assert(O != AP_WRAP_SM, "ap_ufixed cannot use AP_WRAP_SM (the vendor header aborts at run time)");
+  typedef ap_fixed_base<W, I, false, Q, O, N> Base;
+  using Base::Base;
+  ap_ufixed() {}
+  ap_ufixed(const Base &b) : Base(b) {}
+  FASTML_AP_FIXED_CONVERSIONS
+};
+
+#include "fastml_ap_int.h"
+
+template <FASTML_FXP>
+inline ap_uint<W> ap_fixed_base<FASTML_FXA>::range(int hi, int lo) const {
+  ap_uint<W> r;
+  if (hi < lo || lo < 0) return r;
+  fastml_ap::fx_wide bits = fastml_ap::w_trunc(fx_v, W, false);
+  r.fx_v = fastml_ap::w_trunc(fastml_ap::w_sar(bits, lo), hi - lo + 1 < W ? hi - lo + 1 : W, false);
+  return r;
+}
+template <FASTML_FXP>
+inline ap_uint<W> ap_fixed_base<FASTML_FXA>::range() const {
+  return range(W - 1, 0);
+}
+
+#endif  // FASTML_AP_TYPES_H_
