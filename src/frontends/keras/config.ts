@@ -29,6 +29,8 @@ export interface FlatModel {
   /** Tensor keys of the model inputs (InputLayer names). */
   readonly inputs: string[];
   readonly outputs: string[];
+  /** Layers left out because of a problem already reported (their outputs are unavailable). */
+  readonly skipped: string[];
 }
 
 const MODEL_CLASSES = new Set(['Sequential', 'Functional', 'Model']);
@@ -43,6 +45,7 @@ interface Ctx {
   readonly out: FlatLayer[];
   /** Tensor key -> the key it stands for (nested model inputs/outputs). */
   readonly alias: Map<string, string>;
+  readonly skipped: string[];
 }
 
 function resolve(ctx: Ctx, key: string): string {
@@ -174,11 +177,13 @@ function flatten(ctx: Ctx, model: any, outerInputs: string[] | undefined, where:
             { file: ctx.file, node: nm, opType: String(entry.class_name) },
           ),
         );
+        ctx.skipped.push(nm);
         continue;
       }
       const refs = refsOfNode(nodes[0]);
       if (!refs) {
         ctx.problems.push(diag('FML2205', 'cannot read the inbound node of the layer', { file: ctx.file, node: nm, opType: String(entry.class_name) }));
+        ctx.skipped.push(nm);
         continue;
       }
       const inKeys = refs.map((r) => resolve(ctx, keyOf(r.name, r.tensor)));
@@ -197,8 +202,8 @@ function flatten(ctx: Ctx, model: any, outerInputs: string[] | undefined, where:
 
 /** Flattens a parsed model config (the `model_config` / .json / config.json object). */
 export function flattenModel(model: any, file: string): { model: FlatModel; problems: Diagnostic[] } {
-  const ctx: Ctx = { file, problems: [], out: [], alias: new Map() };
+  const ctx: Ctx = { file, problems: [], out: [], alias: new Map(), skipped: [] };
   const { inputs, outputs } = flatten(ctx, model, undefined, String(model?.config?.name ?? 'model'));
   const name = String((Array.isArray(model?.config) ? undefined : model?.config?.name) ?? 'model');
-  return { model: { name, layers: ctx.out, inputs, outputs }, problems: ctx.problems };
+  return { model: { name, layers: ctx.out, inputs, outputs, skipped: ctx.skipped }, problems: ctx.problems };
 }

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
 import type { Graph, InputLayout, Shape } from '../../ir/graph.js';
 import { DiagnosticError, diag, EXIT, fail } from '../../diagnostics/diagnostic.js';
+import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { GraphBuilder, PoisonedInput } from './build.js';
 import { declaredInputShape, flattenModel } from './config.js';
 import type { FlatModel } from './config.js';
@@ -79,9 +80,20 @@ function layoutOf(shape: Shape): InputLayout {
 }
 
 /** Builds the IR from a flattened model and its weights; throws one DiagnosticError with all problems. */
-export function buildGraph(model: FlatModel, lookup: (layer: string) => StoredWeight[] | undefined, file: string, keras3: boolean, meta: Graph['meta']): Graph {
+export function buildGraph(
+  model: FlatModel,
+  lookup: (layer: string) => StoredWeight[] | undefined,
+  file: string,
+  keras3: boolean,
+  meta: Graph['meta'],
+  earlier: readonly Diagnostic[] = [],
+): Graph {
   const b = new GraphBuilder(file);
+  b.problems.push(...earlier);
   const tensorOf = new Map<string, string>();
+  // Layers the config reader could not place are already reported: their outputs are poisoned
+  // so that their consumers are still checked without follow-on "not produced" errors.
+  for (const n of model.skipped) tensorOf.set(n, b.poison(n));
   const inputs: string[] = [];
   const ctx = { b, keras3, weightsOf: lookup };
   for (const l of model.layers) {
@@ -132,11 +144,11 @@ function toGraph(config: any, h5: KerasH5Content, file: string, format: string, 
   if (!config || typeof config !== 'object' || !('class_name' in config))
     fail('FML2201', 'not a Keras model: no class_name at the top level of the model config', { file });
   const { model, problems } = flattenModel(config, file);
-  if (problems.length) throw new DiagnosticError(problems, problems.some((p) => p.code === 'FML2201') ? EXIT.USAGE : EXIT.MODEL);
+  if (problems.some((p) => p.code === 'FML2201')) throw new DiagnosticError(problems, EXIT.USAGE);
   const version = String(extraMeta.kerasVersion ?? config.keras_version ?? h5.kerasVersion ?? '');
   const keras3 = version.startsWith('3') || format === 'keras-v3' || h5.layout === 'keras3';
   const meta = { file, format, producer: `keras ${version || 'unknown'}`, ...extraMeta, ...(version ? { kerasVersion: version } : {}) };
-  return buildGraph(model, weightLookup(model, h5), file, keras3, meta);
+  return buildGraph(model, weightLookup(model, h5), file, keras3, meta, problems);
 }
 
 async function loadJson(file: string, opts: KerasLoadOptions): Promise<Graph> {

@@ -69,15 +69,20 @@ describe('unsupported layers and attributes are all reported at once', () => {
     expect(e.diagnostics[0]!.loc!.node).toBe('d');
   });
 
-  test('shared layers (called twice) are refused', async () => {
+  test('shared layers (called twice) are refused together with later problems, without follow-on errors', async () => {
     const dir = tmpDir();
     const d = klayer('Dense', 'd', { units: 4 }, ['in']);
     (d as any).inbound_nodes = [[['in', 0, 0, {}]], [['in', 0, 0, {}]]];
-    const file = await writeJsonModel(dir, 'shared', functional([inputLayer('in', [4]), d], ['in'], ['d']), [
+    const layers = [inputLayer('in', [4]), d, klayer('Dense', 'after', { units: 2, activation: 'relu' }, ['d']), klayer('GRU', 'g', { units: 2 }, ['after'])];
+    const file = await writeJsonModel(dir, 'shared', functional(layers, ['in'], ['g']), [
       { name: 'd', weights: [{ name: 'kernel', shape: [4, 4], data: seq(16) }, { name: 'bias', shape: [4], data: seq(4) }] },
+      { name: 'after', weights: [{ name: 'kernel', shape: [4, 2], data: seq(8) }, { name: 'bias', shape: [2], data: seq(2) }] },
     ]);
     const e = await failure(loadKeras(file));
+    expect(e.exitCode).toBe(1);
+    expect(e.diagnostics.map((x) => x.loc?.node)).toEqual(['d', 'g']);
     expect(e.message).toContain('shared layers');
+    expect(e.message).toContain('"GRU" is not supported');
   });
 });
 

@@ -329,3 +329,53 @@ describe('config spellings', () => {
     expect(g.layers.map((l) => l.name)).toEqual(['input1', 'd', 'd_linear']);
   });
 });
+
+describe('QKeras convolution and batch-norm layers', () => {
+  test('QConv1D, QDepthwiseConv2D, QSeparableConv2D, QBatchNormalization record their quantizers by weight role', async () => {
+    const dir = tmpDir();
+    const qb = (b: number, i: number) => ({ class_name: 'quantized_bits', config: { bits: b, integer: i, symmetric: 0, alpha: 1, keep_negative: true } });
+    const layers = [
+      inputLayer('in', [6, 6, 2]),
+      klayer('QDepthwiseConv2D', 'qdw', { kernel_size: [3, 3], strides: [1, 1], padding: 'valid', depth_multiplier: 1, depthwise_quantizer: qb(4, 0), bias_quantizer: 'quantized_bits(8,2)', activation: 'quantized_relu(4,1)' }, ['in']),
+      klayer('QSeparableConv2D', 'qsep', { filters: 3, kernel_size: [2, 2], strides: [1, 1], padding: 'valid', depth_multiplier: 1, depthwise_quantizer: qb(5, 0), pointwise_quantizer: qb(6, 0), bias_quantizer: qb(7, 1), activation: 'linear' }, ['qdw']),
+      klayer('QBatchNormalization', 'qbn', { axis: -1, epsilon: 0.001, scale: true, center: true, gamma_quantizer: 'quantized_relu_po2(4)', beta_quantizer: 'quantized_po2(4)', mean_quantizer: null, variance_quantizer: null }, ['qsep']),
+      klayer('Reshape', 'rs', { target_shape: [9, 3] }, ['qbn']),
+      klayer('QConv1D', 'qc1', { filters: 2, kernel_size: 3, strides: 1, padding: 'same', kernel_quantizer: 'quantized_bits(3,0,alpha=1)', bias_quantizer: null, activation: 'quantized_bits(6,2)' }, ['rs']),
+    ];
+    const file = await writeJsonModel(dir, 'qconv', functional(layers, ['in'], ['qc1']), [
+      { name: 'qdw', weights: [{ name: 'depthwise_kernel', shape: [3, 3, 2, 1], data: seq(18) }, { name: 'bias', shape: [2], data: [0.5, -0.5] }] },
+      {
+        name: 'qsep',
+        weights: [
+          { name: 'depthwise_kernel', shape: [2, 2, 2, 1], data: seq(8, 2) },
+          { name: 'pointwise_kernel', shape: [1, 1, 2, 3], data: seq(6, 3) },
+          { name: 'bias', shape: [3], data: [1, 2, 3] },
+        ],
+      },
+      {
+        name: 'qbn',
+        weights: [
+          { name: 'gamma', shape: [3], data: [1, 1, 1] },
+          { name: 'beta', shape: [3], data: [0, 0, 0] },
+          { name: 'moving_mean', shape: [3], data: [0, 0, 0] },
+          { name: 'moving_variance', shape: [3], data: [1, 1, 1] },
+        ],
+      },
+      { name: 'qc1', weights: [{ name: 'kernel', shape: [3, 3, 2], data: seq(18, 4) }, { name: 'bias', shape: [2], data: [0, 0] }] },
+    ]);
+    const g = await loadKeras(file);
+    expect(verifyGraph(g)).toEqual([]);
+    expect(g.layers.map((l) => l.name)).toEqual(['in', 'qdw', 'qdw_quantized_relu', 'qsep_depthwise', 'qsep_pointwise', 'qsep_linear', 'qbn', 'rs', 'qc1', 'qc1_quantized_bits']);
+    const q = (n: string) => Object.fromEntries(Object.entries(byName(g, n).quant ?? {}).map(([k, v]) => [k, (v.qkeras as any).name + ':' + v.bits]));
+    expect(q('qdw')).toEqual({ kernel: 'quantized_bits:4', bias: 'quantized_bits:8' });
+    expect(q('qdw_quantized_relu')).toEqual({ result: 'quantized_relu:4' });
+    expect(byName(g, 'qdw_quantized_relu').attrs).toEqual({ op: 'Activation', activation: 'relu' });
+    expect(q('qsep_depthwise')).toEqual({ kernel: 'quantized_bits:5' });
+    expect(q('qsep_pointwise')).toEqual({ kernel: 'quantized_bits:6', bias: 'quantized_bits:7' });
+    expect(q('qbn')).toEqual({ gamma: 'quantized_relu_po2:4', beta: 'quantized_po2:4' });
+    expect(q('qc1')).toEqual({ kernel: 'quantized_bits:3' });
+    expect(byName(g, 'qc1_quantized_bits').attrs).toEqual({ op: 'Activation', activation: 'linear' });
+    expect(q('qc1_quantized_bits')).toEqual({ result: 'quantized_bits:6' });
+    expect(byName(g, 'qc1').attrs).toMatchObject({ pads: { left: 1, right: 1 } });
+  });
+});
