@@ -1,0 +1,62 @@
+/**
+ * @fileoverview `fastml check MODEL --input X [--reference Y] [--config CFG] [--max-abs-err E]
+ * [--min-agreement A] [--json] [--junit FILE]`: the CI check. Runs the bit-accurate emulator and a
+ * float reference (onnxruntime-web for ONNX models, fastml's float64 evaluator otherwise, or the
+ * given reference outputs), reports the error figures, per-layer error growth and the overflow
+ * table, and exits 1 when a threshold is missed.
+ */
+
+import type { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import { resolvePath } from '../context.js';
+import { fail } from '../../diagnostics/diagnostic.js';
+
+interface CheckOpts {
+  input: string;
+  reference?: string;
+  config?: string;
+  weights?: string;
+  maxAbsErr?: string;
+  minAgreement?: string;
+  json?: boolean;
+  junit?: string;
+}
+
+function num(v: string | undefined, flag: string, lo: number, hi: number): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (!Number.isFinite(x) || x < lo || x > hi) fail('FML0010', `${flag} must be a number in [${lo}, ${hi}], got "${v}"`);
+  return x;
+}
+
+export function register(program: Command, ctx: CommandContext): void {
+  program
+    .command('check')
+    .description('compare the bit-accurate emulation with a float reference; exit 1 when a threshold is missed (for CI)')
+    .argument('<model>', 'model file (.onnx, .h5, .json + weights, .keras)')
+    .requiredOption('-i, --input <file>', 'inputs: .npy, .npz, .dat or .csv; batch first, model layout')
+    .option('-r, --reference <file>', 'reference outputs to compare with (default: float reference of the model)')
+    .option('-c, --config <file>', 'hls4ml configuration (YAML or JSON)')
+    .option('-w, --weights <file>', 'weights file for a Keras architecture .json')
+    .option('--max-abs-err <e>', 'fail when the largest absolute output error exceeds E')
+    .option('--min-agreement <a>', 'fail when argmax agreement (y > 0.5 agreement for one output) is below A')
+    .option('--json', 'print the report as JSON')
+    .option('--junit <file>', 'write a JUnit XML report')
+    .action(async (model: string, opts: CheckOpts) => {
+      const maxAbsErr = num(opts.maxAbsErr, '--max-abs-err', 0, Infinity);
+      const minAgreement = num(opts.minAgreement, '--min-agreement', 0, 1);
+      const { runCheck } = await import('../../emulator/run.js');
+      const code = await runCheck(ctx, {
+        model: await resolvePath(ctx, model),
+        input: await resolvePath(ctx, opts.input),
+        ...(opts.reference ? { reference: await resolvePath(ctx, opts.reference) } : {}),
+        ...(opts.config ? { config: await resolvePath(ctx, opts.config) } : {}),
+        ...(opts.weights ? { weights: await resolvePath(ctx, opts.weights) } : {}),
+        ...(maxAbsErr !== undefined ? { maxAbsErr } : {}),
+        ...(minAgreement !== undefined ? { minAgreement } : {}),
+        ...(opts.json ? { json: true } : {}),
+        ...(opts.junit ? { junit: await resolvePath(ctx, opts.junit) } : {}),
+      });
+      ctx.setExitCode(code);
+    });
+}

@@ -1,0 +1,52 @@
+/**
+ * @fileoverview `fastml emulate MODEL --input X [--config CFG] [--output Y] [--float] [--trace DIR]`:
+ * what the firmware outputs, bit for bit, without a C++ compiler. Inputs are .npy/.npz/.dat/.csv in
+ * the model's own layout, batch first; outputs are written in the format of the output file's
+ * extension (.npy float64 by default). `--trace DIR` writes every layer's output as
+ * DIR/trace_<layer>.npy, `--overflow` prints the per-layer overflow table.
+ */
+
+import type { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import { resolvePath } from '../context.js';
+
+interface EmulateOpts {
+  input: string;
+  config?: string;
+  weights?: string;
+  output?: string;
+  float?: boolean;
+  trace?: string;
+  overflow?: boolean;
+  f32?: boolean;
+  json?: boolean;
+}
+
+export function register(program: Command, ctx: CommandContext): void {
+  program
+    .command('emulate')
+    .description('run the bit-accurate fixed-point emulator (or the float64 reference with --float) on inputs')
+    .argument('<model>', 'model file (.onnx, .h5, .json + weights, .keras)')
+    .requiredOption('-i, --input <file>', 'inputs: .npy, .npz, .dat (hls4ml text, one sample per line) or .csv; batch first, model layout')
+    .option('-c, --config <file>', 'hls4ml configuration (YAML or JSON); without it hls4ml\'s defaults apply')
+    .option('-w, --weights <file>', 'weights file for a Keras architecture .json')
+    .option('-o, --output <file>', 'output file (.npy float64, .npz, .dat, .csv)', 'emulated.npy')
+    .option('--float', 'evaluate the float64 reference instead of the fixed-point emulator')
+    .option('--trace <dir>', 'write every layer\'s output to DIR/trace_<layer>.npy')
+    .option('--overflow', 'print the per-layer overflow table (counts wraps and saturations)')
+    .option('--f32', 'write float32 .npy/.npz instead of float64')
+    .option('--json', 'print a JSON summary on stdout')
+    .action(async (model: string, opts: EmulateOpts) => {
+      const { runEmulate } = await import('../../emulator/run.js');
+      const code = await runEmulate(ctx, {
+        ...opts,
+        model: await resolvePath(ctx, model),
+        input: await resolvePath(ctx, opts.input),
+        ...(opts.config ? { config: await resolvePath(ctx, opts.config) } : {}),
+        ...(opts.weights ? { weights: await resolvePath(ctx, opts.weights) } : {}),
+        output: await resolvePath(ctx, opts.output ?? 'emulated.npy'),
+        ...(opts.trace ? { trace: await resolvePath(ctx, opts.trace) } : {}),
+      });
+      ctx.setExitCode(code);
+    });
+}

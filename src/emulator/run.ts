@@ -1,0 +1,191 @@
+/**
+ * @fileoverview The actions behind `fastml emulate` and `fastml check` (the command modules only
+ * declare options, so that `fastml --help` stays fast).
+ */
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { CommandContext } from '../cli/context.js';
+import { formatDiagnostic, EXIT } from '../diagnostics/diagnostic.js';
+import type { Graph } from '../ir/graph.js';
+import { numel } from '../ir/graph.js';
+import { writeTensorFile, readTensorFile } from '../io/index.js';
+import { compileEmulator } from './compile.js';
+import { prepareInputs, runBatch } from './index.js';
+import type { BatchResult } from './index.js';
+import { evaluateFloat } from './float.js';
+import { formatOverflowTable, overflowRows } from './overflow.js';
+import { loadSession, readBatchInputs } from './session.js';
+import { compareOutputs, junitXml, formatCheckReport } from './check.js';
+import type { CheckReport } from './check.js';
+
+function printDiagnostics(ctx: CommandContext, diags: readonly { severity: string }[]): void {
+  for (const d of diags) ctx.io.err(formatDiagnostic(d as never) + '\n');
+}
+
+/** A progress bar on a TTY for long runs (cli-progress), a no-op otherwise. */
+async function progress(ctx: CommandContext, n: number, label: string): Promise<{ update(k: number): void; stop(): void }> {
+  if (!ctx.io.isTTY || n < 20000) return { update: () => {}, stop: () => {} };
+  const { SingleBar, Presets } = await import('cli-progress');
+  const bar = new SingleBar({ format: `${label} [{bar}] {percentage}% | {value}/{total} samples | {eta}s`, stream: process.stderr, hideCursor: true }, Presets.shades_classic);
+  bar.start(n, 0);
+  return { update: (k) => bar.update(k), stop: () => bar.stop() };
+}
+
+/** Float64 reference over a batch (IR layout in, IR layout out), optionally with every layer traced. */
+export function floatBatch(g: Graph, n: number, data: readonly Float64Array[], trace: boolean): BatchResult {
+  const outputs: Record<string, Float64Array> = {};
+  for (const o of g.outputs) outputs[o] = new Float64Array(n * numel(g.tensors.get(o)!.shape));
+  const traces: BatchResult['traces'] = {};
+  const sizes = g.inputs.map((i) => numel(g.tensors.get(i)!.shape));
+  for (let s = 0; s < n; s++) {
+    const ins: Record<string, Float64Array> = {};
+    g.inputs.forEach((name, k) => (ins[name] = data[k]!.subarray(s * sizes[k]!, (s + 1) * sizes[k]!)));
+    const r = evaluateFloat(g, ins, { trace });
+    for (const o of g.outputs) outputs[o]!.set(r.outputs[o]!, s * r.outputs[o]!.length);
+    if (r.trace) {
+      for (const [name, v] of Object.entries(r.trace)) {
+        const layer = g.layers.find((l) => l.name === name)!;
+        traces[name] ??= { shape: g.tensors.get(layer.outputs[0]!)!.shape, data: new Float64Array(n * v.length) };
+        traces[name]!.data.set(v, s * v.length);
+      }
+    }
+  }
+  return { n, outputs, traces };
+}
+
+function safeName(s: string): string {
+  return s.replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
+export interface EmulateArgs {
+  model: string;
+  input: string;
+  config?: string;
+  weights?: string;
+  output: string;
+  float?: boolean;
+  trace?: string;
+  overflow?: boolean;
+  f32?: boolean;
+  json?: boolean;
+}
+
+export async function runEmulate(ctx: CommandContext, a: EmulateArgs): Promise<number> {
+  const s = await loadSession(a.model, { ...(a.config ? { config: a.config } : {}), ...(a.weights ? { weights: a.weights } : {}) });
+  printDiagnostics(ctx, s.diagnostics);
+  const g = s.graph;
+  const { n, data } = prepareInputs(g, readBatchInputs(g, a.input));
+  const t0 = performance.now();
+  let res: BatchResult;
+  if (a.float) res = floatBatch(g, n, data, Boolean(a.trace));
+  else {
+    const emu = compileEmulator(g, { accounting: Boolean(a.overflow) });
+    const bar = await progress(ctx, n, 'emulate');
+    res = runBatch(emu, n, data, { trace: Boolean(a.trace), onProgress: (k) => bar.update(k), progressEvery: 5000 });
+    bar.stop();
+  }
+  const ms = performance.now() - t0;
+  const arrays = g.outputs.map((o) => ({ name: o, shape: [n, ...g.tensors.get(o)!.shape], data: res.outputs[o]! }));
+  writeTensorFile(a.output, arrays, { dtype: a.f32 ? 'f4' : 'f8' });
+  if (a.trace) {
+    mkdirSync(a.trace, { recursive: true });
+    for (const [layer, t] of Object.entries(res.traces)) writeTensorFile(path.join(a.trace, `trace_${safeName(layer)}.npy`), [{ name: layer, shape: [n, ...t.shape], data: t.data }], { dtype: a.f32 ? 'f4' : 'f8' });
+  }
+  if (a.json) {
+    ctx.io.out(
+      JSON.stringify(
+        {
+          model: a.model,
+          samples: n,
+          mode: a.float ? 'float64' : 'fixed',
+          output: a.output,
+          seconds: ms / 1000,
+          samplesPerSecond: n / (ms / 1000),
+          ...(res.overflow ? { overflow: overflowRows(res.overflow) } : {}),
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+  } else {
+    ctx.io.out(`${a.float ? 'float64 reference' : 'fixed-point emulation'}: ${n} samples in ${(ms / 1000).toFixed(3)} s (${Math.round(n / (ms / 1000))} samples/s) -> ${a.output}\n`);
+    if (a.trace) ctx.io.out(`traces: ${Object.keys(res.traces).length} layers -> ${a.trace}\n`);
+    if (res.overflow) ctx.io.out('\n' + formatOverflowTable(res.overflow));
+  }
+  return EXIT.OK;
+}
+
+export interface CheckArgs {
+  model: string;
+  input: string;
+  reference?: string;
+  config?: string;
+  weights?: string;
+  maxAbsErr?: number;
+  minAgreement?: number;
+  json?: boolean;
+  junit?: string;
+}
+
+/** onnxruntime-web float32 outputs for an ONNX model, in IR layout order of g.outputs. */
+async function ortReference(file: string, g: Graph, inputs: Record<string, { data: Float64Array; n: number }>): Promise<Float64Array[]> {
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = 1;
+  const { readFileSync } = await import('node:fs');
+  const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(file)));
+  const n = Object.values(inputs)[0]!.n;
+  const outs: number[][] = session.outputNames.map(() => []);
+  for (let s = 0; s < n; s++) {
+    const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
+    session.inputNames.forEach((name, k) => {
+      const gName = g.inputs.includes(name) ? name : g.inputs[k]!;
+      const x = inputs[gName]!;
+      const shape = g.inputLayouts[gName]?.sourceShape ?? g.tensors.get(gName)!.shape;
+      const m = numel(shape);
+      feeds[name] = new ort.Tensor('float32', Float32Array.from(x.data.subarray(s * m, (s + 1) * m)), [1, ...shape]);
+    });
+    const r = await session.run(feeds);
+    session.outputNames.forEach((o, k) => outs[k]!.push(...(r[o]!.data as Float32Array)));
+  }
+  return outs.map((o) => Float64Array.from(o));
+}
+
+export async function runCheck(ctx: CommandContext, a: CheckArgs): Promise<number> {
+  const s = await loadSession(a.model, { ...(a.config ? { config: a.config } : {}), ...(a.weights ? { weights: a.weights } : {}) });
+  printDiagnostics(ctx, s.diagnostics);
+  const g = s.graph;
+  const inputs = readBatchInputs(g, a.input);
+  const { n, data } = prepareInputs(g, inputs);
+  const emu = compileEmulator(g, { accounting: true });
+  const fixed = runBatch(emu, n, data, { trace: true });
+  const flt = floatBatch(g, n, data, true);
+  let refKind: CheckReport['reference'] = 'float64';
+  let ref: Float64Array[] = g.outputs.map((o) => flt.outputs[o]!);
+  if (a.reference) {
+    const arrays = [...readTensorFile(a.reference).values()];
+    ref = g.outputs.map((_, k) => arrays[k]?.data ?? arrays[0]!.data);
+    refKind = 'file';
+  } else if (a.model.toLowerCase().endsWith('.onnx')) {
+    const sameLayout = g.outputs.every((o) => !(g.meta.outputLayouts as Record<string, unknown> | undefined)?.[o]);
+    if (sameLayout) {
+      ref = await ortReference(a.model, g, inputs);
+      refKind = 'onnxruntime';
+    }
+  }
+  const report = compareOutputs({
+    model: a.model,
+    n,
+    outputs: g.outputs.map((o, k) => ({ name: o, size: numel(g.tensors.get(o)!.shape), fixed: fixed.outputs[o]!, ref: ref[k]! })),
+    layers: emu.layers
+      .filter((l) => fixed.traces[l.name] && flt.traces[l.name])
+      .map((l) => ({ name: l.name, fixed: fixed.traces[l.name]!.data, float: flt.traces[l.name]!.data })),
+    overflow: fixed.overflow ? overflowRows(fixed.overflow) : [],
+    reference: refKind,
+    ...(a.maxAbsErr !== undefined ? { maxAbsErr: a.maxAbsErr } : {}),
+    ...(a.minAgreement !== undefined ? { minAgreement: a.minAgreement } : {}),
+  });
+  if (a.junit) writeFileSync(a.junit, junitXml(report));
+  ctx.io.out(a.json ? JSON.stringify(report, null, 2) + '\n' : formatCheckReport(report));
+  return report.passed ? EXIT.OK : EXIT.MODEL;
+}

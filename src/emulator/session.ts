@@ -1,0 +1,76 @@
+/**
+ * @fileoverview What `fastml emulate` and `fastml check` share: load a model and its hls4ml
+ * configuration, run the pass pipeline, and read batch inputs from a tensor file in the model's
+ * own layout.
+ */
+
+import { existsSync } from 'node:fs';
+import type { Graph } from '../ir/graph.js';
+import { numel } from '../ir/graph.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { DiagnosticError, diag, EXIT } from '../diagnostics/diagnostic.js';
+import { loadModel } from '../frontends/index.js';
+import { defaultConfig, loadConfig } from '../config/load.js';
+import type { HlsConfig } from '../config/load.js';
+import { runPipeline } from '../passes/pipeline.js';
+import { readTensorFile } from '../io/index.js';
+
+export interface Session {
+  readonly raw: Graph;
+  readonly graph: Graph;
+  readonly config: HlsConfig;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export async function loadSession(modelFile: string, opts: { config?: string; weights?: string } = {}): Promise<Session> {
+  const config = opts.config ? loadConfig(opts.config) : defaultConfig();
+  // The config's KerasH5 is used only when it names an existing file (hls4ml configs often hold
+  // paths relative to wherever they were written); otherwise the frontend finds the weights.
+  const h5 = config.modelFiles.kerasH5;
+  const weights = opts.weights ?? (h5 && existsSync(h5) && modelFile.toLowerCase().endsWith('.json') ? h5 : undefined);
+  const raw = await loadModel(modelFile, weights ? { weights } : {});
+  const res = runPipeline(raw, config);
+  return { raw, graph: res.graph, config, diagnostics: [...config.warnings, ...res.diagnostics] };
+}
+
+/** The model's own per-sample shape of an input (before channels-last conversion). */
+export function sourceShape(g: Graph, input: string): readonly number[] {
+  return g.inputLayouts[input]?.sourceShape ?? g.tensors.get(input)!.shape;
+}
+
+/**
+ * Reads batch inputs for every graph input from one file: a .npz by input name (or in order), or
+ * a single-array file for single-input models. Checks the per-sample size.
+ */
+export function readBatchInputs(g: Graph, file: string): Record<string, { data: Float64Array; n: number }> {
+  const sizes = g.inputs.map((n) => numel(sourceShape(g, n)));
+  const arrays = readTensorFile(file, g.inputs.length === 1 ? { sampleSize: sizes[0]! } : {});
+  const list = [...arrays.entries()];
+  const out: Record<string, { data: Float64Array; n: number }> = {};
+  g.inputs.forEach((name, k) => {
+    const a = arrays.get(name) ?? (g.inputs.length === 1 ? list[0]?.[1] : list[k]?.[1]);
+    if (!a) throw new DiagnosticError([diag('FML6002', `no array for model input "${name}" (the file has: ${list.map((e) => e[0] || '(unnamed)').join(', ')})`, { file })], EXIT.USAGE);
+    const size = sizes[k]!;
+    const shape = sourceShape(g, name);
+    const per = a.shape.length <= 1 ? a.data.length : numel(a.shape.slice(1));
+    if (a.shape.length <= 1 && a.data.length === size) {
+      out[name] = { data: a.data, n: 1 };
+      return;
+    }
+    if (per !== size) {
+      throw new DiagnosticError(
+        [
+          diag(
+            'FML6002',
+            `input "${name}": samples of shape [${a.shape.slice(1).join(', ')}] (${per} values) do not match the model input [${shape.join(', ')}] (${size} values)`,
+            { file },
+            'arrays are batch first, in the model\'s own layout',
+          ),
+        ],
+        EXIT.USAGE,
+      );
+    }
+    out[name] = { data: a.data, n: a.shape[0]! };
+  });
+  return out;
+}
