@@ -108,8 +108,11 @@ function latencyOf(p: Prepared, fam: FamilyCalibration): { latency: number; ii: 
   return combineLatency(layers, fam, o.backend, o.ioType ?? 'io_parallel');
 }
 
-function fitLatency(prep: Prepared[], base: FamilyCalibration): Record<string, number> {
-  const lat: Record<string, number> = Object.fromEntries(Object.keys(LATENCY_KEYS).map((k) => [k, 0]));
+function fitLatency(prep: Prepared[], base: FamilyCalibration, prior?: Readonly<Record<string, number>>): Record<string, number> {
+  const lat: Record<string, number> = Object.fromEntries(Object.keys(LATENCY_KEYS).map((k) => [k, prior?.[k] ?? 0]));
+  // Tie-breaker toward the prior (the other family's fit): where this family's reports say
+  // nothing about a constant, it keeps the prior's value rather than an arbitrary one.
+  const pull = () => (prior ? Object.keys(lat).reduce((s, k) => s + 1e-3 * Math.abs(lat[k]! - (prior[k] ?? 0)), 0) : 0);
   const loss = () => {
     const fam = { ...base, latency: lat };
     // Reproducing a record exactly counts first (the regularities are exact), then the APE sum.
@@ -118,9 +121,9 @@ function fitLatency(prep: Prepared[], base: FamilyCalibration): Record<string, n
       const t = p.r.truth.latency_cycles;
       if (t === undefined) continue;
       const e = latencyOf(p, fam).latency;
-      s += ape(e, t) + (e === t ? 0 : 1000);
+      s += ape(e, t) + (e === t ? 0 : 20);
     }
-    return s;
+    return s + pull();
   };
   let cur = loss();
   for (let pass = 0; pass < 4; pass++) {
@@ -188,9 +191,11 @@ export function calibrate(records: readonly TruthRecord[], now = new Date()): Ca
     prepared[r.options.backend].push({ r, costs, features });
   }
   const names = [...allNames].sort();
+  // Vitis first (more and larger designs); Vivado starts from, and is pulled toward, Vitis's values.
   for (const b of ['vitis', 'vivado'] as Backend[]) {
     const base: FamilyCalibration = { latency: {}, lut: {}, ff: {}, lutMultMaxBits: thr.bits, weightMemory: memory[b] };
-    families[b] = { ...base, latency: fitLatency(prepared[b], base), lut: fitLinear(prepared[b], 'lut', names), ff: fitLinear(prepared[b], 'ff', names) };
+    const prior = b === 'vivado' ? families.vitis.latency : undefined;
+    families[b] = { ...base, latency: fitLatency(prepared[b], base, prior), lut: fitLinear(prepared[b], 'lut', names), ff: fitLinear(prepared[b], 'ff', names) };
   }
   // A feature a family's reports never exercise takes the other family's coefficient.
   for (const [b, o] of [['vivado', 'vitis'], ['vitis', 'vivado']] as const) {
@@ -210,7 +215,7 @@ export function calibrate(records: readonly TruthRecord[], now = new Date()): Ca
     provenance: {
       lutMultMaxBits: thr.note,
       weightMemory: `Resource-strategy weights: ${memory.vitis === 'lut' ? 'LUT ROM' : 'BRAM'} for Vitis HLS (the choice with the smaller BRAM error); ${memory.vivado === 'lut' ? 'LUT ROM' : 'BRAM'} for Vivado HLS (no Vivado Resource record with reuse > 1 in the truth: the BRAM default)`,
-      latency: 'per family: integer cycles (*_c) and nanoseconds (*_ns, divided by the clock) minimising (1000 x records not reproduced exactly + sum of absolute percentage errors) of whole-design latency',
+      latency: 'per family: integer cycles (*_c) and nanoseconds (*_ns, divided by the clock) minimising (20 x records not reproduced exactly + sum of absolute percentage errors) of whole-design latency; Vivado HLS starts from the Vitis values and keeps them where its reports do not decide',
       lut: 'per family: NNLS of LUT/truth over summed model features; features a family never exercises take the other family\'s coefficient',
       ff: 'as lut',
       vivado: `${prepared.vivado.length} records (hls4ml CI, Vivado HLS 2020.1)`,

@@ -52,7 +52,7 @@ export function layerLatency(c: LayerCost, fam: FamilyCalibration, clockNs: numb
     if (k.endsWith('_ns')) ns += v * n;
     else cyc += v * n;
   }
-  return Math.max(0, Math.round(cyc) + Math.ceil(ns / clockNs - 1e-9));
+  return Math.max(0, Math.round(cyc) + Math.floor(ns / clockNs + 1e-9));
 }
 
 function pct(used: number, total: number | null | undefined): number | null {

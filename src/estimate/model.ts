@@ -10,7 +10,9 @@
  *
  * Latency terms: a layer's latency is `cycles + sum(terms[k] * latency[k])`, where constants named
  * `*_ns` are nanoseconds (divided by the clock and rounded up: deeper pipelines at faster clocks)
- * and the others whole cycles:
+ * and the others whole cycles. A chain of combinational logic costs a register stage only for each
+ * full clock period it spans (floor), so a tiny layer can be purely combinational (latency 0) as
+ * the reports show:
  *   res_c      fill/drain of a Resource-strategy (or reuse > 1) multiply loop
  *   mul_ns     one multiplication stage;   add_ns  one adder-tree level (log2 n_in levels)
  *   lat_rf_c   loop overhead of a Latency-strategy layer with reuse > 1
@@ -163,7 +165,7 @@ function multiplyCost(layer: Layer, p: Product, ctx: ModelContext, typer: Typer,
   }
   if (p.zeros && strategy === 'latency') notes.push(`${p.zeros} zero weights need no multiplier`);
   if (p.pow2 && strategy === 'latency') notes.push(`${p.pow2} power-of-two weights are shifts`);
-  const levels = Math.ceil(Math.log2(Math.max(2, p.nIn)));
+  const levels = Math.ceil(Math.log2(Math.max(1, p.nIn)));
   const latencyTerms: Record<string, number> =
     strategy === 'resource' || (rf > 1 && strategy !== 'latency')
       ? { res_c: 1 }

@@ -1,0 +1,196 @@
+/**
+ * @fileoverview `fastml estimate MODEL`: latency, II and resources per layer and in total, with the
+ * device utilization, for the design fastml would build (model -> config -> passes -> estimator).
+ * `--json` for scripts; `--sweep reuse=1,2,4 precision=8,12,16` for a design-space table with the
+ * Pareto points (accuracy from the emulator when `--input` is given).
+ */
+
+import type { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import { resolvePath } from '../context.js';
+import { DiagnosticError, diag, formatDiagnostic } from '../../diagnostics/diagnostic.js';
+import type { Graph, Strategy } from '../../ir/graph.js';
+import type { Backend, EstimateOptions, IoType, MultiplierImpl } from '../../estimate/types.js';
+import type { SweepResult } from '../../estimate/sweep.js';
+
+interface EstimateFlags {
+  config?: string;
+  target?: string;
+  part?: string;
+  backend?: string;
+  toolVersion?: string;
+  strategy?: string;
+  reuse?: string;
+  clock?: string;
+  ioType?: string;
+  multipliers?: string;
+  ii?: string;
+  json?: boolean;
+  sweep?: string[];
+  input?: string;
+  samples?: string;
+}
+
+const usage = (msg: string, hint?: string): never => {
+  throw new DiagnosticError([diag('FML7002', msg, undefined, hint)]);
+};
+
+export function backendOf(name: string): Backend {
+  const b = name.toLowerCase();
+  if (b === 'vivado' || b === 'vivadoaccelerator') return 'vivado';
+  if (b === 'vitis' || b === 'vitisaccelerator') return 'vitis';
+  return usage(`backend "${name}" is not estimated`, 'fastml estimates the Vivado HLS (vivado) and Vitis HLS (vitis) backends');
+}
+
+function positiveInt(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) usage(`${flag}: "${v}" is not a positive integer`);
+  return n;
+}
+
+/** The hls4ml configuration object with command-line overrides of the Model block. */
+function withOverrides(raw: Record<string, unknown>, o: { reuse?: number; strategy?: Strategy; precision?: string }): Record<string, unknown> {
+  const hls = { ...((raw.HLSConfig as Record<string, unknown>) ?? {}) };
+  const model = { ...((hls.Model as Record<string, unknown>) ?? {}) };
+  if (o.reuse !== undefined) model.ReuseFactor = o.reuse;
+  if (o.strategy) model.Strategy = o.strategy === 'resource' ? 'Resource' : 'Latency';
+  if (o.precision) {
+    const p = model.Precision;
+    model.Precision = p && typeof p === 'object' ? { ...(p as object), default: o.precision } : o.precision;
+  }
+  hls.Model = model;
+  return { ...raw, HLSConfig: hls };
+}
+
+export function register(program: Command, ctx: CommandContext): void {
+  program
+    .command('estimate')
+    .description('estimate latency (cycles, ns), II, DSP, LUT, FF, BRAM and URAM per layer and in total, with device utilization')
+    .argument('<model>', 'model file (.onnx, .h5, .json, .keras)')
+    .option('-c, --config <file>', 'hls4ml configuration (YAML or JSON)')
+    .option('-t, --target <name>', 'board alias (vu9p, pynq-z2, zcu102, alveo-u250, ...) or part string')
+    .option('--part <part>', 'FPGA part (same as --target)')
+    .option('--backend <name>', 'vivado (Vivado HLS) or vitis (Vitis HLS); default: the config\'s Backend')
+    .option('--tool-version <v>', 'HLS tool version, for the record (e.g. 2020.1, 2023.2)')
+    .option('--strategy <s>', 'latency or resource (overrides the config\'s Model strategy)')
+    .option('--reuse <n>', 'reuse factor (overrides the config\'s Model reuse factor)')
+    .option('--clock <ns>', 'clock period in ns (default: the config\'s ClockPeriod, else 5)')
+    .option('--io-type <t>', 'io_parallel or io_stream (default: the config\'s IOType)')
+    .option('--multipliers <impl>', 'auto, dsp or fabric (as HLS config_op mul -impl)', 'auto')
+    .option('--ii <n>', 'warn when the initiation interval exceeds this')
+    .option('--json', 'print JSON: {tool, part, clock_ns, layers, total, utilization, warnings}')
+    .option('--sweep <axes...>', 'design-space sweep, e.g. reuse=1,2,4,8 precision=8,12,16 strategy=latency,resource')
+    .option('--input <file>', 'inputs (.npy) for the sweep\'s accuracy (emulator vs float)')
+    .option('--samples <n>', 'use at most this many input samples', '200')
+    .action(async (modelArg: string, flags: EstimateFlags) => {
+      const { loadModel } = await import('../../frontends/index.js');
+      const { loadConfig, configFromObject, defaultConfig } = await import('../../config/load.js');
+      const { runPipeline } = await import('../../passes/pipeline.js');
+      const { estimate } = await import('../../estimate/estimate.js');
+      const { estimateJson, estimateText } = await import('../../estimate/format.js');
+
+      const modelFile = await resolvePath(ctx, modelArg);
+      const cfgFile = flags.config ? await resolvePath(ctx, flags.config) : undefined;
+      const baseCfg = cfgFile ? loadConfig(cfgFile) : defaultConfig();
+      const strategy = flags.strategy?.toLowerCase();
+      if (strategy !== undefined && strategy !== 'latency' && strategy !== 'resource') usage(`--strategy: "${flags.strategy}" is not latency or resource`);
+      const reuse = positiveInt('--reuse', flags.reuse);
+      const clock = flags.clock !== undefined ? Number(flags.clock) : (baseCfg.clockPeriod ?? 5);
+      if (!(clock > 0)) usage(`--clock: "${flags.clock}" is not a positive number of ns`);
+      const io = (flags.ioType ?? baseCfg.ioType) as IoType;
+      if (io !== 'io_parallel' && io !== 'io_stream') usage(`--io-type: "${flags.ioType}" is not io_parallel or io_stream`);
+      const mult = flags.multipliers as MultiplierImpl;
+      if (!['auto', 'dsp', 'fabric'].includes(mult)) usage(`--multipliers: "${flags.multipliers}" is not auto, dsp or fabric`);
+      const target = flags.target ?? flags.part ?? baseCfg.part;
+      const eopts: EstimateOptions = {
+        ...(target ? { part: target } : {}),
+        backend: backendOf(flags.backend ?? baseCfg.backend),
+        ...(flags.toolVersion ? { toolVersion: flags.toolVersion } : {}),
+        clockNs: clock,
+        ioType: io,
+        multiplierImpl: mult,
+        ...(flags.ii !== undefined ? { targetII: positiveInt('--ii', flags.ii)! } : {}),
+      };
+      const { resolveTarget } = await import('../../estimate/devices.js');
+      resolveTarget(eopts.part); // unknown board names fail here, before the model is read
+
+      const graph = await loadModel(modelFile);
+      const prepare = (o: { reuse?: number; strategy?: Strategy; precision?: string }): { g: Graph; notes: string[] } => {
+        const needsRaw = o.reuse !== undefined || o.strategy !== undefined || o.precision !== undefined;
+        const cfg = needsRaw ? configFromObject(withOverrides(baseCfg.raw as Record<string, unknown>, o), cfgFile) : baseCfg;
+        const r = runPipeline(graph, cfg, { reuse: 'nearest', estimate: eopts });
+        const notes = r.diagnostics.filter((d) => d.severity !== 'info').map((d) => formatDiagnostic(d));
+        return { g: r.graph, notes };
+      };
+      const base = { ...(reuse !== undefined ? { reuse } : {}), ...(strategy ? { strategy: strategy as Strategy } : {}) };
+
+      if (flags.sweep?.length) {
+        const { parseSweep, sweepPoints, markPareto, sweepText, precisionType } = await import('../../estimate/sweep.js');
+        const axes = parseSweep(flags.sweep);
+        const acc = flags.input ? await accuracyProbe(ctx, graph, flags.input, positiveInt('--samples', flags.samples) ?? 200) : undefined;
+        const results: SweepResult[] = sweepPoints(axes).map((p) => {
+          const o = { ...base, ...p, ...(p.precision ? { precision: precisionType(p.precision) } : {}) };
+          const { g } = prepare(o);
+          const e = estimate(g, eopts);
+          return { point: p, estimate: e, ...(acc ? { accuracy: acc(g) } : {}) };
+        });
+        markPareto(results);
+        if (flags.json) {
+          ctx.io.out(JSON.stringify(results.map((r) => ({ ...r.point, pareto: r.pareto, ...(r.accuracy !== undefined ? { accuracy: r.accuracy } : {}), ...estimateJson(r.estimate) })), null, 1) + '\n');
+        } else {
+          const e0 = results[0]!.estimate;
+          ctx.io.out(`Design space for ${modelArg} on ${e0.part}, ${e0.tool}, clock ${e0.clock_ns} ns\n\n`);
+          ctx.io.out(sweepText(results));
+        }
+        return;
+      }
+
+      const { g, notes } = prepare(base);
+      const e = estimate(g, eopts);
+      const withNotes = { ...e, warnings: [...notes, ...e.warnings] };
+      ctx.io.out(flags.json ? JSON.stringify(estimateJson(withNotes), null, 1) + '\n' : estimateText(withNotes));
+    });
+}
+
+/** Accuracy of a prepared graph: top-1 agreement of the emulator with the float model, in percent. */
+async function accuracyProbe(ctx: CommandContext, floatGraph: Graph, inputArg: string, maxSamples: number): Promise<(g: Graph) => number> {
+  const { readFileSync } = await import('node:fs');
+  const { decodeNpy } = await import('../../io/npy.js');
+  const { evaluateFloatBatch, toIrLayout } = await import('../../emulator/float.js');
+  const { compileEmulator } = await import('../../emulator/compile.js');
+  const file = await resolvePath(ctx, inputArg);
+  let arr;
+  try {
+    arr = decodeNpy(new Uint8Array(readFileSync(file)), file);
+  } catch (e) {
+    if (e instanceof DiagnosticError) throw e;
+    throw new DiagnosticError([diag('FML7003', `cannot read inputs: ${(e as Error).message}`, { file })]);
+  }
+  if (floatGraph.inputs.length !== 1) usage('--input: the sweep accuracy needs a single-input model');
+  const inName = floatGraph.inputs[0]!;
+  const per = floatGraph.tensors.get(inName)!.shape.reduce((a, b) => a * b, 1);
+  const n = Math.min(maxSamples, Math.floor(arr.data.length / per));
+  if (n < 1 || arr.data.length % per !== 0) throw new DiagnosticError([diag('FML7003', `inputs of shape [${arr.shape.join(', ')}] do not hold whole samples of ${per} values`, { file })]);
+  const X = toIrLayout(floatGraph, inName, arr.data.subarray(0, n * per));
+  const ref = evaluateFloatBatch(floatGraph, X, n).outputs[floatGraph.outputs[0]!]!;
+  const outN = ref.length / n;
+  const argmax = (a: ArrayLike<number>, off: number, len: number) => {
+    let b = 0;
+    for (let i = 1; i < len; i++) if (a[off + i]! > a[off + b]!) b = i;
+    return b;
+  };
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of ref) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+  return (g: Graph) => {
+    const em = compileEmulator(g);
+    let good = 0;
+    for (let s = 0; s < n; s++) {
+      const y = em.runSample([X.subarray(s * per, (s + 1) * per)])[0]!;
+      if (outN > 1) good += argmax(y, 0, outN) === argmax(ref, s * outN, outN) ? 1 : 0;
+      else good += Math.abs(y[0]! - ref[s]!) <= 0.01 * Math.max(hi - lo, 1e-12) ? 1 : 0;
+    }
+    return (100 * good) / n;
+  };
+}
