@@ -1,0 +1,198 @@
+/**
+ * @fileoverview `fastml compile`: load -> configuration (flags over config file over defaults) ->
+ * pass pipeline -> emulate the test-bench samples -> write the project atomically -> print where
+ * it is, the estimate summary and the next command.
+ */
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { CommandContext } from '../cli/context.js';
+import { DiagnosticError, EXIT, diag, formatDiagnostic } from '../diagnostics/diagnostic.js';
+import type { Graph } from '../ir/graph.js';
+import { numel } from '../ir/graph.js';
+import { parseType } from '../fixed/type.js';
+import { buildProject, sha256 } from './project.js';
+import { writeProject } from './writer.js';
+import { resolveBackendTarget } from './targets.js';
+import { projectIdent } from './identifiers.js';
+import type { Backend, IoType } from './view-types.js';
+
+export interface CompileFlags {
+  readonly model: string;
+  readonly config?: string;
+  readonly weights?: string;
+  readonly target?: string;
+  readonly part?: string;
+  readonly backend?: string;
+  readonly io?: string;
+  readonly strategy?: string;
+  readonly reuse?: string;
+  readonly precision?: string;
+  readonly clock?: string;
+  readonly project?: string;
+  readonly output?: string;
+  readonly force?: boolean;
+  readonly input?: string;
+  readonly samples?: string;
+  readonly fastmlVersion: string;
+}
+
+const usage = (msg: string, hint?: string): never => {
+  throw new DiagnosticError([diag('FML5002', msg, undefined, hint)], EXIT.USAGE);
+};
+
+function backendOf(name: string): Backend {
+  const b = name.toLowerCase();
+  if (b === 'vivado' || b === 'vivadoaccelerator') return 'vivado';
+  if (b === 'vitis' || b === 'vitisaccelerator') return 'vitis';
+  return usage(`--backend: "${name}" is not vivado or vitis`);
+}
+
+function positiveInt(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) usage(`${flag}: "${v}" is not a positive integer`);
+  return n;
+}
+
+/** The hls4ml configuration object with the command-line overrides applied to its top level and Model block. */
+function withOverrides(raw: Record<string, unknown>, o: { io: IoType; backend: Backend; part: string; clock: number; reuse?: number; strategy?: string; precision?: string }): Record<string, unknown> {
+  const hls = { ...((raw.HLSConfig as Record<string, unknown>) ?? {}) };
+  const model = { ...((hls.Model as Record<string, unknown>) ?? {}) };
+  if (o.reuse !== undefined) model.ReuseFactor = o.reuse;
+  if (o.strategy) model.Strategy = o.strategy === 'resource' ? 'Resource' : 'Latency';
+  if (o.precision) {
+    const p = model.Precision;
+    model.Precision = p && typeof p === 'object' ? { ...(p as object), default: o.precision } : o.precision;
+  }
+  hls.Model = model;
+  return { ...raw, IOType: o.io, Backend: o.backend === 'vitis' ? 'Vitis' : 'Vivado', Part: o.part, ClockPeriod: o.clock, HLSConfig: hls };
+}
+
+/** Deterministic test inputs (IR layout): sample 0 all zeros, then N(0,1) values as float32. */
+export function generateSamples(g: Graph, n: number): Float64Array[] {
+  let s = 0x2545f491;
+  const next = (): number => {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return g.inputs.map((name) => {
+    const size = numel(g.tensors.get(name)!.shape);
+    const d = new Float64Array(n * size);
+    for (let k = size; k < d.length; k++) {
+      const u1 = Math.max(next(), 1e-12);
+      const u2 = next();
+      d[k] = Math.fround(Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2));
+    }
+    return d;
+  });
+}
+
+export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<number> {
+  const { loadConfig, defaultConfig, configFromObject } = await import('../config/load.js');
+  const { loadModel } = await import('../frontends/index.js');
+  const { runPipeline } = await import('../passes/pipeline.js');
+  const { compileEmulator, prepareInputs, runBatch } = await import('../emulator/index.js');
+
+  const base = f.config ? loadConfig(f.config) : defaultConfig();
+  const backend = backendOf(f.backend ?? base.backend ?? 'vivado');
+  const io = (f.io ?? base.ioType) as IoType;
+  if (io !== 'io_parallel' && io !== 'io_stream') usage(`--io: "${f.io}" is not io_parallel or io_stream`, 'use --io parallel or --io stream');
+  const strategy = f.strategy?.toLowerCase();
+  if (strategy !== undefined && strategy !== 'latency' && strategy !== 'resource') usage(`--strategy: "${f.strategy}" is not latency or resource`);
+  const reuse = positiveInt('--reuse', f.reuse);
+  if (f.precision !== undefined) {
+    try {
+      parseType(f.precision);
+    } catch (e) {
+      usage(`--precision: ${(e as Error).message}`);
+    }
+  }
+  const clock = f.clock !== undefined ? Number(f.clock) : (base.clockPeriod ?? 5);
+  if (!(clock > 0)) usage(`--clock: "${f.clock}" is not a positive number of ns`);
+  const target = resolveBackendTarget(f.target ?? f.part ?? base.part);
+  const cfg = configFromObject(
+    withOverrides(base.raw as Record<string, unknown>, { io, backend, part: target.part, clock, ...(reuse ? { reuse } : {}), ...(strategy ? { strategy } : {}), ...(f.precision ? { precision: f.precision } : {}) }),
+    f.config,
+  );
+
+  const weights = f.weights ?? (cfg.modelFiles.kerasH5 && f.model.toLowerCase().endsWith('.json') ? cfg.modelFiles.kerasH5 : undefined);
+  const raw = await loadModel(f.model, weights ? { weights } : {});
+  const eopts = { part: target.part, backend, clockNs: clock, ioType: io };
+  const res = runPipeline(raw, cfg, { reuse: 'nearest', estimate: eopts });
+  for (const d of [...cfg.warnings, ...res.diagnostics]) if (d.severity !== 'info') ctx.io.err(formatDiagnostic(d) + '\n');
+  const g = res.graph;
+
+  // Test-bench samples: the user's (model layout, transposed to the IR's) or generated ones.
+  let n: number;
+  let data: Float64Array[];
+  if (f.input) {
+    const { readBatchInputs } = await import('../emulator/session.js');
+    ({ n, data } = prepareInputs(g, readBatchInputs(g, f.input)));
+    const cap = positiveInt('--samples', f.samples);
+    if (cap !== undefined && cap < n) {
+      data = data.map((d, k) => d.slice(0, cap * numel(g.tensors.get(g.inputs[k]!)!.shape)));
+      n = cap;
+    }
+  } else {
+    n = positiveInt('--samples', f.samples) ?? 32;
+    data = generateSamples(g, n);
+  }
+  const emu = compileEmulator(g);
+  const out = runBatch(emu, n, data);
+  const tbInputs: number[][] = [];
+  const tbOutputs: number[][] = [];
+  for (let s = 0; s < n; s++) {
+    const row: number[] = [];
+    g.inputs.forEach((name, k) => {
+      const size = numel(g.tensors.get(name)!.shape);
+      row.push(...data[k]!.subarray(s * size, (s + 1) * size));
+    });
+    tbInputs.push(row);
+    const orow: number[] = [];
+    for (const o of emu.outputs) orow.push(...out.outputs[o.name]!.subarray(s * o.size, (s + 1) * o.size));
+    tbOutputs.push(orow);
+  }
+
+  const stem = path.basename(f.model).replace(/\.[^.]*$/, '');
+  const project = projectIdent(f.project ?? stem);
+  const dest = path.resolve(ctx.io.cwd, f.output ?? `${project}_prj`);
+  const files = buildProject(g, {
+    project,
+    backend,
+    io,
+    part: target.part,
+    clockNs: clock,
+    ...(target.board ? { board: target.board } : {}),
+    ...(target.platform ? { platform: target.platform } : {}),
+    modelFile: f.model,
+    modelSha256: sha256(readFileSync(f.model)),
+    ...(f.config ? { configSha256: sha256(readFileSync(f.config)) } : {}),
+    fastmlVersion: f.fastmlVersion,
+    settings: { backend, io, part: target.part, clockNs: clock, strategy: strategy ?? null, reuse: reuse ?? null, precision: f.precision ?? null, samples: n },
+    tbInputs,
+    tbOutputs,
+  });
+  writeProject(dest, files, Boolean(f.force));
+
+  const shown = path.relative(ctx.io.cwd, dest) || '.';
+  ctx.io.out(`Wrote ${backend === 'vitis' ? 'Vitis' : 'Vivado'} HLS project ${project} (${io}, ${target.part}${target.board ? ` / ${target.board}` : ''}, ${clock} ns) to ${shown}/\n`);
+  ctx.io.out(`  ${files.length} files; test bench with ${n} samples and the emulator's expected outputs\n`);
+  try {
+    const { estimate } = await import('../estimate/estimate.js');
+    const { estimateText } = await import('../estimate/format.js');
+    ctx.io.out('\n' + estimateText(estimate(g, eopts)) + '\n');
+  } catch (e) {
+    ctx.io.err(`note: no estimate (${(e as Error).message})\n`);
+  }
+  ctx.io.out(`Next:\n  npx fastml csim ${shown}          # C simulation with g++, compared with the emulator bit for bit\n`);
+  ctx.io.out(
+    backend === 'vitis'
+      ? `  cd ${shown} && vitis_hls -f build_prj.tcl   # or: vitis-run --mode hls --tcl build_prj.tcl\n`
+      : `  cd ${shown} && vivado_hls -f build_prj.tcl\n`,
+  );
+  if (target.platform) ctx.io.out(`  cd ${shown} && make xclbin TARGET=hw     # Alveo kernel with v++ (${target.platform})\n`);
+  return EXIT.OK;
+}

@@ -1,0 +1,213 @@
+/**
+ * @fileoverview Per-op view builders, second half: softmax, pooling, merges, concatenation and
+ * data movement (transpose, pad, crop, resize). See layer-views.ts for the conventions.
+ */
+
+import type { FixedType } from '../fixed/type.js';
+import { fixedType } from '../fixed/type.js';
+import { addType } from '../fixed/arith.js';
+import type { LayerAttrs } from '../ir/graph.js';
+import { numel } from '../ir/graph.js';
+import type { ArrayView, ConfigMember } from './view-types.js';
+import type { LayerCtx, LayerEmit } from './layer-views.js';
+import { BUILDERS, arr, cfg, fnName, intArr, reuseOf, slotType, ty, u, unsupported } from './layer-views.js';
+import { quantizeValues } from './params.js';
+import * as tables from '../emulator/tables.js';
+import { defaultInpNorm, expTableSize } from '../emulator/activations.js';
+
+const SOFTMAX_DEFAULT = fixedType(18, 8, true, 'AP_RND', 'AP_SAT');
+
+function softmax(c: LayerCtx): LayerEmit {
+  const l = c.layer;
+  const a = l.attrs as Extract<LayerAttrs, { op: 'Softmax' }>;
+  const rank = c.outShape.length;
+  const axis = a.axis < 0 ? a.axis + rank : a.axis;
+  if (axis !== rank - 1) unsupported(l, `softmax over axis ${a.axis} (only the last axis)`);
+  const n = c.outShape[rank - 1]!;
+  const nOuter = numel(c.outShape) / n;
+  const impl = a.implementation ?? 'stable';
+  const name = `cfg_${c.ident}`;
+  const inT = c.inTypes[0]!;
+  const consts: ConfigMember[] = [u('n', n), u('n_outer', nOuter), u('reuse', reuseOf(l))];
+  if (impl === 'argmax') {
+    return { configs: [cfg(name, 'softmax (argmax: one-hot at the first maximum)', consts, [])], arrays: [], fn: fnName('softmax_argmax', c, name), extra: [] };
+  }
+  if (impl !== 'stable' && impl !== 'latency') unsupported(l, `softmax implementation "${impl}"`);
+  const tn = l.tableSize ?? 1024;
+  const expT = slotType(l, 'exp_table', SOFTMAX_DEFAULT);
+  const invT = slotType(l, 'inv_table', SOFTMAX_DEFAULT);
+  const invInp = slotType(l, 'inv_inp', SOFTMAX_DEFAULT);
+  const accT = slotType(l, 'accum', fixedType(16, 6));
+  // The stable form stores x_max - x_i (>= 0) in the input type without its sign bit.
+  const normT = slotType(l, 'inp_norm', defaultInpNorm(inT));
+  const addrT = impl === 'stable' ? normT : inT;
+  const expN = expTableSize(tn, inT);
+  const invN = tn;
+  const expBits = tables.ceilLog2(expN);
+  const invBits = tables.ceilLog2(invN);
+  const expTable = tables.softmaxExpTable(expN, addrT, expT, impl === 'stable');
+  const invTable = tables.softmaxInvTable(invN, invInp, invT);
+  consts.push(u('exp_n', expN), u('exp_bits', expBits), u('norm_w', normT.w), u('in_w', inT.w), u('inv_n', invN), u('inv_bits', invBits), u('inv_w', invInp.w));
+  const types = [
+    ty('inp_norm_t', c.cpp(normT)),
+    ty('exp_table_t', c.cpp(expT)),
+    ty('inv_table_t', c.cpp(invT)),
+    ty('inv_inp_t', c.cpp(invInp)),
+    ty('accum_t', c.cpp(accT)),
+  ];
+  const arrays: ArrayView[] = [
+    arr(`exp_${c.ident}`, `${name}::exp_table_t`, expTable, `exp table, ${expN} entries, indexed by the top ${expBits} bits`),
+    arr(`inv_${c.ident}`, `${name}::inv_table_t`, invTable, `1/x table, ${invN} entries, indexed by the top ${invBits} bits`),
+  ];
+  return {
+    configs: [cfg(name, `softmax (${impl}) over ${n} values`, consts, types)],
+    arrays,
+    fn: fnName(impl === 'stable' ? 'softmax_stable' : 'softmax_latency', c, name),
+    extra: arrays.map((x) => x.name),
+  };
+}
+
+function merge(c: LayerCtx): LayerEmit {
+  const l = c.layer;
+  const a = l.attrs as Extract<LayerAttrs, { op: 'Merge' }>;
+  if (c.ins.length !== 2) unsupported(l, `a ${a.mode} merge of ${c.ins.length} inputs (two are supported)`);
+  const name = `cfg_${c.ident}`;
+  const types: ConfigMember[] = [];
+  if (a.mode === 'avg') {
+    const s = addType(c.inTypes[0]!, c.inTypes[1]!);
+    types.push(ty('sum_t', c.cpp(s)), ty('half_t', c.cpp(fixedType(s.w + 1, s.i, s.signed))));
+  }
+  return { configs: [cfg(name, `merge (${a.mode})`, [u('n', numel(c.outShape))], types)], arrays: [], fn: fnName(`merge_${a.mode}`, c, name), extra: [] };
+}
+
+function concat(c: LayerCtx): LayerEmit {
+  const l = c.layer;
+  const a = l.attrs as Extract<LayerAttrs, { op: 'Concat' }>;
+  if (c.ins.length !== 2) unsupported(l, `a concatenation of ${c.ins.length} inputs (two are supported)`);
+  const rank = c.outShape.length;
+  const axis = a.axis < 0 ? a.axis + rank : a.axis;
+  const outer = numel(c.outShape.slice(0, axis));
+  const chunk = (k: number): number => numel(c.inShapes[k]!.slice(axis));
+  const name = `cfg_${c.ident}`;
+  return {
+    configs: [cfg(name, `concatenation on axis ${axis}`, [u('n_outer', outer), u('chunk_a', chunk(0)), u('chunk_b', chunk(1))], [])],
+    arrays: [],
+    fn: fnName('concat2', c, name),
+    extra: [],
+  };
+}
+
+function transpose(c: LayerCtx): LayerEmit {
+  const a = c.layer.attrs as Extract<LayerAttrs, { op: 'Transpose' }>;
+  const inS = c.inShapes[0]!;
+  const outS = c.outShape;
+  const n = numel(outS);
+  const inStrides = inS.map((_, d) => numel(inS.slice(d + 1)));
+  const src = new Uint32Array(n);
+  const idx = new Array<number>(outS.length).fill(0);
+  for (let k = 0; k < n; k++) {
+    let s = 0;
+    for (let d = 0; d < outS.length; d++) s += idx[d]! * inStrides[a.perm[d]!]!;
+    src[k] = s;
+    for (let d = outS.length - 1; d >= 0; d--) {
+      if (++idx[d]! < outS[d]!) break;
+      idx[d] = 0;
+    }
+  }
+  const name = `cfg_${c.ident}`;
+  const arrays = [intArr(`idx_${c.ident}`, src, `source index of every output element (perm ${a.perm.join(',')})`)];
+  return { configs: [cfg(name, `transpose, perm ${a.perm.join(',')}`, [u('n_in', numel(inS)), u('n', n)], [])], arrays, fn: fnName('gather', c, name), extra: [arrays[0]!.name] };
+}
+
+/** [h, w, c] of a 1-D ([w, c]) or 2-D feature map. */
+function hwc(s: readonly number[], dims: 1 | 2): [number, number, number] {
+  return dims === 2 ? [s[0]!, s[1]!, s[2]!] : [1, s[0]!, s[1]!];
+}
+
+function pad(c: LayerCtx): LayerEmit {
+  const l = c.layer;
+  const a = l.attrs as Extract<LayerAttrs, { op: 'Pad' }>;
+  const [ih, iw, ch] = hwc(c.inShapes[0]!, a.dims);
+  const [oh, ow] = hwc(c.outShape, a.dims);
+  const name = `cfg_${c.ident}`;
+  const pt: FixedType = c.outType;
+  const arrays = [arr(`par_${c.ident}`, `${name}::param_t`, quantizeValues([a.value], pt, l, 'pad value'), 'pad value')];
+  const consts = [u('in_h', ih), u('in_w', iw), u('c', ch), u('out_h', oh), u('out_w', ow), u('pad_t', a.dims === 2 ? a.pads.top : 0), u('pad_l', a.pads.left)];
+  return { configs: [cfg(name, 'padding', consts, [ty('param_t', c.cpp(pt))])], arrays, fn: fnName('pad2d', c, name), extra: [arrays[0]!.name] };
+}
+
+function crop(c: LayerCtx): LayerEmit {
+  const a = c.layer.attrs as Extract<LayerAttrs, { op: 'Crop' }>;
+  const [ih, iw, ch] = hwc(c.inShapes[0]!, a.dims);
+  const [oh, ow] = hwc(c.outShape, a.dims);
+  const name = `cfg_${c.ident}`;
+  const consts = [u('in_h', ih), u('in_w', iw), u('c', ch), u('out_h', oh), u('out_w', ow), u('crop_t', a.dims === 2 ? a.crop.top : 0), u('crop_l', a.crop.left)];
+  return { configs: [cfg(name, 'cropping', consts, [])], arrays: [], fn: fnName('crop2d', c, name), extra: [] };
+}
+
+function resize(c: LayerCtx): LayerEmit {
+  const a = c.layer.attrs as Extract<LayerAttrs, { op: 'Resize' }>;
+  const [ih, iw, ch] = hwc(c.inShapes[0]!, a.dims);
+  const [oh, ow] = hwc(c.outShape, a.dims);
+  const name = `cfg_${c.ident}`;
+  const consts = [u('in_h', ih), u('in_w', iw), u('c', ch), u('out_h', oh), u('out_w', ow)];
+  return { configs: [cfg(name, 'nearest-neighbour resize', consts, [])], arrays: [], fn: fnName('resize_nearest', c, name), extra: [] };
+}
+
+/** The emulator's default pooling accumulator: 8 more integer bits than the result. */
+function poolAccDefault(res: FixedType): FixedType {
+  return fixedType(Math.min(53, res.w + 8), res.i + 8);
+}
+
+/** [h, w] window geometry of a Pool layer (1-D: height 1). */
+function pool(c: LayerCtx): LayerEmit {
+  const l = c.layer;
+  const a = l.attrs as Extract<LayerAttrs, { op: 'Pool' }>;
+  const [ih, iw, ch] = hwc(c.inShapes[0]!, a.dims);
+  const [oh, ow] = hwc(c.outShape, a.dims);
+  const two = a.dims === 2;
+  const name = `cfg_${c.ident}`;
+  const consts: ConfigMember[] = [
+    u('in_h', ih), u('in_w', iw), u('c', ch), u('out_h', oh), u('out_w', ow),
+    u('k_h', two ? a.pool[0]! : 1), u('k_w', two ? a.pool[1]! : a.pool[0]!),
+    u('s_h', two ? a.strides[0]! : 1), u('s_w', two ? a.strides[1]! : a.strides[0]!),
+    u('pad_t', two ? a.pads.top : 0), u('pad_l', a.pads.left), u('count_pad', a.countIncludePad),
+  ];
+  const types: ConfigMember[] = [];
+  if (a.mode === 'avg') {
+    const acc = slotType(l, 'accum', poolAccDefault(c.outType));
+    consts.push(u('acc_w', acc.w), u('acc_signed', acc.signed));
+    types.push(ty('accum_t', c.cpp(acc)));
+  }
+  return { configs: [cfg(name, `${a.mode} pooling ${a.pool.join('x')}`, consts, types)], arrays: [], fn: fnName(`${a.mode}_pool`, c, name), extra: [] };
+}
+
+function globalPool(c: LayerCtx): LayerEmit {
+  const l = c.layer;
+  const a = l.attrs as Extract<LayerAttrs, { op: 'GlobalPool' }>;
+  const s = c.inShapes[0]!;
+  const ch = s[s.length - 1]!;
+  const name = `cfg_${c.ident}`;
+  const consts: ConfigMember[] = [u('n_pix', numel(s) / ch), u('c', ch)];
+  const types: ConfigMember[] = [];
+  if (a.mode === 'avg') {
+    const acc = slotType(l, 'accum', poolAccDefault(c.outType));
+    consts.push(u('acc_w', acc.w), u('acc_signed', acc.signed));
+    types.push(ty('accum_t', c.cpp(acc)));
+  }
+  return { configs: [cfg(name, `global ${a.mode} pooling`, consts, types)], arrays: [], fn: fnName(`global_${a.mode}_pool`, c, name), extra: [] };
+}
+
+Object.assign(BUILDERS, {
+  Pool: pool,
+  GlobalPool: globalPool,
+  Softmax: softmax,
+  Merge: merge,
+  Concat: concat,
+  Transpose: transpose,
+  Pad: pad,
+  Crop: crop,
+  Resize: resize,
+});
+
+export { BUILDERS };

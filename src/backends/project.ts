@@ -1,0 +1,150 @@
+/**
+ * @fileoverview Assembles a complete HLS project (every file, in memory) from a typed graph: the
+ * firmware rendered from the view model, our layer library and ap_types headers copied in, the
+ * test bench and its data, the vendor build scripts, README.md and fastml.lock.json.
+ * Output is deterministic: files in a fixed order, no timestamps, keys sorted.
+ */
+
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Graph } from '../ir/graph.js';
+import { buildGraphView } from './view-model.js';
+import { render, templatesRoot } from './templates.js';
+import { projectIdent } from './identifiers.js';
+import type { Backend, IoType, PortView, ProjectView } from './view-types.js';
+import type { ProjectFile } from './writer.js';
+
+export interface ProjectOptions {
+  readonly project: string;
+  readonly backend: Backend;
+  readonly io: IoType;
+  readonly part: string;
+  readonly clockNs: number;
+  readonly board?: string;
+  /** Alveo platform for the v++ Makefile; set for Alveo targets only. */
+  readonly platform?: string;
+  readonly modelFile: string;
+  readonly modelSha256: string;
+  readonly fastmlVersion: string;
+  /** The resolved settings recorded in the lock file (plain JSON). */
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly configSha256?: string;
+  /** Test-bench samples in IR layout (channels-last), every input concatenated; outputs likewise. */
+  readonly tbInputs: readonly (readonly number[])[];
+  readonly tbOutputs: readonly (readonly number[])[];
+}
+
+export const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
+
+/** Every file under a folder, relative paths with '/', sorted. */
+function listFiles(dir: string, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const f of readdirSync(dir).sort()) {
+    const abs = path.join(dir, f);
+    if (statSync(abs).isDirectory()) out.push(...listFiles(abs, `${prefix}${f}/`));
+    else out.push(`${prefix}${f}`);
+  }
+  return out;
+}
+
+/** JSON with object keys sorted at every level, so the lock file is byte-stable. */
+export function stableJson(v: unknown): string {
+  const norm = (x: unknown): unknown => {
+    if (Array.isArray(x)) return x.map(norm);
+    if (x && typeof x === 'object') {
+      const o: Record<string, unknown> = {};
+      for (const k of Object.keys(x as object).sort()) o[k] = norm((x as Record<string, unknown>)[k]);
+      return o;
+    }
+    return x;
+  };
+  return JSON.stringify(norm(v), null, 2) + '\n';
+}
+
+/** One sample a line, values as the shortest decimal that reads back as exactly the same double. */
+function datFile(rows: readonly (readonly number[])[]): string {
+  return rows.map((r) => r.map((v) => (Object.is(v, -0) ? '0' : String(v))).join(' ')).join('\n') + '\n';
+}
+
+export function buildProject(g: Graph, o: ProjectOptions): ProjectFile[] {
+  const project = projectIdent(o.project);
+  const gv = buildGraphView(g, { backend: o.backend, io: o.io });
+  const withOffsets = (ports: PortView[]): Array<PortView & { offset: number }> => {
+    let off = 0;
+    return ports.map((p) => {
+      const r = { ...p, offset: off };
+      off += p.tensor.size;
+      return r;
+    });
+  };
+  const inputs = withOffsets(gv.inputs);
+  const outputs = withOffsets(gv.outputs);
+  const view: ProjectView & { isVitis: boolean; freqMhz: number; inputs: typeof inputs; outputs: typeof outputs } = {
+    project,
+    modelName: path.basename(o.modelFile),
+    modelFile: path.basename(o.modelFile),
+    backend: o.backend,
+    isVitis: o.backend === 'vitis',
+    io: o.io,
+    isStream: o.io === 'io_stream',
+    part: o.part,
+    clock: String(o.clockNs),
+    freqMhz: Math.floor(1000 / o.clockNs),
+    board: o.board ?? '',
+    isAlveo: o.platform !== undefined,
+    platform: o.platform ?? '',
+    fastmlVersion: o.fastmlVersion,
+    guard: project.toUpperCase(),
+    inputs,
+    outputs,
+    tensors: gv.tensors,
+    layers: gv.layers,
+    buffers: gv.buffers,
+    outputCopies: gv.outputCopies,
+    streams: gv.streams,
+    streamSteps: gv.streamSteps,
+    nSamples: o.tbInputs.length,
+    inputSize: inputs.reduce((s, p) => s + p.tensor.size, 0),
+    outputSize: outputs.reduce((s, p) => s + p.tensor.size, 0),
+    csimCommand: 'npx fastml csim .',
+  };
+  const b = o.backend;
+  const files: ProjectFile[] = [
+    { path: `firmware/${project}.cpp`, content: render(b, 'firmware/project.cpp', view) },
+    { path: `firmware/${project}.h`, content: render(b, 'firmware/project.h', view) },
+    { path: 'firmware/defines.h', content: render(b, 'firmware/defines.h', view) },
+    { path: 'firmware/parameters.h', content: render(b, 'firmware/parameters.h', view) },
+  ];
+  for (const l of gv.layers) if (l.weightsFile) files.push({ path: `firmware/weights/${l.weightsFile}`, content: render(b, 'firmware/weights.h', l) });
+  const root = templatesRoot();
+  for (const f of listFiles(path.join(root, 'hls', 'fml'))) files.push({ path: `firmware/fml/${f}`, content: readFileSync(path.join(root, 'hls', 'fml', f), 'utf8') });
+  for (const f of listFiles(path.join(root, 'ap_types'))) files.push({ path: `firmware/ap_types/${f}`, content: readFileSync(path.join(root, 'ap_types', f), 'utf8') });
+  files.push({ path: `${project}_test.cpp`, content: render(b, 'project_test.cpp', view) });
+  files.push({ path: 'tb_data/tb_input_features.dat', content: datFile(o.tbInputs) });
+  files.push({ path: 'tb_data/tb_output_predictions.dat', content: datFile(o.tbOutputs) });
+  files.push({ path: 'build_prj.tcl', content: render(b, 'build_prj.tcl', view) });
+  files.push({ path: 'vivado_synth.tcl', content: render(b, 'vivado_synth.tcl', view) });
+  files.push({ path: 'README.md', content: render(b, 'README.md', view) });
+  if (view.isAlveo) {
+    files.push({ path: `kernel/${project}_kernel.cpp`, content: render('vitis', 'kernel/kernel.cpp', view) });
+    files.push({ path: 'Makefile', content: render('vitis', 'Makefile', view) });
+  }
+  const hashes: Record<string, string> = {};
+  for (const f of [...files].sort((a, c) => (a.path < c.path ? -1 : 1))) hashes[f.path] = sha256(f.content);
+  const lock = {
+    fastml: o.fastmlVersion,
+    project,
+    model: { file: path.basename(o.modelFile), sha256: o.modelSha256 },
+    config: { ...(o.configSha256 ? { sha256: o.configSha256 } : {}), resolved: o.settings },
+    backend: o.backend,
+    io: o.io,
+    part: o.part,
+    clockNs: o.clockNs,
+    ...(o.board ? { board: o.board } : {}),
+    ...(o.platform ? { platform: o.platform } : {}),
+    files: hashes,
+  };
+  files.push({ path: 'fastml.lock.json', content: stableJson(lock) });
+  return files;
+}

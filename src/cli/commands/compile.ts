@@ -1,0 +1,64 @@
+/**
+ * @fileoverview `fastml compile MODEL [--config CFG] [--target T] ... [-o DIR] [--force]`: writes a
+ * Vivado HLS or Vitis HLS project (see docs/backends.md). Flags override the configuration file,
+ * which overrides the defaults.
+ */
+
+import type { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import { resolvePath } from '../context.js';
+
+interface Flags {
+  config?: string;
+  weights?: string;
+  target?: string;
+  part?: string;
+  backend?: string;
+  io?: string;
+  strategy?: string;
+  reuse?: string;
+  precision?: string;
+  clock?: string;
+  project?: string;
+  output?: string;
+  force?: boolean;
+  input?: string;
+  samples?: string;
+}
+
+export function register(program: Command, ctx: CommandContext): void {
+  program
+    .command('compile')
+    .description('write a Vivado HLS / Vitis HLS project (firmware, test bench, build scripts) for a model')
+    .argument('<model>', 'model file (.onnx, .h5, .json + weights, .keras)')
+    .option('-c, --config <file>', 'hls4ml configuration (YAML or JSON)')
+    .option('-w, --weights <file>', 'weights file for a Keras architecture .json')
+    .option('-t, --target <name>', 'board (alveo = alveo-u250, alveo-u50, alveo-u55c, alveo-u200, alveo-u280, vu9p, vu13p, zcu102, zcu104, kv260, pynq-z2) or a part string')
+    .option('--part <part>', 'FPGA part string (same as --target)')
+    .option('--backend <name>', 'vivado (Vivado HLS) or vitis (Vitis HLS); default: the config\'s Backend, else vivado')
+    .option('--io <type>', 'parallel or stream (io_parallel / io_stream); default: the config\'s IOType')
+    .option('--strategy <s>', 'latency or resource (the config\'s Model strategy)')
+    .option('--reuse <n>', 'reuse factor (the config\'s Model reuse factor)')
+    .option('--precision <type>', 'default precision, e.g. ap_fixed<16,6> (the config\'s Model precision)')
+    .option('--clock <ns>', 'clock period in ns (default: the config\'s ClockPeriod, else 5)')
+    .option('--project <name>', 'project / top function name (default: the model file name)')
+    .option('-o, --output <dir>', 'output folder (default: <project>_prj)')
+    .option('--force', 'replace a non-empty output folder')
+    .option('-i, --input <file>', 'test-bench inputs (.npy, .npz, .dat, .csv; model layout, batch first); default: generated samples')
+    .option('--samples <n>', 'number of test-bench samples (generated: default 32; with --input: at most n)')
+    .action(async (model: string, opts: Flags) => {
+      const { runCompile } = await import('../../backends/compile-run.js');
+      const { version } = await import('../main.js');
+      const io = opts.io === undefined ? undefined : opts.io.startsWith('io_') ? opts.io : `io_${opts.io}`;
+      const code = await runCompile(ctx, {
+        ...opts,
+        ...(io ? { io } : {}),
+        model: await resolvePath(ctx, model),
+        ...(opts.config ? { config: await resolvePath(ctx, opts.config) } : {}),
+        ...(opts.weights ? { weights: await resolvePath(ctx, opts.weights) } : {}),
+        ...(opts.input ? { input: await resolvePath(ctx, opts.input) } : {}),
+        fastmlVersion: version(),
+      });
+      ctx.setExitCode(code);
+    });
+}
