@@ -153,7 +153,8 @@ export function onnxToGraph(m: ModelProto, file: string): Graph {
       continue;
     }
     const rank = dims.length;
-    const batch = rank >= 2 ? 0 : -1;
+    // The first axis is the batch when it is symbolic or 1; a fixed size > 1 is part of the sample.
+    const batch = rank >= 2 && (dims[0]! < 0 || dims[0] === 1) ? 0 : -1;
     const shape = dims.map((d, k) => (k === batch ? 1 : d));
     if (shape.some((d) => d < 1)) {
       b.error('FML1121', `graph input "${name}" has a symbolic dimension other than the batch: [${dims.map((d) => (d < 0 ? '?' : d)).join(', ')}]`, name, undefined, 'export with fixed feature dimensions');
