@@ -105,6 +105,7 @@ export function buildGraph(
         tensorOf.set(l.name, b.poison(l.name));
         continue;
       }
+      if (l.config.sparse === true || l.config.ragged === true) b.problem('FML2402', `${l.config.sparse ? 'sparse' : 'ragged'} inputs are not supported`, src);
       const t = b.add({ name: l.name, attrs: { op: 'Input' }, inputs: [], target: shape as number[], source: src });
       inputs.push(t);
       tensorOf.set(l.name, t);
