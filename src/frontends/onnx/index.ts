@@ -109,6 +109,25 @@ function feedsChannelsFirst(nodes: NodeProto[], input: string): boolean {
   return false;
 }
 
+/** String attributes whose unsupported values can be reported without the node's inputs. */
+const STATIC_ATTRS: Record<string, [string, string, string[]][]> = {
+  Conv: [['auto_pad', 'NOTSET', ['NOTSET', 'VALID', 'SAME_UPPER', 'SAME_LOWER']]],
+  MaxPool: [['auto_pad', 'NOTSET', ['NOTSET', 'VALID', 'SAME_UPPER', 'SAME_LOWER']]],
+  AveragePool: [['auto_pad', 'NOTSET', ['NOTSET', 'VALID', 'SAME_UPPER', 'SAME_LOWER']]],
+  Resize: [['mode', 'nearest', ['nearest']]],
+  Upsample: [['mode', 'nearest', ['nearest']]],
+  Pad: [['mode', 'constant', ['constant']]],
+};
+
+function staticChecks(b: GraphBuilder, n: NodeProto, name: string, opset: number, file: string): void {
+  if (n.domain && n.domain !== 'ai.onnx') return;
+  const a = new Attrs(n, file);
+  for (const [attr, dflt, ok] of STATIC_ATTRS[n.opType!] ?? []) {
+    const v = a.str(attr, dflt);
+    if (!ok.includes(v)) b.error('FML1111', `unsupported attribute ${attr}: "${v}" (opset ${opset})`, name, n.opType!, `supported: ${ok.join(', ')}`);
+  }
+}
+
 const LAYOUT_NAMES: Record<string, string> = { '2': 'NC', '3cf': 'NCW', '3': 'NWC', '4cf': 'NCHW', '4': 'NHWC' };
 
 export function onnxToGraph(m: ModelProto, file: string): Graph {
@@ -193,7 +212,11 @@ export function onnxToGraph(m: ModelProto, file: string): Graph {
     else if (missing.length) {
       b.error('FML1122', `input "${missing[0]}" is not produced by any earlier node, initializer or graph input`, nodeName(n, k), n.opType!, 'ONNX nodes must be in topological order');
       result = undefined;
-    } else if (ins.some((v) => v?.kind === 'poison')) result = undefined;
+    } else if (ins.some((v) => v?.kind === 'poison')) {
+      // An input could not be built (already reported); still report this node's own bad attributes.
+      staticChecks(b, n, nodeName(n, k), opset, file);
+      result = undefined;
+    }
     else {
       const name = nodeName(n, k);
       const c: OpCtx = { b, file, opset, node: n, opType: n.opType!, nodeName: name, name, a: new Attrs(n, file), ins, outs, usedOutputs: used };
