@@ -6,7 +6,8 @@
  * weights were not set by a model quantizer (folding would change quantized weights). Then
  * kernel[..., c] *= s_c and bias_c = bias_c * s_c + b_c with s = gamma / sqrt(var + eps) and
  * b = beta - s * mean (computed in float32 before any quantization, as hls4ml does with numpy), and
- * the Dense takes over the BatchNorm's output tensor and result type. With an explicit result type
+ * the Dense takes over the BatchNorm's output tensor (its name, so graph outputs keep theirs) but
+ * keeps its own `auto` result type, as hls4ml's fold does. With an explicit result type
  * the BatchNorm stays a layer of its own: res = (result_t)(x * scale + bias).
  *
  * `aggressive` (fastml option, changes numerics): fold whatever the result type, which removes one
@@ -92,7 +93,9 @@ export function foldBatchNormPass(opts: FoldOptions = {}): Pass {
           ...prev,
           weights: foldAffine(prev, scale, bias, nOut),
           outputs: bn.outputs,
-          precision: { ...prev.precision, result: bn.precision.result ?? prev.precision.result! },
+          // The Dense keeps its own (auto) result type, as hls4ml's fold keeps the parent's output
+          // variable; a Dense without a bias takes the BatchNorm's bias type for the new bias.
+          precision: prev.weights.bias || bn.precision.bias === undefined ? prev.precision : { ...prev.precision, bias: bn.precision.bias },
         };
         const tensors = new Map(out.tensors);
         tensors.delete(prev.outputs[0]!);

@@ -45,12 +45,13 @@ export function foldScaleBiasPass(opts: FoldOptions = {}): Pass {
         const s = sb.weights.scale;
         if (b && b.data.length !== 1 && b.data.length !== nOut) continue;
         if (s && s.data.length !== 1 && s.data.length !== nOut) continue;
-        const precision: Record<string, TypeSpec | undefined> = { ...prev.precision, result: sb.precision.result ?? prev.precision.result! };
+        // The Dense keeps its own (auto) result type (hls4ml removes the bias node and rewires).
+        const precision: Record<string, TypeSpec | undefined> = { ...prev.precision };
+        if (!prev.weights.bias && sb.precision.bias !== undefined) precision.bias = sb.precision.bias;
         let quant = prev.quant;
         if (sb.quant?.bias) {
           // The model quantized this bias: the folded bias keeps that exact type.
           quant = { ...(prev.quant ?? {}), bias: sb.quant.bias };
-          if (sb.precision.bias !== undefined) precision.bias = sb.precision.bias;
         }
         const merged: Layer = {
           ...prev,

@@ -1,0 +1,129 @@
+/**
+ * The pipeline on the real models in ../shared/models: the QKeras and QONNX jet taggers (the same
+ * trained weights) get exact types, emulate to the same bits, and agree with the quantized float
+ * model; the hls4ml config shipped with the QKeras model resolves to the types hls4ml printed.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import type { Graph } from '../../../src/ir/graph.js';
+import { loadModel } from '../../../src/frontends/index.js';
+import { configFromObject, defaultConfig, loadConfig } from '../../../src/config/load.js';
+import { runPipeline } from '../../../src/passes/pipeline.js';
+import { compileEmulator } from '../../../src/emulator/compile.js';
+import { evaluateFloat } from '../../../src/emulator/float.js';
+import { formatHls4ml } from '../../../src/fixed/type.js';
+import { gridValues, maxAbsDiff, rng } from './helpers.js';
+
+const SHARED = process.env.FASTML_SHARED_DIR ?? path.resolve(process.cwd(), '../shared');
+const MODELS = path.join(SHARED, 'models');
+const have = existsSync(path.join(MODELS, 'qonnx_jet_mlp_3layer'));
+
+let qkeras: Graph;
+let qonnx: Graph;
+
+/** Inputs exactly representable in fixed<16,6> (so the input cast is exact). */
+const inputs = (n: number, seed: number) => {
+  const r = rng(seed);
+  return Array.from({ length: n }, () => gridValues(16, r, 6, 10));
+};
+
+function emulateAll(g: Graph, xs: Float64Array[], tensor?: string): Float64Array[] {
+  const em = compileEmulator(g, { weightsAsText: false });
+  return xs.map((x) => {
+    const out = em.runSample([x]);
+    return Float64Array.from(tensor ? em.buffer(tensor) : out[0]!);
+  });
+}
+
+describe.runIf(have)('QKeras and QONNX jet taggers (shared models)', () => {
+  beforeAll(async () => {
+    qkeras = await loadModel(path.join(MODELS, 'qkeras_jet_mlp_3layer/qkeras_3layer.json'));
+    qonnx = await loadModel(path.join(MODELS, 'qonnx_jet_mlp_3layer/qkeras_jettagging.onnx'));
+  });
+
+  it('get exact types from their quantizers', () => {
+    const a = runPipeline(qkeras, defaultConfig(), { verify: true });
+    const fc1 = a.graph.layers.find((l) => l.name === 'fc1')!;
+    expect(formatHls4ml(fc1.precision.weight!)).toBe('fixed<6,1,RND_CONV,SAT,0>');
+    expect(formatHls4ml(fc1.precision.bias!)).toBe('fixed<6,1,RND_CONV,SAT,0>');
+    expect(formatHls4ml(a.graph.layers.find((l) => l.name === 'relu1')!.precision.result!)).toBe('ufixed<6,0,RND_CONV,SAT,0>');
+    // fc1_linear (fixed<16,6> into fixed<16,6>) is a no-op and is gone.
+    expect(a.graph.layers.some((l) => l.name === 'fc1_linear')).toBe(false);
+    expect(a.trace).toEqual(expect.arrayContaining(['quantize-model', 'apply-config', 'remove-linear']));
+
+    const b = runPipeline(qonnx, defaultConfig(), { verify: true });
+    const q8 = b.graph.layers.find((l) => l.name === 'Quant_8')!;
+    expect(q8.attrs).toEqual({ op: 'Activation', activation: 'linear' });
+    expect(formatHls4ml(q8.precision.result!)).toBe('ufixed<6,0,RND_CONV,SAT,0>');
+    expect(formatHls4ml(b.graph.layers.find((l) => l.name === 'MatMul_0')!.precision.weight!)).toBe('fixed<6,1,RND_CONV,SAT,0>');
+    // With an explicit Dense result type the bias Add stays a layer of its own (hls4ml's rule).
+    expect(b.graph.layers.some((l) => l.name === 'Add_0')).toBe(true);
+  });
+
+  it('share their weights after quantization', () => {
+    const a = runPipeline(qkeras, defaultConfig()).graph;
+    const b = runPipeline(qonnx, defaultConfig()).graph;
+    const pairs: [string, string, string][] = [
+      ['fc1', 'MatMul_0', 'Add_0'],
+      ['fc2', 'MatMul_1', 'Add_1'],
+      ['fc3', 'MatMul_2', 'Add_2'],
+      ['output', 'MatMul_3', 'Add_3'],
+    ];
+    for (const [k, m, add] of pairs) {
+      const lk = a.layers.find((l) => l.name === k)!;
+      expect(Array.from(lk.weights.kernel!.data)).toEqual(Array.from(b.layers.find((l) => l.name === m)!.weights.kernel!.data));
+      expect(Array.from(lk.weights.bias!.data)).toEqual(Array.from(b.layers.find((l) => l.name === add)!.weights.bias!.data));
+    }
+  });
+
+  it('emulate to the same bits with the same (default) configuration', () => {
+    const xs = inputs(300, 1);
+    const a = emulateAll(runPipeline(qkeras, defaultConfig()).graph, xs);
+    const b = emulateAll(runPipeline(qonnx, defaultConfig()).graph, xs);
+    expect(a).toEqual(b);
+  });
+
+  it('with exact (auto) accumulators, agree with the quantized float model bit for bit up to the logits', () => {
+    const autoDense = { HLSConfig: { Model: { Precision: 'fixed<16,6>' }, LayerType: { Dense: { Precision: { result: 'auto', accum: 'auto' } } } } };
+    // QKeras: the Dense layers' own linear activations inherit the exact type (auto) and vanish.
+    const linears = Object.fromEntries(['fc1_linear', 'fc2_linear', 'fc3_linear', 'output_linear'].map((n) => [n, { Precision: { result: 'auto' } }]));
+    const a = runPipeline(qkeras, configFromObject({ HLSConfig: { ...autoDense.HLSConfig, LayerName: linears } }), { verify: true });
+    expect(a.graph.layers.some((l) => l.name.endsWith('_linear'))).toBe(false);
+    // QONNX: the ReLU before each activation Quant must not round either.
+    const relus = Object.fromEntries(['Relu_0', 'Relu_1', 'Relu_2'].map((n) => [n, { Precision: { result: 'fixed<40,16>' } }]));
+    const b = runPipeline(qonnx, configFromObject({ HLSConfig: { ...autoDense.HLSConfig, LayerName: relus } }), { verify: true });
+    expect(b.report.foldedScaleBias).toEqual(['Add_0 -> MatMul_0', 'Add_1 -> MatMul_1', 'Add_2 -> MatMul_2', 'Add_3 -> MatMul_3']);
+    const xs = inputs(300, 2);
+    const logitsA = emulateAll(a.graph, xs, 'output');
+    const logitsB = emulateAll(b.graph, xs, 'Add_3_out0');
+    // The quantized float model: the QONNX graph in float64 (Quant nodes fake-quantize).
+    const ref = xs.map((x) => evaluateFloat(qonnx, { global_in: x }, { trace: true }).trace!['Add_3']!);
+    // (compared by value: toEqual would tell -0 from +0)
+    expect(maxAbsDiff(logitsA, ref)).toBe(0);
+    expect(maxAbsDiff(logitsB, ref)).toBe(0);
+    // Softmax itself is table-based; the class picked agrees with the float softmax.
+    const outA = emulateAll(a.graph, xs);
+    const agree = outA.filter((o, s) => argmax(o) === argmax(ref[s]!)).length;
+    expect(agree / xs.length).toBeGreaterThan(0.97);
+  });
+
+  it("resolves the hls4ml config shipped with the QKeras model to hls4ml's types", () => {
+    const cfg = loadConfig(path.join(MODELS, 'qkeras_jet_mlp_3layer/qkeras_3layer_config.yml'));
+    const r = runPipeline(qkeras, cfg, { verify: true });
+    const get = (n: string) => r.graph.layers.find((l) => l.name === n)!;
+    expect(formatHls4ml(get('fc1').precision.weight!)).toBe('fixed<6,1,TRN,WRAP,0>');
+    expect(formatHls4ml(get('relu1').precision.result!)).toBe('fixed<7,1,RND_CONV,SAT,0>');
+    // ap_fixed<6,1> (TRN) holds the quantizer's values exactly, so the config's type changes no bit.
+    const xs = inputs(200, 3);
+    const viaCfg = emulateAll(r.graph, xs, 'relu3');
+    const viaModel = emulateAll(runPipeline(qkeras, defaultConfig()).graph, xs, 'relu3');
+    expect(viaCfg).toEqual(viaModel);
+  });
+});
+
+function argmax(a: ArrayLike<number>): number {
+  let k = 0;
+  for (let i = 1; i < a.length; i++) if (a[i]! > a[k]!) k = i;
+  return k;
+}
