@@ -13,7 +13,7 @@ import { writeTensorFile, readTensorFile } from '../io/index.js';
 import { compileEmulator } from './compile.js';
 import { prepareInputs, runBatch } from './index.js';
 import type { BatchResult } from './index.js';
-import { evaluateFloat } from './float.js';
+import { evaluateFloat, fromIrLayout } from './float.js';
 import { formatOverflowTable, overflowRows } from './overflow.js';
 import { loadSession, readBatchInputs } from './session.js';
 import { compareOutputs, junitXml, formatCheckReport } from './check.js';
@@ -54,6 +54,11 @@ export function floatBatch(g: Graph, n: number, data: readonly Float64Array[], t
   return { n, outputs, traces };
 }
 
+function outShape(g: Graph, o: string): readonly number[] {
+  const lay = (g.meta.outputLayouts as Record<string, { sourceShape: readonly number[] }> | undefined)?.[o];
+  return lay?.sourceShape ?? g.tensors.get(o)!.shape;
+}
+
 function safeName(s: string): string {
   return s.replace(/[^A-Za-z0-9_.-]/g, '_');
 }
@@ -86,7 +91,8 @@ export async function runEmulate(ctx: CommandContext, a: EmulateArgs): Promise<n
     bar.stop();
   }
   const ms = performance.now() - t0;
-  const arrays = g.outputs.map((o) => ({ name: o, shape: [n, ...g.tensors.get(o)!.shape], data: res.outputs[o]! }));
+  // Outputs in the model's own layout (channels-last models: hls4ml's layout, as in its y.npy).
+  const arrays = g.outputs.map((o) => ({ name: o, shape: [n, ...outShape(g, o)], data: fromIrLayout(g, o, res.outputs[o]!) }));
   writeTensorFile(a.output, arrays, { dtype: a.f32 ? 'f4' : 'f8' });
   if (a.trace) {
     mkdirSync(a.trace, { recursive: true });
@@ -161,22 +167,20 @@ export async function runCheck(ctx: CommandContext, a: CheckArgs): Promise<numbe
   const fixed = runBatch(emu, n, data, { trace: true });
   const flt = floatBatch(g, n, data, true);
   let refKind: CheckReport['reference'] = 'float64';
-  let ref: Float64Array[] = g.outputs.map((o) => flt.outputs[o]!);
+  // Outputs are compared in the model's own layout (what onnxruntime and users' references use).
+  let ref: Float64Array[] = g.outputs.map((o) => fromIrLayout(g, o, flt.outputs[o]!));
   if (a.reference) {
     const arrays = [...readTensorFile(a.reference).values()];
     ref = g.outputs.map((_, k) => arrays[k]?.data ?? arrays[0]!.data);
     refKind = 'file';
   } else if (a.model.toLowerCase().endsWith('.onnx')) {
-    const sameLayout = g.outputs.every((o) => !(g.meta.outputLayouts as Record<string, unknown> | undefined)?.[o]);
-    if (sameLayout) {
-      ref = await ortReference(a.model, g, inputs);
-      refKind = 'onnxruntime';
-    }
+    ref = await ortReference(a.model, g, inputs);
+    refKind = 'onnxruntime';
   }
   const report = compareOutputs({
     model: a.model,
     n,
-    outputs: g.outputs.map((o, k) => ({ name: o, size: numel(g.tensors.get(o)!.shape), fixed: fixed.outputs[o]!, ref: ref[k]! })),
+    outputs: g.outputs.map((o, k) => ({ name: o, size: numel(g.tensors.get(o)!.shape), fixed: fromIrLayout(g, o, fixed.outputs[o]!), ref: ref[k]! })),
     layers: emu.layers
       .filter((l) => fixed.traces[l.name] && flt.traces[l.name])
       .map((l) => ({ name: l.name, fixed: fixed.traces[l.name]!.data, float: flt.traces[l.name]!.data })),
