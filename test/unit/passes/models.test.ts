@@ -14,6 +14,8 @@ import { compileEmulator } from '../../../src/emulator/compile.js';
 import { evaluateFloat } from '../../../src/emulator/float.js';
 import { formatHls4ml } from '../../../src/fixed/type.js';
 import { gridValues, maxAbsDiff, rng } from './helpers.js';
+import { estimate } from '../../../src/estimate/estimate.js';
+import { formatPipelineReport } from '../../../src/passes/options.js';
 
 const SHARED = process.env.FASTML_SHARED_DIR ?? path.resolve(process.cwd(), '../shared');
 const MODELS = path.join(SHARED, 'models');
@@ -127,3 +129,38 @@ function argmax(a: ArrayLike<number>): number {
   for (let i = 1; i < a.length; i++) if (a[i]! > a[k]!) k = i;
   return k;
 }
+
+describe.runIf(have)('--reuse auto on the jet tagger (estimator in the loop)', () => {
+  let jet: Graph;
+  beforeAll(async () => {
+    jet = await loadModel(path.join(MODELS, 'jet_mlp_3layer/KERAS_3layer.json'));
+  });
+
+  it('meets a DSP budget and reports the choice', () => {
+    const base = runPipeline(jet, defaultConfig());
+    const full = estimate(base.graph, {}).total;
+    const budget = Math.floor(full.dsp / 5);
+    const r = runPipeline(jet, defaultConfig(), { reuse: 'auto', budget: `dsp=${budget}`, verify: true });
+    const choice = r.report.reuse as { chosen: Record<string, number>; total: { dsp: number; latency_cycles: number } };
+    expect(Object.keys(choice.chosen)).toEqual(['fc1_relu', 'fc2_relu', 'fc3_relu', 'output_softmax']);
+    expect(choice.total.dsp).toBeLessThanOrEqual(budget);
+    // The graph carries the choice, and the estimator agrees with the report.
+    const again = estimate(r.graph, {}).total;
+    expect(again.dsp).toBe(choice.total.dsp);
+    expect(again.latency_cycles).toBeGreaterThan(full.latency_cycles);
+    for (const [name, rf] of Object.entries(choice.chosen)) expect(r.graph.layers.find((l) => l.name === name)!.reuseFactor).toBe(rf);
+    expect(formatPipelineReport(r.report)).toMatch(new RegExp(`reuse factors chosen for budget dsp<=${budget}: fc1_relu=\\d+, fc2_relu=\\d+, fc3_relu=\\d+, output_softmax=\\d+`));
+  });
+
+  it('with only a latency budget, saves DSPs while the latency fits', () => {
+    const full = estimate(runPipeline(jet, defaultConfig()).graph, {}).total;
+    const r = runPipeline(jet, defaultConfig(), { reuse: 'auto', budget: `latency=${full.latency_cycles + 20}` });
+    const t = (r.report.reuse as { total: { dsp: number; latency_cycles: number } }).total;
+    expect(t.latency_cycles).toBeLessThanOrEqual(full.latency_cycles + 20);
+    expect(t.dsp).toBeLessThan(full.dsp);
+  });
+
+  it('an impossible budget is an error saying what was reached', () => {
+    expect(() => runPipeline(jet, defaultConfig(), { reuse: 'auto', budget: 'dsp=2' })).toThrow(/FML6012.*no choice of reuse factors meets the budget: the best reached is \d+ DSPs > 2/s);
+  });
+});
