@@ -12,6 +12,7 @@ export type Register = (program: Command, ctx: CommandContext) => void;
 export const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./inspect.js'),
   () => import('./estimate.js'),
+  () => import('./report.js'),
   () => import('./emulate.js'),
   () => import('./check.js'),
   () => import('./compile.js'),

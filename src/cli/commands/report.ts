@@ -1,0 +1,83 @@
+/**
+ * @fileoverview `fastml report DIR`: reads the Vivado HLS / Vitis HLS C-synthesis reports of a built
+ * project (csynth.xml and per-module reports) and shows them beside fastml's estimate for the same
+ * model (`--model`, with the project's part, backend, clock and io type from fastml.lock.json
+ * unless given), per layer where the report has per-module figures.
+ */
+
+import type { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import { resolvePath } from '../context.js';
+import { DiagnosticError, diag } from '../../diagnostics/diagnostic.js';
+import type { EstimateOptions, IoType } from '../../estimate/types.js';
+
+interface ReportFlags {
+  model?: string;
+  config?: string;
+  target?: string;
+  backend?: string;
+  clock?: string;
+  ioType?: string;
+  json?: boolean;
+}
+
+export function register(program: Command, ctx: CommandContext): void {
+  program
+    .command('report')
+    .description('show the HLS synthesis report (csynth.xml) of a built project beside fastml\'s estimate')
+    .argument('<dir>', 'project directory (searched for csynth.xml / *_csynth.xml)')
+    .option('-m, --model <file>', 'the model the project was built from, to estimate it')
+    .option('-c, --config <file>', 'hls4ml configuration used for the build')
+    .option('-t, --target <name>', 'part or board (default: fastml.lock.json, else the report\'s part)')
+    .option('--backend <name>', 'vivado or vitis (default: fastml.lock.json, else the report\'s tool)')
+    .option('--clock <ns>', 'clock period (default: fastml.lock.json, else the report\'s)')
+    .option('--io-type <t>', 'io_parallel or io_stream (default: fastml.lock.json, else the config)')
+    .option('--json', 'print the parsed report (and estimate) as JSON')
+    .action(async (dirArg: string, flags: ReportFlags) => {
+      const { existsSync, readFileSync } = await import('node:fs');
+      const path = await import('node:path');
+      const { readProjectReports } = await import('../../estimate/csynth.js');
+      const { reportText } = await import('../../estimate/report-compare.js');
+      const dir = await resolvePath(ctx, dirArg);
+      const rep = readProjectReports(dir);
+      let est;
+      if (flags.model) {
+        const { loadModel } = await import('../../frontends/index.js');
+        const { loadConfig, defaultConfig } = await import('../../config/load.js');
+        const { runPipeline } = await import('../../passes/pipeline.js');
+        const { estimate } = await import('../../estimate/estimate.js');
+        const { backendOf } = await import('./estimate.js');
+        const lockFile = path.join(dir, 'fastml.lock.json');
+        let lock: { backend?: string; part?: string; clockNs?: number; io?: string } = {};
+        if (existsSync(lockFile)) {
+          try {
+            lock = JSON.parse(readFileSync(lockFile, 'utf8'));
+          } catch (e) {
+            throw new DiagnosticError([diag('FML7024', `fastml.lock.json is not valid JSON: ${(e as Error).message}`, { file: lockFile })]);
+          }
+        }
+        const cfg = flags.config ? loadConfig(await resolvePath(ctx, flags.config)) : defaultConfig();
+        const reportBackend = rep.top.tool === 'Vitis HLS' ? 'vitis' : rep.top.tool === 'Vivado HLS' ? 'vivado' : undefined;
+        const clock = flags.clock !== undefined ? Number(flags.clock) : (lock.clockNs ?? rep.top.clock_ns ?? cfg.clockPeriod ?? 5);
+        if (!(clock > 0)) throw new DiagnosticError([diag('FML7002', `--clock: "${flags.clock}" is not a positive number of ns`)]);
+        const io = (flags.ioType ?? lock.io ?? cfg.ioType) as IoType;
+        if (io !== 'io_parallel' && io !== 'io_stream') throw new DiagnosticError([diag('FML7002', `--io-type: "${io}" is not io_parallel or io_stream`)]);
+        const part = flags.target ?? lock.part ?? rep.top.part ?? cfg.part;
+        const eopts: EstimateOptions = {
+          backend: backendOf(flags.backend ?? lock.backend ?? reportBackend ?? cfg.backend),
+          ...(part ? { part } : {}),
+          ...(rep.top.version ? { toolVersion: rep.top.version } : {}),
+          clockNs: clock,
+          ioType: io,
+        };
+        const g = runPipeline(await loadModel(await resolvePath(ctx, flags.model)), cfg, { reuse: 'nearest', estimate: eopts }).graph;
+        est = estimate(g, eopts);
+      }
+      if (flags.json) {
+        const { estimateJson } = await import('../../estimate/format.js');
+        ctx.io.out(JSON.stringify({ report: rep, ...(est ? { estimate: estimateJson(est) } : {}) }, null, 1) + '\n');
+        return;
+      }
+      ctx.io.out(reportText(rep, est));
+    });
+}
