@@ -10,6 +10,7 @@ import type { LayerAttrs, Padding2D, QuantFact, Shape, SourceRef, WeightTensor }
 import { numel } from '../../ir/graph.js';
 import type { GraphBuilder } from './build.js';
 import { activationSpec, namedActivation } from './activations.js';
+import type { ActivationSpec } from './activations.js';
 import { parseQuantizer, quantFact } from './qkeras.js';
 import type { FlatLayer } from './config.js';
 import type { StoredWeight } from './h5.js';
@@ -70,15 +71,21 @@ function quantOf(l: FlatLayer, src: SourceRef, c: ConvertCtx, keys: Record<strin
   return ok ? out : undefined;
 }
 
-/** Appends the layer's own `activation=` (hls4ml naming `<name>_<activation>`); returns the output. */
-function withActivation(l: FlatLayer, x: string, src: SourceRef, c: ConvertCtx): string {
-  let spec;
+/**
+ * A layer's own `activation=`, read before anything else so that an unsupported activation is
+ * reported together with the layer's other problems. null = a problem was recorded.
+ */
+function ownActivation(l: FlatLayer, src: SourceRef, c: ConvertCtx): ActivationSpec | undefined | null {
   try {
-    spec = activationSpec(l.config.activation, c.keras3);
+    return activationSpec(l.config.activation, c.keras3);
   } catch (e) {
     c.b.problem('FML2404', (e as Error).message, src);
-    return c.b.poison(l.name);
+    return null;
   }
+}
+
+/** Appends the layer's own activation (hls4ml naming `<name>_<activation>`); returns the output. */
+function withActivation(l: FlatLayer, x: string, src: SourceRef, c: ConvertCtx, spec: ActivationSpec | undefined): string {
   if (!spec) return x;
   return c.b.add({ name: `${l.name}_${spec.suffix}`, attrs: spec.attrs, inputs: [x], ...(spec.quant ? { quant: spec.quant } : {}), source: src });
 }
@@ -109,16 +116,17 @@ const ones = (n: number): WeightTensor => ({ shape: [n], data: new Float32Array(
 function dense(l: FlatLayer, ins: string[], src: SourceRef, c: ConvertCtx): string | undefined {
   const units = Number(l.config.units);
   const useBias = l.config.use_bias !== false;
+  const act = ownActivation(l, src, c);
   const q = l.className === 'QDense' ? quantOf(l, src, c, { kernel_quantizer: 'kernel', bias_quantizer: 'bias' }) : {};
   if (!q) return undefined;
   const x = c.b.shapeOf(ins[0]!);
   const nIn = x[x.length - 1]!;
   const w = weightsFor(l, src, c, useBias ? ['kernel', 'bias'] : ['kernel'], { kernel: [nIn, units], bias: [units] });
-  if (!w) return undefined;
+  if (!w || act === null) return undefined;
   // hls4ml gives a bias-free Dense a zero bias; doing the same keeps every Dense uniform downstream.
   if (!w.bias) w.bias = zeros(units);
   const y = c.b.add({ name: l.name, attrs: { op: 'Dense', nIn, nOut: units }, inputs: ins, weights: w, quant: q, source: src });
-  return withActivation(l, y, src, c);
+  return withActivation(l, y, src, c, act);
 }
 
 function convLike(l: FlatLayer, ins: string[], src: SourceRef, c: ConvertCtx, dims: 1 | 2, kind: 'conv' | 'depthwise' | 'separable'): string | undefined {
@@ -147,6 +155,7 @@ function convLike(l: FlatLayer, ins: string[], src: SourceRef, c: ConvertCtx, di
         ? { depthwise_quantizer: 'kernel', bias_quantizer: 'bias' }
         : { depthwise_quantizer: 'depthwise', pointwise_quantizer: 'pointwise', bias_quantizer: 'bias' };
   const q = isQ ? quantOf(l, src, c, qkeys) : {};
+  const act = ownActivation(l, src, c);
   if (!ok || !q) return undefined;
   const x = c.b.shapeOf(ins[0]!);
   const cIn = x[dims]!;
@@ -160,19 +169,19 @@ function convLike(l: FlatLayer, ins: string[], src: SourceRef, c: ConvertCtx, di
   if (kind === 'conv') {
     const filters = Number(cfg.filters);
     const w = weightsFor(l, src, c, useBias ? ['kernel', 'bias'] : ['kernel'], { kernel: [...k!, cIn / groups, filters], bias: [filters] });
-    if (!w) return undefined;
+    if (!w || act === null) return undefined;
     if (!w.bias) w.bias = zeros(filters);
     const attrs: LayerAttrs = { op: 'Conv', dims, kernel: k!, strides: s!, dilations: d!, pads, cIn, cOut: filters, groups };
     const y = c.b.add({ name: l.name, attrs, inputs: ins, weights: w, quant: q, source: src });
-    return withActivation(l, y, src, c);
+    return withActivation(l, y, src, c, act);
   }
   if (kind === 'depthwise') {
     const w = weightsFor(l, src, c, useBias ? ['kernel', 'bias'] : ['kernel'], { kernel: [...k!, cIn, mult], bias: [cIn * mult] });
-    if (!w) return undefined;
+    if (!w || act === null) return undefined;
     if (!w.bias) w.bias = zeros(cIn * mult);
     const attrs: LayerAttrs = { op: 'DepthwiseConv', dims, kernel: k!, strides: s!, dilations: d!, pads, cIn, depthMultiplier: mult };
     const y = c.b.add({ name: l.name, attrs, inputs: ins, weights: w, quant: q, source: src });
-    return withActivation(l, y, src, c);
+    return withActivation(l, y, src, c, act);
   }
   // SeparableConv = depthwise (no bias) then a 1x1 pointwise conv carrying the bias, named as
   // hls4ml's separable-conv split names them: <name>_depthwise and <name>_pointwise.
@@ -182,7 +191,7 @@ function convLike(l: FlatLayer, ins: string[], src: SourceRef, c: ConvertCtx, di
     pointwise: [...Array(dims).fill(1), cIn * mult, filters],
     bias: [filters],
   });
-  if (!w) return undefined;
+  if (!w || act === null) return undefined;
   const dq: Record<string, QuantFact> = q.depthwise ? { kernel: q.depthwise } : {};
   const pq: Record<string, QuantFact> = { ...(q.pointwise ? { kernel: q.pointwise } : {}), ...(q.bias ? { bias: q.bias } : {}) };
   const dwAttrs: LayerAttrs = { op: 'DepthwiseConv', dims, kernel: k!, strides: s!, dilations: d!, pads, cIn, depthMultiplier: mult };
@@ -190,7 +199,7 @@ function convLike(l: FlatLayer, ins: string[], src: SourceRef, c: ConvertCtx, di
   const one = Array(dims).fill(1);
   const pwAttrs: LayerAttrs = { op: 'Conv', dims, kernel: one, strides: one, dilations: one, pads: ZERO_PADS, cIn: cIn * mult, cOut: filters, groups: 1 };
   const pw = c.b.add({ name: `${l.name}_pointwise`, attrs: pwAttrs, inputs: [dw], weights: { kernel: w.pointwise!, bias: w.bias ?? zeros(filters) }, quant: pq, source: src });
-  return withActivation(l, pw, src, c);
+  return withActivation(l, pw, src, c, act);
 }
 
 function pool(l: FlatLayer, ins: string[], src: SourceRef, c: ConvertCtx, dims: 1 | 2, mode: 'max' | 'avg'): string | undefined {
