@@ -1,0 +1,90 @@
+/**
+ * @fileoverview The structural model: DSP blocks per product by DSP kind, narrow products in LUTs,
+ * forced multiplier implementation, zero and power-of-two weights, BRAM shapes, table ROMs,
+ * Resource-strategy weight memories, default-precision warnings.
+ */
+
+import { describe, expect, it } from 'vitest';
+import { bramFor, dspPerProduct, isLutProduct } from '../../../src/estimate/model.js';
+import { estimate, SHIPPED_CALIBRATION } from '../../../src/estimate/estimate.js';
+import { denseSpec, filledWeights, sequential } from '../../../src/estimate/build.js';
+import { fixedType } from '../../../src/fixed/type.js';
+import type { FamilyCalibration, Calibration } from '../../../src/estimate/types.js';
+
+const t16 = fixedType(16, 6);
+const prec = (t = t16) => ({ weight: t, bias: t, accum: t, result: t });
+
+describe('multipliers', () => {
+  it('counts DSP blocks from operand widths and the DSP kind', () => {
+    expect(dspPerProduct(16, 16, 'DSP48E2')).toBe(1);
+    expect(dspPerProduct(27, 18, 'DSP48E2')).toBe(1);
+    expect(dspPerProduct(26, 18, 'DSP48E1')).toBe(2);
+    expect(dspPerProduct(27, 24, 'DSP58')).toBe(1);
+    expect(dspPerProduct(27, 24, 'DSP48E2')).toBe(2);
+    expect(dspPerProduct(32, 32, 'DSP48E2')).toBe(4);
+  });
+  it('builds narrow products in LUTs unless forced', () => {
+    const ctx = { multiplierImpl: 'auto' as const, lutMultMaxBits: 12 };
+    expect(isLutProduct(6, 6, ctx)).toBe(true);
+    expect(isLutProduct(8, 8, ctx)).toBe(false);
+    expect(isLutProduct(16, 2, ctx)).toBe(true);
+    expect(isLutProduct(6, 6, { ...ctx, multiplierImpl: 'dsp' })).toBe(false);
+    expect(isLutProduct(16, 16, { ...ctx, multiplierImpl: 'fabric' })).toBe(true);
+  });
+  it('picks the cheapest BRAM_18K shape', () => {
+    expect(bramFor(1024, 18)).toBe(1);
+    expect(bramFor(1024, 19)).toBe(2);
+    expect(bramFor(4096, 4)).toBe(1);
+    expect(bramFor(832, 64)).toBe(4);
+    expect(bramFor(0, 8)).toBe(0);
+  });
+});
+
+describe('layer costs', () => {
+  it('drops zero weights and turns powers of two into shifts in the Latency strategy only', () => {
+    const w = filledWeights([4, 2], 0.3);
+    const data = w.data as Float32Array;
+    data[0] = 0;
+    data[1] = 0;
+    data[2] = 0.5;
+    const mk = (strategy: 'latency' | 'resource') =>
+      sequential('z', [4], t16, [{ ...denseSpec('fc', 4, 2, { precision: prec(), strategy, reuseFactor: 1 }), weights: { kernel: w, bias: filledWeights([2], 0) } }]);
+    const lat = estimate(mk('latency'), { backend: 'vitis' }).layers.find((l) => l.name === 'fc')!;
+    expect(lat.dsp).toBe(5);
+    expect(lat.notes.join(' ')).toMatch(/2 zero weights/);
+    expect(lat.notes.join(' ')).toMatch(/1 power-of-two/);
+    const res = estimate(mk('resource'), { backend: 'vitis' }).layers.find((l) => l.name === 'fc')!;
+    expect(res.dsp).toBe(8);
+  });
+  it('divides multipliers by the reuse factor (Resource: snapped to a valid value)', () => {
+    const g = sequential('r', [80], t16, [denseSpec('fc', 80, 24, { precision: prec(), strategy: 'resource', reuseFactor: 1024 })]);
+    const l = estimate(g, { backend: 'vitis' }).layers.find((x) => x.name === 'fc')!;
+    expect(l.reuse_factor).toBe(960);
+    expect(l.dsp).toBe(2);
+    expect(l.ii).toBe(960);
+    const g2 = sequential('l', [16], t16, [denseSpec('fc', 16, 64, { precision: prec(), strategy: 'latency', reuseFactor: 3 })]);
+    const l2 = estimate(g2, { backend: 'vitis' }).layers.find((x) => x.name === 'fc')!;
+    expect(l2.reuse_factor).toBe(3);
+    expect(l2.dsp).toBe(Math.ceil(1024 / 3));
+  });
+  it('stores Resource weights in BRAM or LUT ROM as the family says', () => {
+    const g = sequential('r', [104], t16, [denseSpec('fc', 104, 64, { precision: prec(), strategy: 'resource', reuseFactor: 832 })]);
+    const fam = (m: 'bram' | 'lut'): Calibration => ({
+      ...SHIPPED_CALIBRATION,
+      families: { ...SHIPPED_CALIBRATION.families, vivado: { ...SHIPPED_CALIBRATION.families.vivado, weightMemory: m } as FamilyCalibration },
+    });
+    // 8 banks x 832 words x 16 bits = 832 x 128 bits.
+    expect(estimate(g, { backend: 'vivado', calibration: fam('bram') }).total.bram_18k).toBe(bramFor(832, 128));
+    expect(estimate(g, { backend: 'vivado', calibration: fam('lut') }).total.bram_18k).toBe(0);
+  });
+  it('gives table activations one ROM per two lookups', () => {
+    const g = sequential('t', [1], t16, [denseSpec('fc', 1, 64, { precision: prec() }), { name: 'sig', attrs: { op: 'Activation', activation: 'sigmoid' }, precision: { result: t16 } }]);
+    expect(estimate(g, { backend: 'vitis' }).layers.find((l) => l.name === 'sig')!.bram_18k).toBe(32);
+  });
+  it('warns when a precision is missing and assumes fixed<16,6>', () => {
+    const g = sequential('d', [8], undefined, [denseSpec('fc', 8, 4)]);
+    const e = estimate(g, { backend: 'vitis' });
+    expect(e.warnings.some((w) => /assumed fixed<16,6>/.test(w))).toBe(true);
+    expect(e.layers.find((l) => l.name === 'fc')!.dsp).toBe(32);
+  });
+});
