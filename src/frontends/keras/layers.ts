@@ -145,6 +145,10 @@ function convLike(l: FlatLayer, ins: string[], src: SourceRef, c: ConvertCtx, di
     ok = false;
   }
   const groups = Number(cfg.groups ?? 1);
+  if (!Number.isInteger(groups) || groups < 1 || (kind === 'conv' && Number(cfg.filters) % groups !== 0)) {
+    c.b.problem('FML2402', `groups=${cfg.groups} does not divide filters=${cfg.filters}`, src);
+    ok = false;
+  }
   const mult = Number(cfg.depth_multiplier ?? 1);
   const useBias = cfg.use_bias !== false;
   const isQ = l.className.startsWith('Q');
@@ -168,6 +172,10 @@ function convLike(l: FlatLayer, ins: string[], src: SourceRef, c: ConvertCtx, di
         : ZERO_PADS;
   if (kind === 'conv') {
     const filters = Number(cfg.filters);
+    if (cIn % groups !== 0) {
+      c.b.problem('FML2402', `groups=${groups} does not divide the ${cIn} input channels`, src);
+      return undefined;
+    }
     const w = weightsFor(l, src, c, useBias ? ['kernel', 'bias'] : ['kernel'], { kernel: [...k!, cIn / groups, filters], bias: [filters] });
     if (!w || act === null) return undefined;
     if (!w.bias) w.bias = zeros(filters);
@@ -336,6 +344,22 @@ function reshape(l: FlatLayer, ins: string[], src: SourceRef, c: ConvertCtx): st
   return c.b.add({ name: l.name, attrs: { op: 'Reshape' }, inputs: ins, target, source: src });
 }
 
+/** Rescaling(scale, offset): y = x * scale + offset, a constant per-tensor or per-channel ScaleBias. */
+function rescaling(l: FlatLayer, ins: string[], src: SourceRef, c: ConvertCtx): string | undefined {
+  const x = c.b.shapeOf(ins[0]!);
+  const ch = x[x.length - 1]!;
+  const vec = (v: unknown, dflt: number): number[] | undefined =>
+    v === undefined || v === null ? [dflt] : typeof v === 'number' ? [v] : Array.isArray(v) && v.every((e) => typeof e === 'number') && (v.length === 1 || v.length === ch) ? (v as number[]) : undefined;
+  const scale = vec(l.config.scale, 1);
+  const offset = vec(l.config.offset, 0);
+  if (!scale || !offset) {
+    c.b.problem('FML2401', `scale ${JSON.stringify(l.config.scale)} / offset ${JSON.stringify(l.config.offset)} must be numbers or one per channel`, src);
+    return undefined;
+  }
+  const t = (v: number[]): WeightTensor => ({ shape: [v.length], data: Float64Array.from(v) });
+  return c.b.add({ name: l.name, attrs: { op: 'ScaleBias' }, inputs: ins, weights: { scale: t(scale), bias: t(offset) }, source: src });
+}
+
 function merge(mode: 'add' | 'sub' | 'mul' | 'avg' | 'max' | 'min'): Converter {
   return (l, ins, src, c) => {
     if (mode === 'sub' && ins.length !== 2) {
@@ -417,6 +441,8 @@ export const CONVERTERS: Record<string, Converter> = {
     }
     return c.b.add({ name: l.name, attrs: { op: 'Transpose', perm: dims.map((d: number) => d - 1) }, inputs: ins, source: src });
   },
+  Rescaling: rescaling,
+  Identity: simpleAct(() => ({ op: 'Identity' })),
   Dropout: simpleAct(() => ({ op: 'Dropout' })),
   SpatialDropout1D: simpleAct(() => ({ op: 'Dropout' })),
   SpatialDropout2D: simpleAct(() => ({ op: 'Dropout' })),

@@ -128,3 +128,32 @@ describe('property: Keras output sizes', () => {
     );
   });
 });
+
+describe('Rescaling, grouped Conv2D', () => {
+  test('Rescaling(1/255, -0.5) is x * scale + offset; grouped conv uses [k, k, cIn/groups, cOut] kernels', async () => {
+    const dir = tmpDir();
+    const layers = [
+      inputLayer('in', [3, 3, 4]),
+      klayer('Rescaling', 'rs', { scale: 1 / 255, offset: -0.5 }, ['in']),
+      klayer('Conv2D', 'gc', { filters: 2, kernel_size: [1, 1], strides: [1, 1], padding: 'valid', groups: 2, activation: 'linear' }, ['rs']),
+    ];
+    const kernel = [1, 2, 3, 4]; // [1, 1, 2, 2]: group 0 reads channels 0-1 -> filter 0, group 1 reads 2-3 -> filter 1
+    const file = await writeJsonModel(dir, 'rsgc', functional(layers, ['in'], ['gc']), [
+      { name: 'gc', weights: [{ name: 'kernel', shape: [1, 1, 2, 2], data: kernel }, { name: 'bias', shape: [2], data: [0, 0] }] },
+    ]);
+    const g = await loadKeras(file);
+    expect(verifyGraph(g)).toEqual([]);
+    expect(g.layers.find((l) => l.name === 'gc')!.attrs).toMatchObject({ op: 'Conv', groups: 2, cIn: 4, cOut: 2 });
+    const x = Array.from({ length: 36 }, (_, i) => (i * 7) % 256);
+    const r = evaluateFloat(g, { in: Float64Array.from(x) }, { trace: true });
+    const rs = r.trace!['rs']!;
+    for (let i = 0; i < 36; i++) expect(rs[i]).toBeCloseTo(x[i]! / 255 - 0.5, 12);
+    // TF grouped conv: out[f] uses input channels of group f and kernel[0, 0, j, f].
+    const out = r.outputs['gc_linear']!;
+    for (let p = 0; p < 9; p++) {
+      const v = (c: number) => x[p * 4 + c]! / 255 - 0.5;
+      expect(out[p * 2]).toBeCloseTo(v(0) * 1 + v(1) * 3, 12);
+      expect(out[p * 2 + 1]).toBeCloseTo(v(2) * 2 + v(3) * 4, 12);
+    }
+  });
+});
