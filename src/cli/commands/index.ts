@@ -17,4 +17,5 @@ export const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./check.js'),
   () => import('./compile.js'),
   () => import('./csim.js'),
+  () => import('./config.js'),
 ];

@@ -1,0 +1,216 @@
+/**
+ * @fileoverview `fastml config MODEL [--granularity model|type|name] [-o cfg.yml]`: writes a
+ * starting configuration in hls4ml's format (what hls4ml's config_from_*_model produce), filled with
+ * the values fastml would use, and commented so a user knows what to edit.
+ *
+ * - model: one Model block (default precision, reuse factor, strategy).
+ * - type: plus a LayerType block per layer class in the model.
+ * - name: plus a LayerName block per layer, with every precision slot the layer has: the model's
+ *   own quantizer types where it has quantizers (QKeras / QONNX), `auto` for accumulators and
+ *   results that inference sizes exactly, and fixed<16,6,RND,SAT> for a layer that feeds a softmax
+ *   (an inferred, very wide type there is the softmax trap of NUMERICS.md).
+ * The file loads back with fastml's (and hls4ml's) config reader.
+ */
+
+import type { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import { resolvePath } from '../context.js';
+import type { Graph, Layer } from '../../ir/graph.js';
+import type { TypeSpec } from '../../fixed/type.js';
+
+export type Granularity = 'model' | 'type' | 'name';
+
+interface ConfigFlags {
+  granularity?: string;
+  output?: string;
+  weights?: string;
+  reuse?: string;
+  strategy?: string;
+  precision?: string;
+  part?: string;
+  ioType?: string;
+}
+
+export interface ConfigOptions {
+  readonly granularity: Granularity;
+  readonly defaultPrecision: string;
+  readonly reuseFactor: number;
+  readonly strategy: 'Latency' | 'Resource';
+  readonly part: string;
+  readonly ioType: 'io_parallel' | 'io_stream';
+  readonly modelFile?: string;
+}
+
+/** YAML scalar: plain when safe, double-quoted otherwise. */
+function y(s: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_.\-<>,]*$/.test(s) && !/^(true|false|null|yes|no|on|off|~)$/i.test(s) ? s : JSON.stringify(s);
+}
+
+/** Slots a config block may set for a layer (hls4ml's Precision keys for that class). */
+const MAC_OPS = new Set(['Dense', 'Conv', 'DepthwiseConv']);
+/** Slots hls4ml reads only from a direct `<slot>_t` key of the block. */
+const TABLE_SLOTS = new Set(['table', 'exp_table', 'inv_table', 'inv_inp']);
+
+/**
+ * The values fastml would use for each precision slot of a layer at name granularity, with a
+ * comment saying why.
+ */
+export function layerValues(g: Graph, l: Layer, slots: readonly string[], dflt: string, fmt: (t: TypeSpec) => string): { slot: string; value: string; why: string }[] {
+  const feedsSoftmax = g.layers.some((c) => c.attrs.op === 'Softmax' && c.inputs.includes(l.outputs[0]!));
+  const out: { slot: string; value: string; why: string }[] = [];
+  for (const slot of slots) {
+    const fromModel = l.precision[slot];
+    if (fromModel !== undefined && fromModel !== 'auto') {
+      out.push({ slot, value: fmt(fromModel), why: "from the model's quantizer" });
+      continue;
+    }
+    if (slot === 'result' && feedsSoftmax) {
+      out.push({ slot, value: 'fixed<16,6,RND,SAT>', why: 'feeds a softmax: an inferred (wide) type would make its exp table useless' });
+      continue;
+    }
+    if (MAC_OPS.has(l.attrs.op) && (slot === 'accum' || slot === 'result')) {
+      out.push({ slot, value: 'auto', why: 'inferred exactly from input and weight types' });
+      continue;
+    }
+    if ((l.attrs.op === 'BatchNorm' || l.attrs.op === 'ScaleBias') && slot === 'result') {
+      out.push({ slot, value: 'auto', why: 'inferred exactly from input, scale and bias types' });
+      continue;
+    }
+    if (l.attrs.op === 'Activation' && l.attrs.activation === 'linear' && slot === 'result') {
+      out.push({ slot, value: 'auto', why: 'same as its input: the linear layer is then removed' });
+      continue;
+    }
+    if (slot === 'table') {
+      out.push({ slot, value: 'fixed<18,8>', why: "hls4ml's table default" });
+      continue;
+    }
+    if (slot === 'exp_table' || slot === 'inv_table' || slot === 'inv_inp') {
+      out.push({ slot, value: 'fixed<18,8,RND,SAT>', why: "hls4ml's softmax default" });
+      continue;
+    }
+    if (slot === 'inp_norm') continue;
+    out.push({ slot, value: dflt, why: 'model default' });
+  }
+  return out;
+}
+
+/** The configuration as commented YAML. `g` should have been through quantize-model. */
+export async function configYaml(g: Graph, o: ConfigOptions): Promise<string> {
+  const { slotsFor, hlsClassOf } = await import('../../config/resolve.js');
+  const { formatHls4ml } = await import('../../fixed/type.js');
+  const L: string[] = [];
+  L.push(`# hls4ml configuration written by fastml config (granularity: ${o.granularity})`);
+  if (o.modelFile) L.push(`# model: ${o.modelFile}`);
+  L.push('# Precisions: fixed<W,I[,Q,O,N]> / ufixed<...> / int<W> / auto (inferred: wide enough never to round).');
+  L.push('# The most specific entry wins: LayerName, then LayerType, then Model.');
+  L.push('Backend: Vivado');
+  L.push(`Part: ${y(o.part)}`);
+  L.push('ClockPeriod: 5');
+  L.push(`IOType: ${o.ioType}`);
+  L.push('HLSConfig:');
+  L.push('  Model:');
+  L.push('    Precision:');
+  L.push(`      default: ${y(o.defaultPrecision)}   # every type not set below`);
+  L.push(`    ReuseFactor: ${o.reuseFactor}   # multiplications sharing one multiplier (Resource strategy: see the valid values fastml lists)`);
+  L.push(`    Strategy: ${o.strategy}   # Latency (fully parallel) or Resource (weights in memory, larger reuse factors)`);
+  L.push('    BramFactor: 1000000000');
+  L.push('    TraceOutput: false');
+  if (o.granularity === 'type') {
+    L.push('  LayerType:');
+    const seen = new Set<string>();
+    for (const l of g.layers) {
+      const cls = hlsClassOf(l);
+      if (seen.has(cls) || l.attrs.op === 'Quant') continue;
+      seen.add(cls);
+      L.push(`    ${y(cls)}:`);
+      L.push('      Precision:');
+      const tables: string[] = [];
+      for (const slot of slotsFor(l).filter((s) => s !== 'inp_norm')) {
+        if (TABLE_SLOTS.has(slot)) {
+          tables.push(`      ${slot}_t: ${y(slot === 'table' ? 'fixed<18,8>' : 'fixed<18,8,RND,SAT>')}`);
+          continue;
+        }
+        const v = MAC_OPS.has(l.attrs.op) && (slot === 'accum' || slot === 'result') ? 'auto' : o.defaultPrecision;
+        L.push(`        ${slot}: ${y(v)}`);
+      }
+      L.push(...tables);
+      if (MAC_OPS.has(l.attrs.op)) L.push(`      ReuseFactor: ${o.reuseFactor}`);
+      if (slotsFor(l).includes('table') || l.attrs.op === 'Softmax') L.push('      TableSize: 1024');
+      if (l.attrs.op === 'Softmax') L.push('      Implementation: stable   # stable, latency, legacy or argmax');
+    }
+  }
+  if (o.granularity === 'name') {
+    L.push('  LayerName:');
+    for (const l of g.layers) {
+      L.push(`    ${y(l.name)}:   # ${hlsClassOf(l)}${l.source?.opType && l.source.opType !== hlsClassOf(l) ? ` (${l.source.opType})` : ''}`);
+      L.push('      Trace: false');
+      L.push('      Precision:');
+      const vals = layerValues(g, l, slotsFor(l), o.defaultPrecision, formatHls4ml);
+      for (const v of vals.filter((x) => !TABLE_SLOTS.has(x.slot))) L.push(`        ${v.slot}: ${y(v.value)}   # ${v.why}`);
+      // Table types go in direct *_t keys: hls4ml ignores them inside Precision.
+      for (const v of vals.filter((x) => TABLE_SLOTS.has(x.slot))) L.push(`      ${v.slot}_t: ${y(v.value)}   # ${v.why}`);
+      if (MAC_OPS.has(l.attrs.op)) L.push(`      ReuseFactor: ${o.reuseFactor}`);
+      if (slotsFor(l).includes('table') || l.attrs.op === 'Softmax') L.push('      TableSize: 1024');
+      if (l.attrs.op === 'Softmax') L.push(`      Implementation: ${l.attrs.implementation ?? 'stable'}`);
+    }
+  }
+  return L.join('\n') + '\n';
+}
+
+export function register(program: Command, ctx: CommandContext): void {
+  program
+    .command('config')
+    .description("write a starting hls4ml configuration for a model, with the values fastml would use (commented)")
+    .argument('<model>', 'model file (.onnx, .h5/.hdf5, .json + --weights, .keras)')
+    .option('--granularity <level>', 'model, type or name (one entry per layer)', 'model')
+    .option('-o, --output <file>', 'write to this file instead of stdout')
+    .option('--weights <file>', 'Keras weights (.h5) for an architecture-only .json model')
+    .option('--precision <type>', 'model default precision', 'fixed<16,6>')
+    .option('--reuse <n>', 'model reuse factor', '1')
+    .option('--strategy <s>', 'Latency or Resource', 'Latency')
+    .option('--part <part>', 'FPGA part', 'xcvu13p-flga2577-2-e')
+    .option('--io-type <t>', 'io_parallel or io_stream', 'io_parallel')
+    .action(async (modelArg: string, flags: ConfigFlags) => {
+      const { fail } = await import('../../diagnostics/diagnostic.js');
+      const gran = flags.granularity ?? 'model';
+      if (gran !== 'model' && gran !== 'type' && gran !== 'name') fail('FML6060', `--granularity must be model, type or name, got "${gran}"`);
+      const { parseType } = await import('../../fixed/type.js');
+      try {
+        parseType(flags.precision ?? 'fixed<16,6>');
+      } catch (e) {
+        fail('FML6061', `--precision: ${(e as Error).message}`);
+      }
+      const rf = Number(flags.reuse ?? '1');
+      if (!Number.isInteger(rf) || rf < 1) fail('FML6062', `--reuse must be a positive integer, got "${flags.reuse}"`);
+      const strategy = (flags.strategy ?? 'Latency').toLowerCase();
+      if (strategy !== 'latency' && strategy !== 'resource') fail('FML6063', `--strategy must be Latency or Resource, got "${flags.strategy}"`);
+      const io = flags.ioType ?? 'io_parallel';
+      if (io !== 'io_parallel' && io !== 'io_stream') fail('FML6064', `--io-type must be io_parallel or io_stream, got "${io}"`);
+      const { loadModel } = await import('../../frontends/index.js');
+      const file = await resolvePath(ctx, modelArg);
+      const g0 = await loadModel(file, flags.weights ? { weights: await resolvePath(ctx, flags.weights) } : {});
+      // The model's quantizers give the types a config should start from.
+      const { quantizeModelPass } = await import('../../passes/quantize-model.js');
+      const pctx = { config: undefined, diagnostics: [], report: {} };
+      const g = quantizeModelPass.run(g0, pctx);
+      const text = await configYaml(g, {
+        granularity: gran as Granularity,
+        defaultPrecision: flags.precision ?? 'fixed<16,6>',
+        reuseFactor: rf,
+        strategy: strategy === 'resource' ? 'Resource' : 'Latency',
+        part: flags.part ?? 'xcvu13p-flga2577-2-e',
+        ioType: io as 'io_parallel' | 'io_stream',
+        modelFile: modelArg,
+      });
+      if (flags.output) {
+        const { writeFileSync } = await import('node:fs');
+        const out = await resolvePath(ctx, flags.output);
+        try {
+          writeFileSync(out, text);
+        } catch (e) {
+          fail('FML6065', `cannot write the configuration: ${(e as Error).message}`, { file: out });
+        }
+        ctx.io.err(`wrote ${flags.output} (${gran} granularity, ${g.layers.length} layers)\n`);
+      } else ctx.io.out(text);
+    });
+}
