@@ -25,13 +25,15 @@ export interface ConvertCtx {
 
 type Converter = (l: FlatLayer, ins: string[], src: SourceRef, c: ConvertCtx) => string | undefined;
 
+const positiveInt = (n: number) => Number.isInteger(n) && n > 0;
+
 const ZERO_PADS: Padding2D = { top: 0, bottom: 0, left: 0, right: 0 };
 
 /** `n` or `[n]` or `[a, b]` -> array of length `dims`. */
 function tuple(v: unknown, dims: number): number[] | undefined {
-  if (typeof v === 'number') return Array(dims).fill(v);
-  if (Array.isArray(v) && v.length === dims && v.every((x) => typeof x === 'number')) return v as number[];
-  if (Array.isArray(v) && v.length === 1 && dims === 1 && typeof v[0] === 'number') return [v[0]];
+  const ok = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x > 0;
+  if (ok(v)) return Array(dims).fill(v);
+  if (Array.isArray(v) && v.length === dims && v.every(ok)) return v as number[];
   return undefined;
 }
 
@@ -118,7 +120,8 @@ function dense(l: FlatLayer, ins: string[], src: SourceRef, c: ConvertCtx): stri
   const useBias = l.config.use_bias !== false;
   const act = ownActivation(l, src, c);
   const q = l.className === 'QDense' ? quantOf(l, src, c, { kernel_quantizer: 'kernel', bias_quantizer: 'bias' }) : {};
-  if (!q) return undefined;
+  if (!positiveInt(units)) c.b.problem('FML2401', `units ${JSON.stringify(l.config.units)} is not a positive integer`, src);
+  if (!q || !positiveInt(units)) return undefined;
   const x = c.b.shapeOf(ins[0]!);
   const nIn = x[x.length - 1]!;
   const w = weightsFor(l, src, c, useBias ? ['kernel', 'bias'] : ['kernel'], { kernel: [nIn, units], bias: [units] });
@@ -142,6 +145,14 @@ function convLike(l: FlatLayer, ins: string[], src: SourceRef, c: ConvertCtx, di
   const padding = String(cfg.padding ?? 'valid').toLowerCase();
   if (!['valid', 'same'].includes(padding) && !(padding === 'causal' && dims === 1 && kind === 'conv')) {
     c.b.problem('FML2402', `padding "${cfg.padding}" is not supported`, src);
+    ok = false;
+  }
+  if (kind !== 'depthwise' && !positiveInt(Number(cfg.filters))) {
+    c.b.problem('FML2401', `filters ${JSON.stringify(cfg.filters)} is not a positive integer`, src);
+    ok = false;
+  }
+  if (kind !== 'conv' && !positiveInt(Number(cfg.depth_multiplier ?? 1))) {
+    c.b.problem('FML2401', `depth_multiplier ${JSON.stringify(cfg.depth_multiplier)} is not a positive integer`, src);
     ok = false;
   }
   const groups = Number(cfg.groups ?? 1);
