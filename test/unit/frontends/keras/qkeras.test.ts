@@ -16,6 +16,9 @@ describe('parseQuantizer', () => {
       args: { bits: 8, integer: 3, symmetric: 1, keep_negative: false, alpha: 'auto_po2' },
     });
     expect(parseQuantizer('binary')).toEqual({ name: 'binary', args: {} });
+    // Positional names are QKeras' own keyword names, as get_config() writes them in the dict form.
+    expect(parseQuantizer('binary(1)')!.args).toEqual({ use_01: 1 });
+    expect(parseQuantizer('quantized_relu_po2(4,1,0.5)')!.args).toEqual({ bits: 4, max_value: 1, negative_slope: 0.5 });
     expect(parseQuantizer('quantized_relu(4, 0, negative_slope=0.25)')!.args.negative_slope).toBe(0.25);
     expect(parseQuantizer('quantized_po2(4, max_value=None)')!.args).toEqual({ bits: 4, max_value: null });
   });
