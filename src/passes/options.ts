@@ -10,6 +10,13 @@ import type { Command } from 'commander';
 import { DiagnosticError, diag } from '../diagnostics/diagnostic.js';
 import type { Budget, ReuseMode } from './reuse.js';
 import type { LayerSparsity } from './prune.js';
+import { parsePruneSpec } from './prune.js';
+import { parseQuantizeSpec, type Calibration } from './quantize-auto.js';
+import type { PipelineOptions } from './pipeline.js';
+import type { Graph } from '../ir/graph.js';
+import { numel } from '../ir/graph.js';
+import { readTensorFile } from '../io/index.js';
+import { toIrLayout } from '../emulator/float.js';
 
 const BUDGET_KEYS = ['dsp', 'lut', 'latency', 'fraction'] as const;
 
@@ -103,4 +110,41 @@ export function formatPipelineReport(report: Record<string, unknown>): string {
     lines.push(`  estimated: ${ru.total.dsp} DSP, ${ru.total.lut} LUT, ${ru.total.latency_cycles} cycles`);
   }
   return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+/**
+ * Turns parsed flags into PipelineOptions. The calibration file (.npy/.npz/.dat/.csv, samples in
+ * the model's own input layout, as for `fastml emulate`) is read and transposed to the IR layout.
+ */
+export async function pipelineOptionsFrom(flags: PipelineFlags, g: Graph, resolve: (p: string) => string): Promise<PipelineOptions> {
+  const opts: { -readonly [K in keyof PipelineOptions]: PipelineOptions[K] } = {};
+  if (flags.prune) opts.prune = parsePruneSpec(flags.prune);
+  if (flags.quantize) opts.quantize = parseQuantizeSpec(flags.quantize);
+  opts.reuse = parseReuseMode(flags.reuse);
+  if (flags.budget) opts.budget = parseBudget(flags.budget);
+  if (opts.reuse === 'auto' && !flags.budget) throw new DiagnosticError([diag('FML6015', '--reuse auto needs --budget (dsp=N, lut=N, latency=CYCLES or fraction=F)')]);
+  if (flags.aggressiveFolding) opts.aggressive = true;
+  if (flags.dumpIr) opts.dumpAfter = flags.dumpIr;
+  if (flags.dumpFormat && flags.dumpFormat !== 'text' && flags.dumpFormat !== 'json')
+    throw new DiagnosticError([diag('FML6041', `--dump-format must be text or json, got "${flags.dumpFormat}"`)]);
+  if (flags.dumpFormat) opts.dumpFormat = flags.dumpFormat as 'text' | 'json';
+  if (flags.verify) opts.verify = true;
+  if (flags.calibration) {
+    if (!flags.quantize) throw new DiagnosticError([diag('FML6053', '--calibration is only used with --quantize auto')]);
+    opts.calibration = readCalibration(resolve(flags.calibration), g);
+  } else if (flags.quantize) throw new DiagnosticError([diag('FML6051', '--quantize auto needs --calibration X.npy')]);
+  return opts;
+}
+
+/** Reads calibration samples for a single-input graph: [N, ...input shape] in the model's layout. */
+export function readCalibration(file: string, g: Graph): Calibration {
+  if (g.inputs.length !== 1) throw new DiagnosticError([diag('FML6054', `--calibration supports single-input models (this one has ${g.inputs.length})`, { file })]);
+  const arrays = readTensorFile(file);
+  const first = [...arrays.values()][0];
+  const name = g.inputs[0]!;
+  const per = numel(g.tensors.get(name)!.shape);
+  if (!first || first.data.length === 0 || first.data.length % per !== 0)
+    throw new DiagnosticError([diag('FML6052', `calibration data of shape [${first?.shape.join(', ') ?? ''}] is not a whole number of samples of ${per} values (input "${name}")`, { file })]);
+  const n = first.data.length / per;
+  return { inputs: { [name]: toIrLayout(g, name, first.data) }, n, file };
 }
