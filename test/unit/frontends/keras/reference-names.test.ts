@@ -36,3 +36,18 @@ describe('layer names match hls4ml reference cases', () => {
     });
   }
 });
+
+describe('hls4ml configs shipped with the QKeras models name layers the IR has', () => {
+  for (const [dir, yml, json] of [
+    ['qkeras_jet_mlp_3layer', 'qkeras_3layer_config.yml', 'qkeras_3layer.json'],
+    ['qkeras_mnist_cnn', 'qkeras_mnist_cnn_config.yml', 'qkeras_mnist_cnn.json'],
+  ] as const)
+    test(dir, async () => {
+      const cfg = parse(readFileSync(path.join(sharedDir, 'models', dir, yml), 'utf8'));
+      const g = await loadModel(path.join(sharedDir, 'models', dir, json));
+      const names = new Set(g.layers.map((l) => l.name));
+      const wanted = Object.keys(cfg.HLSConfig.LayerName);
+      expect(wanted.length).toBeGreaterThan(5);
+      for (const n of wanted) expect(names, `LayerName ${n}`).toContain(n);
+    });
+});
