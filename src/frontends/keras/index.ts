@@ -36,7 +36,8 @@ export function findWeightsFile(jsonFile: string, explicit?: string): string {
   }
   const dir = path.dirname(jsonFile);
   const stem = path.basename(jsonFile, path.extname(jsonFile));
-  const tried = [`${stem}_weights.h5`, `${stem}.h5`, `${stem}_weights.hdf5`, `${stem}.hdf5`].map((n) => path.join(dir, n));
+  // hls4ml's example models use <stem>_weights.h5; Keras 3's save_weights wants <stem>.weights.h5.
+  const tried = [`${stem}_weights.h5`, `${stem}.h5`, `${stem}.weights.h5`, `${stem}_weights.hdf5`, `${stem}.hdf5`].map((n) => path.join(dir, n));
   for (const t of tried) if (existsSync(t)) return t;
   fail('FML2002', `no weights file beside the architecture JSON (looked for ${tried.map((t) => path.basename(t)).join(', ')})`, { file: jsonFile }, 'pass the weights with --weights FILE');
 }

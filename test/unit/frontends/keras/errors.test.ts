@@ -169,6 +169,8 @@ describe('finding the weights of an architecture .json', () => {
     const dir = tmpDir();
     const json = path.join(dir, 'm.json');
     writeFileSync(json, '{}');
+    writeFileSync(path.join(dir, 'm.weights.h5'), '');
+    expect(findWeightsFile(json)).toBe(path.join(dir, 'm.weights.h5'));
     writeFileSync(path.join(dir, 'm.h5'), '');
     expect(findWeightsFile(json)).toBe(path.join(dir, 'm.h5'));
     writeFileSync(path.join(dir, 'm_weights.h5'), '');

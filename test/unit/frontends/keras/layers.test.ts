@@ -379,3 +379,33 @@ describe('QKeras convolution and batch-norm layers', () => {
     expect(byName(g, 'qc1').attrs).toMatchObject({ pads: { left: 1, right: 1 } });
   });
 });
+
+describe('Keras 3 json + save_weights file', () => {
+  test('<stem>.json with <stem>.weights.h5 in the Keras 3 layers/<obj>/vars layout', async () => {
+    const { copyFileSync, writeFileSync } = await import('node:fs');
+    const dir = tmpDir();
+    const cfg = {
+      module: 'keras',
+      class_name: 'Sequential',
+      config: {
+        name: 'seq3',
+        layers: [
+          { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: [null, 3], name: 'x' } },
+          { module: 'keras.layers', class_name: 'Dense', config: { name: 'first', units: 2, activation: 'relu' } },
+          { module: 'keras.layers', class_name: 'Dense', config: { name: 'second', units: 1, activation: 'sigmoid' } },
+        ],
+      },
+    };
+    await writeKeras3(path.join(dir, 'tmp.keras'), cfg, [
+      { obj: 'dense', vars: [{ name: '0', shape: [3, 2], data: seq(6) }, { name: '1', shape: [2], data: [7, 8] }] },
+      { obj: 'dense_1', vars: [{ name: '0', shape: [2, 1], data: [1, 2] }, { name: '1', shape: [1], data: [9] }] },
+    ]);
+    copyFileSync(path.join(dir, 'tmp.keras.weights.h5'), path.join(dir, 'm3.weights.h5'));
+    writeFileSync(path.join(dir, 'm3.json'), JSON.stringify(cfg));
+    const g = await loadKeras(path.join(dir, 'm3.json'));
+    expect(verifyGraph(g)).toEqual([]);
+    expect(g.layers.map((l) => l.name)).toEqual(['x', 'first', 'first_relu', 'second', 'second_sigmoid']);
+    expect(Array.from(byName(g, 'first').weights.bias!.data)).toEqual([7, 8]);
+    expect(Array.from(byName(g, 'second').weights.bias!.data)).toEqual([9]);
+  });
+});
