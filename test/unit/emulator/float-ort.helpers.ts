@@ -9,6 +9,7 @@
  * (conv, pooling, resize, concat, activations) and its own rounding (Round = half to even).
  */
 
+import type { onnx as O } from 'onnx-proto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,15 +99,15 @@ export function qonnxToStandard(bytes: Uint8Array): Uint8Array {
     }
     return t.dataType === 7 ? toNum(t.int64Data![0]) : t.floatData![0]!;
   };
-  const newInits: onnx.ITensorProto[] = [];
+  const newInits: O.ITensorProto[] = [];
   const fconst = (name: string, v: number) => {
     newInits.push({ name, dims: [], dataType: 1, floatData: [v] });
     return name;
   };
-  const out: onnx.INodeProto[] = [];
+  const out: O.INodeProto[] = [];
   let k = 0;
   const tmp = (base: string) => `${base}__std${k++}`;
-  const attr = (n: onnx.INodeProto, name: string) => n.attribute?.find((a) => a.name === name);
+  const attr = (n: O.INodeProto, name: string) => n.attribute?.find((a: O.IAttributeProto) => a.name === name);
   for (const n of g.node ?? []) {
     if (n.opType === 'Quant' && QONNX_DOMAINS.includes(n.domain ?? '')) {
       const [x, s, z0, b] = n.input as string[];
@@ -179,8 +180,8 @@ export function bnAlongAxis0(bytes: Uint8Array): Uint8Array {
     if (t.rawData && t.rawData.length) return Array.from(new Float32Array(new Uint8Array(t.rawData).buffer));
     return [...t.floatData!];
   };
-  const out: onnx.INodeProto[] = [];
-  const extra: onnx.ITensorProto[] = [];
+  const out: O.INodeProto[] = [];
+  const extra: O.ITensorProto[] = [];
   let k = 0;
   for (const n of g.node ?? []) {
     if (n.opType !== 'BatchNormalization') {

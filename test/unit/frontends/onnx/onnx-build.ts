@@ -3,6 +3,7 @@
  * fastml's frontend + float reference against onnxruntime-web on seeded random inputs.
  */
 
+import type { onnx as O } from 'onnx-proto';
 import { expect } from 'vitest';
 import { onnx } from '../../../../src/frontends/onnx/proto.js';
 import { onnxToGraph } from '../../../../src/frontends/onnx/index.js';
@@ -45,9 +46,9 @@ export interface ModelSpec {
   extraOpsets?: { domain: string; version: number }[];
 }
 
-export function tensorProto(name: string, t: TensorSpec): onnx.ITensorProto {
+export function tensorProto(name: string, t: TensorSpec): O.ITensorProto {
   const type = t.type ?? 1;
-  const base: onnx.ITensorProto = { name, dims: t.dims, dataType: type };
+  const base: O.ITensorProto = { name, dims: t.dims, dataType: type };
   if (t.raw) {
     const size = { 1: 4, 2: 1, 3: 1, 6: 4, 7: 8, 11: 8, 10: 2 }[type as 1] ?? 4;
     const buf = new DataView(new ArrayBuffer(t.data.length * size));
@@ -68,7 +69,7 @@ export function tensorProto(name: string, t: TensorSpec): onnx.ITensorProto {
   return { ...base, int32Data: t.data };
 }
 
-function attrProto(name: string, v: AttrVal): onnx.IAttributeProto {
+function attrProto(name: string, v: AttrVal): O.IAttributeProto {
   if ('f' in v) return { name, type: 1, f: v.f };
   if ('i' in v) return { name, type: 2, i: v.i };
   if ('s' in v) return { name, type: 3, s: new TextEncoder().encode(v.s) };
