@@ -249,7 +249,7 @@ export function checkTableInputs(g: Graph, ctx: PassContext, typeOf: Map<string,
     const prod = producerLayer(g, l.inputs[0]!);
     ctx.diagnostics.push(
       diag(
-        'FML6020',
+        'FML6520',
         `softmax "${l.name}" gets its input as ${formatHls4ml(x)}: its ${n}-entry exp table then steps by ${step} in the logits, so outputs for inputs closer than that are identical (the softmax trap)`,
         locOf(g, l),
         `give ${prod ? `layer "${prod.name}"` : 'its input'} the result type ${formatHls4ml(SANE_SOFTMAX_INPUT)} (or any type with about 6 integer bits and saturation)`,

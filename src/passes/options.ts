@@ -26,22 +26,22 @@ export function parseBudget(text: string): Budget {
   for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
     const m = /^([a-z_]+)\s*=\s*([0-9.eE+-]+)$/.exec(part);
     if (!m || !(BUDGET_KEYS as readonly string[]).includes(m[1]!))
-      throw new DiagnosticError([diag('FML6016', `--budget: "${part}" is not one of ${BUDGET_KEYS.map((k) => `${k}=N`).join(', ')}`)]);
+      throw new DiagnosticError([diag('FML6516', `--budget: "${part}" is not one of ${BUDGET_KEYS.map((k) => `${k}=N`).join(', ')}`)]);
     const v = Number(m[2]);
     const key = m[1]!;
     const okValue = key === 'fraction' ? v > 0 && v <= 1 : Number.isInteger(v) && v >= 0;
     if (!Number.isFinite(v) || !okValue)
-      throw new DiagnosticError([diag('FML6016', `--budget: ${key}=${m[2]} is not ${key === 'fraction' ? 'a fraction in (0, 1]' : 'a non-negative integer'}`)]);
+      throw new DiagnosticError([diag('FML6516', `--budget: ${key}=${m[2]} is not ${key === 'fraction' ? 'a fraction in (0, 1]' : 'a non-negative integer'}`)]);
     out[key] = v;
   }
-  if (Object.keys(out).length === 0) throw new DiagnosticError([diag('FML6016', '--budget is empty', undefined, 'e.g. --budget dsp=200 or --budget fraction=0.5,latency=40')]);
+  if (Object.keys(out).length === 0) throw new DiagnosticError([diag('FML6516', '--budget is empty', undefined, 'e.g. --budget dsp=200 or --budget fraction=0.5,latency=40')]);
   return out as Budget;
 }
 
 export function parseReuseMode(text: string | undefined): ReuseMode {
   if (text === undefined || text === 'check') return 'check';
   if (text === 'nearest' || text === 'auto') return text;
-  throw new DiagnosticError([diag('FML6017', `--reuse: "${text}" is not check, nearest or auto`)]);
+  throw new DiagnosticError([diag('FML6517', `--reuse: "${text}" is not check, nearest or auto`)]);
 }
 
 /** Declares the pipeline flags on a command. */
@@ -122,29 +122,29 @@ export async function pipelineOptionsFrom(flags: PipelineFlags, g: Graph, resolv
   if (flags.quantize) opts.quantize = parseQuantizeSpec(flags.quantize);
   opts.reuse = parseReuseMode(flags.reuse);
   if (flags.budget) opts.budget = parseBudget(flags.budget);
-  if (opts.reuse === 'auto' && !flags.budget) throw new DiagnosticError([diag('FML6015', '--reuse auto needs --budget (dsp=N, lut=N, latency=CYCLES or fraction=F)')]);
+  if (opts.reuse === 'auto' && !flags.budget) throw new DiagnosticError([diag('FML6515', '--reuse auto needs --budget (dsp=N, lut=N, latency=CYCLES or fraction=F)')]);
   if (flags.aggressiveFolding) opts.aggressive = true;
   if (flags.dumpIr) opts.dumpAfter = flags.dumpIr;
   if (flags.dumpFormat && flags.dumpFormat !== 'text' && flags.dumpFormat !== 'json')
-    throw new DiagnosticError([diag('FML6041', `--dump-format must be text or json, got "${flags.dumpFormat}"`)]);
+    throw new DiagnosticError([diag('FML6541', `--dump-format must be text or json, got "${flags.dumpFormat}"`)]);
   if (flags.dumpFormat) opts.dumpFormat = flags.dumpFormat as 'text' | 'json';
   if (flags.verify) opts.verify = true;
   if (flags.calibration) {
-    if (!flags.quantize) throw new DiagnosticError([diag('FML6053', '--calibration is only used with --quantize auto')]);
+    if (!flags.quantize) throw new DiagnosticError([diag('FML6553', '--calibration is only used with --quantize auto')]);
     opts.calibration = readCalibration(resolve(flags.calibration), g);
-  } else if (flags.quantize) throw new DiagnosticError([diag('FML6051', '--quantize auto needs --calibration X.npy')]);
+  } else if (flags.quantize) throw new DiagnosticError([diag('FML6551', '--quantize auto needs --calibration X.npy')]);
   return opts;
 }
 
 /** Reads calibration samples for a single-input graph: [N, ...input shape] in the model's layout. */
 export function readCalibration(file: string, g: Graph): Calibration {
-  if (g.inputs.length !== 1) throw new DiagnosticError([diag('FML6054', `--calibration supports single-input models (this one has ${g.inputs.length})`, { file })]);
+  if (g.inputs.length !== 1) throw new DiagnosticError([diag('FML6554', `--calibration supports single-input models (this one has ${g.inputs.length})`, { file })]);
   const arrays = readTensorFile(file);
   const first = [...arrays.values()][0];
   const name = g.inputs[0]!;
   const per = numel(g.tensors.get(name)!.shape);
   if (!first || first.data.length === 0 || first.data.length % per !== 0)
-    throw new DiagnosticError([diag('FML6052', `calibration data of shape [${first?.shape.join(', ') ?? ''}] is not a whole number of samples of ${per} values (input "${name}")`, { file })]);
+    throw new DiagnosticError([diag('FML6552', `calibration data of shape [${first?.shape.join(', ') ?? ''}] is not a whole number of samples of ${per} values (input "${name}")`, { file })]);
   const n = first.data.length / per;
   return { inputs: { [name]: toIrLayout(g, name, first.data) }, n, file };
 }

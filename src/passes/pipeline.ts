@@ -166,7 +166,7 @@ export function runPipeline(graph: Graph, config: unknown, opts: PipelineOptions
   const names = passes.map((p) => p.name);
   if (opts.dumpAfter && opts.dumpAfter !== 'all' && opts.dumpAfter !== 'input' && !names.includes(opts.dumpAfter)) {
     throw new DiagnosticError([
-      diag('FML6040', `--dump-ir: no pass "${opts.dumpAfter}" in this pipeline`, undefined, `passes: input, ${names.join(', ')}, all`),
+      diag('FML6540', `--dump-ir: no pass "${opts.dumpAfter}" in this pipeline`, undefined, `passes: input, ${names.join(', ')}, all`),
     ]);
   }
   const ctx: PassContext = { config, diagnostics: [], report: {} };

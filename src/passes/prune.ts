@@ -38,7 +38,7 @@ export function parsePruneSpec(text: string): PruneSpec {
     const t = s.trim();
     const v = t.endsWith('%') ? Number(t.slice(0, -1)) / 100 : Number(t);
     if (!Number.isFinite(v) || v < 0 || v >= 1 || t === '')
-      throw new DiagnosticError([diag('FML6030', `--prune: sparsity "${s}" is not a fraction in [0, 1) (e.g. 0.5 or 50%)`)]);
+      throw new DiagnosticError([diag('FML6530', `--prune: sparsity "${s}" is not a fraction in [0, 1) (e.g. 0.5 or 50%)`)]);
     return v;
   };
   const s = text.trim();
@@ -47,7 +47,7 @@ export function parsePruneSpec(text: string): PruneSpec {
   const perLayer: Record<string, number> = {};
   for (const part of s.split(',')) {
     const eq = part.indexOf('=');
-    if (eq <= 0) throw new DiagnosticError([diag('FML6030', `--prune: "${part}" is not LAYER=FRACTION`)]);
+    if (eq <= 0) throw new DiagnosticError([diag('FML6530', `--prune: "${part}" is not LAYER=FRACTION`)]);
     perLayer[part.slice(0, eq).trim()] = frac(part.slice(eq + 1));
   }
   return { perLayer };
@@ -77,7 +77,7 @@ export function prunePass(spec: PruneSpec): Pass {
         const unknown = Object.keys(spec.perLayer).filter((n) => !names.has(n));
         if (unknown.length)
           throw new DiagnosticError(
-            unknown.map((n) => diag('FML6031', `--prune: no Dense/Conv layer called "${n}"`, undefined, `prunable layers: ${[...names].join(', ')}`)),
+            unknown.map((n) => diag('FML6531', `--prune: no Dense/Conv layer called "${n}"`, undefined, `prunable layers: ${[...names].join(', ')}`)),
           );
       }
       const plan = new Map<string, number[]>();

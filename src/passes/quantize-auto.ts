@@ -40,10 +40,10 @@ export interface Calibration {
 /** `auto`, `auto:8`, `auto:8:2` (bits, headroom). */
 export function parseQuantizeSpec(text: string): QuantizeAutoSpec {
   const m = /^\s*auto(?::(\d+))?(?::(\d+))?\s*$/.exec(text);
-  if (!m) throw new DiagnosticError([diag('FML6050', `--quantize: "${text}" is not auto[:BITS[:HEADROOM]]`, undefined, 'e.g. --quantize auto:8 --calibration X.npy')]);
+  if (!m) throw new DiagnosticError([diag('FML6550', `--quantize: "${text}" is not auto[:BITS[:HEADROOM]]`, undefined, 'e.g. --quantize auto:8 --calibration X.npy')]);
   const bits = m[1] !== undefined ? Number(m[1]) : 16;
   const headroom = m[2] !== undefined ? Number(m[2]) : 1;
-  if (bits < 2 || bits > 64) throw new DiagnosticError([diag('FML6050', `--quantize: width ${bits} must be 2..64`)]);
+  if (bits < 2 || bits > 64) throw new DiagnosticError([diag('FML6550', `--quantize: width ${bits} must be 2..64`)]);
   return { bits, headroom };
 }
 
@@ -107,13 +107,13 @@ export function quantizeAutoPass(spec: QuantizeAutoSpec, cal: Calibration | unde
     description: `post-training types of ${spec.bits} bits from calibration ranges (+${spec.headroom} headroom bits)`,
     run(g: Graph, ctx: PassContext): Graph {
       if (!cal || cal.n === 0)
-        throw new DiagnosticError([diag('FML6051', '--quantize auto needs calibration inputs', undefined, 'pass --calibration X.npy (samples in the model\'s input layout)')]);
+        throw new DiagnosticError([diag('FML6551', '--quantize auto needs calibration inputs', undefined, 'pass --calibration X.npy (samples in the model\'s input layout)')]);
       for (const t of g.inputs) {
         const want = numel(g.tensors.get(t)!.shape) * cal.n;
         const have = cal.inputs[t]?.length;
         if (have !== want)
           throw new DiagnosticError([
-            diag('FML6052', `calibration data for input "${t}" has ${have ?? 0} values, expected ${cal.n} samples of ${numel(g.tensors.get(t)!.shape)}`, cal.file ? { file: cal.file } : undefined),
+            diag('FML6552', `calibration data for input "${t}" has ${have ?? 0} values, expected ${cal.n} samples of ${numel(g.tensors.get(t)!.shape)}`, cal.file ? { file: cal.file } : undefined),
           ]);
       }
       const ranges = calibrationRanges(g, cal);

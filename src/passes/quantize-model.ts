@@ -58,7 +58,7 @@ export const quantizeModelPass: Pass = {
     let out = g;
 
     const fail = (l: Layer, what: string, reason: string, hint?: string) =>
-      errors.push(diag('FML6001', `${what} cannot be expressed exactly in fixed point: ${reason}`, locOf(g, l), hint));
+      errors.push(diag('FML6501', `${what} cannot be expressed exactly in fixed point: ${reason}`, locOf(g, l), hint));
 
     // 1. Facts on weights and results.
     for (const l of g.layers) {
@@ -102,7 +102,7 @@ export const quantizeModelPass: Pass = {
       const fact: QuantFact = l.attrs.fact;
       if (fact.kind === 'bipolar') {
         errors.push(
-          diag('FML6002', 'BipolarQuant on an activation is not supported (sign(0) differs between QONNX (+1) and the binary_tanh kernel (-1))', locOf(g, l)),
+          diag('FML6502', 'BipolarQuant on an activation is not supported (sign(0) differs between QONNX (+1) and the binary_tanh kernel (-1))', locOf(g, l)),
         );
         continue;
       }
@@ -139,7 +139,7 @@ export const foldQuantPass: Pass = {
       const cur = out.layers.find((x) => x.name === l.name)!;
       const type = cur.precision.result;
       if (type === undefined || isAuto(type))
-        throw new DiagnosticError([diag('FML6004', `Quant layer "${l.name}" has no type (run quantize-model first)`, locOf(g, l))], EXIT.INTERNAL);
+        throw new DiagnosticError([diag('FML6504', `Quant layer "${l.name}" has no type (run quantize-model first)`, locOf(g, l))], EXIT.INTERNAL);
       const producer = producerLayer(out, cur.inputs[0]!);
       if (producer && producer.attrs.op !== 'Input' && isAuto(producer.precision.result) && hasSingleReader(out, cur.inputs[0]!)) {
         out = replaceLayer(out, producer.name, { ...producer, precision: { ...producer.precision, result: type } });

@@ -101,7 +101,7 @@ export function reusePass(opts: ReuseOptions = {}): Pass {
           if (mode === 'nearest' || mode === 'auto') {
             const to = closestReuseFactor(m.nIn, m.nOut, rf);
             ctx.diagnostics.push(
-              diag('FML6011', `reuse factor ${rf} is not valid for the Resource strategy (n_in=${m.nIn}, n_out=${m.nOut}); using the nearest valid value ${to}`, locOf(g, l), undefined, 'warning'),
+              diag('FML6511', `reuse factor ${rf} is not valid for the Resource strategy (n_in=${m.nIn}, n_out=${m.nOut}); using the nearest valid value ${to}`, locOf(g, l), undefined, 'warning'),
             );
             adjusted[l.name] = { from: rf, to };
             changed = true;
@@ -109,7 +109,7 @@ export function reusePass(opts: ReuseOptions = {}): Pass {
           }
           errors.push(
             diag(
-              'FML6010',
+              'FML6510',
               `reuse factor ${rf} is not valid for the Resource strategy with n_in=${m.nIn}, n_out=${m.nOut}; valid values near it: ${near.join(', ')}`,
               locOf(g, l),
               `all valid values: ${valid.join(', ')}; or pass --reuse nearest to use the closest one (${closestReuseFactor(m.nIn, m.nOut, rf)})`,
@@ -119,7 +119,7 @@ export function reusePass(opts: ReuseOptions = {}): Pass {
         }
         if (rf > m.nIn * m.nOut)
           ctx.diagnostics.push(
-            diag('FML6013', `reuse factor ${rf} exceeds the ${m.nIn * m.nOut} multiplications of the layer; it only adds cycles`, locOf(g, l), undefined, 'warning'),
+            diag('FML6513', `reuse factor ${rf} exceeds the ${m.nIn * m.nOut} multiplications of the layer; it only adds cycles`, locOf(g, l), undefined, 'warning'),
           );
         return l;
       });
@@ -154,7 +154,7 @@ function resolveBudget(b: Budget, device: { dsp: number | null; lut: number | nu
   if (b.latency !== undefined) r.latency = b.latency;
   if (b.fraction !== undefined) {
     if (!device || device.dsp === null || device.lut === null)
-      throw new DiagnosticError([diag('FML6014', `budget fraction=${b.fraction} needs the device's totals, which are unknown for ${where}`, undefined, 'give dsp=N / lut=N instead, or a part fastml knows (--part)')]);
+      throw new DiagnosticError([diag('FML6514', `budget fraction=${b.fraction} needs the device's totals, which are unknown for ${where}`, undefined, 'give dsp=N / lut=N instead, or a part fastml knows (--part)')]);
     r.dsp = Math.min(r.dsp ?? Infinity, Math.floor(device.dsp * b.fraction));
     r.lut = Math.min(r.lut ?? Infinity, Math.floor(device.lut * b.fraction));
   }
@@ -167,7 +167,7 @@ export function chooseReuse(g: Graph, ctx: PassContext, opts: ReuseOptions): Gra
   const target = resolveTarget(eopts.part ?? eopts.target);
   const limits = resolveBudget(budget, target.totals, target.part);
   if (limits.dsp === undefined && limits.lut === undefined && limits.latency === undefined)
-    throw new DiagnosticError([diag('FML6015', '--reuse auto needs a budget: --budget dsp=N, lut=N, latency=CYCLES or fraction=F')]);
+    throw new DiagnosticError([diag('FML6515', '--reuse auto needs a budget: --budget dsp=N, lut=N, latency=CYCLES or fraction=F')]);
 
   const mult = g.layers.filter((l) => multSize(l) !== undefined);
   const base = estimate(g, eopts);
@@ -275,7 +275,7 @@ export function chooseReuse(g: Graph, ctx: PassContext, opts: ReuseOptions): Gra
     throw new DiagnosticError(
       [
         diag(
-          'FML6012',
+          'FML6512',
           `no choice of reuse factors meets the budget: the best reached is ${misses.join(', ')} (reuse factors ${Object.entries(chosen)
             .map(([k, v]) => `${k}=${v}`)
             .join(', ')})`,

@@ -173,19 +173,19 @@ export function register(program: Command, ctx: CommandContext): void {
     .action(async (modelArg: string, flags: ConfigFlags) => {
       const { fail } = await import('../../diagnostics/diagnostic.js');
       const gran = flags.granularity ?? 'model';
-      if (gran !== 'model' && gran !== 'type' && gran !== 'name') fail('FML6060', `--granularity must be model, type or name, got "${gran}"`);
+      if (gran !== 'model' && gran !== 'type' && gran !== 'name') fail('FML6560', `--granularity must be model, type or name, got "${gran}"`);
       const { parseType } = await import('../../fixed/type.js');
       try {
         parseType(flags.precision ?? 'fixed<16,6>');
       } catch (e) {
-        fail('FML6061', `--precision: ${(e as Error).message}`);
+        fail('FML6561', `--precision: ${(e as Error).message}`);
       }
       const rf = Number(flags.reuse ?? '1');
-      if (!Number.isInteger(rf) || rf < 1) fail('FML6062', `--reuse must be a positive integer, got "${flags.reuse}"`);
+      if (!Number.isInteger(rf) || rf < 1) fail('FML6562', `--reuse must be a positive integer, got "${flags.reuse}"`);
       const strategy = (flags.strategy ?? 'Latency').toLowerCase();
-      if (strategy !== 'latency' && strategy !== 'resource') fail('FML6063', `--strategy must be Latency or Resource, got "${flags.strategy}"`);
+      if (strategy !== 'latency' && strategy !== 'resource') fail('FML6563', `--strategy must be Latency or Resource, got "${flags.strategy}"`);
       const io = flags.ioType ?? 'io_parallel';
-      if (io !== 'io_parallel' && io !== 'io_stream') fail('FML6064', `--io-type must be io_parallel or io_stream, got "${io}"`);
+      if (io !== 'io_parallel' && io !== 'io_stream') fail('FML6564', `--io-type must be io_parallel or io_stream, got "${io}"`);
       const { loadModel } = await import('../../frontends/index.js');
       const file = await resolvePath(ctx, modelArg);
       const g0 = await loadModel(file, flags.weights ? { weights: await resolvePath(ctx, flags.weights) } : {});
@@ -208,7 +208,7 @@ export function register(program: Command, ctx: CommandContext): void {
         try {
           writeFileSync(out, text);
         } catch (e) {
-          fail('FML6065', `cannot write the configuration: ${(e as Error).message}`, { file: out });
+          fail('FML6565', `cannot write the configuration: ${(e as Error).message}`, { file: out });
         }
         ctx.io.err(`wrote ${flags.output} (${gran} granularity, ${g.layers.length} layers)\n`);
       } else ctx.io.out(text);

@@ -33,7 +33,7 @@ describe.runIf(existsSync(QKERAS))('fastml config', () => {
     expect(formatHls4ml(get('fc1').precision.accum!)).toBe('fixed<27,12,TRN,WRAP,0>');
     expect(formatHls4ml(get('output_linear').precision.result!)).toBe('fixed<16,6,RND,SAT,0>');
     // No softmax trap warning with the written config.
-    expect(r.diagnostics.filter((d) => d.code === 'FML6020')).toEqual([]);
+    expect(r.diagnostics.filter((d) => d.code === 'FML6520')).toEqual([]);
   });
 
   it('model and type granularity print to stdout; bad options are usage errors', async () => {
@@ -47,6 +47,6 @@ describe.runIf(existsSync(QKERAS))('fastml config', () => {
     expect(io2.stdout).toMatch(/Strategy: Resource/);
     const io3 = memoryIO();
     expect(await main(['config', QKERAS, '--granularity', 'layer'], io3)).toBe(2);
-    expect(io3.stderr).toMatch(/FML6060.*--granularity must be model, type or name/);
+    expect(io3.stderr).toMatch(/FML6560.*--granularity must be model, type or name/);
   });
 });

@@ -161,7 +161,7 @@ describe('infer-precision', () => {
       .build();
     const c = ctx();
     runPass(inferPrecisionPass(), g, c);
-    const trap = c.diagnostics.find((d) => d.code === 'FML6020');
+    const trap = c.diagnostics.find((d) => d.code === 'FML6520');
     expect(trap?.message).toMatch(/fixed<37,17/);
     expect(trap?.hint).toMatch(/fc1.*fixed<16,6,RND,SAT/);
 
@@ -169,6 +169,6 @@ describe('infer-precision', () => {
     const bounded = runPass(inferPrecisionPass({ maxPrecision: fixedType(24, 8) }), g, c2);
     expect(formatHls4ml(bounded.layers[1]!.precision.result!)).toBe('fixed<24,8,TRN,WRAP,0>');
     // 2^7 / 1024 = 1/8 per table step: no warning.
-    expect(c2.diagnostics.filter((d) => d.code === 'FML6020')).toEqual([]);
+    expect(c2.diagnostics.filter((d) => d.code === 'FML6520')).toEqual([]);
   });
 });

@@ -161,6 +161,6 @@ describe.runIf(have)('--reuse auto on the jet tagger (estimator in the loop)', (
   });
 
   it('an impossible budget is an error saying what was reached', () => {
-    expect(() => runPipeline(jet, defaultConfig(), { reuse: 'auto', budget: 'dsp=2' })).toThrow(/FML6012.*no choice of reuse factors meets the budget: the best reached is \d+ DSPs > 2/s);
+    expect(() => runPipeline(jet, defaultConfig(), { reuse: 'auto', budget: 'dsp=2' })).toThrow(/FML6512.*no choice of reuse factors meets the budget: the best reached is \d+ DSPs > 2/s);
   });
 });

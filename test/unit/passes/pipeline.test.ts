@@ -35,7 +35,7 @@ describe('runPipeline', () => {
     expect(all.dumps.map((d) => d.after)).toEqual(['input', ...buildPipeline(undefined).map((p) => p.name)]);
     const j = JSON.parse(all.dumps.at(-1)!.text) as { layers: { name: string; weights: Record<string, { nonzeros: number }> }[] };
     expect(j.layers.map((l) => l.name)).toEqual(['x', 'fc1', 'relu1', 'fc2']);
-    expect(() => runPipeline(small(), defaultConfig(), { dumpAfter: 'fold-everything' })).toThrow(/FML6040.*no pass "fold-everything"/s);
+    expect(() => runPipeline(small(), defaultConfig(), { dumpAfter: 'fold-everything' })).toThrow(/FML6540.*no pass "fold-everything"/s);
   });
 
   it('skips passes on request and compares graphs structurally', () => {
@@ -53,7 +53,7 @@ describe('runPipeline', () => {
       expect.unreachable();
     } catch (e) {
       const d = (e as DiagnosticError).diagnostics;
-      expect(d.map((x) => x.code)).toEqual(['FML4012', 'FML6010', 'FML6010']);
+      expect(d.map((x) => x.code)).toEqual(['FML4012', 'FML6510', 'FML6510']);
     }
     const ok = runPipeline(small(), cfg, { reuse: 'nearest' });
     expect(formatPipelineReport(ok.report)).toMatch(/reuse factor of fc1: 5 -> 4 \(nearest valid\)\nreuse factor of fc2: 5 -> 6/);
@@ -99,8 +99,8 @@ describe.runIf(existsSync(JET))('--quantize auto with --calibration', () => {
     const g = await loadModel(JET);
     const dir = mkdtempSync(path.join(tmpdir(), 'fastml-cal-'));
     writeFileSync(path.join(dir, 'bad.npy'), encodeNpy({ shape: [3, 5], data: gridValues(15, rng(1)) }));
-    await expect(pipelineOptionsFrom({ quantize: 'auto' }, g, (p) => p)).rejects.toThrow(/FML6051/);
-    await expect(pipelineOptionsFrom({ quantize: 'auto', calibration: 'bad.npy' }, g, (p) => path.join(dir, p))).rejects.toThrow(/FML6052.*not a whole number of samples of 16/s);
+    await expect(pipelineOptionsFrom({ quantize: 'auto' }, g, (p) => p)).rejects.toThrow(/FML6551/);
+    await expect(pipelineOptionsFrom({ quantize: 'auto', calibration: 'bad.npy' }, g, (p) => path.join(dir, p))).rejects.toThrow(/FML6552.*not a whole number of samples of 16/s);
     await expect(pipelineOptionsFrom({ quantize: 'auto:99', calibration: 'bad.npy' }, g, (p) => p)).rejects.toThrow(/width 99/);
   });
 });

@@ -97,7 +97,7 @@ describe('reuse-factor', () => {
     } catch (e) {
       err = e as DiagnosticError;
     }
-    expect(err?.diagnostics[0]!.code).toBe('FML6010');
+    expect(err?.diagnostics[0]!.code).toBe('FML6510');
     expect(err!.diagnostics[0]!.message).toMatch(/reuse factor 5 is not valid .* valid values near it: 1, 2, 4, 8, 16, 32, 48/);
     expect(err!.diagnostics[0]!.loc?.node).toBe('fc1');
     expect(err!.diagnostics[0]!.hint).toMatch(/--reuse nearest.*\(4\)/);
@@ -107,7 +107,7 @@ describe('reuse-factor', () => {
     const c = ctx();
     const out = runPass(reusePass({ mode: 'nearest' }), resource(5), c);
     expect(out.layers[1]!.reuseFactor).toBe(4);
-    expect(c.diagnostics[0]!.code).toBe('FML6011');
+    expect(c.diagnostics[0]!.code).toBe('FML6511');
     expect(c.report.reuseAdjusted).toEqual({ fc1: { from: 5, to: 4 } });
   });
 

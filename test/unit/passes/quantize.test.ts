@@ -138,7 +138,7 @@ describe('quantize-model', () => {
     }
     expect(err).toBeInstanceOf(DiagnosticError);
     expect(err!.diagnostics).toHaveLength(2);
-    expect(err!.diagnostics[0]!.code).toBe('FML6001');
+    expect(err!.diagnostics[0]!.code).toBe('FML6501');
     expect(err!.diagnostics[0]!.loc?.node).toBe('fc1');
     expect(err!.diagnostics[0]!.message).toMatch(/scale 0.1 is not a power of two/);
     expect(err!.diagnostics[1]!.message).toMatch(/zero point 5/);
