@@ -173,6 +173,15 @@ export function estimate(g: Graph, opts: EstimateOptions = {}): Estimate {
     }
   }
   if (opts.targetII !== undefined && ii > opts.targetII) warnings.push(`initiation interval ${ii} misses the requested ${opts.targetII}`);
+  if (ioType === 'io_parallel') {
+    // io_parallel keeps every layer output in a completely partitioned array.
+    for (const l of g.layers) {
+      if (l.attrs.op === 'Input' || l.attrs.op === 'Reshape' || l.attrs.op === 'Flatten') continue;
+      const t = g.tensors.get(l.outputs[0] ?? '');
+      const n = t ? t.shape.reduce((a, b) => a * b, 1) : 0;
+      if (n > 4096) warnings.push(`layer ${l.name}: output array of ${n} elements partitioned completely (io_parallel), beyond the 4096-element limit of Vivado HLS; consider io_stream`);
+    }
+  }
   for (const l of layers) {
     for (const k of ['dsp', 'lut', 'ff', 'bram_18k'] as const) {
       const v = pct(l[k], target.totals[k]);

@@ -45,6 +45,7 @@ export function estimateText(e: Estimate, opts: { layers?: boolean } = {}): stri
       l.strategy ? `${l.strategy}` : '',
       l.reuse_factor !== undefined ? String(l.reuse_factor) : '',
       String(l.latency_cycles),
+      String(+(l.latency_cycles * e.clock_ns).toFixed(2)),
       String(l.ii),
       String(l.dsp),
       String(l.lut),
@@ -53,8 +54,8 @@ export function estimateText(e: Estimate, opts: { layers?: boolean } = {}): stri
       String(l.uram),
     ]);
   const t = e.total;
-  rows.push(['total', '', '', '', String(t.latency_cycles), String(t.ii), String(t.dsp), String(t.lut), String(t.ff), String(t.bram_18k), String(t.uram)]);
-  if (opts.layers !== false) out.push(table(['layer', 'op', 'strategy', 'RF', 'latency', 'II', 'DSP', 'LUT', 'FF', 'BRAM_18K', 'URAM'], rows, (i) => i > 2));
+  rows.push(['total', '', '', '', String(t.latency_cycles), String(+t.latency_ns.toFixed(2)), String(t.ii), String(t.dsp), String(t.lut), String(t.ff), String(t.bram_18k), String(t.uram)]);
+  if (opts.layers !== false) out.push(table(['layer', 'op', 'strategy', 'RF', 'latency', 'ns', 'II', 'DSP', 'LUT', 'FF', 'BRAM_18K', 'URAM'], rows, (i) => i > 2));
   out.push(`Latency ${t.latency_cycles} cycles = ${+(t.latency_ns).toFixed(2)} ns at ${e.clock_ns} ns; II ${t.ii} cycles`);
   const u = e.utilization;
   out.push(`Utilization of ${e.part}: DSP ${pctText(u.dsp)}, LUT ${pctText(u.lut)}, FF ${pctText(u.ff)}, BRAM_18K ${pctText(u.bram_18k)}, URAM ${pctText(u.uram)}`);

@@ -72,9 +72,19 @@ describe('estimate', () => {
   });
   it('prints a per-layer table with totals and utilization', () => {
     const text = estimateText(estimate(mlp(), { part: 'vu9p' }));
-    expect(text).toMatch(/^layer +op +strategy +RF +latency +II +DSP +LUT +FF +BRAM_18K +URAM$/m);
+    expect(text).toMatch(/^layer +op +strategy +RF +latency +ns +II +DSP +LUT +FF +BRAM_18K +URAM$/m);
     expect(text).toMatch(/^fc1 +Dense +latency +1 /m);
     expect(text).toMatch(/^total /m);
     expect(text).toMatch(/Utilization of xcvu9p-flga2104-2L-e: DSP \d/);
+  });
+});
+
+describe('io_parallel partition limit', () => {
+  it('warns when a layer output exceeds 4096 elements in io_parallel, not in io_stream', () => {
+    const g = sequential('c', [64, 64, 3], t, [
+      { name: 'conv', attrs: { op: 'Conv', dims: 2, kernel: [3, 3], strides: [1, 1], dilations: [1, 1], pads: { top: 1, bottom: 1, left: 1, right: 1 }, cIn: 3, cOut: 4, groups: 1 }, precision: p },
+    ]);
+    expect(estimate(g, { ioType: 'io_parallel' }).warnings.some((w) => /16384 elements partitioned/.test(w))).toBe(true);
+    expect(estimate(g, { ioType: 'io_stream' }).warnings.some((w) => /partitioned/.test(w))).toBe(false);
   });
 });
