@@ -110,11 +110,35 @@ export function emit(
 /** A dyn value's stored layout, for ops that keep it (elementwise). */
 export const sameLayout = (v: DynValue) => ({ rank: v.shape.length, batch: v.batch, perm: v.perm });
 
-/** Quant facts of constant operands, keyed by the weight role they become. */
-export function quantOf(entries: [string, ConstValue | null | undefined][]): Record<string, QuantFact> {
+/**
+ * Quant facts of constant operands, keyed by the weight role they become. A fact on a constant
+ * carries one parameter per source element when its scale / zero point is not a scalar; `move`
+ * re-lays those the way the weight itself was re-laid (e.g. OIHW -> Keras HWIO), and they are then
+ * shortened to one value per last-axis channel (or one in all) when that represents them exactly.
+ */
+export type FactEntry = [role: string, v: ConstValue | null | undefined, move?: (a: Float64Array) => Float64Array, channels?: number];
+
+export function quantOf(entries: FactEntry[]): Record<string, QuantFact> {
   const q: Record<string, QuantFact> = {};
-  for (const [role, v] of entries) if (v?.quant) q[role] = v.quant;
+  for (const [role, v, move, channels] of entries) {
+    const f = v?.quant;
+    if (!f) continue;
+    const relay = (a: readonly number[] | undefined, n: number): readonly number[] | undefined => {
+      if (!a || a.length <= 1) return a;
+      const moved = move ? move(Float64Array.from(a)) : Float64Array.from(a);
+      return compress(moved, n);
+    };
+    const n = channels ?? v.t.shape[v.t.shape.length - 1] ?? 1;
+    q[role] = { ...f, ...(f.scale ? { scale: relay(f.scale, n) } : {}), ...(f.zeroPoint ? { zeroPoint: relay(f.zeroPoint, n) } : {}) };
+  }
   return q;
+}
+
+/** Shortest exact form of a per-element parameter: 1 value, or 1 per trailing channel of `n`. */
+function compress(a: Float64Array, n: number): number[] {
+  if (a.every((x) => x === a[0])) return [a[0]!];
+  if (n > 0 && a.length % n === 0 && a.every((x, k) => x === a[k % n])) return Array.from(a.subarray(0, n));
+  return Array.from(a);
 }
 
 /** Normalises a possibly negative axis; undefined when out of range. */

@@ -246,7 +246,13 @@ export function onnxToGraph(m: ModelProto, file: string): Graph {
     }
     outputs.push(v.ir);
     const sourceShape = v.shape.filter((_, k) => k !== v.batch);
-    outputLayouts[v.ir] = { onnxName: name, source: v.perm.length > 1 && v.perm[v.perm.length - 1] === 1 && v.batch === 0 ? 'NCHW'.slice(0, v.shape.length) : 'model', sourceShape, perm: v.perm.map((a) => (v.batch >= 0 && a > v.batch ? a - 1 : a)) };
+    const cf = v.batch === 0 && (v.shape.length === 3 || v.shape.length === 4) && v.perm.join() === channelsLastPerm(v.shape.length).join();
+    outputLayouts[v.ir] = {
+      onnxName: name,
+      source: LAYOUT_NAMES[`${v.shape.length}${cf ? 'cf' : ''}`] ?? `rank${v.shape.length}`,
+      sourceShape,
+      perm: v.perm.map((a) => (v.batch >= 0 && a > v.batch ? a - 1 : a)),
+    };
   }
 
   if (b.diagnostics.length) throw new DiagnosticError(b.diagnostics, EXIT.MODEL);

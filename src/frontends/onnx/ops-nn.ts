@@ -36,7 +36,14 @@ export const gemm: Handler = (c) => {
   }
   const ir = c.b.toLayout(A, [1], c);
   if (!ir) return undefined;
-  const quant = alpha === 1 && beta === 1 ? quantOf([['kernel', B], ['bias', C]]) : {};
+  // Scaled weights (alpha, beta != 1) are no longer on the quantizer's grid: no fact then.
+  const quant =
+    alpha === 1 && beta === 1
+      ? quantOf([
+          ['kernel', B, (a) => (c.a.int('transB', 0) ? transposeData(a, B.t.shape, [1, 0]) : a), N],
+          ['bias', C, (a) => broadcastTo({ ...C!.t, data: a }, [1, N])!, N],
+        ])
+      : {};
   return [emit(c, { op: 'Dense', nIn: K, nOut: N }, [ir], { rank: 2, batch: 0, perm: [1] }, { weights, quant })];
 };
 
@@ -56,7 +63,7 @@ export const matmul: Handler = (c) => {
   perm = [...perm.filter((p) => p !== r - 1), r - 1];
   const ir = c.b.toLayout(A, perm, c);
   if (!ir) return undefined;
-  return [emit(c, { op: 'Dense', nIn: K, nOut: N }, [ir], { rank: r, batch: A.batch, perm }, { weights: { kernel: weight([K, N], Float64Array.from(B.t.data)) }, quant: quantOf([['kernel', B]]) })];
+  return [emit(c, { op: 'Dense', nIn: K, nOut: N }, [ir], { rank: r, batch: A.batch, perm }, { weights: { kernel: weight([K, N], Float64Array.from(B.t.data)) }, quant: quantOf([['kernel', B, undefined, N]]) })];
 };
 
 /** Explicit pads from ONNX pads / auto_pad, per spatial dim [begin, end]. */
@@ -122,17 +129,19 @@ function convHandler(channelsLast: boolean): Handler {
     let kshape: number[];
     let kdata: Float64Array;
     const spatialAxes = channelsLast ? identity(dims).map((d) => d + 1) : identity(dims).map((d) => d + 2);
+    let relayout: (a: Float64Array) => Float64Array;
     if (depthwise) {
       const mult = cOut / cIn;
       // [cIn*mult, (1), k..., (1)] -> [cIn, mult, k...] -> [k..., cIn, mult]
       const base = [cIn, mult, ...kernel];
-      kdata = transposeData(W.t.data, base, [...identity(dims).map((d) => d + 2), 0, 1]);
+      relayout = (a) => transposeData(a, base, [...identity(dims).map((d) => d + 2), 0, 1]);
       kshape = [...kernel, cIn, mult];
     } else {
       const inAxis = channelsLast ? r - 1 : 1;
-      kdata = transposeData(W.t.data, ws, [...spatialAxes, inAxis, 0]);
+      relayout = (a) => transposeData(a, ws, [...spatialAxes, inAxis, 0]);
       kshape = [...kernel, wIn, cOut];
     }
+    kdata = relayout(W.t.data);
     const weights: Record<string, ReturnType<typeof weight>> = { kernel: weight(kshape, kdata) };
     if (B) {
       if (B.t.data.length !== cOut) return void unsupported(c, `bias has ${B.t.data.length} values for ${cOut} output channels`);
@@ -141,7 +150,7 @@ function convHandler(channelsLast: boolean): Handler {
     const attrs: LayerAttrs = depthwise
       ? { op: 'DepthwiseConv', dims, kernel, strides, dilations: dil, pads, cIn, depthMultiplier: cOut / cIn }
       : { op: 'Conv', dims, kernel, strides, dilations: dil, pads, cIn, cOut, groups: group };
-    return [emit(c, attrs, [ir], { rank: r, batch: 0, perm: xPerm }, { weights, quant: quantOf([['kernel', W], ['bias', B]]) })];
+    return [emit(c, attrs, [ir], { rank: r, batch: 0, perm: xPerm }, { weights, quant: quantOf([['kernel', W, relayout, kshape[kshape.length - 1]], ['bias', B]]) })];
   };
 }
 export const conv = convHandler(false);
@@ -257,7 +266,7 @@ export const prelu: Handler = (c) => {
   if (!X || !S) return undefined;
   const s = constInLayout(S.t, X);
   if (!s) return void unsupported(c, `slope of shape [${S.t.shape}] does not broadcast to [${X.shape}]`);
-  return [emit(c, { op: 'Activation', activation: 'prelu' }, [X.ir], sameLayout(X), { weights: { alpha: weight(s.shape, s.data) }, quant: quantOf([['alpha', S]]) })];
+  return [emit(c, { op: 'Activation', activation: 'prelu' }, [X.ir], sameLayout(X), { weights: { alpha: weight(s.shape, s.data) }, quant: quantOf([['alpha', S, (a) => constInLayout({ ...S.t, data: a }, X)!.data, s.shape[s.shape.length - 1]]]) })];
 };
 
 /** Clip: bounds from attributes (opset < 11) or constant inputs; 0..6 is relu6. */

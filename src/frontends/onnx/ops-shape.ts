@@ -79,7 +79,7 @@ export const arith: Handler = (c) => {
       weights = { scale: weight(kc.shape, kc.data.map((z) => 1 / z)) };
       role = 'scale';
   }
-  const quant = c.opType === 'Div' ? {} : quantOf([[role, k]]);
+  const quant = c.opType === 'Div' ? {} : quantOf([[role, k, (a) => constInLayout({ ...k.t, data: a }, v)!.data, kc.shape[kc.shape.length - 1]]]);
   return [emit(c, { op: 'ScaleBias' }, [v.ir], sameLayout(v), { weights, quant })];
 };
 

@@ -6,12 +6,12 @@
 
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evaluateFloat } from '../../../../src/emulator/float.js';
+import { evaluateFloat, fromIrLayout, toIrLayout } from '../../../../src/emulator/float.js';
 import { loadOnnx } from '../../../../src/frontends/onnx/index.js';
 import type { Layer } from '../../../../src/ir/graph.js';
 import { assertValidGraph } from '../../../../src/ir/verify.js';
 import { qonnxToStandard, randomInput, relErr, runOrt, SHARED } from '../../emulator/float-ort.helpers.js';
-import { buildModel, expectMatchesOrt, graphOf, i, s, type ModelSpec } from './onnx-build.js';
+import { buildModel, expectMatchesOrt, graphOf, i, ints, randn, s, type ModelSpec } from './onnx-build.js';
 
 const sc = (v: number) => ({ dims: [], data: [v] });
 
@@ -51,6 +51,30 @@ describe('QONNX Quant', () => {
       const got = evaluateFloat(g, { x: Float64Array.from(x) }).outputs[g.outputs[0]!]!;
       expect(relErr(got, want.y!.data)).toBeLessThanOrEqual(1e-6);
     });
+
+  it('per-output-channel weight scales end up per channel in the Keras kernel layout', async () => {
+    const domain = 'qonnx.custom_op.general';
+    const bytes = buildModel({
+      inputs: [{ name: 'x', dims: [1, 2, 4, 4] }],
+      outputs: ['y'],
+      nodes: [
+        { op: 'Quant', domain, inputs: ['W', 'sw', 'z', 'b4'], outputs: ['wq'], attrs: { signed: i(1), narrow: i(1), rounding_mode: s('ROUND') } },
+        { op: 'Conv', inputs: ['x', 'wq'], outputs: ['y'], attrs: { pads: ints([1, 1, 1, 1]) } },
+      ],
+      inits: { W: { dims: [3, 2, 3, 3], data: randn(54, 21) }, sw: { dims: [3, 1, 1, 1], data: [0.125, 0.25, 0.0625] }, z: sc(0), b4: sc(4) },
+      extraOpsets: [{ domain, version: 1 }],
+    });
+    const g = graphOf(bytes);
+    const conv = g.layers.find((l) => l.attrs.op === 'Conv')!;
+    expect(conv.quant?.kernel?.scale).toEqual([0.125, 0.25, 0.0625]);
+    // Kernel [kh, kw, cIn, cOut]: output channel o is on the grid of scale[o].
+    const k = conv.weights.kernel!.data;
+    for (let j = 0; j < k.length; j++) expect(Number.isInteger(k[j]! / [0.125, 0.25, 0.0625][j % 3]!)).toBe(true);
+    const x = randomInput(32, 9, true);
+    const want = await runOrt(qonnxToStandard(bytes), { x: { data: x, dims: [1, 2, 4, 4] } });
+    const got = evaluateFloat(g, { x: toIrLayout(g, 'x', Float64Array.from(x)) }).outputs[g.outputs[0]!]!;
+    expect(relErr(fromIrLayout(g, g.outputs[0]!, got), want.y!.data)).toBeLessThanOrEqual(1e-6);
+  });
 
   it('BipolarQuant and Trunc become Quant layers with their facts', () => {
     const g = graphOf(
