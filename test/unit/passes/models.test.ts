@@ -16,6 +16,7 @@ import { formatHls4ml } from '../../../src/fixed/type.js';
 import { gridValues, maxAbsDiff, rng } from './helpers.js';
 import { estimate } from '../../../src/estimate/estimate.js';
 import { formatPipelineReport } from '../../../src/passes/options.js';
+import { castTo } from '../../../src/passes/quant-types.js';
 
 const SHARED = process.env.FASTML_SHARED_DIR ?? path.resolve(process.cwd(), '../shared');
 const MODELS = path.join(SHARED, 'models');
@@ -163,4 +164,35 @@ describe.runIf(have)('--reuse auto on the jet tagger (estimator in the loop)', (
   it('an impossible budget is an error saying what was reached', () => {
     expect(() => runPipeline(jet, defaultConfig(), { reuse: 'auto', budget: 'dsp=2' })).toThrow(/FML6512.*no choice of reuse factors meets the budget: the best reached is \d+ DSPs > 2/s);
   });
+});
+
+describe.runIf(have)('every quantized model in ../shared/models gets exact types', () => {
+  const files = [
+    'qkeras_jet_mlp_3layer/qkeras_3layer.json',
+    'qkeras_jet_mlp_3layer/qkeras-v3_3layer.keras',
+    'qkeras_mnist_cnn/qkeras_mnist_cnn.json',
+    'autoencoder_toycar_qkeras/keras_model.h5',
+    'qonnx_jet_mlp_3layer/qkeras_jettagging.onnx',
+    'qonnx_branched_sepconv_chlast/branched_model_ch_last.onnx',
+  ];
+  for (const f of files) {
+    it(f, async () => {
+      const g = await loadModel(path.join(MODELS, f));
+      const r = runPipeline(g, defaultConfig(), { verify: true });
+      const q = r.report.quantization as { layer: string; slot: string }[];
+      expect(q.length).toBeGreaterThan(0);
+      // Every quantized weight lies exactly on its type's grid and inside its range.
+      for (const { layer, slot } of q) {
+        const l = r.graph.layers.find((x) => x.name === layer);
+        if (!l || slot === 'result') continue;
+        const role = slot === 'weight' ? 'kernel' : slot;
+        const t = l.precision[slot];
+        if (!l.weights[role] || t === undefined || t === 'auto') continue;
+        for (const v of l.weights[role]!.data) expect(castTo(v, t)).toBe(v);
+      }
+      // Every activation quantizer is a result type now; no Quant layer is left.
+      expect(r.graph.layers.some((l) => l.attrs.op === 'Quant')).toBe(false);
+      expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    });
+  }
 });

@@ -124,3 +124,19 @@ describe('reuse-factor', () => {
     expect(() => parseBudget('bram=3')).toThrow(/not one of/);
   });
 });
+
+describe('reuse-factor and sparsity-report keep the numbers', () => {
+  it('snapping a Resource reuse factor to the nearest valid one changes no bit (WRAP accumulators)', () => {
+    const r = rng(43);
+    const g = new SeqBuilder([16]).dense('fc1', 12, r, { reuseFactor: 5, strategy: 'resource' }).act('relu1', 'relu').dense('fc2', 4, r, { reuseFactor: 7, strategy: 'resource' }).build();
+    const after = runPass(reusePass({ mode: 'nearest' }), g);
+    expect(after.layers.filter((l) => l.reuseFactor !== undefined && l.attrs.op === 'Dense').map((l) => l.reuseFactor)).toEqual([4, 6]);
+    const xs = sampleInputs(g, 40);
+    expect(emulate(after, xs)).toEqual(emulate(g, xs));
+  });
+
+  it('sparsity-report returns the graph unchanged', () => {
+    const g = mlp();
+    expect(runPass(sparsityReportPass, g)).toBe(g);
+  });
+});
