@@ -15,6 +15,7 @@ import {
   makeQuantizer,
   makeCountingQuantizer,
   newOverflowStats,
+  quantizeArray,
   O_MODES,
   Q_MODES,
   quantizeBig,
@@ -268,6 +269,36 @@ describe('fixed-point properties', () => {
         expect(out).toBe(raw << BigInt(moreF));
       }),
       opts,
+    );
+  });
+
+  it('quantizeArray (with and without stats) equals the scalar quantizer, for every width', () => {
+    fc.assert(
+      fc.property(arbType(), fc.array(fc.double({ noNaN: true }), { maxLength: 20 }), (t, xs) => {
+        // W > 53: the scalar quantizer throws when a value is not a double; the array path must too.
+        const q = makeQuantizer(t);
+        let throws = false;
+        const want: number[] = [];
+        for (const x of xs) {
+          try {
+            want.push(q(x));
+          } catch {
+            throws = true;
+          }
+        }
+        const st = newOverflowStats();
+        if (throws) {
+          expect(() => quantizeArray(xs, t, new Float64Array(xs.length))).toThrow(RangeError);
+          return;
+        }
+        for (let k = 0; k < xs.length; k++) expect(want[k]).toBe(rawToDouble(quantizeDouble(xs[k]!, t), t) + 0);
+        const a = quantizeArray(xs, t, new Float64Array(xs.length));
+        const b = quantizeArray(Float64Array.from(xs), t, new Float64Array(xs.length), st);
+        expect(Array.from(a)).toEqual(want);
+        expect(Array.from(b)).toEqual(want);
+        expect(st.count).toBe(xs.length);
+      }),
+      { ...opts, numRuns: 500 },
     );
   });
 

@@ -1,0 +1,167 @@
+/**
+ * @fileoverview Per-type specialised quantization kernels for the Number fast path.
+ *
+ * Why generated code: V8 shares type feedback between closures created from the same function
+ * literal, so one generic closure per type ends up polymorphic (and slow) as soon as an emulator
+ * uses a few types, and a shared array loop cannot inline the quantizer. `new Function` gives each
+ * type its own function with its constants baked in as literals; TurboFan then compiles a tight loop
+ * per type. Only numbers computed here are spliced into the source (String(double) round-trips
+ * exactly), never user text.
+ *
+ * Exactness (W <= 53, |F| <= 960): y = x * 2^F is an exact power-of-two scaling (a product that
+ * underflows to 0 is replaced by a same-signed tiny value so floor/trunc still see its sign);
+ * Math.floor/trunc are exact; a non-integer y has |y| < 2^52 so fl + 0.5 is exact, and ties are
+ * decided by comparing y with it (y - fl is NOT always exact: y = -0.4999... would need 54 bits);
+ * an in-range q has <= 53 bits so q * 2^-F is exact; the wrap q - floor(q / 2^W) * 2^W is exact
+ * because every IEEE operation whose exact result is representable returns it. Infinities, NaN,
+ * AP_WRAP with N > 0 and AP_WRAP_SM overflows call `slow` (the BigInt reference).
+ */
+
+import { fracBits, typeKey, type FixedType } from './type.js';
+import { quantizeDouble, quantizeDoubleInfo, rawBounds, rawToDouble } from './quantize.js';
+
+/** Counters updated by the counting kernels (same shape as OverflowStats in fast.ts). */
+export interface KernelStats {
+  count: number;
+  overflow: number;
+  underflow: number;
+  wrapped: number;
+  saturated: number;
+  inexact: number;
+  maxAbs: number;
+}
+
+export interface Kernels {
+  /** x -> value of (T)x. */
+  quantize: (x: number) => number;
+  /** dst[k] = (T)src[k] for k < n. */
+  array: (src: ArrayLike<number>, dst: Float64Array, n: number) => void;
+  /** A quantizer that also counts into `st`. */
+  counting: (st: KernelStats) => (x: number) => number;
+  /** The array loop, counting into `st`. */
+  countingArray: (src: ArrayLike<number>, dst: Float64Array, n: number, st: KernelStats) => void;
+}
+
+/** Beyond this |F| the scaling 2^F or the header's subnormal decoding would need care. */
+export const MAX_FAST_F = 960;
+
+/** Whether generated kernels are exact for t. */
+export function fastPathApplies(t: FixedType): boolean {
+  return t.w <= 53 && Math.abs(fracBits(t)) <= MAX_FAST_F;
+}
+
+const num = (x: number): string => {
+  if (!Number.isFinite(x)) throw new Error(`internal: non-finite constant ${x}`);
+  return Object.is(x, -0) ? '0' : `(${String(x)})`;
+};
+
+/** Statements turning `y` into the rounded integer `q` for each Q mode. */
+function roundSource(q: FixedType['q']): string {
+  const nearest = (tie: string): string =>
+    `const fl = Math.floor(y); const h = fl + 0.5; const q = (fl !== y && (y > h || (y === h && (${tie})))) ? fl + 1 : fl;`;
+  switch (q) {
+    case 'AP_TRN':
+      return 'const q = Math.floor(y);';
+    case 'AP_TRN_ZERO':
+      return 'const q = Math.trunc(y);';
+    case 'AP_RND':
+      return nearest('true');
+    case 'AP_RND_ZERO':
+      return nearest('y < 0');
+    case 'AP_RND_MIN_INF':
+      return nearest('false');
+    case 'AP_RND_INF':
+      return nearest('y > 0');
+    case 'AP_RND_CONV':
+      return nearest('fl % 2 !== 0');
+  }
+}
+
+/** Statements computing the result `r` from x (uses `slow` for the reference path). */
+function bodySource(t: FixedType, counting: boolean): string {
+  const F = fracBits(t);
+  const { lo: loB, hi: hiB } = rawBounds(t);
+  const lo = Number(loB);
+  const hi = Number(hiB);
+  const inv = 2 ** -F;
+  const symMin = t.o === 'AP_SAT_SYM' && t.signed;
+  const loIn = symMin ? lo + 1 : lo;
+  const lines: string[] = [];
+  lines.push(`let y = x * ${num(2 ** F)};`);
+  if (F < 0) lines.push('if (y === 0 && x !== 0) y = x > 0 ? 5e-324 : -5e-324;');
+  lines.push(roundSource(t.q));
+  if (counting) {
+    const kind = t.o === 'AP_WRAP' || t.o === 'AP_WRAP_SM' ? 'wrapped' : 'saturated';
+    lines.push(
+      'st.count++;',
+      'const ax = Math.abs(x); if (ax > st.maxAbs) st.maxAbs = ax;',
+      'if (y - y !== 0) { slowCount(x, st); }',
+      `else { if (q !== y) st.inexact++; if (q > ${num(hi)}) { st.overflow++; st.${kind}++; } else if (q < ${num(lo)}) { st.underflow++; st.${kind}++; } }`,
+    );
+  }
+  lines.push(`let r; if (q >= ${num(loIn)} && q <= ${num(hi)}) r = q * ${num(inv)} + 0;`);
+  switch (t.o) {
+    case 'AP_WRAP':
+      if (t.n === 0) {
+        const M = 2 ** t.w;
+        lines.push(
+          `else if (q - q === 0) { let m = q - Math.floor(q * ${num(2 ** -t.w)}) * ${num(M)};`,
+          t.signed ? `if (m > ${num(hi)}) m -= ${num(M)};` : '',
+          `r = m * ${num(inv)} + 0; } else r = slow(x);`,
+        );
+      } else lines.push('else r = slow(x);');
+      break;
+    case 'AP_WRAP_SM':
+      lines.push('else r = slow(x);');
+      break;
+    case 'AP_SAT':
+      lines.push(`else r = q !== q ? slow(x) : q > ${num(hi)} ? ${num(hi * inv)} : ${num(lo * inv)};`);
+      break;
+    case 'AP_SAT_ZERO':
+      lines.push('else r = q !== q ? slow(x) : 0;');
+      break;
+    case 'AP_SAT_SYM': {
+      const neg = t.signed ? (t.w === 1 ? lo : lo + 1) : lo;
+      lines.push(`else r = q !== q ? slow(x) : q > ${num(hi)} ? ${num(hi * inv)} : ${num(neg * inv)};`);
+      break;
+    }
+  }
+  return lines.join('\n');
+}
+
+const cache = new Map<string, Kernels>();
+
+/** The kernels of a type (cached per type); t must satisfy fastPathApplies. */
+export function kernelsFor(t: FixedType): Kernels {
+  const key = typeKey(t);
+  const hit = cache.get(key);
+  if (hit) return hit;
+  if (!fastPathApplies(t)) throw new Error(`internal: no fast kernels for ${key}`);
+  const slow = (x: number): number => rawToDouble(quantizeDouble(x, t), t) + 0;
+  const isSat = t.o === 'AP_SAT' || t.o === 'AP_SAT_ZERO' || t.o === 'AP_SAT_SYM';
+  const slowCount = (x: number, st: KernelStats): void => {
+    const info = quantizeDoubleInfo(x, t);
+    if (info.inexact) st.inexact++;
+    if (info.overflow || info.underflow) {
+      if (info.overflow) st.overflow++;
+      else st.underflow++;
+      if (isSat) st.saturated++;
+      else st.wrapped++;
+    }
+  };
+  const plain = bodySource(t, false);
+  const counted = bodySource(t, true);
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- see the file overview
+  const make = (params: string[], src: string): any => new Function('slow', 'slowCount', ...params, src)(slow, slowCount);
+  const k: Kernels = {
+    quantize: make([], `return function quantize(x) {\n${plain}\nreturn r;\n};`),
+    array: make([], `return function quantizeLoop(src, dst, n) {\nfor (let i = 0; i < n; i++) {\nconst x = src[i];\n${plain}\ndst[i] = r;\n}\n};`),
+    counting: make([], `return function (st) { return function countingQuantize(x) {\n${counted}\nreturn r;\n}; };`),
+    countingArray: make(
+      [],
+      `return function countingLoop(src, dst, n, st) {\nfor (let i = 0; i < n; i++) {\nconst x = src[i];\n${counted}\ndst[i] = r;\n}\n};`,
+    ),
+  };
+  cache.set(key, k);
+  return k;
+}
