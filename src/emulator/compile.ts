@@ -17,7 +17,7 @@ import { numel } from '../ir/graph.js';
 import { DiagnosticError, diag, EXIT } from '../diagnostics/diagnostic.js';
 import { OverflowBook } from './overflow.js';
 import type { VarStats } from './overflow.js';
-import { compileMac, convPlan, densePlan } from './mac.js';
+import { compileDenseInt, compileMac, convPlan, densePlan, sharedDenseOrder } from './mac.js';
 import { compileActivation, compileSoftmax } from './activations.js';
 import {
   compileCast,
@@ -180,10 +180,14 @@ class Compiler {
         const T = { x: this.inType(l), w: this.type(l, 'weight'), acc: this.type(l, 'accum'), res: this.type(l, 'result') };
         const inShape = this.shape(l.inputs[0]!);
         const rows = numel(inShape) / a.nIn;
-        const plan = densePlan(a.nIn, a.nOut, rows, l.strategy ?? 'latency', l.reuseFactor ?? 1);
+        const strategy = l.strategy ?? 'latency';
+        const rf = l.reuseFactor ?? 1;
         const wq = this.weights(l, 'kernel', T.w);
         const bq = this.weights(l, 'bias', this.type(l, 'bias'), a.nOut);
-        const k = compileMac(plan, wq, bq, T, this.macStats(l, T.res));
+        // The input-major integer kernel when it applies (no accounting), else the general plan.
+        const order = this.book ? undefined : sharedDenseOrder(a.nIn, a.nOut, strategy, rf);
+        const fast = order ? compileDenseInt(a.nIn, a.nOut, rows, order, wq, bq, T) : undefined;
+        const k = fast ?? compileMac(densePlan(a.nIn, a.nOut, rows, strategy, rf), wq, bq, T, this.macStats(l, T.res));
         this.unary(l, T.res, k);
         return;
       }

@@ -20,7 +20,7 @@ import { fracBits } from '../fixed/type.js';
 import { InternalError } from '../diagnostics/diagnostic.js';
 import type { Strategy } from '../ir/graph.js';
 import type { VarStats } from './overflow.js';
-import { makeCast, overflowRaw, rawLimits, roundScaled, toRaw } from './quant.js';
+import { makeCast, overflowRaw, rawLimits, roundScaled, toRaw, wrapRaw } from './quant.js';
 
 /** Per output o: pairs k in [start[o], start[o+1]) of (xi[k], weight index wi[k]); bias index bi[o]. */
 export interface MacPlan {
@@ -252,6 +252,8 @@ export function compileMac(plan: MacPlan, wq: Float64Array, bq: Float64Array, t:
     };
   }
 
+  const intKernel = compileMacInt(plan, wq, b0, t, castRes);
+  if (intKernel) return intKernel;
   const wrapN0 = A.o === 'AP_WRAP' && A.n === 0 && A.w <= 32;
   if (wrapN0 && A.signed && A.q === 'AP_TRN') {
     const s = 32 - A.w;
@@ -293,6 +295,135 @@ export function compileMac(plan: MacPlan, wq: Float64Array, bq: Float64Array, t:
         acc = overflowRaw(sum, sum, A);
       }
       y[o] = castRes(acc * invAcc);
+    }
+  };
+}
+
+/**
+ * Integer kernel for the common case: raw inputs and weights fit so that their product fits an
+ * int32 (Math.imul is then exact), the accumulator rounds with TRN or RND and overflows with WRAP
+ * (N = 0) or SAT. Under WRAP the product and sum wraps are ring homomorphisms modulo 2^W, so the
+ * exact sum is wrapped once at the end (the exact sum stays far below 2^53). Under SAT every
+ * product and every partial sum is clamped, in order. Returns undefined when the case does not
+ * apply (the caller then uses the double kernels).
+ */
+function compileMacInt(plan: MacPlan, wq: Float64Array, b0: Float64Array, t: MacTypes, castRes: (v: number) => number): ((x: Float64Array, y: Float64Array) => void) | undefined {
+  const A = t.acc;
+  const bits = t.x.w + t.w.w + (t.x.signed ? 0 : 1) + (t.w.signed ? 0 : 1);
+  if (bits > 32) return undefined;
+  if (A.q !== 'AP_TRN' && A.q !== 'AP_RND') return undefined;
+  const wrap = A.o === 'AP_WRAP' && A.n === 0;
+  if (!wrap && A.o !== 'AP_SAT') return undefined;
+  const Fx = fracBits(t.x);
+  const Fw = fracBits(t.w);
+  const sh = Fx + Fw - fracBits(A);
+  if (sh < 0 || sh > 31) return undefined;
+  const { nOut, start, xi } = plan;
+  const sx = 2 ** Fx;
+  const wr = new Int32Array(plan.wi.length);
+  for (let k = 0; k < wr.length; k++) wr[k] = wq[plan.wi[k]!]! * 2 ** Fw;
+  const nx = xi.length ? Math.max(...xi) + 1 : 0;
+  const xr = new Int32Array(nx);
+  const invAcc = 2 ** -fracBits(A);
+  const { lo, hi } = rawLimits(A);
+  const aw = A.w;
+  const signed = A.signed;
+  const rnd = A.q === 'AP_RND';
+  // RND: floor(p / 2^sh + 1/2) = ((p >> (sh - 1)) + 1) >> 1, without overflow.
+  const sh1 = rnd ? sh - 1 : sh;
+  const rndIsIdentity = rnd && sh === 0;
+  if (wrap) {
+    return (x, y) => {
+      for (let i = 0; i < nx; i++) xr[i] = x[i]! * sx;
+      for (let o = 0; o < nOut; o++) {
+        let acc = b0[o]!;
+        const e = start[o + 1]!;
+        if (rnd && !rndIsIdentity) for (let k = start[o]!; k < e; k++) acc += ((Math.imul(xr[xi[k]!]!, wr[k]!) >> sh1) + 1) >> 1;
+        else for (let k = start[o]!; k < e; k++) acc += Math.imul(xr[xi[k]!]!, wr[k]!) >> sh;
+        y[o] = castRes(wrapRaw(acc, aw, signed) * invAcc);
+      }
+    };
+  }
+  return (x, y) => {
+    for (let i = 0; i < nx; i++) xr[i] = x[i]! * sx;
+    for (let o = 0; o < nOut; o++) {
+      let acc = b0[o]!;
+      for (let k = start[o]!, e = start[o + 1]!; k < e; k++) {
+        let p = Math.imul(xr[xi[k]!]!, wr[k]!);
+        p = rnd && !rndIsIdentity ? ((p >> sh1) + 1) >> 1 : p >> sh;
+        p = p > hi ? hi : p < lo ? lo : p;
+        acc += p;
+        acc = acc > hi ? hi : acc < lo ? lo : acc;
+      }
+      y[o] = castRes(acc * invAcc);
+    }
+  };
+}
+
+/** The input order shared by every output of a Dense layer (undefined if outputs differ). */
+export function sharedDenseOrder(nIn: number, nOut: number, strategy: Strategy, rf: number): number[] | undefined {
+  if (strategy !== 'resource') return Array.from({ length: nIn }, (_, i) => i);
+  const orders = resourceOrder(nIn, nOut, rf);
+  const first = orders[0]!;
+  return orders.every((o) => o.every((v, k) => v === first[k])) ? first : undefined;
+}
+
+/**
+ * Input-major Dense kernel for the integer case: for each input in the accumulation order, one
+ * contiguous pass over the weight row updates every output's accumulator. Each accumulator sees
+ * the same sequence of products as in the output-major order, so the bits are the same. A zero
+ * input adds exact zeros (no-ops under WRAP and SAT alike), so it is skipped: post-ReLU
+ * activations are often half zeros.
+ */
+export function compileDenseInt(nIn: number, nOut: number, rows: number, order: readonly number[], wq: Float64Array, bq: Float64Array, t: MacTypes): ((x: Float64Array, y: Float64Array) => void) | undefined {
+  const A = t.acc;
+  const bits = t.x.w + t.w.w + (t.x.signed ? 0 : 1) + (t.w.signed ? 0 : 1);
+  if (bits > 32 || (A.q !== 'AP_TRN' && A.q !== 'AP_RND') || t.acc.w > 52) return undefined;
+  const wrap = A.o === 'AP_WRAP' && A.n === 0;
+  if (!wrap && A.o !== 'AP_SAT') return undefined;
+  const Fx = fracBits(t.x);
+  const Fw = fracBits(t.w);
+  const sh = Fx + Fw - fracBits(A);
+  if (sh < 0 || sh > 31) return undefined;
+  const rnd = A.q === 'AP_RND' && sh > 0;
+  const sh1 = rnd ? sh - 1 : sh;
+  const sx = 2 ** Fx;
+  const wr = new Int32Array(nIn * nOut);
+  for (let k = 0; k < wr.length; k++) wr[k] = wq[k]! * 2 ** Fw;
+  const b0 = new Float64Array(nOut);
+  for (let j = 0; j < nOut; j++) b0[j] = toRaw(bq[j]!, A);
+  const ord = Int32Array.from(order);
+  const acc = new Float64Array(nOut);
+  const castRes = makeCast(t.res);
+  const invAcc = 2 ** -fracBits(A);
+  const { lo, hi } = rawLimits(A);
+  const aw = A.w;
+  const signed = A.signed;
+  return (x, y) => {
+    for (let r = 0; r < rows; r++) {
+      const xo = r * nIn;
+      acc.set(b0);
+      for (let q = 0; q < nIn; q++) {
+        const i = ord[q]!;
+        const xv = x[xo + i]! * sx;
+        if (xv === 0) continue;
+        const base = i * nOut;
+        if (wrap) {
+          if (rnd) for (let j = 0; j < nOut; j++) acc[j] += ((Math.imul(xv, wr[base + j]!) >> sh1) + 1) >> 1;
+          else for (let j = 0; j < nOut; j++) acc[j] += Math.imul(xv, wr[base + j]!) >> sh;
+        } else {
+          for (let j = 0; j < nOut; j++) {
+            let p = Math.imul(xv, wr[base + j]!);
+            p = rnd ? ((p >> sh1) + 1) >> 1 : p >> sh;
+            p = p > hi ? hi : p < lo ? lo : p;
+            const s = acc[j]! + p;
+            acc[j] = s > hi ? hi : s < lo ? lo : s;
+          }
+        }
+      }
+      const yo = r * nOut;
+      if (wrap) for (let j = 0; j < nOut; j++) y[yo + j] = castRes(wrapRaw(acc[j]!, aw, signed) * invAcc);
+      else for (let j = 0; j < nOut; j++) y[yo + j] = castRes(acc[j]! * invAcc);
     }
   };
 }
