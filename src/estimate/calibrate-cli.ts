@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeDeviceTable } from './gen-devices.js';
-import { calibrate, compare } from './calibrate.js';
+import { calibrate, compare, crossValidate } from './calibrate.js';
 import { renderEstimationDoc } from './doc.js';
 import { loadTruth, sharedDir } from './truth.js';
 
@@ -20,7 +20,7 @@ export function runCalibration(projectRoot: string, env: Readonly<Record<string,
   const cal = calibrate(records);
   writeFileSync(path.join(projectRoot, 'src', 'estimate', 'calibration.json'), JSON.stringify(cal, null, 1) + '\n');
   const rows = compare(records, cal);
-  const doc = renderEstimationDoc(rows, cal);
+  const doc = renderEstimationDoc(rows, cal, crossValidate(records, cal));
   writeFileSync(path.join(projectRoot, 'docs', 'estimation.md'), doc);
   return `devices: ${devices.devices.length} parts, ${Object.keys(devices.boards).length} board aliases\ncalibration: ${cal.records} records -> src/estimate/calibration.json\naccuracy table -> docs/estimation.md\n`;
 }

@@ -174,37 +174,83 @@ function fitLinear(prep: Prepared[], key: 'lut' | 'ff', names: string[]): Record
   return Object.fromEntries(names.map((n, i) => [n, Number(w[i]!.toPrecision(6))]));
 }
 
-export function calibrate(records: readonly TruthRecord[], now = new Date()): Calibration {
-  const recs = modelled(records);
-  const thr = fitLutThreshold(recs);
-  const families = {} as Record<Backend, FamilyCalibration>;
+interface PreparedSet {
+  prepared: Record<Backend, Prepared[]>;
+  names: string[];
+}
+
+function prepare(recs: Modelled[], bits: number, memory: Record<Backend, 'bram' | 'lut'>): PreparedSet {
   const allNames = new Set<string>();
   const prepared: Record<Backend, Prepared[]> = { vivado: [], vitis: [] };
-  const memory: Record<Backend, 'bram' | 'lut'> = {
-    vitis: fitWeightMemory(recs.filter((r) => r.options.backend === 'vitis'), thr.bits),
-    vivado: fitWeightMemory(recs.filter((r) => r.options.backend === 'vivado'), thr.bits),
-  };
   for (const r of recs) {
-    const costs = costsOf(r, thr.bits, memory[r.options.backend]);
+    const costs = costsOf(r, bits, memory[r.options.backend]);
     const features: Record<string, number> = {};
     for (const c of costs) for (const [f, v] of Object.entries(c.features)) (features[f] = (features[f] ?? 0) + v), allNames.add(f);
     prepared[r.options.backend].push({ r, costs, features });
   }
-  const names = [...allNames].sort();
+  return { prepared, names: [...allNames].sort() };
+}
+
+/** LUT and FF coefficients per family; a feature a family never exercises takes the other family's. */
+function fitResources(set: PreparedSet): Record<Backend, { lut: Record<string, number>; ff: Record<string, number> }> {
+  const { prepared, names } = set;
+  const out = {
+    vitis: { lut: fitLinear(prepared.vitis, 'lut', names), ff: fitLinear(prepared.vitis, 'ff', names) },
+    vivado: { lut: fitLinear(prepared.vivado, 'lut', names), ff: fitLinear(prepared.vivado, 'ff', names) },
+  };
+  for (const [b, o] of [['vivado', 'vitis'], ['vitis', 'vivado']] as const) {
+    const seen = new Set(prepared[b].flatMap((p) => Object.keys(p.features).filter((f) => p.features[f] !== 0)));
+    for (const key of ['lut', 'ff'] as const) {
+      for (const n of names) if (!seen.has(n) && out[o][key][n] !== undefined) out[b][key][n] = out[o][key][n]!;
+    }
+  }
+  return out;
+}
+
+/**
+ * k-fold cross-validation of the LUT and FF fits (the only ones with many free coefficients):
+ * each record's LUT/FF is predicted by coefficients fitted without it. Latency constants, the
+ * multiplier threshold and the weight-memory choice stay as fitted on everything.
+ */
+export function crossValidate(records: readonly TruthRecord[], cal: Calibration, k = 5): Array<{ record: TruthRecord; lut?: number; ff?: number }> {
+  const recs = modelled(records);
+  const memory = { vitis: cal.families.vitis.weightMemory, vivado: cal.families.vivado.weightMemory };
+  const out: Array<{ record: TruthRecord; lut?: number; ff?: number }> = [];
+  for (let f = 0; f < k; f++) {
+    const train = recs.filter((_, i) => i % k !== f);
+    const test = recs.filter((_, i) => i % k === f);
+    const fit = fitResources(prepare(train, cal.families.vitis.lutMultMaxBits, memory));
+    const foldCal: Calibration = {
+      ...cal,
+      families: {
+        vitis: { ...cal.families.vitis, ...fit.vitis },
+        vivado: { ...cal.families.vivado, ...fit.vivado },
+      },
+    };
+    for (const r of test) {
+      const e = estimate(r.graph, { ...r.options, calibration: foldCal });
+      out.push({ record: r, lut: e.total.lut, ff: e.total.ff });
+    }
+  }
+  return out;
+}
+
+export function calibrate(records: readonly TruthRecord[], now = new Date()): Calibration {
+  const recs = modelled(records);
+  const thr = fitLutThreshold(recs);
+  const families = {} as Record<Backend, FamilyCalibration>;
+  const memory: Record<Backend, 'bram' | 'lut'> = {
+    vitis: fitWeightMemory(recs.filter((r) => r.options.backend === 'vitis'), thr.bits),
+    vivado: fitWeightMemory(recs.filter((r) => r.options.backend === 'vivado'), thr.bits),
+  };
+  const set = prepare(recs, thr.bits, memory);
+  const { prepared } = set;
+  const res = fitResources(set);
   // Vitis first (more and larger designs); Vivado starts from, and is pulled toward, Vitis's values.
   for (const b of ['vitis', 'vivado'] as Backend[]) {
     const base: FamilyCalibration = { latency: {}, lut: {}, ff: {}, lutMultMaxBits: thr.bits, weightMemory: memory[b] };
     const prior = b === 'vivado' ? families.vitis.latency : undefined;
-    families[b] = { ...base, latency: fitLatency(prepared[b], base, prior), lut: fitLinear(prepared[b], 'lut', names), ff: fitLinear(prepared[b], 'ff', names) };
-  }
-  // A feature a family's reports never exercise takes the other family's coefficient.
-  for (const [b, o] of [['vivado', 'vitis'], ['vitis', 'vivado']] as const) {
-    for (const key of ['lut', 'ff'] as const) {
-      const seen = new Set(prepared[b].flatMap((p) => Object.keys(p.features).filter((f) => p.features[f] !== 0)));
-      const merged: Record<string, number> = { ...families[b][key] };
-      for (const n of names) if (!seen.has(n) && families[o][key][n] !== undefined) merged[n] = families[o][key][n]!;
-      families[b] = { ...families[b], [key]: merged };
-    }
+    families[b] = { ...base, latency: fitLatency(prepared[b], base, prior), lut: res[b].lut, ff: res[b].ff };
   }
   return {
     generated: now.toISOString(),
