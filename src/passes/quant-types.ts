@@ -18,14 +18,15 @@
  * - quantized_tanh(bits) -> fixed<bits, 1, RND_CONV, SAT(_SYM)>; quantized_sigmoid(bits) -> ufixed<bits, 0, RND_CONV, SAT>.
  * - binary -> ap_int<2> values {-1, +1} ({0, 1} -> ap_uint<1> with use01); ternary -> ap_int<2> {-1, 0, +1}.
  * - quantized_po2(bits, max_value): weights become signed powers of two; the type is the smallest
- *   fixed type holding every exponent the quantizer can produce (hls4ml uses an exponent type and
- *   shifts; fastml keeps ordinary multipliers on those exact values).
+ *   fixed type holding the exponents that occur in the weights (hls4ml uses an exponent type and
+ *   shifts; fastml keeps ordinary multipliers on those exact values). Weights only.
  */
 
 import type { QuantFact } from '../ir/graph.js';
 import type { FixedType, QMode, OMode } from '../fixed/type.js';
 import { fixedType, intType } from '../fixed/type.js';
 import { quantizeDouble, rawToDouble } from '../fixed/quantize.js';
+import { roundHalfEven } from '../emulator/float.js';
 
 /** A type plus how to quantize a float value into it (null = values pass through `(T) x`). */
 export interface MappedQuant {
@@ -34,6 +35,10 @@ export interface MappedQuant {
   readonly quantize: (x: number, c: number) => number;
   /** One line for reports, e.g. "quantized_bits(6,0) -> fixed<6,1,RND_CONV,SAT>". */
   readonly what: string;
+  /** For weights: the type sized to the quantized values at hand (power-of-two quantizers). */
+  readonly refine?: (values: ArrayLike<number>) => FixedType;
+  /** Only usable on weights (the activation type would be too wide to build). */
+  readonly weightsOnly?: boolean;
 }
 
 export type MapResult = { ok: true; value: MappedQuant } | { ok: false; reason: string; hint?: string };
@@ -226,34 +231,53 @@ export function mapQkeras(f: QuantFact): MapResult {
     case 'binary':
     case 'stochastic_binary': {
       if (!alphaIsOne(args)) return no(`${show}: alpha other than 1 is not supported`);
-      if (truthy(args, 'use01', false)) return ok({ type: intType(1, false), quantize: (x) => (x >= 0 ? 1 : 0), what: show });
+      // QKeras: sign(x), with sign(0) taken as +1; use_01 maps {-1, +1} to {0, 1}.
+      if (truthy(args, 'use_01', truthy(args, 'use01', false))) return ok({ type: intType(1, false), quantize: (x) => (x >= 0 ? 1 : 0), what: show });
       return ok({ type: intType(2, true), quantize: (x) => (x >= 0 ? 1 : -1), what: show });
     }
     case 'ternary':
     case 'stochastic_ternary': {
       if (!alphaIsOne(args)) return no(`${show}: alpha other than 1 is not supported`);
-      // QKeras' default threshold for alpha=1 is 0.33 (values above it -> 1, below minus it -> -1).
+      // QKeras: (|x| >= threshold) * sign(x), threshold 0.33 by default.
       const th = num(args, 'threshold', 0.33)!;
-      return ok({ type: intType(2, true), quantize: (x) => (x > th ? 1 : x < -th ? -1 : 0), what: show });
+      return ok({ type: intType(2, true), quantize: (x) => (Math.abs(x) >= th ? Math.sign(x) : 0), what: show });
     }
     case 'quantized_po2': {
       if (bits === undefined || bits < 2) return no(`${show}: bits must be at least 2`);
+      if (truthy(args, 'quadratic_approximation', false)) return no(`${show}: quadratic_approximation is not supported`);
       const maxValue = num(args, 'max_value');
-      // Exponents as QKeras allows them: bits-1 non-sign bits, one of which is the exponent's
-      // sign unless max_value <= 1 (then only non-positive exponents are needed).
-      const nonSign = bits - 1;
-      const needSign = maxValue === undefined || maxValue > 1;
-      const eff = nonSign - (needSign ? 1 : 0);
+      // QKeras: bits-1 exponent bits, one of them the exponent's sign unless max_value <= 1;
+      // x is clipped to max_value, log2 rounded (ties to even, or floor), the exponent clipped,
+      // and |x| below 1e-7 (zero included) becomes +2^min_exp.
+      const needSign = maxValue === undefined || maxValue > 1 ? 1 : 0;
+      const eff = bits - 1 - needSign;
       const minExp = -(2 ** eff);
-      let maxExp = needSign ? 2 ** eff - 1 : 0;
-      if (maxValue !== undefined) maxExp = Math.round(Math.log2(maxValue));
-      const type = fixedType(maxExp - minExp + 2, maxExp + 2, true);
+      const maxExp = 2 ** eff - 1;
+      const floor = String(args.log2_rounding ?? 'rnd') === 'floor';
       const quantize = (x: number) => {
         const sgn = x < 0 ? -1 : 1;
-        const e = Math.min(maxExp, Math.max(minExp, Math.round(Math.log2(Math.abs(x) + 1e-7))));
+        const a = Math.abs(x);
+        if (a < 1e-7) return sgn * 2 ** minExp;
+        const f = maxValue !== undefined && a >= maxValue ? maxValue : a;
+        const l = Math.log(f) / Math.LN2;
+        const e = Math.min(maxExp, Math.max(minExp, floor ? Math.floor(l) : roundHalfEven(l)));
         return sgn * 2 ** e;
       };
-      return ok({ type, quantize, what: show });
+      // The full exponent range can need over a hundred bits; the weights at hand need far fewer,
+      // so the type is sized from the exponents that actually occur (`refine`).
+      const typeOf = (lo: number, hi: number) => fixedType(hi - lo + 2, hi + 2, true);
+      const refine = (values: ArrayLike<number>) => {
+        let lo = Infinity;
+        let hi = -Infinity;
+        for (let k = 0; k < values.length; k++) {
+          const e = Math.log2(Math.abs(values[k]!));
+          lo = Math.min(lo, e);
+          hi = Math.max(hi, e);
+        }
+        return values.length ? typeOf(lo, hi) : typeOf(0, 0);
+      };
+      if (maxExp - minExp + 2 > 64) return ok({ type: typeOf(Math.max(minExp, -30), maxExp), quantize, refine, what: show, weightsOnly: true });
+      return ok({ type: typeOf(minExp, maxExp), quantize, refine, what: show });
     }
     default:
       return no(`QKeras quantizer ${name} is not supported`, 'supported: quantized_bits, quantized_relu, quantized_tanh, quantized_sigmoid, quantized_po2, binary, ternary');
@@ -262,6 +286,12 @@ export function mapQkeras(f: QuantFact): MapResult {
 
 /** Any fact -> exact type. `forWeights` allows per-channel scales. */
 export function mapFact(f: QuantFact, forWeights: boolean): MapResult {
+  const r = mapFactAny(f, forWeights);
+  if (r.ok && r.value.weightsOnly && !forWeights) return no(`${r.value.what}: a power-of-two quantizer on activations is not supported`);
+  return r;
+}
+
+function mapFactAny(f: QuantFact, forWeights: boolean): MapResult {
   switch (f.kind) {
     case 'quant':
     case 'qdq':

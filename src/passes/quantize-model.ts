@@ -88,8 +88,9 @@ export const quantizeModelPass: Pass = {
         }
         const slot = SLOT_OF_ROLE[role] ?? role;
         weights[role] = quantizeWeights(w, m.value, fact);
-        precision[slot] = m.value.type;
-        choices.push({ layer: l.name, slot, quantizer: m.value.what, type: formatHls4ml(m.value.type), how: 'weights quantized' });
+        const type = m.value.refine ? m.value.refine(weights[role]!.data) : m.value.type;
+        precision[slot] = type;
+        choices.push({ layer: l.name, slot, quantizer: m.value.what, type: formatHls4ml(type), how: 'weights quantized' });
       }
       // The facts stay on the layer: folding must know which weights a quantizer fixed.
       out = replaceLayer(out, l.name, { ...l, weights, precision } as Layer);

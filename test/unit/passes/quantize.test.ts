@@ -73,6 +73,26 @@ function qkerasFloat(g: ReturnType<typeof qkerasBlock>, xs: Float64Array[]): Flo
   });
 }
 
+describe('QKeras value quantizers (binary, ternary, po2) on weights', () => {
+  const run = (f: QuantFact, values: number[]) => {
+    const g = new SeqBuilder([values.length]).dense('fc1', 1, rng(1), { weights: { kernel: { shape: [values.length, 1], data: Float64Array.from(values) } }, bias: false, quant: { kernel: f } }).build();
+    const l = runPass(quantizeModelPass, g).layers[1]!;
+    return { values: Array.from(l.weights.kernel!.data), type: formatHls4ml(l.precision.weight!) };
+  };
+  it('binary: sign with sign(0) = +1; ternary: |x| >= 0.33', () => {
+    expect(run(qk('binary', {}), [0, -0.1, 2])).toEqual({ values: [1, -1, 1], type: 'int<2>' });
+    expect(run(qk('ternary', {}), [0.5, 0.33, 0.2, -0.4, 0])).toEqual({ values: [1, 1, 0, -1, 0], type: 'int<2>' });
+  });
+  it('quantized_po2: nearest power of two within the exponent range, type sized to the exponents present', () => {
+    // bits=4: exponents -4..3; zero becomes +2^-4; 100 clips to 2^3.
+    const r = run(qk('quantized_po2', { bits: 4 }), [0.3, 0, -5, 100, 1e-9]);
+    expect(r.values).toEqual([0.25, 0.0625, -4, 8, 0.0625]);
+    expect(r.type).toBe('fixed<9,5,TRN,WRAP,0>');
+    expect(run(qk('quantized_po2', { bits: 4, max_value: 1 }), [3, 0.4]).values).toEqual([1, 0.5]);
+    expect(mapFact(qk('quantized_po2', { bits: 8 }), false).ok).toBe(false);
+  });
+});
+
 describe('quantize-model', () => {
   it('QKeras facts: weights become the quantizer values, types exact; emulation equals the quantized float model', () => {
     const g = qkerasBlock();
