@@ -16,6 +16,7 @@ import type { BatchResult } from './index.js';
 import { evaluateFloat, fromIrLayout } from './float.js';
 import { formatOverflowTable, overflowRows } from './overflow.js';
 import { loadSession, readBatchInputs } from './session.js';
+import { canRunParallel, defaultWorkers, runParallel } from './parallel.js';
 import { compareOutputs, junitXml, formatCheckReport } from './check.js';
 import type { CheckReport } from './check.js';
 
@@ -74,7 +75,11 @@ export interface EmulateArgs {
   overflow?: boolean;
   f32?: boolean;
   json?: boolean;
+  workers?: number;
 }
+
+/** Batches at least this large run on all cores by default. */
+const PARALLEL_MIN = 50000;
 
 export async function runEmulate(ctx: CommandContext, a: EmulateArgs): Promise<number> {
   const s = await loadSession(a.model, { ...(a.config ? { config: a.config } : {}), ...(a.weights ? { weights: a.weights } : {}) });
@@ -85,9 +90,16 @@ export async function runEmulate(ctx: CommandContext, a: EmulateArgs): Promise<n
   let res: BatchResult;
   if (a.float) res = floatBatch(g, n, data, Boolean(a.trace));
   else {
-    const emu = compileEmulator(g, { accounting: Boolean(a.overflow) });
     const bar = await progress(ctx, n, 'emulate');
-    res = runBatch(emu, n, data, { trace: Boolean(a.trace), onProgress: (k) => bar.update(k), progressEvery: 5000 });
+    // Large batches go to worker threads (one per core) unless traces are wanted; every sample is
+    // independent, so the bits do not depend on the split.
+    const workers = a.workers ?? (n >= PARALLEL_MIN ? defaultWorkers() : 1);
+    if (workers > 1 && !a.trace && canRunParallel()) {
+      res = await runParallel(g, n, data, { workers, accounting: Boolean(a.overflow), onProgress: (k) => bar.update(k) });
+    } else {
+      const emu = compileEmulator(g, { accounting: Boolean(a.overflow) });
+      res = runBatch(emu, n, data, { trace: Boolean(a.trace), onProgress: (k) => bar.update(k), progressEvery: 5000 });
+    }
     bar.stop();
   }
   const ms = performance.now() - t0;

@@ -9,6 +9,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { resolvePath } from '../context.js';
+import { fail } from '../../diagnostics/diagnostic.js';
 
 interface EmulateOpts {
   input: string;
@@ -20,6 +21,7 @@ interface EmulateOpts {
   overflow?: boolean;
   f32?: boolean;
   json?: boolean;
+  workers?: string;
 }
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -36,10 +38,15 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--overflow', 'print the per-layer overflow table (counts wraps and saturations)')
     .option('--f32', 'write float32 .npy/.npz instead of float64')
     .option('--json', 'print a JSON summary on stdout')
+    .option('--workers <n>', 'worker threads (default: all cores for batches of 50000 samples or more, else 1)')
     .action(async (model: string, opts: EmulateOpts) => {
+      const workers = opts.workers === undefined ? undefined : Number(opts.workers);
+      if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) fail('FML0010', `--workers must be a positive integer, got "${opts.workers}"`);
       const { runEmulate } = await import('../../emulator/run.js');
+      const { workers: _w, ...rest } = opts;
       const code = await runEmulate(ctx, {
-        ...opts,
+        ...rest,
+        ...(workers !== undefined ? { workers } : {}),
         model: await resolvePath(ctx, model),
         input: await resolvePath(ctx, opts.input),
         ...(opts.config ? { config: await resolvePath(ctx, opts.config) } : {}),
