@@ -212,6 +212,26 @@ const CASES: [string, ModelSpec][] = [
       },
     },
   ],
+  [
+    'Resize at opset 10 (scales input) and Upsample at opset 9',
+    {
+      opset: 10,
+      inputs: [{ name: 'x', dims: [1, 2, 3, 3] }],
+      outputs: ['y'],
+      nodes: [{ op: 'Resize', inputs: ['x', 'sc'], outputs: ['y'], attrs: { mode: s('nearest') } }],
+      inits: { sc: { dims: [4], data: [1, 1, 2, 3] } },
+    },
+  ],
+  [
+    'Upsample at opset 9',
+    {
+      opset: 9,
+      inputs: [{ name: 'x', dims: [1, 3, 2] }],
+      outputs: ['y'],
+      nodes: [{ op: 'Upsample', inputs: ['x', 'sc'], outputs: ['y'], attrs: { mode: s('nearest') } }],
+      inits: { sc: { dims: [3], data: [1, 1, 2] } },
+    },
+  ],
 ];
 
 describe('ONNX ops against onnxruntime-web', () => {
