@@ -40,7 +40,23 @@ export interface Kernels {
   counting: (st: KernelStats) => (x: number) => number;
   /** The array loop, counting into `st`. */
   countingArray: (src: ArrayLike<number>, dst: Float64Array, n: number, st: KernelStats) => void;
+  /** hls4ml dense order with this type as acc_t: see makeDotKernel in fast.ts. */
+  dot: DotKernel;
 }
+
+/**
+ * acc = Q(bias); for i < n: acc = Q(acc + Q(x[xOff + i] * w[wOff + i * wStride])); returns acc,
+ * where Q quantizes to the kernel's accumulator type.
+ */
+export type DotKernel = (
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+  bias: number,
+  n: number,
+  xOff: number,
+  wOff: number,
+  wStride: number,
+) => number;
 
 /** Beyond this |F| the scaling 2^F or the header's subnormal decoding would need care. */
 export const MAX_FAST_F = 960;
@@ -130,6 +146,8 @@ function bodySource(t: FixedType, counting: boolean): string {
 }
 
 const cache = new Map<string, Kernels>();
+/** Bound on cached types: a precision search may try thousands; dropping old entries only costs a recompile. */
+const MAX_CACHED = 4096;
 
 /** The kernels of a type (cached per type); t must satisfy fastPathApplies. */
 export function kernelsFor(t: FixedType): Kernels {
@@ -149,19 +167,40 @@ export function kernelsFor(t: FixedType): Kernels {
       else st.wrapped++;
     }
   };
-  const plain = bodySource(t, false);
-  const counted = bodySource(t, true);
+  // Each kernel is compiled on first use: a model touches many types but few kernels per type.
+  let plainSrc: string | undefined;
+  let countedSrc: string | undefined;
+  const plain = (): string => (plainSrc ??= bodySource(t, false));
+  const counted = (): string => (countedSrc ??= bodySource(t, true));
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- see the file overview
-  const make = (params: string[], src: string): any => new Function('slow', 'slowCount', ...params, src)(slow, slowCount);
-  const k: Kernels = {
-    quantize: make([], `return function quantize(x) {\n${plain}\nreturn r;\n};`),
-    array: make([], `return function quantizeLoop(src, dst, n) {\nfor (let i = 0; i < n; i++) {\nconst x = src[i];\n${plain}\ndst[i] = r;\n}\n};`),
-    counting: make([], `return function (st) { return function countingQuantize(x) {\n${counted}\nreturn r;\n}; };`),
-    countingArray: make(
-      [],
-      `return function countingLoop(src, dst, n, st) {\nfor (let i = 0; i < n; i++) {\nconst x = src[i];\n${counted}\ndst[i] = r;\n}\n};`,
-    ),
+  const make = (src: string): any => new Function('slow', 'slowCount', src)(slow, slowCount);
+  const lazy = <K extends keyof Kernels>(obj: Partial<Kernels>, name: K, build: () => Kernels[K]): void => {
+    Object.defineProperty(obj, name, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        const v = build();
+        Object.defineProperty(obj, name, { value: v, enumerable: true });
+        return v;
+      },
+    });
   };
-  cache.set(key, k);
-  return k;
+  const k: Partial<Kernels> = {};
+  lazy(k, 'quantize', () => make(`return function quantize(x) {\n${plain()}\nreturn r;\n};`));
+  lazy(k, 'array', () => make(`return function quantizeLoop(src, dst, n) {\nfor (let i = 0; i < n; i++) {\nconst x = src[i];\n${plain()}\ndst[i] = r;\n}\n};`));
+  lazy(k, 'counting', () => make(`return function (st) { return function countingQuantize(x) {\n${counted()}\nreturn r;\n}; };`));
+  lazy(k, 'countingArray', () =>
+    make(`return function countingLoop(src, dst, n, st) {\nfor (let i = 0; i < n; i++) {\nconst x = src[i];\n${counted()}\ndst[i] = r;\n}\n};`),
+  );
+  // Q is a function declaration private to this generated code, so V8 inlines it per type.
+  lazy(k, 'dot', () =>
+    make(
+      `function Q(x) {\n${plain()}\nreturn r;\n}\n` +
+        `return function dot(x, w, bias, n, xOff, wOff, wStride) {\nlet acc = Q(bias);\n` +
+        `for (let i = 0; i < n; i++) acc = Q(acc + Q(x[xOff + i] * w[wOff + i * wStride]));\nreturn acc;\n};`,
+    ),
+  );
+  if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
+  cache.set(key, k as Kernels);
+  return k as Kernels;
 }

@@ -12,7 +12,9 @@
 
 import { fracBits, type FixedType } from './type.js';
 import { quantizeDouble, quantizeDoubleInfo, rawToDouble } from './quantize.js';
-import { fastPathApplies, kernelsFor } from './codegen.js';
+import { fastPathApplies, kernelsFor, type DotKernel } from './codegen.js';
+
+export type { DotKernel } from './codegen.js';
 
 /** A type whose every value is a double (W <= 53): the fast path is exact. */
 export function isExactInDouble(t: FixedType): boolean {
@@ -169,4 +171,25 @@ export function dotAccumulate(
   const n = x.length;
   for (let i = 0; i < n; i++) acc = accQ(acc + accQ(x[i]! * w[offset + i * stride]!));
   return acc;
+}
+
+/**
+ * Whether hls4ml's dense accumulation (products cast to acc_t, then acc = (acc_t)(acc + p)) is exact
+ * on doubles for these types: every product is a double (Wx + Ww <= 53) and every sum of two acc_t
+ * values is one (acc_t W <= 52, fast path applicable).
+ */
+export function dotIsExact(xT: FixedType, wT: FixedType, accT: FixedType): boolean {
+  return productFitsDouble(xT, wT) && accT.w <= 52 && fastPathApplies(accT) && Math.abs(fracBits(xT) + fracBits(wT)) <= 900;
+}
+
+/**
+ * A dense-layer dot kernel generated for one accumulator type (hls4ml dense_latency order):
+ * `kernel(x, w, bias, n, xOff, wOff, wStride)` = acc after acc = (acc_t) bias and, for i < n,
+ * acc = (acc_t)(acc + (acc_t)(x[xOff+i] * w[wOff+i*wStride])). Exact when dotIsExact(xT, wT, accT);
+ * throws a RangeError for accumulator types the fast path cannot cover (use arith.ts there).
+ * Each acc type gets its own compiled function, so kernels stay monomorphic in mixed-type models.
+ */
+export function makeDotKernel(accT: FixedType): DotKernel {
+  if (!fastPathApplies(accT)) throw new RangeError(`no double dot kernel for a ${accT.w}-bit accumulator; use the BigInt ops`);
+  return kernelsFor(accT).dot;
 }

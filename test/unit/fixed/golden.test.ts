@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import {
   addRaw,
   divRaw,
+  dotIsExact,
+  makeDotKernel,
   fracBits,
   isExactInDouble,
   makeQuantizer,
@@ -137,6 +139,14 @@ const checkers: Record<string, Checker> = {
       for (let k = 0; k < c.n; k++) fa2 = qa(fa2 + qa(x[k]! * w[k]!));
       const fres = fastQ(rt)(fa2);
       if (fres !== rawToDouble(res, rt)) return `fast dot gave ${fres}, expected ${rawToDouble(res, rt)}`;
+    }
+    if (dotIsExact(xt, wt, acct)) {
+      const x = (c.x_raw as string[]).map((v) => rawToDouble(BigInt(v), xt));
+      // Weights laid out with a stride, as a [nIn, nOut] kernel column would be.
+      const w = new Float64Array(c.n * 3);
+      (c.w_raw as string[]).forEach((v, k) => (w[1 + 3 * k] = rawToDouble(BigInt(v), wt)));
+      const acc2 = makeDotKernel(acct)(x, w, rawToDouble(BigInt(c.b_raw), bt), c.n, 0, 1, 3);
+      if (acc2 !== rawToDouble(acc, acct)) return `makeDotKernel gave ${acc2}, expected ${rawToDouble(acc, acct)}`;
     }
     return null;
   },
