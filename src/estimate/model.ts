@@ -214,13 +214,21 @@ function prefixed(prefix: string, f: Record<string, number>): Record<string, num
   return Object.fromEntries(Object.entries(f).map(([k, v]) => [prefix + k, v]));
 }
 
-function kernelStats(w: Float32Array | Float64Array | undefined, n: number): { zeros: number; pow2: number } {
+/**
+ * Zero and power-of-two weights as the hardware sees them: after quantization to the weight type
+ * (hls4ml writes the weights into weight_t, so a small weight can become 0 or one LSB).
+ */
+function kernelStats(w: Float32Array | Float64Array | undefined, n: number, wT: FixedType): { zeros: number; pow2: number } {
   if (!w) return { zeros: 0, pow2: 0 };
+  const scale = 2 ** (wT.w - wT.i);
+  const round = wT.q !== 'AP_TRN' && wT.q !== 'AP_TRN_ZERO';
   let zeros = 0;
   let pow2 = 0;
   for (let i = 0; i < w.length && i < n; i++) {
-    if (w[i] === 0) zeros++;
-    else if (isPow2(w[i]!)) pow2++;
+    const x = w[i]! * scale;
+    const raw = round ? Math.round(x) : wT.q === 'AP_TRN_ZERO' ? Math.trunc(x) : Math.floor(x);
+    if (raw === 0) zeros++;
+    else if (isPow2(raw)) pow2++;
   }
   return { zeros, pow2 };
 }
@@ -275,7 +283,7 @@ export function layerCost(g: Graph, l: Layer, ctx: ModelContext): LayerCost {
       const accT = typer.get('accum');
       setResult(typer.get('result'));
       const k = l.weights.kernel?.data;
-      const ks = kernelStats(k, a.nIn * a.nOut);
+      const ks = kernelStats(k, a.nIn * a.nOut, wT);
       const c = multiplyCost(l, { nIn: a.nIn, nOut: a.nOut, nPix: 1, total: a.nIn * a.nOut, ...ks, wa: inT.w, wb: wT.w, acc: accT.w }, ctx, typer, stream);
       return streamFeatures(c, typer.get('result').w);
     }
@@ -292,7 +300,7 @@ export function layerCost(g: Graph, l: Layer, ctx: ModelContext): LayerCost {
       const nOut = a.op === 'Conv' ? a.cOut : a.depthMultiplier;
       const chans = a.op === 'Conv' ? 1 : a.cIn;
       const k = l.weights.kernel?.data;
-      const ks = kernelStats(k, nIn * nOut * chans);
+      const ks = kernelStats(k, nIn * nOut * chans, wT);
       const c = multiplyCost(
         l,
         { nIn, nOut, nPix: out.pix, total: nIn * nOut, zeros: Math.round(ks.zeros / chans), pow2: Math.round(ks.pow2 / chans), wa: inT.w, wb: wT.w, acc: accT.w },

@@ -56,6 +56,17 @@ describe('layer costs', () => {
     const res = estimate(mk('resource'), { backend: 'vitis' }).layers.find((l) => l.name === 'fc')!;
     expect(res.dsp).toBe(8);
   });
+  it('counts zeros and powers of two after quantization to the weight type', () => {
+    const w8 = fixedType(8, 1); // LSB 1/128
+    const w = filledWeights([4, 2], 0.3);
+    const data = w.data as Float32Array;
+    data[0] = 0.003; // below one LSB: 0 after truncation
+    data[1] = 1 / 64 + 0.001; // 2 LSB after truncation: a shift
+    const g = sequential('q', [4], fixedType(16, 6), [{ ...denseSpec('fc', 4, 2, { precision: { ...prec(), weight: w8 } }), weights: { kernel: w, bias: filledWeights([2], 0) } }]);
+    const l = estimate(g, { backend: 'vitis' }).layers.find((x) => x.name === 'fc')!;
+    expect(l.multipliers).toBe(6);
+    expect(l.notes.join(' ')).toMatch(/1 zero weights.*1 power-of-two/);
+  });
   it('divides multipliers by the reuse factor (Resource: snapped to a valid value)', () => {
     const g = sequential('r', [80], t16, [denseSpec('fc', 80, 24, { precision: prec(), strategy: 'resource', reuseFactor: 1024 })]);
     const l = estimate(g, { backend: 'vitis' }).layers.find((x) => x.name === 'fc')!;
