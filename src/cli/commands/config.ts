@@ -29,6 +29,7 @@ interface ConfigFlags {
   precision?: string;
   part?: string;
   ioType?: string;
+  budget?: string;
 }
 
 export interface ConfigOptions {
@@ -39,6 +40,10 @@ export interface ConfigOptions {
   readonly part: string;
   readonly ioType: 'io_parallel' | 'io_stream';
   readonly modelFile?: string;
+  /** Per-layer reuse factors chosen by `--reuse auto --budget` (name granularity). */
+  readonly chosenReuse?: Readonly<Record<string, number>>;
+  /** One line about the budget, for the header comment. */
+  readonly reuseNote?: string;
 }
 
 /** YAML scalar: plain when safe, double-quoted otherwise. */
@@ -103,6 +108,7 @@ export async function configYaml(g: Graph, o: ConfigOptions): Promise<string> {
   if (o.modelFile) L.push(`# model: ${o.modelFile}`);
   L.push('# Precisions: fixed<W,I[,Q,O,N]> / ufixed<...> / int<W> / auto (inferred: wide enough never to round).');
   L.push('# The most specific entry wins: LayerName, then LayerType, then Model.');
+  if (o.reuseNote) L.push(`# ${o.reuseNote}`);
   L.push('Backend: Vivado');
   L.push(`Part: ${y(o.part)}`);
   L.push('ClockPeriod: 5');
@@ -149,7 +155,8 @@ export async function configYaml(g: Graph, o: ConfigOptions): Promise<string> {
       for (const v of vals.filter((x) => !TABLE_SLOTS.has(x.slot))) L.push(`        ${v.slot}: ${y(v.value)}   # ${v.why}`);
       // Table types go in direct *_t keys: hls4ml ignores them inside Precision.
       for (const v of vals.filter((x) => TABLE_SLOTS.has(x.slot))) L.push(`      ${v.slot}_t: ${y(v.value)}   # ${v.why}`);
-      if (MAC_OPS.has(l.attrs.op)) L.push(`      ReuseFactor: ${o.reuseFactor}`);
+      const rf = o.chosenReuse?.[l.name];
+      if (MAC_OPS.has(l.attrs.op)) L.push(`      ReuseFactor: ${rf ?? o.reuseFactor}${rf !== undefined ? '   # chosen for the budget' : ''}`);
       if (slotsFor(l).includes('table') || l.attrs.op === 'Softmax') L.push('      TableSize: 1024');
       if (l.attrs.op === 'Softmax') L.push(`      Implementation: ${l.attrs.implementation ?? 'stable'}`);
     }
@@ -170,6 +177,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--strategy <s>', 'Latency or Resource', 'Latency')
     .option('--part <part>', 'FPGA part', 'xcvu13p-flga2577-2-e')
     .option('--io-type <t>', 'io_parallel or io_stream', 'io_parallel')
+    .option('--budget <spec>', 'choose per-layer reuse factors with the estimator to fit dsp=N, lut=N, latency=CYCLES or fraction=F (name granularity)')
     .action(async (modelArg: string, flags: ConfigFlags) => {
       const { fail } = await import('../../diagnostics/diagnostic.js');
       const gran = flags.granularity ?? 'model';
@@ -193,7 +201,7 @@ export function register(program: Command, ctx: CommandContext): void {
       const { quantizeModelPass } = await import('../../passes/quantize-model.js');
       const pctx = { config: undefined, diagnostics: [], report: {} };
       const g = quantizeModelPass.run(g0, pctx);
-      const text = await configYaml(g, {
+      const base: ConfigOptions = {
         granularity: gran as Granularity,
         defaultPrecision: flags.precision ?? 'fixed<16,6>',
         reuseFactor: rf,
@@ -201,7 +209,24 @@ export function register(program: Command, ctx: CommandContext): void {
         part: flags.part ?? 'xcvu13p-flga2577-2-e',
         ioType: io as 'io_parallel' | 'io_stream',
         modelFile: modelArg,
-      });
+      };
+      let chosenReuse: Record<string, number> | undefined;
+      let reuseNote: string | undefined;
+      if (flags.budget) {
+        if (gran !== 'name') fail('FML6566', '--budget needs --granularity name (reuse factors are written per layer)');
+        const { parseBudget } = await import('../../passes/options.js');
+        const { runPipeline } = await import('../../passes/pipeline.js');
+        const { configFromObject } = await import('../../config/load.js');
+        const YAML = (await import('yaml')).default;
+        // The budget is met for the very configuration that is written (same types).
+        const cfg = configFromObject(YAML.parse(await configYaml(g, base)));
+        const r = runPipeline(g0, cfg, { reuse: 'auto', budget: parseBudget(flags.budget), estimate: { part: base.part, ioType: base.ioType } });
+        const choice = r.report.reuse as { chosen: Record<string, number>; total: { dsp: number; lut: number; latency_cycles: number } };
+        chosenReuse = choice.chosen;
+        reuseNote = `reuse factors chosen for --budget ${flags.budget} on ${base.part}: estimated ${choice.total.dsp} DSP, ${choice.total.lut} LUT, ${choice.total.latency_cycles} cycles`;
+        ctx.io.err(reuseNote + '\n');
+      }
+      const text = await configYaml(g, { ...base, ...(chosenReuse ? { chosenReuse } : {}), ...(reuseNote ? { reuseNote } : {}) });
       if (flags.output) {
         const { writeFileSync } = await import('node:fs');
         const out = await resolvePath(ctx, flags.output);

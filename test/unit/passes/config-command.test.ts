@@ -50,3 +50,26 @@ describe.runIf(existsSync(QKERAS))('fastml config', () => {
     expect(io3.stderr).toMatch(/FML6560.*--granularity must be model, type or name/);
   });
 });
+
+const JET = path.join(SHARED, 'models/jet_mlp_3layer/KERAS_3layer.json');
+
+describe.runIf(existsSync(JET))('fastml config --budget', () => {
+  it('writes the reuse factors chosen with the estimator, and the written config meets the budget', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fastml-config-'));
+    const io = memoryIO(dir);
+    expect(await main(['config', JET, '--granularity', 'name', '--budget', 'dsp=500', '-o', 'cfg.yml'], io)).toBe(0);
+    const m = /reuse factors chosen for --budget dsp=500 on xcvu13p-flga2577-2-e: estimated (\d+) DSP/.exec(io.stderr);
+    expect(m).not.toBeNull();
+    const text = readFileSync(path.join(dir, 'cfg.yml'), 'utf8');
+    expect(text).toMatch(/ReuseFactor: \d+ {3}# chosen for the budget/);
+    const cfg = loadConfig(path.join(dir, 'cfg.yml'));
+    const r = runPipeline(await loadModel(JET), cfg, { verify: true });
+    const { estimate } = await import('../../../src/estimate/estimate.js');
+    const dsp = estimate(r.graph, { part: 'xcvu13p-flga2577-2-e' }).total.dsp;
+    expect(dsp).toBeLessThanOrEqual(500);
+    expect(dsp).toBe(Number(m![1]));
+    const bad = memoryIO(dir);
+    expect(await main(['config', JET, '--budget', 'dsp=500'], bad)).toBe(2);
+    expect(bad.stderr).toMatch(/FML6566/);
+  });
+});
