@@ -62,6 +62,18 @@ describe('fastml inspect', () => {
     expect(j.opset).toBe(8);
   });
 
+  it('shows the quantizers of a QONNX model (table column and JSON)', async () => {
+    const f = path.join(models, 'qonnx_jet_mlp_3layer/qkeras_jettagging.onnx');
+    const r = await cli(['inspect', f]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^MatMul_0\s+Dense\s+\[16\]\s+\[64\]\s+1024\s+\d+\s+kernel: quant 6b signed s=0\.03125$/m);
+    expect(r.out).toMatch(/^Quant_8\s+Quant\(quant 6b\).*quant 6b unsigned s=0\.015625$/m);
+    const j = JSON.parse((await cli(['inspect', f, '--json'])).out);
+    expect(j.layers.find((l: { name: string }) => l.name === 'Add_0').quant).toEqual({ bias: 'quant 6b signed s=0.03125' });
+    // Float models have no such column.
+    expect((await cli(['inspect', path.join(models, 'jet_mlp_3layer/three_layer_keras.onnx')])).out).not.toMatch(/quantization/);
+  });
+
   it('counts zero weights', async () => {
     const m = onnx.ModelProto.create({
       irVersion: 8,

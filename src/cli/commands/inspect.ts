@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { resolvePath } from '../context.js';
-import type { Graph, Layer } from '../../ir/graph.js';
+import type { Graph, Layer, QuantFact } from '../../ir/graph.js';
 
 interface InspectFlags {
   json?: boolean;
@@ -23,6 +23,8 @@ export interface LayerRow {
   params: number;
   zeros: number;
   precision: Record<string, string>;
+  /** Quantization facts from the model (QONNX / QDQ / QKeras), by weight role or 'result'. */
+  quant?: Record<string, string>;
   source?: string;
 }
 
@@ -62,6 +64,23 @@ export function opLabel(l: Layer): string {
   }
 }
 
+/** One-line summary of a quantization fact, e.g. "quant 6b signed s=0.03125". */
+export function factLabel(f: QuantFact): string {
+  if (f.kind === 'qkeras') {
+    if (typeof f.qkeras === 'string') return f.qkeras;
+    // Keras frontends store {name, args} (or Keras' own {class_name, config}).
+    const q = (f.qkeras ?? {}) as { name?: string; class_name?: string; args?: Record<string, unknown>; config?: Record<string, unknown> };
+    const args = q.args ?? q.config ?? {};
+    const shown = ['bits', 'integer'].filter((k) => args[k] !== undefined && args[k] !== null).map((k) => String(args[k]));
+    return `${q.name ?? q.class_name ?? 'qkeras'}${shown.length ? `(${shown.join(',')})` : ''}`;
+  }
+  const sc = f.scale && f.scale.length ? (f.scale.length === 1 ? ` s=${f.scale[0]}` : ` s=[${f.scale.length} values]`) : '';
+  const zp = f.zeroPoint && f.zeroPoint.some((z) => z !== 0) ? (f.zeroPoint.length === 1 ? ` z=${f.zeroPoint[0]}` : ` z=[${f.zeroPoint.length} values]`) : '';
+  const bits = f.kind === 'trunc' ? ` ${f.bits}b->${f.outBits}b` : f.bits !== undefined ? ` ${f.bits}b` : '';
+  const sign = f.signed === undefined || f.kind === 'bipolar' ? '' : f.signed ? ' signed' : ' unsigned';
+  return `${f.kind}${bits}${sign}${f.narrow ? ' narrow' : ''}${sc}${zp}`;
+}
+
 export async function buildReport(g: Graph, model: string): Promise<InspectReport> {
   const { paramCounts } = await import('../../ir/graph.js');
   const { verifyGraph } = await import('../../ir/verify.js');
@@ -71,6 +90,9 @@ export async function buildReport(g: Graph, model: string): Promise<InspectRepor
     const { params, zeros } = paramCounts(l);
     const precision: Record<string, string> = {};
     for (const [slot, t] of Object.entries(l.precision)) if (t !== undefined) precision[slot] = formatType(t);
+    const facts: Record<string, QuantFact> = { ...(l.quant ?? {}) };
+    if (l.attrs.op === 'Quant') facts.result = l.attrs.fact;
+    const quant = Object.fromEntries(Object.entries(facts).map(([role, f]) => [role, factLabel(f)]));
     return {
       name: l.name,
       op: opLabel(l),
@@ -79,6 +101,7 @@ export async function buildReport(g: Graph, model: string): Promise<InspectRepor
       params,
       zeros,
       precision,
+      ...(Object.keys(quant).length ? { quant } : {}),
       ...(l.source?.opType ? { source: l.source.opType } : {}),
     };
   });
@@ -105,7 +128,9 @@ const fmtShape = (s: number[]) => `[${s.join(',')}]`;
 
 /** The human table: fixed-width columns sized to their content. */
 export function formatReport(r: InspectReport): string {
-  const head = ['layer', 'op', 'input shape', 'output shape', 'params', 'zeros', 'precision'];
+  // The quantization column only appears for models that carry quantizers.
+  const withQuant = r.layers.some((l) => l.quant);
+  const head = ['layer', 'op', 'input shape', 'output shape', 'params', 'zeros', 'precision', ...(withQuant ? ['quantization'] : [])];
   const rows = r.layers.map((l) => [
     l.name,
     l.op,
@@ -114,6 +139,7 @@ export function formatReport(r: InspectReport): string {
     String(l.params),
     String(l.zeros),
     Object.entries(l.precision).map(([k, v]) => `${k}=${v}`).join(' '),
+    ...(withQuant ? [Object.entries(l.quant ?? {}).map(([k, v]) => (k === 'result' ? v : `${k}: ${v}`)).join('; ')] : []),
   ]);
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c]!.length)));
   const numeric = new Set([4, 5]);
