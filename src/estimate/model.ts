@@ -268,8 +268,14 @@ export function layerCost(g: Graph, l: Layer, ctx: ModelContext): LayerCost {
   const streamFeatures = (c: LayerCost, w: number): LayerCost => {
     if (!stream) return c;
     const { pix, ch } = pixels(g, l.outputs[0]);
-    // FIFO between layers: one word of (channels x width) bits per pixel.
-    return { ...c, features: { ...c.features, fifo_bits: pix * ch * w, k_stream: 1 } };
+    // FIFO between layers: one word of (channels x width) bits per pixel, as deep as the feature
+    // map (hls4ml's default stream depth). Deep, wide FIFOs go to BRAM, small ones to shift
+    // registers; a graph output is a top-level port, not a FIFO.
+    const isPort = g.outputs.includes(l.outputs[0] ?? '');
+    const bits = pix * ch * w;
+    const fifoBram = !isPort && pix > 32 && bits > 4096 ? bramFor(pix, ch * w) : 0;
+    const notes = fifoBram ? [...c.notes, `output FIFO ${pix} x ${ch * w} bits in ${fifoBram} BRAM_18K`] : c.notes;
+    return { ...c, bram_18k: c.bram_18k + fifoBram, notes, features: { ...c.features, fifo_bits: isPort ? 0 : bits, k_stream: 1 } };
   };
   switch (a.op) {
     case 'Input': {

@@ -88,3 +88,16 @@ describe('io_parallel partition limit', () => {
     expect(estimate(g, { ioType: 'io_stream' }).warnings.some((w) => /partitioned/.test(w))).toBe(false);
   });
 });
+
+describe('io_stream FIFOs', () => {
+  it('puts deep inter-layer FIFOs in BRAM, not the output port', () => {
+    const g = sequential('s', [32, 32, 3], t, [
+      { name: 'conv', attrs: { op: 'Conv', dims: 2, kernel: [3, 3], strides: [1, 1], dilations: [1, 1], pads: { top: 1, bottom: 1, left: 1, right: 1 }, cIn: 3, cOut: 8, groups: 1 }, precision: p },
+      { name: 'relu', attrs: { op: 'Activation', activation: 'relu' }, precision: { result: t } },
+    ]);
+    const e = estimate(g, { ioType: 'io_stream' });
+    // 1024 pixels x (8 channels x 16 bits): 1024 x 128 -> 8 BRAM_18K.
+    expect(e.layers.find((l) => l.name === 'conv')!.bram_18k).toBe(8);
+    expect(e.layers.find((l) => l.name === 'relu')!.bram_18k).toBe(0);
+  });
+});
