@@ -42,7 +42,7 @@ describe('fastml inspect', () => {
       const r = await cli(['inspect', file]);
       expect(r.err).toBe('');
       expect(r.code).toBe(0);
-      expect(r.out).toMatch(/^layer\s+op\s+input shape\s+output shape\s+params\s+zeros\s+precision$/m);
+      expect(r.out).toMatch(/^layer\s+op\s+input shape\s+output shape\s+params\s+zeros\s+precision(\s+quantization)?$/m);
       expect(r.out).toMatch(/^total: \d+ layers, \d+ parameters, \d+ zero/m);
       const j = JSON.parse((await cli(['inspect', file, '--json'])).out);
       for (const l of j.layers) expect(r.out).toContain(l.name);
