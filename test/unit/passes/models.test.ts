@@ -196,3 +196,20 @@ describe.runIf(have)('every quantized model in ../shared/models gets exact types
     });
   }
 });
+
+describe.runIf(have)('--prune on the jet tagger', () => {
+  it('zero weights cost no multiplier in the estimate; the sparsity report says how many', async () => {
+    const jet = await loadModel(path.join(MODELS, 'jet_mlp_3layer/KERAS_3layer.json'));
+    const dense = runPipeline(jet, defaultConfig());
+    const pruned = runPipeline(jet, defaultConfig(), { prune: '0.5', verify: true });
+    const rows = pruned.report.sparsity as { layer: string; weights: number; zerosQuantized: number; multipliers: number }[];
+    expect(rows.map((r) => r.layer)).toEqual(['fc1_relu', 'fc2_relu', 'fc3_relu', 'output_softmax']);
+    for (const r of rows) expect(r.zerosQuantized).toBeGreaterThanOrEqual(r.weights / 2);
+    const before = estimate(dense.graph, {}).total.dsp;
+    const after = estimate(pruned.graph, {}).total.dsp;
+    // Half the weights gone: about half the multipliers (power-of-two weights need none either way).
+    expect(after).toBeLessThan(0.55 * before);
+    expect(after).toBeGreaterThan(0.45 * before);
+    expect(formatPipelineReport(pruned.report)).toMatch(/fc1_relu: \d+\/1024 zero after quantization/);
+  });
+});
