@@ -31,6 +31,16 @@ export function sharedOnnxModels(): [string, string][] {
   return out.sort();
 }
 
+/** The project's own example models (models/*.onnx, written by `npm run models`). */
+export function projectOnnxModels(): [string, string][] {
+  const dir = path.join(projectRoot, 'models');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.onnx'))
+    .sort()
+    .map((f) => [`models/${f}`, path.join(dir, f)] as [string, string]);
+}
+
 /** mulberry32: a small seeded generator so failures reproduce. */
 export function rng(seed: number): () => number {
   let a = seed >>> 0;

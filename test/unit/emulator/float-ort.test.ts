@@ -1,7 +1,8 @@
 /**
  * @fileoverview The float64 reference against onnxruntime-web on every ONNX model in
- * ../shared/models, on seeded random inputs. Metric: max |fastml - ort| / max |ort| per output
- * (relative to the output's scale, so values near zero do not blow it up), must be <= 1e-5.
+ * ../shared/models and the project's models/, on seeded random inputs. Metric: max |fastml - ort|
+ * / max |ort| per output (relative to the output's scale, so values near zero do not blow it up),
+ * must be <= 1e-5.
  *
  * QONNX models (custom ops ORT cannot run) are rewritten into standard ONNX by the helper (the
  * QONNX Quant definition spelled out in ONNX ops) and run on dyadic inputs, so float32 ORT and
@@ -13,11 +14,11 @@ import { loadOnnx } from '../../../src/frontends/onnx/index.js';
 import { decodeTensor, onnx } from '../../../src/frontends/onnx/proto.js';
 import { evaluateFloat, fromIrLayout, toIrLayout } from '../../../src/emulator/float.js';
 import { assertValidGraph } from '../../../src/ir/verify.js';
-import { bnAlongAxis0, hasCustomOps, modelInputs, qonnxToStandard, randomInput, readBytes, relErr, runOrt, sharedOnnxModels, SHARED } from './float-ort.helpers.js';
+import { bnAlongAxis0, hasCustomOps, projectOnnxModels, modelInputs, qonnxToStandard, randomInput, readBytes, relErr, runOrt, sharedOnnxModels, SHARED } from './float-ort.helpers.js';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 
-const models = sharedOnnxModels();
+const models = [...sharedOnnxModels(), ...projectOnnxModels()];
 
 describe('float reference vs onnxruntime-web', () => {
   it('finds the shared ONNX models', () => {
