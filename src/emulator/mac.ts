@@ -393,12 +393,47 @@ export function compileDenseInt(nIn: number, nOut: number, rows: number, order: 
   const b0 = new Float64Array(nOut);
   for (let j = 0; j < nOut; j++) b0[j] = toRaw(bq[j]!, A);
   const ord = Int32Array.from(order);
-  const acc = new Float64Array(nOut);
   const castRes = makeCast(t.res);
   const invAcc = 2 ** -fracBits(A);
   const { lo, hi } = rawLimits(A);
   const aw = A.w;
   const signed = A.signed;
+  // Integer accumulators when they cannot leave int32: under WRAP any W <= 32 (arithmetic modulo
+  // 2^32 then a final wrap to W bits is the same as modulo 2^W), under SAT W <= 30 (a clamped
+  // partial sum plus a clamped product stays inside int32).
+  const intAcc = wrap ? aw <= 32 : aw <= 30;
+  if (intAcc) {
+    const acc = new Int32Array(nOut);
+    const b0i = Int32Array.from(b0);
+    return (x, y) => {
+      for (let r = 0; r < rows; r++) {
+        const xo = r * nIn;
+        acc.set(b0i);
+        for (let q = 0; q < nIn; q++) {
+          const i = ord[q]!;
+          const xv = x[xo + i]! * sx;
+          if (xv === 0) continue;
+          const base = i * nOut;
+          if (wrap) {
+            if (rnd) for (let j = 0; j < nOut; j++) acc[j] = (acc[j]! + (((Math.imul(xv, wr[base + j]!) >> sh1) + 1) >> 1)) | 0;
+            else for (let j = 0; j < nOut; j++) acc[j] = (acc[j]! + (Math.imul(xv, wr[base + j]!) >> sh)) | 0;
+          } else {
+            for (let j = 0; j < nOut; j++) {
+              let p = Math.imul(xv, wr[base + j]!);
+              p = rnd ? ((p >> sh1) + 1) >> 1 : p >> sh;
+              p = p > hi ? hi : p < lo ? lo : p;
+              const s = acc[j]! + p;
+              acc[j] = s > hi ? hi : s < lo ? lo : s;
+            }
+          }
+        }
+        const yo = r * nOut;
+        if (wrap) for (let j = 0; j < nOut; j++) y[yo + j] = castRes(wrapRaw(acc[j]!, aw, signed) * invAcc);
+        else for (let j = 0; j < nOut; j++) y[yo + j] = castRes(acc[j]! * invAcc);
+      }
+    };
+  }
+  const acc = new Float64Array(nOut);
   return (x, y) => {
     for (let r = 0; r < rows; r++) {
       const xo = r * nIn;

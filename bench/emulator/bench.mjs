@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+/**
+ * @fileoverview Emulator throughput: samples per second of the bit-accurate fixed-point emulator
+ * for the jet tagger (16-64-32-32-5) and a Conv2D model, single-threaded and on all cores
+ * (worker_threads), with fastml's float64 evaluator of the same graph as the same-run reference.
+ * Inputs are the hls4ml reference inputs (../shared/reference/hls4ml), tiled to the sample count;
+ * before timing, the emulator's outputs are checked bit for bit against hls4ml's C simulation.
+ *
+ * Usage: npm run build && node bench/emulator/bench.mjs [--samples N] [--json]
+ * Reports wall-clock and CPU-time rates and the load average (the machine is shared: CPU time is
+ * the fairer single-thread figure when other processes compete for the cores).
+ */
+
+import os from 'node:os';
+import { loadCase, dist } from './common.mjs';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const samplesArg = args.indexOf('--samples');
+const SAMPLES = samplesArg >= 0 ? Number(args[samplesArg + 1]) : 100000;
+const HLS4ML_US_PER_SAMPLE = 110; // hls4ml C simulation, jet tagger, this kind of machine (issue 4)
+
+const { compileEmulator } = await dist('emulator/compile.js');
+const { runBatch } = await dist('emulator/index.js');
+const { runParallel, defaultWorkers } = await dist('emulator/parallel.js');
+const { evaluateFloat } = await dist('emulator/float.js');
+
+function tile(X, n) {
+  const m = X.data.length / X.shape[0];
+  const out = new Float64Array(n * m);
+  for (let s = 0; s < n; s++) out.set(X.data.subarray((s % X.shape[0]) * m, (s % X.shape[0] + 1) * m), s * m);
+  return out;
+}
+
+async function bar(total, label) {
+  if (!process.stderr.isTTY || json) return { update() {}, stop() {} };
+  const { default: cp } = await import('cli-progress');
+  const b = new cp.SingleBar({ format: `${label} [{bar}] {percentage}% {value}/{total}`, stream: process.stderr }, cp.Presets.shades_classic);
+  b.start(total, 0);
+  return { update: (k) => b.update(k), stop: () => b.stop() };
+}
+
+function timed(fn) {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const r = fn();
+  return { r, wall: (performance.now() - t0) / 1000, cpu: process.cpuUsage(c0).user / 1e6 };
+}
+
+const results = [];
+for (const [label, name, n] of [
+  ['jet tagger 16-64-32-32-5, Latency, fixed<16,6>', 'jet_mlp_3layer_model_stable', SAMPLES],
+  ['jet tagger, Resource RF4, saturating accum', 'jet_mlp_3layer_resource_rf4_satacc15_stream', SAMPLES],
+  ['conv2d_small (8x8x1, Conv2D 3x3x2, Dense 128-10)', 'conv2d_small', Math.max(1000, Math.floor(SAMPLES / 2))],
+]) {
+  const { graph, X, Y } = await loadCase(name);
+  const emu = compileEmulator(graph);
+  const m = emu.inputs[0].size;
+  const outSize = emu.outputs[0].size;
+  // Bit-exact check against hls4ml's C simulation before timing.
+  const check = runBatch(emu, X.shape[0], [X.data]);
+  const got = Object.values(check.outputs)[0];
+  let bad = 0;
+  for (let i = 0; i < Y.data.length; i++) if (got[i] !== Y.data[i]) bad++;
+  const data = tile(X, n);
+  runBatch(emu, Math.min(n, 5000), [data]); // warm-up
+  const b = await bar(n, label.slice(0, 24));
+  const single = timed(() => runBatch(emu, n, [data], { onProgress: (k) => b.update(k), progressEvery: 5000 }));
+  b.stop();
+  const workers = defaultWorkers();
+  const t0 = performance.now();
+  const par = await runParallel(graph, n, [data], { workers });
+  const parWall = (performance.now() - t0) / 1000;
+  let same = true;
+  const a1 = Object.values(single.r.outputs)[0];
+  const a2 = Object.values(par.outputs)[0];
+  for (let i = 0; i < a1.length; i++) if (a1[i] !== a2[i]) same = false;
+  // Float64 reference of the same graph, same inputs (fewer samples: it is the slow path).
+  const nf = Math.min(n, 20000);
+  const input = graph.inputs[0];
+  const flt = timed(() => {
+    for (let s = 0; s < nf; s++) evaluateFloat(graph, { [input]: data.subarray(s * m, (s + 1) * m) });
+  });
+  const row = {
+    case: label,
+    samples: n,
+    bitExactVsHls4ml: bad === 0 ? `${Y.data.length / outSize}/${Y.data.length / outSize} rows` : `${bad} values differ`,
+    singleWallPerS: Math.round(n / single.wall),
+    singleCpuPerS: Math.round(n / single.cpu),
+    workers,
+    parallelWallPerS: Math.round(n / parWall),
+    parallelSameBits: same,
+    floatWallPerS: Math.round(nf / flt.wall),
+    floatCpuPerS: Math.round(nf / flt.cpu),
+    fixedOverFloat: Number((n / single.cpu / (nf / flt.cpu)).toFixed(2)),
+    vsHls4mlCsim: name.startsWith("jet") ? Number(((n / single.wall) * HLS4ML_US_PER_SAMPLE * 1e-6).toFixed(1)) : null,
+  };
+  row.vsHls4mlCsimParallel = name.startsWith('jet') ? Number(((n / parWall) * HLS4ML_US_PER_SAMPLE * 1e-6).toFixed(1)) : null;
+  results.push(row);
+}
+
+const env = { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loadavg: os.loadavg().map((x) => Number(x.toFixed(2))) };
+if (json) console.log(JSON.stringify({ env, results }, null, 2));
+else {
+  console.log(`node ${env.node}, ${env.cpus} x ${env.cpu}, load average ${env.loadavg.join(' ')}`);
+  for (const r of results) {
+    console.log(`\n${r.case} (${r.samples} samples; bit-exact vs hls4ml: ${r.bitExactVsHls4ml})`);
+    console.log(`  fixed point, 1 thread : ${r.singleWallPerS} samples/s wall, ${r.singleCpuPerS} samples/s per CPU-second`);
+    console.log(`  fixed point, ${r.workers} workers: ${r.parallelWallPerS} samples/s wall (same bits: ${r.parallelSameBits})`);
+    console.log(`  float64 reference     : ${r.floatWallPerS} samples/s wall, ${r.floatCpuPerS} per CPU-second; fixed/float = ${r.fixedOverFloat}x`);
+    if (r.vsHls4mlCsim !== null) console.log(`  vs hls4ml C sim (${HLS4ML_US_PER_SAMPLE} us/sample): ${r.vsHls4mlCsim}x (1 thread), ${r.vsHls4mlCsimParallel}x (${r.workers} workers); no compile step`);
+  }
+}
