@@ -43,6 +43,14 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('npm run calibrate                                              # refit on ../shared/truth, rewrite this page');
   out.push('```');
   out.push('');
+  out.push('From code (used by the passes to choose reuse factors under a budget):');
+  out.push('');
+  out.push('```ts');
+  out.push("import { estimate } from './src/estimate/estimate.js';");
+  out.push("const e = estimate(graph, { target: 'vu9p', backend: 'vitis', clockNs: 5, ioType: 'io_parallel', strategy: 'latency', reuseFactor: 1 });");
+  out.push('// e.layers[i]: {name, op, latency_cycles, ii, dsp, lut, ff, bram_18k, uram, reuse_factor, source, notes}; e.total; e.utilization; e.warnings');
+  out.push('```');
+  out.push('');
   out.push('Every figure carries its source (`source` in the API): model (structure), calibration (fitted constant), or report.');
   out.push('The tool modelled follows the backend: `vivado` = Vivado HLS, `vitis` = Vitis HLS; their constants are fitted apart.');
   out.push('');
