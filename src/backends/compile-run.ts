@@ -38,7 +38,7 @@ export interface CompileFlags {
 }
 
 const usage = (msg: string, hint?: string): never => {
-  throw new DiagnosticError([diag('FML5002', msg, undefined, hint)], EXIT.USAGE);
+  throw new DiagnosticError([diag('FML5802', msg, undefined, hint)], EXIT.USAGE);
 };
 
 function backendOf(name: string): Backend {

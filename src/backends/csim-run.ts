@@ -33,15 +33,15 @@ export interface CsimResult {
 export function projectOf(dir: string): string {
   const lockFile = path.join(dir, 'fastml.lock.json');
   if (!existsSync(lockFile))
-    throw new DiagnosticError([diag('FML5201', 'not a fastml project (no fastml.lock.json)', { file: dir }, 'run `fastml compile MODEL -o DIR` first')], EXIT.USAGE);
+    throw new DiagnosticError([diag('FML5811', 'not a fastml project (no fastml.lock.json)', { file: dir }, 'run `fastml compile MODEL -o DIR` first')], EXIT.USAGE);
   let project: unknown;
   try {
     project = (JSON.parse(readFileSync(lockFile, 'utf8')) as { project?: unknown }).project;
   } catch (e) {
-    throw new DiagnosticError([diag('FML5201', `unreadable fastml.lock.json: ${(e as Error).message}`, { file: lockFile })], EXIT.USAGE);
+    throw new DiagnosticError([diag('FML5811', `unreadable fastml.lock.json: ${(e as Error).message}`, { file: lockFile })], EXIT.USAGE);
   }
   if (typeof project !== 'string' || cppIdent(project) !== project)
-    throw new DiagnosticError([diag('FML5201', 'fastml.lock.json names no valid project', { file: lockFile })], EXIT.USAGE);
+    throw new DiagnosticError([diag('FML5811', 'fastml.lock.json names no valid project', { file: lockFile })], EXIT.USAGE);
   return project;
 }
 
@@ -58,7 +58,7 @@ export function runCsim(f: CsimFlags): CsimResult {
   const args = [...flags, '-I', path.join(dir, 'firmware'), '-I', path.join(dir, 'firmware', 'ap_types'), '-o', exe, unity];
   const cc = spawnSync(cxx, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (cc.error)
-    throw new DiagnosticError([diag('FML5202', `cannot run ${cxx}: ${cc.error.message}`, undefined, 'install g++ or pass --cxx')], EXIT.USAGE);
+    throw new DiagnosticError([diag('FML5812', `cannot run ${cxx}: ${cc.error.message}`, undefined, 'install g++ or pass --cxx')], EXIT.USAGE);
   const compileOutput = `${cc.stdout ?? ''}${cc.stderr ?? ''}`;
   const warnings = (compileOutput.match(/warning:/g) ?? []).length;
   if (cc.status !== 0) return { exitCode: EXIT.MODEL, compileOutput, runOutput: '', warnings };

@@ -34,6 +34,7 @@ const MAX_LEN = 48;
 export function cppIdent(name: string, fallback = 'x'): string {
   let s = String(name)
     .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '') // accents split off by NFKD: ü -> u
     .replace(/[^A-Za-z0-9_]/g, '_')
     .replace(/_+/g, '_')
     .replace(/^_+|_+$/g, '');

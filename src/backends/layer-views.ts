@@ -50,7 +50,7 @@ function loc(l: Layer): { node: string; file?: string; opType?: string } {
 }
 
 function unsupported(l: Layer, what: string): never {
-  throw new DiagnosticError([diag('FML5102', `the HLS backend does not support ${what}`, loc(l))], EXIT.MODEL);
+  throw new DiagnosticError([diag('FML5804', `the HLS backend does not support ${what}`, loc(l))], EXIT.MODEL);
 }
 
 /** A concrete precision slot; `fallback` when the slot is absent (never when it is `auto`). */
@@ -61,7 +61,7 @@ export function slotType(l: Layer, slot: string, fallback?: FixedType): FixedTyp
   throw new DiagnosticError(
     [
       diag(
-        'FML5101',
+        'FML5803',
         `layer has no concrete ${slot} type${t === undefined ? '' : ' (still auto after precision inference)'}`,
         loc(l),
         `set ${slot} for this layer in the configuration`,

@@ -22,7 +22,7 @@ export function quantizeValues(src: ArrayLike<number>, t: FixedType, layer: Laye
     throw new DiagnosticError(
       [
         diag(
-          'FML5103',
+          'FML5805',
           `${what} type is ${t.w} bits wide; fastml emits constants of at most 53 bits`,
           { node: layer.name, ...(layer.source?.file ? { file: layer.source.file } : {}) },
           `set a narrower ${what} precision for this layer in the configuration`,

@@ -43,7 +43,7 @@ function resultType(l: Layer): FixedType {
   const t = l.precision.result;
   if (t === undefined || isAuto(t))
     throw new DiagnosticError(
-      [diag('FML5101', `layer has no concrete result type${t ? ' (still auto after precision inference)' : ''}`, { node: l.name, ...(l.source?.file ? { file: l.source.file } : {}) })],
+      [diag('FML5803', `layer has no concrete result type${t ? ' (still auto after precision inference)' : ''}`, { node: l.name, ...(l.source?.file ? { file: l.source.file } : {}) })],
       EXIT.MODEL,
     );
   return t;
@@ -63,7 +63,7 @@ export function buildGraphView(g: Graph, opts: ViewOptions): GraphView {
     layerIdent.set(l, ident);
     const tname = l.outputs[0]!;
     const info = g.tensors.get(tname);
-    if (!info) throw new DiagnosticError([diag('FML5104', `tensor "${tname}" has no shape`, { node: l.name })], EXIT.MODEL);
+    if (!info) throw new DiagnosticError([diag('FML5806', `tensor "${tname}" has no shape`, { node: l.name })], EXIT.MODEL);
     // Types follow the emulator (src/emulator/compile.ts): shape-only layers alias their input,
     // resize and transpose keep the input type, pooling/padding default to it.
     const inT = l.inputs.length ? tensorType.get(l.inputs[0]!) : undefined;
@@ -99,7 +99,7 @@ export function buildGraphView(g: Graph, opts: ViewOptions): GraphView {
     const builder = BUILDERS[l.attrs.op];
     if (!builder)
       throw new DiagnosticError(
-        [diag('FML5102', `the HLS backend does not support ${l.attrs.op} layers`, { node: l.name, ...(l.source?.file ? { file: l.source.file } : {}) })],
+        [diag('FML5804', `the HLS backend does not support ${l.attrs.op} layers`, { node: l.name, ...(l.source?.file ? { file: l.source.file } : {}) })],
         EXIT.MODEL,
       );
     const ident = layerIdent.get(l)!;

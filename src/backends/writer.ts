@@ -38,15 +38,15 @@ function isNonEmptyDir(p: string): boolean {
 
 /**
  * Writes `files` into `dest` (atomically, via a sibling temporary folder).
- * Throws DiagnosticError (FML5001) when dest is non-empty and `force` is not set.
+ * Throws DiagnosticError (FML5801) when dest is non-empty and `force` is not set.
  */
 export function writeProject(dest: string, files: readonly ProjectFile[], force: boolean): void {
   const root = path.resolve(dest);
   if (existsSync(root) && !statSync(root).isDirectory())
-    throw new DiagnosticError([diag('FML5001', 'output path exists and is not a folder', { file: root })], EXIT.USAGE);
+    throw new DiagnosticError([diag('FML5801', 'output path exists and is not a folder', { file: root })], EXIT.USAGE);
   if (isNonEmptyDir(root) && !force)
     throw new DiagnosticError(
-      [diag('FML5001', 'output folder is not empty', { file: root }, 'choose another folder with -o, or pass --force to replace it')],
+      [diag('FML5801', 'output folder is not empty', { file: root }, 'choose another folder with -o, or pass --force to replace it')],
       EXIT.USAGE,
     );
   const parent = path.dirname(root);

@@ -14,6 +14,17 @@
 #include "ap_int.h"
 #include "hls_stream.h"
 
+/*
+ * Large intermediate buffers of the top function are `static` in C simulation (a 200x200x8 map of
+ * ap_fixed would overflow a thread's stack) and ordinary locals for synthesis (__SYNTHESIS__ is
+ * defined by the HLS tools during synthesis only), where static would imply state across calls.
+ */
+#ifdef __SYNTHESIS__
+#define FML_BUFFER
+#else
+#define FML_BUFFER static
+#endif
+
 namespace fml {
 
 /* One element of an io_stream channel: all channels of one pixel (or all features of a vector). */
