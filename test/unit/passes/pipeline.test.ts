@@ -11,6 +11,7 @@ import { encodeNpy } from '../../../src/io/npy.js';
 import { evaluateFloat } from '../../../src/emulator/float.js';
 import { compileEmulator } from '../../../src/emulator/compile.js';
 import { SeqBuilder, gridValues, rng } from './helpers.js';
+import { formatHls4ml } from '../../../src/fixed/type.js';
 
 function small() {
   const r = rng(51);
@@ -44,6 +45,16 @@ describe('runPipeline', () => {
     expect(r.graph.layers).toHaveLength(6);
     expect(sameGraph(g, { ...g })).toBe(true);
     expect(sameGraph(g, { ...g, layers: g.layers.slice(1) })).toBe(false);
+  });
+
+  it("bounds inferred types by the config's Model Precision maximum", () => {
+    const cfg = configFromObject({ HLSConfig: { Model: { Precision: { default: 'fixed<16,6>', maximum: 'fixed<20,8>' } }, LayerType: { Dense: { Precision: { result: 'auto', accum: 'auto' } } } } });
+    const r = runPipeline(small(), cfg, { verify: true });
+    const fc1 = r.graph.layers.find((l) => l.name === 'fc1')!;
+    // Unbounded: 8 inputs of fixed<16,6> x fixed<16,6> + bias = fixed<36,16>.
+    expect(formatHls4ml(fc1.precision.accum!)).toBe('fixed<20,8,TRN,WRAP,0>');
+    const free = runPipeline(small(), configFromObject({ HLSConfig: { Model: { Precision: 'fixed<16,6>' }, LayerType: { Dense: { Precision: { result: 'auto', accum: 'auto' } } } } }));
+    expect(formatHls4ml(free.graph.layers.find((l) => l.name === 'fc1')!.precision.accum!)).toBe('fixed<36,16,TRN,WRAP,0>');
   });
 
   it('collects diagnostics from earlier passes into a later error', () => {
