@@ -4,9 +4,8 @@
  */
 
 import type { ActivationKind, LayerAttrs, Padding2D } from '../../ir/graph.js';
-import { numel } from '../../ir/graph.js';
 import type { ConstValue, DynValue } from './builder.js';
-import { broadcastTo, canonicalPerm, channelsLastPerm, constInLayout, identity, irShapeOf, transposeData } from './builder.js';
+import { broadcastTo, canonicalPerm, channelsLastPerm, constInLayout, identity, transposeData } from './builder.js';
 import type { Handler, OpCtx } from './context.js';
 import { constIn, dynIn, emit, optConst, quantOf, sameLayout, unsupported, unsupportedAttr, weight } from './context.js';
 
@@ -326,4 +325,3 @@ export function relabel(v: DynValue, p: readonly number[]): DynValue {
   return { kind: 'dyn', ir: v.ir, shape: p.map((a) => v.shape[a]!), batch: v.batch < 0 ? -1 : inv[v.batch]!, perm: v.perm.map((a) => inv[a]!) };
 }
 
-export { numel, irShapeOf };

@@ -7,10 +7,10 @@
 import type { LayerAttrs, Padding2D } from '../../ir/graph.js';
 import { numel } from '../../ir/graph.js';
 import type { ConstValue, DynValue, Value } from './builder.js';
-import { broadcastTo, canonicalPerm, constInLayout, identity, irShapeOf, sameList, transposeData } from './builder.js';
+import { broadcastTo, canonicalPerm, constInLayout, identity, sameList, transposeData } from './builder.js';
 import type { Handler, OpCtx } from './context.js';
 import { constIn, dynIn, emit, isIntType, normAxis, optConst, quantOf, sameLayout, unsupported, unsupportedAttr, weight } from './context.js';
-import { DT, type ConstTensor } from './proto.js';
+import { DT } from './proto.js';
 import { relabel } from './ops-nn.js';
 
 const cst = (shape: number[], data: Float64Array, dataType: number = DT.FLOAT): ConstValue => ({ kind: 'const', t: { shape, data, dataType } });
@@ -222,11 +222,10 @@ export const squeeze: Handler = (c) => {
   const d = v as DynValue;
   // Stored unit axes that disappear need an IR reshape; the rest is relabelling.
   const perm = d.perm.filter((a) => keep.includes(a));
-  const ir = perm.length === d.perm.length ? d.ir : c.b.toLayout(d, perm.length ? perm : d.perm, c);
+  if (!perm.length) return void unsupported(c, 'squeezing every stored axis');
+  const ir = perm.length === d.perm.length ? d.ir : c.b.toLayout(d, perm, c);
   if (!ir) return undefined;
-  const finalPerm = perm.length ? perm : d.perm;
-  if (!perm.length) return void unsupported(c, 'squeezing every axis');
-  return [{ kind: 'dyn', ir, shape: out, batch: keep.indexOf(d.batch), perm: finalPerm.map((a) => keep.indexOf(a)) }];
+  return [{ kind: 'dyn', ir, shape: out, batch: keep.indexOf(d.batch), perm: perm.map((a) => keep.indexOf(a)) }];
 };
 
 export const unsqueeze: Handler = (c) => {
@@ -389,4 +388,3 @@ export const pad: Handler = (c) => {
   return [emit(c, { op: 'Pad', dims, pads: p2, value }, [ir], { rank: r, batch: 0, perm })];
 };
 
-export { irShapeOf, type ConstTensor };
