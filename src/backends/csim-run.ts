@@ -25,7 +25,9 @@ export interface CsimFlags {
 export interface CsimResult {
   readonly exitCode: number;
   readonly compileOutput: string;
+  /** The test bench's stdout (summary) and stderr (MISMATCH lines). */
   readonly runOutput: string;
+  readonly runErrors: string;
   readonly warnings: number;
 }
 
@@ -61,18 +63,18 @@ export function runCsim(f: CsimFlags): CsimResult {
     throw new DiagnosticError([diag('FML5812', `cannot run ${cxx}: ${cc.error.message}`, undefined, 'install g++ or pass --cxx')], EXIT.USAGE);
   const compileOutput = `${cc.stdout ?? ''}${cc.stderr ?? ''}`;
   const warnings = (compileOutput.match(/warning:/g) ?? []).length;
-  if (cc.status !== 0) return { exitCode: EXIT.MODEL, compileOutput, runOutput: '', warnings };
+  if (cc.status !== 0) return { exitCode: EXIT.MODEL, compileOutput, runOutput: '', runErrors: '', warnings };
   const run = spawnSync(exe, [], { cwd: dir, encoding: 'utf8', maxBuffer: 64 << 20 });
-  const runOutput = `${run.stdout ?? ''}${run.stderr ?? ''}`;
-  return { exitCode: run.status === 0 ? EXIT.OK : EXIT.MODEL, compileOutput, runOutput, warnings };
+  return { exitCode: run.status === 0 ? EXIT.OK : EXIT.MODEL, compileOutput, runOutput: run.stdout ?? '', runErrors: run.stderr ?? '', warnings };
 }
 
 export function reportCsim(ctx: CommandContext, f: CsimFlags): number {
   const r = runCsim(f);
   if (r.compileOutput) ctx.io.err(r.compileOutput);
   if (r.runOutput) ctx.io.out(r.runOutput);
+  if (r.runErrors) ctx.io.err(r.runErrors);
   if (r.exitCode === EXIT.OK) ctx.io.out(`csim PASSED: every output equals the emulator's, bit for bit (g++ warnings: ${r.warnings})\n`);
-  else if (!r.runOutput) ctx.io.err('csim FAILED: the test bench did not compile\n');
+  else if (!r.runOutput && !r.runErrors) ctx.io.err('csim FAILED: the test bench did not compile\n');
   else ctx.io.err('csim FAILED: C simulation differs from the emulator (see MISMATCH lines above)\n');
   return r.exitCode;
 }
