@@ -25,26 +25,50 @@ export function rawLimits(t: FixedType): { lo: number; hi: number } {
   return t.signed ? { lo: -(2 ** (t.w - 1)), hi: 2 ** (t.w - 1) - 1 } : { lo: 0, hi: 2 ** t.w - 1 };
 }
 
-/** Step 2 of the conversion: y (already scaled by 2^F) to an integer q per the rounding mode. */
+/**
+ * Step 2 of the conversion: y (already scaled by 2^F) to an integer q per the rounding mode.
+ * The fraction is taken from |y| (a - floor(a) is exact for a >= 0, while y - floor(y) can round
+ * for negative y with bits below 2^-52), and the result is never -0.
+ */
 export function roundScaled(y: number, q: FixedType['q']): number {
-  const fl = Math.floor(y);
-  const frac = y - fl;
-  if (frac === 0) return fl;
+  if (y >= 0) {
+    const fl = Math.floor(y) + 0;
+    const fr = y - fl;
+    if (fr === 0) return fl;
+    switch (q) {
+      case 'AP_TRN':
+      case 'AP_TRN_ZERO':
+        return fl;
+      case 'AP_RND':
+      case 'AP_RND_INF':
+        return fr >= 0.5 ? fl + 1 : fl;
+      case 'AP_RND_ZERO':
+      case 'AP_RND_MIN_INF':
+        return fr > 0.5 ? fl + 1 : fl;
+      case 'AP_RND_CONV':
+        return fr > 0.5 || (fr === 0.5 && fl % 2 !== 0) ? fl + 1 : fl;
+    }
+  }
+  // y = -(fa + fr): floor(y) = -fa - 1 (down), the next integer up is -fa (up).
+  const a = -y;
+  const fa = Math.floor(a);
+  const fr = a - fa;
+  const up = 0 - fa;
+  if (fr === 0) return up;
+  const down = up - 1;
   switch (q) {
     case 'AP_TRN':
-      return fl;
+      return down;
     case 'AP_TRN_ZERO':
-      return y < 0 ? fl + 1 : fl;
+      return up;
     case 'AP_RND':
-      return frac >= 0.5 ? fl + 1 : fl;
     case 'AP_RND_ZERO':
-      return frac > 0.5 || (frac === 0.5 && y < 0) ? fl + 1 : fl;
+      return fr <= 0.5 ? up : down;
     case 'AP_RND_MIN_INF':
-      return frac > 0.5 ? fl + 1 : fl;
     case 'AP_RND_INF':
-      return frac > 0.5 || (frac === 0.5 && y > 0) ? fl + 1 : fl;
+      return fr < 0.5 ? up : down;
     case 'AP_RND_CONV':
-      return frac > 0.5 || (frac === 0.5 && fl % 2 !== 0) ? fl + 1 : fl;
+      return fr < 0.5 || (fr === 0.5 && up % 2 === 0) ? up : down;
   }
 }
 
@@ -184,15 +208,13 @@ export function makeCast(t: FixedType, stats?: VarStats): Cast {
   if (t.o === 'AP_SAT') {
     if (t.q === 'AP_TRN') {
       return (x) => {
-        const q = Math.floor(x * scale);
+        const q = Math.floor(x * scale) + 0;
         return (q > hi ? hi : q < lo ? lo : q) * inv;
       };
     }
     if (t.q === 'AP_RND') {
       return (x) => {
-        const y = x * scale;
-        let q = Math.floor(y);
-        if (y - q >= 0.5) q++;
+        const q = roundScaled(x * scale, 'AP_RND');
         return (q > hi ? hi : q < lo ? lo : q) * inv;
       };
     }
