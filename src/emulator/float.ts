@@ -59,7 +59,7 @@ const param = (a: readonly number[] | undefined, k: number, dflt: number) => (a 
 /**
  * Fake quantization of one value, per the QONNX op definitions (Quant: scale, add zero point,
  * clamp to the integer range, round, subtract zero point, rescale; BipolarQuant: sign * scale;
- * Trunc: round, drop low bits with the given rounding, clamp, rescale) and ONNX
+ * Trunc: round, drop low bits with the given rounding, (v2: clamp,) rescale) and ONNX
  * QuantizeLinear+DequantizeLinear (round half to even, then saturate).
  */
 export function fakeQuant(x: number, f: QuantFact, k: number): number {
@@ -79,7 +79,15 @@ export function fakeQuant(x: number, f: QuantFact, k: number): number {
     case 'bipolar':
       return (x >= 0 ? 1 : -1) * s;
     case 'trunc': {
-      const outScale = f.outScale ? param(f.outScale, k, s) : s * 2 ** ((f.bits ?? 0) - (f.outBits ?? 0));
+      if (!f.outScale) {
+        // Trunc v1 (5 inputs; the QONNX op spec): the integer is divided by 2^(in - out bits)
+        // and rescaled by the *input* scale, without clamping.
+        const ts = 2 ** ((f.bits ?? 0) - (f.outBits ?? 0));
+        return (roundWith(f.rounding ?? 'FLOOR', roundHalfEven(x / s + z) / ts) - z) * s;
+      }
+      // Trunc v2 (7 inputs): power-of-two ratio of the scales, clamp to the output bits, rescale
+      // by the output scale.
+      const outScale = param(f.outScale, k, s);
       const ts = 2 ** Math.round(Math.log2(outScale / s));
       let y = roundHalfEven(x / s + z) / ts;
       const [lo, hi] = intRange(f.outBits ?? 8, f.signed ?? true, f.narrow ?? false);

@@ -150,9 +150,14 @@ describe('fake quantization (QONNX and ONNX definitions)', () => {
   it('BipolarQuant, Trunc, QuantizeLinear+DequantizeLinear', () => {
     expect(fakeQuant(0, { kind: 'bipolar', scale: [2] }, 0)).toBe(2);
     expect(fakeQuant(-3, { kind: 'bipolar', scale: [2] }, 0)).toBe(-2);
-    const t: QuantFact = { kind: 'trunc', bits: 8, outBits: 4, signed: true, rounding: 'FLOOR', scale: [1], zeroPoint: [0] };
-    expect(fakeQuant(100, t, 0)).toBe(96);
-    expect(fakeQuant(-100, t, 0)).toBe(-112);
+    // Trunc v1 (QONNX spec, 5 inputs): round(x/s)/2^(8-4), FLOOR, times the input scale.
+    const t: QuantFact = { kind: 'trunc', bits: 8, outBits: 4, signed: true, rounding: 'FLOOR', scale: [0.5], zeroPoint: [0] };
+    expect(fakeQuant(50, t, 0)).toBe(3); // 100 / 16 = 6.25 -> 6, * 0.5
+    expect(fakeQuant(-50, t, 0)).toBe(-3.5); // -6.25 -> -7
+    // Trunc v2 (7 inputs): output scale 8 = 0.5 * 16, clamped to 4 signed bits.
+    const t2: QuantFact = { ...t, outScale: [8] };
+    expect(fakeQuant(50, t2, 0)).toBe(48);
+    expect(fakeQuant(500, t2, 0)).toBe(56); // 62.5 -> clamp 7 -> 7 * 8
     const u8: QuantFact = { kind: 'qdq', bits: 8, signed: false, scale: [0.1], zeroPoint: [128] };
     expect(fakeQuant(1.25, u8, 0)).toBeCloseTo(1.2, 12); // 12.5 -> 12 (half to even)
     expect(fakeQuant(-20, u8, 0)).toBeCloseTo(-12.8, 12); // saturates at 0
