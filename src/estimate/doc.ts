@@ -6,6 +6,7 @@
 
 import type { Comparison } from './calibrate.js';
 import { COMPARED, ape, errorSummary } from './calibrate.js';
+import { HLS_PARTITION_LIMIT, LUTRAM_MAX_DEPTH, SRL_MAX_BITS, SRL_MAX_DEPTH, TRIVIAL_OPERAND_BITS } from './model.js';
 import type { Calibration, FigureKey } from './types.js';
 import type { TruthRecord } from './truth.js';
 import { median } from './calibrate.js';
@@ -124,6 +125,17 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('  not explain.');
   out.push('- The Vivado HLS family has only 20 records (hls4ml CI): its constants are less certain; no Vivado Latency-strategy MLP is in the truth, so the');
   out.push('  2.6x DSP difference reported between Vivado HLS 2019.2 and Vitis HLS 2024.1 for a Latency jet tagger is not reproduced by the data here.');
+  out.push('');
+  out.push('## Assumed constants (not fitted)');
+  out.push('');
+  out.push('The truth has no case that decides these; they are named in src/estimate/model.ts with their reasons:');
+  out.push('');
+  out.push(`- unroll / complete-partition limit ${HLS_PARTITION_LIMIT} elements (Vivado HLS; the shared truth README);`);
+  out.push(`- memories shallower than ${LUTRAM_MAX_DEPTH} words are LUTRAM; FIFOs of at most ${SRL_MAX_DEPTH} words or ${SRL_MAX_BITS} bits are shift registers;`);
+  out.push(`- products by an operand of ${TRIVIAL_OPERAND_BITS} bits or fewer are never DSPs; table activations default to hls4ml's 1024 x ap_fixed<18,8>;`);
+  out.push('- DSP operand widths DSP48E1 25x18, DSP48E2 27x18, DSP58 27x24 (devices.json); io_stream FIFO depth = feature-map pixels (hls4ml default).');
+  out.push('- Truth records carry no weights: their graphs use non-zero, non-power-of-two weights (so the Latency-strategy DSP counts of pruned');
+  out.push('  models are over-estimated, see weaknesses); wa-hls4ml types are ap_fixed<prec, ceil(prec/3)> for every slot (only the width matters here).');
   out.push('');
   out.push('## Fitted constants');
   out.push('');

@@ -11,7 +11,7 @@ import type { Graph, Strategy } from '../ir/graph.js';
 import calibrationJson from './calibration.json' with { type: 'json' };
 import { resolveTarget } from './devices.js';
 import type { ResolvedTarget } from './devices.js';
-import { layerCost } from './model.js';
+import { HLS_PARTITION_LIMIT, layerCost } from './model.js';
 import type { LayerCost, ModelContext } from './model.js';
 import type {
   Backend,
@@ -179,7 +179,7 @@ export function estimate(g: Graph, opts: EstimateOptions = {}): Estimate {
       if (l.attrs.op === 'Input' || l.attrs.op === 'Reshape' || l.attrs.op === 'Flatten') continue;
       const t = g.tensors.get(l.outputs[0] ?? '');
       const n = t ? t.shape.reduce((a, b) => a * b, 1) : 0;
-      if (n > 4096) warnings.push(`layer ${l.name}: output array of ${n} elements partitioned completely (io_parallel), beyond the 4096-element limit of Vivado HLS; consider io_stream`);
+      if (n > HLS_PARTITION_LIMIT) warnings.push(`layer ${l.name}: output array of ${n} elements partitioned completely (io_parallel), beyond the ${HLS_PARTITION_LIMIT}-element limit of Vivado HLS; consider io_stream`);
     }
   }
   for (const l of layers) {

@@ -35,6 +35,21 @@ export const DEFAULT_TYPE: FixedType = fixedType(16, 6);
 export const DEFAULT_TABLE_SIZE = 1024;
 export const DEFAULT_TABLE_TYPE: FixedType = fixedType(18, 8);
 
+/**
+ * Assumed, not fitted (the truth has no case that decides them; listed in docs/estimation.md):
+ * - HLS_PARTITION_LIMIT: Vivado HLS unrolls loops / partitions arrays completely up to 4096
+ *   elements (shared truth README).
+ * - LUTRAM_MAX_DEPTH: a memory shallower than this is built as distributed (LUT) RAM; AMD's tools
+ *   move to block RAM from a few hundred words, 128 is the conservative edge.
+ * - SRL_MAX_DEPTH / SRL_MAX_BITS: FIFOs this shallow or small are shift registers (SRL), not BRAM.
+ * - TRIVIAL_OPERAND_BITS: a product by an operand this narrow is a sign flip / mux, never a DSP.
+ */
+export const HLS_PARTITION_LIMIT = 4096;
+export const LUTRAM_MAX_DEPTH = 128;
+export const SRL_MAX_DEPTH = 32;
+export const SRL_MAX_BITS = 4096;
+export const TRIVIAL_OPERAND_BITS = 2;
+
 const TABLE_ACTIVATIONS = new Set(['sigmoid', 'tanh', 'elu', 'selu', 'softplus', 'softsign']);
 
 export interface ModelContext {
@@ -99,7 +114,7 @@ export function isLutProduct(wa: number, wb: number, ctx: Pick<ModelContext, 'mu
   if (ctx.multiplierImpl === 'fabric') return true;
   if (ctx.multiplierImpl === 'dsp') return false;
   // A product by a 1- or 2-bit operand is a sign flip / mux, never a DSP.
-  return wa + wb <= ctx.lutMultMaxBits || Math.min(wa, wb) <= 2;
+  return wa + wb <= ctx.lutMultMaxBits || Math.min(wa, wb) <= TRIVIAL_OPERAND_BITS;
 }
 
 function isPow2(v: number): boolean {
@@ -160,7 +175,7 @@ function multiplyCost(layer: Layer, p: Product, ctx: ModelContext, typer: Typer,
     // Weight banks are read in lockstep at the same address: one memory of depth RF and width
     // (multipliers x weight bits). Shallow ones become LUTRAM.
     const blocks = Math.ceil((p.nIn * p.nOut) / rf);
-    if (rf >= 128 && ctx.weightMemory === 'bram') bram = bramFor(rf, blocks * p.wb);
+    if (rf >= LUTRAM_MAX_DEPTH && ctx.weightMemory === 'bram') bram = bramFor(rf, blocks * p.wb);
     notes.push(`weights in ${bram ? `${bram} BRAM_18K` : 'LUT ROM'} (${blocks} banks x ${rf} words x ${p.wb} bits)`);
   }
   if (p.zeros && strategy === 'latency') notes.push(`${p.zeros} zero weights need no multiplier`);
@@ -174,10 +189,10 @@ function multiplyCost(layer: Layer, p: Product, ctx: ModelContext, typer: Typer,
         : { mul_ns: 1, add_ns: levels };
   if (stream) latencyTerms.stream_c = 1;
   const cycles = strategy === 'resource' ? p.nPix * rf : rf > 1 ? p.nPix * rf : p.nPix - 1;
-  if (strategy === 'latency' && !stream && p.nIn * p.nOut > 4096 && rf === 1) {
-    warnings.push(`layer ${layer.name}: ${p.nIn * p.nOut} weights fully unrolled (Latency strategy, reuse 1): beyond the 4096-element unroll/partition limit of Vivado HLS; use a larger reuse factor or the Resource strategy`);
+  if (strategy === 'latency' && !stream && p.nIn * p.nOut > HLS_PARTITION_LIMIT && rf === 1) {
+    warnings.push(`layer ${layer.name}: ${p.nIn * p.nOut} weights fully unrolled (Latency strategy, reuse 1): beyond the ${HLS_PARTITION_LIMIT}-element unroll/partition limit of Vivado HLS; use a larger reuse factor or the Resource strategy`);
   }
-  if (!stream && p.nIn > 4096) warnings.push(`layer ${layer.name}: input array of ${p.nIn} elements is partitioned completely, beyond the 4096-element limit`);
+  if (!stream && p.nIn > HLS_PARTITION_LIMIT) warnings.push(`layer ${layer.name}: input array of ${p.nIn} elements is partitioned completely, beyond the ${HLS_PARTITION_LIMIT}-element limit`);
   return {
     name: layer.name,
     op: layer.attrs.op,
@@ -273,7 +288,7 @@ export function layerCost(g: Graph, l: Layer, ctx: ModelContext): LayerCost {
     // registers; a graph output is a top-level port, not a FIFO.
     const isPort = g.outputs.includes(l.outputs[0] ?? '');
     const bits = pix * ch * w;
-    const fifoBram = !isPort && pix > 32 && bits > 4096 ? bramFor(pix, ch * w) : 0;
+    const fifoBram = !isPort && pix > SRL_MAX_DEPTH && bits > SRL_MAX_BITS ? bramFor(pix, ch * w) : 0;
     const notes = fifoBram ? [...c.notes, `output FIFO ${pix} x ${ch * w} bits in ${fifoBram} BRAM_18K`] : c.notes;
     return { ...c, bram_18k: c.bram_18k + fifoBram, notes, features: { ...c.features, fifo_bits: isPort ? 0 : bits, k_stream: 1 } };
   };
