@@ -221,6 +221,11 @@ export interface ProjectReports {
 
 /** The top report of a built project and every module figure it or its siblings give. */
 export function readProjectReports(dir: string): ProjectReports {
+  // A report file given directly: that file is the top report.
+  if (existsSync(dir) && statSync(dir).isFile()) {
+    const top = parseCsynth(readFileSync(dir, 'utf8'), dir);
+    return { top, modules: [...top.modules] };
+  }
   const files = findCsynthReports(dir);
   if (files.length === 0)
     throw new DiagnosticError([diag('FML7023', 'no csynth.xml found (run C synthesis first: the reports are in <project>_prj/solution1/syn/report/)', { file: dir })]);

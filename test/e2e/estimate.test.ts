@@ -120,6 +120,12 @@ describe('fastml report', () => {
     expect(j.estimate.part).toBe('xcvu9p-flga2104-2L-e');
   });
 
+  it('also takes one csynth.xml file', async () => {
+    const r = await run(['report', path.join(vitisDir, 'csynth.xml')]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/dense_resource\S*config2_s +961 +961 +2 +6000 +4000 +0 +0/);
+  });
+
   it('says where reports are expected when there are none', async () => {
     const empty = mkdtempSync(path.join(os.tmpdir(), 'fml-report-empty-'));
     const r = await run(['report', empty]);

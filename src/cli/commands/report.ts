@@ -25,7 +25,7 @@ export function register(program: Command, ctx: CommandContext): void {
   program
     .command('report')
     .description('show the HLS synthesis report (csynth.xml) of a built project beside fastml\'s estimate')
-    .argument('<dir>', 'project directory (searched for csynth.xml / *_csynth.xml)')
+    .argument('<dir>', 'project directory (searched for csynth.xml / *_csynth.xml), or one csynth.xml file')
     .option('-m, --model <file>', 'the model the project was built from, to estimate it')
     .option('-c, --config <file>', 'hls4ml configuration used for the build')
     .option('-t, --target <name>', 'part or board (default: fastml.lock.json, else the report\'s part)')
@@ -34,7 +34,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--io-type <t>', 'io_parallel or io_stream (default: fastml.lock.json, else the config)')
     .option('--json', 'print the parsed report (and estimate) as JSON')
     .action(async (dirArg: string, flags: ReportFlags) => {
-      const { existsSync, readFileSync } = await import('node:fs');
+      const { existsSync, readFileSync, statSync } = await import('node:fs');
       const path = await import('node:path');
       const { readProjectReports } = await import('../../estimate/csynth.js');
       const { reportText } = await import('../../estimate/report-compare.js');
@@ -47,7 +47,7 @@ export function register(program: Command, ctx: CommandContext): void {
         const { runPipeline } = await import('../../passes/pipeline.js');
         const { estimate } = await import('../../estimate/estimate.js');
         const { backendOf } = await import('./estimate.js');
-        const lockFile = path.join(dir, 'fastml.lock.json');
+        const lockFile = path.join(statSync(dir).isFile() ? path.dirname(dir) : dir, 'fastml.lock.json');
         let lock: { backend?: string; part?: string; clockNs?: number; io?: string } = {};
         if (existsSync(lockFile)) {
           try {

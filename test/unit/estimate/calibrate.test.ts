@@ -1,0 +1,43 @@
+/**
+ * @fileoverview The fitting machinery itself: calibrating on the wa-hls4ml sample alone must find
+ * the exact regularities (LUT/DSP threshold between 6- and 8-bit products; latency = RF1 + RF2 + 3)
+ * and reproduce every row, and the shipped calibration must carry its provenance.
+ */
+
+import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { loadTruth } from '../../../src/estimate/truth.js';
+import { calibrate, compare } from '../../../src/estimate/calibrate.js';
+import { SHIPPED_CALIBRATION } from '../../../src/estimate/estimate.js';
+
+const shared = process.env['FASTML_SHARED_DIR'] ?? path.resolve(process.cwd(), '../shared');
+const truthDir = path.join(shared, 'truth');
+
+describe.skipIf(!existsSync(truthDir))('calibrate', () => {
+  it('finds the wa-hls4ml regularities from the data alone', () => {
+    const wa = loadTruth(truthDir).filter((r) => r.dataset === 'wa-hls4ml');
+    const cal = calibrate(wa, new Date(0));
+    const fam = cal.families.vitis;
+    expect(fam.lutMultMaxBits).toBeGreaterThanOrEqual(12);
+    expect(fam.lutMultMaxBits).toBeLessThan(16);
+    const lat = fam.latency;
+    // Two Resource dense layers, one ReLU, the top level: 3 cycles beyond RF1 + RF2.
+    expect(2 * lat.res_c! + lat.act_c! + lat.top_c!).toBe(3);
+    for (const r of compare(wa, cal)) {
+      expect(r.est!.latency_cycles, r.record.label).toBe(r.record.truth.latency_cycles);
+      expect(r.est!.dsp, r.record.label).toBe(r.record.truth.dsp);
+    }
+  });
+});
+
+describe('shipped calibration', () => {
+  it('says where every group of constants comes from', () => {
+    expect(SHIPPED_CALIBRATION.records).toBeGreaterThan(150);
+    expect(SHIPPED_CALIBRATION.source).toMatch(/shared\/truth/);
+    for (const k of ['lutMultMaxBits', 'weightMemory', 'latency', 'lut', 'ff', 'vivado', 'vitis']) expect(SHIPPED_CALIBRATION.provenance[k], k).toBeTruthy();
+    for (const b of ['vivado', 'vitis'] as const) {
+      for (const v of [...Object.values(SHIPPED_CALIBRATION.families[b].lut), ...Object.values(SHIPPED_CALIBRATION.families[b].ff)]) expect(v).toBeGreaterThanOrEqual(0);
+    }
+  });
+});
