@@ -195,39 +195,29 @@ FASTML_AP_BITOP(^)
 #undef FASTML_IP
 
 // ap_int with C integers: the integer becomes ap_int<bits> / ap_uint<bits>.
-#define FASTML_AP_IINT_BIN(OP, T, R)                                                                  \
-  template <int W1, bool S1>                                                                          \
-  inline typename fastml_ap::iops<W1, S1, fastml_ap::c_int<T>::bits, fastml_ap::c_int<T>::sgn>::R     \
+#define FASTML_AP_IINT_BIN(OP, R)                                                                     \
+  template <int W1, bool S1, typename T>                                                              \
+  inline typename std::enable_if<std::is_integral<T>::value,                                          \
+                                 typename fastml_ap::iops<W1, S1, fastml_ap::c_int<T>::bits,          \
+                                                          fastml_ap::c_int<T>::sgn>::R>::type         \
   operator OP(const ap_int_base<W1, S1> &a, T b) {                                                    \
     return a OP ap_int_base<fastml_ap::c_int<T>::bits, fastml_ap::c_int<T>::sgn>(b);                  \
   }                                                                                                   \
-  template <int W1, bool S1>                                                                          \
-  inline typename fastml_ap::iops<fastml_ap::c_int<T>::bits, fastml_ap::c_int<T>::sgn, W1, S1>::R     \
+  template <int W1, bool S1, typename T>                                                              \
+  inline typename std::enable_if<std::is_integral<T>::value,                                          \
+                                 typename fastml_ap::iops<fastml_ap::c_int<T>::bits,                  \
+                                                          fastml_ap::c_int<T>::sgn, W1, S1>::R>::type \
   operator OP(T a, const ap_int_base<W1, S1> &b) {                                                    \
     return ap_int_base<fastml_ap::c_int<T>::bits, fastml_ap::c_int<T>::sgn>(a) OP b;                  \
   }
-#define FASTML_AP_IINT_ALL(T) \
-  FASTML_AP_IINT_BIN(+, T, add)    \
-  FASTML_AP_IINT_BIN(-, T, sub)    \
-  FASTML_AP_IINT_BIN(*, T, mul)    \
-  FASTML_AP_IINT_BIN(/, T, div)    \
-  FASTML_AP_IINT_BIN(%, T, mod)    \
-  FASTML_AP_IINT_BIN(&, T, bit)    \
-  FASTML_AP_IINT_BIN(|, T, bit)    \
-  FASTML_AP_IINT_BIN(^, T, bit)
-FASTML_AP_IINT_ALL(bool)
-FASTML_AP_IINT_ALL(char)
-FASTML_AP_IINT_ALL(signed char)
-FASTML_AP_IINT_ALL(unsigned char)
-FASTML_AP_IINT_ALL(short)
-FASTML_AP_IINT_ALL(unsigned short)
-FASTML_AP_IINT_ALL(int)
-FASTML_AP_IINT_ALL(unsigned int)
-FASTML_AP_IINT_ALL(long)
-FASTML_AP_IINT_ALL(unsigned long)
-FASTML_AP_IINT_ALL(long long)
-FASTML_AP_IINT_ALL(unsigned long long)
-#undef FASTML_AP_IINT_ALL
+FASTML_AP_IINT_BIN(+, add)
+FASTML_AP_IINT_BIN(-, sub)
+FASTML_AP_IINT_BIN(*, mul)
+FASTML_AP_IINT_BIN(/, div)
+FASTML_AP_IINT_BIN(%, mod)
+FASTML_AP_IINT_BIN(&, bit)
+FASTML_AP_IINT_BIN(|, bit)
+FASTML_AP_IINT_BIN(^, bit)
 #undef FASTML_AP_IINT_BIN
 
 template <int W, bool S>

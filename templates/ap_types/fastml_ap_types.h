@@ -323,42 +323,34 @@ FASTML_AP_CMP(!=, 5)
 
 // ---- fixed with C integers: the integer becomes <bits, bits, signedness> ---------------------------
 
-#define FASTML_AP_INT_BIN(OP, T, R)                                                                     \
-  template <FASTML_FXP>                                                                                 \
-  inline typename fastml_ap::fops<W, I, S, fastml_ap::c_int<T>::bits, fastml_ap::c_int<T>::bits,        \
-                                  fastml_ap::c_int<T>::sgn>::R                                          \
-  operator OP(const ap_fixed_base<FASTML_FXA> &a, T b) {                                                \
-    return a OP fastml_ap::as_fx(b);                                                                    \
-  }                                                                                                     \
-  template <FASTML_FXP>                                                                                 \
-  inline typename fastml_ap::fops<fastml_ap::c_int<T>::bits, fastml_ap::c_int<T>::bits,                 \
-                                  fastml_ap::c_int<T>::sgn, W, I, S>::R                                 \
-  operator OP(T a, const ap_fixed_base<FASTML_FXA> &b) {                                                \
-    return fastml_ap::as_fx(a) OP b;                                                                    \
+// One constrained template per operator and side (not one overload per C type): overload resolution
+// dominates compile time for code with many distinct types.
+#define FASTML_AP_INT_BIN(OP, R)                                                                           \
+  template <FASTML_FXP, typename T>                                                                       \
+  inline typename std::enable_if<std::is_integral<T>::value,                                              \
+                                 typename fastml_ap::fops<W, I, S, fastml_ap::c_int<T>::bits,             \
+                                                          fastml_ap::c_int<T>::bits, fastml_ap::c_int<T>::sgn>::R>::type \
+  operator OP(const ap_fixed_base<FASTML_FXA> &a, T b) {                                                  \
+    return a OP fastml_ap::as_fx(b);                                                                      \
+  }                                                                                                       \
+  template <FASTML_FXP, typename T>                                                                       \
+  inline typename std::enable_if<std::is_integral<T>::value,                                              \
+                                 typename fastml_ap::fops<fastml_ap::c_int<T>::bits, fastml_ap::c_int<T>::bits, \
+                                                          fastml_ap::c_int<T>::sgn, W, I, S>::R>::type    \
+  operator OP(T a, const ap_fixed_base<FASTML_FXA> &b) {                                                  \
+    return fastml_ap::as_fx(a) OP b;                                                                      \
   }
-#define FASTML_AP_INT_ALL(T) \
-  FASTML_AP_INT_BIN(+, T, add)    \
-  FASTML_AP_INT_BIN(-, T, sub)    \
-  FASTML_AP_INT_BIN(*, T, mul)    \
-  FASTML_AP_INT_BIN(/, T, div)    \
-  FASTML_AP_INT_BIN(<, T, cmp)    \
-  FASTML_AP_INT_BIN(<=, T, cmp)   \
-  FASTML_AP_INT_BIN(>, T, cmp)    \
-  FASTML_AP_INT_BIN(>=, T, cmp)   \
-  FASTML_AP_INT_BIN(==, T, cmp)   \
-  FASTML_AP_INT_BIN(!=, T, cmp)
-FASTML_AP_INT_ALL(bool)
-FASTML_AP_INT_ALL(char)
-FASTML_AP_INT_ALL(signed char)
-FASTML_AP_INT_ALL(unsigned char)
-FASTML_AP_INT_ALL(short)
-FASTML_AP_INT_ALL(unsigned short)
-FASTML_AP_INT_ALL(int)
-FASTML_AP_INT_ALL(unsigned int)
-FASTML_AP_INT_ALL(long)
-FASTML_AP_INT_ALL(unsigned long)
-FASTML_AP_INT_ALL(long long)
-FASTML_AP_INT_ALL(unsigned long long)
+FASTML_AP_INT_BIN(+, add)
+FASTML_AP_INT_BIN(-, sub)
+FASTML_AP_INT_BIN(*, mul)
+FASTML_AP_INT_BIN(/, div)
+FASTML_AP_INT_BIN(<, cmp)
+FASTML_AP_INT_BIN(<=, cmp)
+FASTML_AP_INT_BIN(>, cmp)
+FASTML_AP_INT_BIN(>=, cmp)
+FASTML_AP_INT_BIN(==, cmp)
+FASTML_AP_INT_BIN(!=, cmp)
+#undef FASTML_AP_INT_BIN
 
 // ---- compound assignment: a op= b is a = T_a(a op b), one quantization with a's Q/O/N ----------
 
