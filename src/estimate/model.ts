@@ -167,7 +167,12 @@ function multiplyCost(layer: Layer, p: Product, ctx: ModelContext, typer: Typer,
   // Latency strategy: weights are constants in the unrolled code, so zero weights vanish and
   // power-of-two weights become shifts. Resource strategy reads weights from memory: all multiply.
   const live = strategy === 'latency' ? p.total - p.zeros - p.pow2 : p.nIn * p.nOut;
-  const mults = Math.ceil(live / rf);
+  // Latency strategy: hls4ml limits the multipliers to ceil(n_in*n_out / RF) (counted over all
+  // weights, at configuration time); the tool then schedules only the live products on them, so a
+  // pruned layer reaches an interval below RF: ceil(live / limit).
+  const mults = strategy === 'latency' ? Math.min(Math.ceil(p.total / rf), live) : Math.ceil(live / rf);
+  const interval = strategy === 'latency' ? (rf > 1 && mults > 0 ? Math.ceil(live / mults) : 1) : rf;
+  if (strategy === 'latency' && rf > 1 && interval < rf) notes.push(`${live} live products on ${mults} multipliers: interval ${interval} < reuse factor ${rf}`);
   const lut = isLutProduct(p.wa, p.wb, ctx);
   const dspEach = lut ? 0 : dspPerProduct(p.wa, p.wb, ctx.dspKind);
   let bram = 0;
@@ -188,7 +193,7 @@ function multiplyCost(layer: Layer, p: Product, ctx: ModelContext, typer: Typer,
         ? { mul_ns: 1, add_ns: levels, lat_rf_c: 1 }
         : { mul_ns: 1, add_ns: levels };
   if (stream) latencyTerms.stream_c = 1;
-  const cycles = strategy === 'resource' ? p.nPix * rf : rf > 1 ? p.nPix * rf : p.nPix - 1;
+  const cycles = strategy === 'resource' ? p.nPix * rf : rf > 1 ? p.nPix * interval : p.nPix - 1;
   if (strategy === 'latency' && !stream && p.nIn * p.nOut > HLS_PARTITION_LIMIT && rf === 1) {
     warnings.push(`layer ${layer.name}: ${p.nIn * p.nOut} weights fully unrolled (Latency strategy, reuse 1): beyond the ${HLS_PARTITION_LIMIT}-element unroll/partition limit of Vivado HLS; use a larger reuse factor or the Resource strategy`);
   }
@@ -204,7 +209,7 @@ function multiplyCost(layer: Layer, p: Product, ctx: ModelContext, typer: Typer,
     uram: 0,
     cycles,
     latencyTerms,
-    ii: p.nPix * rf,
+    ii: p.nPix * interval,
     // Features are split by strategy: an unrolled pipeline and a reuse loop spend LUTs and
     // registers on different things, so their coefficients are fitted apart.
     features: prefixed(strategy === 'resource' ? 'res_' : 'lat_', {

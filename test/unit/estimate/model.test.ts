@@ -78,6 +78,14 @@ describe('layer costs', () => {
     expect(l2.reuse_factor).toBe(3);
     expect(l2.dsp).toBe(Math.ceil(1024 / 3));
   });
+  it('schedules a pruned Latency layer\'s live products on hls4ml\'s multiplier limit (interval below RF)', () => {
+    const w = filledWeights([10, 10], 0.3);
+    (w.data as Float32Array).fill(0, 0, 60); // 60 of 100 weights pruned
+    const g = sequential('p', [10], t16, [{ ...denseSpec('fc', 10, 10, { precision: prec(), reuseFactor: 10 }), weights: { kernel: w, bias: filledWeights([10], 0) } }]);
+    const l = estimate(g, { backend: 'vitis' }).layers.find((x) => x.name === 'fc')!;
+    expect(l.multipliers).toBe(10); // ceil(100 / 10), from the layer's size
+    expect(l.ii).toBe(4); // 40 live products on 10 multipliers
+  });
   it('stores Resource weights in BRAM or LUT ROM as the family says', () => {
     const g = sequential('r', [104], t16, [denseSpec('fc', 104, 64, { precision: prec(), strategy: 'resource', reuseFactor: 832 })]);
     const fam = (m: 'bram' | 'lut'): Calibration => ({
