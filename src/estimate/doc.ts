@@ -116,8 +116,10 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('');
   out.push('- ArgyKokk MLPs (Latency strategy, 8-bit, Vitis HLS 2021.1): the truth records do not carry the weights; these models were most likely');
   out.push('  pruned, and Vitis maps many 8x8 products to LUTs even with `-impl dsp`, so DSP counts at reuse 1 and 2 are far below one DSP per weight');
-  out.push('  and the estimate (which assumes dense, non-zero weights) is far too high. Latency at reuse 100 is over-estimated: Vitis does not honour');
-  out.push('  the Latency-strategy reuse factor literally (its II is 22-100, not 100). With the real (pruned) weights the DSP estimate drops accordingly.');
+  out.push('  and the estimate (which assumes dense, non-zero weights) is far too high. At reuse 100 the reported intervals (22-49, 100 only for HAR)');
+  out.push('  are below the reuse factor, as the model predicts for pruned layers (hls4ml limits multipliers to ceil(n_in*n_out/RF) but only live');
+  out.push('  products are scheduled: II = ceil(live/limit)); without the weights this cannot be checked, so latency and II are over-estimated there.');
+  out.push('  The two largest (HAR, mnist: layers above 4096 weights, which fastml warns about) take 40-180 cycles more than modelled at reuse 1 and 2.');
   out.push('- Vivado HLS 2020.1 average pooling with `same` padding (21 cycles, ~100k LUT/FF) is not modelled: it builds a division per output.');
   out.push('- The Resource-strategy Conv2D baseline uses about half the DSPs fastml counts (740/792 vs 1536); the depthwise 2-D baseline at 32 bits');
   out.push('  uses fewer DSP per product than the operand widths suggest (constant weights narrower than their type).');
