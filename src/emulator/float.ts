@@ -29,20 +29,22 @@ export function roundHalfEven(x: number): number {
   return Math.abs(x - Math.trunc(x)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-function roundWith(mode: string | undefined, x: number): number {
+type Rounder = (x: number) => number;
+
+function rounder(mode: string | undefined): Rounder {
   switch ((mode ?? 'ROUND').toUpperCase()) {
     case 'ROUND':
-      return roundHalfEven(x);
+      return roundHalfEven;
     case 'CEIL':
-      return Math.ceil(x);
+      return Math.ceil;
     case 'FLOOR':
-      return Math.floor(x);
+      return Math.floor;
     case 'ROUND_TO_ZERO':
-      return Math.trunc(x);
+      return Math.trunc;
     case 'HALF_UP':
-      return Math.floor(x + 0.5);
+      return (x) => Math.floor(x + 0.5);
     case 'HALF_DOWN':
-      return Math.ceil(x - 0.5);
+      return (x) => Math.ceil(x - 0.5);
     default:
       throw new Error(`unknown rounding mode ${mode}`);
   }
@@ -54,55 +56,92 @@ function intRange(bits: number, signed: boolean, narrow: boolean): [number, numb
 }
 
 /** Parameter for element k: scalar, or indexed by k modulo its length (per channel, last axis). */
-const param = (a: readonly number[] | undefined, k: number, dflt: number) => (a && a.length ? a[a.length === 1 ? 0 : k % a.length]! : dflt);
+const paramOf = (a: readonly number[] | undefined, dflt: number): ((k: number) => number) => {
+  if (!a || a.length === 0) return () => dflt;
+  if (a.length === 1) {
+    const v = a[0]!;
+    return () => v;
+  }
+  const n = a.length;
+  return (k) => a[k % n]!;
+};
 
 /**
- * Fake quantization of one value, per the QONNX op definitions (Quant: scale, add zero point,
- * clamp to the integer range, round, subtract zero point, rescale; BipolarQuant: sign * scale;
- * Trunc: round, drop low bits with the given rounding, (v2: clamp,) rescale) and ONNX
- * QuantizeLinear+DequantizeLinear (round half to even, then saturate).
+ * The fake quantizer of a fact, per the QONNX op definitions (Quant: scale, add zero point, clamp
+ * to the integer range, round, subtract zero point, rescale; BipolarQuant: sign * scale; Trunc:
+ * round, drop low bits with the given rounding, (v2: clamp,) rescale) and ONNX
+ * QuantizeLinear+DequantizeLinear (round half to even, then saturate). `k` is the element's
+ * row-major index (its channel is k modulo the number of per-channel parameters).
  */
-export function fakeQuant(x: number, f: QuantFact, k: number): number {
-  const s = param(f.scale, k, 1);
-  const z = param(f.zeroPoint, k, 0);
+export function makeFakeQuant(f: QuantFact): (x: number, k: number) => number {
+  const S = paramOf(f.scale, 1);
+  const Z = paramOf(f.zeroPoint, 0);
   switch (f.kind) {
     case 'quant': {
       const bits = f.bits ?? 8;
-      let y = x / s + z;
-      if (bits === 1 && f.signed) y = y >= 0 ? 1 : -1;
-      else {
-        const [lo, hi] = intRange(bits, f.signed ?? true, f.narrow ?? false);
-        y = roundWith(f.rounding, Math.min(hi, Math.max(lo, y)));
+      if (bits === 1 && f.signed) return (x, k) => ((x / S(k) + Z(k) >= 0 ? 1 : -1) - Z(k)) * S(k);
+      const [lo, hi] = intRange(bits, f.signed ?? true, f.narrow ?? false);
+      const rnd = rounder(f.rounding);
+      if ((f.scale?.length ?? 0) <= 1 && (f.zeroPoint?.length ?? 0) <= 1) {
+        // Per-tensor parameters (the common case): no per-element lookups.
+        const s = S(0);
+        const z = Z(0);
+        return (x) => {
+          const y = x / s + z;
+          return (rnd(y < lo ? lo : y > hi ? hi : y) - z) * s;
+        };
       }
-      return (y - z) * s;
+      return (x, k) => {
+        const s = S(k);
+        const z = Z(k);
+        const y = x / s + z;
+        return (rnd(y < lo ? lo : y > hi ? hi : y) - z) * s;
+      };
     }
     case 'bipolar':
-      return (x >= 0 ? 1 : -1) * s;
+      return (x, k) => (x >= 0 ? 1 : -1) * S(k);
     case 'trunc': {
+      const rnd = rounder(f.rounding ?? 'FLOOR');
       if (!f.outScale) {
         // Trunc v1 (5 inputs; the QONNX op spec): the integer is divided by 2^(in - out bits)
         // and rescaled by the *input* scale, without clamping.
         const ts = 2 ** ((f.bits ?? 0) - (f.outBits ?? 0));
-        return (roundWith(f.rounding ?? 'FLOOR', roundHalfEven(x / s + z) / ts) - z) * s;
+        return (x, k) => (rnd(roundHalfEven(x / S(k) + Z(k)) / ts) - Z(k)) * S(k);
       }
       // Trunc v2 (7 inputs): power-of-two ratio of the scales, clamp to the output bits, rescale
       // by the output scale.
-      const outScale = param(f.outScale, k, s);
-      const ts = 2 ** Math.round(Math.log2(outScale / s));
-      let y = roundHalfEven(x / s + z) / ts;
+      const O = paramOf(f.outScale, 1);
       const [lo, hi] = intRange(f.outBits ?? 8, f.signed ?? true, f.narrow ?? false);
-      y = roundWith(f.rounding ?? 'FLOOR', Math.min(hi, Math.max(lo, y)));
-      return (y - z / ts) * outScale;
+      return (x, k) => {
+        const s = S(k);
+        const os = O(k);
+        const ts = 2 ** Math.round(Math.log2(os / s));
+        const y = roundHalfEven(x / s + Z(k)) / ts;
+        return (rnd(Math.min(hi, Math.max(lo, y))) - Z(k) / ts) * os;
+      };
     }
     case 'qdq': {
       const [lo, hi] = intRange(f.bits ?? 8, f.signed ?? false, false);
-      const q = Math.min(hi, Math.max(lo, roundHalfEven(x / s) + z));
-      return (q - z) * s;
+      return (x, k) => {
+        const s = S(k);
+        const z = Z(k);
+        const q = Math.min(hi, Math.max(lo, roundHalfEven(x / s) + z));
+        return (q - z) * s;
+      };
     }
     default:
       // QKeras facts are applied by the quantization pass; in float they are identity.
-      return x;
+      return (x) => x;
   }
+}
+
+const compiled = new WeakMap<QuantFact, (x: number, k: number) => number>();
+
+/** Fake quantization of one value (see makeFakeQuant); compiled once per fact object. */
+export function fakeQuant(x: number, f: QuantFact, k: number): number {
+  let q = compiled.get(f);
+  if (!q) compiled.set(f, (q = makeFakeQuant(f)));
+  return q(x, k);
 }
 
 /** Row-major transpose: output axis i is input axis perm[i]. */
@@ -151,31 +190,45 @@ function conv(l: Layer, x: Float64Array, inShape: Shape, outShape: Shape): Float
   const groups = a.op === 'Conv' ? a.groups : C;
   const cinG = C / groups;
   const coutG = OC / groups;
+  const mult = OC / C;
+  // Accumulate a whole output pixel at once: the innermost loop then runs over output channels,
+  // contiguous in both the kernel ([kh, kw, cin/g, cout] / [kh, kw, c, mult]) and the output.
+  const acc = new Float64Array(OC);
   for (let oy = 0; oy < OH; oy++)
-    for (let ox = 0; ox < OW; ox++)
-      for (let o = 0; o < OC; o++) {
-        const g = Math.floor(o / coutG);
-        let acc = bias ? bias[o]! : 0;
-        for (let ky = 0; ky < kh; ky++) {
-          const iy = oy * sh + ky * dh - pt;
-          if (iy < 0 || iy >= H) continue;
-          for (let kx = 0; kx < kw; kx++) {
-            const ix = ox * sw + kx * dw - pl;
-            if (ix < 0 || ix >= W) continue;
-            const xb = (iy * W + ix) * C;
-            if (depthwise) {
-              // kernel [kh, kw, C, mult]; output channel o = c * mult + m
-              const mult = OC / C;
-              const c = Math.floor(o / mult);
-              acc += x[xb + c]! * k[((ky * kw + kx) * C + c) * mult + (o % mult)]!;
+    for (let ox = 0; ox < OW; ox++) {
+      if (bias) acc.set(bias);
+      else acc.fill(0);
+      for (let ky = 0; ky < kh; ky++) {
+        const iy = oy * sh + ky * dh - pt;
+        if (iy < 0 || iy >= H) continue;
+        for (let kx = 0; kx < kw; kx++) {
+          const ix = ox * sw + kx * dw - pl;
+          if (ix < 0 || ix >= W) continue;
+          const xb = (iy * W + ix) * C;
+          const tap = ky * kw + kx;
+          if (depthwise) {
+            // output channel c * mult + m reads input channel c
+            const kb = tap * C * mult;
+            if (mult === 1) {
+              for (let c = 0; c < C; c++) acc[c]! += x[xb + c]! * k[kb + c]!;
             } else {
-              const kb = (ky * kw + kx) * cinG;
-              for (let ci = 0; ci < cinG; ci++) acc += x[xb + g * cinG + ci]! * k[(kb + ci) * OC + o]!;
+              for (let c = 0; c < C; c++) {
+                const xv = x[xb + c]!;
+                for (let m = 0; m < mult; m++) acc[c * mult + m]! += xv * k[kb + c * mult + m]!;
+              }
             }
+          } else {
+            for (let g = 0; g < groups; g++)
+              for (let ci = 0; ci < cinG; ci++) {
+                const xv = x[xb + g * cinG + ci]!;
+                const kb = (tap * cinG + ci) * OC;
+                for (let o = g * coutG; o < (g + 1) * coutG; o++) acc[o]! += xv * k[kb + o]!;
+              }
           }
         }
-        out[(oy * OW + ox) * OC + o] = acc;
       }
+      out.set(acc, (oy * OW + ox) * OC);
+    }
   return out;
 }
 
@@ -427,8 +480,12 @@ export function evalLayer(l: Layer, ins: Float64Array[], inShapes: Shape[], outS
         }
       return out;
     }
-    case 'Quant':
-      return x.map((v, k) => fakeQuant(v, a.fact, k));
+    case 'Quant': {
+      const q = makeFakeQuant(a.fact);
+      const out = new Float64Array(x.length);
+      for (let k = 0; k < x.length; k++) out[k] = q(x[k]!, k);
+      return out;
+    }
   }
 }
 
