@@ -241,10 +241,10 @@ export function compileMac(plan: MacPlan, wq: Float64Array, bq: Float64Array, t:
         for (let k = start[o]!, e = start[o + 1]!; k < e; k++) {
           const py = x[xi[k]!]! * ws[k]!;
           const pq = roundScaled(py, A.q);
-          const p = overflowRaw(pq, Math.floor(py), A);
+          const p = overflowRaw(pq, Math.floor(py), A, lo, hi);
           count(ps, py, pq, p);
           const sum = acc + p;
-          acc = overflowRaw(sum, sum, A);
+          acc = overflowRaw(sum, sum, A, lo, hi);
           count(as, sum, sum, acc);
         }
         y[o] = castRes(acc * invAcc);
@@ -290,9 +290,9 @@ export function compileMac(plan: MacPlan, wq: Float64Array, bq: Float64Array, t:
       let acc = b0[o]!;
       for (let k = start[o]!, e = start[o + 1]!; k < e; k++) {
         const py = x[xi[k]!]! * ws[k]!;
-        const p = overflowRaw(roundScaled(py, A.q), Math.floor(py), A);
+        const p = overflowRaw(roundScaled(py, A.q), Math.floor(py), A, lo, hi);
         const sum = acc + p;
-        acc = overflowRaw(sum, sum, A);
+        acc = overflowRaw(sum, sum, A, lo, hi);
       }
       y[o] = castRes(acc * invAcc);
     }

@@ -29,7 +29,8 @@ export interface VarStats {
 }
 
 export function newVarStats(type?: FixedType): VarStats {
-  return { ...(type ? { type } : {}), count: 0, overflow: 0, underflow: 0, wrapped: 0, saturated: 0, inexact: 0, maxAbs: 0 };
+  // Always the same property set and order: the counting kernels then see one object shape.
+  return { type, count: 0, overflow: 0, underflow: 0, wrapped: 0, saturated: 0, inexact: 0, maxAbs: 0 };
 }
 
 /** layer name -> variable name -> stats, in layer order. */

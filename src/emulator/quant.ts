@@ -139,8 +139,19 @@ export function toRaw(x: number, t: FixedType): number {
   return overflowRaw(q, fl, t);
 }
 
-export function overflowRaw(q: number, fl: number, t: FixedType): number {
-  const { lo, hi } = rawLimits(t);
+const limitsCache = new WeakMap<FixedType, { lo: number; hi: number }>();
+
+/** rawLimits, cached per type object (types are frozen and shared). */
+export function limitsOf(t: FixedType): { lo: number; hi: number } {
+  let l = limitsCache.get(t);
+  if (!l) {
+    l = rawLimits(t);
+    limitsCache.set(t, l);
+  }
+  return l;
+}
+
+export function overflowRaw(q: number, fl: number, t: FixedType, lo = limitsOf(t).lo, hi = limitsOf(t).hi): number {
   switch (t.o) {
     case 'AP_WRAP':
       if (t.n === 0) return q >= lo && q <= hi ? q : wrapRaw(q, t.w, t.signed);
@@ -180,7 +191,7 @@ export function makeCast(t: FixedType, stats?: VarStats): Cast {
       const y = x * scale;
       const fl = Math.floor(y);
       const q = roundScaled(y, t.q);
-      const r = overflowRaw(q, fl, t);
+      const r = overflowRaw(q, fl, t, lo, hi);
       stats.count++;
       const ax = Math.abs(x);
       if (ax > stats.maxAbs) stats.maxAbs = ax;
@@ -221,6 +232,6 @@ export function makeCast(t: FixedType, stats?: VarStats): Cast {
   }
   return (x) => {
     const y = x * scale;
-    return overflowRaw(roundScaled(y, t.q), Math.floor(y), t) * inv;
+    return overflowRaw(roundScaled(y, t.q), Math.floor(y), t, lo, hi) * inv;
   };
 }
