@@ -195,7 +195,14 @@ export const transpose: Handler = (c) => {
   const r = v.kind === 'const' ? v.t.shape.length : v.shape.length;
   const p = c.a.ints('perm') ?? identity(r).reverse();
   if (p.length !== r || !sameList([...p].sort((a, b) => a - b), identity(r))) return void unsupportedAttr(c, 'perm', `[${p}] for rank ${r}`, 'a permutation of the axes');
-  if (v.kind === 'const') return [{ ...v, t: { ...v.t, shape: p.map((a) => v.t.shape[a]!), data: transposeData(v.t.data, v.t.shape, p) } }];
+  if (v.kind === 'const') {
+    const t = { ...v.t, shape: p.map((a) => v.t.shape[a]!), data: transposeData(v.t.data, v.t.shape, p) };
+    if (!v.quant) return [{ kind: 'const', t }];
+    // Per-element quantizer parameters move with the values.
+    const move = (a: readonly number[] | undefined) => (a && a.length === v.t.data.length && a.length > 1 ? Array.from(transposeData(a, v.t.shape, p)) : a);
+    const f = v.quant;
+    return [{ kind: 'const', t, quant: { ...f, ...(f.scale ? { scale: move(f.scale)! } : {}), ...(f.zeroPoint ? { zeroPoint: move(f.zeroPoint)! } : {}) } }];
+  }
   return [relabel(v, p)];
 };
 

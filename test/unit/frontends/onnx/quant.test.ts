@@ -76,6 +76,27 @@ describe('QONNX Quant', () => {
     expect(relErr(fromIrLayout(g, g.outputs[0]!, got), want.y!.data)).toBeLessThanOrEqual(1e-6);
   });
 
+  it('a per-channel quantized weight that is transposed before MatMul keeps its channels', async () => {
+    const domain = 'qonnx.custom_op.general';
+    // Brevitas-style: weight stored [out, in] with per-output scales [out, 1], Transpose, MatMul.
+    const bytes = buildModel({
+      inputs: [{ name: 'x', dims: [1, 3] }],
+      outputs: ['y'],
+      nodes: [
+        { op: 'Quant', domain, inputs: ['W', 'sw', 'z', 'b4'], outputs: ['wq'], attrs: { signed: i(1), narrow: i(0), rounding_mode: s('ROUND') } },
+        { op: 'Transpose', inputs: ['wq'], outputs: ['wt'], attrs: { perm: ints([1, 0]) } },
+        { op: 'MatMul', inputs: ['x', 'wt'], outputs: ['y'] },
+      ],
+      inits: { W: { dims: [2, 3], data: randn(6, 23) }, sw: { dims: [2, 1], data: [0.25, 0.0625] }, z: sc(0), b4: sc(4) },
+      extraOpsets: [{ domain, version: 1 }],
+    });
+    const g = graphOf(bytes);
+    expect(g.layers.find((l) => l.attrs.op === 'Dense')!.quant?.kernel?.scale).toEqual([0.25, 0.0625]);
+    const x = randomInput(3, 4, true);
+    const want = await runOrt(qonnxToStandard(bytes), { x: { data: x, dims: [1, 3] } });
+    expect(relErr(evaluateFloat(g, { x: Float64Array.from(x) }).outputs[g.outputs[0]!]!, want.y!.data)).toBeLessThanOrEqual(1e-6);
+  });
+
   it('BipolarQuant and Trunc become Quant layers with their facts', () => {
     const g = graphOf(
       buildModel({
