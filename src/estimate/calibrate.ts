@@ -23,6 +23,7 @@ export const LATENCY_KEYS: Record<string, readonly number[]> = (() => {
     add_ns: ns,
     lat_rf_c: ints(30),
     act_c: ints(4),
+    act_res_c: ints(4),
     table_c: ints(6),
     softmax_c: ints(30),
     pool_c: ints(25),

@@ -71,8 +71,8 @@ function utilization(t: Figures, totals: Partial<Record<'dsp' | 'lut' | 'ff' | '
 }
 
 /** Structural costs of every layer, in graph order (for calibration and for `estimate`). */
-export function layerCosts(g: Graph, ctx: Omit<ModelContext, 'tensorTypes'>): LayerCost[] {
-  const full: ModelContext = { ...ctx, tensorTypes: new Map() };
+export function layerCosts(g: Graph, ctx: Omit<ModelContext, 'tensorTypes' | 'tensorStrategy'>): LayerCost[] {
+  const full: ModelContext = { ...ctx, tensorTypes: new Map(), tensorStrategy: new Map() };
   return g.layers.map((l) => layerCost(g, l, full));
 }
 

@@ -16,7 +16,7 @@
  *   res_c      fill/drain of a Resource-strategy (or reuse > 1) multiply loop
  *   mul_ns     one multiplication stage;   add_ns  one adder-tree level (log2 n_in levels)
  *   lat_rf_c   loop overhead of a Latency-strategy layer with reuse > 1
- *   act_c      element-wise activation / merge;  table_c  table activation;  softmax_c  softmax
+ *   act_c      element-wise activation / merge (act_res_c after a Resource-strategy layer);  table_c  table activation;  softmax_c  softmax
  *   pool_c     io_parallel pooling;  stream_c  per-layer overhead of a streamed layer
  */
 
@@ -64,6 +64,8 @@ export interface ModelContext {
   readonly weightMemory: 'bram' | 'lut';
   /** Result type of each tensor produced so far (the input type of its consumers). */
   readonly tensorTypes: Map<string, FixedType>;
+  /** Strategy of the multiply layer each tensor comes from (through element-wise layers). */
+  readonly tensorStrategy?: Map<string, Strategy>;
 }
 
 export interface LayerCost {
@@ -283,6 +285,13 @@ export function layerCost(g: Graph, l: Layer, ctx: ModelContext): LayerCost {
   const setResult = (t: FixedType) => {
     for (const o of l.outputs) ctx.tensorTypes.set(o, t);
   };
+  // Element-wise layers after a Resource-strategy layer run as their own loop (a cycle or more);
+  // after an unrolled Latency-strategy layer they fold into its pipeline.
+  const upstream = ctx.tensorStrategy?.get(l.inputs[0] ?? '');
+  const multiplies = a.op === 'Dense' || a.op === 'Conv' || a.op === 'DepthwiseConv';
+  const own: Strategy | undefined = multiplies ? (l.strategy ?? ctx.strategy) : upstream;
+  if (own) for (const o of l.outputs) ctx.tensorStrategy?.set(o, own);
+  const actKey = upstream === 'resource' ? 'act_res_c' : 'act_c';
   const outN = elems(g, l.outputs[0]);
   const inN = elems(g, l.inputs[0]);
   const streamFeatures = (c: LayerCost, w: number): LayerCost => {
@@ -386,7 +395,7 @@ export function layerCost(g: Graph, l: Layer, ctx: ModelContext): LayerCost {
       }
       const c: LayerCost = {
         ...zeroCost(l),
-        latencyTerms: { act_c: 1 },
+        latencyTerms: { [actKey]: 1 },
         features: { act_bits: n * inT.w, act_elems: n, k_act: 1, ...(a.activation === 'prelu' ? { mul_lut_bits: n * inT.w * 4 } : {}) },
       };
       return streamFeatures(c, resT.w);
@@ -428,7 +437,7 @@ export function layerCost(g: Graph, l: Layer, ctx: ModelContext): LayerCost {
     case 'Merge': {
       const resT = typer.get('result', inT);
       setResult(resT);
-      const c: LayerCost = { ...zeroCost(l), latencyTerms: { act_c: 1 }, features: { add_bits: outN * resT.w, k_act: 1 } };
+      const c: LayerCost = { ...zeroCost(l), latencyTerms: { [actKey]: 1 }, features: { add_bits: outN * resT.w, k_act: 1 } };
       return streamFeatures(c, resT.w);
     }
     case 'Quant': {

@@ -23,7 +23,7 @@ describe.skipIf(!existsSync(truthDir))('calibrate', () => {
     expect(fam.lutMultMaxBits).toBeLessThan(16);
     const lat = fam.latency;
     // Two Resource dense layers, one ReLU, the top level: 3 cycles beyond RF1 + RF2.
-    expect(2 * lat.res_c! + lat.act_c! + lat.top_c!).toBe(3);
+    expect(2 * lat.res_c! + lat.act_res_c! + lat.top_c!).toBe(3);
     for (const r of compare(wa, cal)) {
       expect(r.est!.latency_cycles, r.record.label).toBe(r.record.truth.latency_cycles);
       expect(r.est!.dsp, r.record.label).toBe(r.record.truth.dsp);
