@@ -113,3 +113,40 @@ export function reportText(rep: ProjectReports, est?: Estimate): string {
   if (unmatched.length) lines.push(`modules not tied to a layer: ${unmatched.join(', ')}`);
   return lines.join('\n') + '\n';
 }
+
+/**
+ * The estimate with every figure a synthesis report gives replaced by the report's, and its source
+ * saying so (per layer where a module is tied to it; totals from the top report).
+ */
+export function mergeReport(est: Estimate, rep: ProjectReports): Estimate {
+  const match = matchModules(est.layers, rep.modules);
+  const keys: Array<[keyof ReportFigures, 'latency_cycles' | 'ii' | 'dsp' | 'lut' | 'ff' | 'bram_18k' | 'uram']> = [
+    ['latency_best', 'latency_cycles'],
+    ['ii_min', 'ii'],
+    ['dsp', 'dsp'],
+    ['lut', 'lut'],
+    ['ff', 'ff'],
+    ['bram_18k', 'bram_18k'],
+    ['uram', 'uram'],
+  ];
+  const layers = est.layers.map((l) => {
+    const m = match.get(l.name);
+    if (!m) return l;
+    const fig: Record<string, number> = {};
+    const source: Record<string, string> = { ...l.source };
+    for (const [rk, ek] of keys) {
+      const v = m[rk];
+      if (v !== undefined) (fig[ek] = v), (source[ek] = `report (${rep.top.tool} module ${m.name})`);
+    }
+    return { ...l, ...fig, source: source as LayerEstimate['source'] };
+  });
+  const t = rep.top;
+  const total = { ...est.total };
+  const totalSource: Record<string, string> = {};
+  for (const [rk, ek] of keys) {
+    const v = t[rk];
+    if (v !== undefined) (total[ek] = v), (totalSource[ek] = `report (${t.file})`);
+  }
+  total.latency_ns = total.latency_cycles * est.clock_ns;
+  return { ...est, layers, total, source: { ...est.source, ...Object.fromEntries(Object.entries(totalSource).map(([k, v]) => [`total.${k}`, v])) } };
+}

@@ -107,3 +107,25 @@ describe('matching modules to layers', () => {
     expect(text).toMatch(/total .*1923 \/ 1923 \(\+0%\)/);
   });
 });
+
+describe('mergeReport', () => {
+  it('replaces figures by the report\'s and says so in source', async () => {
+    const { mergeReport } = await import('../../../src/estimate/report-compare.js');
+    const t = fixedType(8, 3);
+    const g = sequential('m', [80], t, [
+      denseSpec('fc1', 80, 24, { precision: { weight: t, bias: t, accum: t, result: t }, reuseFactor: 1024, strategy: 'resource' }),
+      { name: 'fc1_relu', attrs: { op: 'Activation', activation: 'relu' }, precision: { result: t } },
+      denseSpec('fc2', 24, 120, { precision: { weight: t, bias: t, accum: t, result: t }, reuseFactor: 1024, strategy: 'resource' }),
+    ]);
+    const e = estimate(g, { backend: 'vitis', clockNs: 5 });
+    const r = parseCsynth(vitisTop(), '/p/csynth.xml');
+    const m = mergeReport(e, { top: r, modules: r.modules });
+    const fc1 = m.layers.find((l) => l.name === 'fc1')!;
+    expect(fc1.lut).toBe(6000);
+    expect(fc1.source.lut).toMatch(/^report \(Vitis HLS module dense_resource.*config2_s\)/);
+    expect(fc1.source.dsp).toMatch(/^report/);
+    expect(m.total.lut).toBe(15198);
+    expect(m.source['total.lut']).toMatch(/report \(\/p\/csynth.xml\)/);
+    expect(m.layers.find((l) => l.name === 'input_1')!.source.lut).toMatch(/calibration|model/);
+  });
+});
