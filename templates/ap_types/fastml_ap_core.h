@@ -46,6 +46,19 @@ inline fx_wide w_from_u64(u64 v) {
   r.l[0] = v;
   return r;
 }
+typedef __int128 i128;
+inline fx_wide w_from_i128(i128 v) {
+  fx_wide r;
+  r.l[0] = (u64)v;
+  r.l[1] = (u64)((u128)v >> 64);
+  r.l[2] = r.l[3] = v < 0 ? ~0ULL : 0;
+  return r;
+}
+/** Whether the value fits a signed 64-bit integer (then l[0] holds it). */
+inline bool w_fits_i64(const fx_wide &a) {
+  const u64 ext = (a.l[0] >> 63) ? ~0ULL : 0;
+  return a.l[1] == ext && a.l[2] == ext && a.l[3] == ext;
+}
 inline bool w_neg_p(const fx_wide &a) { return (a.l[3] >> 63) != 0; }
 inline bool w_zero_p(const fx_wide &a) { return (a.l[0] | a.l[1] | a.l[2] | a.l[3]) == 0; }
 inline bool w_eq(const fx_wide &a, const fx_wide &b) {
@@ -84,6 +97,7 @@ inline fx_wide w_neg(const fx_wide &a) { return w_add(w_not(a), w_from_u64(1)); 
 inline fx_wide w_sub(const fx_wide &a, const fx_wide &b) { return w_add(a, w_neg(b)); }
 /** Product modulo 2^256 (correct for two's complement operands). */
 inline fx_wide w_mul(const fx_wide &a, const fx_wide &b) {
+  if (w_fits_i64(a) && w_fits_i64(b)) return w_from_i128((i128)(i64)a.l[0] * (i64)b.l[0]);
   u64 r[4] = {0, 0, 0, 0};
   for (int i = 0; i < 4; ++i) {
     if (a.l[i] == 0) continue;
@@ -210,7 +224,7 @@ inline fx_wide raw_lo(int W, bool S) { return S ? w_neg(w_pow2(W - 1)) : w_zero(
  * value, judge overflow after rounding, then apply O with its quirks). n must have at most ~250
  * significant bits, which holds for every source fastml builds (doubles, and types <= 240 bits).
  */
-inline fx_wide fx_convert(const fx_wide &n, int e, int W, int I, bool S, int Q, int O, int N) {
+inline fx_wide fx_convert_wide(const fx_wide &n, int e, int W, int I, bool S, int Q, int O, int N) {
   if (w_zero_p(n)) return n;
   const int sh = e + (W - I);
   fx_wide fl, q;
@@ -288,6 +302,68 @@ inline fx_wide fx_convert(const fx_wide &n, int e, int W, int I, bool S, int Q, 
     }
   }
   return q;
+}
+
+/**
+ * fx_convert for the common case, in 128-bit arithmetic: a source that fits 64 bits, a destination
+ * of at most 64 bits, a shift of at most 62 either way, and an O mode other than AP_WRAP with N > 0
+ * or AP_WRAP_SM (those go to fx_convert_wide). The same rules as fx_convert_wide, step for step; the
+ * golden test goes through whichever path applies, and test/unit/fixed/cpp/convert_paths.cpp
+ * checks the two paths against each other on random inputs.
+ */
+inline fx_wide fx_convert(const fx_wide &nw, int e, int W, int I, bool S, int Q, int O, int N) {
+  const int sh = e + (W - I);
+  if (!w_fits_i64(nw) || W > 64 || sh > 62 || sh < -62 || (O == O_WRAP && N != 0) || O == O_WRAP_SM)
+    return fx_convert_wide(nw, e, W, I, S, Q, O, N);
+  const i64 n = (i64)nw.l[0];
+  if (n == 0) return nw;
+  i128 q;
+  if (sh >= 0) {
+    q = (i128)n << sh;  // |n| < 2^63, sh <= 62: fits 127 bits
+  } else {
+    const int k = -sh;
+    const i64 fl = n >> k;  // arithmetic shift: floor
+    const u64 rem = (u64)n & ((1ULL << k) - 1);
+    const u64 half = 1ULL << (k - 1);
+    q = fl;
+    if (rem != 0) {
+      bool up = false;
+      switch (Q) {
+        case Q_TRN: break;
+        case Q_TRN_ZERO: up = n < 0; break;
+        default:
+          if (rem > half) up = true;
+          else if (rem == half) {
+            switch (Q) {
+              case Q_RND: up = true; break;
+              case Q_RND_ZERO: up = n < 0; break;
+              case Q_RND_MIN_INF: up = false; break;
+              case Q_RND_INF: up = n > 0; break;
+              case Q_RND_CONV: up = (fl & 1) != 0; break;
+            }
+          }
+      }
+      if (up) q += 1;
+    }
+  }
+  const i128 hi = S ? ((i128)1 << (W - 1)) - 1 : ((i128)1 << W) - 1;
+  const i128 lo = S ? -((i128)1 << (W - 1)) : 0;
+  if (O == O_WRAP) {  // N == 0: keep the low W bits
+    const u128 mask = W >= 128 ? ~(u128)0 : (((u128)1 << W) - 1);
+    u128 u = (u128)q & mask;
+    if (S && (u >> (W - 1)) & 1) return w_from_i128((i128)(u | ~mask));
+    return w_from_i128((i128)u);
+  }
+  const bool ovf = q > hi, unf = q < lo;
+  const bool sym_min = O == O_SAT_SYM && S && q == lo;
+  if (!ovf && !unf && !sym_min) return w_from_i128(q);
+  switch (O) {
+    case O_SAT: return w_from_i128(ovf ? hi : lo);
+    case O_SAT_ZERO: return w_zero();
+    default:  // O_SAT_SYM
+      if (!S || ovf) return w_from_i128(ovf ? hi : lo);
+      return w_from_i128(W == 1 ? lo : lo + 1);
+  }
 }
 
 /**
