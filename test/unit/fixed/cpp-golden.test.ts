@@ -89,6 +89,10 @@ async function buildDriver(fns: string[]): Promise<string> {
   const dir = path.join(cacheRoot, h.digest('hex').slice(0, 16));
   const exe = path.join(dir, 'golden_driver');
   if (fs.existsSync(exe)) return exe;
+  // Drop builds for older headers/generators: only the current one is ever reused.
+  if (fs.existsSync(cacheRoot)) {
+    for (const old of fs.readdirSync(cacheRoot)) fs.rmSync(path.join(cacheRoot, old), { recursive: true, force: true });
+  }
   fs.mkdirSync(dir, { recursive: true });
   const inc = ['-I', headerDir, '-I', driverDir];
   const jobs: { src: string; obj: string; opt: string }[] = [];
