@@ -20,6 +20,7 @@ import { fracBits } from '../fixed/type.js';
 import { InternalError } from '../diagnostics/diagnostic.js';
 import type { Strategy } from '../ir/graph.js';
 import type { VarStats } from './overflow.js';
+import { simdAvailable, simdDense } from './simd.js';
 import { makeCast, overflowRaw, rawLimits, roundScaled, toRaw, wrapRaw } from './quant.js';
 
 /** Per output o: pairs k in [start[o], start[o+1]) of (xi[k], weight index wi[k]); bias index bi[o]. */
@@ -402,6 +403,23 @@ export function compileDenseInt(nIn: number, nOut: number, rows: number, order: 
   // 2^32 then a final wrap to W bits is the same as modulo 2^W), under SAT W <= 30 (a clamped
   // partial sum plus a clamped product stays inside int32).
   const intAcc = wrap ? aw <= 32 : aw <= 30;
+  if (intAcc && simdAvailable()) {
+    const k = simdDense(nIn, nOut, ord, wr, !wrap, rnd, sh, lo, hi);
+    const b0i = Int32Array.from(b0);
+    const xs = k.x;
+    const acc = k.acc;
+    return (x, y) => {
+      for (let r = 0; r < rows; r++) {
+        const xo = r * nIn;
+        for (let i = 0; i < nIn; i++) xs[i] = x[xo + i]! * sx;
+        acc.set(b0i);
+        k.run();
+        const yo = r * nOut;
+        if (wrap) for (let j = 0; j < nOut; j++) y[yo + j] = castRes(wrapRaw(acc[j]!, aw, signed) * invAcc);
+        else for (let j = 0; j < nOut; j++) y[yo + j] = castRes(acc[j]! * invAcc);
+      }
+    };
+  }
   if (intAcc) {
     const acc = new Int32Array(nOut);
     const b0i = Int32Array.from(b0);

@@ -1,0 +1,180 @@
+/**
+ * @fileoverview A WebAssembly SIMD kernel for the input-major integer Dense loop (mac.ts
+ * compileDenseInt): for each input in the accumulation order, acc[0..n) (+)= cast(x * w[i][0..n)),
+ * four outputs per i32x4 instruction. The module is assembled here from a few opcodes (no tools,
+ * no dependencies) in four variants: WRAP or SAT accumulator, TRN or RND product cast.
+ *
+ * Exactness is the same as the JavaScript loop it replaces: i32x4.mul keeps the low 32 bits, which
+ * are the exact product under the same width condition (raw x and w products fit an int32);
+ * shr_s is the floor shift; min_s / max_s clamp. Outputs are padded to a multiple of four lanes
+ * with zero weights, whose accumulators are ignored.
+ */
+
+const I32 = 0x7f;
+const V128 = 0x7b;
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+const str = (s: string): number[] => [...uleb(s.length), ...[...s].map((c) => c.charCodeAt(0))];
+
+// Instructions.
+const get = (i: number) => [0x20, ...uleb(i)];
+const set = (i: number) => [0x21, ...uleb(i)];
+const i32c = (v: number) => [0x41, ...sleb(v)];
+const ADD = [0x6a];
+const MUL = [0x6c];
+const GE_S = [0x4e];
+const EQZ = [0x45];
+const LOAD = [0x28, 0x02, 0x00];
+const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm];
+const VLOAD = simd(0x00, 0x04, 0x00);
+const VSTORE = simd(0x0b, 0x04, 0x00);
+const SPLAT = simd(0x11);
+const VADD = simd(0xae);
+const VMUL = simd(0xb5);
+const VSHR = simd(0xac);
+const VMIN = simd(0xb6);
+const VMAX = simd(0xb8);
+const block = (...body: number[][]) => [0x02, 0x40, ...body.flat(), 0x0b];
+const loop = (...body: number[][]) => [0x03, 0x40, ...body.flat(), 0x0b];
+const brIf = (d: number) => [0x0d, ...uleb(d)];
+const br = (d: number) => [0x0c, ...uleb(d)];
+
+// Params: 0 xPtr, 1 ordPtr, 2 nIn, 3 wPtr, 4 accPtr, 5 rowBytes, 6 sh, 7 lo, 8 hi.
+// Locals: 9 q, 10 i, 11 xv, 12 base, 13 j, 14 addr (i32); 15 splat, 16 vlo, 17 vhi, 18 one, 19 p (v128).
+function body(sat: boolean, rnd: boolean): number[] {
+  const [X, ORD, NIN, W, ACC, ROW, SH, LO, HI, Q, I, XV, BASE, J, ADDR, SPL, VLO, VHI, ONE, P] = Array.from({ length: 20 }, (_, k) => k);
+  // p = cast(splat * w[base + j])
+  const product = [
+    ...get(SPL),
+    ...get(BASE),
+    ...get(J),
+    ...ADD,
+    ...VLOAD,
+    ...VMUL,
+    ...(rnd ? [...get(SH), ...i32c(1), 0x6b /* i32.sub */, ...VSHR, ...get(ONE), ...VADD, ...i32c(1), ...VSHR] : [...get(SH), ...VSHR]),
+  ];
+  const clamp = [...get(VHI), ...VMIN, ...get(VLO), ...VMAX];
+  const inner = loop(
+    [...get(J), ...get(ROW), ...GE_S, ...brIf(1)],
+    [...get(ACC), ...get(J), ...ADD, ...set(ADDR)],
+    sat
+      ? [...product, ...clamp, ...set(P), ...get(ADDR), ...get(ADDR), ...VLOAD, ...get(P), ...VADD, ...clamp, ...VSTORE]
+      : [...get(ADDR), ...get(ADDR), ...VLOAD, ...product, ...VADD, ...VSTORE],
+    [...get(J), ...i32c(16), ...ADD, ...set(J)],
+    br(0),
+  );
+  const outer = loop(
+    [...get(Q), ...get(NIN), ...GE_S, ...brIf(1)],
+    [...get(ORD), ...get(Q), ...i32c(4), ...MUL, ...ADD, ...LOAD, ...set(I)],
+    [...get(X), ...get(I), ...i32c(4), ...MUL, ...ADD, ...LOAD, ...set(XV)],
+    block(
+      [...get(XV), ...EQZ, ...brIf(0)],
+      [...get(XV), ...SPLAT, ...set(SPL)],
+      [...get(W), ...get(I), ...get(ROW), ...MUL, ...ADD, ...set(BASE)],
+      [...i32c(0), ...set(J)],
+      block(inner),
+    ),
+    [...get(Q), ...i32c(1), ...ADD, ...set(Q)],
+    br(0),
+  );
+  const init = [...get(LO), ...SPLAT, ...set(VLO), ...get(HI), ...SPLAT, ...set(VHI), ...i32c(1), ...SPLAT, ...set(ONE), ...i32c(0), ...set(Q)];
+  const locals = vec([
+    [...uleb(6), I32],
+    [...uleb(5), V128],
+  ]);
+  const code = [...locals, ...init, ...block(outer), 0x0b];
+  return [...uleb(code.length), ...code];
+}
+
+const NAMES = ['wrap_trn', 'wrap_rnd', 'sat_trn', 'sat_rnd'] as const;
+
+function moduleBytes(pages: number): Uint8Array {
+  const type = section(1, vec([[0x60, ...vec(Array.from({ length: 9 }, () => [I32])), 0x00]]));
+  const funcs = section(3, vec(NAMES.map(() => [0x00])));
+  const mem = section(5, vec([[0x00, ...uleb(pages)]]));
+  const exp = section(7, vec([...NAMES.map((n, k) => [...str(n), 0x00, k]), [...str('mem'), 0x02, 0x00]]));
+  const code = section(10, vec([body(false, false), body(false, true), body(true, false), body(true, true)]));
+  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...funcs, ...mem, ...exp, ...code]);
+}
+
+/** The WebAssembly API (typed minimally: the project's lib settings do not include its types). */
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (m: object, imports: object) => { exports: Record<string, unknown> };
+}
+const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+type Fn = (x: number, ord: number, nIn: number, w: number, acc: number, rowBytes: number, sh: number, lo: number, hi: number) => void;
+
+export interface SimdDense {
+  /** Raw inputs (int32) for one row: write here before `run`. */
+  readonly x: Int32Array;
+  /** Accumulators (int32), padded to a multiple of 4: set to the biases before `run`. */
+  readonly acc: Int32Array;
+  run(): void;
+}
+
+let supported: boolean | undefined;
+
+/** Whether this runtime has WebAssembly SIMD (and FASTML_NO_SIMD is not set). */
+export function simdAvailable(): boolean {
+  if (supported === undefined) {
+    try {
+      supported = WA !== undefined && !process.env['FASTML_NO_SIMD'] && WA.validate(moduleBytes(1));
+    } catch {
+      supported = false;
+    }
+  }
+  return supported === true;
+}
+
+/**
+ * Instantiates a kernel for one Dense layer: weights `wr` are [nIn][nOut] raw int32, `order` the
+ * input order. `mode` selects WRAP/SAT and TRN/RND; lo/hi are the accumulator's raw limits (SAT).
+ */
+export function simdDense(nIn: number, nOut: number, order: Int32Array, wr: Int32Array, sat: boolean, rnd: boolean, sh: number, lo: number, hi: number): SimdDense {
+  const n4 = Math.ceil(nOut / 4) * 4;
+  const bytes = 4 * (nIn + nIn + nIn * n4 + n4);
+  const pages = Math.ceil((bytes + 64) / 65536);
+  const inst = new WA!.Instance(new WA!.Module(moduleBytes(pages)), {});
+  const ex = inst.exports;
+  const mem = ex['mem'] as { buffer: ArrayBuffer };
+  const xOff = 0;
+  const ordOff = xOff + 4 * nIn;
+  const wOff = ordOff + 4 * nIn;
+  const accOff = wOff + 4 * nIn * n4;
+  const x = new Int32Array(mem.buffer, xOff, nIn);
+  new Int32Array(mem.buffer, ordOff, nIn).set(order);
+  const w = new Int32Array(mem.buffer, wOff, nIn * n4);
+  for (let i = 0; i < nIn; i++) for (let j = 0; j < nOut; j++) w[i * n4 + j] = wr[i * nOut + j]!;
+  const acc = new Int32Array(mem.buffer, accOff, n4);
+  const fn = ex[NAMES[(sat ? 2 : 0) + (rnd ? 1 : 0)]!] as Fn;
+  const rowBytes = 4 * n4;
+  return { x, acc, run: () => fn(xOff, ordOff, nIn, wOff, accOff, rowBytes, sh, lo, hi) };
+}
