@@ -9,10 +9,13 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { memoryIO } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import { onnx } from '../../src/frontends/onnx/proto.js';
+
+// The machine is shared and cold imports (onnxruntime, h5wasm) take seconds: generous timeouts.
+vi.setConfig({ testTimeout: 60_000 });
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const shared = process.env.FASTML_SHARED_DIR ?? path.resolve(root, '../shared');

@@ -6,10 +6,13 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { evaluateFloat } from '../../../src/emulator/float.js';
 import { loadModel } from '../../../src/frontends/index.js';
 import { SHARED } from './float-ort.helpers.js';
+
+// The machine is shared and cold imports (onnxruntime, h5wasm) take seconds: generous timeouts.
+vi.setConfig({ testTimeout: 60_000 });
 
 const rows = (p: string) =>
   readFileSync(p, 'utf8')

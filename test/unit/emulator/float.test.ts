@@ -3,11 +3,14 @@
  * QONNX / Q-DQ fake-quantization definitions, layout helpers, batch and trace.
  */
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { evaluateFloat, evaluateFloatBatch, fakeQuant, fromIrLayout, roundHalfEven, toIrLayout } from '../../../src/emulator/float.js';
 import type { Graph, Layer, LayerAttrs, QuantFact, Shape, WeightTensor } from '../../../src/ir/graph.js';
 import { inferShape } from '../../../src/ir/shapes.js';
 import { assertValidGraph } from '../../../src/ir/verify.js';
+
+// The machine is shared and cold imports (onnxruntime, h5wasm) take seconds: generous timeouts.
+vi.setConfig({ testTimeout: 60_000 });
 
 const w = (shape: number[], data: number[]): WeightTensor => ({ shape, data: Float64Array.from(data) });
 

@@ -6,12 +6,15 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DiagnosticError, EXIT } from '../../../../src/diagnostics/diagnostic.js';
 import { loadOnnx } from '../../../../src/frontends/onnx/index.js';
 import { onnx } from '../../../../src/frontends/onnx/proto.js';
 import { SHARED } from '../../emulator/float-ort.helpers.js';
 import { buildModel, f, i, ints, randn, s } from './onnx-build.js';
+
+// The machine is shared and cold imports (onnxruntime, h5wasm) take seconds: generous timeouts.
+vi.setConfig({ testTimeout: 60_000 });
 
 const dir = mkdtempSync(path.join(tmpdir(), 'fastml-onnx-errors-'));
 const write = (name: string, bytes: Uint8Array) => {

@@ -5,12 +5,15 @@
  */
 
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DiagnosticError } from '../../../../src/diagnostics/diagnostic.js';
 import { onnxToGraph } from '../../../../src/frontends/onnx/index.js';
 import { decodeModel } from '../../../../src/frontends/onnx/proto.js';
 import { verifyGraph } from '../../../../src/ir/verify.js';
 import { readBytes, sharedOnnxModels } from '../../emulator/float-ort.helpers.js';
+
+// The machine is shared and cold imports (onnxruntime, h5wasm) take seconds: generous timeouts.
+vi.setConfig({ testTimeout: 60_000 });
 
 function outcome(bytes: Uint8Array): 'graph' | 'diagnostic' {
   try {

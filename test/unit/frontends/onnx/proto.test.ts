@@ -2,9 +2,12 @@
  * @fileoverview TensorProto decoding in every encoding ONNX allows.
  */
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DiagnosticError } from '../../../../src/diagnostics/diagnostic.js';
 import { decodeTensor, DT } from '../../../../src/frontends/onnx/proto.js';
+
+// The machine is shared and cold imports (onnxruntime, h5wasm) take seconds: generous timeouts.
+vi.setConfig({ testTimeout: 60_000 });
 
 const where = { file: 'm.onnx' };
 const raw = (n: number, fill: (dv: DataView) => void) => {

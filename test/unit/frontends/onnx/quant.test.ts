@@ -5,13 +5,16 @@
  */
 
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { evaluateFloat, fromIrLayout, toIrLayout } from '../../../../src/emulator/float.js';
 import { loadOnnx } from '../../../../src/frontends/onnx/index.js';
 import type { Layer } from '../../../../src/ir/graph.js';
 import { assertValidGraph } from '../../../../src/ir/verify.js';
 import { qonnxToStandard, randomInput, relErr, runOrt, SHARED } from '../../emulator/float-ort.helpers.js';
 import { buildModel, expectMatchesOrt, graphOf, i, ints, randn, s, type ModelSpec } from './onnx-build.js';
+
+// The machine is shared and cold imports (onnxruntime, h5wasm) take seconds: generous timeouts.
+vi.setConfig({ testTimeout: 60_000 });
 
 const sc = (v: number) => ({ dims: [], data: [v] });
 
