@@ -65,6 +65,8 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('- **Calibration** (src/estimate/calibration.json), fitted per tool family (Vivado HLS, Vitis HLS): pipeline-depth constants, the');
   out.push('  LUT/DSP threshold for multipliers, where Resource weights live, and LUT/FF as non-negative linear combinations of model features.');
   out.push(`  Method: ${cal.method}.`);
+  out.push('- The figures are those of an HLS C-synthesis report (the truth is csynth reports): HLS LUT estimates are often about twice');
+  out.push('  the post-synthesis figure, DSP estimates close to it.');
   out.push('- Error measure: absolute percentage error |est - truth| / max(truth, 1); a truth of 0 estimated as 0 scores 0%.');
   out.push('');
   out.push('### Exact regularities found');

@@ -34,7 +34,7 @@ const TOP_KEYS = { io_parallel: 'top_c', io_stream: 'top_stream_c' } as const;
 
 export function toolName(backend: Backend, version?: string): string {
   const v = version ? ` ${version}` : '';
-  return backend === 'vivado' ? `Vivado HLS${v} (model calibrated on Vivado HLS 2019.2-2020.1 reports)` : `Vitis HLS${v} (model calibrated on Vitis HLS 2020.1-2024.1 reports)`;
+  return backend === 'vivado' ? `Vivado HLS${v} (model calibrated on Vivado HLS 2020.1 reports)` : `Vitis HLS${v} (model calibrated on Vitis HLS 2020.1-2024.1 reports)`;
 }
 
 function linear(coef: Readonly<Record<string, number>>, features: Readonly<Record<string, number>>): number {

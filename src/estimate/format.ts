@@ -63,6 +63,7 @@ export function estimateText(e: Estimate, opts: { layers?: boolean } = {}): stri
     const s = e.utilization_slr;
     out.push(`Utilization of one SLR: DSP ${pctText(s.dsp)}, LUT ${pctText(s.lut)}, FF ${pctText(s.ff)}, BRAM_18K ${pctText(s.bram_18k)}, URAM ${pctText(s.uram)}`);
   }
+  out.push('Figures are what HLS C synthesis would report (post-synthesis LUT counts are often about half).');
   if (e.warnings.length) {
     out.push('');
     for (const w of e.warnings) out.push(`warning: ${w}`);
