@@ -40,6 +40,11 @@ const STANDARD: Record<string, Handler> = {
   Sub: sh.arith,
   Mul: sh.arith,
   Div: sh.arith,
+  Sum: sh.variadic,
+  Max: sh.variadic,
+  Min: sh.variadic,
+  Mean: sh.variadic,
+  Neg: sh.neg,
   Concat: sh.concat,
   Flatten: sh.flatten,
   Reshape: sh.reshape,
@@ -89,7 +94,7 @@ export async function loadOnnx(file: string): Promise<Graph> {
 }
 
 /** Ops a value flows through unchanged in layout when deciding an input's layout. */
-const TRANSPARENT = new Set([...Object.keys(nn.ACTIVATIONS), 'PRelu', 'Clip', 'Identity', 'Dropout', 'Add', 'Sub', 'Mul', 'Div', 'Quant', 'BipolarQuant', 'Trunc', 'QuantizeLinear', 'DequantizeLinear', 'Pad', 'Cast']);
+const TRANSPARENT = new Set([...Object.keys(nn.ACTIVATIONS), 'PRelu', 'Clip', 'Identity', 'Dropout', 'Add', 'Sub', 'Mul', 'Div', 'Sum', 'Max', 'Min', 'Mean', 'Neg', 'Quant', 'BipolarQuant', 'Trunc', 'QuantizeLinear', 'DequantizeLinear', 'Pad', 'Cast']);
 const CHANNELS_FIRST = new Set(['Conv', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'BatchNormalization']);
 
 /** Whether an input reaches a channels-first op (standard Conv / Pool / BN) through layout-neutral ops. */

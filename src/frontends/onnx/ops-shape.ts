@@ -92,6 +92,32 @@ function mergeTwo(c: OpCtx, x: DynValue, y: DynValue): (Value | undefined)[] | u
   return [emit(c, { op: 'Merge', mode }, [x.ir, irY], sameLayout(x))];
 }
 
+/** Sum / Max / Min / Mean of computed tensors of one shape -> Merge (a single input passes through). */
+export const variadic: Handler = (c) => {
+  const mode = ({ Sum: 'add', Max: 'max', Min: 'min', Mean: 'avg' } as const)[c.opType as 'Sum' | 'Max' | 'Min' | 'Mean'];
+  const ds = c.ins.map((_, k) => dynIn(c, k));
+  if (ds.some((d) => !d)) return undefined;
+  const [first, ...rest] = ds as DynValue[];
+  if (!rest.length) return [first!];
+  const irs = [first!.ir];
+  for (const d of rest) {
+    if (!sameList(d.shape, first!.shape)) return void unsupported(c, `broadcasting between computed tensors [${first!.shape}] and [${d.shape}]`, 'inputs of equal shape');
+    const ir = layoutLike(c, d, first!);
+    if (!ir) return undefined;
+    irs.push(ir);
+  }
+  return [emit(c, { op: 'Merge', mode }, irs, sameLayout(first!))];
+};
+
+/** Neg: a ScaleBias by -1. */
+export const neg: Handler = (c) => {
+  const v = c.ins[0];
+  if (v?.kind === 'const') return [{ kind: 'const', t: { ...v.t, data: v.t.data.map((x) => -x) } }];
+  const d = dynIn(c, 0, 'X');
+  if (!d) return undefined;
+  return [emit(c, { op: 'ScaleBias' }, [d.ir], sameLayout(d), { weights: { scale: weight([1], Float64Array.of(-1)) } })];
+};
+
 /** The IR tensor of `v` in the layout of `like` (same ONNX shape). */
 function layoutLike(c: OpCtx, v: DynValue, like: DynValue): string | undefined {
   try {

@@ -157,6 +157,22 @@ const CASES: [string, ModelSpec][] = [
     },
   ],
   [
+    'Sum, Max, Min, Mean of computed tensors, Neg',
+    {
+      inputs: [{ name: 'x', dims: [1, 2, 3, 3] }],
+      outputs: ['y'],
+      nodes: [
+        conv('x', 'W', 'c', { pads: ints([1, 1, 1, 1]) }),
+        { op: 'Neg', inputs: ['x'], outputs: ['n'] },
+        { op: 'Sum', inputs: ['c', 'x', 'n'], outputs: ['s1'] },
+        { op: 'Max', inputs: ['s1', 'x'], outputs: ['m1'] },
+        { op: 'Min', inputs: ['m1', 'c'], outputs: ['m2'] },
+        { op: 'Mean', inputs: ['m2', 's1', 'x'], outputs: ['y'] },
+      ],
+      inits: { W: { dims: [2, 2, 3, 3], data: randn(36, 22) } },
+    },
+  ],
+  [
     'Reshape (0 and -1), Transpose, Squeeze, Unsqueeze, Identity, Dropout, Flatten of channels-first data',
     {
       inputs: [{ name: 'x', dims: [1, 3, 4, 2] }],
