@@ -115,6 +115,21 @@ function bodySource(t: FixedType, counting: boolean): string {
       `else { if (q !== y) st.inexact++; if (q > ${num(hi)}) { st.overflow++; st.${kind}++; } else if (q < ${num(lo)}) { st.underflow++; st.${kind}++; } }`,
     );
   }
+  if (t.o === 'AP_WRAP' && t.n === 0 && t.w <= 32 && !counting) {
+    // Branch-free wrap: ToInt32 (`|`, `<<`, `&`, `>>>`) is an exact modulo 2^32 of any finite double,
+    // and gives 0 for +-Infinity and NaN, which is also what the header gives for them under AP_WRAP
+    // (their decoded value 2^1024 * m has no bits below 2^(1024-52)). It also turns -0 into +0.
+    const sh = 32 - t.w;
+    const wrap = t.signed
+      ? t.w === 32
+        ? '(q | 0)'
+        : `((q << ${sh}) >> ${sh})`
+      : t.w === 32
+        ? '(q >>> 0)'
+        : `(q & ${2 ** t.w - 1})`;
+    lines.push(`const r = ${wrap} * ${num(inv)};`);
+    return lines.join('\n');
+  }
   lines.push(`let r; if (q >= ${num(loIn)} && q <= ${num(hi)}) r = q * ${num(inv)} + 0;`);
   switch (t.o) {
     case 'AP_WRAP':
