@@ -64,7 +64,7 @@ const STANDARD: Record<string, Handler> = {
   DequantizeLinear: qt.dequantizeLinear,
 };
 const QONNX: Record<string, Handler> = { Quant: qt.qonnxQuant, BipolarQuant: qt.bipolarQuant, Trunc: qt.trunc };
-const CHANNELS_LAST: Record<string, Handler> = { Conv: nn.convChannelsLast, MaxPool: nn.maxPoolChannelsLast };
+const CHANNELS_LAST: Record<string, Handler> = { Conv: nn.convChannelsLast, MaxPool: nn.maxPoolChannelsLast, BatchNormalization: nn.batchNormChannelsLast };
 
 /** The op-handler table, keyed by domain then op type. */
 export function handlerFor(domain: string, opType: string): Handler | undefined {

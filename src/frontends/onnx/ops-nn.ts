@@ -208,7 +208,11 @@ export const globalMaxPool = globalPool('max');
  * (onnxmltools wraps BN on (1,N) tensors in Transposes, so the features sit on axis 0), the one
  * stored axis whose size matches the statistics is the channel axis.
  */
-export const batchNorm: Handler = (c) => {
+export const batchNorm: Handler = (c) => batchNormOn(c, false);
+/** qonnx.custom_op.channels_last BatchNormalization: the channel is the last axis. */
+export const batchNormChannelsLast: Handler = (c) => batchNormOn(c, true);
+
+function batchNormOn(c: OpCtx, channelsLast: boolean): ReturnType<Handler> {
   const X = dynIn(c, 0, 'X');
   const st = [1, 2, 3, 4].map((k) => constIn(c, k, ['scale', 'B', 'mean', 'var'][k - 1]!));
   if (!X || st.some((s) => !s)) return undefined;
@@ -216,7 +220,8 @@ export const batchNorm: Handler = (c) => {
   if (c.outs.slice(1).some((o) => c.usedOutputs.has(o)) || c.a.int('training_mode', 0))
     return void unsupported(c, 'training-mode outputs (running mean/var) are used', 'inference BatchNormalization only');
   const C = gamma!.t.data.length;
-  let axis = X.shape.length > 1 && X.batch !== 1 && X.shape[1] === C ? 1 : -1;
+  const want = channelsLast ? X.shape.length - 1 : 1;
+  let axis = X.shape.length > 1 && X.batch !== want && X.shape[want] === C ? want : -1;
   if (axis < 0) {
     const cands = X.perm.filter((p) => X.shape[p] === C);
     if (cands.length !== 1) return void unsupported(c, `cannot tell the channel axis of [${X.shape}] for ${C} statistics`);
@@ -233,7 +238,7 @@ export const batchNorm: Handler = (c) => {
       quant: quantOf([['gamma', gamma], ['beta', beta]]),
     }),
   ];
-};
+}
 
 /** Elementwise activations with their ONNX defaults. */
 function activation(kind: ActivationKind, params: (c: OpCtx) => Record<string, number> = () => ({})): Handler {

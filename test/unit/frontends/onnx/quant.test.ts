@@ -100,6 +100,34 @@ describe('QONNX Quant', () => {
     expect(relErr(evaluateFloat(g, { x: Float64Array.from(x) }).outputs[g.outputs[0]!]!, want.y!.data)).toBeLessThanOrEqual(1e-6);
   });
 
+  it('qonnx.custom_op.channels_last Conv / BatchNormalization / MaxPool run on NHWC data without transposes', async () => {
+    const cl = 'qonnx.custom_op.channels_last';
+    const bytes = buildModel({
+      inputs: [{ name: 'x', dims: [1, 5, 5, 2] }],
+      outputs: ['y'],
+      nodes: [
+        { op: 'Conv', domain: cl, inputs: ['x', 'W', 'B'], outputs: ['c'], attrs: { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]), strides: ints([1, 1]), dilations: ints([1, 1]), group: i(1) } },
+        { op: 'BatchNormalization', domain: cl, inputs: ['c', 'g', 'b', 'm', 'v'], outputs: ['bn'] },
+        { op: 'MaxPool', domain: cl, inputs: ['bn'], outputs: ['y'], attrs: { kernel_shape: ints([2, 2]), strides: ints([2, 2]), pads: ints([0, 0, 0, 0]) } },
+      ],
+      // OHWI weights, as qonnx's channels-last Conv stores them.
+      inits: {
+        W: { dims: [3, 3, 3, 2], data: randn(54, 31) },
+        B: { dims: [3], data: [0.1, 0.2, -0.3] },
+        g: { dims: [3], data: [1, 2, 0.5] },
+        b: { dims: [3], data: [0, 0.1, 0.2] },
+        m: { dims: [3], data: [0.3, -0.2, 0] },
+        v: { dims: [3], data: [1, 0.5, 2] },
+      },
+      extraOpsets: [{ domain: cl, version: 1 }],
+    });
+    const g = graphOf(bytes);
+    expect(g.layers.map((l) => l.attrs.op)).toEqual(['Input', 'Conv', 'BatchNorm', 'Pool']);
+    const x = randomInput(50, 8);
+    const want = await runOrt(qonnxToStandard(bytes), { x: { data: x, dims: [1, 5, 5, 2] } });
+    expect(relErr(evaluateFloat(g, { x: Float64Array.from(x) }).outputs[g.outputs[0]!]!, want.y!.data)).toBeLessThanOrEqual(1e-5);
+  });
+
   it('BipolarQuant and Trunc become Quant layers with their facts', () => {
     const g = graphOf(
       buildModel({
