@@ -224,27 +224,39 @@ function uwRecords(dir: string): TruthRecord[] {
   }));
 }
 
-/** published_results.json: the records it shares with the CSVs are compared there; the rest carry no figures. */
-function publishedRecords(dir: string): TruthRecord[] {
+/**
+ * published_results.json: a record whose resources equal a CSV row's is that row's report (compared
+ * there); the MLPerf Tiny records carry throughput only.
+ */
+function publishedRecords(dir: string, csv: readonly TruthRecord[]): TruthRecord[] {
   const recs = JSON.parse(readFileSync(path.join(dir, 'published_results.json'), 'utf8')) as Array<Record<string, any>>;
   return recs.map((r, k) => {
     const src = String(r.source ?? '');
-    const dup = /fastmachinelearning\/hls4ml|ArgyKokk|uw-acme/.test(src);
+    const truth: Partial<Figures> = {};
+    for (const [key, col] of [['latency_cycles', 'latency_cycles'], ['ii', 'ii'], ['dsp', 'dsp'], ['lut', 'lut'], ['ff', 'ff'], ['bram_18k', 'bram']] as const) {
+      if (typeof r[col] === 'number') truth[key] = r[col];
+    }
+    const same = csv.find(
+      // Resources identify the report; latency may be quoted best- or worst-case.
+      (c) => truth.dsp !== undefined && c.truth.dsp === truth.dsp && c.truth.lut === truth.lut && c.truth.ff === truth.ff,
+    );
+    const none = truth.dsp === undefined && truth.lut === undefined && truth.latency_cycles === undefined;
     return {
       id: `pub-${k + 1}`,
       dataset: 'published' as const,
       label: String(r.model ?? '').slice(0, 60),
       source: `published_results.json #${k + 1} (${src.split(' @ ')[0]})`,
-      truth: {},
-      excluded: dup
-        ? 'same synthesis report as a CSV row (compared there)'
-        : r.dsp === null && r.lut === null && r.latency_cycles === null
+      truth,
+      excluded: same
+        ? `same figures as ${same.id} (compared there)`
+        : none
           ? 'no resource or latency figures (measured throughput only)'
-          : 'configuration not known',
+          : 'configuration not known well enough to build the model',
     };
   });
 }
 
 export function loadTruth(dir: string): TruthRecord[] {
-  return [...waRecords(dir), ...ciRecords(dir), ...argyRecords(dir), ...uwRecords(dir), ...publishedRecords(dir)];
+  const csv = [...waRecords(dir), ...ciRecords(dir), ...argyRecords(dir), ...uwRecords(dir)];
+  return [...csv, ...publishedRecords(dir, csv)];
 }

@@ -26,6 +26,8 @@ describe.skipIf(!existsSync(truthDir))('estimate vs ../shared/truth', () => {
     expect(byDs('hls4ml-ci')).toBe(81);
     expect(byDs('argykokk-mlp')).toBe(36);
     expect(byDs('uw-acme-gru')).toBe(3);
+    // Every published record with figures is one of the CSV reports; the rest have none.
+    for (const r of records.filter((x) => x.dataset === 'published')) expect(r.excluded, r.id).toMatch(/^same figures as (ci|argy|uw)-\d+|no resource or latency figures/);
     for (const r of records) expect(Boolean(r.graph) !== Boolean(r.excluded), r.id).toBe(true);
     expect(rows.filter((r) => r.est)).toHaveLength(SHIPPED_CALIBRATION.records);
   });
