@@ -89,13 +89,34 @@ export function compileActivation(s: ActivationSpec, stats: StatsFor): Kernel {
       return (x, y) => {
         for (let i = 0; i < x.length; i++) y[i] = castRes(x[i]!);
       };
-    case 'relu':
+    case 'relu': {
+      // The common TRN/WRAP result type inline (no call per element); accounting uses castRes.
+      const r = s.resT;
+      if (!stats('result', r) && r.q === 'AP_TRN' && r.o === 'AP_WRAP' && r.n === 0 && r.w <= 32) {
+        const sc = 2 ** fracBits(r);
+        const inv = 2 ** -fracBits(r);
+        const sh = 32 - r.w;
+        if (r.signed)
+          return (x, y) => {
+            for (let i = 0; i < x.length; i++) {
+              const v = x[i]!;
+              y[i] = v > 0 ? ((Math.floor(v * sc) << sh) >> sh) * inv : 0;
+            }
+          };
+        return (x, y) => {
+          for (let i = 0; i < x.length; i++) {
+            const v = x[i]!;
+            y[i] = v > 0 ? ((Math.floor(v * sc) << sh) >>> sh) * inv : 0;
+          }
+        };
+      }
       return (x, y) => {
         for (let i = 0; i < x.length; i++) {
           const v = x[i]!;
           y[i] = castRes(v > 0 ? v : 0);
         }
       };
+    }
     case 'relu6':
     case 'clip': {
       const lo = s.kind === 'relu6' ? 0 : (s.min ?? 0);

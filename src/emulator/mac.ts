@@ -403,6 +403,14 @@ export function compileDenseInt(nIn: number, nOut: number, rows: number, order: 
   // 2^32 then a final wrap to W bits is the same as modulo 2^W), under SAT W <= 30 (a clamped
   // partial sum plus a clamped product stays inside int32).
   const intAcc = wrap ? aw <= 32 : aw <= 30;
+  // Inline result cast for the default case: WRAP signed accumulator <= 32 bits, TRN/WRAP signed
+  // result <= 32 bits with no more fractional bits than the accumulator.
+  const R = t.res;
+  const dF = fracBits(A) - fracBits(R);
+  const resInline = wrap && signed && aw <= 32 && R.signed && R.q === 'AP_TRN' && R.o === 'AP_WRAP' && R.n === 0 && R.w <= 32 && dF >= 0 && dF <= 31;
+  const sa = 32 - aw;
+  const sr = 32 - R.w;
+  const invRes = 2 ** -fracBits(R);
   if (intAcc && simdAvailable()) {
     const k = simdDense(nIn, nOut, ord, wr, !wrap, rnd, sh, lo, hi);
     const b0i = Int32Array.from(b0);
@@ -415,7 +423,10 @@ export function compileDenseInt(nIn: number, nOut: number, rows: number, order: 
         acc.set(b0i);
         k.run();
         const yo = r * nOut;
-        if (wrap) for (let j = 0; j < nOut; j++) y[yo + j] = castRes(wrapRaw(acc[j]!, aw, signed) * invAcc);
+        if (resInline) {
+          // acc wrapped to W_acc, shifted down to the result's LSB (floor), wrapped to W_res.
+          for (let j = 0; j < nOut; j++) y[yo + j] = (((((acc[j]! << sa) >> sa) >> dF) << sr) >> sr) * invRes;
+        } else if (wrap) for (let j = 0; j < nOut; j++) y[yo + j] = castRes(wrapRaw(acc[j]!, aw, signed) * invAcc);
         else for (let j = 0; j < nOut; j++) y[yo + j] = castRes(acc[j]! * invAcc);
       }
     };
