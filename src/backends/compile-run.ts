@@ -4,7 +4,7 @@
  * it is, the estimate summary and the next command.
  */
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CommandContext } from '../cli/context.js';
 import { DiagnosticError, EXIT, diag, formatDiagnostic } from '../diagnostics/diagnostic.js';
@@ -118,7 +118,10 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
     f.config,
   );
 
-  const weights = f.weights ?? (cfg.modelFiles.kerasH5 && f.model.toLowerCase().endsWith('.json') ? cfg.modelFiles.kerasH5 : undefined);
+  // The config's KerasH5 is used when it exists (configs copied elsewhere keep stale relative paths;
+  // the frontend then finds the weights next to the .json itself).
+  const cfgH5 = cfg.modelFiles.kerasH5;
+  const weights = f.weights ?? (cfgH5 && existsSync(cfgH5) && f.model.toLowerCase().endsWith('.json') ? cfgH5 : undefined);
   const raw = await loadModel(f.model, weights ? { weights } : {});
   const eopts = { part: target.part, backend, clockNs: clock, ioType: io };
   const res = runPipeline(raw, cfg, { reuse: 'nearest', estimate: eopts });
@@ -148,11 +151,14 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
     const row: number[] = [];
     g.inputs.forEach((name, k) => {
       const size = numel(g.tensors.get(name)!.shape);
-      row.push(...data[k]!.subarray(s * size, (s + 1) * size));
+      for (let i = s * size; i < (s + 1) * size; i++) row.push(data[k]![i]!);
     });
     tbInputs.push(row);
     const orow: number[] = [];
-    for (const o of emu.outputs) orow.push(...out.outputs[o.name]!.subarray(s * o.size, (s + 1) * o.size));
+    for (const o of emu.outputs) {
+      const y = out.outputs[o.name]!;
+      for (let i = s * o.size; i < (s + 1) * o.size; i++) orow.push(y[i]!);
+    }
     tbOutputs.push(orow);
   }
 

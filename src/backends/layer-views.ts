@@ -233,7 +233,7 @@ const scaleBias: Builder = (c) => {
   const consts: ConfigMember[] = [u('n', n), u('reuse', reuseOf(l))];
   if (scale) {
     const st = slotType(l, 'scale', slotType(l, 'weight', c.outType));
-    arrays.push(arr(`s_${c.ident}`, `${name}::scale_t`, quantizeValues(scale, st, l, 'scale'), 'scale'));
+    arrays.push(arr(`scale_${c.ident}`, `${name}::scale_t`, quantizeValues(scale, st, l, 'scale'), 'scale'));
     types.push(ty('scale_t', c.cpp(st)));
     consts.push(u('n_scale', scale.length));
   }

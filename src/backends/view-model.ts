@@ -184,7 +184,7 @@ export function buildGraphView(g: Graph, opts: ViewOptions): GraphView {
   const layerSteps: StreamStep[] = [];
   for (const lv of layers) {
     const args = [...lv.inputs.map((_, j) => readerStream.get(`${lv.ident}#${j}`)!), producedInto.get(lv.output.name)!];
-    layerSteps.push({ stmt: `s_${lv.ident}(${args.join(', ')});` });
+    layerSteps.push({ stmt: `run_${lv.ident}(${args.join(', ')});` });
   }
   const ordered: StreamStep[] = [];
   const cloneOf = (tv: TensorView): StreamStep[] => streamSteps.filter((s) => s.stmt.includes(`<${tv.ptype}, `));
