@@ -9,14 +9,15 @@
  * synthesis reports ("calibration", see calibrate.ts and calibration.json).
  *
  * Latency terms: a layer's latency is `cycles + sum(terms[k] * latency[k])`, where constants named
- * `*_ns` are nanoseconds (divided by the clock and rounded up: deeper pipelines at faster clocks)
- * and the others whole cycles. A chain of combinational logic costs a register stage only for each
- * full clock period it spans (floor), so a tiny layer can be purely combinational (latency 0) as
- * the reports show:
+ * `*_ns` are nanoseconds (divided by the clock: deeper pipelines at faster clocks) and the others
+ * whole cycles. A chain of combinational logic costs a register stage only for each full clock
+ * period it spans (rounded down), so a tiny layer can be purely combinational (latency 0), as the
+ * reports show:
  *   res_c      fill/drain of a Resource-strategy (or reuse > 1) multiply loop
  *   mul_ns     one multiplication stage;   add_ns  one adder-tree level (log2 n_in levels)
  *   lat_rf_c   loop overhead of a Latency-strategy layer with reuse > 1
- *   act_c      element-wise activation / merge (act_res_c after a Resource-strategy layer);  table_c  table activation;  softmax_c  softmax
+ *   act_c      element-wise activation / merge (act_res_c after a Resource-strategy layer)
+ *   table_c    table activation;  softmax_c  softmax
  *   pool_c     io_parallel pooling;  stream_c  per-layer overhead of a streamed layer
  */
 
@@ -189,11 +190,7 @@ function multiplyCost(layer: Layer, p: Product, ctx: ModelContext, typer: Typer,
   if (p.pow2 && strategy === 'latency') notes.push(`${p.pow2} power-of-two weights are shifts`);
   const levels = Math.ceil(Math.log2(Math.max(1, p.nIn)));
   const latencyTerms: Record<string, number> =
-    strategy === 'resource' || (rf > 1 && strategy !== 'latency')
-      ? { res_c: 1 }
-      : rf > 1
-        ? { mul_ns: 1, add_ns: levels, lat_rf_c: 1 }
-        : { mul_ns: 1, add_ns: levels };
+    strategy === 'resource' ? { res_c: 1 } : rf > 1 ? { mul_ns: 1, add_ns: levels, lat_rf_c: 1 } : { mul_ns: 1, add_ns: levels };
   if (stream) latencyTerms.stream_c = 1;
   const cycles = strategy === 'resource' ? p.nPix * rf : rf > 1 ? p.nPix * interval : p.nPix - 1;
   if (strategy === 'latency' && !stream && p.nIn * p.nOut > HLS_PARTITION_LIMIT && rf === 1) {
