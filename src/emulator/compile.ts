@@ -32,7 +32,7 @@ import {
   transposeMap,
 } from './misc.js';
 import { batchNormScaleBias, quantizeConst } from './weights.js';
-import { makeCast } from './quant.js';
+import { makeCast, WidthError } from './quant.js';
 
 export interface EmulatorOptions {
   /** Count overflow / wrap / saturation per layer and variable (slower). */
@@ -389,7 +389,15 @@ class Compiler {
 
 export function compileEmulator(g: Graph, opts: EmulatorOptions = {}): CompiledEmulator {
   const c = new Compiler(g, opts);
-  for (const l of g.layers) c.layer(l);
+  for (const l of g.layers) {
+    try {
+      c.layer(l);
+    } catch (e) {
+      if (e instanceof WidthError)
+        c.fail(l, e.message, 'narrow the types of this layer in the config (products of the input and weight types must fit 53 bits); wider types need the BigInt path, which the emulator does not have yet');
+      throw e;
+    }
+  }
   const slot = (name: string): TensorSlot => {
     const shape = c.shape(name);
     return { name, shape, size: numel(shape) };

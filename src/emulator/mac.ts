@@ -17,11 +17,10 @@
 
 import type { FixedType } from '../fixed/type.js';
 import { fracBits } from '../fixed/type.js';
-import { InternalError } from '../diagnostics/diagnostic.js';
 import type { Strategy } from '../ir/graph.js';
 import type { VarStats } from './overflow.js';
 import { simdAvailable, simdDense } from './simd.js';
-import { makeCast, overflowRaw, rawLimits, roundScaled, toRaw, wrapRaw } from './quant.js';
+import { makeCast, overflowRaw, rawLimits, roundScaled, toRaw, wrapRaw, WidthError } from './quant.js';
 
 /** Per output o: pairs k in [start[o], start[o+1]) of (xi[k], weight index wi[k]); bias index bi[o]. */
 export interface MacPlan {
@@ -200,11 +199,11 @@ export interface MacStats {
 
 /**
  * Compiles a plan with quantized weights and biases (values of their types) into a kernel
- * (x, y) => void. Throws InternalError if an intermediate would not be exact in a double.
+ * (x, y) => void. Throws WidthError if an intermediate would not be exact in a double.
  */
 export function compileMac(plan: MacPlan, wq: Float64Array, bq: Float64Array, t: MacTypes, stats?: MacStats): (x: Float64Array, y: Float64Array) => void {
-  if (t.x.w + t.w.w > 53) throw new InternalError(`product of ${t.x.w}-bit and ${t.w.w}-bit values is not exact in a double`);
-  if (t.acc.w > 52) throw new InternalError(`accumulator of ${t.acc.w} bits is not exact in a double`);
+  if (t.x.w + t.w.w > 53) throw new WidthError(`product of ${t.x.w}-bit and ${t.w.w}-bit values is not exact in a double`);
+  if (t.acc.w > 52) throw new WidthError(`accumulator of ${t.acc.w} bits is not exact in a double`);
   const { nOut, start, xi, bi } = plan;
   const Facc = fracBits(t.acc);
   const sAcc = 2 ** Facc;

@@ -7,10 +7,9 @@
 
 import type { FixedType } from '../fixed/type.js';
 import { fracBits } from '../fixed/type.js';
-import { InternalError } from '../diagnostics/diagnostic.js';
 import type { Padding2D } from '../ir/graph.js';
 import type { VarStats } from './overflow.js';
-import { makeCast } from './quant.js';
+import { makeCast, WidthError } from './quant.js';
 
 export type Kernel = (x: Float64Array, y: Float64Array) => void;
 export type Kernel2 = (xs: readonly Float64Array[], y: Float64Array) => void;
@@ -19,7 +18,7 @@ export type Kernel2 = (xs: readonly Float64Array[], y: Float64Array) => void;
 export function compileScaleBias(scale: Float64Array, bias: Float64Array, xT: FixedType, sT: FixedType, bT: FixedType, resT: FixedType, result?: VarStats): Kernel {
   // The exact sum needs max(I) + max(F) + 1 significant bits.
   const span = Math.max(xT.i + sT.i, bT.i) + Math.max(fracBits(xT) + fracBits(sT), fracBits(bT)) + 1;
-  if (span > 53) throw new InternalError(`x * scale + bias needs ${span} bits, more than a double holds exactly`);
+  if (span > 53) throw new WidthError(`x * scale + bias needs ${span} bits, more than a double holds exactly`);
   const cast = makeCast(resT, result);
   const C = scale.length;
   const Cb = bias.length;

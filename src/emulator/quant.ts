@@ -15,7 +15,6 @@
 
 import type { FixedType } from '../fixed/type.js';
 import { fracBits } from '../fixed/type.js';
-import { InternalError } from '../diagnostics/diagnostic.js';
 import type { VarStats } from './overflow.js';
 
 export type Cast = (x: number) => number;
@@ -169,9 +168,15 @@ export function overflowRaw(q: number, fl: number, t: FixedType, lo = limitsOf(t
   }
 }
 
+/**
+ * A type or intermediate too wide for the emulator's exact double arithmetic (the compiler turns
+ * it into a user-facing diagnostic naming the layer).
+ */
+export class WidthError extends Error {}
+
 /** Throws unless the type can be handled exactly with doubles. */
 export function assertNumberType(t: FixedType, what: string): void {
-  if (t.w > 53) throw new InternalError(`${what}: ${t.w}-bit type needs the BigInt path, which the emulator does not have yet`);
+  if (t.w > 53) throw new WidthError(`${what}: a ${t.w}-bit type is wider than the emulator's exact limit of 53 bits`);
 }
 
 /**

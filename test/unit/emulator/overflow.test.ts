@@ -104,4 +104,13 @@ describe('overflow accounting', () => {
       expect(fast.runSample([[x]])[0]![0]).toBe(slow.runSample([[x]])[0]![0]);
     }
   });
+
+  it('types too wide for exact doubles are a diagnostic naming the layer, not a crash', () => {
+    const g = tiny();
+    const wide: Graph = {
+      ...g,
+      layers: g.layers.map((l) => (l.name === 'x' ? { ...l, precision: { result: parseFixed('fixed<40,20>') } } : l.name === 'd' ? { ...l, precision: { ...l.precision, weight: parseFixed('fixed<20,4>') } } : l)),
+    };
+    expect(() => compileEmulator(wide)).toThrow(/FML5001.*node "d".*product of 40-bit and 20-bit/);
+  });
 });
