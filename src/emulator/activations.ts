@@ -168,17 +168,26 @@ export function compileActivation(s: ActivationSpec, stats: StatsFor): Kernel {
         }
       };
     }
-    case 'binary_tanh':
-      return (x, y) => {
-        for (let i = 0; i < x.length; i++) y[i] = castRes(x[i]! > 0 ? 1 : -1);
-      };
-    case 'ternary_tanh':
+    case 'binary_tanh': {
+      // x >= 0 -> 1, else -1; a 1-bit unsigned result keeps only the positive case (binary_cast).
+      const bit = !s.resT.signed && s.resT.w === 1;
       return (x, y) => {
         for (let i = 0; i < x.length; i++) {
-          const v = x[i]!;
-          y[i] = castRes(v > 0.5 ? 1 : v <= -0.5 ? -1 : 0);
+          const c = x[i]! >= 0 ? 1 : -1;
+          y[i] = castRes(bit && c < 0 ? 0 : c);
         }
       };
+    }
+    case 'ternary_tanh': {
+      // datareg = (data_T)(2 * x); > 1 -> 1, in (-1, 1] -> 0, else -1.
+      const castIn = makeCast(s.inT);
+      return (x, y) => {
+        for (let i = 0; i < x.length; i++) {
+          const d = castIn(2 * x[i]!);
+          y[i] = castRes(d > 1 ? 1 : d > -1 ? 0 : -1);
+        }
+      };
+    }
     case 'sigmoid':
       return tableKernel(sigmoidTable(n, tableT), n, 8, castRes, stats('table_index'));
     case 'tanh':
@@ -189,21 +198,23 @@ export function compileActivation(s: ActivationSpec, stats: StatsFor): Kernel {
       return tableKernel(softsignTable(n, tableT), n, 8, castRes, stats('table_index'));
     case 'elu':
     case 'selu': {
-      const table = s.kind === 'elu' ? eluTable(n, tableT) : seluTable(n, tableT);
-      const a = s.kind === 'elu' ? param(s.alpha ?? 1) : 1;
-      const lambda = s.kind === 'selu' ? 1.0507009873554804934193349852946 : 1;
+      const elu = s.kind === 'elu';
+      const table = elu ? eluTable(n, tableT) : seluTable(n, tableT);
+      const a = elu ? param(s.alpha ?? 1) : 1;
+      // SELU's positive branch multiplies by lambda held in ap_ufixed<16,1> (hls4ml selu_const_t).
+      const lambda = makeCast(fixedType(16, 1, false))(1.0507009873554805);
       const idxStats = stats('table_index');
       return (x, y) => {
         for (let i = 0; i < x.length; i++) {
           const v = x[i]!;
           if (v >= 0) {
-            y[i] = castRes(lambda === 1 ? v : Math.fround(lambda) * v);
+            y[i] = castRes(elu ? v : lambda * v);
             continue;
           }
           let idx = Math.trunc((v * n) / -8);
           countIndex(idxStats, idx, n);
           if (idx > n - 1) idx = n - 1;
-          y[i] = castRes(a * table[idx]!);
+          y[i] = castRes(elu ? a * table[idx]! : table[idx]!);
         }
       };
     }

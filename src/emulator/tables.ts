@@ -64,7 +64,8 @@ export function tanhTable(n: number, tableT: FixedType): Float64Array {
 }
 
 export function softplusTable(n: number, tableT: FixedType): Float64Array {
-  return build(n, tableT, (i) => f32(Math.log(f32(expf(symArg(i, n, 8)) + 1))));
+  // log(expf(x) + 1.): the + 1. and the log are in double, the result returned as float.
+  return build(n, tableT, (i) => f32(Math.log(expf(symArg(i, n, 8)) + 1)));
 }
 
 export function softsignTable(n: number, tableT: FixedType): Float64Array {
@@ -83,11 +84,10 @@ export function eluTable(n: number, tableT: FixedType): Float64Array {
 }
 
 export function seluTable(n: number, tableT: FixedType): Float64Array {
-  const alpha = 1.6732632423543772848170429916717;
-  const scale = 1.0507009873554804934193349852946;
+  // 1.0507... * (1.6732... * (expf(x) - 1.)) in double, returned as float (hls4ml selu_fcn_float).
   return build(n, tableT, (i) => {
     const x = f32((-8.0 * i) / n);
-    return f32(f32(scale * alpha) * f32(expf(x) - 1));
+    return f32(1.0507009873554804934193349852946 * (1.6732632423543772848170429916717 * (expf(x) - 1)));
   });
 }
 
