@@ -299,7 +299,7 @@ class Compiler {
         const d = a.dims;
         const one = (v: readonly number[], fill: number): number[] => (d === 1 ? [fill, v[0]!] : [v[0]!, v[1]!]);
         const resT = this.type(l, 'result', this.inType(l));
-        const accT = this.type(l, 'accum', fixedType(Math.min(53, resT.w + 8), resT.i + 8));
+        const accT = this.type(l, 'accum', resT);
         const k = compilePool(
           {
             inSp: this.spatial(l, d, inShape),
@@ -311,6 +311,7 @@ class Compiler {
             mode: a.mode,
             countIncludePad: a.countIncludePad,
           },
+          this.inType(l),
           accT,
           resT,
           { accum: this.stats(l, 'accum', accT), result: this.stats(l, 'result', resT) },
@@ -322,7 +323,7 @@ class Compiler {
         const inShape = this.shape(l.inputs[0]!);
         const c = inShape[inShape.length - 1]!;
         const resT = this.type(l, 'result', this.inType(l));
-        const accT = this.type(l, 'accum', fixedType(Math.min(53, resT.w + 8), resT.i + 8));
+        const accT = this.type(l, 'accum', resT);
         const k = compileGlobalPool(numel(inShape) / c, c, a.mode, accT, resT, { accum: this.stats(l, 'accum', accT), result: this.stats(l, 'result', resT) });
         this.unary(l, resT, k);
         return;

@@ -38,8 +38,14 @@ export interface PoolGeom {
   readonly countIncludePad: boolean;
 }
 
-/** Max / average pooling; the average sums in accum_t and divides by the window count. */
-export function compilePool(g: PoolGeom, accT: FixedType, resT: FixedType, stats: { accum?: VarStats; result?: VarStats }): Kernel {
+/**
+ * Max / average pooling as hls4ml's pooling*_cl: max over the window with padded cells holding the
+ * most negative value of the input type, passed through accum_t then result_t; average sums in
+ * accum_t (cast after each add) and divides by the number of real cells (or the window size with
+ * count_pad), truncating toward zero at accum_t's LSB as ap_fixed division by an integer does.
+ */
+export function compilePool(g: PoolGeom, xT: FixedType, accT: FixedType, resT: FixedType, stats: { accum?: VarStats; result?: VarStats }): Kernel {
+  const padMax = (xT.signed ? -(2 ** (xT.w - 1)) : 0) * 2 ** -fracBits(xT);
   const castRes = makeCast(resT, stats.result);
   const castAcc = makeCast(accT, stats.accum);
   const [H, W] = g.inSp as [number, number];
@@ -60,7 +66,7 @@ export function compilePool(g: PoolGeom, accT: FixedType, resT: FixedType, stats
               const iw = ow * g.strides[1]! - g.padBefore[1]! + pw;
               if (ih < 0 || ih >= H || iw < 0 || iw >= W) {
                 if (g.countIncludePad) cnt++;
-                if (g.mode === 'max' && 0 > best) best = 0;
+                if (g.mode === 'max' && padMax > best) best = padMax;
                 continue;
               }
               const v = x[(ih * W + iw) * C + c]!;
@@ -70,7 +76,7 @@ export function compilePool(g: PoolGeom, accT: FixedType, resT: FixedType, stats
             }
           }
           const o = (oh * OW + ow) * C + c;
-          if (g.mode === 'max') y[o] = castRes(best);
+          if (g.mode === 'max') y[o] = castRes(castAcc(best));
           else {
             // ap_fixed division by an integer truncates toward zero at the dividend's LSB.
             const q = Math.trunc((sum * 2 ** Facc) / cnt) * 2 ** -Facc;
@@ -95,7 +101,7 @@ export function compileGlobalPool(n: number, c: number, mode: 'max' | 'avg', acc
         if (v > best) best = v;
         sum = castAcc(sum + v);
       }
-      y[ch] = mode === 'max' ? castRes(best) : castRes(Math.trunc((sum * 2 ** Facc) / n) * 2 ** -Facc);
+      y[ch] = mode === 'max' ? castRes(castAcc(best)) : castRes(Math.trunc((sum * 2 ** Facc) / n) * 2 ** -Facc);
     }
   };
 }
