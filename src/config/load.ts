@@ -143,6 +143,9 @@ class Reader {
       if (!k.endsWith('_t')) continue;
       const t = this.type(v, `${pointer}/${k}`);
       if (t) directTypes[k.slice(0, -2)] = t;
+      // hls4ml merges only the LayerType and LayerName blocks into a layer's attributes.
+      if (t && level === 'Model')
+        this.warn('FML4011', `"${k}" in the Model block is ignored by hls4ml (it reads *_t keys only from LayerType / LayerName blocks); fastml applies it to every layer with that slot`, `${pointer}/${k}`, 'move it to a LayerType or LayerName block to get the same behaviour in both tools');
     }
     if (obj['ReuseFactor'] !== undefined) out.reuseFactor = this.posInt(obj['ReuseFactor'], `${pointer}/ReuseFactor`, 'ReuseFactor');
     if (obj['TableSize'] !== undefined) out.tableSize = this.posInt(obj['TableSize'], `${pointer}/TableSize`, 'TableSize');
