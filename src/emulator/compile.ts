@@ -87,7 +87,7 @@ class Compiler {
     throw new DiagnosticError([diag('FML5001', msg, { ...(l.source?.file ? { file: l.source.file } : {}), node: l.name, ...(l.source?.opType ? { opType: l.source.opType } : {}) }, hint)], EXIT.MODEL);
   }
 
-  type(l: Layer, slot: string, fallback?: FixedType): FixedType {
+  type(l: Layer, slot: string, fallback?: FixedType, allowWide = false): FixedType {
     const t: TypeSpec | undefined = l.precision[slot];
     if (t === undefined || t === 'auto') {
       if (fallback) return fallback;
@@ -97,7 +97,7 @@ class Compiler {
         'run the fastml pipeline (precision inference) or set the type in the hls4ml config',
       );
     }
-    if (t.w > 53) this.fail(l, `precision "${slot}" is ${t.w} bits wide; the emulator handles types up to 53 bits`);
+    if (t.w > 53 && !allowWide) this.fail(l, `precision "${slot}" is ${t.w} bits wide; the emulator holds values of up to 53 bits here`);
     return t;
   }
 
@@ -177,7 +177,7 @@ class Compiler {
         this.types.set(out, this.inType(l));
         return;
       case 'Dense': {
-        const T = { x: this.inType(l), w: this.type(l, 'weight'), acc: this.type(l, 'accum'), res: this.type(l, 'result') };
+        const T = { x: this.inType(l), w: this.type(l, 'weight'), acc: this.type(l, 'accum', undefined, true), res: this.type(l, 'result') };
         const inShape = this.shape(l.inputs[0]!);
         const rows = numel(inShape) / a.nIn;
         const strategy = l.strategy ?? 'latency';
@@ -193,7 +193,7 @@ class Compiler {
       }
       case 'Conv':
       case 'DepthwiseConv': {
-        const T = { x: this.inType(l), w: this.type(l, 'weight'), acc: this.type(l, 'accum'), res: this.type(l, 'result') };
+        const T = { x: this.inType(l), w: this.type(l, 'weight'), acc: this.type(l, 'accum', undefined, true), res: this.type(l, 'result') };
         const inShape = this.shape(l.inputs[0]!);
         const outShape = this.shape(out);
         const d = a.dims;

@@ -20,6 +20,7 @@ import { fracBits } from '../fixed/type.js';
 import type { Strategy } from '../ir/graph.js';
 import type { VarStats } from './overflow.js';
 import { simdAvailable, simdDense } from './simd.js';
+import { compileBigMac } from './bigmac.js';
 import { makeCast, overflowRaw, rawLimits, roundScaled, toRaw, wrapRaw, WidthError } from './quant.js';
 
 /** Per output o: pairs k in [start[o], start[o+1]) of (xi[k], weight index wi[k]); bias index bi[o]. */
@@ -199,11 +200,16 @@ export interface MacStats {
 
 /**
  * Compiles a plan with quantized weights and biases (values of their types) into a kernel
- * (x, y) => void. Throws WidthError if an intermediate would not be exact in a double.
+ * (x, y) => void. Products or accumulators wider than a double holds go to the BigInt kernel;
+ * a WidthError means an input, weight or result type is itself wider than 53 bits.
  */
 export function compileMac(plan: MacPlan, wq: Float64Array, bq: Float64Array, t: MacTypes, stats?: MacStats): (x: Float64Array, y: Float64Array) => void {
-  if (t.x.w + t.w.w > 53) throw new WidthError(`product of ${t.x.w}-bit and ${t.w.w}-bit values is not exact in a double`);
-  if (t.acc.w > 52) throw new WidthError(`accumulator of ${t.acc.w} bits is not exact in a double`);
+  // Too wide for exact doubles: the BigInt kernel (inputs, weights and result still <= 53 bits).
+  if (t.x.w + t.w.w > 53 || t.acc.w > 52) {
+    for (const [k, ty] of [['input', t.x], ['weight', t.w], ['result', t.res]] as const)
+      if (ty.w > 53) throw new WidthError(`the ${k} type has ${ty.w} bits; the emulator holds tensors and weights of up to 53 bits`);
+    return compileBigMac(plan, wq, bq, t, stats);
+  }
   const { nOut, start, xi, bi } = plan;
   const Facc = fracBits(t.acc);
   const sAcc = 2 ** Facc;

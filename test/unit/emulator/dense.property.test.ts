@@ -74,4 +74,30 @@ describe('Dense kernels equal a BigInt reference', () => {
       { numRuns: 300 },
     );
   });
+
+  it('wide products and accumulators (BigInt kernel)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 4 }),
+        typeArb(30, ['AP_WRAP']),
+        typeArb(30, ['AP_WRAP', 'AP_SAT']),
+        fc.record({ w: fc.integer({ min: 40, max: 70 }), i: fc.integer({ min: 10, max: 30 }), q: fc.constantFrom(...Q_MODES), o: fc.constantFrom<OMode>('AP_WRAP', 'AP_SAT') }).map((r) => fixedType(r.w, r.i, true, r.q, r.o)),
+        typeArb(24, ['AP_WRAP', 'AP_SAT']),
+        fc.array(fc.double({ min: -40, max: 40, noNaN: true }), { minLength: 40, maxLength: 40 }),
+        (nIn, nOut, xT, wT, accT, resT, vals) => {
+          fc.pre(xT.w + wT.w > 53 || accT.w > 52);
+          const T = { x: xT, w: wT, acc: accT, res: resT };
+          const wq = quantizeDirect(vals.slice(0, nIn * nOut), wT);
+          const bq = quantizeDirect(vals.slice(24, 24 + nOut), wT);
+          const x = quantizeDirect(vals.slice(30, 30 + nIn), xT);
+          const want = reference(Array.from(x), Array.from(wq), Array.from(bq), nIn, nOut, T);
+          const got = new Float64Array(nOut);
+          compileMac(densePlan(nIn, nOut, 1, 'latency', 1), wq, bq, T)(x, got);
+          expect(Array.from(got)).toEqual(want);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
 });

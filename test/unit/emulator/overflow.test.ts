@@ -105,12 +105,23 @@ describe('overflow accounting', () => {
     }
   });
 
-  it('types too wide for exact doubles are a diagnostic naming the layer, not a crash', () => {
+  it('products wider than a double go to the BigInt kernel; tensors wider than 53 bits are a diagnostic', () => {
     const g = tiny();
     const wide: Graph = {
       ...g,
-      layers: g.layers.map((l) => (l.name === 'x' ? { ...l, precision: { result: parseFixed('fixed<40,20>') } } : l.name === 'd' ? { ...l, precision: { ...l.precision, weight: parseFixed('fixed<20,4>') } } : l)),
+      layers: g.layers.map((l) =>
+        l.name === 'x'
+          ? { ...l, precision: { result: parseFixed('fixed<40,20>') } }
+          : l.name === 'd'
+            ? { ...l, precision: { ...l.precision, weight: parseFixed('fixed<20,4>'), accum: parseFixed('fixed<64,30>'), result: parseFixed('fixed<48,24>') } }
+            : l,
+      ),
     };
-    expect(() => compileEmulator(wide)).toThrow(/FML5001.*node "d".*product of 40-bit and 20-bit/);
+    const emu = compileEmulator(wide, { accounting: true });
+    // 1 + 2^-20 times weight 1: exact in the 64-bit accumulator, then (fixed<48,24>) keeps 2^-20.
+    emu.runSample([[1 + 2 ** -20]]);
+    expect(emu.buffer('h')[0]).toBe(1 + 2 ** -20);
+    const tooWide: Graph = { ...wide, layers: wide.layers.map((l) => (l.name === 'x' ? { ...l, precision: { result: parseFixed('fixed<60,20>') } } : l)) };
+    expect(() => compileEmulator(tooWide)).toThrow(/FML5001.*node "x".*60 bits/);
   });
 });
