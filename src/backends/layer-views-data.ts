@@ -8,9 +8,9 @@ import { fixedType } from '../fixed/type.js';
 import { addType } from '../fixed/arith.js';
 import type { LayerAttrs } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
-import type { ArrayView, ConfigMember } from './view-types.js';
+import type { ArrayView, ConfigMember, ConfigView } from './view-types.js';
 import type { LayerCtx, LayerEmit } from './layer-views.js';
-import { BUILDERS, arr, cfg, fnName, intArr, reuseOf, slotType, ty, u, unsupported } from './layer-views.js';
+import { BUILDERS, arr, cfg, fnName, i, intArr, reuseOf, slotType, ty, u, unsupported } from './layer-views.js';
 import { quantizeValues } from './params.js';
 import * as tables from '../emulator/tables.js';
 import { defaultInpNorm, expTableSize } from '../emulator/activations.js';
@@ -32,8 +32,9 @@ function softmax(c: LayerCtx): LayerEmit {
   if (impl === 'argmax') {
     return { configs: [cfg(name, 'softmax (argmax: one-hot at the first maximum)', consts, [])], arrays: [], fn: fnName('softmax_argmax', c, name), extra: [] };
   }
-  if (impl !== 'stable' && impl !== 'latency') unsupported(l, `softmax implementation "${impl}"`);
   const tn = l.tableSize ?? 1024;
+  if (impl === 'legacy') return legacySoftmax(c, consts, n, tn);
+  if (impl !== 'stable' && impl !== 'latency') unsupported(l, `softmax implementation "${impl}"`);
   const expT = slotType(l, 'exp_table', SOFTMAX_DEFAULT);
   const invT = slotType(l, 'inv_table', SOFTMAX_DEFAULT);
   const invInp = slotType(l, 'inv_inp', SOFTMAX_DEFAULT);
@@ -63,6 +64,37 @@ function softmax(c: LayerCtx): LayerEmit {
     configs: [cfg(name, `softmax (${impl}) over ${n} values`, consts, types)],
     arrays,
     fn: fnName(impl === 'stable' ? 'softmax_stable' : 'softmax_latency', c, name),
+    extra: arrays.map((x) => x.name),
+  };
+}
+
+/** Legacy softmax: pairwise exp table over [-8, 8) and a 1/x table over [0, 64), both of table_t. */
+function legacySoftmax(c: LayerCtx, consts: ConfigMember[], n: number, tn: number): LayerEmit {
+  const l = c.layer;
+  const inT = c.inTypes[0]!;
+  const tT = slotType(l, 'table', fixedType(18, 8));
+  const diffT = fixedType(inT.w + 1, inT.i + 1, true);
+  if (diffT.w + tables.ceilLog2(tn) > 62 || tT.w + tables.ceilLog2(tn) > 62) unsupported(l, 'a legacy softmax this wide');
+  const name = `cfg_${c.ident}`;
+  const idx = (suffix: string, t: FixedType, r: number, off: number): ConfigView =>
+    cfg(`${name}_${suffix}`, `legacy softmax ${suffix === 'exp' ? 'exp' : '1/x'} table index`, [u('tbl_n', tn), u('in_w', t.w), i('in_f', t.w - t.i), u('in_signed', t.signed), u('idx_r', r), u('idx_neg', false), u('idx_off', off)], []);
+  const arrays: ArrayView[] = [
+    arr(`exp_${c.ident}`, `${name}::table_t`, tables.legacyExpTable(tn, tT), `exp table over [-8, 8), ${tn} entries`),
+    arr(`inv_${c.ident}`, `${name}::table_t`, tables.legacyInvTable(tn, tT), `1/x table over [0, 64), ${tn} entries`),
+  ];
+  return {
+    configs: [
+      idx('exp', diffT, 4, Math.floor(tn / 2)),
+      idx('inv', tT, 6, 0),
+      cfg(name, `softmax (legacy) over ${n} values`, [...consts, u('tbl_n', tn)], [
+        ty('table_t', c.cpp(tT)),
+        ty('diff_t', c.cpp(diffT)),
+        ty('exp_idx', `${name}_exp`),
+        ty('inv_idx', `${name}_inv`),
+      ]),
+    ],
+    arrays,
+    fn: fnName('softmax_legacy', c, name),
     extra: arrays.map((x) => x.name),
   };
 }
@@ -154,11 +186,6 @@ function resize(c: LayerCtx): LayerEmit {
   return { configs: [cfg(name, 'nearest-neighbour resize', consts, [])], arrays: [], fn: fnName('resize_nearest', c, name), extra: [] };
 }
 
-/** The emulator's default pooling accumulator: 8 more integer bits than the result. */
-function poolAccDefault(res: FixedType): FixedType {
-  return fixedType(Math.min(53, res.w + 8), res.i + 8);
-}
-
 /** [h, w] window geometry of a Pool layer (1-D: height 1). */
 function pool(c: LayerCtx): LayerEmit {
   const l = c.layer;
@@ -174,11 +201,8 @@ function pool(c: LayerCtx): LayerEmit {
     u('pad_t', two ? a.pads.top : 0), u('pad_l', a.pads.left), u('count_pad', a.countIncludePad),
   ];
   const types: ConfigMember[] = [];
-  if (a.mode === 'avg') {
-    const acc = slotType(l, 'accum', poolAccDefault(c.outType));
-    consts.push(u('acc_w', acc.w), u('acc_signed', acc.signed));
-    types.push(ty('accum_t', c.cpp(acc)));
-  }
+  // Both modes pass through accum_t (the emulator's default: the result type).
+  types.push(ty('accum_t', c.cpp(slotType(l, 'accum', c.outType))));
   return { configs: [cfg(name, `${a.mode} pooling ${a.pool.join('x')}`, consts, types)], arrays: [], fn: fnName(`${a.mode}_pool`, c, name), extra: [] };
 }
 
@@ -190,11 +214,7 @@ function globalPool(c: LayerCtx): LayerEmit {
   const name = `cfg_${c.ident}`;
   const consts: ConfigMember[] = [u('n_pix', numel(s) / ch), u('c', ch)];
   const types: ConfigMember[] = [];
-  if (a.mode === 'avg') {
-    const acc = slotType(l, 'accum', poolAccDefault(c.outType));
-    consts.push(u('acc_w', acc.w), u('acc_signed', acc.signed));
-    types.push(ty('accum_t', c.cpp(acc)));
-  }
+  types.push(ty('accum_t', c.cpp(slotType(l, 'accum', c.outType))));
   return { configs: [cfg(name, `global ${a.mode} pooling`, consts, types)], arrays: [], fn: fnName(`global_${a.mode}_pool`, c, name), extra: [] };
 }
 

@@ -333,7 +333,8 @@ const activation: Builder = (c) => {
       if (!spec) unsupported(l, `activation ${a.activation}`);
       const tn = l.tableSize ?? 1024;
       const tt = slotType(l, 'table', fixedType(18, 8));
-      if (inT.w > 62) unsupported(l, `a table activation on a ${inT.w}-bit input`);
+      // The index is computed as raw * N in 64-bit integers.
+      if (inT.w + tables.ceilLog2(tn) > 62) unsupported(l, `a table activation on a ${inT.w}-bit input`);
       consts.push(...tableMembers(tn, inT, spec.r, spec.neg, spec.center ? Math.floor(tn / 2) : 0));
       types.push(ty('table_t', c.cpp(tt)));
       arrays.push(arr(`tbl_${c.ident}`, `${name}::table_t`, spec.build(tn, tt), `${a.activation} table, ${tn} entries`));
@@ -360,4 +361,4 @@ export const BUILDERS: Partial<Record<LayerAttrs['op'], Builder>> = {
   Quant: copyLayer,
 };
 
-export { cfg, arr, intArr, u, ty, fnName, reuseOf, unsupported, addType };
+export { cfg, arr, intArr, u, i, ty, fnName, reuseOf, unsupported, addType };

@@ -1,30 +1,30 @@
 /*
  * @fileoverview fastml HLS layer library: max / average pooling and global pooling.
  *
- * Numerics (the emulator's src/emulator/misc.ts, after hls4ml): a padded window position counts as
- * the value 0 for max pooling; average pooling sums the inside values in accum_t, re-quantized
+ * Numerics (the emulator's src/emulator/misc.ts, after hls4ml): max pooling takes the maximum of
+ * the real cells (padded cells hold the input type's minimum, which never wins: ONNX and Keras pads
+ * are smaller than the window, so every window has a real cell) and passes it through accum_t to
+ * result_t; average pooling sums the inside values in accum_t, re-quantized
  * after every addition in window order (row, column), and divides by the number of positions
- * (padded ones included when count_pad), truncating toward zero at accum_t's LSB. The division is
- * done on the raw integer, so it is exact and needs no divider of fixed-point values.
+ * (padded ones included when count_pad), truncating toward zero at accum_t's LSB.
  * 1-D pooling is 2-D pooling with height 1.
- * Config `C`: in_h, in_w, c, out_h, out_w, k_h, k_w, s_h, s_w, pad_t, pad_l, count_pad, acc_w,
- * acc_f, acc_signed, and accum_t.
+ * Config `C`: in_h, in_w, c, out_h, out_w, k_h, k_w, s_h, s_w, pad_t, pad_l, count_pad, and accum_t.
  */
 #ifndef FML_POOL_H_
 #define FML_POOL_H_
 
 #include "fml_common.h"
-#include "fml_activation.h"
 
 namespace fml {
 
-/* trunc0(sum / cnt) at the LSB of accum_t, from the raw bits. */
+/*
+ * trunc0(sum / cnt) at the LSB of accum_t: ap_fixed divided by an integer has the dividend's
+ * fractional bits and truncates toward zero (the emulator's rule), so the assignment is exact.
+ */
 template <class C>
 typename C::accum_t div_trunc(const typename C::accum_t &sum, unsigned cnt) {
 #pragma HLS INLINE
-  const long long q = raw_signed<C::acc_w, C::acc_signed>(sum) / (long long)cnt;
-  typename C::accum_t r;
-  r.range(C::acc_w - 1, 0) = (unsigned long long)q;
+  typename C::accum_t r = sum / (int)cnt;
   return r;
 }
 
@@ -38,7 +38,7 @@ PixY:
     Chan:
       for (unsigned c = 0; c < C::c; c++) {
         In best = 0;
-        bool any = false;
+        bool any = false;  // padded cells are skipped: they hold the minimum, which never wins
       WinY:
         for (unsigned ky = 0; ky < C::k_h; ky++) {
         WinX:
@@ -46,18 +46,14 @@ PixY:
             const int iy = (int)(oy * C::s_h + ky) - (int)C::pad_t;
             const int ix = (int)(ox * C::s_w + kx) - (int)C::pad_l;
             const bool inside = iy >= 0 && iy < (int)C::in_h && ix >= 0 && ix < (int)C::in_w;
-            if (!inside) {
-              // A padded position takes part as the value 0.
-              if (!any || best < 0) best = 0;
-              any = true;
-              continue;
-            }
+            if (!inside) continue;
             const In v = x[((unsigned)iy * C::in_w + (unsigned)ix) * C::c + c];
             if (!any || v > best) best = v;
             any = true;
           }
         }
-        y[(oy * C::out_w + ox) * C::c + c] = best;
+        typename C::accum_t a = best;
+        y[(oy * C::out_w + ox) * C::c + c] = a;
       }
     }
   }
@@ -105,7 +101,8 @@ Chan:
     for (unsigned p = 1; p < C::n_pix; p++) {
       if (x[p * C::c + c] > best) best = x[p * C::c + c];
     }
-    y[c] = best;
+    typename C::accum_t a = best;
+    y[c] = a;
   }
 }
 

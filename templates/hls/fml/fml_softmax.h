@@ -11,7 +11,9 @@
  *    largest power of two below the count, so 5 inputs sum as ((e0 + e1) + (e2 + e3)) + e4);
  *    s = (inv_inp_t) sum; inv = inv_table[top inv_bits bits of s, sign included];
  *    y_i = (result_t)(exp_i * inv);
- *  - argmax: one-hot at the first maximum.
+ *  - argmax: one-hot at the first maximum;
+ *  - legacy: sum_i = sum over j of exp_table[index(x_j - x_i)] (1 for j = i) accumulated in table_t
+ *    (index over [-8, 8)), y_i = inv_table[index(sum_i)] (index over [0, 64)), as the emulator does.
  * Softmax runs over the last axis; n_outer vectors of n values are processed one after another.
  * Config `C`: n, n_outer, exp_n, exp_bits, norm_w, in_w, inv_n, inv_bits, inv_w, and the types
  * inp_norm_t, exp_table_t, inv_table_t, inv_inp_t, accum_t.
@@ -20,6 +22,7 @@
 #define FML_SOFTMAX_H_
 
 #include "fml_common.h"
+#include "fml_activation.h"
 
 namespace fml {
 
@@ -132,6 +135,37 @@ Outer:
         y[o * C::n + i] = 1;
       else
         y[o * C::n + i] = 0;
+    }
+  }
+}
+
+template <class In, class Out, class C>
+void softmax_legacy(const In x[C::n_outer * C::n], Out y[C::n_outer * C::n], const typename C::table_t exp_table[C::tbl_n],
+                    const typename C::table_t inv_table[C::tbl_n]) {
+Outer:
+  for (unsigned o = 0; o < C::n_outer; o++) {
+#pragma HLS PIPELINE II = C::reuse
+    const In *xv = x + o * C::n;
+    typename C::table_t sum[C::n];
+#pragma HLS ARRAY_PARTITION variable = sum complete
+  Rows:
+    for (unsigned i = 0; i < C::n; i++) {
+      typename C::table_t acc = 0;
+    Cols:
+      for (unsigned j = 0; j < C::n; j++) {
+        if (i == j) {
+          acc = acc + 1;
+        } else {
+          typename C::diff_t d = xv[j] - xv[i];
+          acc = acc + exp_table[table_index<typename C::exp_idx>(d)];
+        }
+      }
+      sum[i] = acc;
+    }
+  Res:
+    for (unsigned i = 0; i < C::n; i++) {
+#pragma HLS UNROLL
+      y[o * C::n + i] = inv_table[table_index<typename C::inv_idx>(sum[i])];
     }
   }
 }

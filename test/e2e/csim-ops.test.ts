@@ -1,0 +1,94 @@
+/**
+ * @fileoverview Layer coverage beyond the shared models: an ONNX model built here with a
+ * convolution, leaky ReLU, average pooling with padding (count_include_pad 0), depthwise
+ * convolution, ELU, max pooling with padding, an Add merge of two branches, Concat, nearest Resize,
+ * sigmoid, global average pooling, and Dense layers with SELU, softplus, tanh, hard sigmoid and
+ * softsign, softmax at the end; compiled and C-simulated in all four io/strategy combinations. Then
+ * the softmax variants (legacy, argmax) through a configuration. Every C simulation must equal the
+ * emulator bit for bit.
+ */
+
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { main } from '../../src/cli/main.js';
+import { memoryIO } from '../../src/cli/io.js';
+import { encodeModel, normal, rng } from '../../src/tools/onnx-writer.js';
+import type { InitSpec, NodeSpec } from '../../src/tools/onnx-writer.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'fml-ops-'));
+
+async function cli(...argv: string[]) {
+  const io = memoryIO(tmp);
+  const code = await main(argv, io);
+  return { code, out: io.stdout, err: io.stderr };
+}
+
+function zooModel(): Uint8Array {
+  const rand = rng(11);
+  const I: InitSpec[] = [];
+  const N: NodeSpec[] = [];
+  const w = (name: string, dims: number[], std = 0.4): string => {
+    I.push({ name, dims, data: normal(rand, dims.reduce((a, b) => a * b, 1), std) });
+    return name;
+  };
+  const node = (op: string, name: string, inputs: string[], outputs: string[], attrs?: NodeSpec['attrs']): void => {
+    N.push({ op, name, inputs, outputs, ...(attrs ? { attrs } : {}) });
+  };
+  I.push({ name: 'scales', dims: [4], data: Float32Array.from([1, 1, 2, 2]) });
+  node('Conv', 'c1', ['x', w('c1.w', [4, 3, 3, 3]), w('c1.b', [4], 0.1)], ['c1o'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+  node('LeakyRelu', 'lrelu', ['c1o'], ['l1'], { alpha: 0.1 });
+  node('AveragePool', 'apool', ['l1'], ['a1'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], count_include_pad: 0 });
+  node('Conv', 'dw', ['a1', w('dw.w', [4, 1, 3, 3]), w('dw.b', [4], 0.1)], ['d1'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], group: 4 });
+  node('Elu', 'elu', ['d1'], ['e1'], { alpha: 1.0 });
+  node('MaxPool', 'mpool', ['a1'], ['m1'], { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1] });
+  node('Add', 'add', ['e1', 'm1'], ['s1']);
+  node('Concat', 'cat', ['s1', 'a1'], ['k1'], { axis: 1 });
+  node('Resize', 'up', ['k1', '', 'scales'], ['u1'], { mode: 'nearest' });
+  node('Conv', 'c2', ['u1', w('c2.w', [2, 8, 1, 1]), w('c2.b', [2], 0.1)], ['c2o'], { kernel_shape: [1, 1] });
+  node('Sigmoid', 'sig', ['c2o'], ['sg']);
+  node('GlobalAveragePool', 'gap', ['sg'], ['gp']);
+  node('Flatten', 'flat', ['gp'], ['f1'], { axis: 1 });
+  let x = 'f1';
+  let nIn = 2;
+  const acts: Array<[string, NodeSpec['attrs']?]> = [['Selu'], ['Softplus'], ['Tanh'], ['HardSigmoid', { alpha: 0.2, beta: 0.5 }], ['Softsign']];
+  acts.forEach(([op, attrs], k) => {
+    node('Gemm', `g${k}`, [x, w(`g${k}.w`, [8, nIn], k === 0 ? 1.5 : 1.0), w(`g${k}.b`, [8], 0.3)], [`g${k}o`], { transB: 1 });
+    node(op, `act${k}`, [`g${k}o`], [`h${k}`], attrs);
+    x = `h${k}`;
+    nIn = 8;
+  });
+  node('Gemm', 'out', [x, w('out.w', [6, 8], 1.0), w('out.b', [6], 0.3)], ['logits'], { transB: 1 });
+  node('Softmax', 'sm', ['logits'], ['y'], { axis: 1 });
+  return encodeModel({ name: 'zoo', inputs: [{ name: 'x', dims: [1, 3, 8, 8] }], outputs: [{ name: 'y', dims: [1, 6] }], nodes: N, initializers: I, opset: 13 });
+}
+
+async function compileAndCsim(name: string, model: string, flags: string[]): Promise<void> {
+  const dir = path.join(tmp, name);
+  const c = await cli('compile', model, '-o', dir, '--force', ...flags);
+  expect(c.err.replace(/^(warning|info) .*\n(  hint.*\n)?/gm, ''), `${name}: compile stderr`).toBe('');
+  expect(c.code).toBe(0);
+  const s = await cli('csim', dir);
+  expect(s.err, `${name}: g++ / mismatches`).toBe('');
+  expect(s.out).toContain(' 0 mismatching values');
+  expect(s.code).toBe(0);
+}
+
+describe('layer coverage: compile + csim', () => {
+  const model = path.join(tmp, 'zoo.onnx');
+  writeFileSync(model, zooModel());
+  for (const io of ['parallel', 'stream'])
+    for (const st of ['latency', 'resource'])
+      it(`zoo model, io_${io} ${st}`, async () => {
+        await compileAndCsim(`zoo-${io}-${st}`, model, ['--io', io, '--strategy', st, '--samples', '48']);
+      });
+
+  const jet = path.resolve(process.cwd(), 'models/jet_tagger.onnx');
+  for (const impl of ['legacy', 'argmax'])
+    it.skipIf(!existsSync(jet))(`softmax ${impl}`, async () => {
+      const cfg = path.join(tmp, `sm-${impl}.yml`);
+      writeFileSync(cfg, `HLSConfig:\n  Model:\n    Precision: fixed<16,6>\n  LayerType:\n    Softmax:\n      Implementation: ${impl}\n`);
+      await compileAndCsim(`sm-${impl}`, jet, ['--config', cfg, '--samples', '64']);
+    });
+});
