@@ -385,50 +385,57 @@ inline void fx_decode_double(double d, fx_wide &n, int &e) {
   n = (bits >> 63) ? w_from_i64(-(i64)m) : w_from_u64(m);
 }
 
+/**
+ * |raw| * 2^-F rounded once, to nearest even, to `prec` significant bits with the LSB no finer
+ * than 2^min_exp (the subnormal floor). Returns the integer q (<= 2^prec) and sets exp so that the
+ * rounded value is q * 2^exp: a single rounding, so there is no double rounding near subnormals.
+ */
+inline u64 fx_round_mag(const fx_wide &raw, int F, int prec, int min_exp, int &exp) {
+  const fx_wide m = w_abs(raw);
+  const int len = w_bitlen_abs(raw);
+  const int top = len - F;  // the value lies in [2^(top-1), 2^top)
+  int lsb = top - prec;
+  if (lsb < min_exp) lsb = min_exp;
+  const int k = lsb + F;  // bits of m below the kept LSB
+  if (k <= 0) {
+    exp = -F;
+    return m.l[0];  // len <= prec here: exact
+  }
+  fx_wide q = w_sar(m, k);
+  const int r = w_bit(m, k - 1);
+  const bool sticky = w_low_nonzero(m, k - 1);
+  if (r && (sticky || (q.l[0] & 1))) q = w_add(q, w_from_u64(1));
+  exp = lsb;
+  return q.l[0];
+}
+
+/** x * 2^e, exact whenever the result is representable (each step keeps the value normal). */
+inline double fx_ldexp(double x, int e) {
+  while (e > 600) { x *= __builtin_ldexp(1.0, 600); e -= 600; }
+  while (e < -600) { x *= __builtin_ldexp(1.0, -600); e += 600; }
+  return x * __builtin_ldexp(1.0, e);
+}
+
 /** raw * 2^-F rounded to the nearest double, ties to even (exact whenever representable). */
 inline double fx_to_double(const fx_wide &raw, int F) {
   if (w_zero_p(raw)) return 0.0;
-  const bool neg = w_neg_p(raw);
-  const fx_wide m = neg ? w_neg(raw) : raw;
-  const int len = w_bitlen_abs(raw);
-  double d;
-  int exp = -F;
-  if (len <= 64) {
-    d = (double)m.l[0];  // u64 -> double rounds once, to nearest even
-  } else {
-    // Top 64 bits with a sticky bit: the conversion then rounds exactly as the full value would.
-    const int drop = len - 64;
-    u64 top = w_sar(m, drop).l[0];
-    if (w_low_nonzero(m, drop)) top |= 1;
-    d = (double)top;
-    exp += drop;
-  }
-  while (exp > 600) { d *= __builtin_ldexp(1.0, 600); exp -= 600; }
-  while (exp < -600) { d *= __builtin_ldexp(1.0, -600); exp += 600; }
-  d *= __builtin_ldexp(1.0, exp);
-  return neg ? -d : d;
+  int e;
+  const u64 q = fx_round_mag(raw, F, 53, -1074, e);
+  // q * 2^e is exactly a double (subnormals included), or beyond the range where rounding gives inf.
+  const double d = fx_ldexp((double)q, e);
+  return w_neg_p(raw) ? -d : d;
 }
 
-/** raw * 2^-F rounded once to the nearest float (no double rounding). */
+/** raw * 2^-F rounded once to the nearest float (no double rounding, float subnormals included). */
 inline float fx_to_float(const fx_wide &raw, int F) {
   if (w_zero_p(raw)) return 0.0f;
-  const bool neg = w_neg_p(raw);
-  const fx_wide m = neg ? w_neg(raw) : raw;
-  const int len = w_bitlen_abs(raw);
-  float f;
-  int exp = -F;
-  if (len <= 64) {
-    f = (float)m.l[0];
-  } else {
-    const int drop = len - 64;
-    u64 top = w_sar(m, drop).l[0];
-    if (w_low_nonzero(m, drop)) top |= 1;
-    f = (float)top;
-    exp += drop;
-  }
-  const double v = (double)f * __builtin_ldexp(1.0, exp < -1000 ? -1000 : exp > 1000 ? 1000 : exp);
-  const float r = (float)v;
-  return neg ? -r : r;
+  int e;
+  const u64 q = fx_round_mag(raw, F, 24, -149, e);
+  // q <= 2^24 and e >= -149: q * 2^e is exact as a double, and exactly a float unless beyond
+  // FLT_MAX, where the conversion gives infinity as rounding would.
+  const double v = e > 200 ? __builtin_huge_val() : fx_ldexp((double)q, e);
+  const float f = (float)v;
+  return w_neg_p(raw) ? -f : f;
 }
 
 /** Truncation toward zero of raw * 2^-F, as to_int/to_int64 do (with the I <= 0 quirk: -1). */
