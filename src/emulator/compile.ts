@@ -17,7 +17,7 @@ import { numel } from '../ir/graph.js';
 import { DiagnosticError, diag, EXIT } from '../diagnostics/diagnostic.js';
 import { OverflowBook } from './overflow.js';
 import type { VarStats } from './overflow.js';
-import { compileDenseInt, compileMac, convPlan, densePlan, sharedDenseOrder } from './mac.js';
+import { compileConvInt, compileDenseInt, compileMac, convPlan, densePlan, sharedDenseOrder } from './mac.js';
 import { compileActivation, compileSoftmax } from './activations.js';
 import {
   compileCast,
@@ -199,8 +199,7 @@ class Compiler {
         const d = a.dims;
         const one = (v: readonly number[]): number[] => (d === 1 ? [1, v[0]!] : [v[0]!, v[1]!]);
         const cOut = a.op === 'Conv' ? a.cOut : a.cIn * a.depthMultiplier;
-        const plan = convPlan(
-          {
+        const geom = {
             inSp: this.spatial(l, d, inShape),
             outSp: this.spatial(l, d, outShape),
             kernel: one(a.kernel),
@@ -211,13 +210,13 @@ class Compiler {
             cOut,
             groups: a.op === 'Conv' ? a.groups : a.cIn,
             ...(a.op === 'DepthwiseConv' ? { depthMultiplier: a.depthMultiplier } : {}),
-          },
-          l.strategy ?? 'latency',
-          l.reuseFactor ?? 1,
-        );
+        };
+        const strategy = l.strategy ?? 'latency';
+        const rf = l.reuseFactor ?? 1;
         const wq = this.weights(l, 'kernel', T.w);
         const bq = this.weights(l, 'bias', this.type(l, 'bias'), cOut);
-        this.unary(l, T.res, compileMac(plan, wq, bq, T, this.macStats(l, T.res)));
+        const fast = this.book ? undefined : compileConvInt(geom, strategy, rf, wq, bq, T);
+        this.unary(l, T.res, fast ?? compileMac(convPlan(geom, strategy, rf), wq, bq, T, this.macStats(l, T.res)));
         return;
       }
       case 'BatchNorm':

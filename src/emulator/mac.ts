@@ -496,3 +496,60 @@ export function compileDenseInt(nIn: number, nOut: number, rows: number, order: 
     }
   };
 }
+
+/**
+ * A convolution (groups 1) as one small Dense per output pixel: the pixel's window is gathered
+ * (kernel row, kernel column, input channel, zeros for padding) and multiplied by the kernel matrix
+ * [kh*kw*cIn][cOut] with the integer / SIMD Dense kernel. The per-output order of products is the
+ * convolution's (padding zeros are exact no-ops), so the bits are those of conv_*_latency_cl.
+ */
+export function compileConvInt(
+  g: ConvGeom,
+  strategy: Strategy,
+  rf: number,
+  wq: Float64Array,
+  bq: Float64Array,
+  t: MacTypes,
+  minOut = 8,
+): ((x: Float64Array, y: Float64Array) => void) | undefined {
+  // With few output channels the per-pixel call costs more than it saves (measured: conv2d_small,
+  // 2 filters, is faster on the general plan).
+  if (g.groups !== 1 || g.depthMultiplier !== undefined || g.cOut < minOut) return undefined;
+  const [H, W] = g.inSp as [number, number];
+  const [OH, OW] = g.outSp as [number, number];
+  const [KH, KW] = g.kernel as [number, number];
+  const C = g.cIn;
+  const nWin = KH * KW * C;
+  const order = sharedDenseOrder(nWin, g.cOut, strategy, rf);
+  if (!order) return undefined;
+  const row = compileDenseInt(nWin, g.cOut, 1, order, wq, bq, t);
+  if (!row) return undefined;
+  const pixels = OH * OW;
+  const gidx = new Int32Array(pixels * nWin);
+  for (let oh = 0; oh < OH; oh++)
+    for (let ow = 0; ow < OW; ow++) {
+      const base = (oh * OW + ow) * nWin;
+      for (let kh = 0; kh < KH; kh++) {
+        const ih = oh * g.strides[0]! - g.padBefore[0]! + kh * g.dilations[0]!;
+        for (let kw = 0; kw < KW; kw++) {
+          const iw = ow * g.strides[1]! - g.padBefore[1]! + kw * g.dilations[1]!;
+          const inside = ih >= 0 && ih < H && iw >= 0 && iw < W;
+          for (let c = 0; c < C; c++) gidx[base + (kh * KW + kw) * C + c] = inside ? (ih * W + iw) * C + c : -1;
+        }
+      }
+    }
+  const xw = new Float64Array(nWin);
+  const yw = new Float64Array(g.cOut);
+  const cOut = g.cOut;
+  return (x, y) => {
+    for (let p = 0; p < pixels; p++) {
+      const base = p * nWin;
+      for (let k = 0; k < nWin; k++) {
+        const s = gidx[base + k]!;
+        xw[k] = s >= 0 ? x[s]! : 0;
+      }
+      row(xw, yw);
+      y.set(yw, p * cOut);
+    }
+  };
+}

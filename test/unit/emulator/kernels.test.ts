@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fixedType, parseFixed } from '../../../src/fixed/type.js';
 import type { FixedType, QMode, OMode } from '../../../src/fixed/type.js';
 import { makeCast, toRaw } from '../../../src/emulator/quant.js';
-import { resourceOrder, convPlan, compileMac, densePlan, compileDenseInt } from '../../../src/emulator/mac.js';
+import { resourceOrder, convPlan, compileMac, densePlan, compileDenseInt, compileConvInt } from '../../../src/emulator/mac.js';
 import { compileSoftmax, defaultInpNorm, expTableSize } from '../../../src/emulator/activations.js';
 import { compileActivation } from '../../../src/emulator/activations.js';
 import { formatFixedDecimals, quantizeAsPrinted, quantizeDirect, batchNormScaleBias } from '../../../src/emulator/weights.js';
@@ -161,6 +161,24 @@ describe('MAC kernels', () => {
       for (let r = 0; r < 200; r++) {
         const x = quantizeDirect(Array.from({ length: nIn }, (_, i) => (r % 3 === 0 && i % 2 ? 0 : Math.sin(r * 7 + i) * 4)), T.x);
         const ya = new Float64Array(nOut), yb = new Float64Array(nOut);
+        a(x, ya);
+        b(x, yb);
+        expect(Array.from(yb)).toEqual(Array.from(ya));
+      }
+    }
+  });
+  it('the per-pixel integer Conv kernel equals the general plan (strided, dilated, padded, Resource order)', () => {
+    const T = { ...t, acc: parseFixed('fixed<12,5,TRN,SAT>') };
+    for (const [cOut, strategy, rf] of [[8, 'latency', 1], [3, 'resource', 2], [5, 'latency', 1]] as const) {
+      const g = { inSp: [5, 6], outSp: [3, 3], kernel: [3, 2], strides: [2, 2], dilations: [1, 2], padBefore: [1, 0], cIn: 2, cOut, groups: 1 };
+      const wq = quantizeDirect(Array.from({ length: 3 * 2 * 2 * cOut }, (_, i) => Math.sin(i * 1.3) * 1.7), T.w);
+      const bq = quantizeDirect(Array.from({ length: cOut }, (_, i) => i / 4 - 0.5), T.acc);
+      const a = compileMac(convPlan(g, strategy, rf), wq, bq, T);
+      const b = compileConvInt(g, strategy, rf, wq, bq, T, 1)!;
+      expect(b).toBeDefined();
+      for (let r = 0; r < 50; r++) {
+        const x = quantizeDirect(Array.from({ length: 5 * 6 * 2 }, (_, i) => Math.cos(r * 5 + i) * 5), T.x);
+        const ya = new Float64Array(9 * cOut), yb = new Float64Array(9 * cOut);
         a(x, ya);
         b(x, yb);
         expect(Array.from(yb)).toEqual(Array.from(ya));
