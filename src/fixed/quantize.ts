@@ -29,53 +29,75 @@ export interface QuantizeInfo {
   underflow: boolean;
 }
 
+/** Per-type BigInt constants, cached on the (frozen) type object: BigInt setup dominates small casts. */
+interface BigConsts {
+  lo: bigint;
+  hi: bigint;
+  f: number;
+}
+const bigConsts = new WeakMap<FixedType, BigConsts>();
+function constsOf(t: FixedType): BigConsts {
+  let c = bigConsts.get(t);
+  if (!c) {
+    c = { ...rawBounds(t), f: fracBits(t) };
+    bigConsts.set(t, c);
+  }
+  return c;
+}
+
+/**
+ * Step 2 of SEMANTICS.md section 2: the rounded integer q of n * 2^(e+F), and the floor fl (which
+ * AP_WRAP_SM with N = 0 needs). Returns [q, fl, inexact].
+ */
+function roundBig(n: bigint, sh: number, qm: FixedType['q']): [bigint, bigint, boolean] {
+  if (sh >= 0) {
+    const v = n << BigInt(sh);
+    return [v, v, false];
+  }
+  const k = BigInt(-sh);
+  const fl = n >> k; // BigInt >> is floor for negatives
+  const rem = n - (fl << k);
+  if (rem === 0n) return [fl, fl, false];
+  switch (qm) {
+    case 'AP_TRN':
+      return [fl, fl, true];
+    case 'AP_TRN_ZERO':
+      return [n < 0n ? fl + 1n : fl, fl, true];
+    default: {
+      const half = 1n << (k - 1n);
+      const up = rem > half || (rem === half && tieUp(qm, n, fl));
+      return [up ? fl + 1n : fl, fl, true];
+    }
+  }
+}
+
 /**
  * The raw value of `T v = n * 2^e`, with every Q/O/N rule of SEMANTICS.md section 2 (including
  * AP_SAT_SYM rewriting an in-range minimum, the WRAP N>0 ufixed quirk and the WRAP_SM sign taken
  * from the unrounded floor).
  */
 export function quantizeBig(n: bigint, e: number, t: FixedType): bigint {
-  return quantizeBigInfo(n, e, t).raw;
+  if (n === 0n) return 0n;
+  const c = constsOf(t);
+  const [q, fl] = roundBig(n, e + c.f, t.q);
+  if (t.o === 'AP_WRAP' && t.n === 0) return q >= c.lo && q <= c.hi ? q : wrapRaw(q, t);
+  const ovf = q > c.hi;
+  const unf = q < c.lo;
+  if (!ovf && !unf && !(t.o === 'AP_SAT_SYM' && t.signed && q === c.lo)) return q;
+  return applyOverflow(q, fl, ovf, t, c.lo, c.hi);
 }
 
 /** quantizeBig, also reporting inexactness and overflow (for statistics and the fast path's tests). */
 export function quantizeBigInfo(n: bigint, e: number, t: FixedType): QuantizeInfo {
   if (n === 0n) return { raw: 0n, inexact: false, overflow: false, underflow: false };
-  const sh = e + fracBits(t);
-  let fl: bigint;
-  let q: bigint;
-  let inexact = false;
-  if (sh >= 0) {
-    fl = q = n << BigInt(sh);
-  } else {
-    const k = BigInt(-sh);
-    fl = n >> k; // BigInt >> is floor for negatives
-    const rem = n - (fl << k);
-    q = fl;
-    if (rem !== 0n) {
-      inexact = true;
-      const half = 1n << (k - 1n);
-      switch (t.q) {
-        case 'AP_TRN':
-          break;
-        case 'AP_TRN_ZERO':
-          if (n < 0n) q = fl + 1n;
-          break;
-        default:
-          if (rem > half) q = fl + 1n;
-          else if (rem === half) q = fl + (tieUp(t.q, n, fl) ? 1n : 0n);
-      }
-    }
-  }
-  const { lo, hi } = rawBounds(t);
-  if (t.o === 'AP_WRAP' && t.n === 0) {
-    return { raw: wrapRaw(q, t), inexact, overflow: q > hi, underflow: q < lo };
-  }
-  const ovf = q > hi;
-  const unf = q < lo;
-  const symMin = t.o === 'AP_SAT_SYM' && t.signed && q === lo;
-  if (!ovf && !unf && !symMin) return { raw: q, inexact, overflow: false, underflow: false };
-  return { raw: applyOverflow(q, fl, ovf, t, lo, hi), inexact, overflow: ovf, underflow: unf };
+  const c = constsOf(t);
+  const [q, , inexact] = roundBig(n, e + c.f, t.q);
+  return { raw: quantizeBig(n, e, t), inexact, overflow: q > c.hi, underflow: q < c.lo };
+}
+
+/** `To v = from_value;` for a raw value of type `from` (only the destination's Q/O/N matter). */
+export function castRaw(raw: bigint, from: FixedType, to: FixedType): bigint {
+  return quantizeBig(raw, -fracBits(from), to);
 }
 
 /** Whether a tie (remainder exactly half an LSB) rounds up from fl, per Q mode. */
