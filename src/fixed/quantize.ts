@@ -40,7 +40,8 @@ function constsOf(t: FixedType): BigConsts {
   let c = bigConsts.get(t);
   if (!c) {
     c = { ...rawBounds(t), f: fracBits(t) };
-    bigConsts.set(t, c);
+    // Only frozen types (fixedType/parseType make them) are cached: a mutable object could change.
+    if (Object.isFrozen(t)) bigConsts.set(t, c);
   }
   return c;
 }
