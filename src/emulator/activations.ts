@@ -243,9 +243,13 @@ export function defaultInpNorm(inT: FixedType): FixedType {
   return fixedType(Math.max(1, inT.w - s), inT.i - s, false);
 }
 
-/** hls4ml's exp table size: the table size, capped by the number of distinct inputs 2^(W-1). */
-export function expTableSize(tableSize: number, inT: FixedType): number {
-  return Math.min(tableSize, 2 ** (inT.w - 1));
+/**
+ * hls4ml's exp table size: the table size, capped at 2^(W-1) only for the stable softmax with a
+ * signed input and a derived inp_norm_t (hls4ml's backend template; latency and unsigned inputs
+ * keep the table size).
+ */
+export function expTableSize(tableSize: number, inT: FixedType, stableDerived = true): number {
+  return stableDerived && inT.signed ? Math.min(tableSize, 2 ** (inT.w - 1)) : tableSize;
 }
 
 /** Balanced reduction as hls4ml's `reduce`: left part is the largest power of two below n. */
@@ -322,7 +326,7 @@ export function compileSoftmax(s: SoftmaxSpec, stats: StatsFor): Kernel {
   }
   const stable = s.implementation === 'stable';
   const normT = s.inpNormT ?? defaultInpNorm(s.inT);
-  const expSize = expTableSize(s.tableSize, s.inT);
+  const expSize = expTableSize(s.tableSize, s.inT, stable && s.inpNormT === undefined);
   const invSize = s.tableSize;
   const expBits = ceilLog2(expSize);
   const invBits = ceilLog2(invSize);

@@ -73,6 +73,8 @@ describe('accumulation order and reductions', () => {
     expect(defaultInpNorm(parseFixed('fixed<16,6>'))).toMatchObject({ w: 15, i: 5, signed: false, q: 'AP_TRN', o: 'AP_WRAP' });
     expect(expTableSize(2048, parseFixed('fixed<16,6>'))).toBe(2048);
     expect(expTableSize(1024, parseFixed('fixed<8,3>'))).toBe(128);
+    expect(expTableSize(1024, parseFixed('ufixed<8,3>'))).toBe(1024);
+    expect(expTableSize(1024, parseFixed('fixed<8,3>'), false)).toBe(1024);
   });
   it('argmax gives a one-hot at the first maximum', () => {
     const k = compileSoftmax({ implementation: 'argmax', inT: parseFixed('fixed<8,3>'), resT: parseFixed('ufixed<8,0,RND,SAT>'), accT: parseFixed('fixed<16,6>'), expT: parseFixed('fixed<18,8>'), invT: parseFixed('fixed<18,8>'), invInpT: parseFixed('fixed<18,8>'), tableSize: 1024, slice: 4 }, () => undefined);
