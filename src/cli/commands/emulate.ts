@@ -34,7 +34,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('-w, --weights <file>', 'weights file for a Keras architecture .json')
     .option('-o, --output <file>', 'output file (.npy float64, .npz, .dat, .csv)', 'emulated.npy')
     .option('--float', 'evaluate the float64 reference instead of the fixed-point emulator')
-    .option('--trace <dir>', 'write every layer\'s output to DIR/trace_<layer>.npy')
+    .option('--trace <dir>', 'write every layer\'s output to DIR/trace_<layer>.npy (channels-last, like hls4ml\'s trace)')
     .option('--overflow', 'print the per-layer overflow table (counts wraps and saturations)')
     .option('--f32', 'write float32 .npy/.npz instead of float64')
     .option('--json', 'print a JSON summary on stdout')
