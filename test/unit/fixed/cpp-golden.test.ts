@@ -89,9 +89,13 @@ async function buildDriver(fns: string[]): Promise<string> {
   const dir = path.join(cacheRoot, h.digest('hex').slice(0, 16));
   const exe = path.join(dir, 'golden_driver');
   if (fs.existsSync(exe)) return exe;
-  // Drop builds for older headers/generators: only the current one is ever reused.
+  // Keep the two most recent other builds (e.g. the default set and a holdout set), drop the rest.
   if (fs.existsSync(cacheRoot)) {
-    for (const old of fs.readdirSync(cacheRoot)) fs.rmSync(path.join(cacheRoot, old), { recursive: true, force: true });
+    const old = fs
+      .readdirSync(cacheRoot)
+      .map((d) => ({ d, t: fs.statSync(path.join(cacheRoot, d)).mtimeMs }))
+      .sort((a, b) => b.t - a.t);
+    for (const { d } of old.slice(2)) fs.rmSync(path.join(cacheRoot, d), { recursive: true, force: true });
   }
   fs.mkdirSync(dir, { recursive: true });
   const inc = ['-I', headerDir, '-I', driverDir];
@@ -126,7 +130,7 @@ describe.skipIf(!hasGxx)('ap_types C++ header against the golden vectors (g++)',
   const fns: string[] = [];
   const inputs = new Map<string, string>();
   for (const [name, cases] of files) {
-    const kind = kindOf(name);
+    const kind = kindOf(name, cases[0]);
     if (!kind) continue;
     const lines: string[] = [];
     for (const c of cases) {

@@ -45,8 +45,18 @@ export function readGolden(): Map<string, GoldenCase[]> {
   return out;
 }
 
-/** Which kind of case a file holds, from its name (holdout sets may be named e.g. arith_holdout). */
-export function kindOf(name: string): 'cast_double' | 'cast_fixed' | 'arith' | 'dot' | undefined {
-  for (const k of ['cast_double', 'cast_fixed', 'arith', 'dot'] as const) if (name.startsWith(k)) return k;
+export type GoldenKind = 'cast_double' | 'cast_fixed' | 'arith' | 'dot';
+
+/**
+ * Which kind of case a file holds: from its name when it contains one of the four kinds (holdout
+ * sets may be named e.g. arith_holdout), otherwise from the fields of its first case.
+ */
+export function kindOf(name: string, first?: GoldenCase): GoldenKind | undefined {
+  for (const k of ['cast_double', 'cast_fixed', 'arith', 'dot'] as const) if (name.includes(k)) return k;
+  if (!first) return undefined;
+  if ('in_bits' in first) return 'cast_double';
+  if ('src_raw' in first) return 'cast_fixed';
+  if ('op' in first && 'a_raw' in first) return 'arith';
+  if ('x_raw' in first) return 'dot';
   return undefined;
 }

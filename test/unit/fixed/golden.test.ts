@@ -158,7 +158,7 @@ describe(`ap_fixed golden vectors (${goldenDir()})`, () => {
   });
   for (const [name, cases] of files) {
     it(`${name}: every case matches`, () => {
-      const kind = kindOf(name);
+      const kind = kindOf(name, cases[0]);
       expect(kind, `unknown golden file ${name}.jsonl`).toBeDefined();
       const check = checkers[kind!]!;
       const failures: string[] = [];
