@@ -64,6 +64,56 @@ function zooModel(): Uint8Array {
   return encodeModel({ name: 'zoo', inputs: [{ name: 'x', dims: [1, 3, 8, 8] }], outputs: [{ name: 'y', dims: [1, 6] }], nodes: N, initializers: I, opset: 13 });
 }
 
+/**
+ * 1-D layers and the rest: Conv1D with stride and dilation, PReLU, grouped Conv1D, Clip, merges
+ * (mul, sub, max), a per-channel Mul (ScaleBias), thresholded ReLU, global max pooling, Dense.
+ * (A 1-D Pad is left out: the emulator's 1-D padding currently writes only the pad value; reported.)
+ */
+function zoo1dModel(): Uint8Array {
+  const rand = rng(5);
+  const I: InitSpec[] = [
+    { name: 'lo', dims: [], data: Float32Array.from([-0.75]) },
+    { name: 'hi', dims: [], data: Float32Array.from([1.5]) },
+    { name: 'sc', dims: [6, 1], data: Float32Array.from([0.5, -1.25, 2, 0.75, 1, -0.5]) },
+  ];
+  const w = (name: string, dims: number[], std = 0.4): string => {
+    I.push({ name, dims, data: normal(rand, dims.reduce((a, b) => a * b, 1), std) });
+    return name;
+  };
+  const N: NodeSpec[] = [
+    { op: 'Conv', name: 'c1', inputs: ['x', w('c1.w', [6, 4, 3]), w('c1.b', [6], 0.1)], outputs: ['c1o'], attrs: { kernel_shape: [3], strides: [2], dilations: [2], pads: [2, 1] } },
+    { op: 'PRelu', name: 'prelu', inputs: ['c1o', w('alpha', [6, 1], 0.2)], outputs: ['p1'] },
+    { op: 'Conv', name: 'gc', inputs: ['p1', w('gc.w', [6, 3, 3]), w('gc.b', [6], 0.1)], outputs: ['g1'], attrs: { kernel_shape: [3], pads: [1, 1], group: 2 } },
+    { op: 'Clip', name: 'clip', inputs: ['g1', 'lo', 'hi'], outputs: ['k1'] },
+    { op: 'Mul', name: 'mul', inputs: ['k1', 'p1'], outputs: ['m1'] },
+    { op: 'Sub', name: 'sub', inputs: ['m1', 'k1'], outputs: ['s1'] },
+    { op: 'Max', name: 'max', inputs: ['s1', 'p1'], outputs: ['x1'] },
+    { op: 'Mul', name: 'scale', inputs: ['x1', 'sc'], outputs: ['sc1'] },
+    { op: 'ThresholdedRelu', name: 'thr', inputs: ['sc1'], outputs: ['t1'], attrs: { alpha: 0.25 } },
+    { op: 'GlobalMaxPool', name: 'gmp', inputs: ['t1'], outputs: ['gm'] },
+    { op: 'Flatten', name: 'flat', inputs: ['gm'], outputs: ['f1'], attrs: { axis: 1 } },
+    { op: 'Gemm', name: 'fc', inputs: ['f1', w('fc.w', [3, 6], 1.0), w('fc.b', [3], 0.2)], outputs: ['y'], attrs: { transB: 1 } },
+  ];
+  return encodeModel({ name: 'zoo1d', inputs: [{ name: 'x', dims: [1, 4, 16] }], outputs: [{ name: 'y', dims: [1, 3] }], nodes: N, initializers: I, opset: 13 });
+}
+
+/** 2-D constant padding (value 0.5, asymmetric pads) before a convolution. */
+function pad2dModel(): Uint8Array {
+  const rand = rng(9);
+  const I: InitSpec[] = [
+    { name: 'pads', dims: [8], data: Float32Array.from([0, 0, 1, 2, 0, 0, 2, 1]) },
+    { name: 'pv', dims: [], data: Float32Array.from([0.5]) },
+    { name: 'c.w', dims: [3, 2, 3, 3], data: normal(rand, 54, 0.4) },
+    { name: 'c.b', dims: [3], data: normal(rand, 3, 0.1) },
+  ];
+  const N: NodeSpec[] = [
+    { op: 'Pad', name: 'pad', inputs: ['x', 'pads', 'pv'], outputs: ['p'], attrs: { mode: 'constant' } },
+    { op: 'Conv', name: 'conv', inputs: ['p', 'c.w', 'c.b'], outputs: ['c'], attrs: { kernel_shape: [3, 3] } },
+    { op: 'Relu', name: 'relu', inputs: ['c'], outputs: ['y'] },
+  ];
+  return encodeModel({ name: 'pad2d', inputs: [{ name: 'x', dims: [1, 2, 5, 5] }], outputs: [{ name: 'y', dims: [1, 3, 6, 6] }], nodes: N, initializers: I, opset: 13 });
+}
+
 async function compileAndCsim(name: string, model: string, flags: string[]): Promise<void> {
   const dir = path.join(tmp, name);
   const c = await cli('compile', model, '-o', dir, '--force', ...flags);
@@ -83,6 +133,18 @@ describe('layer coverage: compile + csim', () => {
       it(`zoo model, io_${io} ${st}`, async () => {
         await compileAndCsim(`zoo-${io}-${st}`, model, ['--io', io, '--strategy', st, '--samples', '48']);
       });
+
+  const m1d = path.join(tmp, 'zoo1d.onnx');
+  writeFileSync(m1d, zoo1dModel());
+  for (const [io, st] of [['parallel', 'latency'], ['stream', 'resource']])
+    it(`1-D zoo model, io_${io} ${st}`, async () => {
+      await compileAndCsim(`zoo1d-${io}-${st}`, m1d, ['--io', io!, '--strategy', st!, '--samples', '48']);
+    });
+  const mpad = path.join(tmp, 'pad2d.onnx');
+  writeFileSync(mpad, pad2dModel());
+  it('2-D padding, io_stream', async () => {
+    await compileAndCsim('pad2d', mpad, ['--io', 'stream', '--samples', '16']);
+  });
 
   const jet = path.resolve(process.cwd(), 'models/jet_tagger.onnx');
   for (const impl of ['legacy', 'argmax'])
