@@ -228,6 +228,8 @@ export function compileMac(plan: MacPlan, wq: Float64Array, bq: Float64Array, t:
     const as = stats.accum;
     ps.type = A;
     as.type = A;
+    const fastCount = compileMacCountingTrn(plan, ws, b0, t, castRes, ps, as);
+    if (fastCount) return fastCount;
     const wrapMode = A.o === 'AP_WRAP' || A.o === 'AP_WRAP_SM';
     const count = (s: VarStats, y: number, q: number, r: number): void => {
       s.count++;
@@ -551,5 +553,84 @@ export function compileConvInt(
       row(xw, yw);
       y.set(yw, p * cOut);
     }
+  };
+}
+
+/**
+ * The accounting kernel for the common accumulators (AP_TRN with AP_WRAP N=0 or AP_SAT): the same
+ * steps as the generic counting loop, with the counts kept in locals and added to the stats once
+ * per call (the generic loop updates objects per product and is several times slower).
+ */
+function compileMacCountingTrn(
+  plan: MacPlan,
+  ws: Float64Array,
+  b0: Float64Array,
+  t: MacTypes,
+  castRes: (v: number) => number,
+  ps: VarStats,
+  as: VarStats,
+): ((x: Float64Array, y: Float64Array) => void) | undefined {
+  const A = t.acc;
+  if (A.q !== 'AP_TRN' || !((A.o === 'AP_WRAP' && A.n === 0) || A.o === 'AP_SAT')) return undefined;
+  const wrapM = A.o === 'AP_WRAP';
+  const { nOut, start, xi } = plan;
+  const { lo, hi } = rawLimits(A);
+  const aw = A.w;
+  const signed = A.signed;
+  const invAcc = 2 ** -fracBits(A);
+  const nProducts = start[nOut]! - start[0]!;
+  return (x, y) => {
+    let pInexact = 0;
+    let pOver = 0;
+    let pUnder = 0;
+    let pMax = 0;
+    let aOver = 0;
+    let aUnder = 0;
+    let aMax = 0;
+    for (let o = 0; o < nOut; o++) {
+      let acc = b0[o]!;
+      for (let k = start[o]!, e = start[o + 1]!; k < e; k++) {
+        const py = x[xi[k]!]! * ws[k]!;
+        const q = Math.floor(py) + 0;
+        if (q !== py) pInexact++;
+        const ap = py < 0 ? -py : py;
+        if (ap > pMax) pMax = ap;
+        let p = q;
+        if (q > hi) {
+          pOver++;
+          p = wrapM ? wrapRaw(q, aw, signed) : hi;
+        } else if (q < lo) {
+          pUnder++;
+          p = wrapM ? wrapRaw(q, aw, signed) : lo;
+        }
+        const sum = acc + p;
+        const as2 = sum < 0 ? -sum : sum;
+        if (as2 > aMax) aMax = as2;
+        if (sum > hi) {
+          aOver++;
+          acc = wrapM ? wrapRaw(sum, aw, signed) : hi;
+        } else if (sum < lo) {
+          aUnder++;
+          acc = wrapM ? wrapRaw(sum, aw, signed) : lo;
+        } else acc = sum;
+      }
+      y[o] = castRes(acc * invAcc);
+    }
+    ps.count += nProducts;
+    ps.inexact += pInexact;
+    ps.overflow += pOver;
+    ps.underflow += pUnder;
+    as.count += nProducts;
+    as.overflow += aOver;
+    as.underflow += aUnder;
+    if (wrapM) {
+      ps.wrapped += pOver + pUnder;
+      as.wrapped += aOver + aUnder;
+    } else {
+      ps.saturated += pOver + pUnder;
+      as.saturated += aOver + aUnder;
+    }
+    if (pMax * invAcc > ps.maxAbs) ps.maxAbs = pMax * invAcc;
+    if (aMax * invAcc > as.maxAbs) as.maxAbs = aMax * invAcc;
   };
 }

@@ -124,4 +124,36 @@ describe('overflow accounting', () => {
     const tooWide: Graph = { ...wide, layers: wide.layers.map((l) => (l.name === 'x' ? { ...l, precision: { result: parseFixed('fixed<60,20>') } } : l)) };
     expect(() => compileEmulator(tooWide)).toThrow(/FML5001.*node "x".*60 bits/);
   });
+
+  it('the specialised counting kernel counts like the generic one (TRN vs TRN_ZERO on non-negative data)', async () => {
+    const { compileMac, densePlan } = await import('../../../src/emulator/mac.js');
+    const { newVarStats } = await import('../../../src/emulator/overflow.js');
+    const { quantizeDirect } = await import('../../../src/emulator/weights.js');
+    for (const o of ['', ',TRN,SAT'] as const) {
+      const T = (q: string) => ({ x: parseFixed('ufixed<8,4>'), w: parseFixed('ufixed<8,1>'), acc: parseFixed(o ? `fixed<9,4,${q},SAT>` : `fixed<9,4,${q}>`), res: parseFixed('fixed<9,4>') });
+      const nIn = 6, nOut = 3;
+      const wq = quantizeDirect(Array.from({ length: nIn * nOut }, (_, i) => (i * 0.37) % 1.9), parseFixed('ufixed<8,1>'));
+      const bq = quantizeDirect([0.5, 3, 7], parseFixed('fixed<9,4>'));
+      const run = (q: string) => {
+        const st = { product: newVarStats(), accum: newVarStats(), result: newVarStats() };
+        const k = compileMac(densePlan(nIn, nOut, 1, 'latency', 1), wq, bq, T(q), st);
+        const outs: number[] = [];
+        const y = new Float64Array(nOut);
+        for (let r = 0; r < 40; r++) {
+          k(quantizeDirect(Array.from({ length: nIn }, (_, i) => ((r * 7 + i * 3) % 31) / 2.1), parseFixed('ufixed<8,4>')), y);
+          outs.push(...y);
+        }
+        return { st, outs };
+      };
+      const a = run('TRN');
+      const b = run('TRN_ZERO');
+      expect(a.outs).toEqual(b.outs);
+      for (const v of ['product', 'accum', 'result'] as const) {
+        const { type: _ta, ...sa } = a.st[v];
+        const { type: _tb, ...sb } = b.st[v];
+        expect(sa, `${o} ${v}`).toEqual(sb);
+      }
+      expect(a.st.accum.overflow + a.st.product.overflow).toBeGreaterThan(0);
+    }
+  });
 });
