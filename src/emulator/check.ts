@@ -6,6 +6,7 @@
  */
 
 import type { OverflowRow } from './overflow.js';
+import { DiagnosticError, diag, EXIT } from '../diagnostics/diagnostic.js';
 
 export interface CheckInput {
   readonly model: string;
@@ -74,7 +75,11 @@ export function compareOutputs(c: CheckInput): CheckReport {
   const outputs: OutputFigures[] = [];
   const failures: CheckFailure[] = [];
   for (const o of c.outputs) {
-    if (o.ref.length !== o.fixed.length) throw new Error(`reference for output "${o.name}" has ${o.ref.length} values, the model gives ${o.fixed.length}`);
+    if (o.ref.length !== o.fixed.length)
+      throw new DiagnosticError(
+        [diag('FML6002', `reference for output "${o.name}" has ${o.ref.length} values, the model gives ${o.fixed.length} (${c.n} samples of ${o.size})`, undefined, 'the reference must hold the same samples, batch first, in the model\'s output layout')],
+        EXIT.USAGE,
+      );
     const e = errors(o.fixed, o.ref);
     let agree = 0;
     for (let s = 0; s < c.n; s++) {
