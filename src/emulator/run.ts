@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CommandContext } from '../cli/context.js';
-import { diag, formatDiagnostic, EXIT } from '../diagnostics/diagnostic.js';
+import { DiagnosticError, diag, formatDiagnostic, EXIT } from '../diagnostics/diagnostic.js';
 import type { Graph } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
 import { writeTensorFile, readTensorFile } from '../io/index.js';
@@ -177,7 +177,13 @@ export async function runCheck(ctx: CommandContext, a: CheckArgs): Promise<numbe
   const { n, data } = prepareInputs(g, inputs);
   const emu = compileEmulator(g, { accounting: true });
   const fixed = runBatch(emu, n, data, { trace: true });
-  const flt = floatBatch(g, n, data, true);
+  let flt: BatchResult;
+  try {
+    flt = floatBatch(g, n, data, true);
+  } catch (e) {
+    if (e instanceof DiagnosticError) throw e;
+    throw new DiagnosticError([diag('FML5011', `the float64 reference cannot evaluate this model: ${(e as Error).message}`, { file: a.model }, 'give reference outputs with --reference')], EXIT.MODEL);
+  }
   let refKind: CheckReport['reference'] = 'float64';
   // Outputs are compared in the model's own layout (what onnxruntime and users' references use).
   let ref: Float64Array[] = g.outputs.map((o) => fromIrLayout(g, o, flt.outputs[o]!));
