@@ -177,16 +177,18 @@ export async function runCheck(ctx: CommandContext, a: CheckArgs): Promise<numbe
   const { n, data } = prepareInputs(g, inputs);
   const emu = compileEmulator(g, { accounting: true });
   const fixed = runBatch(emu, n, data, { trace: true });
-  let flt: BatchResult;
+  let flt: BatchResult | undefined;
   try {
     flt = floatBatch(g, n, data, true);
   } catch (e) {
     if (e instanceof DiagnosticError) throw e;
-    throw new DiagnosticError([diag('FML5011', `the float64 reference cannot evaluate this model: ${(e as Error).message}`, { file: a.model }, 'give reference outputs with --reference')], EXIT.MODEL);
+    const d = diag('FML5011', `the float64 reference cannot evaluate this model: ${(e as Error).message}`, { file: a.model }, 'give reference outputs with --reference', a.reference ? 'warning' : 'error');
+    if (!a.reference) throw new DiagnosticError([d], EXIT.MODEL);
+    ctx.io.err(formatDiagnostic(d) + '\n');
   }
   let refKind: CheckReport['reference'] = 'float64';
   // Outputs are compared in the model's own layout (what onnxruntime and users' references use).
-  let ref: Float64Array[] = g.outputs.map((o) => fromIrLayout(g, o, flt.outputs[o]!));
+  let ref: Float64Array[] = flt ? g.outputs.map((o) => fromIrLayout(g, o, flt!.outputs[o]!)) : [];
   if (a.reference) {
     const arrays = [...readTensorFile(a.reference).values()];
     ref = g.outputs.map((_, k) => arrays[k]?.data ?? arrays[0]!.data);
@@ -207,8 +209,8 @@ export async function runCheck(ctx: CommandContext, a: CheckArgs): Promise<numbe
     n,
     outputs: g.outputs.map((o, k) => ({ name: o, size: numel(g.tensors.get(o)!.shape), fixed: fromIrLayout(g, o, fixed.outputs[o]!), ref: ref[k]! })),
     layers: emu.layers
-      .filter((l) => fixed.traces[l.name] && flt.traces[l.name])
-      .map((l) => ({ name: l.name, fixed: fixed.traces[l.name]!.data, float: flt.traces[l.name]!.data })),
+      .filter((l) => fixed.traces[l.name] && flt?.traces[l.name])
+      .map((l) => ({ name: l.name, fixed: fixed.traces[l.name]!.data, float: flt!.traces[l.name]!.data })),
     overflow: fixed.overflow ? overflowRows(fixed.overflow) : [],
     reference: refKind,
     ...(a.maxAbsErr !== undefined ? { maxAbsErr: a.maxAbsErr } : {}),
