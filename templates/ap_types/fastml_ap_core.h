@@ -19,7 +19,7 @@ namespace fastml_ap {
 
 typedef unsigned long long u64;
 typedef long long i64;
-typedef unsigned __int128 u128;
+__extension__ typedef unsigned __int128 u128;  // __extension__: quiet under -pedantic
 
 // Mode numbering shared with the public enums in fastml_ap_types.h.
 enum { Q_RND = 0, Q_RND_ZERO, Q_RND_MIN_INF, Q_RND_INF, Q_RND_CONV, Q_TRN, Q_TRN_ZERO };
@@ -46,7 +46,7 @@ inline fx_wide w_from_u64(u64 v) {
   r.l[0] = v;
   return r;
 }
-typedef __int128 i128;
+__extension__ typedef __int128 i128;
 inline fx_wide w_from_i128(i128 v) {
   fx_wide r;
   r.l[0] = (u64)v;
