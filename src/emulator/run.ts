@@ -182,8 +182,10 @@ export async function runCheck(ctx: CommandContext, a: CheckArgs): Promise<numbe
     flt = floatBatch(g, n, data, true);
   } catch (e) {
     if (e instanceof DiagnosticError) throw e;
-    const d = diag('FML5011', `the float64 reference cannot evaluate this model: ${(e as Error).message}`, { file: a.model }, 'give reference outputs with --reference', a.reference ? 'warning' : 'error');
-    if (!a.reference) throw new DiagnosticError([d], EXIT.MODEL);
+    // ONNX models still have onnxruntime as the reference; others need --reference.
+    const other = Boolean(a.reference) || a.model.toLowerCase().endsWith('.onnx');
+    const d = diag('FML5011', `the float64 reference cannot evaluate this model: ${(e as Error).message}`, { file: a.model }, 'give reference outputs with --reference', other ? 'warning' : 'error');
+    if (!other) throw new DiagnosticError([d], EXIT.MODEL);
     ctx.io.err(formatDiagnostic(d) + '\n');
   }
   let refKind: CheckReport['reference'] = 'float64';
@@ -198,6 +200,7 @@ export async function runCheck(ctx: CommandContext, a: CheckArgs): Promise<numbe
       ref = await ortReference(a.model, g, inputs);
       refKind = 'onnxruntime';
     } catch (e) {
+      if (!flt) throw new DiagnosticError([diag('FML5011', `neither onnxruntime nor the float64 evaluator can run this model (${String((e as Error)?.message ?? e).split('\n')[0]})`, { file: a.model }, 'give reference outputs with --reference')], EXIT.MODEL);
       // QONNX custom ops (Quant, ...) are unknown to onnxruntime: fastml's float evaluator, which
       // applies their definition, is then the reference.
       const why = String((e as Error)?.message ?? e).split('\n')[0];
