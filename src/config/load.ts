@@ -95,7 +95,9 @@ class Reader {
     try {
       return parseType(v);
     } catch (e) {
-      this.error('FML4003', e instanceof FixedTypeError ? e.message : String(e), pointer);
+      // In a YAML flow map ({table: fixed<12,4>}) the comma splits the type: say so.
+      const split = v.includes('<') && !v.includes('>');
+      this.error('FML4003', e instanceof FixedTypeError ? e.message : String(e), pointer, split ? 'inside {...} YAML splits at commas: quote the type ("fixed<12,4>") or use block style' : undefined);
       return undefined;
     }
   }
