@@ -9,7 +9,7 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli/main.js';
@@ -114,6 +114,26 @@ function pad2dModel(): Uint8Array {
   return encodeModel({ name: 'pad2d', inputs: [{ name: 'x', dims: [1, 2, 5, 5] }], outputs: [{ name: 'y', dims: [1, 3, 6, 6] }], nodes: N, initializers: I, opset: 13 });
 }
 
+/** Two inputs (Add), two outputs, one of which is also read by a later layer (a clone to a port in io_stream). */
+function multiIoModel(): Uint8Array {
+  const rand = rng(21);
+  const w = (name: string, dims: number[], std = 0.5): InitSpec => ({ name, dims, data: normal(rand, dims.reduce((a, b) => a * b, 1), std) });
+  const N: NodeSpec[] = [
+    { op: 'Add', name: 'sum', inputs: ['a', 'b'], outputs: ['s'] },
+    { op: 'Gemm', name: 'fc1', inputs: ['s', 'w1', 'b1'], outputs: ['h'], attrs: { transB: 1 } },
+    { op: 'Relu', name: 'relu', inputs: ['h'], outputs: ['r'] },
+    { op: 'Gemm', name: 'fc2', inputs: ['r', 'w2', 'b2'], outputs: ['y'], attrs: { transB: 1 } },
+  ];
+  return encodeModel({
+    name: 'multi',
+    inputs: [{ name: 'a', dims: [1, 8] }, { name: 'b', dims: [1, 8] }],
+    outputs: [{ name: 'y', dims: [1, 3] }, { name: 'r', dims: [1, 6] }],
+    nodes: N,
+    initializers: [w('w1', [6, 8]), w('b1', [6], 0.1), w('w2', [3, 6]), w('b2', [3], 0.1)],
+    opset: 13,
+  });
+}
+
 async function compileAndCsim(name: string, model: string, flags: string[]): Promise<void> {
   const dir = path.join(tmp, name);
   const c = await cli('compile', model, '-o', dir, '--force', ...flags);
@@ -145,6 +165,15 @@ describe('layer coverage: compile + csim', () => {
   it('2-D padding, io_stream', async () => {
     await compileAndCsim('pad2d', mpad, ['--io', 'stream', '--samples', '16']);
   });
+
+  const mio = path.join(tmp, 'multi.onnx');
+  writeFileSync(mio, multiIoModel());
+  for (const io of ['parallel', 'stream'])
+    it(`two inputs and two outputs, io_${io}`, async () => {
+      await compileAndCsim(`multi-${io}`, mio, ['--io', io, '--samples', '16']);
+      const cpp = readFileSync(path.join(tmp, `multi-${io}`, 'firmware/multi.cpp'), 'utf8');
+      expect(cpp).toMatch(/void multi\(.*input_0.*input_1.*output_0.*output_1\)/);
+    });
 
   const jet = path.resolve(process.cwd(), 'models/jet_tagger.onnx');
   for (const impl of ['legacy', 'argmax'])
