@@ -97,7 +97,7 @@ const checkers: Record<string, Checker> = {
     };
     const r = ops[c.op]!(ar, a, br, b);
     const rt = toFixedType(c.r);
-    if (!sameType(r.type, rt)) return `result type <${r.type.w},${r.type.i},${r.type.signed}> expected <${rt.w},${rt.i},${rt.s}>`;
+    if (!sameType(r.type, rt)) return `result type <${r.type.w},${r.type.i},${r.type.signed}> expected <${rt.w},${rt.i},${rt.signed}>`;
     if (r.raw !== BigInt(c.r_raw)) return `full-precision raw ${r.raw}, expected ${c.r_raw}`;
     const t = toFixedType(c.t);
     const want = BigInt(c.raw);
