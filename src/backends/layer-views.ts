@@ -41,6 +41,11 @@ export interface LayerEmit {
   readonly fn: string;
   /** Extra call arguments after the buffers (array names). */
   readonly extra: string[];
+  /**
+   * io_stream: a kernel that reads and writes the streams itself (line-buffer convolution), called
+   * as `${streamFn}(in0, out, extra...)`; absent: the frame-buffer wrapper runs `fn`.
+   */
+  readonly streamFn?: string;
 }
 
 type Builder = (c: LayerCtx) => LayerEmit;
@@ -173,7 +178,9 @@ const conv: Builder = (c) => {
   const types = [ty('accum_t', c.cpp(slotType(l, 'accum'))), ty('weight_t', c.cpp(wt)), ty('bias_t', c.cpp(bt))];
   const mult = cfg(`${name}_mult`, 'per-pixel dense of the convolution', denseMembers(1, nWin, a.cOut, reuse), types);
   const kernel = a.groups !== 1 ? 'conv_grouped' : res ? 'conv_resource' : 'conv_latency';
+  const inT = c.ins[0]!;
   return {
+    ...(a.groups === 1 ? { streamFn: `fml::conv_stream<${inT.ptype}, ${c.out.ptype}, ${inT.ctype}, ${c.out.ctype}, ${name}, ${res}>` } : {}),
     configs: [
       mult,
       cfg(

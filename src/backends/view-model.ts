@@ -131,6 +131,7 @@ export function buildGraphView(g: Graph, opts: ViewOptions): GraphView {
       weightsFile: e.arrays.length ? `${ident}.h` : '',
       callParallel: `${e.fn}(${ins.map((t) => t.ident).join(', ')}, ${out.ident}${extra})`,
       callStream: `${e.fn}(${ins.map((_, j) => `x${j}`).join(', ')}, y${extra})`,
+      streamDirect: e.streamFn ? `${e.streamFn}(in0, out${extra})` : '',
     });
   }
 

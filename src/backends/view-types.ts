@@ -71,6 +71,8 @@ export interface LayerView {
   readonly callParallel: string;
   /** The kernel call inside the io_stream wrapper (buffers x0, x1, ..., y). */
   readonly callStream: string;
+  /** io_stream kernels that stream themselves (line-buffer convolution): the call on in0/out, else ''. */
+  readonly streamDirect: string;
 }
 
 /** Stream plumbing of the io_stream top function. */

@@ -146,6 +146,78 @@ PixY:
   }
 }
 
+/*
+ * io_stream convolution with a line buffer (groups = 1): input pixels arrive in raster order and
+ * only the last (k_h - 1) * d_h + 1 input rows are kept. Output row oy is computed as soon as the
+ * last input row it needs (clamped to the image) has arrived; each output pixel gathers the same
+ * window as conv_window and runs the same per-pixel dense, so the numbers equal io_parallel's.
+ */
+template <class PIn, class POut, class In, class Out, class C, bool RESOURCE>
+void conv_stream(hls::stream<PIn> &xs, hls::stream<POut> &ys, const typename C::weight_t w[C::n_win * C::c_out],
+                 const typename C::bias_t b[C::c_out]) {
+  static const unsigned KH = (C::k_h - 1) * C::d_h + 1;
+  In lines[KH][C::in_w * C::c_in];
+#pragma HLS ARRAY_PARTITION variable = lines complete dim = 1
+#pragma HLS ARRAY_PARTITION variable = lines cyclic factor = C::c_in dim = 2
+  unsigned oy = 0;
+Rows:
+  for (unsigned iy = 0; iy < C::in_h; iy++) {
+  ReadRow:
+    for (unsigned ix = 0; ix < C::in_w; ix++) {
+#pragma HLS PIPELINE II = 1
+      PIn p = xs.read();
+      for (unsigned c = 0; c < C::c_in; c++) {
+#pragma HLS UNROLL
+        lines[iy % KH][ix * C::c_in + c] = p[c];
+      }
+    }
+  OutRows:
+    while (oy < C::out_h) {
+      int last = (int)(oy * C::s_h + (C::k_h - 1) * C::d_h) - (int)C::pad_t;
+      if (last > (int)C::in_h - 1) last = (int)C::in_h - 1;
+      if (last < 0) last = 0;
+      if ((unsigned)last != iy) break;
+    OutCols:
+      for (unsigned ox = 0; ox < C::out_w; ox++) {
+#pragma HLS PIPELINE II = C::reuse
+        In col[C::n_win];
+#pragma HLS ARRAY_PARTITION variable = col complete
+      WinY:
+        for (unsigned ky = 0; ky < C::k_h; ky++) {
+        WinX:
+          for (unsigned kx = 0; kx < C::k_w; kx++) {
+            const int sy = (int)(oy * C::s_h + ky * C::d_h) - (int)C::pad_t;
+            const int sx = (int)(ox * C::s_w + kx * C::d_w) - (int)C::pad_l;
+            const bool inside = sy >= 0 && sy < (int)C::in_h && sx >= 0 && sx < (int)C::in_w;
+          WinC:
+            for (unsigned c = 0; c < C::c_in; c++) {
+#pragma HLS UNROLL
+              const unsigned k = (ky * C::k_w + kx) * C::c_in + c;
+              if (inside)
+                col[k] = lines[(unsigned)sy % KH][(unsigned)sx * C::c_in + c];
+              else
+                col[k] = 0;
+            }
+          }
+        }
+        Out yv[C::c_out];
+#pragma HLS ARRAY_PARTITION variable = yv complete
+        if (RESOURCE)
+          dense_resource_vec<In, Out, typename C::mult>(col, yv, w, b);
+        else
+          dense_latency_vec<In, Out, typename C::mult>(col, yv, w, b);
+        POut q;
+        for (unsigned o = 0; o < C::c_out; o++) {
+#pragma HLS UNROLL
+          q[o] = yv[o];
+        }
+        ys.write(q);
+      }
+      oy++;
+    }
+  }
+}
+
 }  // namespace fml
 
 #endif  // FML_CONV_H_
