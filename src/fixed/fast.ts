@@ -16,9 +16,12 @@ import { fastPathApplies, kernelsFor, type DotKernel } from './codegen.js';
 
 export type { DotKernel } from './codegen.js';
 
-/** A type whose every value is a double (W <= 53): the fast path is exact. */
+/**
+ * A type whose every value is a double: W <= 53 and its LSB and MSB inside the double range
+ * (F <= 1074, I <= 1024). Then makeQuantizer is exact and never throws.
+ */
 export function isExactInDouble(t: FixedType): boolean {
-  return t.w <= 53;
+  return t.w <= 53 && t.w - t.i <= 1074 && t.i <= 1024;
 }
 
 /** Whether every exact product of an `a` and a `b` value is a double (W1 + W2 <= 53). */
@@ -63,8 +66,9 @@ export function mergeOverflowStats(a: OverflowStats, b: OverflowStats): Overflow
 export type Quantizer = (x: number) => number;
 
 /**
- * The reference quantizer for types the fast path does not cover. The value of a W > 53 type may not
- * be a double: then this throws instead of losing a bit (use quantizeDouble for the raw value).
+ * The reference quantizer for types the fast path does not cover. A value of a type that is not
+ * isExactInDouble (W > 53, or scaled beyond the double range) may not be a double: then this throws
+ * instead of losing a bit (use quantizeDouble for the raw value).
  */
 function slowQuantizer(t: FixedType): Quantizer {
   const exact = isExactInDouble(t);
@@ -95,8 +99,9 @@ function rawFitsDouble(raw: bigint, f: number): boolean {
 
 /**
  * `(x) => value of (T)x` for any double x. Exact for W <= 53 (bit-identical to
- * rawToDouble(quantizeDouble(x, t), t), which the property tests check); for W > 53 it uses the
- * BigInt path and throws a RangeError when the result is not exactly a double. -0 comes out as +0.
+ * rawToDouble(quantizeDouble(x, t), t), which the property tests check); for W > 53 (or types scaled
+ * beyond the double range, see isExactInDouble) it uses the BigInt path and throws a RangeError when
+ * the result is not exactly a double. -0 comes out as +0.
  * The function is generated per type and cached (codegen.ts), so calling this again is cheap.
  */
 export function makeQuantizer(t: FixedType): Quantizer {
