@@ -162,9 +162,14 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
     tbOutputs.push(orow);
   }
 
+  // Project name and folder: flags, else the config's ProjectName / OutputDir (hls4ml keys), else
+  // the model file's name.
+  const rawCfg = cfg.raw as Record<string, unknown>;
+  const cfgName = typeof rawCfg.ProjectName === 'string' ? rawCfg.ProjectName : undefined;
+  const cfgDir = typeof rawCfg.OutputDir === 'string' ? rawCfg.OutputDir : undefined;
   const stem = path.basename(f.model).replace(/\.[^.]*$/, '');
-  const project = projectIdent(f.project ?? stem);
-  const dest = path.resolve(ctx.io.cwd, f.output ?? `${project}_prj`);
+  const project = projectIdent(f.project ?? cfgName ?? stem);
+  const dest = path.resolve(ctx.io.cwd, f.output ?? cfgDir ?? `${project}_prj`);
   const files = buildProject(g, {
     project,
     backend,

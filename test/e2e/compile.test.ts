@@ -105,6 +105,17 @@ describe.skipIf(!existsSync(jet))('fastml compile', () => {
     expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toContain('vitis-run --mode hls --tcl build_prj.tcl');
   });
 
+  it('takes IOType, ProjectName and OutputDir from the config, flags over the config', async () => {
+    writeFileSync(path.join(tmp, 'c.yml'), 'ProjectName: myproject\nOutputDir: from_cfg\nIOType: io_stream\nClockPeriod: 3\n');
+    const r = await cli(tmp, 'compile', jet, '-c', 'c.yml');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('project myproject (io_stream, xcvu13p-flga2577-2-e, 3 ns) to from_cfg/');
+    expect(existsSync(path.join(tmp, 'from_cfg/firmware/myproject.cpp'))).toBe(true);
+    const f = await cli(tmp, 'compile', jet, '-c', 'c.yml', '--io', 'parallel', '--clock', '4', '--project', 'p2', '-o', 'flags_win');
+    expect(f.code).toBe(0);
+    expect(f.out).toContain('project p2 (io_parallel, xcvu13p-flga2577-2-e, 4 ns) to flags_win/');
+  });
+
   it('gives byte-identical files on two runs', async () => {
     expect((await cli(tmp, 'compile', jet, '-o', 'a', '--strategy', 'resource', '--reuse', '4')).code).toBe(0);
     expect((await cli(tmp, 'compile', jet, '-o', 'b', '--strategy', 'resource', '--reuse', '4')).code).toBe(0);
