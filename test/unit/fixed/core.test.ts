@@ -6,7 +6,13 @@
 
 import { describe, expect, it } from 'vitest';
 import {
+  addRaw,
   addType,
+  castRaw,
+  dotAccumulate,
+  dotIsExact,
+  makeDotKernel,
+  mulRaw,
   apIntFromDouble,
   divRaw,
   divType,
@@ -177,6 +183,45 @@ describe('comparisons, shifts, conversions (sections 6 to 9)', () => {
     expect(apIntFromDouble(-0.3, 8, false)).toBe(1n);
     expect(apIntFromDouble(NaN, 8, true)).toBe(0n);
     expect(apIntFromDouble(-3.7, 8, false)).toBe(253n);
+  });
+});
+
+describe('dense dot kernels', () => {
+  it('dotAccumulate and makeDotKernel agree with the BigInt ops (hls4ml order, saturating acc)', () => {
+    const xt = T('ap_fixed<10,4>');
+    const wt = T('ap_fixed<6,1>');
+    const acct = T('ap_fixed<12,4,AP_RND,AP_SAT>');
+    const n = 40;
+    const xr: bigint[] = [];
+    const wr: bigint[] = [];
+    let s = 7;
+    const rnd = (m: number): number => ((s = (s * 1103515245 + 12345) >>> 0) % (2 * m)) - m;
+    for (let k = 0; k < n; k++) {
+      xr.push(BigInt(rnd(512)));
+      wr.push(BigInt(rnd(32)));
+    }
+    const br = 100n;
+    const bt = T('ap_fixed<8,3>');
+    // Reference: exact products cast to acc_t, then acc = (acc_t)(acc + m) in order.
+    let acc = castRaw(br, bt, acct);
+    for (let k = 0; k < n; k++) {
+      const p = mulRaw(xr[k]!, xt, wr[k]!, wt);
+      const m = castRaw(p.raw, p.type, acct);
+      const sum = addRaw(acc, acct, m, acct);
+      acc = castRaw(sum.raw, sum.type, acct);
+    }
+    const want = rawToDouble(acc, acct);
+    // The data does saturate: an unsaturated float sum would give something else.
+    const plain = xr.reduce((a, r, k) => a + rawToDouble(r, xt) * rawToDouble(wr[k]!, wt), rawToDouble(br, bt));
+    expect(Math.abs(plain - want)).toBeGreaterThan(0.5);
+    expect(dotIsExact(xt, wt, acct)).toBe(true);
+    const x = xr.map((r) => rawToDouble(r, xt));
+    const w = wr.map((r) => rawToDouble(r, wt));
+    const b = rawToDouble(br, bt);
+    expect(dotAccumulate(x, w, b, makeQuantizer(acct))).toBe(want);
+    expect(makeDotKernel(acct)(x, w, b, n, 0, 0, 1)).toBe(want);
+    expect(dotIsExact(T('ap_fixed<32,8>'), T('ap_fixed<32,8>'), acct)).toBe(false);
+    expect(() => makeDotKernel(T('ap_fixed<64,20>'))).toThrow(RangeError);
   });
 });
 
