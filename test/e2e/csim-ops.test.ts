@@ -66,7 +66,7 @@ function zooModel(): Uint8Array {
 
 /**
  * 1-D layers and the rest: Conv1D with stride and dilation, PReLU, grouped Conv1D, Clip, merges
- * (mul, sub, max), a per-channel Mul (ScaleBias), thresholded ReLU, global max pooling, Dense.
+ * (mul, sub, max, min, mean), a per-channel Mul (ScaleBias), thresholded ReLU, global max pooling, Dense.
  * (A 1-D Pad is left out: the emulator's 1-D padding currently writes only the pad value; reported.)
  */
 function zoo1dModel(): Uint8Array {
@@ -88,7 +88,9 @@ function zoo1dModel(): Uint8Array {
     { op: 'Mul', name: 'mul', inputs: ['k1', 'p1'], outputs: ['m1'] },
     { op: 'Sub', name: 'sub', inputs: ['m1', 'k1'], outputs: ['s1'] },
     { op: 'Max', name: 'max', inputs: ['s1', 'p1'], outputs: ['x1'] },
-    { op: 'Mul', name: 'scale', inputs: ['x1', 'sc'], outputs: ['sc1'] },
+    { op: 'Min', name: 'min', inputs: ['x1', 'k1'], outputs: ['n1'] },
+    { op: 'Mean', name: 'mean', inputs: ['n1', 'p1'], outputs: ['a1'] },
+    { op: 'Mul', name: 'scale', inputs: ['a1', 'sc'], outputs: ['sc1'] },
     { op: 'ThresholdedRelu', name: 'thr', inputs: ['sc1'], outputs: ['t1'], attrs: { alpha: 0.25 } },
     { op: 'GlobalMaxPool', name: 'gmp', inputs: ['t1'], outputs: ['gm'] },
     { op: 'Flatten', name: 'flat', inputs: ['gm'], outputs: ['f1'], attrs: { axis: 1 } },
@@ -174,6 +176,13 @@ describe('layer coverage: compile + csim', () => {
       const cpp = readFileSync(path.join(tmp, `multi-${io}`, 'firmware/multi.cpp'), 'utf8');
       expect(cpp).toMatch(/void multi\(.*input_0.*input_1.*output_0.*output_1/);
     });
+
+  // The project's own channels-first CNN: its ONNX Flatten needs an IR Transpose (fml::gather).
+  const cnn = path.resolve(process.cwd(), 'models/conv2d_small.onnx');
+  it.skipIf(!existsSync(cnn))('models/conv2d_small.onnx (transpose before flatten), io_stream', async () => {
+    await compileAndCsim('cnn', cnn, ['--io', 'stream', '--samples', '8']);
+    expect(readFileSync(path.join(tmp, 'cnn', 'firmware/conv2d_small.cpp'), 'utf8')).toContain('fml::gather');
+  });
 
   const jet = path.resolve(process.cwd(), 'models/jet_tagger.onnx');
   for (const impl of ['legacy', 'argmax'])
