@@ -187,7 +187,7 @@ export function kernelsFor(t: FixedType): Kernels {
   let countedSrc: string | undefined;
   const plain = (): string => (plainSrc ??= bodySource(t, false));
   const counted = (): string => (countedSrc ??= bodySource(t, true));
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- see the file overview
+  // new Function: see the file overview (per-type code, only numbers spliced in).
   const make = (src: string): any => new Function('slow', 'slowCount', src)(slow, slowCount);
   const lazy = <K extends keyof Kernels>(obj: Partial<Kernels>, name: K, build: () => Kernels[K]): void => {
     Object.defineProperty(obj, name, {
