@@ -45,9 +45,13 @@ export function cppIdent(name: string, fallback = 'x'): string {
   return s;
 }
 
+/** Stems of other generated files: a project with one of these names would overwrite them. */
+const FILE_STEMS = new Set(['defines', 'parameters', 'fml', 'ap_types', 'weights', 'kernel']);
+
 /** A project name usable as a C++ identifier and as a file-name stem (lower-case not forced). */
 export function projectIdent(name: string): string {
-  return cppIdent(name, 'myproject');
+  const id = cppIdent(name, 'myproject');
+  return FILE_STEMS.has(id.toLowerCase()) ? `${id}_prj` : id;
 }
 
 /** Escapes text for a C++ comment (no comment terminators, no line breaks). */

@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { commentText, cppIdent } from '../../../src/backends/identifiers.js';
+import { commentText, cppIdent, projectIdent } from '../../../src/backends/identifiers.js';
 import { cppArrayInit, exactDecimal } from '../../../src/backends/cpp-values.js';
 
 const IDENT = /^[A-Za-z][A-Za-z0-9_]*$/;
@@ -25,6 +25,13 @@ describe('cppIdent', () => {
     expect(cppIdent('__Reserved')).toBe('Reserved');
     expect(cppIdent('a__b')).toBe('a_b');
     expect(cppIdent('main')).toBe('main_');
+  });
+
+  it('keeps project names off the other generated files', () => {
+    expect(projectIdent('parameters')).toBe('parameters_prj');
+    expect(projectIdent('Defines')).toBe('Defines_prj');
+    expect(projectIdent('../../etc/passwd')).toBe('etc_passwd');
+    expect(projectIdent('')).toBe('myproject');
   });
 
   it('always returns a valid identifier of bounded length (property)', () => {
