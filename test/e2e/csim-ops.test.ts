@@ -16,6 +16,7 @@ import { main } from '../../src/cli/main.js';
 import { memoryIO } from '../../src/cli/io.js';
 import { encodeModel, normal, rng } from '../../src/tools/onnx-writer.js';
 import type { InitSpec, NodeSpec } from '../../src/tools/onnx-writer.js';
+import { decodeNpy, encodeNpy } from '../../src/io/npy.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fml-ops-'));
 
@@ -185,6 +186,20 @@ describe('layer coverage: compile + csim', () => {
   });
 
   const jet = path.resolve(process.cwd(), 'models/jet_tagger.onnx');
+  it.skipIf(!existsSync(jet))('csim_results.log equals `fastml emulate` on the same inputs', async () => {
+    const rand = rng(4);
+    const n = 40;
+    const x = normal(rand, n * 16, 2);
+    const xf = path.join(tmp, 'jet_x.npy');
+    writeFileSync(xf, encodeNpy({ shape: [n, 16], data: x }, 'f4'));
+    await compileAndCsim('jet-emu', jet, ['--input', xf, '--strategy', 'resource', '--reuse', '8', '--io', 'stream']);
+    const e = await cli('emulate', jet, '-i', xf, '-o', 'jet_y.npy');
+    expect(e.code).toBe(0);
+    const want = decodeNpy(new Uint8Array(readFileSync(path.join(tmp, 'jet_y.npy'))));
+    const got = readFileSync(path.join(tmp, 'jet-emu/tb_data/csim_results.log'), 'utf8').trim().split('\n').flatMap((r) => r.split(' ').map(Number));
+    expect(got.length).toBe(n * 5);
+    expect(got).toEqual(Array.from(want.data));
+  });
   for (const impl of ['legacy', 'argmax'])
     it.skipIf(!existsSync(jet))(`softmax ${impl}`, async () => {
       const cfg = path.join(tmp, `sm-${impl}.yml`);
