@@ -5,7 +5,7 @@
 
 import type { FixedType } from '../fixed/type.js';
 import { fixedType } from '../fixed/type.js';
-import { addType } from '../fixed/arith.js';
+import { addType, mulType, subType } from '../fixed/arith.js';
 import type { LayerAttrs } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
 import type { ArrayView, ConfigMember, ConfigView } from './view-types.js';
@@ -99,34 +99,109 @@ function legacySoftmax(c: LayerCtx, consts: ConfigMember[], n: number, tn: numbe
   };
 }
 
+/** The exact type of one merge step (the emulator folds left at full precision). */
+function mergeStepType(mode: string, a: FixedType, b: FixedType): { v: FixedType; sum?: FixedType } {
+  switch (mode) {
+    case 'add':
+      return { v: addType(a, b) };
+    case 'sub':
+      return { v: subType(a, b) };
+    case 'mul':
+      return { v: mulType(a, b) };
+    case 'avg': {
+      const sum = addType(a, b);
+      return { v: fixedType(sum.w + 1, sum.i, sum.signed), sum };
+    }
+    default: {
+      // max / min select one of the operands: a type holding both exactly.
+      const signed = a.signed || b.signed;
+      const f = Math.max(a.w - a.i, b.w - b.i);
+      const i = Math.max(a.i + (signed && !a.signed ? 1 : 0), b.i + (signed && !b.signed ? 1 : 0));
+      return { v: fixedType(i + f, i, signed) };
+    }
+  }
+}
+
 function merge(c: LayerCtx): LayerEmit {
   const l = c.layer;
   const a = l.attrs as Extract<LayerAttrs, { op: 'Merge' }>;
-  if (c.ins.length !== 2) unsupported(l, `a ${a.mode} merge of ${c.ins.length} inputs (two are supported)`);
   const name = `cfg_${c.ident}`;
-  const types: ConfigMember[] = [];
-  if (a.mode === 'avg') {
-    const s = addType(c.inTypes[0]!, c.inTypes[1]!);
-    types.push(ty('sum_t', c.cpp(s)), ty('half_t', c.cpp(fixedType(s.w + 1, s.i, s.signed))));
+  const n = numel(c.outShape);
+  const k = c.ins.length;
+  if (k < 2) unsupported(l, `a ${a.mode} merge of ${k} input`);
+  // Left fold: step s combines the running value (exact type) with input s + 1; the last step casts to the result.
+  const configs: ConfigView[] = [];
+  let prev = c.inTypes[0]!;
+  let prevName = c.ins[0]!.ctype;
+  const steps: Array<{ cfgName: string; inA: string; vName: string }> = [];
+  for (let s = 1; s < k; s++) {
+    const st = mergeStepType(a.mode, prev, c.inTypes[s]!);
+    const cfgName = k === 2 ? name : `${name}_s${s}`;
+    const types: ConfigMember[] = [];
+    if (st.sum) types.push(ty('sum_t', c.cpp(st.sum)), ty('half_t', c.cpp(st.v)));
+    if (s < k - 1) types.push(ty('v_t', c.cpp(st.v)));
+    configs.push(cfg(cfgName, `merge (${a.mode})${k > 2 ? `, step ${s} of ${k - 1}` : ''}`, [u('n', n)], types));
+    steps.push({ cfgName, inA: prevName, vName: s < k - 1 ? `${cfgName}::v_t` : c.out.ctype });
+    prev = st.v;
+    prevName = `${cfgName}::v_t`;
   }
-  return { configs: [cfg(name, `merge (${a.mode})`, [u('n', numel(c.outShape))], types)], arrays: [], fn: fnName(`merge_${a.mode}`, c, name), extra: [] };
+  const kernel = `fml::merge_${a.mode}`;
+  if (k === 2) return { configs, arrays: [], fn: fnName(`merge_${a.mode}`, c, name), extra: [] };
+  const block = (ins: readonly string[], out: string): string => {
+    const lines: string[] = [];
+    let cur = ins[0]!;
+    steps.forEach((st, s) => {
+      const dst = s === steps.length - 1 ? out : `m${s + 1}`;
+      if (dst !== out) lines.push(`FML_BUFFER ${st.vName} ${dst}[${n}];`);
+      lines.push(`${kernel}<${st.inA}, ${c.ins[s + 1]!.ctype}, ${st.vName}, ${st.cfgName}>(${cur}, ${ins[s + 1]}, ${dst});`);
+      cur = dst;
+    });
+    return `{\n    ${lines.join('\n    ')}\n  }`;
+  };
+  return { configs, arrays: [], fn: '', extra: [], block };
 }
 
 function concat(c: LayerCtx): LayerEmit {
   const l = c.layer;
   const a = l.attrs as Extract<LayerAttrs, { op: 'Concat' }>;
-  if (c.ins.length !== 2) unsupported(l, `a concatenation of ${c.ins.length} inputs (two are supported)`);
+  const k = c.ins.length;
+  if (k < 2) unsupported(l, `a concatenation of ${k} input`);
   const rank = c.outShape.length;
   const axis = a.axis < 0 ? a.axis + rank : a.axis;
   const outer = numel(c.outShape.slice(0, axis));
-  const chunk = (k: number): number => numel(c.inShapes[k]!.slice(axis));
+  const chunk = (j: number): number => numel(c.inShapes[j]!.slice(axis));
   const name = `cfg_${c.ident}`;
-  return {
-    configs: [cfg(name, `concatenation on axis ${axis}`, [u('n_outer', outer), u('chunk_a', chunk(0)), u('chunk_b', chunk(1))], [])],
-    arrays: [],
-    fn: fnName('concat2', c, name),
-    extra: [],
+  if (k === 2)
+    return {
+      configs: [cfg(name, `concatenation on axis ${axis}`, [u('n_outer', outer), u('chunk_a', chunk(0)), u('chunk_b', chunk(1))], [])],
+      arrays: [],
+      fn: fnName('concat2', c, name),
+      extra: [],
+    };
+  // More inputs: pairwise, the running part held in the result type (a copy, so no value changes
+  // beyond the one cast to the result type that the emulator also does).
+  const configs: ConfigView[] = [];
+  let acc = chunk(0);
+  for (let s = 1; s < k; s++) {
+    configs.push(cfg(`${name}_s${s}`, `concatenation on axis ${axis}, step ${s} of ${k - 1}`, [u('n_outer', outer), u('chunk_a', acc), u('chunk_b', chunk(s))], []));
+    acc += chunk(s);
+  }
+  const block = (ins: readonly string[], out: string): string => {
+    const lines: string[] = [];
+    let cur = ins[0]!;
+    let curT = c.ins[0]!.ctype;
+    let size = chunk(0);
+    for (let s = 1; s < k; s++) {
+      size += chunk(s);
+      const dst = s === k - 1 ? out : `j${s}`;
+      if (dst !== out) lines.push(`FML_BUFFER ${c.out.ctype} ${dst}[${outer * size}];`);
+      lines.push(`fml::concat2<${curT}, ${c.ins[s]!.ctype}, ${c.out.ctype}, ${name}_s${s}>(${cur}, ${ins[s]}, ${dst});`);
+      cur = dst;
+      curT = c.out.ctype;
+    }
+    return `{\n    ${lines.join('\n    ')}\n  }`;
   };
+  return { configs, arrays: [], fn: '', extra: [], block };
 }
 
 function transpose(c: LayerCtx): LayerEmit {

@@ -46,6 +46,11 @@ export interface LayerEmit {
    * as `${streamFn}(in0, out, extra...)`; absent: the frame-buffer wrapper runs `fn`.
    */
   readonly streamFn?: string;
+  /**
+   * Layers made of several kernel calls (merges and concatenations of more than two inputs): the
+   * whole statement for input buffers `ins` and output buffer `out`; `fn`/`extra` are then unused.
+   */
+  readonly block?: (ins: readonly string[], out: string) => string;
 }
 
 type Builder = (c: LayerCtx) => LayerEmit;

@@ -129,8 +129,8 @@ export function buildGraphView(g: Graph, opts: ViewOptions): GraphView {
       configs: e.configs,
       arrays: e.arrays,
       weightsFile: e.arrays.length ? `${ident}.h` : '',
-      callParallel: `${e.fn}(${ins.map((t) => t.ident).join(', ')}, ${out.ident}${extra})`,
-      callStream: `${e.fn}(${ins.map((_, j) => `x${j}`).join(', ')}, y${extra})`,
+      callParallel: e.block ? e.block(ins.map((t) => t.ident), out.ident) : `${e.fn}(${ins.map((t) => t.ident).join(', ')}, ${out.ident}${extra})`,
+      callStream: e.block ? e.block(ins.map((_, j) => `x${j}`), 'y') : `${e.fn}(${ins.map((_, j) => `x${j}`).join(', ')}, y${extra})`,
       streamDirect: e.streamFn ? `${e.streamFn}(in0, out${extra})` : '',
     });
   }

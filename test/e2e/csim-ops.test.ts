@@ -137,6 +137,23 @@ function multiIoModel(): Uint8Array {
   });
 }
 
+/** Three-input Sum, Max, Mean (left folds at full precision) and a three-input Concat. */
+function naryModel(): Uint8Array {
+  const rand = rng(31);
+  const I: InitSpec[] = [];
+  const w = (name: string, dims: number[], std = 0.6): string => {
+    I.push({ name, dims, data: normal(rand, dims.reduce((a, b) => a * b, 1), std) });
+    return name;
+  };
+  const N: NodeSpec[] = ['a', 'b', 'c'].map((b) => ({ op: 'Gemm', name: `fc_${b}`, inputs: ['x', w(`${b}.w`, [4, 8]), w(`${b}.b`, [4], 0.2)], outputs: [b], attrs: { transB: 1 } }));
+  N.push({ op: 'Sum', name: 'sum3', inputs: ['a', 'b', 'c'], outputs: ['s'] });
+  N.push({ op: 'Max', name: 'max3', inputs: ['a', 'b', 'c'], outputs: ['m'] });
+  N.push({ op: 'Mean', name: 'mean3', inputs: ['a', 'b', 'c'], outputs: ['v'] });
+  N.push({ op: 'Concat', name: 'cat3', inputs: ['s', 'm', 'v'], outputs: ['k'], attrs: { axis: 1 } });
+  N.push({ op: 'Gemm', name: 'out', inputs: ['k', w('o.w', [3, 12]), w('o.b', [3], 0.2)], outputs: ['y'], attrs: { transB: 1 } });
+  return encodeModel({ name: 'nary', inputs: [{ name: 'x', dims: [1, 8] }], outputs: [{ name: 'y', dims: [1, 3] }], nodes: N, initializers: I, opset: 13 });
+}
+
 async function compileAndCsim(name: string, model: string, flags: string[]): Promise<void> {
   const dir = path.join(tmp, name);
   const c = await cli('compile', model, '-o', dir, '--force', ...flags);
@@ -167,6 +184,12 @@ describe('layer coverage: compile + csim', () => {
   writeFileSync(mpad, pad2dModel());
   it('2-D padding, io_stream', async () => {
     await compileAndCsim('pad2d', mpad, ['--io', 'stream', '--samples', '16']);
+  });
+
+  const mnary = path.join(tmp, 'nary.onnx');
+  writeFileSync(mnary, naryModel());
+  it('merges and concatenation of three inputs, io_stream', async () => {
+    await compileAndCsim('nary', mnary, ['--io', 'stream', '--samples', '32']);
   });
 
   const mio = path.join(tmp, 'multi.onnx');
