@@ -29,7 +29,7 @@ interface Flags {
 export function register(program: Command, ctx: CommandContext): void {
   program
     .command('compile')
-    .description('write a Vivado HLS / Vitis HLS project (firmware, test bench, build scripts) for a model')
+    .description('write a Vivado HLS / Vitis HLS project (firmware, test bench, build scripts) for a model; flags override the config file, which overrides the defaults (see docs/backends.md)')
     .argument('<model>', 'model file (.onnx, .h5, .json + weights, .keras)')
     .option('-c, --config <file>', 'hls4ml configuration (YAML or JSON)')
     .option('-w, --weights <file>', 'weights file for a Keras architecture .json')
@@ -41,8 +41,8 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--reuse <n>', 'reuse factor (the config\'s Model reuse factor)')
     .option('--precision <type>', 'default precision, e.g. ap_fixed<16,6> (the config\'s Model precision)')
     .option('--clock <ns>', 'clock period in ns (default: the config\'s ClockPeriod, else 5)')
-    .option('--project <name>', 'project / top function name (default: the model file name)')
-    .option('-o, --output <dir>', 'output folder (default: <project>_prj)')
+    .option('--project <name>', 'project / top function name (default: the config\'s ProjectName, else the model file name)')
+    .option('-o, --output <dir>', 'output folder (default: the config\'s OutputDir, else <project>_prj)')
     .option('--force', 'replace a non-empty output folder')
     .option('-i, --input <file>', 'test-bench inputs (.npy, .npz, .dat, .csv; model layout, batch first); default: generated samples')
     .option('--samples <n>', 'number of test-bench samples (generated: default 32; with --input: at most n)')
