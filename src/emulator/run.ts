@@ -179,7 +179,9 @@ export async function runCheck(ctx: CommandContext, a: CheckArgs): Promise<numbe
   const fixed = runBatch(emu, n, data, { trace: true });
   let flt: BatchResult | undefined;
   try {
-    flt = floatBatch(g, n, data, true);
+    // The float reference is the model as written (before passes): quantizer layers keep their
+    // float definition there, and folding cannot hide an error it introduced.
+    flt = floatBatch(s.raw, n, data, true);
   } catch (e) {
     if (e instanceof DiagnosticError) throw e;
     // ONNX models still have onnxruntime as the reference; others need --reference.
@@ -190,7 +192,7 @@ export async function runCheck(ctx: CommandContext, a: CheckArgs): Promise<numbe
   }
   let refKind: CheckReport['reference'] = 'float64';
   // Outputs are compared in the model's own layout (what onnxruntime and users' references use).
-  let ref: Float64Array[] = flt ? g.outputs.map((o) => fromIrLayout(g, o, flt!.outputs[o]!)) : [];
+  let ref: Float64Array[] = flt ? s.raw.outputs.map((o) => fromIrLayout(s.raw, o, flt!.outputs[o]!)) : [];
   if (a.reference) {
     const arrays = [...readTensorFile(a.reference).values()];
     ref = g.outputs.map((_, k) => arrays[k]?.data ?? arrays[0]!.data);
@@ -211,9 +213,7 @@ export async function runCheck(ctx: CommandContext, a: CheckArgs): Promise<numbe
     model: a.model,
     n,
     outputs: g.outputs.map((o, k) => ({ name: o, size: numel(g.tensors.get(o)!.shape), fixed: fromIrLayout(g, o, fixed.outputs[o]!), ref: ref[k]! })),
-    layers: emu.layers
-      .filter((l) => fixed.traces[l.name] && flt?.traces[l.name])
-      .map((l) => ({ name: l.name, fixed: fixed.traces[l.name]!.data, float: flt!.traces[l.name]!.data })),
+    layers: matchTraces(g, s.raw, emu.layers.map((l) => l.name), fixed.traces, flt?.traces ?? {}),
     overflow: fixed.overflow ? overflowRows(fixed.overflow) : [],
     reference: refKind,
     ...(a.maxAbsErr !== undefined ? { maxAbsErr: a.maxAbsErr } : {}),
@@ -222,4 +222,28 @@ export async function runCheck(ctx: CommandContext, a: CheckArgs): Promise<numbe
   if (a.junit) writeFileSync(a.junit, junitXml(report));
   ctx.io.out(a.json ? JSON.stringify(report, null, 2) + '\n' : formatCheckReport(report));
   return report.passed ? EXIT.OK : EXIT.MODEL;
+}
+
+/**
+ * Pairs each emulated layer with the float layer of the original model that produces the same
+ * tensor. Passes keep tensor names when they fold or remove layers (the surviving producer takes
+ * over the removed layer's output), so equal tensors mean equal meaning.
+ */
+function matchTraces(
+  g: Graph,
+  raw: Graph,
+  names: readonly string[],
+  fixed: Record<string, { data: Float64Array }>,
+  flt: Record<string, { data: Float64Array }>,
+): { name: string; fixed: Float64Array; float: Float64Array }[] {
+  const rawByTensor = new Map(raw.layers.map((l) => [l.outputs[0]!, l.name]));
+  const out: { name: string; fixed: Float64Array; float: Float64Array }[] = [];
+  for (const name of names) {
+    const layer = g.layers.find((l) => l.name === name);
+    const rawName = layer ? rawByTensor.get(layer.outputs[0]!) : undefined;
+    const f = fixed[name];
+    const r = rawName !== undefined ? flt[rawName] : undefined;
+    if (f && r && f.data.length === r.data.length) out.push({ name, fixed: f.data, float: r.data });
+  }
+  return out;
 }
