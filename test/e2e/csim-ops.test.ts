@@ -203,9 +203,18 @@ describe('layer coverage: compile + csim', () => {
 
   // The project's own channels-first CNN: its ONNX Flatten needs an IR Transpose (fml::gather).
   const cnn = path.resolve(process.cwd(), 'models/conv2d_small.onnx');
-  it.skipIf(!existsSync(cnn))('models/conv2d_small.onnx (transpose before flatten), io_stream', async () => {
-    await compileAndCsim('cnn', cnn, ['--io', 'stream', '--samples', '8']);
+  it.skipIf(!existsSync(cnn))('models/conv2d_small.onnx (transpose before flatten, NCHW --input), io_stream', async () => {
+    // Inputs in the model's own NCHW layout: compile transposes them for the test bench as emulate does.
+    const n = 6;
+    const xf = path.join(tmp, 'cnn_x.npy');
+    writeFileSync(xf, encodeNpy({ shape: [n, 1, 16, 16], data: normal(rng(8), n * 256, 1) }, 'f4'));
+    await compileAndCsim('cnn', cnn, ['--io', 'stream', '--input', xf]);
     expect(readFileSync(path.join(tmp, 'cnn', 'firmware/conv2d_small.cpp'), 'utf8')).toContain('fml::gather');
+    const e = await cli('emulate', cnn, '-i', xf, '-o', 'cnn_y.npy');
+    expect(e.code).toBe(0);
+    const want = decodeNpy(new Uint8Array(readFileSync(path.join(tmp, 'cnn_y.npy'))));
+    const got = readFileSync(path.join(tmp, 'cnn/tb_data/csim_results.log'), 'utf8').trim().split('\n').flatMap((r) => r.split(' ').map(Number));
+    expect(got).toEqual(Array.from(want.data));
   });
 
   const jet = path.resolve(process.cwd(), 'models/jet_tagger.onnx');
