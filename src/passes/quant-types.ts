@@ -138,9 +138,23 @@ export function mapTrunc(f: QuantFact): MapResult {
   const q = QONNX_ROUNDING[rounding];
   if (!q) return no(`rounding mode ${rounding} has no ap_fixed equivalent`);
   const signed = f.signed ?? true;
-  const intBits = bits + k; // I = W - F with F = -k
-  const type = fixedType(out, intBits, signed, q, 'AP_WRAP');
-  return ok({ type, quantize: (x) => castTo(x, type), what: `Trunc(${bits} -> ${out} bits, scale=2^${k}, ${rounding})` });
+  if (!f.outScale) {
+    // Trunc v1 (5 inputs) rescales the truncated integer by the INPUT scale (QONNX's reference
+    // implementation), so values shrink by 2^(in - out bits): a rescaling, not a cast.
+    return no(
+      `Trunc with 5 inputs (QONNX opset 1) divides values by 2^${bits - out}, which is not a fixed-point cast`,
+      'export with Trunc opset 2 (output scale given), whose output keeps the magnitude',
+    );
+  }
+  // Trunc v2: y = clamp(round_mode(q / 2^t), out bits) * out_scale with q = x / scale on the input
+  // grid. For x on that grid this is exactly a cast of x to out bits with LSB = out_scale, with
+  // the rounding mode as the quantization mode and saturation at the out-bit range.
+  const ko = exactLog2(f.outScale[0]!);
+  if (ko === undefined || f.outScale.length !== 1) return no(`output scale ${f.outScale.join(',')} is not a single power of two`);
+  const narrow = f.narrow ?? false;
+  if (!signed && narrow) return no('narrow range on an unsigned output has no ap_fixed overflow mode');
+  const type = fixedType(out, out + ko, signed, q, signed && narrow ? 'AP_SAT_SYM' : 'AP_SAT');
+  return ok({ type, quantize: (x) => castTo(x, type), what: `Trunc(${bits} -> ${out} bits, scale=2^${k} -> 2^${ko}, ${rounding})` });
 }
 
 type QArgs = Readonly<Record<string, unknown>>;
