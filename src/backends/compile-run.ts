@@ -16,6 +16,7 @@ import { writeProject } from './writer.js';
 import { resolveBackendTarget } from './targets.js';
 import { projectIdent } from './identifiers.js';
 import type { Backend, IoType } from './view-types.js';
+import { parseReuseFlag, pipelineOptionsFrom, printPipeline, type PipelineFlags } from '../passes/options.js';
 
 export interface CompileFlags {
   readonly model: string;
@@ -35,6 +36,8 @@ export interface CompileFlags {
   readonly input?: string;
   readonly samples?: string;
   readonly fastmlVersion: string;
+  /** Pass flags (--prune, --quantize, --reuse mode, --budget, --dump-ir ...); paths resolved. */
+  readonly pipeline?: PipelineFlags;
 }
 
 const usage = (msg: string, hint?: string): never => {
@@ -102,7 +105,10 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
   if (io !== 'io_parallel' && io !== 'io_stream') usage(`--io: "${f.io}" is not io_parallel or io_stream`, 'use --io parallel or --io stream');
   const strategy = f.strategy?.toLowerCase();
   if (strategy !== undefined && strategy !== 'latency' && strategy !== 'resource') usage(`--strategy: "${f.strategy}" is not latency or resource`);
-  const reuse = positiveInt('--reuse', f.reuse);
+  // --reuse N sets the Model reuse factor (checked by the reuse-factor pass: an invalid Resource
+  // value is an error, exit 2); nearest[:N] and auto are modes of that pass.
+  const reuseFlag = parseReuseFlag(f.reuse);
+  const reuse = reuseFlag.factor;
   if (f.precision !== undefined) {
     try {
       parseType(f.precision);
@@ -124,8 +130,11 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
   const weights = f.weights ?? (cfgH5 && existsSync(cfgH5) && f.model.toLowerCase().endsWith('.json') ? cfgH5 : undefined);
   const raw = await loadModel(f.model, weights ? { weights } : {});
   const eopts = { part: target.part, backend, clockNs: clock, ioType: io };
-  const res = runPipeline(raw, cfg, { reuse: 'nearest', estimate: eopts });
+  const flags: PipelineFlags = { ...(f.pipeline ?? {}), ...(f.reuse !== undefined ? { reuse: f.reuse } : {}) };
+  const popts = await pipelineOptionsFrom(flags, raw, (p) => path.resolve(ctx.io.cwd, p));
+  const res = runPipeline(raw, cfg, { ...popts, estimate: eopts });
   for (const d of [...cfg.warnings, ...res.diagnostics]) if (d.severity !== 'info') ctx.io.err(formatDiagnostic(d) + '\n');
+  printPipeline(res, flags, ctx.io, false);
   const g = res.graph;
 
   // Test-bench samples: the user's (model layout, transposed to the IR's) or generated ones.
@@ -182,7 +191,23 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
     modelSha256: sha256(readFileSync(f.model)),
     ...(f.config ? { configSha256: sha256(readFileSync(f.config)) } : {}),
     fastmlVersion: f.fastmlVersion,
-    settings: { backend, io, part: target.part, clockNs: clock, strategy: strategy ?? null, reuse: reuse ?? null, precision: f.precision ?? null, samples: n },
+    settings: {
+      backend,
+      io,
+      part: target.part,
+      clockNs: clock,
+      strategy: strategy ?? null,
+      reuse: reuse ?? null,
+      ...(reuseFlag.mode !== 'check' ? { reuseMode: reuseFlag.mode } : {}),
+      ...(res.report.reuse ? { reuseChosen: (res.report.reuse as { chosen: Record<string, number> }).chosen } : {}),
+      ...(flags.budget ? { budget: flags.budget } : {}),
+      ...(flags.prune ? { prune: flags.prune } : {}),
+      ...(flags.quantize ? { quantize: flags.quantize } : {}),
+      ...(flags.maxPrecision ? { maxPrecision: flags.maxPrecision } : {}),
+      ...(flags.aggressiveFolding ? { aggressiveFolding: true } : {}),
+      precision: f.precision ?? null,
+      samples: n,
+    },
     tbInputs,
     tbOutputs,
   });

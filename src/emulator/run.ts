@@ -16,6 +16,7 @@ import type { BatchResult } from './index.js';
 import { evaluateFloat, fromIrLayout } from './float.js';
 import { formatOverflowTable, overflowRows } from './overflow.js';
 import { loadSession, readBatchInputs } from './session.js';
+import { pipelineJson, printPipeline, type PipelineFlags } from '../passes/options.js';
 import { canRunParallel, defaultWorkers, runParallel } from './parallel.js';
 import { compareOutputs, junitXml, formatCheckReport } from './check.js';
 import type { CheckReport } from './check.js';
@@ -76,14 +77,17 @@ export interface EmulateArgs {
   f32?: boolean;
   json?: boolean;
   workers?: number;
+  /** Pipeline flags (--prune, --quantize, --reuse, --dump-ir, ...); paths already resolved. */
+  pipeline?: PipelineFlags;
 }
 
 /** Batches at least this large run on all cores by default. */
 const PARALLEL_MIN = 50000;
 
 export async function runEmulate(ctx: CommandContext, a: EmulateArgs): Promise<number> {
-  const s = await loadSession(a.model, { ...(a.config ? { config: a.config } : {}), ...(a.weights ? { weights: a.weights } : {}) });
+  const s = await loadSession(a.model, { ...(a.config ? { config: a.config } : {}), ...(a.weights ? { weights: a.weights } : {}), ...(a.pipeline ? { pipeline: a.pipeline } : {}) });
   printDiagnostics(ctx, s.diagnostics);
+  printPipeline(s.pipeline, a.pipeline ?? {}, ctx.io, Boolean(a.json));
   const g = s.graph;
   const { n, data } = prepareInputs(g, readBatchInputs(g, a.input));
   const t0 = performance.now();
@@ -121,6 +125,7 @@ export async function runEmulate(ctx: CommandContext, a: EmulateArgs): Promise<n
           seconds: ms / 1000,
           samplesPerSecond: n / (ms / 1000),
           ...(res.overflow ? { overflow: overflowRows(res.overflow) } : {}),
+          pipeline: pipelineJson(s.pipeline),
         },
         null,
         2,
@@ -144,6 +149,8 @@ export interface CheckArgs {
   minAgreement?: number;
   json?: boolean;
   junit?: string;
+  /** Pipeline flags (--prune, --quantize, --reuse, --dump-ir, ...); paths already resolved. */
+  pipeline?: PipelineFlags;
 }
 
 /** onnxruntime-web float32 outputs for an ONNX model, in IR layout order of g.outputs. */
@@ -170,8 +177,9 @@ async function ortReference(file: string, g: Graph, inputs: Record<string, { dat
 }
 
 export async function runCheck(ctx: CommandContext, a: CheckArgs): Promise<number> {
-  const s = await loadSession(a.model, { ...(a.config ? { config: a.config } : {}), ...(a.weights ? { weights: a.weights } : {}) });
+  const s = await loadSession(a.model, { ...(a.config ? { config: a.config } : {}), ...(a.weights ? { weights: a.weights } : {}), ...(a.pipeline ? { pipeline: a.pipeline } : {}) });
   printDiagnostics(ctx, s.diagnostics);
+  printPipeline(s.pipeline, a.pipeline ?? {}, ctx.io, Boolean(a.json));
   const g = s.graph;
   const inputs = readBatchInputs(g, a.input);
   const { n, data } = prepareInputs(g, inputs);
@@ -220,7 +228,7 @@ export async function runCheck(ctx: CommandContext, a: CheckArgs): Promise<numbe
     ...(a.minAgreement !== undefined ? { minAgreement: a.minAgreement } : {}),
   });
   if (a.junit) writeFileSync(a.junit, junitXml(report));
-  ctx.io.out(a.json ? JSON.stringify(report, null, 2) + '\n' : formatCheckReport(report));
+  ctx.io.out(a.json ? JSON.stringify({ ...report, pipeline: pipelineJson(s.pipeline) }, null, 2) + '\n' : formatCheckReport(report));
   return report.passed ? EXIT.OK : EXIT.MODEL;
 }
 

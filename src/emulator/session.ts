@@ -1,6 +1,6 @@
 /**
  * @fileoverview What `fastml emulate` and `fastml check` share: load a model and its hls4ml
- * configuration, run the pass pipeline, and read batch inputs from a tensor file in the model's
+ * configuration, run the pass pipeline with the command's pipeline flags, and read batch inputs from a tensor file in the model's
  * own layout.
  */
 
@@ -10,9 +10,10 @@ import { numel } from '../ir/graph.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { DiagnosticError, diag, EXIT } from '../diagnostics/diagnostic.js';
 import { loadModel } from '../frontends/index.js';
-import { defaultConfig, loadConfig } from '../config/load.js';
+import { configFromObject, defaultConfig, loadConfig } from '../config/load.js';
 import type { HlsConfig } from '../config/load.js';
-import { runPipeline } from '../passes/pipeline.js';
+import { runPipeline, type PipelineResult } from '../passes/pipeline.js';
+import { parseReuseFlag, pipelineOptionsFrom, type PipelineFlags } from '../passes/options.js';
 import { readTensorFile } from '../io/index.js';
 
 export interface Session {
@@ -20,17 +21,43 @@ export interface Session {
   readonly graph: Graph;
   readonly config: HlsConfig;
   readonly diagnostics: readonly Diagnostic[];
+  /** What the passes did and chose (trace, report, IR dumps). */
+  readonly pipeline: PipelineResult;
 }
 
-export async function loadSession(modelFile: string, opts: { config?: string; weights?: string } = {}): Promise<Session> {
-  const config = opts.config ? loadConfig(opts.config) : defaultConfig();
+export interface SessionOptions {
+  readonly config?: string;
+  readonly weights?: string;
+  /** The pipeline flags as commander parsed them (--prune, --quantize, --reuse, ...). */
+  readonly pipeline?: PipelineFlags;
+  /** Resolves user paths in the flags (--calibration); default: as given. */
+  readonly resolve?: (p: string) => string;
+}
+
+/** The config with `--reuse N` as its Model ReuseFactor (the most specific config levels still win). */
+export function withModelReuse(config: HlsConfig, reuse: number): HlsConfig {
+  const raw = config.raw as Record<string, unknown>;
+  const hls = { ...((raw.HLSConfig as Record<string, unknown>) ?? {}) };
+  hls.Model = { ...((hls.Model as Record<string, unknown>) ?? {}), ReuseFactor: reuse };
+  return configFromObject({ ...raw, HLSConfig: hls }, config.file);
+}
+
+export async function loadSession(modelFile: string, opts: SessionOptions = {}): Promise<Session> {
+  const flags = opts.pipeline ?? {};
+  const reuse = parseReuseFlag(flags.reuse);
+  const base = opts.config ? loadConfig(opts.config) : defaultConfig();
+  const config = reuse.factor !== undefined ? withModelReuse(base, reuse.factor) : base;
   // The config's KerasH5 is used only when it names an existing file (hls4ml configs often hold
   // paths relative to wherever they were written); otherwise the frontend finds the weights.
   const h5 = config.modelFiles.kerasH5;
   const weights = opts.weights ?? (h5 && existsSync(h5) && modelFile.toLowerCase().endsWith('.json') ? h5 : undefined);
   const raw = await loadModel(modelFile, weights ? { weights } : {});
-  const res = runPipeline(raw, config);
-  return { raw, graph: res.graph, config, diagnostics: [...config.warnings, ...res.diagnostics] };
+  const popts = await pipelineOptionsFrom(flags, raw, opts.resolve ?? ((p) => p));
+  // --reuse auto estimates with the config's target (emulate and check have no --part of their own).
+  const backend = config.backend.toLowerCase().startsWith('vitis') ? 'vitis' : 'vivado';
+  const estimate = { ...(config.part ? { part: config.part } : {}), backend, ioType: config.ioType, ...(config.clockPeriod ? { clockNs: config.clockPeriod } : {}) } as const;
+  const res = runPipeline(raw, config, { ...popts, estimate });
+  return { raw, graph: res.graph, config, diagnostics: [...config.warnings, ...res.diagnostics], pipeline: res };
 }
 
 /** The model's own per-sample shape of an input (before channels-last conversion). */

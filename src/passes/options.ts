@@ -12,7 +12,8 @@ import type { Budget, ReuseMode } from './reuse.js';
 import type { LayerSparsity } from './prune.js';
 import { parsePruneSpec } from './prune.js';
 import { parseQuantizeSpec, type Calibration } from './quantize-auto.js';
-import type { PipelineOptions } from './pipeline.js';
+import type { PipelineOptions, PipelineResult } from './pipeline.js';
+import { isAuto, parseType } from '../fixed/type.js';
 import type { Graph } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
 import { readTensorFile } from '../io/index.js';
@@ -39,9 +40,22 @@ export function parseBudget(text: string): Budget {
 }
 
 export function parseReuseMode(text: string | undefined): ReuseMode {
-  if (text === undefined || text === 'check') return 'check';
-  if (text === 'nearest' || text === 'auto') return text;
-  throw new DiagnosticError([diag('FML6517', `--reuse: "${text}" is not check, nearest or auto`)]);
+  return parseReuseFlag(text).mode;
+}
+
+/**
+ * `--reuse` as the commands take it: `N` (the Model reuse factor; checked), `check`, `nearest`,
+ * `nearest:N` (N, or the config's values, replaced by the nearest valid ones as hls4ml does, with
+ * a warning) or `auto` (chosen with the estimator for --budget).
+ */
+export function parseReuseFlag(text: string | undefined): { mode: ReuseMode; factor?: number } {
+  if (text === undefined || text === 'check') return { mode: 'check' };
+  if (text === 'auto' || text === 'nearest') return { mode: text };
+  const m = /^(?:(nearest):)?([0-9]+)$/.exec(text.trim());
+  const n = m ? Number(m[2]) : NaN;
+  if (!m || !Number.isInteger(n) || n < 1)
+    throw new DiagnosticError([diag('FML6517', `--reuse: "${text}" is not a positive integer, check, nearest, nearest:N or auto`)]);
+  return { mode: m[1] ? 'nearest' : 'check', factor: n };
 }
 
 /** Declares the pipeline flags on a command. */
@@ -50,10 +64,11 @@ export function addPipelineOptions(cmd: Command): Command {
     .option('--prune <sparsity>', 'magnitude pruning: 0.5 (each layer), global:0.5 (one threshold), fc1=0.8,fc2=0.5')
     .option('--quantize <spec>', 'post-training quantization from calibration ranges: auto[:BITS[:HEADROOM]]')
     .option('--calibration <file>', 'calibration inputs (.npy) for --quantize auto')
-    .option('--reuse <mode>', 'reuse factors: check (default; invalid ones are errors), nearest, auto (with --budget)')
+    .option('--reuse <n|mode>', 'reuse factor N for every layer (the config\'s Model ReuseFactor; an invalid Resource value is an error listing valid ones), nearest or nearest:N (invalid values replaced by the nearest valid one, as hls4ml does, with a warning), auto (chosen to meet --budget)')
     .option('--budget <spec>', 'budget for --reuse auto: dsp=N, lut=N, latency=CYCLES, fraction=F (of the device)')
+    .option('--max-precision <type>', 'upper bound for inferred (auto) types, e.g. fixed<24,12> (the config\'s Model Precision maximum)')
     .option('--aggressive-folding', 'fold BatchNorm/scale layers whatever the types (fewer roundings and resources; changes numerics vs hls4ml)')
-    .option('--dump-ir <pass>', 'print the IR after this pass (input, a pass name, or all)')
+    .option('--dump-ir <pass>', 'print the IR after this pass (input, a pass name, or all) on stdout (stderr with --json), then continue')
     .option('--dump-format <fmt>', 'text or json', 'text')
     .option('--verify', 'run the IR verifier after every pass');
 }
@@ -65,10 +80,49 @@ export interface PipelineFlags {
   calibration?: string;
   reuse?: string;
   budget?: string;
+  maxPrecision?: string;
   aggressiveFolding?: boolean;
   dumpIr?: string;
   dumpFormat?: string;
   verify?: boolean;
+}
+
+const FLAG_KEYS = ['prune', 'quantize', 'calibration', 'reuse', 'budget', 'maxPrecision', 'aggressiveFolding', 'dumpIr', 'dumpFormat', 'verify'] as const;
+
+/** The pipeline flags out of a command's parsed options, with --calibration resolved by `resolve`. */
+export function pipelineFlagsOf(opts: object, resolve: (p: string) => string = (p) => p): PipelineFlags {
+  const o = opts as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of FLAG_KEYS) if (o[k] !== undefined) out[k] = o[k];
+  if (typeof out.calibration === 'string') out.calibration = resolve(out.calibration);
+  return out as PipelineFlags;
+}
+
+/** Whether the flags ask the passes to choose or change something (then the command reports it). */
+export function changesSomething(flags: PipelineFlags): boolean {
+  const r = flags.reuse;
+  return Boolean(flags.prune || flags.quantize || flags.maxPrecision || flags.aggressiveFolding || (r && (r === 'auto' || r.startsWith('nearest'))));
+}
+
+/** The pipeline's outcome for --json output: the passes that changed the graph and what they chose. */
+export function pipelineJson(res: PipelineResult): { trace: string[]; report: Record<string, unknown> } {
+  return { trace: res.trace, report: res.report };
+}
+
+/**
+ * What every command prints about the pipeline: IR dumps (stdout, or stderr when stdout carries
+ * JSON) and, in human mode when the flags changed something, the report on stderr.
+ */
+export function printPipeline(res: PipelineResult, flags: PipelineFlags, io: { out(s: string): void; err(s: string): void }, json: boolean): void {
+  for (const d of res.dumps) {
+    const text = `--- IR after ${d.after} ---\n${d.text.endsWith('\n') ? d.text : d.text + '\n'}`;
+    if (json) io.err(text);
+    else io.out(text);
+  }
+  if (!json && changesSomething(flags)) {
+    const text = formatPipelineReport(res.report);
+    if (text) io.err(text);
+  }
 }
 
 /** What the passes chose, as text for a terminal. */
@@ -123,6 +177,16 @@ export async function pipelineOptionsFrom(flags: PipelineFlags, g: Graph, resolv
   opts.reuse = parseReuseMode(flags.reuse);
   if (flags.budget) opts.budget = parseBudget(flags.budget);
   if (opts.reuse === 'auto' && !flags.budget) throw new DiagnosticError([diag('FML6515', '--reuse auto needs --budget (dsp=N, lut=N, latency=CYCLES or fraction=F)')]);
+  if (flags.maxPrecision) {
+    let t;
+    try {
+      t = parseType(flags.maxPrecision);
+    } catch (e) {
+      throw new DiagnosticError([diag('FML6542', `--max-precision: ${(e as Error).message}`)]);
+    }
+    if (isAuto(t)) throw new DiagnosticError([diag('FML6542', '--max-precision must be a concrete type, not auto')]);
+    opts.maxPrecision = t;
+  }
   if (flags.aggressiveFolding) opts.aggressive = true;
   if (flags.dumpIr) opts.dumpAfter = flags.dumpIr;
   if (flags.dumpFormat && flags.dumpFormat !== 'text' && flags.dumpFormat !== 'json')

@@ -3,13 +3,17 @@
  * [--min-agreement A] [--json] [--junit FILE]`: the CI check. Runs the bit-accurate emulator and a
  * float reference (onnxruntime-web for ONNX models, fastml's float64 evaluator otherwise, or the
  * given reference outputs), reports the error figures, per-layer error growth and the overflow
- * table, and exits 1 when a threshold is missed.
+ * table, and exits 1 when a threshold is missed. The pipeline flags (--prune, --quantize, --reuse ...)
+ * change the emulated design; the float reference stays the model as written, so `check --prune`
+ * measures what pruning costs.
  */
 
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { resolvePath } from '../context.js';
 import { fail } from '../../diagnostics/diagnostic.js';
+import { addPipelineOptions, pipelineFlagsOf, type PipelineFlags } from '../../passes/options.js';
+import path from 'node:path';
 
 interface CheckOpts {
   input: string;
@@ -30,7 +34,7 @@ function num(v: string | undefined, flag: string, lo: number, hi: number): numbe
 }
 
 export function register(program: Command, ctx: CommandContext): void {
-  program
+  const cmd = program
     .command('check')
     .description('compare the bit-accurate emulation with a float reference; exit 1 when a threshold is missed (for CI)')
     .argument('<model>', 'model file (.onnx, .h5, .json + weights, .keras)')
@@ -41,8 +45,10 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--max-abs-err <e>', 'fail when the largest absolute output error exceeds E')
     .option('--min-agreement <a>', 'fail when argmax agreement (y > 0.5 agreement for one output) is below A')
     .option('--json', 'print the report as JSON')
-    .option('--junit <file>', 'write a JUnit XML report')
-    .action(async (model: string, opts: CheckOpts) => {
+    .option('--junit <file>', 'write a JUnit XML report');
+  addPipelineOptions(cmd)
+    .action(async (model: string, opts: CheckOpts & PipelineFlags) => {
+      const pipeline = pipelineFlagsOf(opts, (p) => path.resolve(ctx.io.cwd, p));
       const maxAbsErr = num(opts.maxAbsErr, '--max-abs-err', 0, Infinity);
       const minAgreement = num(opts.minAgreement, '--min-agreement', 0, 1);
       const { runCheck } = await import('../../emulator/run.js');
@@ -56,6 +62,7 @@ export function register(program: Command, ctx: CommandContext): void {
         ...(minAgreement !== undefined ? { minAgreement } : {}),
         ...(opts.json ? { json: true } : {}),
         ...(opts.junit ? { junit: await resolvePath(ctx, opts.junit) } : {}),
+        pipeline,
       });
       ctx.setExitCode(code);
     });

@@ -1,12 +1,15 @@
 /**
  * @fileoverview `fastml compile MODEL [--config CFG] [--target T] ... [-o DIR] [--force]`: writes a
  * Vivado HLS or Vitis HLS project (see docs/backends.md). Flags override the configuration file,
- * which overrides the defaults.
+ * which overrides the defaults. The pass flags (--reuse N|nearest|auto --budget, --prune, --quantize,
+ * --dump-ir ...) come from src/passes/options.ts, the same as for emulate and estimate.
  */
 
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { resolvePath } from '../context.js';
+import { addPipelineOptions, pipelineFlagsOf, type PipelineFlags } from '../../passes/options.js';
+import path from 'node:path';
 
 interface Flags {
   config?: string;
@@ -27,7 +30,7 @@ interface Flags {
 }
 
 export function register(program: Command, ctx: CommandContext): void {
-  program
+  const cmd = program
     .command('compile')
     .description('write a Vivado HLS / Vitis HLS project (firmware, test bench, build scripts) for a model; flags override the config file, which overrides the defaults (see docs/backends.md)')
     .argument('<model>', 'model file (.onnx, .h5, .json + weights, .keras)')
@@ -38,15 +41,20 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--backend <name>', 'vivado (Vivado HLS) or vitis (Vitis HLS); default: the config\'s Backend, else vivado')
     .option('--io <type>', 'parallel or stream (io_parallel / io_stream); default: the config\'s IOType')
     .option('--strategy <s>', 'latency or resource (the config\'s Model strategy)')
-    .option('--reuse <n>', 'reuse factor (the config\'s Model reuse factor)')
     .option('--precision <type>', 'default precision, e.g. ap_fixed<16,6> (the config\'s Model precision)')
     .option('--clock <ns>', 'clock period in ns (default: the config\'s ClockPeriod, else 5)')
     .option('--project <name>', 'project / top function name (default: the config\'s ProjectName, else the model file name)')
     .option('-o, --output <dir>', 'output folder (default: the config\'s OutputDir, else <project>_prj)')
     .option('--force', 'replace a non-empty output folder')
     .option('-i, --input <file>', 'test-bench inputs (.npy, .npz, .dat, .csv; model layout, batch first); default: generated samples')
-    .option('--samples <n>', 'number of test-bench samples (generated: default 32; with --input: at most n)')
-    .action(async (model: string, opts: Flags) => {
+    .option('--samples <n>', 'number of test-bench samples (generated: default 32; with --input: at most n)');
+  // --reuse (N, nearest[:N], auto with --budget) and the other pass flags, shared with emulate/estimate.
+  addPipelineOptions(cmd)
+    .action(async (model: string, all: Flags & PipelineFlags) => {
+      const pipeline = pipelineFlagsOf(all, (p) => path.resolve(ctx.io.cwd, p));
+      const opts: Flags = {};
+      for (const k of ['config', 'weights', 'target', 'part', 'backend', 'io', 'strategy', 'reuse', 'precision', 'clock', 'project', 'output', 'force', 'input', 'samples'] as const)
+        if (all[k] !== undefined) (opts as Record<string, unknown>)[k] = all[k];
       const { runCompile } = await import('../../backends/compile-run.js');
       const { version } = await import('../main.js');
       const io = opts.io === undefined ? undefined : opts.io.startsWith('io_') ? opts.io : `io_${opts.io}`;
@@ -58,6 +66,7 @@ export function register(program: Command, ctx: CommandContext): void {
         ...(opts.weights ? { weights: await resolvePath(ctx, opts.weights) } : {}),
         ...(opts.input ? { input: await resolvePath(ctx, opts.input) } : {}),
         fastmlVersion: version(),
+        pipeline,
       });
       ctx.setExitCode(code);
     });

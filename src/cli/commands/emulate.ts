@@ -3,13 +3,16 @@
  * what the firmware outputs, bit for bit, without a C++ compiler. Inputs are .npy/.npz/.dat/.csv in
  * the model's own layout, batch first; outputs are written in the format of the output file's
  * extension (.npy float64 by default). `--trace DIR` writes every layer's output as
- * DIR/trace_<layer>.npy, `--overflow` prints the per-layer overflow table.
+ * DIR/trace_<layer>.npy, `--overflow` prints the per-layer overflow table. The pass pipeline's flags
+ * (--prune, --quantize, --reuse, --dump-ir, ...; src/passes/options.ts) change what is emulated.
  */
 
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { resolvePath } from '../context.js';
 import { fail } from '../../diagnostics/diagnostic.js';
+import { addPipelineOptions, pipelineFlagsOf, type PipelineFlags } from '../../passes/options.js';
+import path from 'node:path';
 
 interface EmulateOpts {
   input: string;
@@ -24,8 +27,11 @@ interface EmulateOpts {
   workers?: string;
 }
 
+/** Emulate's own keys; everything else commander parsed is a pipeline flag. */
+type Own = EmulateOpts & PipelineFlags;
+
 export function register(program: Command, ctx: CommandContext): void {
-  program
+  const cmd = program
     .command('emulate')
     .description('run the bit-accurate fixed-point emulator (or the float64 reference with --float) on inputs')
     .argument('<model>', 'model file (.onnx, .h5, .json + weights, .keras)')
@@ -38,8 +44,12 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--overflow', 'print the per-layer overflow table (counts wraps and saturations)')
     .option('--f32', 'write float32 .npy/.npz instead of float64')
     .option('--json', 'print a JSON summary on stdout')
-    .option('--workers <n>', 'worker threads (default: all cores for batches of 50000 samples or more, else 1)')
-    .action(async (model: string, opts: EmulateOpts) => {
+    .option('--workers <n>', 'worker threads (default: all cores for batches of 50000 samples or more, else 1)');
+  addPipelineOptions(cmd)
+    .action(async (model: string, all: Own) => {
+      const pipeline = pipelineFlagsOf(all, (p) => path.resolve(ctx.io.cwd, p));
+      const { input, config, weights, output, float, trace, overflow, f32, json } = all;
+      const opts: EmulateOpts = { input, ...(config ? { config } : {}), ...(weights ? { weights } : {}), ...(output ? { output } : {}), ...(float ? { float } : {}), ...(trace ? { trace } : {}), ...(overflow ? { overflow } : {}), ...(f32 ? { f32 } : {}), ...(json ? { json } : {}), ...(all.workers !== undefined ? { workers: all.workers } : {}) };
       const workers = opts.workers === undefined ? undefined : Number(opts.workers);
       if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) fail('FML0010', `--workers must be a positive integer, got "${opts.workers}"`);
       const { runEmulate } = await import('../../emulator/run.js');
@@ -53,6 +63,7 @@ export function register(program: Command, ctx: CommandContext): void {
         ...(opts.weights ? { weights: await resolvePath(ctx, opts.weights) } : {}),
         output: await resolvePath(ctx, opts.output ?? 'emulated.npy'),
         ...(opts.trace ? { trace: await resolvePath(ctx, opts.trace) } : {}),
+        pipeline,
       });
       ctx.setExitCode(code);
     });
