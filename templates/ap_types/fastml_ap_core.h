@@ -190,6 +190,11 @@ inline int w_bitlen_abs(const fx_wide &a) {
     if (m.l[k]) return k * 64 + 64 - __builtin_clzll(m.l[k]);
   return 0;
 }
+/** Number of set bits of the 256-bit pattern. */
+inline int w_popcount(const fx_wide &a) {
+  return __builtin_popcountll(a.l[0]) + __builtin_popcountll(a.l[1]) + __builtin_popcountll(a.l[2]) +
+         __builtin_popcountll(a.l[3]);
+}
 inline fx_wide w_pow2(int n) { return w_shl(w_from_u64(1), n); }
 inline fx_wide w_abs(const fx_wide &a) { return w_neg_p(a) ? w_neg(a) : a; }
 

@@ -25,6 +25,15 @@ struct ap_int_base : ap_fixed_base<W, W, S, AP_TRN, AP_WRAP, 0> {
   ap_int_base(const ap_fixed_base<FASTML_FXA2> &o) {
     this->fx_v = fastml_ap::w_trunc(fastml_ap::fx_trunc_int(o.fx_v, W2 - I2, I2), W, S);
   }
+  /** From a slice or a bit of any ap type: its unsigned integer value, wrapped to W bits. */
+  template <FASTML_FXP2>
+  ap_int_base(const af_range_ref<FASTML_FXA2> &r) {
+    this->fx_v = fastml_ap::w_trunc(r.fx_bits(), W, S);
+  }
+  template <FASTML_FXP2>
+  ap_int_base(const af_bit_ref<FASTML_FXA2> &b) {
+    this->fx_v = fastml_ap::w_trunc(fastml_ap::w_from_u64(b.get() ? 1 : 0), W, S);
+  }
   ap_int_base(double d) { fx_set_int_double(d); }
   ap_int_base(float f) { fx_set_int_double((double)f); }
 #define FASTML_AP_ICTOR(T) \

@@ -34,6 +34,10 @@ template <int W>
 struct ap_int;
 template <int W>
 struct ap_uint;
+template <int W, int I, bool S, ap_q_mode Q, ap_o_mode O, int N>
+struct af_bit_ref;
+template <int W, int I, bool S, ap_q_mode Q, ap_o_mode O, int N>
+struct af_range_ref;
 
 namespace fastml_ap {
 
@@ -155,12 +159,54 @@ struct ap_fixed_base {
   bool is_neg() const { return S && fastml_ap::w_neg_p(fx_v); }
   int length() const { return W; }
 
-  /** Bit i of the W-bit pattern. */
-  bool operator[](int i) const { return fastml_ap::w_bit(fx_v, i) != 0; }
-  bool get_bit(int i) const { return (*this)[i]; }
-  /** Bits hi..lo of the W-bit pattern, as an unsigned integer. */
-  ap_uint<W> range(int hi, int lo) const;
-  ap_uint<W> range() const;
+  /** The value of a slice x.range(hi, lo): an unsigned integer (vendor semantics). */
+  template <FASTML_FXP2>
+  ap_fixed_base(const af_range_ref<FASTML_FXA2> &r) : fx_v(fastml_ap::fx_convert(r.fx_bits(), 0, W, I, S, Q, O, N)) {}
+  template <FASTML_FXP2>
+  ap_fixed_base(const af_bit_ref<FASTML_FXA2> &b)
+      : fx_v(fastml_ap::fx_convert(fastml_ap::w_from_u64(b.get() ? 1 : 0), 0, W, I, S, Q, O, N)) {}
+
+  // ---- bit access: x[i] and x.range(hi, lo) are assignable proxies (fastml_ap_ref.h) ----
+  af_bit_ref<FASTML_FXA> operator[](int i) const;
+  af_bit_ref<FASTML_FXA> bit(int i) const;
+  af_range_ref<FASTML_FXA> range(int hi, int lo) const;
+  af_range_ref<FASTML_FXA> range() const;
+  af_range_ref<FASTML_FXA> operator()(int hi, int lo) const;
+  /** Bit i of the W-bit pattern (false outside 0..W-1). */
+  bool get_bit(int i) const { return i >= 0 && i < W && fastml_ap::w_bit(fx_v, i) != 0; }
+  /** Writes bit i of the W-bit pattern (ignored outside 0..W-1); the value stays canonical. */
+  void set_bit(int i, bool v) {
+    if (i < 0 || i >= W) return;
+    fx_v = fastml_ap::w_trunc(fastml_ap::w_setbit(fastml_ap::w_trunc(fx_v, W, false), i, v ? 1 : 0), W, S);
+  }
+  void set(int i) { set_bit(i, true); }
+  void clear(int i) { set_bit(i, false); }
+  void invert(int i) { set_bit(i, !get_bit(i)); }
+  /** The W-bit pattern as an unsigned integer (for the reductions). */
+  fastml_ap::fx_wide fx_pattern() const { return fastml_ap::w_trunc(fx_v, W, false); }
+  bool iszero() const { return fastml_ap::w_zero_p(fx_v); }
+  bool is_zero() const { return iszero(); }
+  bool sign() const { return is_neg(); }
+  bool and_reduce() const { return fastml_ap::w_eq(fx_pattern(), fastml_ap::raw_hi(W, false)); }
+  bool nand_reduce() const { return !and_reduce(); }
+  bool or_reduce() const { return !iszero(); }
+  bool nor_reduce() const { return iszero(); }
+  bool xor_reduce() const { return (fastml_ap::w_popcount(fx_pattern()) & 1) != 0; }
+  bool xnor_reduce() const { return !xor_reduce(); }
+  /** Leading zero bits of the W-bit pattern (W for zero). */
+  int countLeadingZeros() const {
+    int n = 0;
+    for (int i = W - 1; i >= 0 && !fastml_ap::w_bit(fx_v, i); --i) ++n;
+    return n;
+  }
+  /** Reverses the W-bit pattern in place. */
+  ap_fixed_base &reverse() {
+    fastml_ap::fx_wide r = fastml_ap::w_zero();
+    for (int i = 0; i < W; ++i)
+      if (fastml_ap::w_bit(fx_v, i)) r = fastml_ap::w_setbit(r, W - 1 - i, 1);
+    fx_v = fastml_ap::w_trunc(r, W, S);
+    return *this;
+  }
 
   /** Same type, raw shifted and wrapped; no rounding or saturation (negative n reverses). */
   typename fastml_ap::fx_type<W, I, S, Q, O, N>::type operator<<(int n) const {
@@ -420,17 +466,6 @@ struct ap_ufixed : ap_fixed_base<W, I, false, Q, O, N> {
 
 #include "fastml_ap_int.h"
 
-template <FASTML_FXP>
-inline ap_uint<W> ap_fixed_base<FASTML_FXA>::range(int hi, int lo) const {
-  ap_uint<W> r;
-  if (hi < lo || lo < 0) return r;
-  fastml_ap::fx_wide bits = fastml_ap::w_trunc(fx_v, W, false);
-  r.fx_v = fastml_ap::w_trunc(fastml_ap::w_sar(bits, lo), hi - lo + 1 < W ? hi - lo + 1 : W, false);
-  return r;
-}
-template <FASTML_FXP>
-inline ap_uint<W> ap_fixed_base<FASTML_FXA>::range() const {
-  return range(W - 1, 0);
-}
+#include "fastml_ap_ref.h"
 
 #endif  // FASTML_AP_TYPES_H_
