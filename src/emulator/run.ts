@@ -125,7 +125,7 @@ export async function runEmulate(ctx: CommandContext, a: EmulateArgs): Promise<n
           seconds: ms / 1000,
           samplesPerSecond: n / (ms / 1000),
           ...(res.overflow ? { overflow: overflowRows(res.overflow) } : {}),
-          pipeline: pipelineJson(s.pipeline),
+          ...pipelineJson(s.pipeline, a.pipeline ?? {}),
         },
         null,
         2,
@@ -228,7 +228,7 @@ export async function runCheck(ctx: CommandContext, a: CheckArgs): Promise<numbe
     ...(a.minAgreement !== undefined ? { minAgreement: a.minAgreement } : {}),
   });
   if (a.junit) writeFileSync(a.junit, junitXml(report));
-  ctx.io.out(a.json ? JSON.stringify({ ...report, pipeline: pipelineJson(s.pipeline) }, null, 2) + '\n' : formatCheckReport(report));
+  ctx.io.out(a.json ? JSON.stringify({ ...report, ...pipelineJson(s.pipeline, a.pipeline ?? {}) }, null, 2) + '\n' : formatCheckReport(report));
   return report.passed ? EXIT.OK : EXIT.MODEL;
 }
 

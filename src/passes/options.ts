@@ -104,9 +104,18 @@ export function changesSomething(flags: PipelineFlags): boolean {
   return Boolean(flags.prune || flags.quantize || flags.maxPrecision || flags.aggressiveFolding || (r && (r === 'auto' || r.startsWith('nearest'))));
 }
 
-/** The pipeline's outcome for --json output: the passes that changed the graph and what they chose. */
-export function pipelineJson(res: PipelineResult): { trace: string[]; report: Record<string, unknown> } {
-  return { trace: res.trace, report: res.report };
+/** Whether any pipeline flag was given (--dump-format alone, which has a default, does not count). */
+export function anyPipelineFlag(flags: PipelineFlags): boolean {
+  return FLAG_KEYS.some((k) => k !== 'dumpFormat' && flags[k] !== undefined && flags[k] !== false);
+}
+
+/**
+ * The pipeline's outcome for --json output (the passes that changed the graph and what they
+ * chose), as an object to spread: `{pipeline: ...}` when a pipeline flag was given, else nothing,
+ * so that the commands' documented JSON shapes stay as they are without the flags.
+ */
+export function pipelineJson(res: PipelineResult, flags: PipelineFlags): { pipeline?: { trace: string[]; report: Record<string, unknown> } } {
+  return anyPipelineFlag(flags) ? { pipeline: { trace: res.trace, report: res.report } } : {};
 }
 
 /**

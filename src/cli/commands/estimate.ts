@@ -2,16 +2,20 @@
  * @fileoverview `fastml estimate MODEL`: latency, II and resources per layer and in total, with the
  * device utilization, for the design fastml would build (model -> config -> passes -> estimator).
  * `--json` for scripts; `--sweep reuse=1,2,4 precision=8,12,16` for a design-space table with the
- * Pareto points (accuracy from the emulator when `--input` is given).
+ * Pareto points (accuracy from the emulator when `--input` is given). The pass flags (--reuse N|nearest|
+ * auto --budget, --prune, --quantize ...) shape the design that is estimated.
  */
 
 import type { Command } from 'commander';
+import path from 'node:path';
 import type { CommandContext } from '../context.js';
 import { resolvePath } from '../context.js';
 import { DiagnosticError, diag, formatDiagnostic } from '../../diagnostics/diagnostic.js';
 import type { Graph, Strategy } from '../../ir/graph.js';
 import type { Backend, EstimateOptions, IoType, MultiplierImpl } from '../../estimate/types.js';
 import type { SweepResult } from '../../estimate/sweep.js';
+import { addPipelineOptions, parseReuseFlag, pipelineFlagsOf, pipelineJson, pipelineOptionsFrom, printPipeline, type PipelineFlags } from '../../passes/options.js';
+import type { PipelineResult } from '../../passes/pipeline.js';
 
 interface EstimateFlags {
   config?: string;
@@ -64,7 +68,7 @@ function withOverrides(raw: Record<string, unknown>, o: { reuse?: number; strate
 }
 
 export function register(program: Command, ctx: CommandContext): void {
-  program
+  const cmd = program
     .command('estimate')
     .description('estimate latency (cycles, ns), II, DSP, LUT, FF, BRAM and URAM per layer and in total, with device utilization')
     .argument('<model>', 'model file (.onnx, .h5, .json, .keras)')
@@ -74,7 +78,6 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--backend <name>', 'vivado (Vivado HLS) or vitis (Vitis HLS); default: the config\'s Backend')
     .option('--tool-version <v>', 'HLS tool version, for the record (e.g. 2020.1, 2023.2)')
     .option('--strategy <s>', 'latency or resource (overrides the config\'s Model strategy)')
-    .option('--reuse <n>', 'reuse factor (overrides the config\'s Model reuse factor)')
     .option('--clock <ns>', 'clock period in ns (default: the config\'s ClockPeriod, else 5)')
     .option('--io-type <t>', 'io_parallel or io_stream (default: the config\'s IOType)')
     .option('--multipliers <impl>', 'auto, dsp or fabric (as HLS config_op mul -impl)', 'auto')
@@ -82,8 +85,11 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--json', 'print JSON: {tool, part, clock_ns, layers, total, utilization, warnings}')
     .option('--sweep <axes...>', 'design-space sweep, e.g. reuse=1,2,4,8 precision=8,12,16 strategy=latency,resource')
     .option('--input <file>', 'inputs (.npy) for the sweep\'s accuracy (emulator vs float)')
-    .option('--samples <n>', 'use at most this many input samples', '200')
-    .action(async (modelArg: string, flags: EstimateFlags) => {
+    .option('--samples <n>', 'use at most this many input samples', '200');
+  // --reuse N|nearest[:N]|auto (--budget) and the other pass flags, shared with emulate and compile.
+  addPipelineOptions(cmd)
+    .action(async (modelArg: string, flags: EstimateFlags & PipelineFlags) => {
+      const pflags = pipelineFlagsOf(flags, (p) => path.resolve(ctx.io.cwd, p));
       const { loadModel } = await import('../../frontends/index.js');
       const { loadConfig, configFromObject, defaultConfig } = await import('../../config/load.js');
       const { runPipeline } = await import('../../passes/pipeline.js');
@@ -95,7 +101,8 @@ export function register(program: Command, ctx: CommandContext): void {
       const baseCfg = cfgFile ? loadConfig(cfgFile) : defaultConfig();
       const strategy = flags.strategy?.toLowerCase();
       if (strategy !== undefined && strategy !== 'latency' && strategy !== 'resource') usage(`--strategy: "${flags.strategy}" is not latency or resource`);
-      const reuse = positiveInt('--reuse', flags.reuse);
+      // --reuse N sets the Model reuse factor; the reuse-factor pass checks it (exit 2 when invalid).
+      const reuse = parseReuseFlag(flags.reuse).factor;
       const clock = flags.clock !== undefined ? Number(flags.clock) : (baseCfg.clockPeriod ?? 5);
       if (!(clock > 0)) usage(`--clock: "${flags.clock}" is not a positive number of ns`);
       const io = (flags.ioType ?? baseCfg.ioType) as IoType;
@@ -116,12 +123,15 @@ export function register(program: Command, ctx: CommandContext): void {
       resolveTarget(eopts.part); // unknown board names fail here, before the model is read
 
       const graph = await loadModel(modelFile);
-      const prepare = (o: { reuse?: number; strategy?: Strategy; precision?: string }): { g: Graph; notes: string[] } => {
+      const popts = await pipelineOptionsFrom(pflags, graph, (p) => path.resolve(ctx.io.cwd, p));
+      const prepare = (o: { reuse?: number; strategy?: Strategy; precision?: string }, sweep = false): { g: Graph; notes: string[]; res: PipelineResult } => {
         const needsRaw = o.reuse !== undefined || o.strategy !== undefined || o.precision !== undefined;
         const cfg = needsRaw ? configFromObject(withOverrides(baseCfg.raw as Record<string, unknown>, o), cfgFile) : baseCfg;
-        const r = runPipeline(graph, cfg, { reuse: 'nearest', estimate: eopts });
+        // A sweep runs the pipeline once per point: IR dumps would repeat, so they are left out.
+        const { dumpAfter: _d, ...noDump } = popts;
+        const r = runPipeline(graph, cfg, { ...(sweep ? noDump : popts), estimate: eopts });
         const notes = r.diagnostics.filter((d) => d.severity !== 'info').map((d) => formatDiagnostic(d));
-        return { g: r.graph, notes };
+        return { g: r.graph, notes, res: r };
       };
       const base = { ...(reuse !== undefined ? { reuse } : {}), ...(strategy ? { strategy: strategy as Strategy } : {}) };
 
@@ -131,7 +141,7 @@ export function register(program: Command, ctx: CommandContext): void {
         const acc = flags.input ? await accuracyProbe(ctx, graph, flags.input, positiveInt('--samples', flags.samples) ?? 200) : undefined;
         const results: SweepResult[] = sweepPoints(axes).map((p) => {
           const o = { ...base, ...p, ...(p.precision ? { precision: precisionType(p.precision) } : {}) };
-          const { g } = prepare(o);
+          const { g } = prepare(o, true);
           const e = estimate(g, eopts);
           return { point: p, estimate: e, ...(acc ? { accuracy: acc(g) } : {}) };
         });
@@ -146,10 +156,11 @@ export function register(program: Command, ctx: CommandContext): void {
         return;
       }
 
-      const { g, notes } = prepare(base);
+      const { g, notes, res } = prepare(base);
+      printPipeline(res, pflags, ctx.io, Boolean(flags.json));
       const e = estimate(g, eopts);
       const withNotes = { ...e, warnings: [...notes, ...e.warnings] };
-      ctx.io.out(flags.json ? JSON.stringify(estimateJson(withNotes), null, 1) + '\n' : estimateText(withNotes));
+      ctx.io.out(flags.json ? JSON.stringify({ ...estimateJson(withNotes), ...pipelineJson(res, pflags) }, null, 1) + '\n' : estimateText(withNotes));
     });
 }
 

@@ -2,7 +2,8 @@
  * @fileoverview `fastml report DIR`: reads the Vivado HLS / Vitis HLS C-synthesis reports of a built
  * project (csynth.xml and per-module reports) and shows them beside fastml's estimate for the same
  * model (`--model`, with the project's part, backend, clock and io type from fastml.lock.json
- * unless given), per layer where the report has per-module figures.
+ * unless given), per layer where the report has per-module figures. The estimate runs the pass
+ * pipeline with the pass flags given, else those compile recorded in the lock (reuse, budget, prune).
  */
 
 import type { Command } from 'commander';
@@ -10,6 +11,38 @@ import type { CommandContext } from '../context.js';
 import { resolvePath } from '../context.js';
 import { DiagnosticError, diag } from '../../diagnostics/diagnostic.js';
 import type { EstimateOptions, IoType } from '../../estimate/types.js';
+import { addPipelineOptions, parseReuseFlag, pipelineFlagsOf, pipelineJson, pipelineOptionsFrom, printPipeline, type PipelineFlags } from '../../passes/options.js';
+
+/** What `fastml compile` recorded in fastml.lock.json (config.resolved) that shapes the design. */
+interface LockSettings {
+  strategy?: string | null;
+  reuse?: number | null;
+  reuseMode?: string;
+  budget?: string;
+  prune?: string;
+  maxPrecision?: string;
+  aggressiveFolding?: boolean;
+  precision?: string | null;
+}
+
+/**
+ * The pass flags for the estimate: the command line's, else the ones the project was compiled with
+ * (so that the estimate describes the design that was built). --quantize needs its calibration
+ * file, which the lock does not hold: give it again.
+ */
+function flagsFromLock(cli: PipelineFlags, s: LockSettings): PipelineFlags {
+  const out: PipelineFlags = { ...cli };
+  if (out.reuse === undefined) {
+    if (s.reuseMode === 'auto') out.reuse = 'auto';
+    else if (s.reuseMode === 'nearest') out.reuse = s.reuse ? `nearest:${s.reuse}` : 'nearest';
+    else if (s.reuse) out.reuse = String(s.reuse);
+  }
+  if (out.budget === undefined && s.budget && out.reuse === 'auto') out.budget = s.budget;
+  if (out.prune === undefined && s.prune) out.prune = s.prune;
+  if (out.maxPrecision === undefined && s.maxPrecision) out.maxPrecision = s.maxPrecision;
+  if (out.aggressiveFolding === undefined && s.aggressiveFolding) out.aggressiveFolding = true;
+  return out;
+}
 
 interface ReportFlags {
   model?: string;
@@ -22,7 +55,7 @@ interface ReportFlags {
 }
 
 export function register(program: Command, ctx: CommandContext): void {
-  program
+  const cmd = program
     .command('report')
     .description('show the HLS synthesis report (csynth.xml) of a built project beside fastml\'s estimate')
     .argument('<dir>', 'project directory (searched for csynth.xml / *_csynth.xml), or one csynth.xml file')
@@ -32,8 +65,10 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--backend <name>', 'vivado or vitis (default: fastml.lock.json, else the report\'s tool)')
     .option('--clock <ns>', 'clock period (default: fastml.lock.json, else the report\'s)')
     .option('--io-type <t>', 'io_parallel or io_stream (default: fastml.lock.json, else the config)')
-    .option('--json', 'print the parsed report (and estimate) as JSON')
-    .action(async (dirArg: string, flags: ReportFlags) => {
+    .option('--json', 'print the parsed report (and estimate) as JSON');
+  // The pass flags shape the estimated design; without them, the ones recorded in fastml.lock.json.
+  addPipelineOptions(cmd)
+    .action(async (dirArg: string, flags: ReportFlags & PipelineFlags) => {
       const { existsSync, readFileSync, statSync } = await import('node:fs');
       const path = await import('node:path');
       const { readProjectReports } = await import('../../estimate/csynth.js');
@@ -41,14 +76,15 @@ export function register(program: Command, ctx: CommandContext): void {
       const dir = await resolvePath(ctx, dirArg);
       const rep = readProjectReports(dir);
       let est;
+      let pipe: ReturnType<typeof pipelineJson> = {};
       if (flags.model) {
         const { loadModel } = await import('../../frontends/index.js');
-        const { loadConfig, defaultConfig } = await import('../../config/load.js');
+        const { loadConfig, defaultConfig, configFromObject } = await import('../../config/load.js');
         const { runPipeline } = await import('../../passes/pipeline.js');
         const { estimate } = await import('../../estimate/estimate.js');
         const { backendOf } = await import('./estimate.js');
         const lockFile = path.join(statSync(dir).isFile() ? path.dirname(dir) : dir, 'fastml.lock.json');
-        let lock: { backend?: string; part?: string; clockNs?: number; io?: string } = {};
+        let lock: { backend?: string; part?: string; clockNs?: number; io?: string; config?: { resolved?: LockSettings } } = {};
         if (existsSync(lockFile)) {
           try {
             lock = JSON.parse(readFileSync(lockFile, 'utf8'));
@@ -56,7 +92,18 @@ export function register(program: Command, ctx: CommandContext): void {
             throw new DiagnosticError([diag('FML7024', `fastml.lock.json is not valid JSON: ${(e as Error).message}`, { file: lockFile })]);
           }
         }
-        const cfg = flags.config ? loadConfig(await resolvePath(ctx, flags.config)) : defaultConfig();
+        const settings = lock.config?.resolved ?? {};
+        const pflags = flagsFromLock(pipelineFlagsOf(flags, (p) => path.resolve(ctx.io.cwd, p)), settings);
+        const baseCfg = flags.config ? loadConfig(await resolvePath(ctx, flags.config)) : defaultConfig();
+        // The Model-level overrides compile applied (--strategy, --reuse N, --precision), from the lock.
+        const reuseN = parseReuseFlag(pflags.reuse).factor;
+        const hls = { ...((baseCfg.raw.HLSConfig as Record<string, unknown>) ?? {}) };
+        const model: Record<string, unknown> = { ...((hls.Model as Record<string, unknown>) ?? {}) };
+        if (reuseN !== undefined) model.ReuseFactor = reuseN;
+        if (settings.strategy) model.Strategy = settings.strategy === 'resource' ? 'Resource' : 'Latency';
+        if (settings.precision) model.Precision = model.Precision && typeof model.Precision === 'object' ? { ...(model.Precision as object), default: settings.precision } : settings.precision;
+        const overridden = reuseN !== undefined || Boolean(settings.strategy) || Boolean(settings.precision);
+        const cfg = overridden ? configFromObject({ ...baseCfg.raw, HLSConfig: { ...hls, Model: model } }, baseCfg.file) : baseCfg;
         const reportBackend = rep.top.tool === 'Vitis HLS' ? 'vitis' : rep.top.tool === 'Vivado HLS' ? 'vivado' : undefined;
         const clock = flags.clock !== undefined ? Number(flags.clock) : (lock.clockNs ?? rep.top.clock_ns ?? cfg.clockPeriod ?? 5);
         if (!(clock > 0)) throw new DiagnosticError([diag('FML7002', `--clock: "${flags.clock}" is not a positive number of ns`)]);
@@ -70,12 +117,16 @@ export function register(program: Command, ctx: CommandContext): void {
           clockNs: clock,
           ioType: io,
         };
-        const g = runPipeline(await loadModel(await resolvePath(ctx, flags.model)), cfg, { reuse: 'nearest', estimate: eopts }).graph;
-        est = estimate(g, eopts);
+        const raw = await loadModel(await resolvePath(ctx, flags.model));
+        const popts = await pipelineOptionsFrom(pflags, raw, (p) => path.resolve(ctx.io.cwd, p));
+        const res = runPipeline(raw, cfg, { ...popts, estimate: eopts });
+        printPipeline(res, pflags, ctx.io, Boolean(flags.json));
+        pipe = pipelineJson(res, pflags);
+        est = estimate(res.graph, eopts);
       }
       if (flags.json) {
         const { estimateJson } = await import('../../estimate/format.js');
-        ctx.io.out(JSON.stringify({ report: rep, ...(est ? { estimate: estimateJson(est) } : {}) }, null, 1) + '\n');
+        ctx.io.out(JSON.stringify({ report: rep, ...(est ? { estimate: estimateJson(est) } : {}), ...pipe }, null, 1) + '\n');
         return;
       }
       ctx.io.out(reportText(rep, est));
