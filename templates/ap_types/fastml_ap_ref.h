@@ -8,7 +8,8 @@
  * vendor's documented behaviour:
  *  - reading a range gives an unsigned integer of the type's width W holding bits hi..lo (bit lo
  *    becomes bit 0); it converts implicitly to ap_uint<W> and to unsigned long long;
- *  - hi < lo selects the same bits in reverse order (bit hi becomes bit 0);
+ *  - hi < lo selects bits hi..lo in reverse order: the first index is still the MSB of the result
+ *    and the second (lo) its bit 0, so x.range(0, 7) is x's low byte mirrored;
  *  - assigning writes the low (|hi-lo|+1) bits of the source's bit pattern: the raw bits of an
  *    ap_fixed / ap_int (sign-extended when narrower), a C number first converted to ap_uint<W>;
  *  - a bit reads as bool; assigning any value writes (value != 0);
@@ -30,7 +31,7 @@ inline fx_wide fx_get_range(const fx_wide &raw, int W, int hi, int lo) {
   }
   fx_wide r = w_zero();
   for (int j = 0; j <= lo - hi; ++j) {
-    const int src = hi + j;  // hi lands in bit 0: the reversed order
+    const int src = lo - j;  // lo lands in bit 0, hi in the MSB: the reversed order
     if (src >= 0 && src < W && w_bit(bits, src)) r = w_setbit(r, j, 1);
   }
   return r;
@@ -43,7 +44,7 @@ inline fx_wide fx_set_range(const fx_wide &raw, int W, bool S, int hi, int lo, c
   fx_wide bits = w_trunc(raw, W, false);
   const int n = hi >= lo ? hi - lo + 1 : lo - hi + 1;
   for (int j = 0; j < n; ++j) {
-    const int dst = hi >= lo ? lo + j : hi + j;
+    const int dst = hi >= lo ? lo + j : lo - j;
     if (dst >= 0 && dst < W) bits = w_setbit(bits, dst, w_bit(v, j));
   }
   return w_trunc(bits, W, S);
