@@ -35,7 +35,8 @@ export function compileBigMac(plan: MacPlan, wq: Float64Array, bq: Float64Array,
   const Fa = fracBits(t.acc);
   const wr = Array.from(plan.wi, (k) => quantizeDouble(wq[k]!, t.w));
   const b0 = Array.from(plan.bi, (k) => quantizeBigInfo(quantizeDouble(bq[k]!, t.acc), -Fa, t.acc).raw);
-  const nx = xi.length ? Math.max(...xi) + 1 : 0;
+  let nx = 0; // a loop: spreading a large index array into Math.max overflows the stack
+  for (let k = 0; k < xi.length; k++) if (xi[k]! + 1 > nx) nx = xi[k]! + 1;
   const xr: bigint[] = new Array(nx).fill(0n);
   const invRes = 2 ** -fracBits(t.res);
   return (x, y) => {

@@ -17,7 +17,8 @@ import { numel } from '../ir/graph.js';
 import { DiagnosticError, diag, EXIT } from '../diagnostics/diagnostic.js';
 import { OverflowBook } from './overflow.js';
 import type { VarStats } from './overflow.js';
-import { compileConvInt, compileDenseInt, compileMac, convPlan, densePlan, sharedDenseOrder } from './mac.js';
+import { compileDenseInt, compileMac, densePlan, sharedDenseOrder } from './mac.js';
+import { compileConv } from './conv.js';
 import { compileActivation, compileSoftmax } from './activations.js';
 import {
   compileCast,
@@ -215,8 +216,7 @@ class Compiler {
         const rf = l.reuseFactor ?? 1;
         const wq = this.weights(l, 'kernel', T.w);
         const bq = this.weights(l, 'bias', this.type(l, 'bias'), cOut);
-        const fast = this.book ? undefined : compileConvInt(geom, strategy, rf, wq, bq, T);
-        this.unary(l, T.res, fast ?? compileMac(convPlan(geom, strategy, rf), wq, bq, T, this.macStats(l, T.res)));
+        this.unary(l, T.res, compileConv(geom, strategy, rf, wq, bq, T, this.macStats(l, T.res)));
         return;
       }
       case 'BatchNorm':

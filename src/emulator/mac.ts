@@ -93,6 +93,13 @@ export function resourceOrder(nIn: number, nOut: number, rf: number): number[][]
   return order;
 }
 
+/** Largest entry of an index array, -1 if empty (a loop: spreading a large array overflows the stack). */
+export function maxIndex(a: Int32Array): number {
+  let m = -1;
+  for (let k = 0; k < a.length; k++) if (a[k]! > m) m = a[k]!;
+  return m;
+}
+
 class PlanBuilder {
   readonly start: number[] = [0];
   readonly xi: number[] = [];
@@ -143,7 +150,14 @@ export interface ConvGeom {
   readonly depthMultiplier?: number;
 }
 
-export function convPlan(g: ConvGeom, strategy: Strategy, rf: number): MacPlan {
+/**
+ * The full plan of a convolution: per output pixel (raster order) and output channel, the
+ * (input index, weight index) pairs in the strategy's order, padding taps left out. `pixels`
+ * restricts it to some output pixels; with `window` the input index is the tap's place in the
+ * pixel's gathered window ((kh * KW + kw) * cIn + c) instead of its place in the input tensor, so
+ * one plan serves every pixel with the same taps inside the image (see conv.ts).
+ */
+export function convPlan(g: ConvGeom, strategy: Strategy, rf: number, pixels?: ReadonlyArray<readonly [number, number]>, window = false): MacPlan {
   const b = new PlanBuilder();
   const [H, W] = g.inSp as [number, number];
   const [OH, OW] = g.outSp as [number, number];
@@ -153,35 +167,36 @@ export function convPlan(g: ConvGeom, strategy: Strategy, rf: number): MacPlan {
   const perGroupOut = g.cOut / (depthwise ? g.cIn : g.groups);
   const nIn = KH * KW * cg;
   const orders = strategy === 'resource' ? resourceOrder(nIn, g.cOut, rf) : undefined;
-  for (let oh = 0; oh < OH; oh++) {
-    for (let ow = 0; ow < OW; ow++) {
-      for (let co = 0; co < g.cOut; co++) {
-        const grp = Math.floor(co / perGroupOut);
-        const pairs: Array<readonly [number, number] | null> = [];
-        for (let kh = 0; kh < KH; kh++) {
-          const ih = oh * g.strides[0]! - g.padBefore[0]! + kh * g.dilations[0]!;
-          for (let kw = 0; kw < KW; kw++) {
-            const iw = ow * g.strides[1]! - g.padBefore[1]! + kw * g.dilations[1]!;
-            const inside = ih >= 0 && ih < H && iw >= 0 && iw < W;
-            for (let c = 0; c < cg; c++) {
-              if (!inside) {
-                pairs.push(null);
-                continue;
-              }
-              if (depthwise) {
-                const m = co % g.depthMultiplier!;
-                pairs.push([(ih * W + iw) * g.cIn + grp, ((kh * KW + kw) * g.cIn + grp) * g.depthMultiplier! + m]);
-              } else {
-                pairs.push([(ih * W + iw) * g.cIn + grp * cg + c, ((kh * KW + kw) * cg + c) * g.cOut + co]);
-              }
+  const at = (ih: number, iw: number, kh: number, kw: number, ch: number): number => (window ? (kh * KW + kw) * g.cIn + ch : (ih * W + iw) * g.cIn + ch);
+  const pixel = (oh: number, ow: number): void => {
+    for (let co = 0; co < g.cOut; co++) {
+      const grp = Math.floor(co / perGroupOut);
+      const pairs: Array<readonly [number, number] | null> = [];
+      for (let kh = 0; kh < KH; kh++) {
+        const ih = oh * g.strides[0]! - g.padBefore[0]! + kh * g.dilations[0]!;
+        for (let kw = 0; kw < KW; kw++) {
+          const iw = ow * g.strides[1]! - g.padBefore[1]! + kw * g.dilations[1]!;
+          const inside = ih >= 0 && ih < H && iw >= 0 && iw < W;
+          for (let c = 0; c < cg; c++) {
+            if (!inside) {
+              pairs.push(null);
+              continue;
+            }
+            if (depthwise) {
+              const m = co % g.depthMultiplier!;
+              pairs.push([at(ih, iw, kh, kw, grp), ((kh * KW + kw) * g.cIn + grp) * g.depthMultiplier! + m]);
+            } else {
+              pairs.push([at(ih, iw, kh, kw, grp * cg + c), ((kh * KW + kw) * cg + c) * g.cOut + co]);
             }
           }
         }
-        const ord = ordered(pairs, orders?.[co]).filter((p): p is readonly [number, number] => p !== null);
-        b.push(co, ord);
       }
+      const ord = ordered(pairs, orders?.[co]).filter((p): p is readonly [number, number] => p !== null);
+      b.push(co, ord);
     }
-  }
+  };
+  if (pixels) for (const [oh, ow] of pixels) pixel(oh, ow);
+  else for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) pixel(oh, ow);
   return b.build();
 }
 
@@ -330,7 +345,7 @@ function compileMacInt(plan: MacPlan, wq: Float64Array, b0: Float64Array, t: Mac
   const sx = 2 ** Fx;
   const wr = new Int32Array(plan.wi.length);
   for (let k = 0; k < wr.length; k++) wr[k] = wq[plan.wi[k]!]! * 2 ** Fw;
-  const nx = xi.length ? Math.max(...xi) + 1 : 0;
+  const nx = maxIndex(xi) + 1;
   const xr = new Int32Array(nx);
   const invAcc = 2 ** -fracBits(A);
   const { lo, hi } = rawLimits(A);
@@ -495,63 +510,6 @@ export function compileDenseInt(nIn: number, nOut: number, rows: number, order: 
       const yo = r * nOut;
       if (wrap) for (let j = 0; j < nOut; j++) y[yo + j] = castRes(wrapRaw(acc[j]!, aw, signed) * invAcc);
       else for (let j = 0; j < nOut; j++) y[yo + j] = castRes(acc[j]! * invAcc);
-    }
-  };
-}
-
-/**
- * A convolution (groups 1) as one small Dense per output pixel: the pixel's window is gathered
- * (kernel row, kernel column, input channel, zeros for padding) and multiplied by the kernel matrix
- * [kh*kw*cIn][cOut] with the integer / SIMD Dense kernel. The per-output order of products is the
- * convolution's (padding zeros are exact no-ops), so the bits are those of conv_*_latency_cl.
- */
-export function compileConvInt(
-  g: ConvGeom,
-  strategy: Strategy,
-  rf: number,
-  wq: Float64Array,
-  bq: Float64Array,
-  t: MacTypes,
-  minOut = 8,
-): ((x: Float64Array, y: Float64Array) => void) | undefined {
-  // With few output channels the per-pixel call costs more than it saves (measured: conv2d_small,
-  // 2 filters, is faster on the general plan).
-  if (g.groups !== 1 || g.depthMultiplier !== undefined || g.cOut < minOut) return undefined;
-  const [H, W] = g.inSp as [number, number];
-  const [OH, OW] = g.outSp as [number, number];
-  const [KH, KW] = g.kernel as [number, number];
-  const C = g.cIn;
-  const nWin = KH * KW * C;
-  const order = sharedDenseOrder(nWin, g.cOut, strategy, rf);
-  if (!order) return undefined;
-  const row = compileDenseInt(nWin, g.cOut, 1, order, wq, bq, t);
-  if (!row) return undefined;
-  const pixels = OH * OW;
-  const gidx = new Int32Array(pixels * nWin);
-  for (let oh = 0; oh < OH; oh++)
-    for (let ow = 0; ow < OW; ow++) {
-      const base = (oh * OW + ow) * nWin;
-      for (let kh = 0; kh < KH; kh++) {
-        const ih = oh * g.strides[0]! - g.padBefore[0]! + kh * g.dilations[0]!;
-        for (let kw = 0; kw < KW; kw++) {
-          const iw = ow * g.strides[1]! - g.padBefore[1]! + kw * g.dilations[1]!;
-          const inside = ih >= 0 && ih < H && iw >= 0 && iw < W;
-          for (let c = 0; c < C; c++) gidx[base + (kh * KW + kw) * C + c] = inside ? (ih * W + iw) * C + c : -1;
-        }
-      }
-    }
-  const xw = new Float64Array(nWin);
-  const yw = new Float64Array(g.cOut);
-  const cOut = g.cOut;
-  return (x, y) => {
-    for (let p = 0; p < pixels; p++) {
-      const base = p * nWin;
-      for (let k = 0; k < nWin; k++) {
-        const s = gidx[base + k]!;
-        xw[k] = s >= 0 ? x[s]! : 0;
-      }
-      row(xw, yw);
-      y.set(yw, p * cOut);
     }
   };
 }

@@ -1,0 +1,172 @@
+/**
+ * @fileoverview Convolution kernels whose memory does not grow with the image.
+ *
+ * The general MAC kernel (mac.ts) runs a precompiled plan with one (input, weight) pair per output
+ * pixel x output channel x kernel tap. That is the fastest form for small layers, but its size is
+ * OH*OW*cOut*KH*KW*cIn/groups: a 256x256 pointwise conv with 64 inputs and 32 outputs needs 134M
+ * pairs, past V8's array limit (the process aborts, no exception). Large layers therefore gather
+ * each output pixel's window (kernel row, kernel column, channel) into a small buffer, computed on
+ * the fly, and run a one-pixel plan over the window. Pixels near the border lose the taps that
+ * fall in the padding; the taps inside the image depend only on the range of valid kernel rows and
+ * columns, so there are few distinct one-pixel plans (3 x 3 for 'same' padding), each compiled
+ * once. Within a pixel the pairs are exactly those of the full plan in the same order, and pixels
+ * run in raster order, so results and overflow counts are the same bits as the full plan.
+ */
+
+import type { Strategy } from '../ir/graph.js';
+import type { ConvGeom, MacStats, MacTypes } from './mac.js';
+import { compileDenseInt, compileMac, convPlan, sharedDenseOrder } from './mac.js';
+
+type Kernel = (x: Float64Array, y: Float64Array) => void;
+
+/**
+ * Largest full plan (pairs) compiled for one layer. 2^22 pairs are 32 MB of typed arrays plus the
+ * JS arrays used while building; beyond it the windowed kernel is used. The benchmark layers are
+ * far below (conv2d_small: 8*8*2*9 = 1152 pairs).
+ */
+export const MAX_PLAN_PAIRS = 1 << 22;
+
+/** Number of (input, weight) pairs of the full plan, padding taps included. */
+export function convPlanPairs(g: ConvGeom): number {
+  const [OH, OW] = g.outSp as [number, number];
+  const [KH, KW] = g.kernel as [number, number];
+  const cg = g.depthMultiplier !== undefined ? 1 : g.cIn / g.groups;
+  return OH * OW * g.cOut * KH * KW * cg;
+}
+
+/**
+ * Copies output pixel (oh, ow)'s window into xw[(kh * KW + kw) * cIn + c], zeros for taps in the
+ * padding. Offsets are computed per pixel: no table proportional to the image.
+ */
+export function windowGatherer(g: ConvGeom): (x: Float64Array, oh: number, ow: number, xw: Float64Array) => void {
+  const [H, W] = g.inSp as [number, number];
+  const [KH, KW] = g.kernel as [number, number];
+  const C = g.cIn;
+  const [sh, sw] = g.strides as [number, number];
+  const [ph, pw] = g.padBefore as [number, number];
+  const [dh, dw] = g.dilations as [number, number];
+  return (x, oh, ow, xw) => {
+    for (let kh = 0; kh < KH; kh++) {
+      const ih = oh * sh - ph + kh * dh;
+      const rowIn = ih >= 0 && ih < H;
+      for (let kw = 0; kw < KW; kw++) {
+        const iw = ow * sw - pw + kw * dw;
+        const dst = (kh * KW + kw) * C;
+        if (rowIn && iw >= 0 && iw < W) {
+          const src = (ih * W + iw) * C;
+          for (let c = 0; c < C; c++) xw[dst + c] = x[src + c]!;
+        } else for (let c = 0; c < C; c++) xw[dst + c] = 0;
+      }
+    }
+  };
+}
+
+/**
+ * Classes of output positions along one axis by the range of kernel taps that land inside the
+ * input: cls[o] is the class of position o, rep[k] the first position of class k.
+ */
+function axisClasses(n: number, k: number, stride: number, pad: number, dil: number, size: number): { cls: Int32Array; rep: number[] } {
+  const ids = new Map<string, number>();
+  const cls = new Int32Array(n);
+  const rep: number[] = [];
+  for (let o = 0; o < n; o++) {
+    let lo = -1;
+    let hi = -1;
+    for (let t = 0; t < k; t++) {
+      const i = o * stride - pad + t * dil;
+      if (i >= 0 && i < size) {
+        if (lo < 0) lo = t;
+        hi = t;
+      }
+    }
+    const key = `${lo},${hi}`;
+    let id = ids.get(key);
+    if (id === undefined) {
+      id = rep.length;
+      ids.set(key, id);
+      rep.push(o);
+    }
+    cls[o] = id;
+  }
+  return { cls, rep };
+}
+
+/**
+ * The windowed kernel: per output pixel, gather the window and run the one-pixel plan of the
+ * pixel's border class (plans compiled with compileMac, so every accumulator type, the BigInt path
+ * and overflow accounting behave as in the full plan).
+ */
+export function compileConvWindowed(g: ConvGeom, strategy: Strategy, rf: number, wq: Float64Array, bq: Float64Array, t: MacTypes, stats?: MacStats): Kernel {
+  const [H, W] = g.inSp as [number, number];
+  const [OH, OW] = g.outSp as [number, number];
+  const [KH, KW] = g.kernel as [number, number];
+  const rows = axisClasses(OH, KH, g.strides[0]!, g.padBefore[0]!, g.dilations[0]!, H);
+  const cols = axisClasses(OW, KW, g.strides[1]!, g.padBefore[1]!, g.dilations[1]!, W);
+  const nCols = cols.rep.length;
+  const kernels: Kernel[] = [];
+  for (const oh of rows.rep) for (const ow of cols.rep) kernels.push(compileMac(convPlan(g, strategy, rf, [[oh, ow]], true), wq, bq, t, stats));
+  const gather = windowGatherer(g);
+  const xw = new Float64Array(KH * KW * g.cIn);
+  const yw = new Float64Array(g.cOut);
+  const cOut = g.cOut;
+  const rowCls = rows.cls;
+  const colCls = cols.cls;
+  return (x, y) => {
+    let p = 0;
+    for (let oh = 0; oh < OH; oh++) {
+      const kr = rowCls[oh]! * nCols;
+      for (let ow = 0; ow < OW; ow++) {
+        gather(x, oh, ow, xw);
+        kernels[kr + colCls[ow]!]!(xw, yw);
+        y.set(yw, p * cOut);
+        p++;
+      }
+    }
+  };
+}
+
+/**
+ * A convolution (groups 1) as one small Dense per output pixel: the pixel's window is gathered
+ * (kernel row, kernel column, input channel, zeros for padding) and multiplied by the kernel matrix
+ * [kh*kw*cIn][cOut] with the integer / SIMD Dense kernel. The per-output order of products is the
+ * convolution's (padding zeros are exact no-ops), so the bits are those of conv_*_latency_cl.
+ * Returns undefined when the integer Dense kernel does not apply.
+ */
+export function compileConvInt(g: ConvGeom, strategy: Strategy, rf: number, wq: Float64Array, bq: Float64Array, t: MacTypes, minOut = 8): Kernel | undefined {
+  // With few output channels the per-pixel call costs more than it saves (measured: conv2d_small,
+  // 2 filters, is faster on the general plan).
+  if (g.groups !== 1 || g.depthMultiplier !== undefined || g.cOut < minOut) return undefined;
+  const [OH, OW] = g.outSp as [number, number];
+  const [KH, KW] = g.kernel as [number, number];
+  const nWin = KH * KW * g.cIn;
+  const order = sharedDenseOrder(nWin, g.cOut, strategy, rf);
+  if (!order) return undefined;
+  const row = compileDenseInt(nWin, g.cOut, 1, order, wq, bq, t);
+  if (!row) return undefined;
+  const gather = windowGatherer(g);
+  const xw = new Float64Array(nWin);
+  const yw = new Float64Array(g.cOut);
+  const cOut = g.cOut;
+  return (x, y) => {
+    let p = 0;
+    for (let oh = 0; oh < OH; oh++)
+      for (let ow = 0; ow < OW; ow++) {
+        gather(x, oh, ow, xw);
+        row(xw, yw);
+        y.set(yw, p * cOut);
+        p++;
+      }
+  };
+}
+
+/**
+ * Picks the kernel for a Conv / DepthwiseConv layer: the per-pixel integer Dense kernel when it
+ * applies (no accounting), else the full plan for small layers (fastest) and the windowed plan
+ * for large ones. `maxPlan` is a parameter so tests can force the windowed path on small layers.
+ */
+export function compileConv(g: ConvGeom, strategy: Strategy, rf: number, wq: Float64Array, bq: Float64Array, t: MacTypes, stats?: MacStats, maxPlan = MAX_PLAN_PAIRS): Kernel {
+  const fast = stats ? undefined : compileConvInt(g, strategy, rf, wq, bq, t);
+  if (fast) return fast;
+  if (convPlanPairs(g) <= maxPlan) return compileMac(convPlan(g, strategy, rf), wq, bq, t, stats);
+  return compileConvWindowed(g, strategy, rf, wq, bq, t, stats);
+}
