@@ -7,7 +7,7 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,7 @@ import { main } from '../../src/cli/main.js';
 import { memoryIO } from '../../src/cli/io.js';
 import { encodeNpy } from '../../src/io/npy.js';
 import { encodeModel, normal, rng } from '../../src/tools/onnx-writer.js';
+import { vivadoTop } from '../unit/estimate/csynth-fixtures.js';
 
 const root = process.cwd();
 const jet = path.join(root, 'models/jet_tagger.onnx');
@@ -125,7 +126,30 @@ describe.skipIf(!existsSync(jet))('pipeline flags in the commands', () => {
     const c0 = JSON.parse((await cli('check', jet, '-i', x, '--json')).out);
     const c1 = JSON.parse((await cli('check', jet, '-i', x, '--json', '--prune', '0.5')).out);
     expect(c1.pipeline.report.sparsity.length).toBeGreaterThan(0);
-    expect(JSON.stringify(c1.outputs ?? c1)).not.toBe(JSON.stringify(c0.outputs ?? c0));
+    expect(c0.pipeline).toBeUndefined(); // no pipeline flag: check's JSON shape is unchanged
+    // Pruning half the weights moves the outputs away from the float model's.
+    expect(c1.outputs[0].meanAbsErr).toBeGreaterThan(c0.outputs[0].meanAbsErr);
+  });
+
+  it('--quantize auto:BITS with --calibration chooses types from the calibration ranges', async () => {
+    const x = jetInputs();
+    const r = await cli('emulate', jet, '-i', x, '-o', 'q.npy', '--quantize', 'auto:8', '--calibration', 'x.npy', '--json');
+    expect(r.code).toBe(0);
+    const qa = JSON.parse(r.out).pipeline.report.quantizeAuto as { bits: number; samples: number; tensors: { layer: string; slot: string; type: string }[] };
+    expect(qa.bits).toBe(8);
+    expect(qa.samples).toBe(40);
+    const fc1w = qa.tensors.find((t) => t.layer === 'fc1' && t.slot === 'weight');
+    expect(fc1w?.type).toMatch(/^fixed<8,/);
+    expect((await cli('emulate', jet, '-i', x, '-o', 'plain_q.npy')).code).toBe(0);
+    expect(readFileSync(path.join(tmp, 'q.npy')).equals(readFileSync(path.join(tmp, 'plain_q.npy')))).toBe(false);
+    const h = await cli('estimate', jet, '--quantize', 'auto:8', '--calibration', x);
+    expect(h.err).toMatch(/post-training quantization \(8 bits, \d+ headroom bits, 40 calibration samples\)/);
+    const lo = JSON.parse((await cli('estimate', jet, '--json')).out);
+    const q8 = JSON.parse((await cli('estimate', jet, '--json', '--quantize', 'auto:8', '--calibration', x)).out);
+    expect(q8.total.lut + q8.total.dsp).toBeLessThan(lo.total.lut + lo.total.dsp); // narrower types cost less
+    const nc = await cli('emulate', jet, '-i', x, '-o', 'q2.npy', '--quantize', 'auto');
+    expect(nc.code).toBe(2);
+    expect(nc.err).toContain('FML6551');
   });
 
   it('--dump-ir prints the IR and goes on; an unknown pass is a usage error', async () => {
@@ -206,5 +230,18 @@ describe.skipIf(!existsSync(jet))('pipeline flags in the commands', () => {
     expect(c.out).toContain('10 samples');
     expect(c.out).toContain('0 mismatching values');
     expect(c.code).toBe(0);
+
+    // `fastml report` estimates the design that was built: the reuse flags come from the lock.
+    const rep = path.join(prj, 'small_prj', 'solution1', 'syn', 'report');
+    mkdirSync(rep, { recursive: true });
+    writeFileSync(path.join(rep, 'small_csynth.xml'), vivadoTop({ lat: 20, ii: 4, dsp: 10, lut: 3000, ff: 2000, bram: 0 }));
+    const rj = await cli('report', prj, '--model', model, '--json');
+    expect(rj.code).toBe(0);
+    const rr = JSON.parse(rj.out);
+    expect(rr.pipeline.report.reuse.chosen).toEqual(chosen);
+    expect(rr.estimate.total.dsp).toBeLessThanOrEqual(limit);
+    // Given on the command line, the flags win over the lock.
+    const r1 = JSON.parse((await cli('report', prj, '--model', model, '--json', '--reuse', '1')).out);
+    expect(r1.estimate.total.dsp).toBe(base.total.dsp);
   }, 240_000);
 });
