@@ -421,9 +421,18 @@ inline ap_fixed_base<FASTML_FXA> &operator--(ap_fixed_base<FASTML_FXA> &a) {
   return a -= 1;
 }
 
+/**
+ * Stream output as the vendor header writes it: the exact decimal value cut to the stream's
+ * precision (6 significant digits by default, see fx_reduce_precision), right-aligned in the
+ * stream's width. Other format flags (fixed, scientific, showpos) are ignored, as there.
+ */
 template <FASTML_FXP>
 inline std::ostream &operator<<(std::ostream &os, const ap_fixed_base<FASTML_FXA> &x) {
-  return os << x.to_string();
+  const std::string s = fastml_ap::fx_reduce_precision(x.to_string(), (int)os.precision());
+  const std::streamsize w = os.width();
+  os.width(0);
+  if (w > (std::streamsize)s.size()) os << std::string((std::size_t)(w - (std::streamsize)s.size()), os.fill());
+  return os << s;
 }
 
 // ---- the public fixed-point classes -----------------------------------------------------------

@@ -191,7 +191,12 @@ int main() {
 
   // ---- stream output ----
   std::ostringstream os;
-  os << ap_fixed<16, 6>(-3.25) << ' ' << ap_int<8>(-5) << ' ' << ap_ufixed<8, 4>(2.5);
+  os << ap_fixed<16, 6>(-3.25) << ' ' << ap_int<8>(-5) << ' ' << ap_ufixed<8, 4>(2.5) << ' ' << ap_fixed<16, 6>(0.1) << ' '
+     << ap_fixed<32, 2>(0.00001) << ' ' << ap_fixed<30, 30>(1000000) << ' ' << ap_fixed<16, 6>(0) << ' ';
+  os.precision(3);
+  os << ap_fixed<16, 6>(3.14159) << ' ';
+  os.width(6);
+  os << ap_fixed<8, 4>(1.5);
   outs("cout", "[" + os.str() + "]");
 
   // ---- hls::stream ----
@@ -317,7 +322,12 @@ function expected(): Map<string, string> {
   ];
   for (const [tag, d] of dsts)
     vals.forEach((v, k) => num(`conv_${tag}_${k}`, rawToDouble(castRaw(quantizeDouble(v, src), src, d), d)));
-  e.set('cout', '[-3.25 -5 2.5]');
+  // Stream output: the exact decimal value (section 2: <16,6>(0.1) is 102/1024 = 0.099609375,
+  // <32,2>(1e-5) is 10737/2^30 = 9.9996104836...e-6, <16,6>(3.14159) is 3.140625), cut to the
+  // stream's precision as the vendor operator<< does: 6 significant digits rounded half up, values
+  // that fit printed as they are (1000000 too), long pure fractions in e-notation; then padded to
+  // the stream's width.
+  e.set('cout', '[-3.25 -5 2.5 0.0996094 9.99961e-06 1000000 0 3.14    1.5]');
   num('stream_first', 1.25);
   num('stream_second', -2.5);
   num('stream_empty', true);
