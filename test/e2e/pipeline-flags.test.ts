@@ -78,6 +78,14 @@ describe.skipIf(!existsSync(jet))('pipeline flags in the commands', () => {
     expect(em.code).toBe(2);
     expect(em.err).toMatch(/FML6510/);
     expect((await cli('estimate', jet, '--reuse', 'sometimes')).code).toBe(2);
+
+    // A sweep point is checked the same way; --reuse nearest lets it take the nearest valid value.
+    const sw = await cli('estimate', jet, '--sweep', 'reuse=4,7', 'strategy=resource');
+    expect(sw.code).toBe(2);
+    expect(sw.err).toContain('FML6510');
+    const swn = await cli('estimate', jet, '--sweep', 'reuse=4,7', 'strategy=resource', '--reuse', 'nearest', '--json');
+    expect(swn.code).toBe(0);
+    expect(JSON.parse(swn.out)).toHaveLength(2);
   });
 
   it('--reuse auto --budget dsp=N meets N in estimate --json and reports the chosen factors', async () => {

@@ -83,7 +83,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--multipliers <impl>', 'auto, dsp or fabric (as HLS config_op mul -impl)', 'auto')
     .option('--ii <n>', 'warn when the initiation interval exceeds this')
     .option('--json', 'print JSON: {tool, part, clock_ns, layers, total, utilization, warnings}')
-    .option('--sweep <axes...>', 'design-space sweep, e.g. reuse=1,2,4,8 precision=8,12,16 strategy=latency,resource')
+    .option('--sweep <axes...>', 'design-space sweep, e.g. reuse=1,2,4,8 precision=8,12,16 strategy=latency,resource (reuse values are checked like --reuse N; with --reuse nearest invalid ones take the nearest valid value)')
     .option('--input <file>', 'inputs (.npy) for the sweep\'s accuracy (emulator vs float)')
     .option('--samples <n>', 'use at most this many input samples', '200');
   // --reuse N|nearest[:N]|auto (--budget) and the other pass flags, shared with emulate and compile.
