@@ -251,5 +251,9 @@ describe.skipIf(!existsSync(jet))('pipeline flags in the commands', () => {
     // Given on the command line, the flags win over the lock.
     const r1 = JSON.parse((await cli('report', prj, '--model', model, '--json', '--reuse', '1')).out);
     expect(r1.estimate.total.dsp).toBe(base.total.dsp);
+    // Without --model the pass flags would do nothing: a usage error says so.
+    const nm = await cli('report', prj, '--prune', '0.5');
+    expect(nm.code).toBe(2);
+    expect(nm.err).toMatch(/FML7002.*needs --model/);
   }, 240_000);
 });

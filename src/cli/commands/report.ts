@@ -11,7 +11,7 @@ import type { CommandContext } from '../context.js';
 import { resolvePath } from '../context.js';
 import { DiagnosticError, diag } from '../../diagnostics/diagnostic.js';
 import type { EstimateOptions, IoType } from '../../estimate/types.js';
-import { addPipelineOptions, parseReuseFlag, pipelineFlagsOf, pipelineJson, pipelineOptionsFrom, printPipeline, type PipelineFlags } from '../../passes/options.js';
+import { addPipelineOptions, anyPipelineFlag, parseReuseFlag, pipelineFlagsOf, pipelineJson, pipelineOptionsFrom, printPipeline, type PipelineFlags } from '../../passes/options.js';
 
 /** What `fastml compile` recorded in fastml.lock.json (config.resolved) that shapes the design. */
 interface LockSettings {
@@ -74,6 +74,9 @@ export function register(program: Command, ctx: CommandContext): void {
       const { readProjectReports } = await import('../../estimate/csynth.js');
       const { reportText } = await import('../../estimate/report-compare.js');
       const dir = await resolvePath(ctx, dirArg);
+      const cliPipeline = pipelineFlagsOf(flags);
+      if (!flags.model && anyPipelineFlag(cliPipeline))
+        throw new DiagnosticError([diag('FML7002', 'the pass flags (--reuse, --prune, --quantize, ...) shape the estimate, which needs --model')]);
       const rep = readProjectReports(dir);
       let est;
       let pipe: ReturnType<typeof pipelineJson> = {};
