@@ -70,24 +70,8 @@ struct ap_int_base : ap_fixed_base<W, W, S, AP_TRN, AP_WRAP, 0> {
 
   operator RetType() const { return (RetType)this->fx_v.l[0]; }
 
-  typename fastml_ap::int_type<W, S>::type operator<<(int n) const {
-    typename fastml_ap::int_type<W, S>::type r;
-    r.fx_v = this->fx_shifted(n);
-    return r;
-  }
-  typename fastml_ap::int_type<W, S>::type operator>>(int n) const {
-    typename fastml_ap::int_type<W, S>::type r;
-    r.fx_v = this->fx_shifted(-n);
-    return r;
-  }
-  ap_int_base &operator<<=(int n) {
-    this->fx_v = this->fx_shifted(n);
-    return *this;
-  }
-  ap_int_base &operator>>=(int n) {
-    this->fx_v = this->fx_shifted(-n);
-    return *this;
-  }
+  // Shifts keep the ap_int type (the macro is defined in fastml_ap_types.h).
+  FASTML_AP_SHIFTS(ap_int_base, typename fastml_ap::int_type<W FASTML_AP_COMMA S>::type)
   typename fastml_ap::int_type<W + 1, true>::type operator-() const {
     typename fastml_ap::int_type<W + 1, true>::type r;
     r.fx_v = fastml_ap::w_neg(this->fx_v);

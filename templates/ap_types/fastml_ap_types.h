@@ -99,6 +99,18 @@ inline fx_wide w_from_c(T v) {
   return c_int<T>::sgn ? w_from_i64((i64)v) : w_from_u64((u64)v);
 }
 
+/** A shift count as an int, clamped far beyond any width (so huge or negative counts stay sane). */
+template <typename T>
+inline int shift_count(T n) {
+  const long long lim = 1 << 20;
+  if (!std::is_signed<T>::value) return (unsigned long long)n > (unsigned long long)lim ? (int)lim : (int)n;
+  const long long v = (long long)n;
+  return v > lim ? (int)lim : v < -lim ? (int)-lim : (int)v;
+}
+inline int shift_count_wide(const fx_wide &n) {
+  if (!w_fits_i64(n)) return w_neg_p(n) ? -(1 << 20) : (1 << 20);
+  return shift_count((long long)n.l[0]);
+}
 }  // namespace fastml_ap
 
 #define FASTML_FXP int W, int I, bool S, ap_q_mode Q, ap_o_mode O, int N
@@ -208,28 +220,55 @@ struct ap_fixed_base {
     return *this;
   }
 
-  /** Same type, raw shifted and wrapped; no rounding or saturation (negative n reverses). */
-  typename fastml_ap::fx_type<W, I, S, Q, O, N>::type operator<<(int n) const {
-    typename fastml_ap::fx_type<W, I, S, Q, O, N>::type r;
-    r.fx_v = fx_shifted(n);
-    return r;
+  /**
+   * Same type, raw shifted and wrapped; no rounding or saturation (negative n reverses). The count
+   * may be any C integer or ap_int: one template per kind, so `x >> 2u` or `x << ap_uint<3>(1)`
+   * do not fall into the built-in shifts through x's implicit conversions (ambiguous otherwise).
+   */
+#define FASTML_AP_COMMA ,
+#define FASTML_AP_SHIFTS(SELF, RET)                                                                         \
+  template <typename T>                                                                                     \
+  typename std::enable_if<std::is_integral<T>::value, RET>::type operator<<(T n) const {                    \
+    RET r;                                                                                                  \
+    r.fx_v = this->fx_shifted(fastml_ap::shift_count(n));                                                   \
+    return r;                                                                                               \
+  }                                                                                                         \
+  template <typename T>                                                                                     \
+  typename std::enable_if<std::is_integral<T>::value, RET>::type operator>>(T n) const {                    \
+    RET r;                                                                                                  \
+    r.fx_v = this->fx_shifted(-fastml_ap::shift_count(n));                                                  \
+    return r;                                                                                               \
+  }                                                                                                         \
+  template <int W2, bool S2>                                                                                \
+  RET operator<<(const ap_int_base<W2, S2> &n) const {                                                      \
+    return *this << fastml_ap::shift_count_wide(n.fx_v);                                                    \
+  }                                                                                                         \
+  template <int W2, bool S2>                                                                                \
+  RET operator>>(const ap_int_base<W2, S2> &n) const {                                                      \
+    return *this >> fastml_ap::shift_count_wide(n.fx_v);                                                    \
+  }                                                                                                         \
+  template <typename T>                                                                                     \
+  typename std::enable_if<std::is_integral<T>::value, SELF &>::type operator<<=(T n) {                      \
+    this->fx_v = this->fx_shifted(fastml_ap::shift_count(n));                                               \
+    return *this;                                                                                           \
+  }                                                                                                         \
+  template <typename T>                                                                                     \
+  typename std::enable_if<std::is_integral<T>::value, SELF &>::type operator>>=(T n) {                      \
+    this->fx_v = this->fx_shifted(-fastml_ap::shift_count(n));                                              \
+    return *this;                                                                                           \
+  }                                                                                                         \
+  template <int W2, bool S2>                                                                                \
+  SELF &operator<<=(const ap_int_base<W2, S2> &n) {                                                         \
+    return *this <<= fastml_ap::shift_count_wide(n.fx_v);                                                   \
+  }                                                                                                         \
+  template <int W2, bool S2>                                                                                \
+  SELF &operator>>=(const ap_int_base<W2, S2> &n) {                                                         \
+    return *this >>= fastml_ap::shift_count_wide(n.fx_v);                                                   \
   }
-  typename fastml_ap::fx_type<W, I, S, Q, O, N>::type operator>>(int n) const {
-    typename fastml_ap::fx_type<W, I, S, Q, O, N>::type r;
-    r.fx_v = fx_shifted(-n);
-    return r;
-  }
+  FASTML_AP_SHIFTS(ap_fixed_base, typename fastml_ap::fx_type<FASTML_FXA>::type)
   fastml_ap::fx_wide fx_shifted(int n) const {
     if (n >= 0) return n >= W ? fastml_ap::w_zero() : fastml_ap::w_trunc(fastml_ap::w_shl(fx_v, n), W, S);
     return fastml_ap::w_sar(fx_v, -n > W ? W : -n);
-  }
-  ap_fixed_base &operator<<=(int n) {
-    fx_v = fx_shifted(n);
-    return *this;
-  }
-  ap_fixed_base &operator>>=(int n) {
-    fx_v = fx_shifted(-n);
-    return *this;
   }
 
   typename fastml_ap::fx_type<W + 1, I + 1, true>::type operator-() const {

@@ -154,6 +154,41 @@ int main() {
   int bit_as_int = x8[2];
   out("bit_as_int", bit_as_int);
 
+  ap_uint<1> one_bit = x8[3];
+  out("bit_to_apuint1", one_bit.to_uint());
+  ap_fixed<8, 4> from_range = r0.range(11, 8);
+  out("fixed_from_range", from_range.to_double());
+  ap_uint<16> flip = 0x00F0;
+  flip.range(7, 0) = ~flip.range(7, 0);
+  out("range_not", flip.to_uint64());
+  out("range_plus_int", flip.range(3, 0) + 1);
+  out("and_reduce", flip.range(3, 0).and_reduce());
+  out("or_reduce", ap_uint<8>(0).or_reduce());
+  out("xor_reduce", ap_uint<8>(7).xor_reduce());
+  ap_uint<8> rv = 0x01;
+  rv.reverse();
+  out("reverse", rv.to_uint());
+  out("clz", ap_uint<8>(0x10).countLeadingZeros());
+
+  // ---- loops, indices, shifts, float conversion, aggregate init ----
+  int loop_sum = 0;
+  for (ap_uint<4> i = 0; i < 10; i++) loop_sum += i;
+  out("loop_sum", loop_sum);
+  const int table[4] = {10, 20, 30, 40};
+  ap_uint<2> ti = 2;
+  out("index_by_apuint", table[ti]);
+  ap_fixed<8, 4> sh = 1.75;
+  ap_uint<3> amount = 1;
+  out("shift_left_apuint", (sh << amount).to_double());
+  out("shift_right_unsigned", (sh >> 2u).to_double());
+  float ff = ap_fixed<16, 6>(-3.25);
+  out("to_float_implicit", ff);
+  ap_fixed<8, 4> init[3] = {0.5, 1, -2.3};
+  out("aggregate_init", init[2].to_double());
+  ap_fixed<8, 4> neg_assign = 2.5;
+  neg_assign = -neg_assign;
+  out("negate_assign", neg_assign.to_double());
+
   // ---- generic template code ----
   out("relu_neg", relu(ap_fixed<8, 4>(-1.5)).to_double());
   out("relu_pos", relu(ap_fixed<8, 4>(2.25)).to_double());
@@ -293,6 +328,23 @@ function expected(): Map<string, string> {
   num('uint_bits', 12);
   num('bit_not', false);
   num('bit_as_int', 1);
+  num('bit_to_apuint1', 1);
+  num('fixed_from_range', Number((pat >> 8n) & 15n)); // a slice reads as an unsigned integer value
+  num('range_not', 0x000f);
+  num('range_plus_int', 0xf + 1);
+  num('and_reduce', true);
+  num('or_reduce', false);
+  num('xor_reduce', true);
+  num('reverse', 0x80);
+  num('clz', 3);
+  num('loop_sum', 45);
+  num('index_by_apuint', 30);
+  // Section 7: shifts keep the type; <8,4> raw 28 << 1 = 56 (3.5), 28 >> 2 = 7 (0.4375).
+  num('shift_left_apuint', 3.5);
+  num('shift_right_unsigned', 0.4375);
+  num('to_float_implicit', -3.25);
+  num('aggregate_init', dq(-2.3, fx(8, 4)));
+  num('negate_assign', -2.5);
   num('relu_neg', 0);
   num('relu_pos', 2.25);
   num('relu_int', 0);
