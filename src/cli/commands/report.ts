@@ -22,6 +22,7 @@ interface LockSettings {
   prune?: string;
   maxPrecision?: string;
   aggressiveFolding?: boolean;
+  quantize?: string;
   precision?: string | null;
 }
 
@@ -97,6 +98,8 @@ export function register(program: Command, ctx: CommandContext): void {
         }
         const settings = lock.config?.resolved ?? {};
         const pflags = flagsFromLock(pipelineFlagsOf(flags, (p) => path.resolve(ctx.io.cwd, p)), settings);
+        if (settings.quantize && !pflags.quantize)
+          ctx.io.err(`note: the project was compiled with --quantize ${settings.quantize}; give --quantize and --calibration again to estimate the same types\n`);
         const baseCfg = flags.config ? loadConfig(await resolvePath(ctx, flags.config)) : defaultConfig();
         // The Model-level overrides compile applied (--strategy, --reuse N, --precision), from the lock.
         const reuseN = parseReuseFlag(pflags.reuse).factor;
