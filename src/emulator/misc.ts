@@ -48,9 +48,12 @@ export function compilePool(g: PoolGeom, xT: FixedType, accT: FixedType, resT: F
   const padMax = (xT.signed ? -(2 ** (xT.w - 1)) : 0) * 2 ** -fracBits(xT);
   const castRes = makeCast(resT, stats.result);
   const castAcc = makeCast(accT, stats.accum);
-  const [H, W] = g.inSp as [number, number];
-  const [OH, OW] = g.outSp as [number, number];
-  const [PH, PW] = g.pool as [number, number];
+  // 1-D geometry may come as [W] / [p] / [s] / [left]: one row, no vertical padding.
+  const [H, W] = asHW(g.inSp);
+  const [OH, OW] = asHW(g.outSp);
+  const [PH, PW] = asHW(g.pool);
+  const strides = asHW(g.strides);
+  const padBefore = g.padBefore.length === 1 ? [0, g.padBefore[0]!] : g.padBefore;
   const C = g.c;
   const Facc = fracBits(accT);
   return (x, y) => {
@@ -61,9 +64,9 @@ export function compilePool(g: PoolGeom, xT: FixedType, accT: FixedType, resT: F
           let sum = 0;
           let cnt = 0;
           for (let ph = 0; ph < PH; ph++) {
-            const ih = oh * g.strides[0]! - g.padBefore[0]! + ph;
+            const ih = oh * strides[0] - padBefore[0]! + ph;
             for (let pw = 0; pw < PW; pw++) {
-              const iw = ow * g.strides[1]! - g.padBefore[1]! + pw;
+              const iw = ow * strides[1] - padBefore[1]! + pw;
               if (ih < 0 || ih >= H || iw < 0 || iw >= W) {
                 if (g.countIncludePad) cnt++;
                 if (g.mode === 'max' && padMax > best) best = padMax;
@@ -145,11 +148,21 @@ export function compileConcat(shapes: readonly (readonly number[])[], axis: numb
   };
 }
 
-/** Copies x into y at an offset (padding, value `fill`) or from an offset (cropping). */
+/** A spatial shape as [H, W]: a 1-D shape [W] is one row (H = 1). */
+export function asHW(sp: readonly number[]): [number, number] {
+  if (sp.length === 1) return [1, sp[0]!];
+  if (sp.length === 2) return [sp[0]!, sp[1]!];
+  throw new RangeError(`expected a 1-D or 2-D spatial shape, got [${sp.join(', ')}]`);
+}
+
+/**
+ * Copies x into y at an offset (padding, value `fill`) or from an offset (cropping). Spatial
+ * shapes are [W] (1-D: only left / right apply) or [H, W].
+ */
 export function compilePadCrop(inSp: readonly number[], outSp: readonly number[], c: number, pads: Padding2D, crop: boolean, fill: number, resT?: FixedType, result?: VarStats): Kernel {
   const cast = resT ? makeCast(resT, result) : (v: number) => v;
-  const [H, W] = inSp as [number, number];
-  const [OH, OW] = outSp as [number, number];
+  const [H, W] = asHW(inSp);
+  const [OH, OW] = asHW(outSp);
   const top = inSp.length === 1 ? 0 : pads.top;
   const fillC = cast(fill);
   return (x, y) => {
@@ -167,9 +180,10 @@ export function compilePadCrop(inSp: readonly number[], outSp: readonly number[]
   };
 }
 
+/** Nearest-neighbour resize of a [W] or [H, W] spatial shape (index floor(o * in / out)). */
 export function compileResize(inSp: readonly number[], outSp: readonly number[], c: number): Kernel {
-  const [H, W] = inSp as [number, number];
-  const [OH, OW] = outSp as [number, number];
+  const [H, W] = asHW(inSp);
+  const [OH, OW] = asHW(outSp);
   return (x, y) => {
     for (let h = 0; h < OH; h++) {
       const ih = Math.min(H - 1, Math.floor((h * H) / OH));
