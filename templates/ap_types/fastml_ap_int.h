@@ -190,14 +190,14 @@ FASTML_AP_BITOP(^)
 // ap_int with C integers: the integer becomes ap_int<bits> / ap_uint<bits>.
 #define FASTML_AP_IINT_BIN(OP, R)                                                                     \
   template <int W1, bool S1, typename T>                                                              \
-  inline typename std::enable_if<std::is_integral<T>::value,                                          \
+  inline typename std::enable_if<fastml_ap::is_cint<T>::value,                                          \
                                  typename fastml_ap::iops<W1, S1, fastml_ap::c_int<T>::bits,          \
                                                           fastml_ap::c_int<T>::sgn>::R>::type         \
   operator OP(const ap_int_base<W1, S1> &a, T b) {                                                    \
     return a OP ap_int_base<fastml_ap::c_int<T>::bits, fastml_ap::c_int<T>::sgn>(b);                  \
   }                                                                                                   \
   template <int W1, bool S1, typename T>                                                              \
-  inline typename std::enable_if<std::is_integral<T>::value,                                          \
+  inline typename std::enable_if<fastml_ap::is_cint<T>::value,                                          \
                                  typename fastml_ap::iops<fastml_ap::c_int<T>::bits,                  \
                                                           fastml_ap::c_int<T>::sgn, W1, S1>::R>::type \
   operator OP(T a, const ap_int_base<W1, S1> &b) {                                                    \

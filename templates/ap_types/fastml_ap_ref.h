@@ -125,7 +125,7 @@ struct af_range_ref {
   }
   /** From a C number: converted to ap_uint<W> first (integers wrap, doubles truncate). */
   template <typename T>
-  typename std::enable_if<std::is_integral<T>::value || std::is_same<T, double>::value || std::is_same<T, float>::value,
+  typename std::enable_if<fastml_ap::is_cint<T>::value || std::is_same<T, double>::value || std::is_same<T, float>::value,
                           af_range_ref &>::type
   operator=(T v) {
     fx_write(ap_uint<W>(v).fx_v);

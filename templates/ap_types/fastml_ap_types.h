@@ -72,7 +72,7 @@ struct int_ret<W, false> {
 };
 
 /** C integer types as the header sees them: <bits, bits, signed> (SEMANTICS.md section 1). */
-template <typename T>
+template <typename T, typename Enable = void>
 struct c_int;
 #define FASTML_AP_CINT(T, B, SG) \
   template <>                    \
@@ -93,6 +93,14 @@ FASTML_AP_CINT(unsigned long, (int)(8 * sizeof(long)), false)
 FASTML_AP_CINT(long long, 64, true)
 FASTML_AP_CINT(unsigned long long, 64, false)
 #undef FASTML_AP_CINT
+/** An unscoped enum constant (`enum { N = 4 }` in configs) promotes to int, as in C. */
+template <typename T>
+struct c_int<T, typename std::enable_if<std::is_enum<T>::value>::type> : c_int<int> {};
+/** The operand types the integer overloads accept: C integers and enums. */
+template <typename T>
+struct is_cint {
+  static const bool value = std::is_integral<T>::value || std::is_enum<T>::value;
+};
 
 template <typename T>
 inline fx_wide w_from_c(T v) {
@@ -103,7 +111,7 @@ inline fx_wide w_from_c(T v) {
 template <typename T>
 inline int shift_count(T n) {
   const long long lim = 1 << 20;
-  if (!std::is_signed<T>::value) return (unsigned long long)n > (unsigned long long)lim ? (int)lim : (int)n;
+  if (!std::is_signed<T>::value && !std::is_enum<T>::value) return (unsigned long long)n > (unsigned long long)lim ? (int)lim : (int)n;
   const long long v = (long long)n;
   return v > lim ? (int)lim : v < -lim ? (int)-lim : (int)v;
 }
@@ -228,13 +236,13 @@ struct ap_fixed_base {
 #define FASTML_AP_COMMA ,
 #define FASTML_AP_SHIFTS(SELF, RET)                                                                         \
   template <typename T>                                                                                     \
-  typename std::enable_if<std::is_integral<T>::value, RET>::type operator<<(T n) const {                    \
+  typename std::enable_if<fastml_ap::is_cint<T>::value, RET>::type operator<<(T n) const {                    \
     RET r;                                                                                                  \
     r.fx_v = this->fx_shifted(fastml_ap::shift_count(n));                                                   \
     return r;                                                                                               \
   }                                                                                                         \
   template <typename T>                                                                                     \
-  typename std::enable_if<std::is_integral<T>::value, RET>::type operator>>(T n) const {                    \
+  typename std::enable_if<fastml_ap::is_cint<T>::value, RET>::type operator>>(T n) const {                    \
     RET r;                                                                                                  \
     r.fx_v = this->fx_shifted(-fastml_ap::shift_count(n));                                                  \
     return r;                                                                                               \
@@ -248,12 +256,12 @@ struct ap_fixed_base {
     return *this >> fastml_ap::shift_count_wide(n.fx_v);                                                    \
   }                                                                                                         \
   template <typename T>                                                                                     \
-  typename std::enable_if<std::is_integral<T>::value, SELF &>::type operator<<=(T n) {                      \
+  typename std::enable_if<fastml_ap::is_cint<T>::value, SELF &>::type operator<<=(T n) {                      \
     this->fx_v = this->fx_shifted(fastml_ap::shift_count(n));                                               \
     return *this;                                                                                           \
   }                                                                                                         \
   template <typename T>                                                                                     \
-  typename std::enable_if<std::is_integral<T>::value, SELF &>::type operator>>=(T n) {                      \
+  typename std::enable_if<fastml_ap::is_cint<T>::value, SELF &>::type operator>>=(T n) {                      \
     this->fx_v = this->fx_shifted(-fastml_ap::shift_count(n));                                              \
     return *this;                                                                                           \
   }                                                                                                         \
@@ -412,14 +420,14 @@ FASTML_AP_CMP(!=, 5)
 // dominates compile time for code with many distinct types.
 #define FASTML_AP_INT_BIN(OP, R)                                                                           \
   template <FASTML_FXP, typename T>                                                                       \
-  inline typename std::enable_if<std::is_integral<T>::value,                                              \
+  inline typename std::enable_if<fastml_ap::is_cint<T>::value,                                              \
                                  typename fastml_ap::fops<W, I, S, fastml_ap::c_int<T>::bits,             \
                                                           fastml_ap::c_int<T>::bits, fastml_ap::c_int<T>::sgn>::R>::type \
   operator OP(const ap_fixed_base<FASTML_FXA> &a, T b) {                                                  \
     return a OP fastml_ap::as_fx(b);                                                                      \
   }                                                                                                       \
   template <FASTML_FXP, typename T>                                                                       \
-  inline typename std::enable_if<std::is_integral<T>::value,                                              \
+  inline typename std::enable_if<fastml_ap::is_cint<T>::value,                                              \
                                  typename fastml_ap::fops<fastml_ap::c_int<T>::bits, fastml_ap::c_int<T>::bits, \
                                                           fastml_ap::c_int<T>::sgn, W, I, S>::R>::type    \
   operator OP(T a, const ap_fixed_base<FASTML_FXA> &b) {                                                  \

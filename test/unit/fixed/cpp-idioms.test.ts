@@ -189,6 +189,19 @@ int main() {
   neg_assign = -neg_assign;
   out("negate_assign", neg_assign.to_double());
 
+  // ---- enum constants (config structs often use them) as operands ----
+  enum { SHIFT = 2, SCALE = 3 };
+  ap_fixed<8, 4> en = 1.25;
+  out("enum_mul", (en * SCALE).to_double());
+  out("enum_shift", (en >> SHIFT).to_double());
+  out("enum_cmp", en < SCALE);
+  en += SCALE;
+  out("enum_compound", en.to_double());
+  ap_uint<8> eu = 0;
+  eu.range(SHIFT, 0) = SCALE;
+  out("enum_range_write", eu.to_uint());
+  out("enum_apint_add", (ap_int<8>(5) + SCALE).to_int());
+
   // ---- generic template code ----
   out("relu_neg", relu(ap_fixed<8, 4>(-1.5)).to_double());
   out("relu_pos", relu(ap_fixed<8, 4>(2.25)).to_double());
@@ -345,6 +358,13 @@ function expected(): Map<string, string> {
   num('to_float_implicit', -3.25);
   num('aggregate_init', dq(-2.3, fx(8, 4)));
   num('negate_assign', -2.5);
+  // An enum operand is an int: <32,32,signed> (section 1).
+  num('enum_mul', 3.75);
+  num('enum_shift', 0.3125); // raw 20 >> 2 = 5, F = 4
+  num('enum_cmp', true);
+  num('enum_compound', 4.25);
+  num('enum_range_write', 3);
+  num('enum_apint_add', 8);
   num('relu_neg', 0);
   num('relu_pos', 2.25);
   num('relu_int', 0);
