@@ -3,9 +3,10 @@
  * ap_int, ap_uint (and their bases ap_fixed_base<W,I,S,Q,O,N>, ap_int_base<W,S>) with the public
  * API of the Xilinx headers that generated code uses: construction and assignment with quantization
  * and overflow, + - * / with the widened result types, compound assignment, comparisons (with C's
- * mixed-signedness quirks), shifts, unary minus, conversions to double/float/int, range() and bit
- * reads, and stream output. Semantics: ../shared/golden/ap_fixed/SEMANTICS.md; the golden vectors
- * are run through this header by test/unit/fixed/cpp-golden.test.ts.
+ * mixed-signedness quirks), shifts, unary minus, conversions to double/float/int, assignable
+ * range() and bit proxies (fastml_ap_ref.h), and stream output cut to the stream's precision
+ * (fastml_ap_text.h). Semantics: ../shared/golden/ap_fixed/SEMANTICS.md; the golden vectors are run
+ * through this header by test/unit/fixed/cpp-golden.test.ts.
  *
  * Include it through "ap_fixed.h" or "ap_int.h". The raw value is a private detail (`fx_v`): code
  * that must also build with the vendor headers may not touch it. Needs g++/clang (unsigned __int128).
@@ -18,6 +19,7 @@
 #include <type_traits>
 
 #include "fastml_ap_core.h"
+#include "fastml_ap_text.h"
 
 enum ap_q_mode { AP_RND, AP_RND_ZERO, AP_RND_MIN_INF, AP_RND_INF, AP_RND_CONV, AP_TRN, AP_TRN_ZERO };
 enum ap_o_mode { AP_SAT, AP_SAT_ZERO, AP_SAT_SYM, AP_WRAP, AP_WRAP_SM };
@@ -175,7 +177,21 @@ struct ap_fixed_base {
   long long to_int64() const { return (long long)fastml_ap::fx_trunc_int(fx_v, W - I, I).l[0]; }
   unsigned long long to_uint64() const { return (unsigned long long)fastml_ap::fx_trunc_int(fx_v, W - I, I).l[0]; }
   bool to_bool() const { return !fastml_ap::w_zero_p(fx_v); }
+  /**
+   * Exact decimal text ("-3.25"). The vendor's no-argument to_string() defaults to radix 2; fastml's
+   * gives decimal. to_string(10) is the same on both; other radices also give decimal here.
+   */
   std::string to_string() const { return fastml_ap::fx_to_decimal(fx_v, W - I); }
+  std::string to_string(int radix, bool sign = S) const {
+    (void)radix;
+    (void)sign;
+    return to_string();
+  }
+  int wl() const { return W; }
+  int iwl() const { return I; }
+  ap_q_mode q_mode() const { return Q; }
+  ap_o_mode o_mode() const { return O; }
+  int n_bits() const { return N; }
   bool is_neg() const { return S && fastml_ap::w_neg_p(fx_v); }
   int length() const { return W; }
 
