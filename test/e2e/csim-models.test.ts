@@ -35,11 +35,17 @@ const UPSTREAM: Record<string, string> = {
 };
 
 /**
- * Models that cannot run in-process at all today: the emulator's MAC plan for the 256x256x3
- * convolutions of this model exceeds V8's array size, which aborts the whole worker (a fatal V8
- * error, not an exception). Reported to the emulator team; listed so that the gap stays visible.
+ * Models skipped for a known backend bug, with the reason. qonnx_branched_sepconv_chlast used to
+ * abort the emulator (a MAC plan past V8's array limit; fixed: src/emulator/conv.ts, and the
+ * model's emulation is tested in test/unit/emulator/big-model.test.ts). Its compile + csim now
+ * run (about 50 s on this machine) but csim differs from the emulator: for a DepthwiseConv without
+ * bias the project declares `b_L*[1]` while fml::depthwise_conv reads c_out biases (an
+ * out-of-bounds read). With c_out zero biases written by hand, csim equals the emulator on all
+ * 262144 outputs. Remove the entry once the backend writes c_out biases.
  */
-const CRASHES_EMULATOR = new Set(['qonnx_branched_sepconv_chlast']);
+const KNOWN_BACKEND_BUG: Record<string, string> = {
+  qonnx_branched_sepconv_chlast: 'backend: DepthwiseConv without bias writes a 1-element bias array, the kernel reads c_out (out of bounds)',
+};
 
 const MODELS: Array<[string, string, string[]]> = [
   ['jet_mlp_3layer', 'jet_mlp_3layer/three_layer_keras.onnx', []],
@@ -77,7 +83,9 @@ async function compileAndCsim(name: string, model: string, flags: string[], skip
 
 describe.skipIf(!existsSync(M('README.md')))('compile + csim on every model', () => {
   for (const [name, file, flags] of MODELS) {
-    (CRASHES_EMULATOR.has(name) ? it.skip : it)(`${name} (${flags.join(' ') || 'io_parallel latency'})`, async (ctx) => {
+    it(`${name} (${flags.join(' ') || 'io_parallel latency'})`, async (ctx) => {
+      const bug = KNOWN_BACKEND_BUG[name];
+      if (bug) ctx.skip(bug);
       await compileAndCsim(name, M(file), flags, (note) => ctx.skip(note));
     });
   }
