@@ -17,8 +17,8 @@ import { numel } from '../ir/graph.js';
 import { DiagnosticError, diag, EXIT } from '../diagnostics/diagnostic.js';
 import { OverflowBook } from './overflow.js';
 import type { VarStats } from './overflow.js';
-import { compileDenseInt, compileMac, densePlan, sharedDenseOrder } from './mac.js';
-import { compileConv } from './conv.js';
+import { compileDenseInt, sharedDenseOrder } from './mac.js';
+import { compileConv, compileDenseRows } from './conv.js';
 import { compileActivation, compileSoftmax } from './activations.js';
 import {
   compileCast,
@@ -188,7 +188,7 @@ class Compiler {
         // The input-major integer kernel when it applies (no accounting), else the general plan.
         const order = this.book ? undefined : sharedDenseOrder(a.nIn, a.nOut, strategy, rf);
         const fast = order ? compileDenseInt(a.nIn, a.nOut, rows, order, wq, bq, T) : undefined;
-        const k = fast ?? compileMac(densePlan(a.nIn, a.nOut, rows, strategy, rf), wq, bq, T, this.macStats(l, T.res));
+        const k = fast ?? compileDenseRows(a.nIn, a.nOut, rows, strategy, rf, wq, bq, T, this.macStats(l, T.res));
         this.unary(l, T.res, k);
         return;
       }

@@ -10,12 +10,13 @@
  * fall in the padding; the taps inside the image depend only on the range of valid kernel rows and
  * columns, so there are few distinct one-pixel plans (3 x 3 for 'same' padding), each compiled
  * once. Within a pixel the pairs are exactly those of the full plan in the same order, and pixels
- * run in raster order, so results and overflow counts are the same bits as the full plan.
+ * run in raster order, so results and overflow counts are the same bits as the full plan. A Dense
+ * applied to every pixel gets the same treatment (one-row plan, compileDenseRows).
  */
 
 import type { Strategy } from '../ir/graph.js';
 import type { ConvGeom, MacStats, MacTypes } from './mac.js';
-import { compileDenseInt, compileMac, convPlan, sharedDenseOrder } from './mac.js';
+import { compileDenseInt, compileMac, convPlan, densePlan, sharedDenseOrder } from './mac.js';
 
 type Kernel = (x: Float64Array, y: Float64Array) => void;
 
@@ -169,4 +170,17 @@ export function compileConv(g: ConvGeom, strategy: Strategy, rf: number, wq: Flo
   if (fast) return fast;
   if (convPlanPairs(g) <= maxPlan) return compileMac(convPlan(g, strategy, rf), wq, bq, t, stats);
   return compileConvWindowed(g, strategy, rf, wq, bq, t, stats);
+}
+
+/**
+ * A Dense layer applied to every row of a [..., nIn] tensor (rows > 1, e.g. a pointwise layer on
+ * an image): the same one-row plan for every row when the full plan (rows * nIn * nOut pairs)
+ * would exceed `maxPlan`. Rows run in order, so results and overflow counts equal the full plan.
+ */
+export function compileDenseRows(nIn: number, nOut: number, rows: number, strategy: Strategy, rf: number, wq: Float64Array, bq: Float64Array, t: MacTypes, stats?: MacStats, maxPlan = MAX_PLAN_PAIRS): Kernel {
+  if (rows * nIn * nOut <= maxPlan) return compileMac(densePlan(nIn, nOut, rows, strategy, rf), wq, bq, t, stats);
+  const row = compileMac(densePlan(nIn, nOut, 1, strategy, rf), wq, bq, t, stats);
+  return (x, y) => {
+    for (let r = 0; r < rows; r++) row(x.subarray(r * nIn, (r + 1) * nIn), y.subarray(r * nOut, (r + 1) * nOut));
+  };
 }

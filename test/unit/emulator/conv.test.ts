@@ -8,9 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseFixed } from '../../../src/fixed/type.js';
 import type { Strategy } from '../../../src/ir/graph.js';
-import { compileMac, convPlan } from '../../../src/emulator/mac.js';
+import { compileMac, convPlan, densePlan } from '../../../src/emulator/mac.js';
 import type { ConvGeom, MacTypes } from '../../../src/emulator/mac.js';
-import { compileConv, compileConvWindowed, convPlanPairs, MAX_PLAN_PAIRS } from '../../../src/emulator/conv.js';
+import { compileConv, compileConvWindowed, compileDenseRows, convPlanPairs, MAX_PLAN_PAIRS } from '../../../src/emulator/conv.js';
 import { newVarStats } from '../../../src/emulator/overflow.js';
 import { quantizeDirect } from '../../../src/emulator/weights.js';
 
@@ -103,5 +103,24 @@ describe('windowed convolution kernel', () => {
     for (let tap = 0; tap < 9 * 4; tap++) s += wq[tap * 8]!;
     expect(y[(100 * 512 + 100) * 8]).toBe(0.5 + 0.125 * s);
     expect(stats.product.count).toBe(8 * 4 * (510 * 510 * 9 + 4 * 510 * 6 + 4 * 4));
+  });
+
+  it('a Dense over many rows uses a one-row plan above the limit: same bits and counts (Latency and Resource)', () => {
+    for (const [strategy, rf] of [['latency', 1], ['resource', 2]] as Array<[Strategy, number]>)
+      for (const T of [types['int SAT RND']!, types['BigInt']!]) {
+        const nIn = 6, nOut = 4, rows = 9;
+        const wq = quantizeDirect(Array.from({ length: nIn * nOut }, (_, i) => Math.sin(i * 0.9) * 1.8), T.w);
+        const bq = quantizeDirect(Array.from({ length: nOut }, (_, i) => i / 8), T.res);
+        const x = quantizeDirect(Array.from({ length: rows * nIn }, (_, i) => Math.cos(i * 0.37) * 6), T.x);
+        const mk = () => ({ product: newVarStats(), accum: newVarStats(), result: newVarStats() });
+        const sa = mk();
+        const sb = mk();
+        const ya = new Float64Array(rows * nOut);
+        const yb = new Float64Array(rows * nOut);
+        compileMac(densePlan(nIn, nOut, rows, strategy, rf), wq, bq, T, sa)(x, ya);
+        compileDenseRows(nIn, nOut, rows, strategy, rf, wq, bq, T, sb, 10)(x, yb);
+        expect(Array.from(yb)).toEqual(Array.from(ya));
+        expect(sb).toEqual(sa);
+      }
   });
 });
