@@ -34,6 +34,10 @@ struct ap_int_base : ap_fixed_base<W, W, S, AP_TRN, AP_WRAP, 0> {
   ap_int_base(const af_bit_ref<FASTML_FXA2> &b) {
     this->fx_v = fastml_ap::w_trunc(fastml_ap::w_from_u64(b.get() ? 1 : 0), W, S);
   }
+  template <int WL, class L, int WR, class R>
+  ap_int_base(const ap_concat_ref<WL, L, WR, R> &c) {
+    this->fx_v = fastml_ap::w_trunc(c.get_bits(), W, S);
+  }
   ap_int_base(double d) { fx_set_int_double(d); }
   ap_int_base(float f) { fx_set_int_double((double)f); }
 #define FASTML_AP_ICTOR(T) \

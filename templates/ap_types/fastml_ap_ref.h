@@ -1,6 +1,7 @@
 /*
  * @fileoverview fastml's clean-room ap_types, part 4: the bit and range proxies returned by
- * x[i] / x.bit(i) and x.range(hi, lo) / x(hi, lo) on every ap type (af_bit_ref, af_range_ref).
+ * x[i] / x.bit(i) and x.range(hi, lo) / x(hi, lo) on every ap type (af_bit_ref, af_range_ref),
+ * and bit concatenation (a, b) (ap_concat_ref).
  *
  * Why proxies: with the vendor headers these expressions are assignable (`x.range(7, 0) = y;`,
  * `x[3] = 1;`); a plain value return compiles too but silently drops the write, so code that is
@@ -182,6 +183,106 @@ inline af_range_ref<FASTML_FXA> ap_fixed_base<FASTML_FXA>::range() const {
 template <FASTML_FXP>
 inline af_range_ref<FASTML_FXA> ap_fixed_base<FASTML_FXA>::operator()(int hi, int lo) const {
   return af_range_ref<FASTML_FXA>(this, hi, lo);
+}
+
+// ---- concatenation: (a, b) ------------------------------------------------------------------------
+//
+// With the vendor headers the comma between two ap values concatenates their bit patterns (a in the
+// high bits); without an overload C++'s own comma would silently yield b. Both operands' raw bits
+// are used (not their values), the result reads as ap_uint<Wa + Wb>, and when every operand is a
+// modifiable ap variable the concatenation is assignable: `(hi, lo) = x;` splits x's low bits.
+
+namespace fastml_ap {
+/** A modifiable ap variable as a concatenation operand. */
+template <FASTML_FXP>
+struct cat_var {
+  ap_fixed_base<FASTML_FXA> *p;
+  fx_wide get() const { return w_trunc(p->fx_v, W, false); }
+  void put(const fx_wide &v) { p->fx_v = w_trunc(v, W, S); }
+};
+}  // namespace fastml_ap
+
+template <int WL, class L, int WR, class R>
+struct ap_concat_ref {
+  static const int width = WL + WR;
+  L l;
+  R r;
+  ap_concat_ref(const L &l_, const R &r_) : l(l_), r(r_) {}
+
+  fastml_ap::fx_wide get_bits() const {
+    fastml_ap::fx_wide hi = fastml_ap::w_shl(l.get(), WR), lo = r.get(), out;
+    for (int k = 0; k < 4; ++k) out.l[k] = hi.l[k] | lo.l[k];
+    return out;
+  }
+  // The handle interface, so a concatenation can itself be an operand of another one.
+  fastml_ap::fx_wide get() const { return get_bits(); }
+  void put(const fastml_ap::fx_wide &v) {
+    r.put(fastml_ap::w_trunc(v, WR, false));
+    l.put(fastml_ap::w_trunc(fastml_ap::w_sar(fastml_ap::w_trunc(v, WL + WR, false), WR), WL, false));
+  }
+
+  ap_uint<WL + WR> get_value() const {
+    ap_uint<WL + WR> u;
+    u.fx_v = get_bits();
+    return u;
+  }
+  operator ap_uint<WL + WR>() const { return get_value(); }
+  operator unsigned long long() const { return get_bits().l[0]; }
+  int length() const { return WL + WR; }
+  int to_int() const { return (int)get_bits().l[0]; }
+  unsigned to_uint() const { return (unsigned)get_bits().l[0]; }
+  long long to_int64() const { return (long long)get_bits().l[0]; }
+  unsigned long long to_uint64() const { return get_bits().l[0]; }
+
+  /** From any ap type: its raw bits; from a C integer: converted to ap_uint<WL + WR> first. */
+  template <FASTML_FXP2>
+  ap_concat_ref &operator=(const ap_fixed_base<FASTML_FXA2> &v) {
+    put(v.fx_v);
+    return *this;
+  }
+  template <typename T>
+  typename std::enable_if<fastml_ap::is_cint<T>::value, ap_concat_ref &>::type operator=(T v) {
+    put(ap_uint<WL + WR>(v).fx_v);
+    return *this;
+  }
+  ap_concat_ref &operator=(const ap_concat_ref &o) {
+    put(o.get_bits());
+    return *this;
+  }
+  template <FASTML_FXP2>
+  ap_concat_ref &operator=(const af_range_ref<FASTML_FXA2> &o) {
+    put(o.fx_bits());
+    return *this;
+  }
+};
+
+/** Modifiable operands: an assignable concatenation. */
+template <FASTML_FXP, FASTML_FXP2>
+inline ap_concat_ref<W, fastml_ap::cat_var<FASTML_FXA>, W2, fastml_ap::cat_var<FASTML_FXA2> > operator,(
+    ap_fixed_base<FASTML_FXA> &a, ap_fixed_base<FASTML_FXA2> &b) {
+  fastml_ap::cat_var<FASTML_FXA> ha = {&a};
+  fastml_ap::cat_var<FASTML_FXA2> hb = {&b};
+  return ap_concat_ref<W, fastml_ap::cat_var<FASTML_FXA>, W2, fastml_ap::cat_var<FASTML_FXA2> >(ha, hb);
+}
+template <int WL, class L, int WR, class R, FASTML_FXP>
+inline ap_concat_ref<WL + WR, ap_concat_ref<WL, L, WR, R>, W, fastml_ap::cat_var<FASTML_FXA> > operator,(
+    const ap_concat_ref<WL, L, WR, R> &a, ap_fixed_base<FASTML_FXA> &b) {
+  fastml_ap::cat_var<FASTML_FXA> hb = {&b};
+  return ap_concat_ref<WL + WR, ap_concat_ref<WL, L, WR, R>, W, fastml_ap::cat_var<FASTML_FXA> >(a, hb);
+}
+
+/** Read-only operands (constants, temporaries): the concatenated bits as a value. */
+template <FASTML_FXP, FASTML_FXP2>
+inline ap_uint<W + W2> operator,(const ap_fixed_base<FASTML_FXA> &a, const ap_fixed_base<FASTML_FXA2> &b) {
+  ap_uint<W + W2> u;
+  fastml_ap::fx_wide hi = fastml_ap::w_shl(fastml_ap::w_trunc(a.fx_v, W, false), W2);
+  fastml_ap::fx_wide lo = fastml_ap::w_trunc(b.fx_v, W2, false);
+  for (int k = 0; k < 4; ++k) u.fx_v.l[k] = hi.l[k] | lo.l[k];
+  return u;
+}
+template <int WL, class L, int WR, class R, FASTML_FXP>
+inline ap_uint<WL + WR + W> operator,(const ap_concat_ref<WL, L, WR, R> &a, const ap_fixed_base<FASTML_FXA> &b) {
+  return (a.get_value(), b);
 }
 
 #endif  // FASTML_AP_REF_H_

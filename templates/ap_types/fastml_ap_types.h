@@ -40,6 +40,8 @@ template <int W, int I, bool S, ap_q_mode Q, ap_o_mode O, int N>
 struct af_bit_ref;
 template <int W, int I, bool S, ap_q_mode Q, ap_o_mode O, int N>
 struct af_range_ref;
+template <int WL, class L, int WR, class R>
+struct ap_concat_ref;
 
 namespace fastml_ap {
 

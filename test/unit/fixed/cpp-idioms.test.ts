@@ -189,6 +189,22 @@ int main() {
   neg_assign = -neg_assign;
   out("negate_assign", neg_assign.to_double());
 
+  // ---- concatenation (a, b): raw bits, a high; assignable when both are variables ----
+  ap_uint<4> chi = 0xA;
+  ap_uint<4> clo = 0x5;
+  ap_uint<8> cat8 = (chi, clo);
+  out("concat_read", cat8.to_uint());
+  (chi, clo) = 0x3C;
+  out("concat_write_hi", chi.to_uint());
+  out("concat_write_lo", clo.to_uint());
+  ap_fixed<8, 4> cf = -0.5;
+  ap_uint<4> c3 = 0xC;
+  ap_uint<12> cat12 = (cf, c3);
+  out("concat_fixed_bits", cat12.to_uint());
+  (chi, clo, c3) = 0xABC;
+  out("concat3_write", (chi.to_uint() << 8) | (clo.to_uint() << 4) | c3.to_uint());
+  out("concat_temporaries", (ap_uint<4>(1), ap_uint<4>(2)).to_uint());
+
   // ---- enum constants (config structs often use them) as operands ----
   enum { SHIFT = 2, SCALE = 3 };
   ap_fixed<8, 4> en = 1.25;
@@ -359,6 +375,13 @@ function expected(): Map<string, string> {
   num('to_float_implicit', -3.25);
   num('aggregate_init', dq(-2.3, fx(8, 4)));
   num('negate_assign', -2.5);
+  num('concat_read', 0xa5);
+  num('concat_write_hi', 0x3);
+  num('concat_write_lo', 0xc);
+  // <8,4>(-0.5) has raw -8, 8-bit pattern 0xF8; then 0xC below it.
+  num('concat_fixed_bits', Number((BigInt.asUintN(8, quantizeDouble(-0.5, fx(8, 4))) << 4n) | 0xcn));
+  num('concat3_write', 0xabc);
+  num('concat_temporaries', 0x12);
   // An enum operand is an int: <32,32,signed> (section 1).
   num('enum_mul', 3.75);
   num('enum_shift', 0.3125); // raw 20 >> 2 = 5, F = 4
