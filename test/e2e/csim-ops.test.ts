@@ -67,8 +67,8 @@ function zooModel(): Uint8Array {
 
 /**
  * 1-D layers and the rest: Conv1D with stride and dilation, PReLU, grouped Conv1D, Clip, merges
- * (mul, sub, max, min, mean), a per-channel Mul (ScaleBias), thresholded ReLU, global max pooling, Dense.
- * (A 1-D Pad is left out: the emulator's 1-D padding currently writes only the pad value; reported.)
+ * (mul, sub, max, min, mean), a per-channel Mul (ScaleBias), thresholded ReLU, global max pooling, Dense,
+ * after a 1-D constant Pad (value 0.25, so no pass can fold it into the convolution's padding).
  */
 function zoo1dModel(): Uint8Array {
   const rand = rng(5);
@@ -76,13 +76,16 @@ function zoo1dModel(): Uint8Array {
     { name: 'lo', dims: [], data: Float32Array.from([-0.75]) },
     { name: 'hi', dims: [], data: Float32Array.from([1.5]) },
     { name: 'sc', dims: [6, 1], data: Float32Array.from([0.5, -1.25, 2, 0.75, 1, -0.5]) },
+    { name: 'pads1d', dims: [6], data: Float32Array.from([0, 0, 2, 0, 0, 1]) },
+    { name: 'pv1d', dims: [], data: Float32Array.from([0.25]) },
   ];
   const w = (name: string, dims: number[], std = 0.4): string => {
     I.push({ name, dims, data: normal(rand, dims.reduce((a, b) => a * b, 1), std) });
     return name;
   };
   const N: NodeSpec[] = [
-    { op: 'Conv', name: 'c1', inputs: ['x', w('c1.w', [6, 4, 3]), w('c1.b', [6], 0.1)], outputs: ['c1o'], attrs: { kernel_shape: [3], strides: [2], dilations: [2], pads: [2, 1] } },
+    { op: 'Pad', name: 'pad1d', inputs: ['x', 'pads1d', 'pv1d'], outputs: ['xp'], attrs: { mode: 'constant' } },
+    { op: 'Conv', name: 'c1', inputs: ['xp', w('c1.w', [6, 4, 3]), w('c1.b', [6], 0.1)], outputs: ['c1o'], attrs: { kernel_shape: [3], strides: [2], dilations: [2], pads: [2, 1] } },
     { op: 'PRelu', name: 'prelu', inputs: ['c1o', w('alpha', [6, 1], 0.2)], outputs: ['p1'] },
     { op: 'Conv', name: 'gc', inputs: ['p1', w('gc.w', [6, 3, 3]), w('gc.b', [6], 0.1)], outputs: ['g1'], attrs: { kernel_shape: [3], pads: [1, 1], group: 2 } },
     { op: 'Clip', name: 'clip', inputs: ['g1', 'lo', 'hi'], outputs: ['k1'] },
