@@ -347,6 +347,8 @@ struct fops {
   typedef typename fx_type<aw, ai, S1 || S2>::type add;
   typedef typename fx_type<aw, ai, true>::type sub;
   typedef typename fx_type<(S2 ? 1 : 0) + W1 + cmax(W2 - I2, 0), (S2 ? 1 : 0) + I1 + (W2 - I2), S1 || S2>::type div;
+  static const int bi = cmax(I1 + (S2 && !S1), I2 + (S1 && !S2));
+  typedef typename fx_type<bi + cmax(W1 - I1, W2 - I2), bi, S1 || S2>::type bit;
   typedef bool cmp;
 };
 }  // namespace fastml_ap
@@ -400,6 +402,24 @@ inline FASTML_DIV_T operator/(const ap_fixed_base<FASTML_FXA> &a, const ap_fixed
   return r;
 }
 #undef FASTML_DIV_T
+
+// Bitwise & | ^ (SEMANTICS.md section 5): both raws aligned to F = max(F1, F2), each extended by
+// its own signedness, combined, and read in <I + F, I> with I = max(I1 + (S2 && !S1), I2 + (S1 && !S2)).
+#define FASTML_AP_FX_BITOP(OP)                                                                          \
+  template <FASTML_FXP, FASTML_FXP2>                                                                    \
+  inline typename fastml_ap::fops<W, I, S, W2, I2, S2>::bit operator OP(const ap_fixed_base<FASTML_FXA> &a, \
+                                                                        const ap_fixed_base<FASTML_FXA2> &b) { \
+    typename fastml_ap::fops<W, I, S, W2, I2, S2>::bit r;                                               \
+    const int F = fastml_ap::cmax(W - I, W2 - I2);                                                      \
+    const fastml_ap::fx_wide x = fastml_ap::w_shl(a.fx_v, F - (W - I)), y = fastml_ap::w_shl(b.fx_v, F - (W2 - I2)); \
+    for (int k = 0; k < 4; ++k) r.fx_v.l[k] = x.l[k] OP y.l[k];                                         \
+    r.fx_v = fastml_ap::w_trunc(r.fx_v, fastml_ap::fops<W, I, S, W2, I2, S2>::bi + F, S || S2);         \
+    return r;                                                                                           \
+  }
+FASTML_AP_FX_BITOP(&)
+FASTML_AP_FX_BITOP(|)
+FASTML_AP_FX_BITOP(^)
+#undef FASTML_AP_FX_BITOP
 
 // ---- comparisons ------------------------------------------------------------------------------
 
@@ -461,6 +481,9 @@ FASTML_AP_INT_BIN(>, cmp)
 FASTML_AP_INT_BIN(>=, cmp)
 FASTML_AP_INT_BIN(==, cmp)
 FASTML_AP_INT_BIN(!=, cmp)
+FASTML_AP_INT_BIN(&, bit)
+FASTML_AP_INT_BIN(|, bit)
+FASTML_AP_INT_BIN(^, bit)
 #undef FASTML_AP_INT_BIN
 
 // ---- compound assignment: a op= b is a = T_a(a op b), one quantization with a's Q/O/N ----------

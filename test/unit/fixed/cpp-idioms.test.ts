@@ -189,6 +189,16 @@ int main() {
   neg_assign = -neg_assign;
   out("negate_assign", neg_assign.to_double());
 
+  // ---- bitwise & | ^ between fixed values and with ints ----
+  ap_fixed<8, 4> ba = -1.25;
+  ap_ufixed<6, 2> bb = 2.75;
+  ap_uint<4> bu = 5;
+  out("fx_and", (ba & bb).to_double());
+  out("fx_and_width", (ba & bb).length());
+  out("fx_or_int", (ba | 1).to_double());
+  out("fx_or_int_width", (ba | 1).length());
+  out("fx_xor_apuint", (ba ^ bu).to_double());
+
   // ---- concatenation (a, b): raw bits, a high; assignable when both are variables ----
   ap_uint<4> chi = 0xA;
   ap_uint<4> clo = 0x5;
@@ -375,6 +385,14 @@ function expected(): Map<string, string> {
   num('to_float_implicit', -3.25);
   num('aggregate_init', dq(-2.3, fx(8, 4)));
   num('negate_assign', -2.5);
+  // Section 5: raws aligned to F = max(F1, F2), each extended by its own signedness, combined,
+  // read in <I + F, I, S1 || S2> with I = max(I1 + (S2 && !S1), I2 + (S1 && !S2)).
+  const xa = quantizeDouble(-1.25, fx(8, 4)), xb = quantizeDouble(2.75, fixedType(6, 2, false));
+  num('fx_and', Number(BigInt.asIntN(8, xa & xb)) / 16);
+  num('fx_and_width', 4 + 4);
+  num('fx_or_int', Number(BigInt.asIntN(36, xa | (1n << 4n))) / 16); // 1 is <32,32,signed>
+  num('fx_or_int_width', 32 + 4);
+  num('fx_xor_apuint', Number(BigInt.asIntN(9, xa ^ (5n << 4n))) / 16); // ap_uint<4>: I = 4 + 1
   num('concat_read', 0xa5);
   num('concat_write_hi', 0x3);
   num('concat_write_lo', 0xc);
