@@ -105,7 +105,13 @@ const reuseOf = (l: Layer): number => Math.max(1, l.reuseFactor ?? 1);
 const isResource = (l: Layer): boolean => l.strategy === 'resource';
 
 /** Weights and bias of a Dense/Conv-like layer, quantized; weights transposed for Resource. */
-function kernelArrays(c: LayerCtx, nIn: number, nOut: number, transposed: boolean): { arrays: ArrayView[]; wt: FixedType; bt: FixedType } {
+function kernelArrays(
+  c: LayerCtx,
+  nIn: number,
+  nOut: number,
+  transposed: boolean,
+  nBias = nOut,
+): { arrays: ArrayView[]; wt: FixedType; bt: FixedType } {
   const l = c.layer;
   const wt = slotType(l, 'weight');
   const bt = slotType(l, 'bias', wt);
@@ -113,7 +119,8 @@ function kernelArrays(c: LayerCtx, nIn: number, nOut: number, transposed: boolea
   if (!k) unsupported(l, 'a layer without kernel weights');
   let w = quantizeValues(k.data, wt, l, 'weight');
   if (transposed) w = transpose2(w, nIn, nOut);
-  const bsrc = l.weights.bias?.data ?? new Float64Array(nOut);
+  // A layer without bias gets zeros, one per output channel (depthwise: cIn x multiplier).
+  const bsrc = l.weights.bias?.data ?? new Float64Array(nBias);
   const b = quantizeValues(bsrc, bt, l, 'bias');
   const id = c.ident;
   return {
@@ -205,7 +212,7 @@ const depthwise: Builder = (c) => {
   const l = c.layer;
   const a = l.attrs as Extract<LayerAttrs, { op: 'DepthwiseConv' }>;
   const cOut = a.cIn * a.depthMultiplier;
-  const { arrays, wt, bt } = kernelArrays(c, numel(a.kernel) * a.cIn, a.depthMultiplier, false);
+  const { arrays, wt, bt } = kernelArrays(c, numel(a.kernel) * a.cIn, a.depthMultiplier, false, cOut);
   const name = `cfg_${c.ident}`;
   return {
     configs: [
