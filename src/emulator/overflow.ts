@@ -7,25 +7,17 @@
  */
 
 import type { FixedType } from '../fixed/type.js';
+import type { OverflowStats } from '../fixed/index.js';
 import { formatType, typeRange } from '../fixed/type.js';
 
-export interface VarStats {
-  /** The type values were cast into (absent for table indices). */
+/**
+ * Overflow accounting for one variable of one layer: the fixed-point core's OverflowStats (count,
+ * overflow, underflow, wrapped, saturated, inexact, maxAbs) plus the type cast into. For table
+ * indices there is no type: overflow/underflow count indices past either end, saturated counts
+ * the clipped ones, maxAbs is the largest unclipped index.
+ */
+export interface VarStats extends OverflowStats {
   type?: FixedType;
-  /** Values cast (or indices computed). */
-  count: number;
-  /** Rounded value above the type's maximum (or index above the table). */
-  overflow: number;
-  /** Rounded value below the type's minimum (or index below 0). */
-  underflow: number;
-  /** Overflows resolved by wrapping (AP_WRAP, AP_WRAP_SM). */
-  wrapped: number;
-  /** Overflows resolved by saturation (AP_SAT*), or indices clipped to the table. */
-  saturated: number;
-  /** Values that lost low bits to the quantization mode. */
-  inexact: number;
-  /** Largest |value| before the cast (for indices: the unclipped index). */
-  maxAbs: number;
 }
 
 export function newVarStats(type?: FixedType): VarStats {
