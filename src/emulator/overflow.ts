@@ -8,6 +8,7 @@
 
 import type { FixedType } from '../fixed/type.js';
 import type { OverflowStats } from '../fixed/index.js';
+import { mergeOverflowStats } from '../fixed/index.js';
 import { formatType, typeRange } from '../fixed/type.js';
 
 /**
@@ -50,14 +51,7 @@ export class OverflowBook {
   merge(other: OverflowReport): void {
     for (const [layer, vars] of other) {
       for (const [v, s] of vars) {
-        const d = this.slot(layer, v, s.type);
-        d.count += s.count;
-        d.overflow += s.overflow;
-        d.underflow += s.underflow;
-        d.wrapped += s.wrapped;
-        d.saturated += s.saturated;
-        d.inexact += s.inexact;
-        d.maxAbs = Math.max(d.maxAbs, s.maxAbs);
+        mergeOverflowStats(this.slot(layer, v, s.type), s);
       }
     }
   }
