@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // One temporary folder per run, removed at the end (FASTML_KEEP_TEST_TMP=1 keeps it).
+    globalSetup: ['test/setup/tmpdir.ts'],
   },
 });
