@@ -11,6 +11,7 @@ import { DiagnosticError, EXIT, diag, formatDiagnostic } from '../diagnostics/di
 import type { Graph } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
 import { parseType } from '../fixed/type.js';
+import { withModelOverrides, type ModelOverrides } from '../config/overrides.js';
 import { buildProject, sha256 } from './project.js';
 import { writeProject } from './writer.js';
 import { resolveBackendTarget } from './targets.js';
@@ -59,17 +60,8 @@ function positiveInt(flag: string, v: string | undefined): number | undefined {
 }
 
 /** The hls4ml configuration object with the command-line overrides applied to its top level and Model block. */
-function withOverrides(raw: Record<string, unknown>, o: { io: IoType; backend: Backend; part: string; clock: number; reuse?: number; strategy?: string; precision?: string }): Record<string, unknown> {
-  const hls = { ...((raw.HLSConfig as Record<string, unknown>) ?? {}) };
-  const model = { ...((hls.Model as Record<string, unknown>) ?? {}) };
-  if (o.reuse !== undefined) model.ReuseFactor = o.reuse;
-  if (o.strategy) model.Strategy = o.strategy === 'resource' ? 'Resource' : 'Latency';
-  if (o.precision) {
-    const p = model.Precision;
-    model.Precision = p && typeof p === 'object' ? { ...(p as object), default: o.precision } : o.precision;
-  }
-  hls.Model = model;
-  return { ...raw, IOType: o.io, Backend: o.backend === 'vitis' ? 'Vitis' : 'Vivado', Part: o.part, ClockPeriod: o.clock, HLSConfig: hls };
+function withOverrides(raw: Record<string, unknown>, o: ModelOverrides & { io: IoType; backend: Backend; part: string; clock: number }): Record<string, unknown> {
+  return { ...withModelOverrides(raw, o), IOType: o.io, Backend: o.backend === 'vitis' ? 'Vitis' : 'Vivado', Part: o.part, ClockPeriod: o.clock };
 }
 
 /** Deterministic test inputs (IR layout): sample 0 all zeros, then N(0,1) values as float32. */

@@ -16,6 +16,7 @@ import type { Backend, EstimateOptions, IoType, MultiplierImpl } from '../../est
 import type { SweepResult } from '../../estimate/sweep.js';
 import { addPipelineOptions, parseReuseFlag, pipelineFlagsOf, pipelineJson, pipelineOptionsFrom, printPipeline, type PipelineFlags } from '../../passes/options.js';
 import type { PipelineResult } from '../../passes/pipeline.js';
+import { withModelOverrides } from '../../config/overrides.js';
 
 interface EstimateFlags {
   config?: string;
@@ -51,20 +52,6 @@ function positiveInt(flag: string, v: string | undefined): number | undefined {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) usage(`${flag}: "${v}" is not a positive integer`);
   return n;
-}
-
-/** The hls4ml configuration object with command-line overrides of the Model block. */
-function withOverrides(raw: Record<string, unknown>, o: { reuse?: number; strategy?: Strategy; precision?: string }): Record<string, unknown> {
-  const hls = { ...((raw.HLSConfig as Record<string, unknown>) ?? {}) };
-  const model = { ...((hls.Model as Record<string, unknown>) ?? {}) };
-  if (o.reuse !== undefined) model.ReuseFactor = o.reuse;
-  if (o.strategy) model.Strategy = o.strategy === 'resource' ? 'Resource' : 'Latency';
-  if (o.precision) {
-    const p = model.Precision;
-    model.Precision = p && typeof p === 'object' ? { ...(p as object), default: o.precision } : o.precision;
-  }
-  hls.Model = model;
-  return { ...raw, HLSConfig: hls };
 }
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -126,7 +113,7 @@ export function register(program: Command, ctx: CommandContext): void {
       const popts = await pipelineOptionsFrom(pflags, graph, (p) => path.resolve(ctx.io.cwd, p));
       const prepare = (o: { reuse?: number; strategy?: Strategy; precision?: string }, sweep = false): { g: Graph; notes: string[]; res: PipelineResult } => {
         const needsRaw = o.reuse !== undefined || o.strategy !== undefined || o.precision !== undefined;
-        const cfg = needsRaw ? configFromObject(withOverrides(baseCfg.raw as Record<string, unknown>, o), cfgFile) : baseCfg;
+        const cfg = needsRaw ? configFromObject(withModelOverrides(baseCfg.raw as Record<string, unknown>, o), cfgFile) : baseCfg;
         // A sweep runs the pipeline once per point: IR dumps would repeat, so they are left out.
         const { dumpAfter: _d, ...noDump } = popts;
         const r = runPipeline(graph, cfg, { ...(sweep ? noDump : popts), estimate: eopts });
