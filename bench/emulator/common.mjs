@@ -1,6 +1,6 @@
 /**
  * @fileoverview Shared setup for the emulator benchmarks: load a reference case (model + hls4ml
- * config + inputs) from ../shared through the built fastml (dist/), as `fastml emulate` does.
+ * config + inputs) from test/fixtures (or FASTML_SHARED_DIR) through the built fastml (dist/), as `fastml emulate` does.
  */
 
 import path from 'node:path';
@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const projectRoot = path.resolve(here, '../..');
-export const sharedDir = process.env.FASTML_SHARED_DIR ?? path.resolve(projectRoot, '../shared');
+// The test data folder (test/fixtures), or FASTML_SHARED_DIR when set.
+export const sharedDir = process.env.FASTML_SHARED_DIR ? path.resolve(process.env.FASTML_SHARED_DIR) : path.join(projectRoot, 'test', 'fixtures');
 const dist = (p) => import(path.join(projectRoot, 'dist', p));
 
 export async function loadCase(name) {

@@ -7,7 +7,7 @@
  * without figures), so docs/estimation.md accounts for every record.
  */
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Graph, LayerAttrs, Strategy } from '../ir/graph.js';
 import type { FixedType } from '../fixed/type.js';
@@ -30,9 +30,14 @@ export interface TruthRecord {
   readonly excluded?: string;
 }
 
-/** Where the shared folder is: FASTML_SHARED_DIR, or ../shared beside the project. */
+/**
+ * Where the truth data is: FASTML_SHARED_DIR, else ../shared beside the project when it exists, else
+ * the project's own copy in test/fixtures (same layout), so a fresh clone can calibrate too.
+ */
 export function sharedDir(projectRoot: string, env: Readonly<Record<string, string | undefined>> = process.env): string {
-  return env.FASTML_SHARED_DIR ? path.resolve(env.FASTML_SHARED_DIR) : path.resolve(projectRoot, '../shared');
+  if (env.FASTML_SHARED_DIR) return path.resolve(env.FASTML_SHARED_DIR);
+  const beside = path.resolve(projectRoot, '../shared');
+  return existsSync(path.join(beside, 'truth')) ? beside : path.join(projectRoot, 'test', 'fixtures');
 }
 
 /** Minimal CSV reader: quoted fields with "" escapes, no embedded newlines needed here. */

@@ -10,14 +10,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { memoryIO } from '../../src/cli/io.js';
+import { dataDir } from '../helpers/data.js';
 
-const shared = process.env['FASTML_SHARED_DIR'] ?? path.resolve(process.cwd(), '../shared');
+const shared = dataDir;
 const caseDir = path.join(shared, 'reference/hls4ml/jet_mlp_3layer_model_stable');
 const model = path.join(shared, 'models/jet_mlp_3layer/KERAS_3layer.json');
 const X = path.join(caseDir, 'X.npy');
 const cfg = path.join(caseDir, 'config.yml');
 
-describe.skipIf(!existsSync(caseDir))('fastml check', () => {
+describe('fastml check', () => {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'fml-check-'));
 
   it('passes (exit 0) when the thresholds hold, with sensible figures', async () => {
@@ -63,7 +64,7 @@ describe.skipIf(!existsSync(caseDir))('fastml check', () => {
   });
 
   const onnx = path.join(shared, 'models/jet_mlp_3layer/three_layer_keras.onnx');
-  it.skipIf(!existsSync(onnx))('ONNX models are compared with onnxruntime-web', async () => {
+  it('ONNX models are compared with onnxruntime-web', async () => {
     const io = memoryIO(tmp);
     const code = await main(['check', onnx, '-i', X, '--json'], io);
     expect(io.stderr.replace(/^(warning|  hint).*\n/gm, '')).toBe('');

@@ -15,8 +15,9 @@ import path from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { memoryIO } from '../../src/cli/io.js';
 import { decodeNpy, encodeNpy } from '../../src/io/npy.js';
+import { dataDir } from '../helpers/data.js';
 
-const shared = process.env['FASTML_SHARED_DIR'] ?? path.resolve(process.cwd(), '../shared');
+const shared = dataDir;
 const M = (p: string): string => path.join(shared, 'models', p);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fml-csim-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -79,7 +80,7 @@ async function compileAndCsim(name: string, model: string, flags: string[], keep
   return dir;
 }
 
-describe.skipIf(!existsSync(M('README.md')))('compile + csim: every model, io_parallel and io_stream, Latency and Resource', () => {
+describe('compile + csim: every model, io_parallel and io_stream, Latency and Resource', () => {
   for (const [name, file, flags] of MODELS) {
     for (const [combo, cflags] of COMBOS) {
       it(`${name}, ${combo}`, async () => {
@@ -101,7 +102,7 @@ const CASES: Array<[string, string]> = [
   ['conv2d_small', 'conv2d_small/KERAS_conv2d_model.json'],
 ];
 
-describe.skipIf(!existsSync(REF))('hls4ml reference cases through compile + csim', () => {
+describe('hls4ml reference cases through compile + csim', () => {
   for (const [cs, model] of CASES) {
     it(cs, async () => {
       const X = decodeNpy(new Uint8Array(readFileSync(path.join(REF, cs, 'X.npy'))));

@@ -206,7 +206,7 @@ describe('layer coverage: compile + csim', () => {
 
   // The project's own channels-first CNN: its ONNX Flatten needs an IR Transpose (fml::gather).
   const cnn = path.resolve(process.cwd(), 'models/conv2d_small.onnx');
-  it.skipIf(!existsSync(cnn))('models/conv2d_small.onnx (transpose before flatten, NCHW --input), io_stream', async () => {
+  it('models/conv2d_small.onnx (transpose before flatten, NCHW --input), io_stream', async () => {
     // Inputs in the model's own NCHW layout: compile transposes them for the test bench as emulate does.
     const n = 6;
     const xf = path.join(tmp, 'cnn_x.npy');
@@ -221,7 +221,7 @@ describe('layer coverage: compile + csim', () => {
   });
 
   const jet = path.resolve(process.cwd(), 'models/jet_tagger.onnx');
-  it.skipIf(!existsSync(jet))('csim_results.log equals `fastml emulate` on the same inputs', async () => {
+  it('csim_results.log equals `fastml emulate` on the same inputs', async () => {
     const rand = rng(4);
     const n = 40;
     const x = normal(rand, n * 16, 2);
@@ -236,7 +236,7 @@ describe('layer coverage: compile + csim', () => {
     expect(got).toEqual(Array.from(want.data));
   });
   for (const impl of ['legacy', 'argmax'])
-    it.skipIf(!existsSync(jet))(`softmax ${impl}`, async () => {
+    it(`softmax ${impl}`, async () => {
       const cfg = path.join(tmp, `sm-${impl}.yml`);
       writeFileSync(cfg, `HLSConfig:\n  Model:\n    Precision: fixed<16,6>\n  LayerType:\n    Softmax:\n      Implementation: ${impl}\n`);
       await compileAndCsim(`sm-${impl}`, jet, ['--config', cfg, '--samples', '64']);

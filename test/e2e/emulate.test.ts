@@ -12,13 +12,14 @@ import { main } from '../../src/cli/main.js';
 import { memoryIO } from '../../src/cli/io.js';
 import { decodeNpy } from '../../src/io/npy.js';
 import { encodeTextRows, parseTextRows } from '../../src/io/index.js';
+import { dataDir } from '../helpers/data.js';
 
-const shared = process.env['FASTML_SHARED_DIR'] ?? path.resolve(process.cwd(), '../shared');
+const shared = dataDir;
 const caseDir = path.join(shared, 'reference/hls4ml/jet_mlp_3layer_model_stable');
 const model = path.join(shared, 'models/jet_mlp_3layer/KERAS_3layer.json');
 const npy = (f: string) => decodeNpy(new Uint8Array(readFileSync(f)), f);
 
-describe.skipIf(!existsSync(caseDir))('fastml emulate', () => {
+describe('fastml emulate', () => {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'fml-emu-'));
 
   it('reproduces hls4ml C simulation bit for bit (.npy in, .npy out) and writes traces', async () => {

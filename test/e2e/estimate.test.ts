@@ -12,9 +12,10 @@ import path from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { memoryIO } from '../../src/cli/io.js';
 import { vitisTop, vivadoTop } from '../unit/estimate/csynth-fixtures.js';
+import { dataDir } from '../helpers/data.js';
 
 const root = process.cwd();
-const shared = process.env['FASTML_SHARED_DIR'] ?? path.resolve(root, '../shared');
+const shared = dataDir;
 const jet = existsSync(path.join(root, 'models/jet_tagger.onnx'))
   ? path.join(root, 'models/jet_tagger.onnx')
   : path.join(shared, 'models/jet_mlp_3layer/three_layer_keras.onnx');
@@ -52,7 +53,7 @@ describe('fastml estimate', () => {
     expect(b.total.ii).toBeGreaterThanOrEqual(4);
   });
 
-  it.skipIf(!existsSync(refCase))('reads an hls4ml config (Resource, RF 4, io_stream)', async () => {
+  it('reads an hls4ml config (Resource, RF 4, io_stream)', async () => {
     const r = JSON.parse((await run(['estimate', kerasJet, '-c', path.join(refCase, 'config.yml'), '--json'])).out);
     expect(r.part).toBe('xcvu13p-flga2577-2-e');
     expect(r.tool).toMatch(/^Vivado HLS/);
@@ -70,7 +71,7 @@ describe('fastml estimate', () => {
     expect(r.out).toMatch(/Pareto point/);
   });
 
-  it.skipIf(!existsSync(path.join(refCase, 'X.npy')))('adds emulator accuracy to the sweep with --input', async () => {
+  it('adds emulator accuracy to the sweep with --input', async () => {
     const r = await run(['estimate', kerasJet, '--sweep', 'precision=6,16', '--input', path.join(refCase, 'X.npy'), '--samples', '100', '--json']);
     expect(r.err).toBe('');
     const pts = JSON.parse(r.out) as Array<{ precision: string; accuracy: number; pareto: boolean }>;

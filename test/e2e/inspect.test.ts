@@ -13,17 +13,18 @@ import { describe, expect, it, vi } from 'vitest';
 import { memoryIO } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import { onnx } from '../../src/frontends/onnx/proto.js';
+import { dataDir } from '../helpers/data.js';
 
 // The machine is shared and cold imports (onnxruntime, h5wasm) take seconds: generous timeouts.
 vi.setConfig({ testTimeout: 60_000 });
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const shared = process.env.FASTML_SHARED_DIR ?? path.resolve(root, '../shared');
+const shared = dataDir;
 const models = path.join(shared, 'models');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fml-inspect-'));
 
 function onnxFiles(): string[] {
-  if (!existsSync(models)) return [];
+  if (!existsSync(models)) throw new Error(`no models folder at ${models} (test/fixtures or FASTML_SHARED_DIR)`);
   const out: string[] = [];
   for (const d of readdirSync(models, { withFileTypes: true }))
     if (d.isDirectory()) for (const f of readdirSync(path.join(models, d.name))) if (f.endsWith('.onnx')) out.push(path.join(models, d.name, f));
@@ -150,8 +151,7 @@ describe('fastml inspect', () => {
     expect(h.out).toMatch(/--weights/);
   });
 
-  const kerasFrontend = existsSync(path.join(root, 'src/frontends/keras/index.ts'));
-  it.skipIf(!kerasFrontend)('reads Keras files through loadModel (conv2d_small: same parameter count as its ONNX twin)', async () => {
+  it('reads Keras files through loadModel (conv2d_small: same parameter count as its ONNX twin)', async () => {
     const k = await cli(['inspect', path.join(models, 'conv2d_small/KERAS_conv2d_model.json'), '--weights', path.join(models, 'conv2d_small/KERAS_conv2d_model_weights.h5'), '--json']);
     expect(k.err).toBe('');
     const o = await cli(['inspect', path.join(models, 'conv2d_small/conv2d_small_keras.onnx'), '--json']);

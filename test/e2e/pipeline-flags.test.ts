@@ -46,7 +46,7 @@ function jetInputs(): string {
   return file;
 }
 
-describe.skipIf(!existsSync(jet))('pipeline flags in the commands', () => {
+describe('pipeline flags in the commands', () => {
   it('an invalid Resource reuse factor is an error listing valid values (estimate, compile, emulate); nearest replaces it and says so', async () => {
     const e = await cli('estimate', jet, '--strategy', 'resource', '--reuse', '7');
     expect(e.code).toBe(2);

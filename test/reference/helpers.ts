@@ -13,13 +13,14 @@ import { runPipeline } from '../../src/passes/pipeline.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { decodeNpy } from '../../src/io/npy.js';
 import type { NdArray } from '../../src/io/npy.js';
+import { dataDir } from '../helpers/data.js';
 
 export const projectRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-export const sharedDir = process.env['FASTML_SHARED_DIR'] ?? path.resolve(projectRoot, '../shared');
+export const sharedDir = dataDir;
 export const refDir = path.join(sharedDir, 'reference', 'hls4ml');
 
 export function referenceCases(): string[] {
-  if (!existsSync(refDir)) return [];
+  if (!existsSync(refDir)) throw new Error(`no reference folder at ${refDir} (test/fixtures or FASTML_SHARED_DIR)`);
   return readdirSync(refDir)
     .filter((d) => existsSync(path.join(refDir, d, 'config.yml')) && existsSync(path.join(refDir, d, 'y.npy')))
     .sort();

@@ -25,7 +25,7 @@ function mismatchSummary(got: Float64Array, want: Float64Array, cols: number): s
   return rows.size ? `${rows.size} rows differ; ${first}; rows ${[...rows].slice(0, 12).join(',')}` : '';
 }
 
-describe.skipIf(cases.length === 0)('hls4ml reference cases (bit exact)', () => {
+describe('hls4ml reference cases (bit exact)', () => {
   for (const name of cases) {
     it(`${name}: y.npy and traces`, async () => {
       const c = await loadCase(name);
@@ -69,6 +69,6 @@ describe.skipIf(cases.length === 0)('hls4ml reference cases (bit exact)', () => 
   }
 });
 
-it('the shared reference folder is present', () => {
-  expect(existsSync(path.resolve(process.cwd(), '../shared/reference/hls4ml')) || cases.length > 0).toBe(true);
+it('the reference folder has cases', () => {
+  expect(cases.length).toBeGreaterThan(0);
 });

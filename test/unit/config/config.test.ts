@@ -18,6 +18,7 @@ import type { Layer } from '../../../src/ir/graph.js';
 import { DiagnosticError } from '../../../src/diagnostics/diagnostic.js';
 import { loadModel } from '../../../src/frontends/index.js';
 import { runPipeline } from '../../../src/passes/pipeline.js';
+import { dataDir } from '../../helpers/data.js';
 
 const L = (name: string, attrs: Layer['attrs'], opType?: string): Layer => ({
   name,
@@ -116,11 +117,11 @@ describe('config: warnings and errors', () => {
   });
 });
 
-const shared = process.env['FASTML_SHARED_DIR'] ?? path.resolve(process.cwd(), '../shared');
+const shared = dataDir;
 const ref = path.join(shared, 'reference/hls4ml');
 const cases = ['jet_mlp_3layer_batchnorm_name', 'jet_mlp_3layer_model_stable', 'jet_mlp_3layer_softmax_latency_rndsat', 'mlp_2layer_sigmoid_table512', 'conv2d_small'];
 
-describe.skipIf(!existsSync(ref))('config: resolved types equal hls4ml resolved_layers', () => {
+describe('config: resolved types equal hls4ml resolved_layers', () => {
   for (const c of cases) {
     it(c, async () => {
       const cfg = loadConfig(path.join(ref, c, 'config.yml'), { baseDir: shared });

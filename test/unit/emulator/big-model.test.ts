@@ -17,11 +17,12 @@ import { loadSession } from '../../../src/emulator/session.js';
 import { compileEmulator } from '../../../src/emulator/compile.js';
 import { evaluateFloat } from '../../../src/emulator/float.js';
 import { numel } from '../../../src/ir/graph.js';
+import { dataDir } from '../../helpers/data.js';
 
-const shared = process.env['FASTML_SHARED_DIR'] ?? path.resolve(process.cwd(), '../shared');
+const shared = dataDir;
 const model = path.join(shared, 'models/qonnx_branched_sepconv_chlast/branched_model_ch_last.onnx');
 
-describe.skipIf(!existsSync(model))('qonnx_branched_sepconv_chlast (256x256 separable convs)', () => {
+describe('qonnx_branched_sepconv_chlast (256x256 separable convs)', () => {
   it('emulates one sample without aborting and agrees with the float reference within the quantization error', { timeout: 300_000 }, async () => {
     const s = await loadSession(model);
     const g = s.graph;

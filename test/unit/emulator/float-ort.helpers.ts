@@ -15,14 +15,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
 import { onnx, toNum } from '../../../src/frontends/onnx/proto.js';
+import { dataDir } from '../../helpers/data.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const SHARED = process.env.FASTML_SHARED_DIR ?? path.resolve(projectRoot, '../shared');
+export const SHARED = dataDir;
 
 /** Every .onnx file under ../shared/models, as [relative name, absolute path]. */
 export function sharedOnnxModels(): [string, string][] {
   const root = path.join(SHARED, 'models');
-  if (!existsSync(root)) return [];
+  if (!existsSync(root)) throw new Error(`no models folder at ${root} (test/fixtures or FASTML_SHARED_DIR)`);
   const out: [string, string][] = [];
   for (const d of readdirSync(root, { withFileTypes: true })) {
     if (!d.isDirectory()) continue;

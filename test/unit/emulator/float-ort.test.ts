@@ -61,7 +61,7 @@ describe('float reference vs onnxruntime-web', () => {
   }
 
   const mnistDir = path.join(SHARED, 'models/onnx_mnist_conv');
-  it.skipIf(!existsSync(mnistDir))('onnx_mnist_conv reproduces its stored test_data_set_0 output', async () => {
+  it('onnx_mnist_conv reproduces its stored test_data_set_0 output', async () => {
     const g = await loadOnnx(path.join(mnistDir, 'model.onnx'));
     const where = { file: 'test_data_set_0' };
     const input = decodeTensor(onnx.TensorProto.decode(readBytes(path.join(mnistDir, 'test_data_set_0/input_0.pb'))), where);

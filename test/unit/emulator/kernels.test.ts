@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { fixedType, parseFixed } from '../../../src/fixed/type.js';
 import type { FixedType, QMode, OMode } from '../../../src/fixed/type.js';
 import { makeCast, toRaw } from '../../../src/emulator/quant.js';
@@ -16,14 +17,17 @@ import { compileSoftmax, defaultInpNorm, expTableSize } from '../../../src/emula
 import { compileActivation } from '../../../src/emulator/activations.js';
 import { formatFixedDecimals, quantizeAsPrinted, quantizeDirect, batchNormScaleBias } from '../../../src/emulator/weights.js';
 import { indexFromValue, valueFromIndex, sigmoidTable } from '../../../src/emulator/tables.js';
+import { dataDir } from '../../helpers/data.js';
 
-const shared = process.env['FASTML_SHARED_DIR'] ?? path.resolve(process.cwd(), '../shared');
-const golden = path.join(shared, 'golden/ap_fixed/cast_double.jsonl');
+const shared = dataDir;
+const goldenDir = process.env['FASTML_GOLDEN_DIR'] ?? path.join(shared, 'golden/ap_fixed');
+const golden = existsSync(path.join(goldenDir, 'cast_double.jsonl')) ? path.join(goldenDir, 'cast_double.jsonl') : path.join(goldenDir, 'cast_double.jsonl.gz');
+const goldenText = (): string => (golden.endsWith('.gz') ? gunzipSync(readFileSync(golden)).toString('utf8') : readFileSync(golden, 'utf8'));
 
 describe('casts', () => {
-  it.skipIf(!existsSync(golden))('match the ap_fixed golden double->fixed vectors (W <= 53)', () => {
+  it('match the ap_fixed golden double->fixed vectors (W <= 53)', () => {
     let n = 0;
-    for (const line of readFileSync(golden, 'utf8').split('\n')) {
+    for (const line of goldenText().split('\n')) {
       if (!line.trim()) continue;
       const g = JSON.parse(line) as { in: string; in_bits: string; t: { w: number; i: number; s: boolean; q: QMode; o: OMode; n: number }; raw: string };
       if (g.t.w > 53) continue;

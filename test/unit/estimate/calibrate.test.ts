@@ -10,11 +10,12 @@ import path from 'node:path';
 import { loadTruth } from '../../../src/estimate/truth.js';
 import { calibrate, compare } from '../../../src/estimate/calibrate.js';
 import { SHIPPED_CALIBRATION } from '../../../src/estimate/estimate.js';
+import { dataDir } from '../../helpers/data.js';
 
-const shared = process.env['FASTML_SHARED_DIR'] ?? path.resolve(process.cwd(), '../shared');
+const shared = dataDir;
 const truthDir = path.join(shared, 'truth');
 
-describe.skipIf(!existsSync(truthDir))('calibrate', () => {
+describe('calibrate', () => {
   it('finds the wa-hls4ml regularities from the data alone', () => {
     const wa = loadTruth(truthDir).filter((r) => r.dataset === 'wa-hls4ml');
     const cal = calibrate(wa, new Date(0));

@@ -9,11 +9,12 @@ import path from 'node:path';
 import { DEVICE_TABLE, knownBoards, resolveTarget } from '../../../src/estimate/devices.js';
 import { buildDeviceTable } from '../../../src/estimate/gen-devices.js';
 import { DiagnosticError } from '../../../src/diagnostics/diagnostic.js';
+import { dataDir } from '../../helpers/data.js';
 
-const shared = process.env['FASTML_SHARED_DIR'] ?? path.resolve(process.cwd(), '../shared');
+const shared = dataDir;
 const devicesJson = path.join(shared, 'truth', 'devices.json');
 
-describe.skipIf(!existsSync(devicesJson))('device table vs ../shared/truth/devices.json', () => {
+describe('device table vs ../shared/truth/devices.json', () => {
   const raw = JSON.parse(readFileSync(devicesJson, 'utf8')) as { devices: Array<Record<string, any>> };
   it('has every part with the same totals and DSP block kind', () => {
     expect(DEVICE_TABLE.devices).toHaveLength(raw.devices.length);

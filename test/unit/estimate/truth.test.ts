@@ -12,11 +12,12 @@ import { loadTruth } from '../../../src/estimate/truth.js';
 import { compare, errorSummary, ape, median } from '../../../src/estimate/calibrate.js';
 import { SHIPPED_CALIBRATION } from '../../../src/estimate/estimate.js';
 import { verifyGraph } from '../../../src/ir/verify.js';
+import { dataDir } from '../../helpers/data.js';
 
-const shared = process.env['FASTML_SHARED_DIR'] ?? path.resolve(process.cwd(), '../shared');
+const shared = dataDir;
 const truthDir = path.join(shared, 'truth');
 
-describe.skipIf(!existsSync(truthDir))('estimate vs ../shared/truth', () => {
+describe('estimate vs ../shared/truth', () => {
   const records = loadTruth(truthDir);
   const rows = compare(records, SHIPPED_CALIBRATION);
 

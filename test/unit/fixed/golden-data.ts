@@ -1,17 +1,19 @@
 /**
- * @fileoverview Reads the ap_fixed golden vectors (FASTML_GOLDEN_DIR, default ../shared/golden/ap_fixed
- * relative to the project root) for the TypeScript and the C++ golden harnesses.
+ * @fileoverview Reads the ap_fixed golden vectors (FASTML_GOLDEN_DIR, default golden/ap_fixed in the
+ * test data folder: test/fixtures or FASTML_SHARED_DIR; plain .jsonl or gzipped .jsonl.gz) for the TypeScript and the C++ golden harnesses.
  */
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { fixedType, type FixedType, type OMode, type QMode } from '../../../src/fixed/index.js';
+import { dataDir } from '../../helpers/data.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export function sharedDir(): string {
-  return process.env.FASTML_SHARED_DIR ?? path.resolve(projectRoot, '../shared');
+  return dataDir;
 }
 
 export function goldenDir(): string {
@@ -38,9 +40,13 @@ export type GoldenCase = Record<string, any> & { id: string };
 export function readGolden(): Map<string, GoldenCase[]> {
   const dir = goldenDir();
   const out = new Map<string, GoldenCase[]>();
-  for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()) {
-    const lines = fs.readFileSync(path.join(dir, f), 'utf8').split('\n').filter((l) => l.trim() !== '');
-    out.set(f.replace(/\.jsonl$/, ''), lines.map((l) => JSON.parse(l) as GoldenCase));
+  for (const f of fs.readdirSync(dir).filter((f) => /\.jsonl(\.gz)?$/.test(f)).sort()) {
+    const raw = fs.readFileSync(path.join(dir, f));
+    const text = (f.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
+    const lines = text.split('\n').filter((l) => l.trim() !== '');
+    const name = f.replace(/\.jsonl(\.gz)?$/, '');
+    if (out.has(name)) throw new Error(`golden folder ${dir} has both ${name}.jsonl and ${name}.jsonl.gz`);
+    out.set(name, lines.map((l) => JSON.parse(l) as GoldenCase));
   }
   return out;
 }

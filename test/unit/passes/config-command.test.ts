@@ -9,11 +9,12 @@ import { loadConfig } from '../../../src/config/load.js';
 import { loadModel } from '../../../src/frontends/index.js';
 import { runPipeline } from '../../../src/passes/pipeline.js';
 import { formatHls4ml } from '../../../src/fixed/type.js';
+import { dataDir } from '../../helpers/data.js';
 
-const SHARED = process.env.FASTML_SHARED_DIR ?? path.resolve(process.cwd(), '../shared');
+const SHARED = dataDir;
 const QKERAS = path.join(SHARED, 'models/qkeras_jet_mlp_3layer/qkeras_3layer.json');
 
-describe.runIf(existsSync(QKERAS))('fastml config', () => {
+describe('fastml config', () => {
   it('name granularity: one commented block per layer, quantizer types, auto accumulators, a sane softmax input', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'fastml-config-'));
     const io = memoryIO(dir);
@@ -53,7 +54,7 @@ describe.runIf(existsSync(QKERAS))('fastml config', () => {
 
 const JET = path.join(SHARED, 'models/jet_mlp_3layer/KERAS_3layer.json');
 
-describe.runIf(existsSync(JET))('fastml config --budget', () => {
+describe('fastml config --budget', () => {
   it('writes the reuse factors chosen with the estimator, and the written config meets the budget', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'fastml-config-'));
     const io = memoryIO(dir);

@@ -17,8 +17,9 @@ import { gridValues, maxAbsDiff, rng } from './helpers.js';
 import { estimate } from '../../../src/estimate/estimate.js';
 import { formatPipelineReport } from '../../../src/passes/options.js';
 import { castTo } from '../../../src/passes/quant-types.js';
+import { dataDir } from '../../helpers/data.js';
 
-const SHARED = process.env.FASTML_SHARED_DIR ?? path.resolve(process.cwd(), '../shared');
+const SHARED = dataDir;
 const MODELS = path.join(SHARED, 'models');
 const have = existsSync(path.join(MODELS, 'qonnx_jet_mlp_3layer'));
 
@@ -39,7 +40,7 @@ function emulateAll(g: Graph, xs: Float64Array[], tensor?: string): Float64Array
   });
 }
 
-describe.runIf(have)('QKeras and QONNX jet taggers (shared models)', () => {
+describe('QKeras and QONNX jet taggers (shared models)', () => {
   beforeAll(async () => {
     qkeras = await loadModel(path.join(MODELS, 'qkeras_jet_mlp_3layer/qkeras_3layer.json'));
     qonnx = await loadModel(path.join(MODELS, 'qonnx_jet_mlp_3layer/qkeras_jettagging.onnx'));
@@ -131,7 +132,7 @@ function argmax(a: ArrayLike<number>): number {
   return k;
 }
 
-describe.runIf(have)('--reuse auto on the jet tagger (estimator in the loop)', () => {
+describe('--reuse auto on the jet tagger (estimator in the loop)', () => {
   let jet: Graph;
   beforeAll(async () => {
     jet = await loadModel(path.join(MODELS, 'jet_mlp_3layer/KERAS_3layer.json'));
@@ -166,7 +167,7 @@ describe.runIf(have)('--reuse auto on the jet tagger (estimator in the loop)', (
   });
 });
 
-describe.runIf(have)('every quantized model in ../shared/models gets exact types', () => {
+describe('every quantized model in ../shared/models gets exact types', () => {
   const files = [
     'qkeras_jet_mlp_3layer/qkeras_3layer.json',
     'qkeras_jet_mlp_3layer/qkeras-v3_3layer.keras',
@@ -197,7 +198,7 @@ describe.runIf(have)('every quantized model in ../shared/models gets exact types
   }
 });
 
-describe.runIf(have)('--prune on the jet tagger', () => {
+describe('--prune on the jet tagger', () => {
   it('zero weights cost no multiplier in the estimate; the sparsity report says how many', async () => {
     const jet = await loadModel(path.join(MODELS, 'jet_mlp_3layer/KERAS_3layer.json'));
     const dense = runPipeline(jet, defaultConfig());

@@ -12,6 +12,7 @@ import { evaluateFloat } from '../../../src/emulator/float.js';
 import { compileEmulator } from '../../../src/emulator/compile.js';
 import { SeqBuilder, gridValues, rng } from './helpers.js';
 import { formatHls4ml } from '../../../src/fixed/type.js';
+import { dataDir } from '../../helpers/data.js';
 
 function small() {
   const r = rng(51);
@@ -71,9 +72,9 @@ describe('runPipeline', () => {
   });
 });
 
-const JET = path.resolve(process.env.FASTML_SHARED_DIR ?? path.resolve(process.cwd(), '../shared'), 'models/jet_mlp_3layer/KERAS_3layer.json');
+const JET = path.resolve(dataDir, 'models/jet_mlp_3layer/KERAS_3layer.json');
 
-describe.runIf(existsSync(JET))('--quantize auto with --calibration', () => {
+describe('--quantize auto with --calibration', () => {
   it('picks integer bits from calibration ranges and reports them; emulation tracks the float model', async () => {
     const g = await loadModel(JET);
     const r = rng(61);

@@ -11,9 +11,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { zipSync, strToU8 } from 'fflate';
 import h5wasm from 'h5wasm/node';
+import { dataDir } from '../../../helpers/data.js';
 
 export const projectRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../..');
-export const sharedDir = process.env.FASTML_SHARED_DIR ?? path.resolve(projectRoot, '../shared');
+export const sharedDir = dataDir;
 export const modelsDir = path.join(sharedDir, 'models');
 
 export function tmpDir(): string {
