@@ -18,4 +18,5 @@ export const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./compile.js'),
   () => import('./csim.js'),
   () => import('./config.js'),
+  () => import('./serve.js'),
 ];
