@@ -9,7 +9,7 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CommandContext } from '../cli/context.js';
 import { DiagnosticError, EXIT, diag } from '../diagnostics/diagnostic.js';
@@ -34,6 +34,8 @@ export interface CsimResult {
 /** The project name recorded in fastml.lock.json (validated: it is used in file names). */
 export function projectOf(dir: string): string {
   const lockFile = path.join(dir, 'fastml.lock.json');
+  if (!existsSync(dir)) throw new DiagnosticError([diag('FML5810', 'the folder does not exist', { file: dir }, 'give the folder `fastml compile` wrote (its -o)')], EXIT.USAGE);
+  if (!statSync(dir).isDirectory()) throw new DiagnosticError([diag('FML5810', 'not a folder (csim takes the project folder fastml compile wrote)', { file: dir })], EXIT.USAGE);
   if (!existsSync(lockFile))
     throw new DiagnosticError([diag('FML5811', 'not a fastml project (no fastml.lock.json)', { file: dir }, 'run `fastml compile MODEL -o DIR` first')], EXIT.USAGE);
   let project: unknown;
