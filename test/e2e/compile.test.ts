@@ -128,8 +128,9 @@ describe('fastml compile', () => {
     writeFileSync(path.join(tmp, 'keep.txt'), 'x');
     const r = await cli(tmp, 'compile', jet, '-o', '.');
     expect(r.code).toBe(2);
-    expect(r.err).toContain('FML5801');
+    expect(r.err).toContain('FML5821'); // not a fastml folder: not even --force replaces it
     expect(r.err).toContain('--force');
+    expect((await cli(tmp, 'compile', jet, '-o', 'a')).err).toContain('FML5801'); // a fastml project: --force replaces it
     expect(r.err).not.toMatch(/at .*\.js:\d+/); // no stack trace
     expect(existsSync(path.join(tmp, 'keep.txt'))).toBe(true);
     const again = await cli(tmp, 'compile', jet, '-o', 'b', '--force', '--io', 'stream');
