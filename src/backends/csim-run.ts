@@ -69,9 +69,9 @@ export function runCsim(f: CsimFlags): CsimResult {
     throw new DiagnosticError([diag('FML5812', `cannot run ${cxx}: ${cc.error.message}`, undefined, 'install g++ or pass --cxx')], EXIT.USAGE);
   const compileOutput = `${cc.stdout ?? ''}${cc.stderr ?? ''}`;
   const warnings = (compileOutput.match(/warning:/g) ?? []).length;
-  if (cc.status !== 0) return { exitCode: EXIT.MODEL, compileOutput, runOutput: '', runErrors: '', warnings };
+  if (cc.status !== 0) return { exitCode: EXIT.CHECK_FAILED, compileOutput, runOutput: '', runErrors: '', warnings };
   const run = spawnSync(exe, [], { cwd: dir, encoding: 'utf8', maxBuffer: 64 << 20 });
-  return { exitCode: run.status === 0 ? EXIT.OK : EXIT.MODEL, compileOutput, runOutput: run.stdout ?? '', runErrors: run.stderr ?? '', warnings };
+  return { exitCode: run.status === 0 ? EXIT.OK : EXIT.CHECK_FAILED, compileOutput, runOutput: run.stdout ?? '', runErrors: run.stderr ?? '', warnings };
 }
 
 export function reportCsim(ctx: CommandContext, f: CsimFlags): number {

@@ -245,7 +245,7 @@ export async function runCheck(ctx: CommandContext, a: CheckArgs): Promise<numbe
   });
   if (a.junit) writeFileAtomic(a.junit, junitXml(report));
   ctx.io.out(a.json ? JSON.stringify({ ...report, ...pipelineJson(s.pipeline, a.pipeline ?? {}) }, null, 2) + '\n' : formatCheckReport(report));
-  return report.passed ? EXIT.OK : EXIT.MODEL;
+  return report.passed ? EXIT.OK : EXIT.CHECK_FAILED;
 }
 
 /**
