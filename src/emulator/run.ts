@@ -5,6 +5,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { checkOutputFile, writeFileAtomic, type InputRef } from '../io/safe-write.js';
+import { describeSpec, parseInputSpec } from '../io/generate.js';
 import path from 'node:path';
 import type { CommandContext } from '../cli/context.js';
 import { DiagnosticError, diag, formatDiagnostic, EXIT } from '../diagnostics/diagnostic.js';
@@ -147,6 +148,8 @@ export async function runEmulate(ctx: CommandContext, a: EmulateArgs): Promise<n
       ) + '\n',
     );
   } else {
+    const spec = parseInputSpec(a.input);
+    if (spec) ctx.io.out(`inputs: ${describeSpec(spec)}\n`);
     ctx.io.out(`${a.float ? 'float64 reference' : 'fixed-point emulation'}: ${n} samples in ${(ms / 1000).toFixed(3)} s (${Math.round(n / (ms / 1000))} samples/s) -> ${a.output}\n`);
     if (a.trace) ctx.io.out(`traces: ${Object.keys(res.traces).length} layers -> ${a.trace}\n`);
     if (res.overflow) ctx.io.out('\n' + formatOverflowTable(res.overflow));
