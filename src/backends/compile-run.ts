@@ -230,7 +230,7 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
   } catch (e) {
     ctx.io.err(`note: no estimate (${(e as Error).message})\n`);
   }
-  ctx.io.out(`Next:\n  npx fastml csim ${shown}          # C simulation with g++, compared with the emulator bit for bit\n`);
+  ctx.io.out(`Next:\n  ${ctx.io.command ?? 'fastml'} csim ${shown}          # C simulation with g++, compared with the emulator bit for bit\n`);
   ctx.io.out(
     backend === 'vitis'
       ? `  cd ${shown} && vitis_hls -f build_prj.tcl   # or: vitis-run --mode hls --tcl build_prj.tcl\n`

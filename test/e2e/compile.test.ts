@@ -43,7 +43,7 @@ describe('fastml compile', () => {
     expect(r.out).toContain('jet_tagger_prj/');
     expect(r.out).toContain('xcu250-figd2104-2L-e');
     expect(r.out).toMatch(/Latency \d+ cycles/); // the estimate summary
-    expect(r.out).toContain('npx fastml csim jet_tagger_prj');
+    expect(r.out).toContain('  fastml csim jet_tagger_prj'); // memoryIO: no npx (src/cli/invocation.ts)
     const files = listAll(dir);
     for (const f of [
       'firmware/jet_tagger.cpp',
