@@ -6,7 +6,7 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli/main.js';
@@ -14,6 +14,7 @@ import { memoryIO } from '../../src/cli/io.js';
 import { decodeNpy, writeTensorFile } from '../../src/io/index.js';
 import { generateInputs, parseInputSpec } from '../../src/io/generate.js';
 import { projectRoot } from '../helpers/data.js';
+import { vivadoTop } from '../unit/estimate/csynth-fixtures.js';
 
 async function cli(cwd: string, ...argv: string[]) {
   const io = memoryIO(cwd);
@@ -81,5 +82,13 @@ describe('generated inputs on the commands', () => {
     expect(JSON.parse(a.out).pipeline.report.quantizeAuto.samples).toBe(200);
     const b = await cli(tmp, 'estimate', jet, '--quantize', 'auto', '--calibration', 'random:200:4', '--json');
     expect(b.out).toBe(a.out);
+    // report shares the pass flags: its estimate beside a synthesis report uses the same types.
+    const rep = path.join(tmp, 'built_prj', 'myproject_prj', 'solution1', 'syn', 'report');
+    mkdirSync(rep, { recursive: true });
+    writeFileSync(path.join(rep, 'myproject_csynth.xml'), vivadoTop({ lat: 12, ii: 1, dsp: 900, lut: 40000, ff: 9000, bram: 0 }));
+    const r = await cli(tmp, 'report', path.join(tmp, 'built_prj'), '--model', jet, '--quantize', 'auto', '--calibration', 'random:200:4', '--json');
+    expect(r.code, r.err).toBe(0);
+    const rj = JSON.parse(r.out);
+    expect(rj.pipeline.report.quantizeAuto).toEqual(JSON.parse(a.out).pipeline.report.quantizeAuto);
   });
 });
