@@ -17,13 +17,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { dataDir, projectRoot } from '../helpers/data.js';
 
-/** Newest modification time of any file under a folder. */
+/** Newest modification time of the files tsc compiles or copies (.ts, .json) under a folder. */
 function newest(dir: string): number {
   let t = 0;
   for (const f of readdirSync(dir)) {
     const abs = path.join(dir, f);
     const st = statSync(abs);
-    t = Math.max(t, st.isDirectory() ? newest(abs) : st.mtimeMs);
+    if (st.isDirectory()) t = Math.max(t, newest(abs));
+    else if (/\.(ts|json)$/.test(f)) t = Math.max(t, st.mtimeMs);
   }
   return t;
 }
