@@ -15,6 +15,7 @@ import { DiagnosticError, EXIT, diag } from '../diagnostics/diagnostic.js';
 import type { Calibration } from '../estimate/types.js';
 import type { TruthRecord } from '../estimate/truth.js';
 import { preparePoint, writeAtomic } from './create.js';
+import { checkOutputFile } from '../io/safe-write.js';
 import { readManifest } from './manifest.js';
 import type { ResultRow } from './collect.js';
 
@@ -108,10 +109,7 @@ export async function refit(dirs: readonly string[], truthDir: string, outFile: 
     if (kind !== USER_CALIBRATION_KIND)
       throw new DiagnosticError([diag('FML9122', 'the output file exists and is not a fastml user calibration: not replaced', { file: outFile }, 'choose another file with -o')], EXIT.USAGE);
   }
-  for (const d of dirs) {
-    const rel = path.relative(path.resolve(d), path.resolve(outFile));
-    if (rel === '') throw new DiagnosticError([diag('FML9122', 'the output file is a sweep folder', { file: outFile })], EXIT.USAGE);
-  }
+  checkOutputFile(outFile, dirs.map((d) => ({ path: path.join(d, 'sweep.json'), role: 'sweep manifest' })), '-o');
   const user = await userRecords(dirs);
   if (user.length === 0) throw new DiagnosticError([diag('FML9123', 'no synthesized points in the given sweep folders', { file: dirs.join(', ') }, 'run the vendor tool (fastml sweep ... --executor), then fastml sweep collect')], EXIT.USAGE);
   if (!existsSync(truthDir)) throw new DiagnosticError([diag('FML9124', 'no bundled truth data here', { file: truthDir }, 'give --truth DIR (the truth/ folder of fastml\'s repository), or set FASTML_SHARED_DIR')], EXIT.USAGE);

@@ -10,7 +10,8 @@
  * refused.
  */
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { checkOutputDir, writeFileAtomic } from '../io/safe-write.js';
 import path from 'node:path';
 import type { CommandContext } from '../cli/context.js';
 import { memoryIO } from '../cli/io.js';
@@ -68,10 +69,7 @@ export async function createSweep(ctx: CommandContext, o: SweepCreateOptions): P
     if (existsSync(path.join(out, MANIFEST))) previous = readManifest(out);
     else if (readdirSync(out).length > 0) fail('the sweep folder exists, is not empty and holds no fastml sweep', out, 'choose a new folder with --out');
   }
-  for (const input of [o.model, o.weights, o.config, o.input].filter((f): f is string => Boolean(f))) {
-    const rel = path.relative(out, path.resolve(input));
-    if (!rel.startsWith('..') && !path.isAbsolute(rel)) fail(`the sweep folder contains an input (${input})`, out, 'choose an --out folder outside the folders of the model, config and inputs');
-  }
+  checkOutputDir(out, [{ path: o.model, role: 'model' }, o.weights ? { path: o.weights, role: 'weights' } : undefined, o.config ? { path: o.config, role: 'config' } : undefined, o.input ? { path: o.input, role: 'input data' } : undefined], '--out');
 
   const base = o.config ? loadConfig(o.config) : defaultConfig();
   const backend: 'vivado' | 'vitis' = (o.backend ?? base.backend ?? 'vivado').toLowerCase().startsWith('vitis') ? 'vitis' : 'vivado';
@@ -214,11 +212,7 @@ function describe(p: DesignPoint): string {
 }
 
 /** Writes through a temporary file and a rename, so a reader never sees half a file. */
-export function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}
+export const writeAtomic = (file: string, text: string): void => writeFileAtomic(file, text);
 
 async function accuracyOf(floatGraph: Graph, file: string, samples: number): Promise<(g: Graph) => number> {
   const { decodeNpy } = await import('../io/npy.js');

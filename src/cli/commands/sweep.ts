@@ -133,7 +133,7 @@ export function register(program: Command, ctx: CommandContext): void {
       if (executor.kind === 'local') {
         const r = await ex.runLocal(out, m, executor.parallel, ctx.io);
         ctx.io.out(`Vendor runs: ${r.done} done, ${r.failed.length} failed${r.failed.length ? ` (${r.failed.join(', ')}; logs in ${shown}/logs/; rerun the same command to retry them)` : ''}\n`);
-        if (r.failed.length) ctx.setExitCode(EXIT.MODEL);
+        if (r.failed.length) ctx.setExitCode(EXIT.CHECK_FAILED);
       } else if (executor.kind === 'slurm') {
         const sub = ex.submitSlurm(out, m, batch, ctx.io);
         if (sub) {
@@ -143,7 +143,7 @@ export function register(program: Command, ctx: CommandContext): void {
             await ex.waitSlurm(sub.jobId, sub.points.length, ctx.io);
             const failed = ex.pendingPoints(out, m).filter((p) => sub.points.includes(p.index));
             ctx.io.out(`Job ${sub.jobId} finished: ${sub.points.length - failed.length} points done, ${failed.length} failed\n`);
-            if (failed.length) ctx.setExitCode(EXIT.MODEL);
+            if (failed.length) ctx.setExitCode(EXIT.CHECK_FAILED);
           }
         }
       } else if (executor.kind === 'condor') {
@@ -220,6 +220,6 @@ export function register(program: Command, ctx: CommandContext): void {
       if (!p) usage(`no point with index "${indexArg}" in ${dir}/sweep.json`);
       const code = await runPoint(dir, m, p!);
       ctx.io.out(`point ${p!.name}: ${code === 0 ? 'done' : `failed (exit ${code})`}\n`);
-      if (code !== 0) ctx.setExitCode(EXIT.MODEL);
+      if (code !== 0) ctx.setExitCode(EXIT.CHECK_FAILED);
     });
 }
