@@ -64,7 +64,7 @@ export function addPipelineOptions(cmd: Command): Command {
   return cmd
     .option('--prune <sparsity>', 'magnitude pruning: 0.5 (each layer), global:0.5 (one threshold), fc1=0.8,fc2=0.5')
     .option('--quantize <spec>', 'post-training quantization from calibration ranges: auto[:BITS[:HEADROOM]]')
-    .option('--calibration <file>', 'calibration inputs for --quantize auto (.npy, .npz, .dat or .csv; batch first, in the model\'s input layout), or random[:N][:SEED] / zeros[:N] (generated)')
+    .option('--calibration <file>', 'calibration inputs for --quantize auto (.npy, .npz, .dat or .csv; batch first, in the model\'s input layout), or random[:N][:SEED] / zeros[:N] (generated); in estimate, a .json file is an estimator calibration written by fastml calibrate --from')
     .option('--reuse <n|mode>', 'reuse factor N for every layer (the config\'s Model ReuseFactor; an invalid Resource value is an error listing valid ones), nearest or nearest:N (invalid values replaced by the nearest valid one, as hls4ml does, with a warning), auto (chosen to meet --budget)')
     .option('--budget <spec>', 'budget for --reuse auto: dsp=N, lut=N, latency=CYCLES, fraction=F (of the device)')
     .option('--max-precision <type>', 'upper bound for inferred (auto) types, e.g. fixed<24,12> (the config\'s Model Precision maximum)')

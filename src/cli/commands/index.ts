@@ -18,4 +18,6 @@ export const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./compile.js'),
   () => import('./csim.js'),
   () => import('./config.js'),
+  () => import('./sweep.js'),
+  () => import('./calibrate.js'),
 ];
