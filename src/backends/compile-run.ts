@@ -14,6 +14,7 @@ import { parseType } from '../fixed/type.js';
 import { withModelOverrides, type ModelOverrides } from '../config/overrides.js';
 import { buildProject, sha256 } from './project.js';
 import { writeProject } from './writer.js';
+import { checkOutputDir, checkReplaceable, type InputRef } from '../io/safe-write.js';
 import { resolveBackendTarget } from './targets.js';
 import { projectIdent } from './identifiers.js';
 import type { Backend, IoType } from './view-types.js';
@@ -85,6 +86,16 @@ export function generateSamples(g: Graph, n: number): Float64Array[] {
   });
 }
 
+/** Every file compile reads, for the output-folder rule. */
+function compileInputs(f: CompileFlags, weights: string | undefined): InputRef[] {
+  const out: InputRef[] = [{ role: 'model', path: f.model }];
+  if (weights) out.push({ role: 'weights', path: weights });
+  if (f.config) out.push({ role: 'config', path: f.config });
+  if (f.input) out.push({ role: '--input', path: f.input });
+  if (f.pipeline?.calibration) out.push({ role: '--calibration', path: f.pipeline.calibration });
+  return out;
+}
+
 export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<number> {
   const { loadConfig, defaultConfig, configFromObject } = await import('../config/load.js');
   const { loadModel } = await import('../frontends/index.js');
@@ -120,6 +131,18 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
   // the frontend then finds the weights next to the .json itself).
   const cfgH5 = cfg.modelFiles.kerasH5;
   const weights = f.weights ?? (cfgH5 && existsSync(cfgH5) && f.model.toLowerCase().endsWith('.json') ? cfgH5 : undefined);
+  // Project name and folder: flags, else the config's ProjectName / OutputDir (hls4ml keys), else
+  // the model file's name. The folder is checked before any work (and again when written): it must
+  // not hold or be inside any input, and only an empty or fastml-written folder is replaced.
+  const rawCfg = cfg.raw as Record<string, unknown>;
+  const cfgName = typeof rawCfg.ProjectName === 'string' ? rawCfg.ProjectName : undefined;
+  const cfgDir = typeof rawCfg.OutputDir === 'string' ? rawCfg.OutputDir : undefined;
+  const stem = path.basename(f.model).replace(/\.[^.]*$/, '');
+  const project = projectIdent(f.project ?? cfgName ?? stem);
+  const dest = path.resolve(ctx.io.cwd, f.output ?? cfgDir ?? `${project}_prj`);
+  const outFlag = f.output !== undefined ? '-o' : cfgDir !== undefined ? 'OutputDir' : 'output folder';
+  checkOutputDir(dest, compileInputs(f, weights), outFlag);
+  checkReplaceable(dest, Boolean(f.force), outFlag);
   const raw = await loadModel(f.model, weights ? { weights } : {});
   const eopts = { part: target.part, backend, clockNs: clock, ioType: io };
   const flags: PipelineFlags = { ...(f.pipeline ?? {}), ...(f.reuse !== undefined ? { reuse: f.reuse } : {}) };
@@ -163,14 +186,6 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
     tbOutputs.push(orow);
   }
 
-  // Project name and folder: flags, else the config's ProjectName / OutputDir (hls4ml keys), else
-  // the model file's name.
-  const rawCfg = cfg.raw as Record<string, unknown>;
-  const cfgName = typeof rawCfg.ProjectName === 'string' ? rawCfg.ProjectName : undefined;
-  const cfgDir = typeof rawCfg.OutputDir === 'string' ? rawCfg.OutputDir : undefined;
-  const stem = path.basename(f.model).replace(/\.[^.]*$/, '');
-  const project = projectIdent(f.project ?? cfgName ?? stem);
-  const dest = path.resolve(ctx.io.cwd, f.output ?? cfgDir ?? `${project}_prj`);
   const files = buildProject(g, {
     project,
     backend,
@@ -203,7 +218,7 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
     tbInputs,
     tbOutputs,
   });
-  writeProject(dest, files, Boolean(f.force));
+  writeProject(dest, files, Boolean(f.force), outFlag);
 
   const shown = path.relative(ctx.io.cwd, dest) || '.';
   ctx.io.out(`Wrote ${backend === 'vitis' ? 'Vitis' : 'Vivado'} HLS project ${project} (${io}, ${target.part}${target.board ? ` / ${target.board}` : ''}, ${clock} ns) to ${shown}/\n`);
@@ -215,7 +230,7 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
   } catch (e) {
     ctx.io.err(`note: no estimate (${(e as Error).message})\n`);
   }
-  ctx.io.out(`Next:\n  npx fastml csim ${shown}          # C simulation with g++, compared with the emulator bit for bit\n`);
+  ctx.io.out(`Next:\n  ${ctx.io.command ?? 'fastml'} csim ${shown}          # C simulation with g++, compared with the emulator bit for bit\n`);
   ctx.io.out(
     backend === 'vitis'
       ? `  cd ${shown} && vitis_hls -f build_prj.tcl   # or: vitis-run --mode hls --tcl build_prj.tcl\n`

@@ -9,7 +9,7 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CommandContext } from '../cli/context.js';
 import { DiagnosticError, EXIT, diag } from '../diagnostics/diagnostic.js';
@@ -34,6 +34,8 @@ export interface CsimResult {
 /** The project name recorded in fastml.lock.json (validated: it is used in file names). */
 export function projectOf(dir: string): string {
   const lockFile = path.join(dir, 'fastml.lock.json');
+  if (!existsSync(dir)) throw new DiagnosticError([diag('FML5810', 'the folder does not exist', { file: dir }, 'give the folder `fastml compile` wrote (its -o)')], EXIT.USAGE);
+  if (!statSync(dir).isDirectory()) throw new DiagnosticError([diag('FML5810', 'not a folder (csim takes the project folder fastml compile wrote)', { file: dir })], EXIT.USAGE);
   if (!existsSync(lockFile))
     throw new DiagnosticError([diag('FML5811', 'not a fastml project (no fastml.lock.json)', { file: dir }, 'run `fastml compile MODEL -o DIR` first')], EXIT.USAGE);
   let project: unknown;
@@ -67,9 +69,9 @@ export function runCsim(f: CsimFlags): CsimResult {
     throw new DiagnosticError([diag('FML5812', `cannot run ${cxx}: ${cc.error.message}`, undefined, 'install g++ or pass --cxx')], EXIT.USAGE);
   const compileOutput = `${cc.stdout ?? ''}${cc.stderr ?? ''}`;
   const warnings = (compileOutput.match(/warning:/g) ?? []).length;
-  if (cc.status !== 0) return { exitCode: EXIT.MODEL, compileOutput, runOutput: '', runErrors: '', warnings };
+  if (cc.status !== 0) return { exitCode: EXIT.CHECK_FAILED, compileOutput, runOutput: '', runErrors: '', warnings };
   const run = spawnSync(exe, [], { cwd: dir, encoding: 'utf8', maxBuffer: 64 << 20 });
-  return { exitCode: run.status === 0 ? EXIT.OK : EXIT.MODEL, compileOutput, runOutput: run.stdout ?? '', runErrors: run.stderr ?? '', warnings };
+  return { exitCode: run.status === 0 ? EXIT.OK : EXIT.CHECK_FAILED, compileOutput, runOutput: run.stdout ?? '', runErrors: run.stderr ?? '', warnings };
 }
 
 export function reportCsim(ctx: CommandContext, f: CsimFlags): number {

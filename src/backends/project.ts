@@ -107,7 +107,8 @@ export function buildProject(g: Graph, o: ProjectOptions): ProjectFile[] {
     nSamples: o.tbInputs.length,
     inputSize: inputs.reduce((s, p) => s + p.tensor.size, 0),
     outputSize: outputs.reduce((s, p) => s + p.tensor.size, 0),
-    csimCommand: 'npx fastml csim .',
+    // Not how this run was invoked: the README must be the same bytes whoever compiles.
+    csimCommand: 'fastml csim .    # from a clone of fastml without npm link: npx fastml csim .',
   };
   const b = o.backend;
   const files: ProjectFile[] = [

@@ -4,14 +4,14 @@
  * - Every file path is relative, made of plain segments (no `..`, no absolute paths, no drive
  *   letters) and checked to resolve inside the destination, so nothing derived from a model can
  *   escape the output folder.
- * - A non-empty destination is refused unless `force` is set.
- * - Files go to a temporary folder next to the destination, which is then renamed into place: a
- *   crash leaves either the old project or the new one, never half of each.
+ * - Where it may write, and how a folder is replaced (only an empty or fastml-written one, only
+ *   once the new one is complete), is decided by src/io/safe-write.ts, shared by every command.
  */
 
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DiagnosticError, EXIT, InternalError, diag } from '../diagnostics/diagnostic.js';
+import { InternalError } from '../diagnostics/diagnostic.js';
+import { replaceFolder } from '../io/safe-write.js';
 
 /** A generated file: path relative to the project root (forward slashes) and its content. */
 export interface ProjectFile {
@@ -30,32 +30,16 @@ export function checkRelativePath(rel: string): string {
   return parts.join('/');
 }
 
-function isNonEmptyDir(p: string): boolean {
-  if (!existsSync(p)) return false;
-  if (!statSync(p).isDirectory()) return true;
-  return readdirSync(p).length > 0;
-}
-
 /**
- * Writes `files` into `dest` (atomically, via a sibling temporary folder).
- * Throws DiagnosticError (FML5801) when dest is non-empty and `force` is not set.
+ * Writes `files` into `dest` through src/io/safe-write.ts: a temporary sibling folder renamed into
+ * place once complete. `dest` may be missing or empty; a folder fastml wrote (fastml.lock.json) is
+ * replaced only with `force`; any other non-empty folder is refused (exit 2).
  */
-export function writeProject(dest: string, files: readonly ProjectFile[], force: boolean): void {
-  const root = path.resolve(dest);
-  if (existsSync(root) && !statSync(root).isDirectory())
-    throw new DiagnosticError([diag('FML5801', 'output path exists and is not a folder', { file: root })], EXIT.USAGE);
-  if (isNonEmptyDir(root) && !force)
-    throw new DiagnosticError(
-      [diag('FML5801', 'output folder is not empty', { file: root }, 'choose another folder with -o, or pass --force to replace it')],
-      EXIT.USAGE,
-    );
-  const parent = path.dirname(root);
-  mkdirSync(parent, { recursive: true });
-  const tag = `${process.pid}-${Date.now().toString(36)}`;
-  const tmp = path.join(parent, `.${path.basename(root)}.tmp-${tag}`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
-  try {
+export function writeProject(dest: string, files: readonly ProjectFile[], force: boolean, flag = '-o'): void {
+  replaceFolder(
+    dest,
+    force,
+    (tmp) => {
     const seen = new Set<string>();
     for (const f of files) {
       const rel = checkRelativePath(f.path);
@@ -66,16 +50,7 @@ export function writeProject(dest: string, files: readonly ProjectFile[], force:
       mkdirSync(path.dirname(abs), { recursive: true });
       writeFileSync(abs, f.content, { mode: f.executable ? 0o755 : 0o644 });
     }
-    if (existsSync(root)) {
-      const old = path.join(parent, `.${path.basename(root)}.old-${tag}`);
-      renameSync(root, old);
-      renameSync(tmp, root);
-      rmSync(old, { recursive: true, force: true });
-    } else {
-      renameSync(tmp, root);
-    }
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
+    },
+    flag,
+  );
 }

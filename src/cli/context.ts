@@ -15,3 +15,9 @@ export async function resolvePath(ctx: CommandContext, p: string): Promise<strin
   const path = await import('node:path');
   return path.resolve(ctx.io.cwd, p);
 }
+
+/** An --input / --calibration value: generated-input specs (random:N, zeros) as given, file names resolved. */
+export async function resolveInput(ctx: CommandContext, p: string): Promise<string> {
+  const { isInputSpec } = await import('../io/generate.js');
+  return isInputSpec(p) ? p : resolvePath(ctx, p);
+}

@@ -2,16 +2,21 @@
  * @fileoverview The CLI's view of the outside world, so commands can run in-process in tests.
  */
 
+import { invocation } from './invocation.js';
+
 export interface CliIO {
   out(text: string): void;
   err(text: string): void;
   readonly cwd: string;
   readonly isTTY: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** How the user ran fastml (`fastml`, `npx fastml`, ...; src/cli/invocation.ts), for printed next steps. */
+  readonly command?: string;
 }
 
 export function processIO(): CliIO {
   return {
+    command: invocation(process.env, process.argv[1], process.cwd()),
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
     cwd: process.cwd(),

@@ -15,6 +15,16 @@ export function version(): string {
   return pkg.version;
 }
 
+/** The exit codes, as `fastml --help` states them (scripts and CI branch on them). */
+export const EXIT_HELP = `
+Exit codes:
+  0  ok
+  1  a check failed: check missed a threshold, csim differs from the emulator
+  2  usage or input error: bad flag, unreadable or missing file, refused output folder,
+     or a model fastml refuses (unsupported op or layer, inconsistent graph)
+  3  internal error (a bug in fastml: please report it)
+`;
+
 export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
   let exitCode: number = EXIT.OK;
   const program = new Command();
@@ -32,8 +42,10 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     .option('--debug', 'print stack traces on errors')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', EXIT_HELP);
   for (const load of COMMANDS) (await load()).register(program, ctx);
+  for (const cmd of program.commands) cmd.addHelpText('after', EXIT_HELP);
   try {
     await program.parseAsync(['node', 'fastml', ...argv]);
   } catch (e) {

@@ -19,6 +19,7 @@ export const TOP_KEYS = [
   'OnnxModel',
   'PytorchModel',
   'OutputDir',
+  'EstimatorCalibration',
   'ProjectName',
   'InputData',
   'OutputPredictions',

@@ -3,8 +3,8 @@
  *
  * Frontends and passes collect Diagnostics (all problems at once) and throw a DiagnosticError
  * carrying them when they cannot go on. Only InternalError signals a bug in fastml itself.
- * Exit codes: 0 ok, 1 the model has problems (or a check failed), 2 usage / input error,
- * 3 internal error.
+ * Exit codes, for scripts: 0 ok, 1 a check failed (check's threshold missed, csim mismatch),
+ * 2 usage or input error (bad flag, unreadable file, and a model fastml refuses), 3 internal error.
  */
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -28,7 +28,15 @@ export interface Diagnostic {
   readonly hint?: string;
 }
 
-export const EXIT = { OK: 0, MODEL: 1, USAGE: 2, INTERNAL: 3 } as const;
+export const EXIT = {
+  OK: 0,
+  /** The run worked and its verdict is "no": check missed a threshold, csim differs from the emulator. */
+  CHECK_FAILED: 1,
+  USAGE: 2,
+  /** A model fastml refuses (unsupported op, inconsistent graph): an input error, like USAGE. */
+  MODEL: 2,
+  INTERNAL: 3,
+} as const;
 
 /** A user-facing failure: the CLI prints the diagnostics and exits with `exitCode`. */
 export class DiagnosticError extends Error {

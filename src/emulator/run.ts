@@ -3,7 +3,9 @@
  * declare options, so that `fastml --help` stays fast).
  */
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { checkOutputFile, writeFileAtomic, type InputRef } from '../io/safe-write.js';
+import { describeSpec, parseInputSpec } from '../io/generate.js';
 import path from 'node:path';
 import type { CommandContext } from '../cli/context.js';
 import { DiagnosticError, diag, formatDiagnostic, EXIT } from '../diagnostics/diagnostic.js';
@@ -84,7 +86,19 @@ export interface EmulateArgs {
 /** Batches at least this large run on all cores by default. */
 const PARALLEL_MIN = 50000;
 
+/** The files a run reads (model, weights, config, inputs, calibration, reference), for the output rules. */
+function inputsOf(a: { model: string; input: string; config?: string; weights?: string; reference?: string; pipeline?: PipelineFlags }): InputRef[] {
+  const out: InputRef[] = [{ role: 'model', path: a.model }, { role: '--input', path: a.input }];
+  if (a.config) out.push({ role: '--config', path: a.config });
+  if (a.weights) out.push({ role: '--weights', path: a.weights });
+  if (a.reference) out.push({ role: '--reference', path: a.reference });
+  if (a.pipeline?.calibration) out.push({ role: '--calibration', path: a.pipeline.calibration });
+  return out;
+}
+
 export async function runEmulate(ctx: CommandContext, a: EmulateArgs): Promise<number> {
+  // Checked before any work: emulate never overwrites what it reads.
+  checkOutputFile(a.output, inputsOf(a), '--output');
   const s = await loadSession(a.model, { ...(a.config ? { config: a.config } : {}), ...(a.weights ? { weights: a.weights } : {}), ...(a.pipeline ? { pipeline: a.pipeline } : {}) });
   printDiagnostics(ctx, s.diagnostics);
   printPipeline(s.pipeline, a.pipeline ?? {}, ctx.io, Boolean(a.json));
@@ -111,8 +125,10 @@ export async function runEmulate(ctx: CommandContext, a: EmulateArgs): Promise<n
   const arrays = g.outputs.map((o) => ({ name: o, shape: [n, ...outShape(g, o)], data: fromIrLayout(g, o, res.outputs[o]!) }));
   writeTensorFile(a.output, arrays, { dtype: a.f32 ? 'f4' : 'f8' });
   if (a.trace) {
+    const files = Object.entries(res.traces).map(([layer, t]) => ({ layer, t, file: path.join(a.trace!, `trace_${safeName(layer)}.npy`) }));
+    for (const x of files) checkOutputFile(x.file, inputsOf(a), '--trace');
     mkdirSync(a.trace, { recursive: true });
-    for (const [layer, t] of Object.entries(res.traces)) writeTensorFile(path.join(a.trace, `trace_${safeName(layer)}.npy`), [{ name: layer, shape: [n, ...t.shape], data: t.data }], { dtype: a.f32 ? 'f4' : 'f8' });
+    for (const { layer, t, file } of files) writeTensorFile(file, [{ name: layer, shape: [n, ...t.shape], data: t.data }], { dtype: a.f32 ? 'f4' : 'f8' });
   }
   if (a.json) {
     ctx.io.out(
@@ -132,6 +148,8 @@ export async function runEmulate(ctx: CommandContext, a: EmulateArgs): Promise<n
       ) + '\n',
     );
   } else {
+    const spec = parseInputSpec(a.input);
+    if (spec) ctx.io.out(`inputs: ${describeSpec(spec)}\n`);
     ctx.io.out(`${a.float ? 'float64 reference' : 'fixed-point emulation'}: ${n} samples in ${(ms / 1000).toFixed(3)} s (${Math.round(n / (ms / 1000))} samples/s) -> ${a.output}\n`);
     if (a.trace) ctx.io.out(`traces: ${Object.keys(res.traces).length} layers -> ${a.trace}\n`);
     if (res.overflow) ctx.io.out('\n' + formatOverflowTable(res.overflow));
@@ -177,6 +195,7 @@ async function ortReference(file: string, g: Graph, inputs: Record<string, { dat
 }
 
 export async function runCheck(ctx: CommandContext, a: CheckArgs): Promise<number> {
+  if (a.junit) checkOutputFile(a.junit, inputsOf(a), '--junit');
   const s = await loadSession(a.model, { ...(a.config ? { config: a.config } : {}), ...(a.weights ? { weights: a.weights } : {}), ...(a.pipeline ? { pipeline: a.pipeline } : {}) });
   printDiagnostics(ctx, s.diagnostics);
   printPipeline(s.pipeline, a.pipeline ?? {}, ctx.io, Boolean(a.json));
@@ -227,9 +246,9 @@ export async function runCheck(ctx: CommandContext, a: CheckArgs): Promise<numbe
     ...(a.maxAbsErr !== undefined ? { maxAbsErr: a.maxAbsErr } : {}),
     ...(a.minAgreement !== undefined ? { minAgreement: a.minAgreement } : {}),
   });
-  if (a.junit) writeFileSync(a.junit, junitXml(report));
+  if (a.junit) writeFileAtomic(a.junit, junitXml(report));
   ctx.io.out(a.json ? JSON.stringify({ ...report, ...pipelineJson(s.pipeline, a.pipeline ?? {}) }, null, 2) + '\n' : formatCheckReport(report));
-  return report.passed ? EXIT.OK : EXIT.MODEL;
+  return report.passed ? EXIT.OK : EXIT.CHECK_FAILED;
 }
 
 /**

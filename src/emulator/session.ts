@@ -15,6 +15,7 @@ import type { HlsConfig } from '../config/load.js';
 import { runPipeline, type PipelineResult } from '../passes/pipeline.js';
 import { parseReuseFlag, pipelineOptionsFrom, type PipelineFlags } from '../passes/options.js';
 import { readTensorFile } from '../io/index.js';
+import { generateInputs, inputDescs, parseInputSpec } from '../io/generate.js';
 
 export interface Session {
   readonly raw: Graph;
@@ -66,10 +67,13 @@ export function sourceShape(g: Graph, input: string): readonly number[] {
 }
 
 /**
- * Reads batch inputs for every graph input from one file: a .npz by input name (or in order), or
+ * Reads batch inputs for every graph input from one file (or generates them for `random[:N][:SEED]`
+ * / `zeros[:N]`, see src/io/generate.ts): a .npz by input name (or in order), or
  * a single-array file for single-input models. Checks the per-sample size.
  */
 export function readBatchInputs(g: Graph, file: string): Record<string, { data: Float64Array; n: number }> {
+  const spec = parseInputSpec(file);
+  if (spec) return Object.fromEntries(generateInputs(spec, inputDescs(g)));
   const sizes = g.inputs.map((n) => numel(sourceShape(g, n)));
   const arrays = readTensorFile(file, g.inputs.length === 1 ? { sampleSize: sizes[0]! } : {});
   const list = [...arrays.entries()];

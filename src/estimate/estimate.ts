@@ -206,7 +206,7 @@ export function estimate(g: Graph, opts: EstimateOptions = {}): Estimate {
     warnings,
     source: {
       model: 'src/estimate/model.ts (structure of the HLS code)',
-      calibration: `src/estimate/calibration.json (${cal.method}; ${cal.records} synthesis reports from ${cal.source}; generated ${cal.generated})`,
+      calibration: `${cal === SHIPPED_CALIBRATION ? 'src/estimate/calibration.json' : `user calibration${(cal as { file?: string }).file ? ` ${(cal as { file?: string }).file}` : ''}`} (${cal.method}; ${cal.records} synthesis reports from ${cal.source}; generated ${cal.generated})`,
       devices: 'src/estimate/devices.generated.json (from ../shared/truth/devices.json)',
     },
   };

@@ -18,7 +18,7 @@ import type { Backend, EstimateOptions, Figures } from './types.js';
 
 export interface TruthRecord {
   readonly id: string;
-  readonly dataset: 'wa-hls4ml' | 'hls4ml-ci' | 'argykokk-mlp' | 'uw-acme-gru' | 'published';
+  readonly dataset: 'wa-hls4ml' | 'hls4ml-ci' | 'argykokk-mlp' | 'uw-acme-gru' | 'published' | 'user';
   readonly label: string;
   readonly source: string;
   readonly toolVersion?: string;

@@ -11,7 +11,8 @@
  * Codes: FML6001 unreadable / malformed file, FML6002 shape mismatch, FML6003 unknown extension.
  */
 
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync } from 'node:fs';
+import { writeFileAtomic } from './safe-write.js';
 import path from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
 import { DiagnosticError, diag, EXIT } from '../diagnostics/diagnostic.js';
@@ -127,21 +128,21 @@ export interface WriteOptions {
   readonly dtype?: 'f8' | 'f4';
 }
 
-/** Writes named arrays; single-array formats take the first (several arrays need .npz). */
+/** Writes named arrays (atomically: never half-written); single-array formats take the first (several arrays need .npz). */
 export function writeTensorFile(file: string, arrays: ReadonlyArray<{ name: string; shape: readonly number[]; data: ArrayLike<number> }>, opts: WriteOptions = {}): void {
   const fmt = formatOf(file);
   if (fmt !== 'npz' && arrays.length > 1) bad('FML6002', file, `the model has ${arrays.length} outputs; a .${fmt} file holds one`, 'write a .npz instead');
   const a = arrays[0]!;
   switch (fmt) {
     case 'npy':
-      writeFileSync(file, encodeNpy(a, opts.dtype ?? 'f8'));
+      writeFileAtomic(file, encodeNpy(a, opts.dtype ?? 'f8'));
       return;
     case 'npz':
-      writeFileSync(file, encodeNpz(arrays, opts.dtype ?? 'f8'));
+      writeFileAtomic(file, encodeNpz(arrays, opts.dtype ?? 'f8'));
       return;
     case 'dat':
     case 'csv':
-      writeFileSync(file, encodeTextRows(a, fmt === 'csv'));
+      writeFileAtomic(file, encodeTextRows(a, fmt === 'csv'));
       return;
   }
 }

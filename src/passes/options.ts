@@ -17,6 +17,7 @@ import { isAuto, parseType } from '../fixed/type.js';
 import type { Graph } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
 import { readTensorFile } from '../io/index.js';
+import { generateInputs, inputDescs, isInputSpec, parseInputSpec } from '../io/generate.js';
 import { toIrLayout } from '../emulator/float.js';
 
 const BUDGET_KEYS = ['dsp', 'lut', 'latency', 'fraction'] as const;
@@ -63,7 +64,7 @@ export function addPipelineOptions(cmd: Command): Command {
   return cmd
     .option('--prune <sparsity>', 'magnitude pruning: 0.5 (each layer), global:0.5 (one threshold), fc1=0.8,fc2=0.5')
     .option('--quantize <spec>', 'post-training quantization from calibration ranges: auto[:BITS[:HEADROOM]]')
-    .option('--calibration <file>', 'calibration inputs for --quantize auto (.npy, .npz, .dat or .csv; batch first, in the model\'s input layout)')
+    .option('--calibration <file>', 'calibration inputs for --quantize auto (.npy, .npz, .dat or .csv; batch first, in the model\'s input layout), or random[:N][:SEED] / zeros[:N] (generated); in estimate, a .json file is an estimator calibration written by fastml calibrate --from')
     .option('--reuse <n|mode>', 'reuse factor N for every layer (the config\'s Model ReuseFactor; an invalid Resource value is an error listing valid ones), nearest or nearest:N (invalid values replaced by the nearest valid one, as hls4ml does, with a warning), auto (chosen to meet --budget)')
     .option('--budget <spec>', 'budget for --reuse auto: dsp=N, lut=N, latency=CYCLES, fraction=F (of the device)')
     .option('--max-precision <type>', 'upper bound for inferred (auto) types, e.g. fixed<24,12> (the config\'s Model Precision maximum)')
@@ -94,7 +95,8 @@ export function pipelineFlagsOf(opts: object, resolve: (p: string) => string = (
   const o = opts as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const k of FLAG_KEYS) if (o[k] !== undefined) out[k] = o[k];
-  if (typeof out.calibration === 'string') out.calibration = resolve(out.calibration);
+  // `random:N` / `zeros:N` generate calibration samples (src/io/generate.ts): not a path.
+  if (typeof out.calibration === 'string' && !isInputSpec(out.calibration)) out.calibration = resolve(out.calibration);
   return out as PipelineFlags;
 }
 
@@ -204,15 +206,19 @@ export async function pipelineOptionsFrom(flags: PipelineFlags, g: Graph, resolv
   if (flags.verify) opts.verify = true;
   if (flags.calibration) {
     if (!flags.quantize) throw new DiagnosticError([diag('FML6553', '--calibration is only used with --quantize auto')]);
-    opts.calibration = readCalibration(resolve(flags.calibration), g);
+    opts.calibration = readCalibration(isInputSpec(flags.calibration) ? flags.calibration : resolve(flags.calibration), g);
   } else if (flags.quantize) throw new DiagnosticError([diag('FML6551', '--quantize auto needs --calibration X.npy')]);
   return opts;
 }
 
-/** Reads calibration samples for a single-input graph: [N, ...input shape] in the model's layout. */
+/**
+ * Reads calibration samples for a single-input graph: [N, ...input shape] in the model's layout,
+ * from a file or generated (`random[:N][:SEED]`, `zeros[:N]`).
+ */
 export function readCalibration(file: string, g: Graph): Calibration {
   if (g.inputs.length !== 1) throw new DiagnosticError([diag('FML6554', `--calibration supports single-input models (this one has ${g.inputs.length})`, { file })]);
-  const arrays = readTensorFile(file);
+  const spec = parseInputSpec(file, '--calibration');
+  const arrays = spec ? generateInputs(spec, inputDescs(g)) : readTensorFile(file);
   const first = [...arrays.values()][0];
   const name = g.inputs[0]!;
   const per = numel(g.tensors.get(name)!.shape);

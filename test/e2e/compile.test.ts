@@ -43,7 +43,7 @@ describe('fastml compile', () => {
     expect(r.out).toContain('jet_tagger_prj/');
     expect(r.out).toContain('xcu250-figd2104-2L-e');
     expect(r.out).toMatch(/Latency \d+ cycles/); // the estimate summary
-    expect(r.out).toContain('npx fastml csim jet_tagger_prj');
+    expect(r.out).toContain('  fastml csim jet_tagger_prj'); // memoryIO: no npx (src/cli/invocation.ts)
     const files = listAll(dir);
     for (const f of [
       'firmware/jet_tagger.cpp',
@@ -128,8 +128,9 @@ describe('fastml compile', () => {
     writeFileSync(path.join(tmp, 'keep.txt'), 'x');
     const r = await cli(tmp, 'compile', jet, '-o', '.');
     expect(r.code).toBe(2);
-    expect(r.err).toContain('FML5801');
+    expect(r.err).toContain('FML5821'); // not a fastml folder: not even --force replaces it
     expect(r.err).toContain('--force');
+    expect((await cli(tmp, 'compile', jet, '-o', 'a')).err).toContain('FML5801'); // a fastml project: --force replaces it
     expect(r.err).not.toMatch(/at .*\.js:\d+/); // no stack trace
     expect(existsSync(path.join(tmp, 'keep.txt'))).toBe(true);
     const again = await cli(tmp, 'compile', jet, '-o', 'b', '--force', '--io', 'stream');

@@ -137,7 +137,7 @@ describe('fastml inspect', () => {
     const p = path.join(tmp, 'unsupported.onnx');
     writeFileSync(p, onnx.ModelProto.encode(m).finish());
     const r = await cli(['inspect', p]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2); // a refused model is an input error
     expect(r.err).toMatch(/node "e1" \(Einsum\): unsupported op Einsum \(opset 13\)/);
     expect(r.err).toMatch(/node "t1" \(TopK\): unsupported op TopK \(opset 13\)/);
     expect(r.err).toMatch(/hint: supported ONNX ops: Gemm, MatMul, Conv/);

@@ -10,7 +10,7 @@
 
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import { resolvePath } from '../context.js';
+import { resolveInput, resolvePath } from '../context.js';
 import { fail } from '../../diagnostics/diagnostic.js';
 import { addPipelineOptions, pipelineFlagsOf, type PipelineFlags } from '../../passes/options.js';
 import path from 'node:path';
@@ -38,7 +38,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .command('check')
     .description('compare the bit-accurate emulation with a float reference; exit 1 when a threshold is missed (for CI)')
     .argument('<model>', 'model file (.onnx, .h5, .json + weights, .keras)')
-    .requiredOption('-i, --input <file>', 'inputs: .npy, .npz, .dat or .csv; batch first, model layout')
+    .requiredOption('-i, --input <file>', 'inputs: .npy, .npz, .dat or .csv; batch first, model layout; or generated: random[:N][:SEED] or zeros[:N] (see emulate --help)')
     .option('-r, --reference <file>', 'reference outputs to compare with (default: float reference of the model)')
     .option('-c, --config <file>', 'hls4ml configuration (YAML or JSON)')
     .option('-w, --weights <file>', 'weights file for a Keras architecture .json')
@@ -54,7 +54,7 @@ export function register(program: Command, ctx: CommandContext): void {
       const { runCheck } = await import('../../emulator/run.js');
       const code = await runCheck(ctx, {
         model: await resolvePath(ctx, model),
-        input: await resolvePath(ctx, opts.input),
+        input: await resolveInput(ctx, opts.input),
         ...(opts.reference ? { reference: await resolvePath(ctx, opts.reference) } : {}),
         ...(opts.config ? { config: await resolvePath(ctx, opts.config) } : {}),
         ...(opts.weights ? { weights: await resolvePath(ctx, opts.weights) } : {}),

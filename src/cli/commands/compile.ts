@@ -7,7 +7,7 @@
 
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import { resolvePath } from '../context.js';
+import { resolveInput, resolvePath } from '../context.js';
 import { addPipelineOptions, pipelineFlagsOf, type PipelineFlags } from '../../passes/options.js';
 import path from 'node:path';
 
@@ -45,8 +45,8 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--clock <ns>', 'clock period in ns (default: the config\'s ClockPeriod, else 5)')
     .option('--project <name>', 'project / top function name (default: the config\'s ProjectName, else the model file name)')
     .option('-o, --output <dir>', 'output folder (default: the config\'s OutputDir, else <project>_prj)')
-    .option('--force', 'replace a non-empty output folder')
-    .option('-i, --input <file>', 'test-bench inputs (.npy, .npz, .dat, .csv; model layout, batch first); default: generated samples')
+    .option('--force', 'replace an output folder that fastml wrote (it has fastml.lock.json); never a folder of yours, nor one holding an input')
+    .option('-i, --input <file>', 'test-bench inputs (.npy, .npz, .dat, .csv; model layout, batch first), or random[:N][:SEED] / zeros[:N] (see emulate --help); default: generated samples (sample 0 all zeros, then N(0,1))')
     .option('--samples <n>', 'number of test-bench samples (generated: default 32; with --input: at most n)');
   // --reuse (N, nearest[:N], auto with --budget) and the other pass flags, shared with emulate/estimate.
   addPipelineOptions(cmd)
@@ -64,7 +64,7 @@ export function register(program: Command, ctx: CommandContext): void {
         model: await resolvePath(ctx, model),
         ...(opts.config ? { config: await resolvePath(ctx, opts.config) } : {}),
         ...(opts.weights ? { weights: await resolvePath(ctx, opts.weights) } : {}),
-        ...(opts.input ? { input: await resolvePath(ctx, opts.input) } : {}),
+        ...(opts.input ? { input: await resolveInput(ctx, opts.input) } : {}),
         fastmlVersion: version(),
         pipeline,
       });

@@ -196,6 +196,12 @@ export function register(program: Command, ctx: CommandContext): void {
       if (io !== 'io_parallel' && io !== 'io_stream') fail('FML6564', `--io-type must be io_parallel or io_stream, got "${io}"`);
       const { loadModel } = await import('../../frontends/index.js');
       const file = await resolvePath(ctx, modelArg);
+      // -o never overwrites the model or its weights (checked before any work).
+      const out = flags.output ? await resolvePath(ctx, flags.output) : undefined;
+      if (out) {
+        const { checkOutputFile } = await import('../../io/safe-write.js');
+        checkOutputFile(out, [{ role: 'model', path: file }, ...(flags.weights ? [{ role: '--weights', path: await resolvePath(ctx, flags.weights) }] : [])], '-o');
+      }
       const g0 = await loadModel(file, flags.weights ? { weights: await resolvePath(ctx, flags.weights) } : {});
       // The model's quantizers give the types a config should start from.
       const { quantizeModelPass } = await import('../../passes/quantize-model.js');
@@ -227,14 +233,9 @@ export function register(program: Command, ctx: CommandContext): void {
         ctx.io.err(reuseNote + '\n');
       }
       const text = await configYaml(g, { ...base, ...(chosenReuse ? { chosenReuse } : {}), ...(reuseNote ? { reuseNote } : {}) });
-      if (flags.output) {
-        const { writeFileSync } = await import('node:fs');
-        const out = await resolvePath(ctx, flags.output);
-        try {
-          writeFileSync(out, text);
-        } catch (e) {
-          fail('FML6565', `cannot write the configuration: ${(e as Error).message}`, { file: out });
-        }
+      if (out) {
+        const { writeFileAtomic } = await import('../../io/safe-write.js');
+        writeFileAtomic(out, text);
         ctx.io.err(`wrote ${flags.output} (${gran} granularity, ${g.layers.length} layers)\n`);
       } else ctx.io.out(text);
     });

@@ -1,7 +1,7 @@
 /**
  * @fileoverview `fastml emulate MODEL --input X [--config CFG] [--output Y] [--float] [--trace DIR]`:
  * what the firmware outputs, bit for bit, without a C++ compiler. Inputs are .npy/.npz/.dat/.csv in
- * the model's own layout, batch first; outputs are written in the format of the output file's
+ * the model's own layout, batch first, or generated (`random[:N][:SEED]`, `zeros[:N]`, src/io/generate.ts); outputs are written in the format of the output file's
  * extension (.npy float64 by default). `--trace DIR` writes every layer's output as
  * DIR/trace_<layer>.npy, `--overflow` prints the per-layer overflow table. The pass pipeline's flags
  * (--prune, --quantize, --reuse, --dump-ir, ...; src/passes/options.ts) change what is emulated.
@@ -9,7 +9,7 @@
 
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import { resolvePath } from '../context.js';
+import { resolveInput, resolvePath } from '../context.js';
 import { fail } from '../../diagnostics/diagnostic.js';
 import { addPipelineOptions, pipelineFlagsOf, type PipelineFlags } from '../../passes/options.js';
 import path from 'node:path';
@@ -35,7 +35,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .command('emulate')
     .description('run the bit-accurate fixed-point emulator (or the float64 reference with --float) on inputs')
     .argument('<model>', 'model file (.onnx, .h5, .json + weights, .keras)')
-    .requiredOption('-i, --input <file>', 'inputs: .npy, .npz, .dat (hls4ml text, one sample per line) or .csv; batch first, model layout')
+    .requiredOption('-i, --input <file>', 'inputs: .npy, .npz, .dat (hls4ml text, one sample per line) or .csv; batch first, model layout; or generated: random[:N][:SEED] (N(0,1), clipped to the input type; default 32 samples, seed 1) or zeros[:N]')
     .option('-c, --config <file>', 'hls4ml configuration (YAML or JSON); without it hls4ml\'s defaults apply')
     .option('-w, --weights <file>', 'weights file for a Keras architecture .json')
     .option('-o, --output <file>', 'output file (.npy float64, .npz, .dat, .csv)', 'emulated.npy')
@@ -58,7 +58,7 @@ export function register(program: Command, ctx: CommandContext): void {
         ...rest,
         ...(workers !== undefined ? { workers } : {}),
         model: await resolvePath(ctx, model),
-        input: await resolvePath(ctx, opts.input),
+        input: await resolveInput(ctx, opts.input),
         ...(opts.config ? { config: await resolvePath(ctx, opts.config) } : {}),
         ...(opts.weights ? { weights: await resolvePath(ctx, opts.weights) } : {}),
         output: await resolvePath(ctx, opts.output ?? 'emulated.npy'),

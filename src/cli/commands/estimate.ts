@@ -77,6 +77,14 @@ export function register(program: Command, ctx: CommandContext): void {
   addPipelineOptions(cmd)
     .action(async (modelArg: string, flags: EstimateFlags & PipelineFlags) => {
       const pflags = pipelineFlagsOf(flags, (p) => path.resolve(ctx.io.cwd, p));
+      // --calibration FILE.json is an estimator calibration (fastml calibrate --from); other files are
+      // --quantize auto's calibration samples. The config's EstimatorCalibration names one too.
+      const { isEstimatorCalibrationFile, readUserCalibration } = await import('../../estimate/user-calibration.js');
+      let estimatorCalibration: string | undefined;
+      if (pflags.calibration && isEstimatorCalibrationFile(pflags.calibration)) {
+        estimatorCalibration = pflags.calibration;
+        delete pflags.calibration;
+      }
       const { loadModel } = await import('../../frontends/index.js');
       const { loadConfig, configFromObject, defaultConfig } = await import('../../config/load.js');
       const { runPipeline } = await import('../../passes/pipeline.js');
@@ -97,7 +105,10 @@ export function register(program: Command, ctx: CommandContext): void {
       const mult = flags.multipliers as MultiplierImpl;
       if (!['auto', 'dsp', 'fabric'].includes(mult)) usage(`--multipliers: "${flags.multipliers}" is not auto, dsp or fabric`);
       const target = flags.target ?? flags.part ?? baseCfg.part;
+      const cfgCal = (baseCfg.raw as Record<string, unknown>).EstimatorCalibration;
+      if (!estimatorCalibration && typeof cfgCal === 'string') estimatorCalibration = path.resolve(cfgFile ? path.dirname(cfgFile) : ctx.io.cwd, cfgCal);
       const eopts: EstimateOptions = {
+        ...(estimatorCalibration ? { calibration: readUserCalibration(estimatorCalibration) } : {}),
         ...(target ? { part: target } : {}),
         backend: backendOf(flags.backend ?? baseCfg.backend),
         ...(flags.toolVersion ? { toolVersion: flags.toolVersion } : {}),
@@ -155,8 +166,7 @@ export function register(program: Command, ctx: CommandContext): void {
 async function accuracyProbe(ctx: CommandContext, floatGraph: Graph, inputArg: string, maxSamples: number): Promise<(g: Graph) => number> {
   const { readFileSync } = await import('node:fs');
   const { decodeNpy } = await import('../../io/npy.js');
-  const { evaluateFloatBatch, toIrLayout } = await import('../../emulator/float.js');
-  const { compileEmulator } = await import('../../emulator/compile.js');
+  const { accuracyProbe: probe } = await import('../../emulator/accuracy.js');
   const file = await resolvePath(ctx, inputArg);
   let arr;
   try {
@@ -165,30 +175,5 @@ async function accuracyProbe(ctx: CommandContext, floatGraph: Graph, inputArg: s
     if (e instanceof DiagnosticError) throw e;
     throw new DiagnosticError([diag('FML7003', `cannot read inputs: ${(e as Error).message}`, { file })]);
   }
-  if (floatGraph.inputs.length !== 1) usage('--input: the sweep accuracy needs a single-input model');
-  const inName = floatGraph.inputs[0]!;
-  const per = floatGraph.tensors.get(inName)!.shape.reduce((a, b) => a * b, 1);
-  const n = Math.min(maxSamples, Math.floor(arr.data.length / per));
-  if (n < 1 || arr.data.length % per !== 0) throw new DiagnosticError([diag('FML7003', `inputs of shape [${arr.shape.join(', ')}] do not hold whole samples of ${per} values`, { file })]);
-  const X = toIrLayout(floatGraph, inName, arr.data.subarray(0, n * per));
-  const ref = evaluateFloatBatch(floatGraph, X, n).outputs[floatGraph.outputs[0]!]!;
-  const outN = ref.length / n;
-  const argmax = (a: ArrayLike<number>, off: number, len: number) => {
-    let b = 0;
-    for (let i = 1; i < len; i++) if (a[off + i]! > a[off + b]!) b = i;
-    return b;
-  };
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of ref) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
-  return (g: Graph) => {
-    const em = compileEmulator(g);
-    let good = 0;
-    for (let s = 0; s < n; s++) {
-      const y = em.runSample([X.subarray(s * per, (s + 1) * per)])[0]!;
-      if (outN > 1) good += argmax(y, 0, outN) === argmax(ref, s * outN, outN) ? 1 : 0;
-      else good += Math.abs(y[0]! - ref[s]!) <= 0.01 * Math.max(hi - lo, 1e-12) ? 1 : 0;
-    }
-    return (100 * good) / n;
-  };
+  return probe(floatGraph, arr.data, arr.shape, maxSamples, file);
 }

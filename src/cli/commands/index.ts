@@ -19,4 +19,6 @@ export const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./csim.js'),
   () => import('./config.js'),
   () => import('./serve.js'),
+  () => import('./sweep.js'),
+  () => import('./calibrate.js'),
 ];

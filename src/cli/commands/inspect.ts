@@ -176,7 +176,9 @@ export function register(program: Command, ctx: CommandContext): void {
       if (report.problems.length) {
         // The IR verifier found something: the model (or fastml's reading of it) has problems.
         for (const p of report.problems) ctx.io.err(`error FML0100: ${modelArg}: ${p}\n`);
-        ctx.setExitCode(1);
+        // A model fastml cannot take as it is: an input error (exit 2), like a refused model.
+        const { EXIT } = await import('../../diagnostics/diagnostic.js');
+        ctx.setExitCode(EXIT.MODEL);
       }
     });
 }

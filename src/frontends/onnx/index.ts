@@ -4,8 +4,9 @@
  * One walk over the nodes in file order (ONNX requires topological order) with one handler per op
  * type (OP_TABLE). Constants (initializers, Constant nodes, and ops whose inputs are all constant)
  * are folded as they come. Unsupported ops and attributes are collected over the whole model and
- * reported together (exit code 1); corrupt files fail on the spot (exit code 2). Shapes come from
- * the IR's own shape rules (src/ir/shapes.ts): no external shape inference is needed.
+ * reported together; corrupt files fail on the spot (both exit code 2: a model fastml refuses is
+ * an input error). Shapes come from the IR's own shape rules (src/ir/shapes.ts): no external
+ * shape inference is needed.
  */
 
 import { readFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * @fileoverview The project writer: unsafe relative paths are refused, a non-empty destination is
- * refused without force, and a forced rewrite replaces the folder as a whole.
+ * refused without force, a forced rewrite replaces a fastml folder as a whole and never a user's folder.
  */
 
 import { describe, expect, it } from 'vitest';
@@ -34,9 +34,13 @@ describe('writeProject', () => {
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(DiagnosticError);
-      expect((e as DiagnosticError).diagnostics[0]!.code).toBe('FML5801');
+      expect((e as DiagnosticError).diagnostics[0]!.code).toBe('FML5821');
     }
+    // --force never replaces a folder fastml did not write.
     writeFileSync(path.join(dest, 'stale.txt'), 'old');
+    expect(() => writeProject(dest, [{ path: 'c.txt', content: 'two' }], true)).toThrow(/not written by fastml/);
+    expect(readFileSync(path.join(dest, 'stale.txt'), 'utf8')).toBe('old');
+    writeFileSync(path.join(dest, 'fastml.lock.json'), '{}');
     writeProject(dest, [{ path: 'c.txt', content: 'two' }], true);
     expect(readdirSync(dest).sort()).toEqual(['c.txt']);
     expect(readdirSync(path.dirname(dest))).toEqual(['prj']);

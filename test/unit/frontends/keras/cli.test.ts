@@ -59,7 +59,7 @@ describe('fastml inspect on Keras files', () => {
     expect(r.err).toContain('weights only');
   });
 
-  test('unsupported layers: exit 1, every one listed with name and class', async () => {
+  test('unsupported layers: exit 2, every one listed with name and class', async () => {
     const dir = tmpDir();
     const layers = [
       inputLayer('in', [4]),
@@ -69,7 +69,7 @@ describe('fastml inspect on Keras files', () => {
     ];
     const json = await writeJsonModel(dir, 'unsup', functional(layers, ['in'], ['att']), []);
     const r = await run(['inspect', json]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.err).toContain('node "emb" (Embedding): layer class "Embedding" is not supported');
     expect(r.err).toContain('node "att" (Attention)');
     // A layer with two problems gets both: its activation and its missing weights.

@@ -36,7 +36,7 @@ describe('unsupported layers and attributes are all reported at once', () => {
       { name: 'cf', weights: [{ name: 'kernel', shape: [3, 3, 3, 2], data: seq(54) }, { name: 'bias', shape: [2], data: [0, 0] }] },
     ]);
     const e = await failure(loadKeras(file));
-    expect(e.exitCode).toBe(1);
+    expect(e.exitCode).toBe(2);
     const d = e.diagnostics;
     const nodes = d.map((x) => x.loc?.node);
     expect(nodes).toEqual(expect.arrayContaining(['cf', 'rnn', 'lam', 'act', 'qd']));
@@ -55,7 +55,7 @@ describe('unsupported layers and attributes are all reported at once', () => {
       { name: 'd', weights: [{ name: 'kernel', shape: [5, 3], data: seq(15) }, { name: 'bias', shape: [3], data: [0, 0, 0] }] },
     ]);
     const e = await failure(loadKeras(file));
-    expect(e.exitCode).toBe(1);
+    expect(e.exitCode).toBe(2);
     expect(e.diagnostics[0]!.loc!.node).toBe('d');
     expect(e.message).toContain('expected [4, 3]');
   });
@@ -79,7 +79,7 @@ describe('unsupported layers and attributes are all reported at once', () => {
       { name: 'after', weights: [{ name: 'kernel', shape: [4, 2], data: seq(8) }, { name: 'bias', shape: [2], data: seq(2) }] },
     ]);
     const e = await failure(loadKeras(file));
-    expect(e.exitCode).toBe(1);
+    expect(e.exitCode).toBe(2);
     expect(e.diagnostics.map((x) => x.loc?.node)).toEqual(['d', 'g']);
     expect(e.message).toContain('shared layers');
     expect(e.message).toContain('"GRU" is not supported');
