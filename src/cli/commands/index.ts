@@ -18,6 +18,7 @@ export const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./compile.js'),
   () => import('./csim.js'),
   () => import('./config.js'),
+  () => import('./serve.js'),
   () => import('./sweep.js'),
   () => import('./calibrate.js'),
 ];
