@@ -8,6 +8,8 @@ export interface CliIO {
   readonly cwd: string;
   readonly isTTY: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Where progress bars go when isTTY (default process.stderr); tests pass a fake terminal. */
+  readonly progressStream?: { write(s: string): boolean; readonly isTTY?: boolean; readonly columns?: number };
 }
 
 export function processIO(): CliIO {
@@ -17,6 +19,7 @@ export function processIO(): CliIO {
     cwd: process.cwd(),
     isTTY: Boolean(process.stderr.isTTY),
     env: process.env,
+    progressStream: process.stderr,
   };
 }
 
