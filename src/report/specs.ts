@@ -99,6 +99,10 @@ export function errorSpec(data: ReportData): VlSpec {
   // A symmetric-log axis: errors grow by orders of magnitude and exact layers have an error of 0.
   const positive = rows.map((r) => r.value).filter((v) => v > 0 && Number.isFinite(v));
   const constant = positive.length ? Math.min(...positive) : 1;
+  // Powers of ten as ticks: a symlog axis's own ticks bunch at the top.
+  const hi = positive.length ? Math.max(...positive) : 1;
+  const ticks = [0];
+  for (let e = Math.floor(Math.log10(constant)); e <= Math.ceil(Math.log10(hi)); e++) ticks.push(10 ** e);
   return {
     $schema: SCHEMA,
     title: 'Error growth: fixed point vs float64, per layer',
@@ -107,7 +111,7 @@ export function errorSpec(data: ReportData): VlSpec {
     data: { values: rows },
     encoding: {
       x: { field: 'layer', type: 'nominal', sort: layers.map((l) => l.layer), title: null, axis: { labelAngle: -45 } },
-      y: { field: 'value', type: 'quantitative', title: '|fixed - float|', scale: { type: 'symlog', constant } },
+      y: { field: 'value', type: 'quantitative', title: '|fixed - float|', scale: { type: 'symlog', constant }, axis: { values: ticks, format: '~g' } },
       color: { field: 'measure', type: 'nominal', title: null, scale: { range: ['#c0392b', '#2e86c1'] } },
       tooltip: [{ field: 'layer' }, { field: 'measure' }, { field: 'value', format: '.4g' }],
     },

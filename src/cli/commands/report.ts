@@ -191,7 +191,7 @@ function projectDir(dir: string): string {
 }
 
 /** The exact command line, shell-quoted, as the page records it. */
-function commandLine(self: Command): string {
+export function commandLine(self: Command): string {
   const raw = (self.parent as Command & { rawArgs?: string[] } | null)?.rawArgs?.slice(2) ?? [];
   const q = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`);
   return ['fastml', ...raw].map(q).join(' ');
