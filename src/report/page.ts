@@ -39,7 +39,8 @@ figure.chart{margin:8px 0;overflow-x:auto}figure.chart svg{max-width:none}
 table{border-collapse:collapse;font-size:12.5px;margin:6px 0}th,td{border-bottom:1px solid #e6e6e6;padding:3px 8px;text-align:left}
 th{background:#f3f5f7}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}tr.bad td{background:#fdecea}
 .note{color:#555;font-size:12.5px}.warn{color:#a04000}code{background:#f1f1f1;padding:1px 4px;border-radius:3px}
-.scroll{max-height:420px;overflow:auto;display:inline-block}
+.scroll{max-height:420px;overflow:auto;display:inline-block;max-width:100%}
+pre{white-space:pre-wrap;overflow-wrap:anywhere}header p{overflow-wrap:anywhere}
 `;
 
 function overflowTable(rows: readonly OverflowRow[]): string {

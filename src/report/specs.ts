@@ -76,14 +76,15 @@ export function profileSpec(entries: readonly ProfileEntry[], title: string, ord
     encoding: { y, yOffset },
     layer: [
       // The representable band of the type: from one LSB to the largest magnitude.
-      { mark: { type: 'bar', color: '#9bd39b', opacity: 0.45, clip: true }, transform: [{ filter: 'datum.lsb !== null' }], encoding: { x: { ...x, field: 'lsb' }, x2: { field: 'top' } } },
-      { mark: { type: 'rule', strokeWidth: 1, clip: true }, transform: [{ filter: 'isValid(datum.min)' }], encoding: { x: { ...x, field: 'min' }, x2: { field: 'max' }, color: { field: 'series', type: 'nominal', scale: colorScale(series), title: null } } },
+      { name: 'band', mark: { type: 'bar', color: '#9bd39b', opacity: 0.45, clip: true }, transform: [{ filter: 'datum.lsb !== null' }], encoding: { x: { ...x, field: 'lsb' }, x2: { field: 'top' } } },
+      { name: 'whisker', mark: { type: 'rule', strokeWidth: 1, clip: true }, transform: [{ filter: 'isValid(datum.min)' }], encoding: { x: { ...x, field: 'min' }, x2: { field: 'max' }, color: { field: 'series', type: 'nominal', scale: colorScale(series), title: null } } },
       {
+        name: 'box',
         mark: { type: 'bar', opacity: 0.85, clip: true },
         transform: [{ filter: 'isValid(datum.q1)' }],
         encoding: { x: { ...x, field: 'q1' }, x2: { field: 'q3' }, color: { field: 'series', type: 'nominal', scale: colorScale(series), title: null }, tooltip },
       },
-      { mark: { type: 'tick', color: 'black', thickness: 2, clip: true }, transform: [{ filter: 'isValid(datum.median)' }], encoding: { x: { ...x, field: 'median' } } },
+      { name: 'median', mark: { type: 'tick', color: 'black', thickness: 2, clip: true }, transform: [{ filter: 'isValid(datum.median)' }], encoding: { x: { ...x, field: 'median' } } },
     ],
     config: CONFIG,
   };
@@ -115,7 +116,7 @@ export function errorSpec(data: ReportData): VlSpec {
       color: { field: 'measure', type: 'nominal', title: null, scale: { range: ['#c0392b', '#2e86c1'] } },
       tooltip: [{ field: 'layer' }, { field: 'measure' }, { field: 'value', format: '.4g' }],
     },
-    layer: [{ mark: { type: 'line', strokeWidth: 2 } }, { mark: { type: 'point', filled: true, size: 40 } }],
+    layer: [{ name: 'errline', mark: { type: 'line', strokeWidth: 2 } }, { name: 'errpoint', mark: { type: 'point', filled: true, size: 40 } }],
     config: CONFIG,
   };
 }
@@ -145,6 +146,7 @@ export function layerResourceSpec(r: ResourceSection): VlSpec {
     title: `Per layer: estimate${r.synth ? ' beside C synthesis' : ''} (${r.part}, ${r.clock_ns} ns)`,
     data: { values: rows },
     hconcat: FIGURES.map((f, i) => ({
+      name: `res_${f.key}`,
       width: 150,
       height: { step: r.synth ? 2 * ROW : ROW },
       transform: [{ filter: { field: 'figure', equal: f.title } }],
@@ -225,6 +227,7 @@ export function sweepSpec(points: readonly SweepRow[]): VlSpec {
     ? { field: 'accuracy', type: 'quantitative', title: 'accuracy %', scale: { scheme: 'viridis' } }
     : { field: 'strategy', type: 'nominal', title: 'strategy' };
   const panel = (x: 'dsp' | 'lut') => ({
+    name: `sweep_${x}`,
     width: 380,
     height: 300,
     mark: { type: 'point', filled: true, opacity: 0.9 },
@@ -270,9 +273,9 @@ export function graphSpec(layers: readonly GraphLayer[]): VlSpec {
     width: cols * W,
     height: rows * H,
     layer: [
-      { data: { values: edges }, mark: { type: 'rule', color: '#888' }, encoding: { x: { ...sx, field: 'x' }, y: { ...sy, field: 'y' }, x2: { field: 'x2' }, y2: { field: 'y2' } } },
-      { data: { values: nodes }, mark: { type: 'rect', fill: '#eef4fb', stroke: '#2e86c1', strokeWidth: 1, cornerRadius: 4 }, encoding: { x: { ...sx, field: 'x0' }, x2: { field: 'x1' }, y: { ...sy, field: 'y0' }, y2: { field: 'y1' } } },
-      { data: { values: nodes }, mark: { type: 'text', fontSize: 10.5, lineHeight: 14, baseline: 'middle' }, encoding: { x: { ...sx, field: 'x' }, y: { ...sy, field: 'y' }, text: { field: 'lines' } } },
+      { name: 'edges', data: { values: edges }, mark: { type: 'rule', color: '#888' }, encoding: { x: { ...sx, field: 'x' }, y: { ...sy, field: 'y' }, x2: { field: 'x2' }, y2: { field: 'y2' } } },
+      { name: 'nodes', data: { values: nodes }, mark: { type: 'rect', fill: '#eef4fb', stroke: '#2e86c1', strokeWidth: 1, cornerRadius: 4 }, encoding: { x: { ...sx, field: 'x0' }, x2: { field: 'x1' }, y: { ...sy, field: 'y0' }, y2: { field: 'y1' } } },
+      { name: 'labels', data: { values: nodes }, mark: { type: 'text', fontSize: 10.5, lineHeight: 14, baseline: 'middle' }, encoding: { x: { ...sx, field: 'x' }, y: { ...sy, field: 'y' }, text: { field: 'lines' } } },
     ],
     config: { ...CONFIG, view: { stroke: null } },
   };
