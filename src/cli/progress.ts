@@ -44,7 +44,9 @@ export async function createProgress(io: CliIO, opts: ProgressOptions = {}): Pro
   if (!progressEnabled(io, opts.quiet)) return NONE;
   const { SingleBar, Presets } = await import('cli-progress');
   const stream = (io.progressStream ?? process.stderr) as NodeJS.WritableStream;
-  const delay = opts.delayMs ?? 400;
+  // FASTML_PROGRESS_DELAY_MS: tests (and impatient users) can make the bar appear at once.
+  const envDelay = Number(io.env['FASTML_PROGRESS_DELAY_MS']);
+  const delay = opts.delayMs ?? (Number.isFinite(envDelay) && io.env['FASTML_PROGRESS_DELAY_MS'] !== undefined ? envDelay : 400);
   let bar: InstanceType<typeof SingleBar> | undefined;
   let ticker: ReturnType<typeof setInterval> | undefined;
   let label = '';
