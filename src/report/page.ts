@@ -12,6 +12,34 @@ import { renderSvg } from './render.js';
 
 /** Above this many layers the graph is a table only: a drawing that tall helps no one. */
 export const GRAPH_DRAW_MAX = 150;
+/**
+ * Per-layer charts draw at most this many layers, so that a 1000-layer model's page stays a few MB
+ * and renders in seconds; tables and the embedded data keep every layer.
+ */
+export const CHART_LAYERS_MAX = 200;
+
+/**
+ * The layers the per-layer charts draw when there are too many: every layer with a problem
+ * (overflow, values below one LSB) first, then an even spread over the rest, the output layer
+ * always; in graph order. Undefined when every layer is drawn.
+ */
+export function chartLayers(d: ReportData, max = CHART_LAYERS_MAX): { keep: Set<string>; note: string } | undefined {
+  const all = d.model.layers.map((l) => l.name);
+  if (all.length <= max) return undefined;
+  const flagged = new Set<string>();
+  for (const r of d.check?.overflow ?? []) if (r.overflow + r.underflow > 0) flagged.add(r.layer);
+  for (const e of d.profile?.entries ?? []) if (e.belowLsb > 0 || e.aboveMax > 0) flagged.add(e.layer);
+  const keep = new Set<string>([all[all.length - 1]!]);
+  for (const n of all) if (flagged.has(n) && keep.size < max / 2) keep.add(n);
+  const rest = all.filter((n) => !keep.has(n));
+  const room = max - keep.size;
+  for (let k = 0; k < room; k++) keep.add(rest[Math.floor((k * rest.length) / room)]!);
+  const problems = [...flagged].filter((n) => keep.has(n)).length;
+  return {
+    keep,
+    note: `The model has ${all.length} layers: the per-layer charts draw ${keep.size} of them (${problems} with overflow or values outside their type${flagged.size > problems ? `, of ${flagged.size} such layers` : ''}, the output layer, and an even spread of the rest). The tables and the embedded data hold every layer.`,
+  };
+}
 
 const esc = (s: unknown): string => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 /** JSON safe inside <script>: no "</script>" or "<!--" can appear. */
@@ -60,14 +88,17 @@ async function precisionSection(d: ReportData): Promise<string> {
   const p = d.profile;
   if (!p) return '';
   const order = d.model.layers.map((l) => l.name);
-  const w = p.entries.filter((e) => e.kind === 'weight');
-  const a = p.entries.filter((e) => e.kind === 'activation');
+  const drawn = chartLayers(d);
+  const inChart = (layer: string) => !drawn || drawn.keep.has(layer);
+  const w = p.entries.filter((e) => e.kind === 'weight' && inChart(e.layer));
+  const a = p.entries.filter((e) => e.kind === 'activation' && inChart(e.layer));
   const sampled = p.entries.filter((e) => e.sampled < e.count - e.zeros);
   const below = p.entries.filter((e) => e.belowLsb > 0);
   const out: string[] = ['<section id="precision"><h2>Precision profile</h2>'];
   out.push(
     `<p class="note">Boxes: log2|x| of the non-zero values (box = quartiles, black tick = median, line = min to max). Green band: what the layer's type represents, from one LSB to its largest magnitude. Values left of the band fall below one LSB; values right of it overflow. ${d.inputs ? `Activations: the float64 reference (what the type must hold) and the fixed-point emulator (what it held) on ${d.inputs.samples} samples of ${esc(d.inputs.file)}.` : ''}</p>`,
   );
+  if (drawn) out.push(`<p class="note" id="layers-note">${esc(drawn.note)}</p>`);
   if (sampled.length)
     out.push(`<p class="note" id="sampling-note">Sampled: ${sampled.length} of ${p.entries.length} boxes summarise an even sample of at most ${p.maxSample} non-zero values each (${sampled.slice(0, 6).map((e) => `${esc(e.layer)} ${esc(e.variable)}/${e.source}: ${e.sampled} of ${e.count - e.zeros}`).join('; ')}${sampled.length > 6 ? '; ...' : ''}). Counts below are over every value.</p>`);
   const wl = new Set(w.map((e) => e.layer)).size;
@@ -94,7 +125,10 @@ async function errorSection(d: ReportData): Promise<string> {
   if (!c) return '';
   const out: string[] = ['<section id="error"><h2>Error growth</h2>'];
   out.push(`<p class="note">Per layer, |fixed point - float64| of the same layer's output over ${c.samples} samples (what <code>fastml check</code> computes); output figures against the ${esc(c.reference)} reference.</p>`);
-  out.push(`<div data-error-layers="${c.layers.length}">${await chart('error-growth', errorSpec(d))}</div>`);
+  const drawn = chartLayers(d);
+  const shown = drawn ? { ...d, check: { ...c, layers: c.layers.filter((l) => drawn.keep.has(l.layer)) } } : d;
+  if (drawn) out.push(`<p class="note">${esc(drawn.note)}</p>`);
+  out.push(`<div data-error-layers="${shown.check!.layers.length}">${await chart('error-growth', errorSpec(shown))}</div>`);
   out.push(table('error-outputs', ['output', 'max abs err', 'mean abs err', 'agreement', 'kind'], c.outputs.map((o) => [o.name, g4(o.maxAbsErr), g4(o.meanAbsErr), g4(o.agreement), o.agreementKind]), 1));
   out.push('</section>');
   return out.join('\n');
@@ -111,7 +145,10 @@ async function resourceSection(d: ReportData): Promise<string> {
     `<p class="note" id="estimate-source">Where these numbers come from: ${Object.entries(r.source).map(([k, v]) => `${esc(k)}: ${esc(v)}`).join('; ')}. How far to trust them: they are what HLS C synthesis would report (post-synthesis LUT counts are often about half); the estimate's error per figure and per data set (median absolute percentage error against synthesis reports, LUT/FF cross-validated) is in docs/estimation.md.${r.synth ? ` Synthesized figures: ${esc(r.synth.tool)}${r.synth.version ? ` ${esc(r.synth.version)}` : ''} report ${esc(r.synth.file)}.` : ''}</p>`,
   );
   if (r.warnings.length) out.push(`<ul class="warn">${r.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>`);
-  out.push(`<div data-resource-layers="${r.layers.length}">${await chart('resources-per-layer', layerResourceSpec(r))}</div>`);
+  const drawn = chartLayers(d);
+  if (drawn) out.push(`<p class="note">${esc(drawn.note)}</p>`);
+  const shown = drawn ? { ...r, layers: r.layers.filter((l) => drawn.keep.has(l.layer)) } : r;
+  out.push(`<div data-resource-layers="${shown.layers.length}">${await chart('resources-per-layer', layerResourceSpec(shown))}</div>`);
   if (Object.values(r.device).some((v) => v)) out.push(await chart('utilization', utilizationSpec(r)));
   else out.push('<p class="note">The device totals of this part are unknown: no utilization chart.</p>');
   const head = ['layer', 'op', 'RF', 'latency', 'II', 'DSP', 'LUT', 'FF', 'BRAM_18K', ...(r.synth ? ['csynth module', 'csynth latency', 'csynth DSP', 'csynth LUT', 'csynth FF', 'csynth BRAM'] : [])];

@@ -3,8 +3,10 @@
  * Each function returns a complete spec with its data inline, so the page can carry the spec next
  * to the SVG rendered from it (a reader can paste it into the Vega editor to explore it).
  *
- * Layer axes keep graph order (`sort: null`): the order in which a signal goes through the model is
- * what the reader follows when looking for where precision is lost.
+ * Layer axes keep graph order: the order in which a signal goes through the model is what the reader
+ * follows when looking for where precision is lost. Rows carry their layer's position (`pos`) and
+ * axes sort by it: a sort given as a list of names compiles to one nested expression per name,
+ * which overflows the stack past a few hundred layers.
  */
 
 import type { GraphLayer, ProfileEntry, ReportData, ResourceSection, SweepRow } from './types.js';
@@ -15,6 +17,10 @@ export type VlSpec = Record<string, unknown>;
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 /** Pixels per layer row in the per-layer charts. */
 const ROW = 16;
+/** Layers with a segment of their own in a utilization bar. */
+const UTIL_SEGMENTS = 24;
+/** Sort a layer axis by graph position. */
+const BY_POS = { field: 'pos', op: 'min', order: 'ascending' };
 const FONT = { font: 'system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif' };
 const CONFIG = { ...FONT, view: { stroke: '#ddd' }, axis: { labelFontSize: 11, titleFontSize: 12, labelLimit: 220 }, legend: { labelFontSize: 11, titleFontSize: 12 } };
 
@@ -27,9 +33,11 @@ function colorScale(domain: readonly string[]): { domain: string[]; range: strin
 }
 
 /** Rows of a profile chart: one per (layer, series); series = weight role or activation source. */
-function profileRows(entries: readonly ProfileEntry[]): Array<Record<string, unknown>> {
+function profileRows(entries: readonly ProfileEntry[], order: readonly string[]): Array<Record<string, unknown>> {
+  const pos = new Map(order.map((n, i) => [n, i]));
   return entries.map((e) => ({
     layer: e.layer,
+    pos: pos.get(e.layer) ?? 0,
     series: e.kind === 'weight' ? e.variable : e.source,
     type: e.type ?? 'none',
     lsb: e.band?.lsbLog2 ?? null,
@@ -47,10 +55,9 @@ function profileRows(entries: readonly ProfileEntry[]): Array<Record<string, unk
  * boxes right of it overflow.
  */
 export function profileSpec(entries: readonly ProfileEntry[], title: string, order: readonly string[]): VlSpec {
-  const rows = profileRows(entries);
-  const layers = order.filter((n) => entries.some((e) => e.layer === n));
+  const rows = profileRows(entries, order);
   const series = [...new Set(rows.map((r) => String(r.series)))];
-  const y = { field: 'layer', type: 'nominal', sort: layers, title: null, scale: { paddingInner: 0.15 } };
+  const y = { field: 'layer', type: 'nominal', sort: BY_POS, title: null, scale: { paddingInner: 0.15 } };
   const yOffset = { field: 'series', type: 'nominal', sort: series };
   // The axis spans the type bands and the boxes; whiskers reaching further (a softmax output of
   // 2^-700) are clipped at the edge rather than squeezing every box into a sliver.
@@ -94,8 +101,8 @@ export function profileSpec(entries: readonly ProfileEntry[], title: string, ord
 export function errorSpec(data: ReportData): VlSpec {
   const layers = data.check?.layers ?? [];
   const rows = layers.flatMap((l, i) => [
-    { layer: l.layer, index: i, measure: 'max |error|', value: l.maxAbsErr },
-    { layer: l.layer, index: i, measure: 'mean |error|', value: l.meanAbsErr },
+    { layer: l.layer, pos: i, measure: 'max |error|', value: l.maxAbsErr },
+    { layer: l.layer, pos: i, measure: 'mean |error|', value: l.meanAbsErr },
   ]);
   // A symmetric-log axis: errors grow by orders of magnitude and exact layers have an error of 0.
   const positive = rows.map((r) => r.value).filter((v) => v > 0 && Number.isFinite(v));
@@ -111,7 +118,7 @@ export function errorSpec(data: ReportData): VlSpec {
     height: 260,
     data: { values: rows },
     encoding: {
-      x: { field: 'layer', type: 'nominal', sort: layers.map((l) => l.layer), title: null, axis: { labelAngle: -45 } },
+      x: { field: 'layer', type: 'nominal', sort: BY_POS, title: null, axis: { labelAngle: -45 } },
       y: { field: 'value', type: 'quantitative', title: '|fixed - float|', scale: { type: 'symlog', constant }, axis: { values: ticks, format: '~g' } },
       color: { field: 'measure', type: 'nominal', title: null, scale: { range: ['#c0392b', '#2e86c1'] } },
       tooltip: [{ field: 'layer' }, { field: 'measure' }, { field: 'value', format: '.4g' }],
@@ -132,15 +139,14 @@ const FIGURES = [
 /** Per-layer bars of each figure; the estimate beside the synthesized module when a report has one. */
 export function layerResourceSpec(r: ResourceSection): VlSpec {
   const rows: Array<Record<string, unknown>> = [];
-  for (const l of r.layers) {
+  for (const [pos, l] of r.layers.entries()) {
     for (const f of FIGURES) {
-      rows.push({ layer: l.layer, figure: f.title, source: 'estimate', value: l[f.key] });
+      rows.push({ layer: l.layer, pos, figure: f.title, source: 'estimate', value: l[f.key] });
       const s = l.synth?.[f.key];
-      if (s !== undefined) rows.push({ layer: l.layer, figure: f.title, source: 'csynth', value: s });
+      if (s !== undefined) rows.push({ layer: l.layer, pos, figure: f.title, source: 'csynth', value: s });
     }
   }
   const sources = r.synth ? ['estimate', 'csynth'] : ['estimate'];
-  const order = r.layers.map((l) => l.layer);
   return {
     $schema: SCHEMA,
     title: `Per layer: estimate${r.synth ? ' beside C synthesis' : ''} (${r.part}, ${r.clock_ns} ns)`,
@@ -152,7 +158,7 @@ export function layerResourceSpec(r: ResourceSection): VlSpec {
       transform: [{ filter: { field: 'figure', equal: f.title } }],
       mark: { type: 'bar' },
       encoding: {
-        y: { field: 'layer', type: 'nominal', sort: order, title: null, axis: i === 0 ? {} : null },
+        y: { field: 'layer', type: 'nominal', sort: BY_POS, title: null, axis: i === 0 ? {} : null },
         yOffset: { field: 'source', type: 'nominal', sort: sources },
         x: { field: 'value', type: 'quantitative', title: f.title },
         color: { field: 'source', type: 'nominal', title: null, scale: colorScale(sources) },
@@ -178,7 +184,12 @@ export function utilizationSpec(r: ResourceSection): VlSpec {
   for (const { key, title } of res) {
     const dev = r.device[key];
     if (!dev) continue;
-    for (const l of r.layers) if (l[key] > 0) rows.push({ resource: title, layer: l.layer, percent: (100 * l[key]) / dev, used: l[key], device: dev });
+    // The largest users each get a segment; the rest share one, so a deep model's bar stays legible.
+    const users = r.layers.filter((l) => l[key] > 0).sort((a, b) => b[key] - a[key]);
+    for (const l of users.slice(0, UTIL_SEGMENTS)) rows.push({ resource: title, layer: l.layer, percent: (100 * l[key]) / dev, used: l[key], device: dev });
+    const rest = users.slice(UTIL_SEGMENTS);
+    const used = rest.reduce((s, l) => s + l[key], 0);
+    if (rest.length) rows.push({ resource: title, layer: `${rest.length} other layers`, percent: (100 * used) / dev, used, device: dev });
   }
   const refs = [{ line: 'device', percent: 100 }, ...(r.slrs && r.slrs > 1 ? [{ line: `one SLR (1/${r.slrs})`, percent: 100 / r.slrs }] : [])];
   const top = Math.max(100, ...res.map(({ key }) => (r.device[key] ? (100 * (r.total[key] ?? 0)) / r.device[key]! : 0)));
