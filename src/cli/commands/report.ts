@@ -76,11 +76,11 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('-w, --weights <file>', 'model report: weights file for a Keras architecture .json')
     .option('-m, --model <file>', 'project: the model the project was built from, to estimate it (with --html: default the model named in fastml.lock.json, found beside the project)')
     .option('-c, --config <file>', 'hls4ml configuration used for the build')
-    .option('-t, --target <name>', 'part or board (default: fastml.lock.json, else the report\'s part)')
-    .option('--backend <name>', 'vivado or vitis (default: fastml.lock.json, else the report\'s tool)')
-    .option('--clock <ns>', 'clock period (default: fastml.lock.json, else the report\'s)')
-    .option('--io-type <t>', 'io_parallel or io_stream (default: fastml.lock.json, else the config)')
-    .option('--json', 'print the parsed report (and estimate) as JSON');
+    .option('-t, --target <name>', 'part or board (model: default the config\'s Part; project: fastml.lock.json, else the report\'s part)')
+    .option('--backend <name>', 'vivado or vitis (model: default the config\'s Backend; project: fastml.lock.json, else the report\'s tool)')
+    .option('--clock <ns>', 'clock period in ns (model: default the config\'s ClockPeriod, else 5; project: fastml.lock.json, else the report\'s)')
+    .option('--io-type <t>', 'io_parallel or io_stream (model: the config\'s IOType; project: fastml.lock.json, else the config)')
+    .option('--json', 'print the parsed report (and estimate) as JSON; with a model or --html, the page\'s data');
   // The pass flags shape the estimated design; without them, the ones recorded in fastml.lock.json.
   addPipelineOptions(cmd)
     .action(async (dirArg: string, flags: ReportFlags & PipelineFlags, self: Command) => {
