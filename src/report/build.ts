@@ -41,6 +41,8 @@ export interface ReportParts {
   readonly sweep?: readonly SweepResult[];
   readonly maxSample?: number;
   readonly notes?: readonly string[];
+  /** Profile the weights (and activations, with a check): default true; a sweep's page does not. */
+  readonly profile?: boolean;
 }
 
 function resources(e: Estimate, synth?: ProjectReports): ResourceSection {
@@ -122,7 +124,7 @@ function sweepRows(results: readonly SweepResult[]): SweepRow[] {
 export function assemble(p: ReportParts): ReportData {
   const max = p.maxSample ?? MAX_SAMPLE;
   const c = p.check;
-  const entries = [
+  const entries = p.profile === false ? [] : [
     ...weightProfile(p.graph, max),
     ...(c ? activationProfile(p.graph, c.session.raw, c.fixed.traces, c.float?.traces ?? {}, max) : []),
   ];
@@ -134,7 +136,7 @@ export function assemble(p: ReportParts): ReportData {
     title: p.title,
     model: { file: p.modelFile, layers: graphLayers(p.graph) },
     ...(c && p.inputsFile ? { inputs: { file: p.inputsFile, samples: c.samples } } : {}),
-    profile: { entries, maxSample: max },
+    ...(p.profile !== false ? { profile: { entries, maxSample: max } } : {}),
     ...(c ? { check: c.report } : {}),
     ...(p.estimate ? { resources: resources(p.estimate, p.synth) } : {}),
     ...(p.sweep ? { sweep: { objectives: `latency, DSP, LUT${withAcc ? ', accuracy' : ''}`, points: sweepRows(p.sweep) } } : {}),

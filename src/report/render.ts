@@ -6,10 +6,23 @@
 
 import type { VlSpec } from './specs.js';
 
+/** Every warning vega-lite gave in this process (the tests check there are none). */
+export const renderWarnings: string[] = [];
+
 export async function renderSvg(spec: VlSpec): Promise<string> {
   const vl = await import('vega-lite');
   const vega = await import('vega');
-  const compiled = vl.compile(spec as never).spec;
+  // vega-lite's own logger writes warnings to the console, i.e. into the CLI's output; the specs
+  // are fastml's, so a warning is a bug to fix in specs.ts (the tests render every chart).
+  const warnings = renderWarnings;
+  const logger = {
+    level: (() => logger) as never,
+    error: (...m: unknown[]) => void warnings.push(m.join(' ')),
+    warn: (...m: unknown[]) => void warnings.push(m.join(' ')),
+    info: () => logger,
+    debug: () => logger,
+  };
+  const compiled = vl.compile(spec as never, { logger: logger as never }).spec;
   // renderer 'none': no canvas is needed; toSVG() renders a fresh SVG scenegraph.
   const view = new vega.View(vega.parse(compiled), { renderer: 'none', logLevel: vega.Error });
   try {

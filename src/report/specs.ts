@@ -247,7 +247,7 @@ export function sweepSpec(points: readonly SweepRow[]): VlSpec {
       y: { field: 'latency_cycles', type: 'quantitative', title: 'latency (cycles)' },
       color,
       shape: { field: 'front', type: 'nominal', title: null, scale: { domain: ['Pareto point', 'dominated'], range: ['diamond', 'circle'] } },
-      size: { field: 'front', type: 'nominal', legend: null, scale: { domain: ['Pareto point', 'dominated'], range: [160, 50] } },
+      size: { field: 'front', type: 'ordinal', legend: null, scale: { domain: ['Pareto point', 'dominated'], range: [160, 50] } },
       stroke: { field: 'front', type: 'nominal', legend: null, scale: { domain: ['Pareto point', 'dominated'], range: ['black', 'transparent'] } },
       tooltip: [{ field: 'point' }, { field: 'label', title: 'design' }, { field: 'latency_cycles' }, { field: 'dsp' }, { field: 'lut' }, ...(withAcc ? [{ field: 'accuracy' }] : [])],
     },

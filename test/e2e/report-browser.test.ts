@@ -17,6 +17,7 @@ import { main } from '../../src/cli/main.js';
 import { memoryIO } from '../../src/cli/io.js';
 import { readTensorFile, writeTensorFile } from '../../src/io/index.js';
 import { dataDir, projectRoot } from '../helpers/data.js';
+import { renderWarnings } from '../../src/report/render.js';
 
 const CHROMIUM = process.env['CHROMIUM'] ?? '/usr/bin/chromium';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fml-browser-'));
@@ -61,6 +62,8 @@ beforeAll(async () => {
     await cli([...args, '--html', file]);
     pages.push({ id, file });
   }
+  // vega-lite accepted every spec without a warning.
+  expect(renderWarnings).toEqual([]);
   browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
 });
 

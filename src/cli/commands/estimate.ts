@@ -161,6 +161,7 @@ export function register(program: Command, ctx: CommandContext): void {
             modelFile,
             graph: prepare(base, true).g,
             sweep: results,
+            profile: false,
             notes: ['Model section: the design without the sweep\'s settings (the command line\'s and the config\'s).'],
           });
           const bytes = await writeReportPage(data, htmlOut, inputs);
