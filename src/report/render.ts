@@ -26,8 +26,16 @@ export async function renderSvg(spec: VlSpec): Promise<string> {
   // renderer 'none': no canvas is needed; toSVG() renders a fresh SVG scenegraph.
   const view = new vega.View(vega.parse(compiled), { renderer: 'none', logLevel: vega.Error });
   try {
-    return await view.toSVG();
+    return withTitles(await view.toSVG());
   } finally {
     view.finalize();
   }
+}
+
+/**
+ * Hover text without a script: Vega writes each mark's description as its aria-label; a <title>
+ * child with the same text is what browsers show on hover.
+ */
+function withTitles(svg: string): string {
+  return svg.replace(/<(path|line)([^>]*?) aria-label="([^"]*)"([^>]*?)\/>/g, (_m, tag: string, a: string, label: string, b: string) => `<${tag}${a} aria-label="${label}"${b}><title>${label}</title></${tag}>`);
 }

@@ -17,6 +17,11 @@ export type VlSpec = Record<string, unknown>;
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 /** Pixels per layer row in the per-layer charts. */
 const ROW = 16;
+/**
+ * Each mark's description (its aria-label, and the hover text render.ts makes of it): the figures
+ * of that box, point or bar in words, since the page runs no script for tooltips.
+ */
+const TIP = { field: 'tip', type: 'nominal' };
 /** Layers with a segment of their own in a utilization bar. */
 const UTIL_SEGMENTS = 24;
 /** Sort a layer axis by graph position. */
@@ -46,6 +51,7 @@ function profileRows(entries: readonly ProfileEntry[], order: readonly string[])
     count: e.count,
     belowLsb: e.belowLsb,
     aboveMax: e.aboveMax,
+    tip: `${e.layer} ${e.kind === 'weight' ? e.variable : `${e.variable} (${e.source})`}${e.type ? `, ${e.type}` : ''}: ${e.log2 ? `log2|x| median ${e.log2.median}, quartiles ${e.log2.q1} to ${e.log2.q3}, range ${e.log2.min} to ${e.log2.max}; ` : ''}${e.count} values, ${e.zeros} zero, ${e.belowLsb} below 1 LSB, ${e.aboveMax} above the type's max`,
   }));
 }
 
@@ -89,7 +95,7 @@ export function profileSpec(entries: readonly ProfileEntry[], title: string, ord
         name: 'box',
         mark: { type: 'bar', opacity: 0.85, clip: true },
         transform: [{ filter: 'isValid(datum.q1)' }],
-        encoding: { x: { ...x, field: 'q1' }, x2: { field: 'q3' }, color: { field: 'series', type: 'nominal', scale: colorScale(series), title: null }, tooltip },
+        encoding: { x: { ...x, field: 'q1' }, x2: { field: 'q3' }, color: { field: 'series', type: 'nominal', scale: colorScale(series), title: null }, tooltip, description: TIP },
       },
       { name: 'median', mark: { type: 'tick', color: 'black', thickness: 2, clip: true }, transform: [{ filter: 'isValid(datum.median)' }], encoding: { x: { ...x, field: 'median' } } },
     ],
@@ -101,8 +107,8 @@ export function profileSpec(entries: readonly ProfileEntry[], title: string, ord
 export function errorSpec(data: ReportData): VlSpec {
   const layers = data.check?.layers ?? [];
   const rows = layers.flatMap((l, i) => [
-    { layer: l.layer, pos: i, measure: 'max |error|', value: l.maxAbsErr },
-    { layer: l.layer, pos: i, measure: 'mean |error|', value: l.meanAbsErr },
+    { layer: l.layer, pos: i, measure: 'max |error|', value: l.maxAbsErr, tip: `${l.layer}: max |error| ${l.maxAbsErr}` },
+    { layer: l.layer, pos: i, measure: 'mean |error|', value: l.meanAbsErr, tip: `${l.layer}: mean |error| ${l.meanAbsErr}` },
   ]);
   // A symmetric-log axis: errors grow by orders of magnitude and exact layers have an error of 0.
   const positive = rows.map((r) => r.value).filter((v) => v > 0 && Number.isFinite(v));
@@ -122,6 +128,7 @@ export function errorSpec(data: ReportData): VlSpec {
       y: { field: 'value', type: 'quantitative', title: '|fixed - float|', scale: { type: 'symlog', constant }, axis: { values: ticks, format: '~g' } },
       color: { field: 'measure', type: 'nominal', title: null, scale: { range: ['#c0392b', '#2e86c1'] } },
       tooltip: [{ field: 'layer' }, { field: 'measure' }, { field: 'value', format: '.4g' }],
+      description: TIP,
     },
     layer: [{ name: 'errline', mark: { type: 'line', strokeWidth: 2 } }, { name: 'errpoint', mark: { type: 'point', filled: true, size: 40 } }],
     config: CONFIG,
@@ -141,9 +148,9 @@ export function layerResourceSpec(r: ResourceSection): VlSpec {
   const rows: Array<Record<string, unknown>> = [];
   for (const [pos, l] of r.layers.entries()) {
     for (const f of FIGURES) {
-      rows.push({ layer: l.layer, pos, figure: f.title, source: 'estimate', value: l[f.key] });
+      rows.push({ layer: l.layer, pos, figure: f.title, source: 'estimate', value: l[f.key], tip: `${l.layer} (${l.op}): ${f.title} ${l[f.key]} (fastml estimate)` });
       const s = l.synth?.[f.key];
-      if (s !== undefined) rows.push({ layer: l.layer, pos, figure: f.title, source: 'csynth', value: s });
+      if (s !== undefined) rows.push({ layer: l.layer, pos, figure: f.title, source: 'csynth', value: s, tip: `${l.layer}: ${f.title} ${s} (C synthesis, module ${l.synth!.module})` });
     }
   }
   const sources = r.synth ? ['estimate', 'csynth'] : ['estimate'];
@@ -163,6 +170,7 @@ export function layerResourceSpec(r: ResourceSection): VlSpec {
         x: { field: 'value', type: 'quantitative', title: f.title },
         color: { field: 'source', type: 'nominal', title: null, scale: colorScale(sources) },
         tooltip: [{ field: 'layer' }, { field: 'source' }, { field: 'figure' }, { field: 'value' }],
+        description: TIP,
       },
     })),
     config: CONFIG,
@@ -186,10 +194,10 @@ export function utilizationSpec(r: ResourceSection): VlSpec {
     if (!dev) continue;
     // The largest users each get a segment; the rest share one, so a deep model's bar stays legible.
     const users = r.layers.filter((l) => l[key] > 0).sort((a, b) => b[key] - a[key]);
-    for (const l of users.slice(0, UTIL_SEGMENTS)) rows.push({ resource: title, layer: l.layer, percent: (100 * l[key]) / dev, used: l[key], device: dev });
+    for (const l of users.slice(0, UTIL_SEGMENTS)) rows.push({ resource: title, layer: l.layer, percent: (100 * l[key]) / dev, used: l[key], device: dev, tip: `${title}: ${l.layer} uses ${l[key]} of ${dev}` });
     const rest = users.slice(UTIL_SEGMENTS);
     const used = rest.reduce((s, l) => s + l[key], 0);
-    if (rest.length) rows.push({ resource: title, layer: `${rest.length} other layers`, percent: (100 * used) / dev, used, device: dev });
+    if (rest.length) rows.push({ resource: title, layer: `${rest.length} other layers`, percent: (100 * used) / dev, used, device: dev, tip: `${title}: ${rest.length} other layers use ${used} of ${dev}` });
   }
   const refs = [{ line: 'device', percent: 100 }, ...(r.slrs && r.slrs > 1 ? [{ line: `one SLR (1/${r.slrs})`, percent: 100 / r.slrs }] : [])];
   const top = Math.max(100, ...res.map(({ key }) => (r.device[key] ? (100 * (r.total[key] ?? 0)) / r.device[key]! : 0)));
@@ -208,6 +216,7 @@ export function utilizationSpec(r: ResourceSection): VlSpec {
           color: { field: 'layer', type: 'nominal', legend: null, scale: { scheme: 'tableau20' } },
           order: { field: 'layer' },
           tooltip: [{ field: 'resource' }, { field: 'layer' }, { field: 'used' }, { field: 'percent', format: '.3g', title: '% of device' }],
+          description: TIP,
         },
       },
       {
@@ -233,6 +242,7 @@ export function sweepSpec(points: readonly SweepRow[]): VlSpec {
     label: [p.strategy, p.precision, p.reuse !== undefined ? `RF ${p.reuse}` : undefined].filter(Boolean).join(' '),
     ...p,
     front: p.pareto ? 'Pareto point' : 'dominated',
+    tip: `#${i + 1} ${[p.strategy, p.precision, p.reuse !== undefined ? `RF ${p.reuse}` : undefined].filter(Boolean).join(' ')}: latency ${p.latency_cycles}, DSP ${p.dsp}, LUT ${p.lut}${p.accuracy !== undefined ? `, accuracy ${p.accuracy.toFixed(1)}%` : ''}${p.pareto ? ' (Pareto point)' : ''}`,
   }));
   const color = withAcc
     ? { field: 'accuracy', type: 'quantitative', title: 'accuracy %', scale: { scheme: 'viridis' } }
@@ -250,6 +260,7 @@ export function sweepSpec(points: readonly SweepRow[]): VlSpec {
       size: { field: 'front', type: 'ordinal', legend: null, scale: { domain: ['Pareto point', 'dominated'], range: [160, 50] } },
       stroke: { field: 'front', type: 'nominal', legend: null, scale: { domain: ['Pareto point', 'dominated'], range: ['black', 'transparent'] } },
       tooltip: [{ field: 'point' }, { field: 'label', title: 'design' }, { field: 'latency_cycles' }, { field: 'dsp' }, { field: 'lut' }, ...(withAcc ? [{ field: 'accuracy' }] : [])],
+      description: TIP,
     },
   });
   return { $schema: SCHEMA, title: 'Design space', data: { values: rows }, hconcat: [panel('dsp'), panel('lut')], config: CONFIG };
@@ -273,6 +284,7 @@ export function graphSpec(layers: readonly GraphLayer[]): VlSpec {
       x1: p.x + W / 2 - 8,
       y0: p.y - H / 2 + 8,
       y1: p.y + H / 2 - 8,
+      tip: `${l.name}: ${l.op}, output [${l.shape.join(', ')}]${Object.entries(l.types).map(([k, v]) => `, ${k} ${v}`).join('')}${l.reuseFactor !== undefined ? `, reuse factor ${l.reuseFactor}` : ''}${l.strategy ? `, ${l.strategy}` : ''}, ${l.weights} weights; reads ${l.inputs.join(', ') || 'the model input'}`,
       lines: [l.name, `${l.op}  [${l.shape.join('x')}]`, [t ?? '', l.reuseFactor !== undefined ? `RF ${l.reuseFactor}` : ''].filter(Boolean).join('  ')],
     };
   });
@@ -285,7 +297,7 @@ export function graphSpec(layers: readonly GraphLayer[]): VlSpec {
     height: rows * H,
     layer: [
       { name: 'edges', data: { values: edges }, mark: { type: 'rule', color: '#888' }, encoding: { x: { ...sx, field: 'x' }, y: { ...sy, field: 'y' }, x2: { field: 'x2' }, y2: { field: 'y2' } } },
-      { name: 'nodes', data: { values: nodes }, mark: { type: 'rect', fill: '#eef4fb', stroke: '#2e86c1', strokeWidth: 1, cornerRadius: 4 }, encoding: { x: { ...sx, field: 'x0' }, x2: { field: 'x1' }, y: { ...sy, field: 'y0' }, y2: { field: 'y1' } } },
+      { name: 'nodes', data: { values: nodes }, mark: { type: 'rect', fill: '#eef4fb', stroke: '#2e86c1', strokeWidth: 1, cornerRadius: 4 }, encoding: { x: { ...sx, field: 'x0' }, x2: { field: 'x1' }, y: { ...sy, field: 'y0' }, y2: { field: 'y1' }, description: TIP } },
       { name: 'labels', data: { values: nodes }, mark: { type: 'text', fontSize: 10.5, lineHeight: 14, baseline: 'middle' }, encoding: { x: { ...sx, field: 'x' }, y: { ...sy, field: 'y' }, text: { field: 'lines' } } },
     ],
     config: { ...CONFIG, view: { stroke: null } },

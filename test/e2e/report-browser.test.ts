@@ -101,6 +101,10 @@ describe('report pages in headless Chromium', () => {
       const boxes = (kind: string) => prof.filter((e: any) => e.kind === kind && e.log2).length;
       expect(await count(marks('profile-weights', 'box'))).toBe(boxes('weight'));
       expect(await count(marks('profile-activations', 'box'))).toBe(boxes('activation'));
+      // Hover text on every box, with its figures in words (no script needed).
+      const tips = await page.$$eval(`${marks('profile-activations', 'box')} > title`, (els) => els.map((e) => e.textContent ?? ''));
+      expect(tips).toHaveLength(boxes('activation'));
+      for (const t of tips) expect(t).toMatch(/: log2\|x\| median -?[\d.]+, .* \d+ values, \d+ zero, \d+ below 1 LSB, \d+ above the type's max$/);
       // One band per box with a type: the representable range is drawn.
       expect(await count(marks('profile-activations', 'band'))).toBe(prof.filter((e: any) => e.kind === 'activation' && e.band).length);
       expect(await count('#overflow-table tbody tr')).toBe(data.check.overflow.filter((r: any) => r.count > 0).length);
