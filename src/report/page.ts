@@ -104,7 +104,7 @@ async function precisionSection(d: ReportData): Promise<string> {
   const wl = new Set(w.map((e) => e.layer)).size;
   const al = new Set(a.map((e) => e.layer)).size;
   out.push(`<div data-profile="weights" data-layers="${wl}">${w.length ? await chart('profile-weights', profileSpec(w, 'Weights', order)) : '<p class="note">The model has no weights.</p>'}</div>`);
-  out.push(`<div data-profile="activations" data-layers="${al}">${a.length ? await chart('profile-activations', profileSpec(a, 'Activations', order)) : '<p class="note">No activations: give --input to profile them.</p>'}</div>`);
+  out.push(`<div data-profile="activations" data-layers="${al}">${a.length ? await chart('profile-activations', profileSpec(a, 'Activations', order)) : '<p class="note">No activations here: <code>fastml report MODEL --input X.npy --html FILE</code> profiles them on your inputs.</p>'}</div>`);
   out.push('<h3>Values below one LSB</h3>');
   out.push(
     below.length
