@@ -39,8 +39,11 @@ function isFastmlReport(file: string): boolean {
   }
 }
 
-/** Refuses (exit 2) when `out` is an input or a file fastml did not write; else writes atomically. */
-export function writeReport(out: string, html: string, inputs: readonly (string | undefined)[]): void {
+/**
+ * Refuses (exit 2) when `out` is an input, a directory, a file fastml did not write, or in a folder
+ * that does not exist. Commands call it before their long work, and writeReport again at the end.
+ */
+export function checkReportPath(out: string, inputs: readonly (string | undefined)[]): string {
   const target = canonical(out);
   for (const i of inputs) {
     if (i && canonical(i) === target)
@@ -53,6 +56,13 @@ export function writeReport(out: string, html: string, inputs: readonly (string 
   }
   const dir = path.dirname(target);
   if (!existsSync(dir)) throw new DiagnosticError([diag('FML7032', 'the folder of the --html file does not exist', { file: dir })], EXIT.USAGE);
+  return target;
+}
+
+/** Writes the page atomically (temporary file + rename) after checkReportPath. */
+export function writeReport(out: string, html: string, inputs: readonly (string | undefined)[]): void {
+  const target = checkReportPath(out, inputs);
+  const dir = path.dirname(target);
   const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
   try {
     writeFileSync(tmp, html, { flag: 'wx' });

@@ -101,6 +101,11 @@ describe('fastml report MODEL --html: the page holds the CLI\'s numbers', () => 
     expect(data.sweep.points).toHaveLength(6);
     expect(data.sweep.points.map((p: any) => [p.reuse, p.latency_cycles, p.dsp, p.lut, p.pareto, p.accuracy])).toEqual(j.map((p: any) => [p.reuse, p.total.latency_cycles, p.total.dsp, p.total.lut, p.pareto, p.accuracy]));
     expect(data.sweep.points.some((p: any) => p.pareto)).toBe(true);
+    // The sweep's page may not replace its inputs either; checked before the sweep runs.
+    const bad = await run(['estimate', model, ...axes, '--html', X]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/FML7030/);
+    expect(bad.out).toBe('');
   });
 });
 

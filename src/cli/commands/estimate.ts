@@ -131,7 +131,8 @@ export function register(program: Command, ctx: CommandContext): void {
         const acc = flags.input ? await accuracyProbe(ctx, graph, flags.input, positiveInt('--samples', flags.samples) ?? 200) : undefined;
         const htmlOut = flags.html ? await resolvePath(ctx, flags.html) : undefined;
         const inputs = [modelFile, cfgFile, flags.input ? await resolvePath(ctx, flags.input) : undefined, pflags.calibration];
-        if (htmlOut) for (const i of inputs) if (i && path.resolve(i) === htmlOut) usage(`--html ${flags.html} is also an input of this command: it would be overwritten`, 'write the page to another file, e.g. sweep.html');
+        // Refuse before the sweep when the page could not be written.
+        if (htmlOut) (await import('../../report/write.js')).checkReportPath(htmlOut, inputs);
         const points = sweepPoints(axes);
         const { createProgress } = await import('../progress.js');
         const bar = await createProgress(ctx.io, { quiet: Boolean(flags.json) });

@@ -106,6 +106,9 @@ export function register(program: Command, ctx: CommandContext): void {
         if (!(flags.html && e instanceof DiagnosticError && e.diagnostics.some((d) => d.code === 'FML7023'))) throw e;
         ctx.io.err(`note: no csynth.xml under ${dir}: the page shows fastml's estimate only\n`);
       }
+      // The files the page may not replace, checked before the estimate runs.
+      const htmlInputs = [flags.model ? await resolvePath(ctx, flags.model) : undefined, flags.config ? await resolvePath(ctx, flags.config) : undefined, rep?.top.file];
+      if (flags.html) (await import('../../report/write.js')).checkReportPath(await resolvePath(ctx, flags.html), htmlInputs);
       let est;
       let built: import('../../ir/graph.js').Graph | undefined;
       let pipe: ReturnType<typeof pipelineJson> = {};
@@ -171,7 +174,7 @@ export function register(program: Command, ctx: CommandContext): void {
           ...(rep ? { synth: rep } : {}),
           notes: rep ? [] : [`No C-synthesis report under ${dir}: estimate only.`],
         });
-        const bytes = await writeReportPage(data, await resolvePath(ctx, flags.html), [flags.model ? await resolvePath(ctx, flags.model) : undefined, flags.config ? await resolvePath(ctx, flags.config) : undefined, rep?.top.file, ...(rep ? [] : [])]);
+        const bytes = await writeReportPage(data, await resolvePath(ctx, flags.html), htmlInputs);
         if (flags.json) ctx.io.out(JSON.stringify(data, null, 1) + '\n');
         else ctx.io.err(`report: ${flags.html} (${(bytes / 1024).toFixed(0)} KiB)\n`);
         return;
@@ -247,8 +250,8 @@ async function modelAction(ctx: CommandContext, model: string, flags: ModelFlags
   const weights = flags.weights ? await resolvePath(ctx, flags.weights) : undefined;
   const out = flags.html ? await resolvePath(ctx, flags.html) : undefined;
   const inputs = [model, input, cfgFile, weights, flags.calibration ? await resolvePath(ctx, flags.calibration) : undefined];
-  // Refuse before the long work when the page would overwrite an input.
-  if (out) for (const i of inputs) if (i && path.resolve(i) === out) throw new DiagnosticError([diag('FML7030', `--html ${flags.html} is also an input of this command: it would be overwritten`, { file: i }, 'write the report to another file, e.g. report.html')]);
+  // Refuse before the long work when the page could not be written.
+  if (out) (await import('../../report/write.js')).checkReportPath(out, inputs);
   const progress = await createProgress(ctx.io, { quiet: Boolean(flags.json) });
   let data;
   try {
