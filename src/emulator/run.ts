@@ -181,6 +181,8 @@ export interface CheckRun {
   /** Float64 reference of the model as written, every layer traced; absent when it cannot run. */
   readonly float?: BatchResult;
   readonly samples: number;
+  /** The inputs as emulated (IR layout, batch first), by graph input name. */
+  readonly inputs: Readonly<Record<string, Float64Array>>;
 }
 
 export interface CheckHooks {
@@ -246,7 +248,7 @@ export async function computeCheck(ctx: CommandContext, a: CheckArgs, hooks: Che
     ...(a.maxAbsErr !== undefined ? { maxAbsErr: a.maxAbsErr } : {}),
     ...(a.minAgreement !== undefined ? { minAgreement: a.minAgreement } : {}),
   });
-  return { report, session: s, fixed, ...(flt ? { float: flt } : {}), samples: n };
+  return { report, session: s, fixed, ...(flt ? { float: flt } : {}), samples: n, inputs: Object.fromEntries(g.inputs.map((name, k) => [name, data[k]!])) };
 }
 
 export async function runCheck(ctx: CommandContext, a: CheckArgs): Promise<number> {

@@ -126,7 +126,8 @@ export function assemble(p: ReportParts): ReportData {
   const c = p.check;
   const entries = p.profile === false ? [] : [
     ...weightProfile(p.graph, max),
-    ...(c ? activationProfile(p.graph, c.session.raw, c.fixed.traces, c.float?.traces ?? {}, max) : []),
+    // The float side of an Input layer is the user's data itself (the float evaluator has no trace for it).
+    ...(c ? activationProfile(p.graph, c.session.raw, c.fixed.traces, { ...Object.fromEntries(Object.entries(c.inputs).map(([k, data]) => [k, { data }])), ...(c.float?.traces ?? {}) }, max) : []),
   ];
   const notes = [...(p.notes ?? [])];
   if (c && !c.float) notes.push('The float64 reference could not evaluate this model: the activation profile shows the emulator only.');
