@@ -80,6 +80,15 @@ describe('fastml report MODEL --html: the page holds the CLI\'s numbers', () => 
       // Fixed-point activations are multiples of the LSB: none below it (the float ones may be).
       for (const p of fixedActs) if (p.type) expect(p.belowLsb).toBe(0);
 
+      if (c.id === 'mlp') {
+        // The edge rows of X (|x| = 10000) overflow the input type: the profile's count over the
+        // user's data agrees with the emulator's overflow accounting.
+        const inFloat = data.profile.entries.find((p: any) => p.layer === 'input_1' && p.source === 'float');
+        const inOvf = data.check.overflow.find((r: any) => r.layer === 'input_1' && r.variable === 'input');
+        expect(inFloat.aboveMax).toBeGreaterThan(0);
+        expect(inFloat.aboveMax).toBe(inOvf.overflow + inOvf.underflow);
+      }
+
       // Self-contained: nothing fetched (no src/href to another resource, no @import, no url()).
       // (SVG clip paths refer to ids inside the page: url(#clip1) is fine.)
       expect(/<script[^>]+src=|<link[^>]+href=|@import|url\((?!#)|https?:\/\/(?!vega\.github\.io\/schema|www\.w3\.org)/i.exec(page)?.[0] ?? null).toBeNull();
