@@ -139,6 +139,8 @@ export interface CheckArgs {
   input: string;
   reference?: string;
   config?: string;
+  /** A loaded configuration instead of `config` (report DIR: the project's, with the lock's settings). */
+  configObject?: import('../config/load.js').HlsConfig;
   weights?: string;
   maxAbsErr?: number;
   minAgreement?: number;
@@ -191,7 +193,11 @@ export interface CheckHooks {
 }
 
 export async function computeCheck(ctx: CommandContext, a: CheckArgs, hooks: CheckHooks = {}): Promise<CheckRun> {
-  const s = await loadSession(a.model, { ...(a.config ? { config: a.config } : {}), ...(a.weights ? { weights: a.weights } : {}), ...(a.pipeline ? { pipeline: a.pipeline } : {}) });
+  const s = await loadSession(a.model, {
+    ...(a.configObject ? { configObject: a.configObject } : a.config ? { config: a.config } : {}),
+    ...(a.weights ? { weights: a.weights } : {}),
+    ...(a.pipeline ? { pipeline: a.pipeline } : {}),
+  });
   printDiagnostics(ctx, s.diagnostics);
   printPipeline(s.pipeline, a.pipeline ?? {}, ctx.io, Boolean(a.json));
   const bar = hooks.progress;

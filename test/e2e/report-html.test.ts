@@ -185,4 +185,17 @@ describe('fastml report DIR --html: a built project', () => {
     expect(tied.map((l: any) => [l.layer, l.synth.dsp])).toEqual([['fc1_relu', 1024]]);
     expect(existsSync(html)).toBe(true);
   });
+
+  it('with --input: the design as built, profiled on the inputs (the numbers check prints)', async () => {
+    const X = cases[0]!.x();
+    const html = path.join(tmp, 'proj-input.html');
+    const r = await run(['report', dir, '--model', cases[0]!.model, '-c', cases[0]!.config!, '-i', X, '--html', html]);
+    expect(r.code).toBe(0);
+    const data = embedded(readFileSync(html, 'utf8'));
+    const { pipeline: _p, ...checkJson } = JSON.parse((await run(['check', cases[0]!.model, '-c', cases[0]!.config!, '-i', X, '--json'])).out);
+    expect(data.check).toEqual(checkJson);
+    expect(data.resources.synth.total.dsp).toBe(3000);
+    // Without --html, --input has nothing to draw on.
+    expect((await run(['report', dir, '--model', cases[0]!.model, '-i', X])).code).toBe(2);
+  });
 });

@@ -72,7 +72,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .description('an HTML report of a model (precision profile, error growth, resources, graph; --html), or a built project\'s HLS synthesis report (csynth.xml) beside fastml\'s estimate')
     .argument('<model|dir>', 'model file (with --html or --json), or project directory (searched for csynth.xml / *_csynth.xml), or one csynth.xml file')
     .option('--html <file>', 'write a self-contained HTML report (opens from file://; never overwrites an input or a file fastml did not write)')
-    .option('-i, --input <file>', 'model report: inputs (.npy, .npz, .dat, .csv; batch first, model layout) for the activation profile, error growth and overflow counts')
+    .option('-i, --input <file>', 'inputs (.npy, .npz, .dat, .csv; batch first, model layout) for the activation profile, error growth and overflow counts (model, or project with --html)')
     .option('-w, --weights <file>', 'model report: weights file for a Keras architecture .json')
     .option('-m, --model <file>', 'project: the model the project was built from, to estimate it (with --html: default the model named in fastml.lock.json, found beside the project)')
     .option('-c, --config <file>', 'hls4ml configuration used for the build')
@@ -90,7 +90,7 @@ export function register(program: Command, ctx: CommandContext): void {
         await modelAction(ctx, target, flags, commandLine(self));
         return;
       }
-      if (flags.input) throw new DiagnosticError([diag('FML7002', '--input belongs to a model report: fastml report MODEL --input X --html report.html')]);
+      if (flags.input && !flags.html) throw new DiagnosticError([diag('FML7002', '--input profiles the design on a page: give --html FILE too')]);
       if (flags.html && !flags.model) flags.model = modelFromLock(target);
       const { readProjectReports } = await import('../../estimate/csynth.js');
       const { reportText } = await import('../../estimate/report-compare.js');
@@ -107,10 +107,11 @@ export function register(program: Command, ctx: CommandContext): void {
         ctx.io.err(`note: no csynth.xml under ${dir}: the page shows fastml's estimate only\n`);
       }
       // The files the page may not replace, checked before the estimate runs.
-      const htmlInputs = [flags.model ? await resolvePath(ctx, flags.model) : undefined, flags.config ? await resolvePath(ctx, flags.config) : undefined, rep?.top.file];
+      const htmlInputs = [flags.model ? await resolvePath(ctx, flags.model) : undefined, flags.config ? await resolvePath(ctx, flags.config) : undefined, flags.input ? await resolvePath(ctx, flags.input) : undefined, rep?.top.file];
       if (flags.html) (await import('../../report/write.js')).checkReportPath(await resolvePath(ctx, flags.html), htmlInputs);
       let est;
       let built: import('../../ir/graph.js').Graph | undefined;
+      let check: import('../../emulator/run.js').CheckRun | undefined;
       let pipe: ReturnType<typeof pipelineJson> = {};
       if (flags.model) {
         const { loadModel } = await import('../../frontends/index.js');
@@ -161,6 +162,17 @@ export function register(program: Command, ctx: CommandContext): void {
         pipe = pipelineJson(res, pflags);
         est = estimate(res.graph, eopts);
         built = res.graph;
+        if (flags.input) {
+          // The design as built (the lock's settings in cfg and pflags), on the user's inputs.
+          const { computeCheck } = await import('../../emulator/run.js');
+          const { createProgress } = await import('../progress.js');
+          const progress = await createProgress(ctx.io, { quiet: Boolean(flags.json) });
+          try {
+            check = await computeCheck(ctx, { model: await resolvePath(ctx, flags.model), input: await resolvePath(ctx, flags.input), configObject: cfg, pipeline: pflags, json: true }, { progress });
+          } finally {
+            progress.stop();
+          }
+        }
       }
       if (flags.html) {
         const { assemble, writeReportPage } = await import('../../report/build.js');
@@ -171,6 +183,7 @@ export function register(program: Command, ctx: CommandContext): void {
           modelFile: await resolvePath(ctx, flags.model!),
           graph: built!,
           estimate: est!,
+          ...(check ? { check, inputsFile: await resolvePath(ctx, flags.input!) } : {}),
           ...(rep ? { synth: rep } : {}),
           notes: rep ? [] : [`No C-synthesis report under ${dir}: estimate only.`],
         });
