@@ -7,7 +7,8 @@
  * unless given), per layer where the report has per-module figures. The estimate runs the pass
  * pipeline with the pass flags given, else those compile recorded in the lock (reuse, budget, prune).
  * With --html, the project's page: the estimate per layer beside the csynth figures where a report
- * exists; the model is --model, else the file named in fastml.lock.json found beside the project.
+ * exists, and with --input the design profiled on the inputs; the model is --model, else the file
+ * named in fastml.lock.json found beside the project.
  */
 
 import type { Command } from 'commander';
