@@ -8,12 +8,13 @@
  * build short on small machines; build products go to DIR/csim_build/.
  */
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CommandContext } from '../cli/context.js';
 import { DiagnosticError, EXIT, diag } from '../diagnostics/diagnostic.js';
 import { cppIdent } from './identifiers.js';
+import { createProgress, type Progress } from '../cli/progress.js';
 
 export interface CsimFlags {
   readonly dir: string;
@@ -49,7 +50,8 @@ export function projectOf(dir: string): string {
   return project;
 }
 
-export function runCsim(f: CsimFlags): CsimResult {
+/** The unity source, compiler and arguments of a project's C simulation build. */
+function csimBuild(f: CsimFlags): { dir: string; cxx: string; args: string[]; exe: string } {
   const dir = path.resolve(f.dir);
   const project = projectOf(dir);
   const build = path.join(dir, 'csim_build');
@@ -63,19 +65,54 @@ export function runCsim(f: CsimFlags): CsimResult {
   // model places large data out of that range.
   const defaults = `-std=c++11 -O1 -Wall -Wno-unknown-pragmas -Wno-unused-label${process.arch === 'x64' ? ' -mcmodel=medium' : ''}`;
   const flags = (f.cxxflags ?? defaults).split(/\s+/).filter(Boolean);
-  const args = [...flags, '-I', path.join(dir, 'firmware'), '-I', path.join(dir, 'firmware', 'ap_types'), '-o', exe, unity];
-  const cc = spawnSync(cxx, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (cc.error)
-    throw new DiagnosticError([diag('FML5812', `cannot run ${cxx}: ${cc.error.message}`, undefined, 'install g++ or pass --cxx')], EXIT.USAGE);
-  const compileOutput = `${cc.stdout ?? ''}${cc.stderr ?? ''}`;
+  return { dir, cxx, exe, args: [...flags, '-I', path.join(dir, 'firmware'), '-I', path.join(dir, 'firmware', 'ap_types'), '-o', exe, unity] };
+}
+
+function cannotRun(cxx: string, e: Error): DiagnosticError {
+  return new DiagnosticError([diag('FML5812', `cannot run ${cxx}: ${e.message}`, undefined, 'install g++ or pass --cxx')], EXIT.USAGE);
+}
+
+/** After the compiler: count warnings, run the test bench when the build succeeded. */
+function afterCompile(b: { dir: string; exe: string }, status: number | null, compileOutput: string): CsimResult {
   const warnings = (compileOutput.match(/warning:/g) ?? []).length;
-  if (cc.status !== 0) return { exitCode: EXIT.CHECK_FAILED, compileOutput, runOutput: '', runErrors: '', warnings };
-  const run = spawnSync(exe, [], { cwd: dir, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (status !== 0) return { exitCode: EXIT.CHECK_FAILED, compileOutput, runOutput: '', runErrors: '', warnings };
+  const run = spawnSync(b.exe, [], { cwd: b.dir, encoding: 'utf8', maxBuffer: 64 << 20 });
   return { exitCode: run.status === 0 ? EXIT.OK : EXIT.CHECK_FAILED, compileOutput, runOutput: run.stdout ?? '', runErrors: run.stderr ?? '', warnings };
 }
 
-export function reportCsim(ctx: CommandContext, f: CsimFlags): number {
-  const r = runCsim(f);
+export function runCsim(f: CsimFlags): CsimResult {
+  const b = csimBuild(f);
+  const cc = spawnSync(b.cxx, b.args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (cc.error) throw cannotRun(b.cxx, cc.error);
+  return afterCompile(b, cc.status, `${cc.stdout ?? ''}${cc.stderr ?? ''}`);
+}
+
+/**
+ * runCsim with the g++ step run asynchronously, so that a progress line (elapsed seconds) can be
+ * redrawn while it compiles: the build of a large model takes minutes on a small machine.
+ */
+export async function runCsimWithProgress(f: CsimFlags, progress: Progress): Promise<CsimResult> {
+  const b = csimBuild(f);
+  progress.waiting(`csim: compiling with ${b.cxx}`);
+  let out = '';
+  let status: number | null;
+  try {
+    status = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(b.cxx, b.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString('utf8')));
+      child.on('error', (e) => reject(cannotRun(b.cxx, e)));
+      child.on('close', (code) => resolve(code));
+    });
+  } finally {
+    progress.stop();
+  }
+  return afterCompile(b, status, out);
+}
+
+export async function reportCsim(ctx: CommandContext, f: CsimFlags): Promise<number> {
+  const progress = await createProgress(ctx.io);
+  const r = await runCsimWithProgress(f, progress);
   if (r.compileOutput) ctx.io.err(r.compileOutput);
   if (r.runOutput) ctx.io.out(r.runOutput);
   if (r.runErrors) ctx.io.err(r.runErrors);

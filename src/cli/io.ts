@@ -12,6 +12,8 @@ export interface CliIO {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** How the user ran fastml (`fastml`, `npx fastml`, ...; src/cli/invocation.ts), for printed next steps. */
   readonly command?: string;
+  /** Where progress bars go when isTTY (default process.stderr); tests pass a fake terminal. */
+  readonly progressStream?: { write(s: string): boolean; readonly isTTY?: boolean; readonly columns?: number };
 }
 
 export function processIO(): CliIO {
@@ -22,6 +24,7 @@ export function processIO(): CliIO {
     cwd: process.cwd(),
     isTTY: Boolean(process.stderr.isTTY),
     env: process.env,
+    progressStream: process.stderr,
   };
 }
 

@@ -17,27 +17,19 @@ import { prepareInputs, runBatch } from './index.js';
 import type { BatchResult } from './index.js';
 import { evaluateFloat, fromIrLayout } from './float.js';
 import { formatOverflowTable, overflowRows } from './overflow.js';
-import { loadSession, readBatchInputs } from './session.js';
+import { loadSession, readBatchInputs, type Session } from './session.js';
 import { pipelineJson, printPipeline, type PipelineFlags } from '../passes/options.js';
 import { canRunParallel, defaultWorkers, runParallel } from './parallel.js';
 import { compareOutputs, junitXml, formatCheckReport } from './check.js';
 import type { CheckReport } from './check.js';
+import { createProgress, type Progress } from '../cli/progress.js';
 
 function printDiagnostics(ctx: CommandContext, diags: readonly { severity: string }[]): void {
   for (const d of diags) ctx.io.err(formatDiagnostic(d as never) + '\n');
 }
 
-/** A progress bar on a TTY for long runs (cli-progress), a no-op otherwise. */
-async function progress(ctx: CommandContext, n: number, label: string): Promise<{ update(k: number): void; stop(): void }> {
-  if (!ctx.io.isTTY || n < 20000) return { update: () => {}, stop: () => {} };
-  const { SingleBar, Presets } = await import('cli-progress');
-  const bar = new SingleBar({ format: `${label} [{bar}] {percentage}% | {value}/{total} samples | {eta}s`, stream: process.stderr, hideCursor: true }, Presets.shades_classic);
-  bar.start(n, 0);
-  return { update: (k) => bar.update(k), stop: () => bar.stop() };
-}
-
 /** Float64 reference over a batch (IR layout in, IR layout out), optionally with every layer traced. */
-export function floatBatch(g: Graph, n: number, data: readonly Float64Array[], trace: boolean): BatchResult {
+export function floatBatch(g: Graph, n: number, data: readonly Float64Array[], trace: boolean, onProgress?: (done: number) => void): BatchResult {
   const outputs: Record<string, Float64Array> = {};
   for (const o of g.outputs) outputs[o] = new Float64Array(n * numel(g.tensors.get(o)!.shape));
   const traces: BatchResult['traces'] = {};
@@ -54,6 +46,7 @@ export function floatBatch(g: Graph, n: number, data: readonly Float64Array[], t
         traces[name]!.data.set(v, s * v.length);
       }
     }
+    if (onProgress && ((s + 1) % 100 === 0 || s + 1 === n)) onProgress(s + 1);
   }
   return { n, outputs, traces };
 }
@@ -108,7 +101,9 @@ export async function runEmulate(ctx: CommandContext, a: EmulateArgs): Promise<n
   let res: BatchResult;
   if (a.float) res = floatBatch(g, n, data, Boolean(a.trace));
   else {
-    const bar = await progress(ctx, n, 'emulate');
+    // Batches under 20000 samples take well under a second: no bar for them.
+    const bar = await createProgress(ctx.io, { quiet: Boolean(a.json), minTotal: 20000, delayMs: 0 });
+    bar.phase('emulate', n, 'samples');
     // Large batches go to worker threads (one per core) unless traces are wanted; every sample is
     // independent, so the bits do not depend on the split.
     const workers = a.workers ?? (n >= PARALLEL_MIN ? defaultWorkers() : 1);
@@ -162,6 +157,8 @@ export interface CheckArgs {
   input: string;
   reference?: string;
   config?: string;
+  /** A loaded configuration instead of `config` (report DIR: the project's, with the lock's settings). */
+  configObject?: import('../config/load.js').HlsConfig;
   weights?: string;
   maxAbsErr?: number;
   minAgreement?: number;
@@ -172,7 +169,7 @@ export interface CheckArgs {
 }
 
 /** onnxruntime-web float32 outputs for an ONNX model, in IR layout order of g.outputs. */
-async function ortReference(file: string, g: Graph, inputs: Record<string, { data: Float64Array; n: number }>): Promise<Float64Array[]> {
+async function ortReference(file: string, g: Graph, inputs: Record<string, { data: Float64Array; n: number }>, onProgress?: (done: number) => void): Promise<Float64Array[]> {
   const ort = await import('onnxruntime-web');
   ort.env.wasm.numThreads = 1;
   const { readFileSync } = await import('node:fs');
@@ -190,31 +187,57 @@ async function ortReference(file: string, g: Graph, inputs: Record<string, { dat
     });
     const r = await session.run(feeds);
     session.outputNames.forEach((o, k) => outs[k]!.push(...(r[o]!.data as Float32Array)));
+    if (onProgress && ((s + 1) % 100 === 0 || s + 1 === n)) onProgress(s + 1);
   }
   return outs.map((o) => Float64Array.from(o));
 }
 
-export async function runCheck(ctx: CommandContext, a: CheckArgs): Promise<number> {
-  if (a.junit) checkOutputFile(a.junit, inputsOf(a), '--junit');
-  const s = await loadSession(a.model, { ...(a.config ? { config: a.config } : {}), ...(a.weights ? { weights: a.weights } : {}), ...(a.pipeline ? { pipeline: a.pipeline } : {}) });
+/** Everything `fastml check` computed, for the commands that show it (check, report --input). */
+export interface CheckRun {
+  readonly report: CheckReport;
+  readonly session: Session;
+  /** Fixed-point emulation of the prepared graph, every layer traced (IR layout). */
+  readonly fixed: BatchResult;
+  /** Float64 reference of the model as written, every layer traced; absent when it cannot run. */
+  readonly float?: BatchResult;
+  readonly samples: number;
+  /** The inputs as emulated (IR layout, batch first), by graph input name. */
+  readonly inputs: Readonly<Record<string, Float64Array>>;
+}
+
+export interface CheckHooks {
+  /** Progress over the run's phases (emulate, float reference, onnxruntime). */
+  readonly progress?: Progress;
+}
+
+export async function computeCheck(ctx: CommandContext, a: CheckArgs, hooks: CheckHooks = {}): Promise<CheckRun> {
+  const s = await loadSession(a.model, {
+    ...(a.configObject ? { configObject: a.configObject } : a.config ? { config: a.config } : {}),
+    ...(a.weights ? { weights: a.weights } : {}),
+    ...(a.pipeline ? { pipeline: a.pipeline } : {}),
+  });
   printDiagnostics(ctx, s.diagnostics);
   printPipeline(s.pipeline, a.pipeline ?? {}, ctx.io, Boolean(a.json));
+  const bar = hooks.progress;
   const g = s.graph;
   const inputs = readBatchInputs(g, a.input);
   const { n, data } = prepareInputs(g, inputs);
   const emu = compileEmulator(g, { accounting: true });
-  const fixed = runBatch(emu, n, data, { trace: true });
+  bar?.phase('check: fixed-point emulation', n, 'samples');
+  const fixed = runBatch(emu, n, data, { trace: true, onProgress: (k) => bar?.update(k), progressEvery: 100 });
   let flt: BatchResult | undefined;
   try {
     // The float reference is the model as written (before passes): quantizer layers keep their
     // float definition there, and folding cannot hide an error it introduced.
-    flt = floatBatch(s.raw, n, data, true);
+    bar?.phase('check: float64 reference', n, 'samples');
+    flt = floatBatch(s.raw, n, data, true, (k) => bar?.update(k));
   } catch (e) {
     if (e instanceof DiagnosticError) throw e;
     // ONNX models still have onnxruntime as the reference; others need --reference.
     const other = Boolean(a.reference) || a.model.toLowerCase().endsWith('.onnx');
     const d = diag('FML5011', `the float64 reference cannot evaluate this model: ${(e as Error).message}`, { file: a.model }, 'give reference outputs with --reference', other ? 'warning' : 'error');
     if (!other) throw new DiagnosticError([d], EXIT.MODEL);
+    bar?.stop();
     ctx.io.err(formatDiagnostic(d) + '\n');
   }
   let refKind: CheckReport['reference'] = 'float64';
@@ -226,9 +249,11 @@ export async function runCheck(ctx: CommandContext, a: CheckArgs): Promise<numbe
     refKind = 'file';
   } else if (a.model.toLowerCase().endsWith('.onnx')) {
     try {
-      ref = await ortReference(a.model, g, inputs);
+      bar?.phase('check: onnxruntime reference', n, 'samples');
+      ref = await ortReference(a.model, g, inputs, (k) => bar?.update(k));
       refKind = 'onnxruntime';
     } catch (e) {
+      bar?.stop();
       if (!flt) throw new DiagnosticError([diag('FML5011', `neither onnxruntime nor the float64 evaluator can run this model (${String((e as Error)?.message ?? e).split('\n')[0]})`, { file: a.model }, 'give reference outputs with --reference')], EXIT.MODEL);
       // QONNX custom ops (Quant, ...) are unknown to onnxruntime: fastml's float evaluator, which
       // applies their definition, is then the reference.
@@ -236,6 +261,7 @@ export async function runCheck(ctx: CommandContext, a: CheckArgs): Promise<numbe
       ctx.io.err(formatDiagnostic(diag('FML5010', `onnxruntime cannot run this model (${why}); using fastml's float64 evaluator as the reference`, { file: a.model }, undefined, 'warning')) + '\n');
     }
   }
+  bar?.stop();
   const report = compareOutputs({
     model: a.model,
     n,
@@ -246,6 +272,19 @@ export async function runCheck(ctx: CommandContext, a: CheckArgs): Promise<numbe
     ...(a.maxAbsErr !== undefined ? { maxAbsErr: a.maxAbsErr } : {}),
     ...(a.minAgreement !== undefined ? { minAgreement: a.minAgreement } : {}),
   });
+  return { report, session: s, fixed, ...(flt ? { float: flt } : {}), samples: n, inputs: Object.fromEntries(g.inputs.map((name, k) => [name, data[k]!])) };
+}
+
+export async function runCheck(ctx: CommandContext, a: CheckArgs): Promise<number> {
+  if (a.junit) checkOutputFile(a.junit, inputsOf(a), '--junit');
+  const progress = await createProgress(ctx.io, { quiet: Boolean(a.json) });
+  let run: CheckRun;
+  try {
+    run = await computeCheck(ctx, a, { progress });
+  } finally {
+    progress.stop();
+  }
+  const { report, session: s } = run;
   if (a.junit) writeFileAtomic(a.junit, junitXml(report));
   ctx.io.out(a.json ? JSON.stringify({ ...report, ...pipelineJson(s.pipeline, a.pipeline ?? {}) }, null, 2) + '\n' : formatCheckReport(report));
   return report.passed ? EXIT.OK : EXIT.CHECK_FAILED;

@@ -28,6 +28,8 @@ export interface Session {
 
 export interface SessionOptions {
   readonly config?: string;
+  /** A configuration already loaded (and adjusted, e.g. from a project's lock), instead of `config`. */
+  readonly configObject?: HlsConfig;
   readonly weights?: string;
   /** The pipeline flags as commander parsed them (--prune, --quantize, --reuse, ...). */
   readonly pipeline?: PipelineFlags;
@@ -46,7 +48,7 @@ export function withModelReuse(config: HlsConfig, reuse: number): HlsConfig {
 export async function loadSession(modelFile: string, opts: SessionOptions = {}): Promise<Session> {
   const flags = opts.pipeline ?? {};
   const reuse = parseReuseFlag(flags.reuse);
-  const base = opts.config ? loadConfig(opts.config) : defaultConfig();
+  const base = opts.configObject ?? (opts.config ? loadConfig(opts.config) : defaultConfig());
   const config = reuse.factor !== undefined ? withModelReuse(base, reuse.factor) : base;
   // The config's KerasH5 is used only when it names an existing file (hls4ml configs often hold
   // paths relative to wherever they were written); otherwise the frontend finds the weights.

@@ -16,6 +16,6 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--cxxflags <flags>', 'compiler flags (default: -std=c++11 -O1 -Wall -Wno-unknown-pragmas -Wno-unused-label, plus -mcmodel=medium on x86-64 for large static buffers)')
     .action(async (dir: string, opts: { cxx?: string; cxxflags?: string }) => {
       const { reportCsim } = await import('../../backends/csim-run.js');
-      ctx.setExitCode(reportCsim(ctx, { dir: await resolvePath(ctx, dir), ...opts }));
+      ctx.setExitCode(await reportCsim(ctx, { dir: await resolvePath(ctx, dir), ...opts }));
     });
 }

@@ -34,6 +34,7 @@ interface EstimateFlags {
   sweep?: string[];
   input?: string;
   samples?: string;
+  html?: string;
 }
 
 const usage = (msg: string, hint?: string): never => {
@@ -72,10 +73,11 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--json', 'print JSON: {tool, part, clock_ns, layers, total, utilization, warnings}')
     .option('--sweep <axes...>', 'design-space sweep, e.g. reuse=1,2,4,8 precision=8,12,16 strategy=latency,resource (reuse values are checked like --reuse N; with --reuse nearest invalid ones take the nearest valid value)')
     .option('--input <file>', 'inputs (.npy) for the sweep\'s accuracy (emulator vs float)')
-    .option('--samples <n>', 'use at most this many input samples', '200');
+    .option('--samples <n>', 'use at most this many input samples', '200')
+    .option('--html <file>', 'with --sweep: also write a self-contained HTML page of the design space (points, Pareto front, table, the model)');
   // --reuse N|nearest[:N]|auto (--budget) and the other pass flags, shared with emulate and compile.
   addPipelineOptions(cmd)
-    .action(async (modelArg: string, flags: EstimateFlags & PipelineFlags) => {
+    .action(async (modelArg: string, flags: EstimateFlags & PipelineFlags, self: Command) => {
       const pflags = pipelineFlagsOf(flags, (p) => path.resolve(ctx.io.cwd, p));
       // --calibration FILE.json is an estimator calibration (fastml calibrate --from); other files are
       // --quantize auto's calibration samples. The config's EstimatorCalibration names one too.
@@ -132,18 +134,51 @@ export function register(program: Command, ctx: CommandContext): void {
         return { g: r.graph, notes, res: r };
       };
       const base = { ...(reuse !== undefined ? { reuse } : {}), ...(strategy ? { strategy: strategy as Strategy } : {}) };
+      if (flags.html && !flags.sweep?.length) usage('--html draws a design space: give --sweep too', 'for a model\'s page use fastml report MODEL --input X --html report.html');
 
       if (flags.sweep?.length) {
         const { parseSweep, sweepPoints, markPareto, sweepText, precisionType } = await import('../../estimate/sweep.js');
         const axes = parseSweep(flags.sweep);
         const acc = flags.input ? await accuracyProbe(ctx, graph, flags.input, positiveInt('--samples', flags.samples) ?? 200) : undefined;
-        const results: SweepResult[] = sweepPoints(axes).map((p) => {
-          const o = { ...base, ...p, ...(p.precision ? { precision: precisionType(p.precision) } : {}) };
-          const { g } = prepare(o, true);
-          const e = estimate(g, eopts);
-          return { point: p, estimate: e, ...(acc ? { accuracy: acc(g) } : {}) };
-        });
+        const htmlOut = flags.html ? await resolvePath(ctx, flags.html) : undefined;
+        const inputs = [modelFile, cfgFile, flags.input ? await resolvePath(ctx, flags.input) : undefined, pflags.calibration];
+        // Refuse before the sweep when the page could not be written.
+        if (htmlOut) (await import('../../report/write.js')).checkReportPath(htmlOut, inputs);
+        const points = sweepPoints(axes);
+        const { createProgress } = await import('../progress.js');
+        const bar = await createProgress(ctx.io, { quiet: Boolean(flags.json) });
+        bar.phase('sweep', points.length, 'design points');
+        let results: SweepResult[];
+        try {
+          results = points.map((p, k) => {
+            const o = { ...base, ...p, ...(p.precision ? { precision: precisionType(p.precision) } : {}) };
+            const { g } = prepare(o, true);
+            const e = estimate(g, eopts);
+            const r = { point: p, estimate: e, ...(acc ? { accuracy: acc(g) } : {}) };
+            bar.update(k + 1);
+            return r;
+          });
+        } finally {
+          bar.stop();
+        }
         markPareto(results);
+        if (htmlOut) {
+          const { assemble, writeReportPage } = await import('../../report/build.js');
+          const { version } = await import('../main.js');
+          const { commandLine } = await import('./report.js');
+          const data = assemble({
+            title: `fastml design space: ${path.basename(modelFile)}`,
+            version: version(),
+            command: commandLine(self),
+            modelFile,
+            graph: prepare(base, true).g,
+            sweep: results,
+            profile: false,
+            notes: ['Model section: the design without the sweep\'s settings (the command line\'s and the config\'s).'],
+          });
+          const bytes = await writeReportPage(data, htmlOut, inputs);
+          ctx.io.err(`design space page: ${flags.html} (${(bytes / 1024).toFixed(0)} KiB)\n`);
+        }
         if (flags.json) {
           ctx.io.out(JSON.stringify(results.map((r) => ({ ...r.point, pareto: r.pareto, ...(r.accuracy !== undefined ? { accuracy: r.accuracy } : {}), ...estimateJson(r.estimate) })), null, 1) + '\n');
         } else {
