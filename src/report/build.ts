@@ -39,6 +39,8 @@ export interface ReportParts {
   readonly estimate?: Estimate;
   readonly synth?: ProjectReports;
   readonly sweep?: readonly SweepResult[];
+  /** Design points given as rows (a collected sweep: synthesized figures where a report exists). */
+  readonly sweepRows?: readonly SweepRow[];
   readonly maxSample?: number;
   readonly notes?: readonly string[];
   /** Profile the weights (and activations, with a check): default true; a sweep's page does not. */
@@ -131,7 +133,8 @@ export function assemble(p: ReportParts): ReportData {
   ];
   const notes = [...(p.notes ?? [])];
   if (c && !c.float) notes.push('The float64 reference could not evaluate this model: the activation profile shows the emulator only.');
-  const withAcc = p.sweep?.some((r) => r.accuracy !== undefined);
+  const rows = p.sweepRows ?? (p.sweep ? sweepRows(p.sweep) : undefined);
+  const withAcc = rows?.some((r) => r.accuracy !== undefined);
   return {
     fastml: { version: p.version, command: p.command, generated: new Date().toISOString() },
     title: p.title,
@@ -140,7 +143,7 @@ export function assemble(p: ReportParts): ReportData {
     ...(p.profile !== false ? { profile: { entries, maxSample: max } } : {}),
     ...(c ? { check: c.report } : {}),
     ...(p.estimate ? { resources: resources(p.estimate, p.synth) } : {}),
-    ...(p.sweep ? { sweep: { objectives: `latency, DSP, LUT${withAcc ? ', accuracy' : ''}`, points: sweepRows(p.sweep) } } : {}),
+    ...(rows ? { sweep: { objectives: `latency, DSP, LUT${withAcc ? ', accuracy' : ''}`, points: rows } } : {}),
     notes,
   };
 }

@@ -85,6 +85,15 @@ describe('fastml sweep (local executor)', () => {
     expect(rows.every((r) => r.pareto === '1')).toBe(true);
     const json = JSON.parse(readFileSync(path.join(tmp, 'sw/results.json'), 'utf8'));
     expect(json.frontOn).toBe('synthesis');
+
+    // The design-space page of the collected sweep: the synthesized figures, every point on the front.
+    const page = await cli(tmp, ['sweep', 'collect', 'sw', '--html', 'sweep.html']);
+    expect(page.code).toBe(0);
+    const html = readFileSync(path.join(tmp, 'sweep.html'), 'utf8');
+    expect(html).toContain('data-sweep-points="4"');
+    expect(html).toContain('data-pareto="4"');
+    expect(html).toContain('4 of 4 points from their vendor csynth reports');
+    expect(html).toContain(`"dsp":${standinFigures(8).dsp}`);
   });
 
   it('calibrate --from refits on the collected points, lowers their error, and leaves the shipped calibration alone', async () => {

@@ -5,6 +5,7 @@
  * in src/sweep/; this file only declares the flags and prints.
  */
 
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { resolvePath } from '../context.js';
@@ -199,11 +200,23 @@ export function register(program: Command, ctx: CommandContext): void {
     .description('read every point\'s csynth report; write results.csv / results.json with settings, estimate, synthesized figures, accuracy and the Pareto front')
     .argument('<dir>', 'sweep folder')
     .option('--json', 'print the results as JSON')
-    .action(async (dirArg: string, f: { json?: boolean }) => {
+    .option('--html <file>', 'also write the design-space page (points, Pareto front, table; synthesized figures where a point has a report)')
+    .action(async (dirArg: string, f: { json?: boolean; html?: string }, self: Command) => {
       const dir = await resolvePath(ctx, dirArg);
       const { collectSweep, collectText } = await import('../../sweep/collect.js');
+      const html = f.html ? await resolvePath(ctx, f.html) : undefined;
+      if (html) (await import('../../report/write.js')).checkReportPath(html, [path.join(dir, 'sweep.json'), path.join(dir, 'results.json'), path.join(dir, 'results.csv')]);
       const c = collectSweep(dir);
       ctx.io.out(f.json ? JSON.stringify(c, null, 1) + '\n' : collectText(c));
+      if (html) {
+        const { sweepPage } = await import('../../sweep/page.js');
+        const { version } = await import('../main.js');
+        let root: Command = self;
+        while (root.parent) root = root.parent;
+        const raw = (root as Command & { rawArgs?: string[] }).rawArgs?.slice(2) ?? ['sweep', 'collect', dirArg, '--html', f.html!];
+        const bytes = await sweepPage(dir, c, html, { version: version(), command: ['fastml', ...raw].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(' ') });
+        ctx.io.err(`design space page: ${f.html} (${(bytes / 1024).toFixed(0)} KiB)\n`);
+      }
     });
 
   sweep
