@@ -33,7 +33,8 @@ export function applyConfigToLayer(cfg: HlsConfig, l: Layer): Layer {
   for (const [slot, t] of Object.entries(r.precision)) {
     const fromFrontend = l.precision[slot];
     const blanket = r.origin[slot] === 'hls4ml default' || r.origin[slot]?.startsWith('Model.');
-    if (fromFrontend !== undefined && fromFrontend !== 'auto' && blanket) continue;
+    // 'auto' from the model (scale layers and integer layers made by split-scales) is kept too.
+    if (fromFrontend !== undefined && blanket) continue;
     precision[slot] = t;
   }
   let attrs: LayerAttrs = l.attrs;

@@ -4,6 +4,8 @@
  * graph, and dumps the IR after a named pass (`--dump-ir PASS`).
  *
  * The order, and why:
+ *  0. split-scales     quantizers with float scales / zero points become integer quantizers plus
+ *                      scale layers first, so quantize-model only sees exact facts;
  *  1. quantize-model   the model's quantizers give types and quantized weight values first, so that
  *                      apply-config can let an explicit config entry override them while a blanket
  *                      model default does not (apply-config's rule);
@@ -29,6 +31,7 @@ import { verifyGraph } from '../ir/verify.js';
 import { isAuto, type FixedType, type TypeSpec } from '../fixed/type.js';
 import { applyConfigPass } from './apply-config.js';
 import { quantizeModelPass, foldQuantPass } from './quantize-model.js';
+import { splitScalesPass } from './split-scales.js';
 import { removeNopsPass } from './remove-nops.js';
 import { foldScaleBiasPass } from './fold-scale-bias.js';
 import { foldBatchNormPass } from './fold-batchnorm.js';
@@ -99,6 +102,7 @@ export function buildPipeline(config: unknown, opts: PipelineOptions = {}): Pass
   const dflt = opts.defaultPrecision ?? mp.dflt;
   const max = opts.maxPrecision ?? mp.max;
   const passes: Pass[] = [
+    splitScalesPass,
     quantizeModelPass,
     applyConfigPass,
     foldQuantPass,
@@ -118,6 +122,7 @@ export function buildPipeline(config: unknown, opts: PipelineOptions = {}): Pass
 
 /** Names of every pass a pipeline may contain, in order (for --dump-ir help and errors). */
 export const PASS_NAMES = [
+  'split-scales',
   'quantize-model',
   'apply-config',
   'fold-quant',
