@@ -103,7 +103,12 @@ export const quantizeModelPass: Pass = {
       const fact: QuantFact = l.attrs.fact;
       if (fact.kind === 'bipolar') {
         errors.push(
-          diag('FML6502', 'BipolarQuant on an activation is not supported (sign(0) differs between QONNX (+1) and the binary_tanh kernel (-1))', locOf(g, l)),
+          diag(
+            'FML6502',
+            `BipolarQuant "${l.source?.node ?? l.name}" has ${fact.scale?.length ?? 1} scales, neither one nor one per channel of its output`,
+            locOf(g, l),
+            'split-scales turns BipolarQuant into binary_tanh plus a scale layer when the scale is per tensor or per channel (last axis)',
+          ),
         );
         continue;
       }
