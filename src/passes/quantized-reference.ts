@@ -61,7 +61,9 @@ export function quantizedReference(g: Graph): QuantizedReference {
     }
     quantized.push(l.name);
     const fact = result ? castAsQuantFact(result) : undefined;
-    if (result && !fact) skipped.push(`${l.name}.result`);
+    // binary / ternary map to ap_int<2> (no rounding mode): their activations produce the values.
+    const selfQuantizing = l.attrs.op === 'Activation' && (l.attrs.activation === 'binary_tanh' || l.attrs.activation === 'ternary_tanh');
+    if (result && !fact && !selfQuantizing) skipped.push(`${l.name}.result`);
     if (!fact) return [{ ...l, weights }];
     const pre = fresh(`${l.outputs[0]}__unquantized`);
     tensors.set(pre, { name: pre, shape: g.tensors.get(l.outputs[0]!)!.shape });
