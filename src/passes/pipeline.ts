@@ -18,6 +18,8 @@
  *  8. quantize-auto    post-training types from calibration ranges, on the folded graph (the layers
  *                      that will exist), before inference so accumulators follow the chosen types;
  *  9. infer-precision  every remaining 'auto' from the (now final) input and weight types;
+ *     check-weight-types  warns about weight types that zero most weights or change quantized ones
+ *                      (needs the concrete types of 9; reports only);
  * 10. remove-linear    needs concrete types to see that a linear activation is a no-op;
  * 11. reuse-factor     validation / choice with the estimator, which needs the final types and layers;
  * 12. sparsity-report  reports what the generated code will multiply.
@@ -32,6 +34,7 @@ import { isAuto, type FixedType, type TypeSpec } from '../fixed/type.js';
 import { applyConfigPass } from './apply-config.js';
 import { quantizeModelPass, foldQuantPass } from './quantize-model.js';
 import { splitScalesPass } from './split-scales.js';
+import { checkWeightTypesPass } from './check-weight-types.js';
 import { removeNopsPass } from './remove-nops.js';
 import { foldScaleBiasPass } from './fold-scale-bias.js';
 import { foldBatchNormPass } from './fold-batchnorm.js';
@@ -112,6 +115,7 @@ export function buildPipeline(config: unknown, opts: PipelineOptions = {}): Pass
     ...(prune ? [prunePass(prune)] : []),
     ...(quantize ? [quantizeAutoPass(quantize, opts.calibration)] : []),
     inferPrecisionPass({ ...(dflt ? { defaultPrecision: dflt } : {}), ...(max ? { maxPrecision: max } : {}) }),
+    checkWeightTypesPass,
     removeLinearPass,
     reusePass({ mode: opts.reuse ?? 'check', ...(budget ? { budget } : {}), ...(opts.estimate ? { estimate: opts.estimate } : {}) }),
     sparsityReportPass,
@@ -132,6 +136,7 @@ export const PASS_NAMES = [
   'prune',
   'quantize-auto',
   'infer-precision',
+  'check-weight-types',
   'remove-linear',
   'reuse-factor',
   'sparsity-report',
