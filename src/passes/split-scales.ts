@@ -23,7 +23,8 @@
  *   the layer then multiplies integers only (a Conv only when the rescale has no offset or the
  *   Conv no padding, because padding inserts zeros on the integer side);
  * - two adjacent scale layers with nothing in between merge into one (the requantization
- *   `<layer>_alpha` + `<q>_scale`, whose integer Quant then folds into it as its result type).
+ *   `<layer>_alpha` + `<q>_scale`, whose integer Quant then folds into it as its result type); a
+ *   constant ScaleBias after a scale layer (the bias Add of an ONNX MatMul + Add) merges too.
  *
  * Facts this pass cannot express (Trunc with float scales, a non-integer zero point, zero points on
  * weights) are left for quantize-model, which refuses them with FML6501.
@@ -169,12 +170,16 @@ function splitKernel(g: Graph, l: Layer): Graph {
 const isAlpha = (l: Layer | undefined): l is Layer & { attrs: { op: 'ScaleBias'; alpha?: boolean } } => l?.attrs.op === 'ScaleBias' && l.attrs.alpha === true;
 const data = (w: WeightTensor | undefined, dflt: number): Float64Array => (w ? Float64Array.from(w.data) : Float64Array.of(dflt));
 
-/** Two scale layers in a row (the first read by nobody else) become one: (x s1 + b1) s2 + b2. */
+/**
+ * Two scale layers in a row (the first read by nobody else) become one: (x s1 + b1) s2 + b2. The
+ * second may also be a plain constant ScaleBias (an ONNX Add / Mul by a constant, e.g. the bias Add
+ * of MatMul + Add), which is then absorbed into the scale layer.
+ */
 function mergeOne(g: Graph): Graph | undefined {
   for (const a of g.layers) {
     if (!isAlpha(a) || !hasSingleReader(g, a.outputs[0]!)) continue;
     const b = readersOf(g, a.outputs[0]!)[0]!;
-    if (!isAlpha(b) || a.quant || b.quant) continue;
+    if (b.attrs.op !== 'ScaleBias' || a.quant || b.quant) continue;
     const s1 = data(a.weights.scale, 1);
     const b1 = data(a.weights.bias, 0);
     const s2 = data(b.weights.scale, 1);

@@ -43,6 +43,8 @@ interface Variant {
   readonly actPerChannel?: boolean;
   /** BipolarQuant on the output (else a signed 8-bit Quant). */
   readonly bipolarOut?: boolean;
+  /** The first layer as MatMul + Add (the form tf2onnx and some exporters write) instead of Gemm. */
+  readonly matmul?: boolean;
 }
 
 const NIN = 12;
@@ -55,7 +57,7 @@ function brevitas(v: Variant): ModelSpec {
   const rand = (n: number, scale: number) => Array.from({ length: n }, () => (r() * 2 - 1) * scale);
   const sc = (x: number) => ({ dims: [], data: [x] });
   // Non-power-of-two scales as trained models have them (float32 values).
-  const wScale = (n: number, base: number) => ({ dims: v.perChannel ? [n, 1] : [], data: v.perChannel ? Array.from({ length: n }, (_, k) => Math.fround(base * (0.7 + 0.05 * k))) : [Math.fround(base)] });
+  const wScale = (n: number, base: number, lastAxis = false) => ({ dims: v.perChannel ? (lastAxis ? [1, n] : [n, 1]) : [], data: v.perChannel ? Array.from({ length: n }, (_, k) => Math.fround(base * (0.7 + 0.05 * k))) : [Math.fround(base)] });
   const hi = 2 ** (v.wBits - 1) - 1;
   const quant = (name: string, x: string, sName: string, zName: string, bName: string, y: string, signed: number, narrow = 0): ModelSpec['nodes'][number] => ({
     op: 'Quant',
@@ -68,7 +70,12 @@ function brevitas(v: Variant): ModelSpec {
   const nodes: ModelSpec['nodes'] = [
     quant('q_in', 'x', 's_in', 'z_in', 'b_in', 'xq', v.inZero !== undefined ? 0 : 1),
     quant('q_w1', 'W1', 's_w1', 'z0', 'b_w', 'w1q', 1, 1),
-    { op: 'Gemm', name: 'fc1', inputs: ['xq', 'w1q', 'B1'], outputs: ['h'], attrs: { transB: i(1) } },
+    ...(v.matmul
+      ? [
+          { op: 'MatMul', name: 'fc1', inputs: ['xq', 'w1q'], outputs: ['h0'] },
+          { op: 'Add', name: 'fc1_bias', inputs: ['h0', 'B1'], outputs: ['h'] },
+        ]
+      : [{ op: 'Gemm', name: 'fc1', inputs: ['xq', 'w1q', 'B1'], outputs: ['h'], attrs: { transB: i(1) } }]),
     { op: 'Relu', name: 'relu1', inputs: ['h'], outputs: ['hr'] },
     quant('q_act', 'hr', 's_act', 'z0', 'b_act', 'hq', 0),
     quant('q_w2', 'W2', 's_w2', 'z0', 'b_w', 'w2q', 1, 1),
@@ -90,8 +97,8 @@ function brevitas(v: Variant): ModelSpec {
       b_w: sc(v.wBits),
       b_act: sc(v.actBits),
       b_out: sc(8),
-      W1: { dims: [NH, NIN], data: rand(NH * NIN, 0.6) },
-      s_w1: wScale(NH, 0.6 / hi),
+      W1: { dims: v.matmul ? [NIN, NH] : [NH, NIN], data: rand(NH * NIN, 0.6) },
+      s_w1: wScale(NH, 0.6 / hi, v.matmul),
       B1: { dims: [NH], data: rand(NH, 0.3) },
       s_act: sAct,
       W2: { dims: [NOUT, NH], data: rand(NOUT * NH, 0.8) },
@@ -128,6 +135,7 @@ const VARIANTS: Variant[] = [
   { name: 'zero_point_6b', inBits: 8, actBits: 6, wBits: 6, perChannel: true, inZero: 128 },
   { name: 'two_bit_act_per_channel', inBits: 6, actBits: 2, wBits: 3, perChannel: true, actPerChannel: true },
   { name: 'bipolar_out', inBits: 8, actBits: 4, wBits: 4, perChannel: false, bipolarOut: true },
+  { name: 'matmul_add_5b', inBits: 7, actBits: 5, wBits: 5, perChannel: true, matmul: true },
 ];
 
 describe('QONNX with float scales: compile, emulate, check, csim', () => {

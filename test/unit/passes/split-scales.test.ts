@@ -89,6 +89,21 @@ describe('split-scales', () => {
       expect(c.report.scaleLayers).toMatchObject({ split: ['q_in', 'fc1', 'q_act', 'fc2'] });
     });
 
+  it('absorbs the bias Add of a MatMul + Add into the scale layer', () => {
+    const r = rng(12);
+    const s = [0.031, 0.017, 0.022];
+    const g = new SeqBuilder([5], T('fixed<24,6>'))
+      .add('q_in', { op: 'Quant', fact: q(8, [0.0173]) }, [5])
+      .dense('mm', 3, r, { bias: false, weights: { kernel: { shape: [5, 3], data: fqKernel(5, 3, s, 6, r) } }, quant: { kernel: q(6, s, [0], true, true) }, precision: {} })
+      .add('add', { op: 'ScaleBias' }, [3], { weights: { bias: { shape: [3], data: Float64Array.of(0.25, -0.5, 0.125) } } })
+      .build();
+    const out = runPass(splitScalesPass, g);
+    expect(out.layers.map((l) => l.name)).toEqual(['x', 'q_in_scale', 'q_in', 'mm', 'mm_alpha']);
+    expect(Array.from(layer(out, 'mm_alpha').weights.bias!.data)).toEqual([0.25, -0.5, 0.125]);
+    const xs = sampleInputs(g, 20, 5, 2, 12);
+    expect(maxAbsDiff(floatRef(out, xs), floatRef(g, xs))).toBeLessThan(1e-9);
+  });
+
   it('does not move an offset through a padded convolution (padding adds zeros on the integer side)', () => {
     const r = rng(9);
     const s = [0.021, 0.034];
