@@ -125,7 +125,7 @@ export async function runEmulate(ctx: CommandContext, a: EmulateArgs): Promise<n
           output: a.output,
           seconds: ms / 1000,
           samplesPerSecond: n / (ms / 1000),
-          ...(res.overflow ? { overflow: overflowRows(res.overflow) } : {}),
+          ...(res.overflow ? { overflow: markQuantizerRows(overflowRows(res.overflow), s.pipeline.report) } : {}),
           ...pipelineJson(s.pipeline, a.pipeline ?? {}),
         },
         null,

@@ -192,6 +192,21 @@ describe('QONNX with float scales: compile, emulate, check, csim', () => {
       const c = await cli('check', model, '-i', xf, '-c', cfg, '--json');
       expect(c.code, c.err).toBe(0);
 
+      // `fastml config` lists the scale layers with auto types, and its configuration reproduces the design.
+      if (v.name === 'per_tensor_8b') {
+        const w = await cli('config', model, '--granularity', 'name', '-o', 'split.yml');
+        expect(w.code, w.err).toBe(0);
+        const text = readFileSync(path.join(tmp, 'split.yml'), 'utf8');
+        expect(text).toMatch(/fc1_alpha:\s+# ApplyAlpha[\s\S]*?scale: auto/);
+        const e2 = await cli('emulate', model, '-i', xf, '-o', 'split_y.npy', '-c', 'split.yml');
+        expect(e2.code, e2.err).toBe(0);
+        const e3 = await cli('emulate', model, '-i', xf, '-o', 'plain_y.npy');
+        expect(e3.code).toBe(0);
+        const a = decodeNpy(new Uint8Array(readFileSync(path.join(tmp, 'split_y.npy')))).data;
+        const b = decodeNpy(new Uint8Array(readFileSync(path.join(tmp, 'plain_y.npy')))).data;
+        expect(Array.from(a)).toEqual(Array.from(b));
+      }
+
       // compile + csim, bit for bit
       const dir = path.join(tmp, `${v.name}_prj`);
       const comp = await cli('compile', model, '-o', dir, '-c', cfg, '--input', xf, '--io', v.perChannel ? 'stream' : 'parallel');
