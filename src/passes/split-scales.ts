@@ -22,6 +22,8 @@
  *   into that layer's `_alpha` (s_a * s_w, and the zero-point term W^T c folded into its bias):
  *   the layer then multiplies integers only (a Conv only when the rescale has no offset or the
  *   Conv no padding, because padding inserts zeros on the integer side);
+ * - a scale layer with power-of-two scales right after the integer Dense / Conv it scales folds
+ *   into that kernel (w * 2^k is exact and needs no wider multiplier);
  * - two adjacent scale layers with nothing in between merge into one (the requantization
  *   `<layer>_alpha` + `<q>_scale`, whose integer Quant then folds into it as its result type); a
  *   constant ScaleBias after a scale layer (the bias Add of an ONNX MatMul + Add) merges too.
@@ -167,6 +169,16 @@ function splitKernel(g: Graph, l: Layer): Graph {
   return splice(g, l.name, [dense, withBias], [{ name: tAcc, shape: g.tensors.get(l.outputs[0]!)!.shape }]);
 }
 
+/**
+ * A product of scales that is a power of two up to the float64 rounding of a reciprocal (s * (1/t)
+ * with s = 8 t) is taken as that power of two: the rounding came from forming 1/t, not from the model.
+ */
+function snapPo2(v: number): number {
+  if (!(v > 0)) return v;
+  const p = 2 ** Math.round(Math.log2(v));
+  return Math.abs(v / p - 1) <= 4 * Number.EPSILON ? p : v;
+}
+
 const isAlpha = (l: Layer | undefined): l is Layer & { attrs: { op: 'ScaleBias'; alpha?: boolean } } => l?.attrs.op === 'ScaleBias' && l.attrs.alpha === true;
 const data = (w: WeightTensor | undefined, dflt: number): Float64Array => (w ? Float64Array.from(w.data) : Float64Array.of(dflt));
 
@@ -187,7 +199,7 @@ function mergeOne(g: Graph): Graph | undefined {
     const n = Math.max(s1.length, b1.length, s2.length, b2.length);
     const at = (v: Float64Array, c: number) => v[v.length === 1 ? 0 : c]!;
     const sn = n === 1 || (s1.length === 1 && s2.length === 1) ? 1 : n;
-    const scale = Array.from({ length: sn }, (_, c) => at(s1, c) * at(s2, c));
+    const scale = Array.from({ length: sn }, (_, c) => snapPo2(at(s1, c) * at(s2, c)));
     const bias = Array.from({ length: n }, (_, c) => at(b1, c) * at(s2, c) + at(b2, c));
     const merged = scaleLayer(a.name, a.inputs[0]!, b.outputs[0]!, scale, bias, a);
     const tensors = new Map(g.tensors);
@@ -231,7 +243,7 @@ function propagateOne(g: Graph): Graph | undefined {
     const wc = offset ? kernelTimes(d.weights.kernel!, c) : new Float64Array(1);
     const n = Math.max(sp.length, bp.length, offset ? wc.length : 1);
     const at = (v: Float64Array, k: number) => v[v.length === 1 ? 0 : k]!;
-    const scale = sp.length === 1 ? [sp[0]! * sr[0]!] : Array.from(sp, (v) => v * sr[0]!);
+    const scale = sp.length === 1 ? [snapPo2(sp[0]! * sr[0]!)] : Array.from(sp, (v) => snapPo2(v * sr[0]!));
     const bias = Array.from({ length: n }, (_, o) => at(sp, o) * (offset ? at(wc, o) : 0) + at(bp, o));
     const moved = { ...scaleLayer(p.name, p.inputs[0]!, p.outputs[0]!, scale, bias, p), source: p.source } as Layer;
     const tensors = new Map(g.tensors);
@@ -259,6 +271,42 @@ function swapOne(g: Graph): Graph | undefined {
     const b2: Layer = { ...b, inputs: r.inputs, outputs: r.outputs };
     const r2: Layer = { ...r, inputs: r.outputs, outputs: b.outputs, precision: { ...r.precision, result: AUTO } };
     return { ...g, layers: g.layers.map((l) => (l === r ? b2 : l === b ? r2 : l)) };
+  }
+  return undefined;
+}
+
+/**
+ * A scale layer whose scales are all powers of two, right after the Dense / Conv whose integer
+ * kernel it scales, folds into that kernel: w * 2^k is exact (the weight type only moves its binary
+ * point, no wider multiplier), and its bias becomes the layer's bias when a type of at most 24 bits
+ * holds it exactly. The layer's exact accumulator then equals the scale layer's exact output.
+ */
+function foldPo2One(g: Graph): Graph | undefined {
+  for (const p of g.layers) {
+    if (!isAlpha(p) || p.quant) continue;
+    const d = g.layers.find((l) => l.outputs.includes(p.inputs[0]!));
+    if (!d || !COMPUTES.has(d.attrs.op) || d.weights.bias || !hasSingleReader(g, d.outputs[0]!)) continue;
+    const f = d.quant?.kernel;
+    const k = d.weights.kernel;
+    if (!f || !k || (f.scale ?? [1]).some((v) => v !== 1) || (f.zeroPoint ?? [0]).some((v) => v !== 0)) continue;
+    const s = data(p.weights.scale, 1);
+    const C = k.shape[k.shape.length - 1]!;
+    if ((s.length !== 1 && s.length !== C) || !Array.from(s).every((v) => exactLog2(v) !== undefined)) continue;
+    const b = p.weights.bias;
+    const bt = b ? alphaConstType(b.data) : undefined;
+    if (bt && bt.maxErr !== 0) continue;
+    const kernel = Float64Array.from(k.data, (v, i) => v * s[s.length === 1 ? 0 : i % C]!);
+    const folded: Layer = {
+      ...d,
+      outputs: p.outputs,
+      weights: { ...d.weights, kernel: { shape: k.shape, data: kernel }, ...(b ? { bias: b } : {}) },
+      // The kernel fact now carries the power-of-two scales: quantize-model gives the exact type.
+      quant: { ...d.quant, kernel: { ...f, scale: Array.from(s) } },
+      precision: { ...d.precision, ...(bt ? { bias: bt.type } : {}) },
+    };
+    const tensors = new Map(g.tensors);
+    tensors.delete(d.outputs[0]!);
+    return { ...g, tensors, layers: g.layers.filter((l) => l !== p).map((l) => (l === d ? folded : l)) };
   }
   return undefined;
 }
@@ -298,8 +346,14 @@ export const splitScalesPass: Pass = {
       merged.push(out.layers.find((l) => !m.layers.some((x) => x.name === l.name))?.name ?? '?');
       out = m;
     }
+    // Last, so that merges have produced the final scales.
+    const foldedPo2: string[] = [];
+    for (let f = foldPo2One(out); f; f = foldPo2One(out)) {
+      foldedPo2.push(out.layers.find((l) => !f!.layers.some((x) => x.name === l.name))?.name ?? '?');
+      out = f;
+    }
     const alphas = out.layers.filter(isAlpha).map((l) => l.name);
-    ctx.report.scaleLayers = { split, scaleLayers: alphas, ...(merged.length ? { mergedAway: merged } : {}) };
+    ctx.report.scaleLayers = { split, scaleLayers: alphas, ...(merged.length ? { mergedAway: merged } : {}), ...(foldedPo2.length ? { foldedIntoKernel: foldedPo2 } : {}) };
     return out;
   },
 };

@@ -104,6 +104,27 @@ describe('split-scales', () => {
     expect(maxAbsDiff(floatRef(out, xs), floatRef(g, xs))).toBeLessThan(1e-9);
   });
 
+  it('folds a power-of-two scale layer into the integer kernel before it (exact, no wider multiplier)', () => {
+    const r = rng(14);
+    // Weight scale 0.375 and output quantizer scale 0.375 / 8: the requantizing scale is 8.
+    const g = new SeqBuilder([5], T('fixed<16,6>'))
+      .dense('fc', 3, r, { bias: false, weights: { kernel: { shape: [5, 3], data: fqKernel(5, 3, [0.375], 6, r) } }, quant: { kernel: q(6, [0.375]) }, precision: {} })
+      .add('q_out', { op: 'Quant', fact: q(8, [0.375 / 8]) }, [3])
+      .build();
+    const c = ctx();
+    const out = runPass(splitScalesPass, g, c);
+    expect(out.layers.map((l) => l.name)).toEqual(['x', 'fc', 'q_out', 'q_out_rescale']);
+    expect(Array.from(layer(out, 'fc').weights.kernel!.data).every((v) => Number.isInteger(v / 8))).toBe(true);
+    expect(c.report.scaleLayers).toMatchObject({ foldedIntoKernel: ['fc_alpha'] });
+    const xs = sampleInputs(g, 30, 6, 2, 8);
+    expect(maxAbsDiff(floatRef(out, xs), floatRef(g, xs))).toBeLessThan(1e-9);
+    // Through the whole pipeline the quantizer folds into fc's result: fc computes the integer output.
+    const res = runPipeline(g, undefined, { verify: true });
+    expect(res.graph.layers.map((l) => l.name)).toEqual(['x', 'fc', 'q_out_rescale']);
+    expect(formatHls4ml(layer(res.graph, 'fc').precision.result as never)).toBe('fixed<8,8,RND_CONV,SAT,0>');
+    expect(maxAbsDiff(emulate(res.graph, xs), floatRef(g, xs))).toBeLessThan(1e-9);
+  });
+
   it('does not move an offset through a padded convolution (padding adds zeros on the integer side)', () => {
     const r = rng(9);
     const s = [0.021, 0.034];
