@@ -328,7 +328,8 @@ export const splitScalesPass: Pass = {
       out = next;
     }
     if (!split.length) return g;
-    // Move and merge until nothing changes (each step removes a layer, so this ends).
+    // Move and merge until nothing changes: each step removes a layer or moves a scale layer in
+    // front of a ReLU (never back), so this ends.
     const merged: string[] = [];
     for (;;) {
       const p = propagateOne(out);
