@@ -28,6 +28,13 @@ export interface LevelConfig {
   readonly strategy?: Strategy;
   readonly tableSize?: number;
   readonly implementation?: string;
+  /**
+   * `Strategy` naming a softmax implementation: older hls4ml chose the softmax implementation with
+   * the layer's Strategy (Stable, Latency, Argmax, Legacy). Stable, Argmax and Legacy are no
+   * strategy of any other layer, so they are read that way for softmax layers when no
+   * `Implementation` is given; Latency stays the ordinary strategy (current hls4ml's reading).
+   */
+  readonly softmaxStrategy?: 'stable' | 'argmax' | 'legacy';
   readonly trace?: boolean;
   /** Every key as written, for keys fastml does not interpret. */
   readonly raw: Readonly<Record<string, unknown>>;
@@ -155,10 +162,18 @@ class Reader {
     if (s !== undefined) {
       const low = String(s).toLowerCase();
       if (low === 'latency' || low === 'resource') out.strategy = low;
-      else if (low === 'resource_unrolled' || low === 'distributed_arithmetic') {
+      else if (low === 'stable' || low === 'argmax' || low === 'legacy') {
+        out.softmaxStrategy = low;
+        this.warn(
+          'FML4013',
+          `Strategy "${s}" is how older hls4ml versions chose the softmax implementation; read as Implementation: ${low} for softmax layers (other layers keep their strategy)`,
+          `${pointer}/Strategy`,
+          `write "Implementation: ${low}" (current hls4ml) to say the same thing`,
+        );
+      } else if (low === 'resource_unrolled' || low === 'distributed_arithmetic') {
         this.warn('FML4010', `Strategy "${s}" is not supported by fastml; using Resource numerics (same accumulation order)`, `${pointer}/Strategy`);
         out.strategy = 'resource';
-      } else this.error('FML4004', `Strategy must be Latency or Resource, got ${JSON.stringify(s)}`, `${pointer}/Strategy`, 'one of: Latency, Resource');
+      } else this.error('FML4004', `Strategy must be Latency or Resource, got ${JSON.stringify(s)}`, `${pointer}/Strategy`, 'one of: Latency, Resource (and on softmax layers, as older hls4ml: Stable, Argmax, Legacy)');
     }
     const impl = obj['Implementation'];
     if (impl !== undefined) {

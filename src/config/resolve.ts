@@ -202,6 +202,16 @@ function levels(cfg: HlsConfig, l: Layer, classes: readonly string[]): Level[] {
   return out;
 }
 
+/**
+ * Older hls4ml took a softmax layer's implementation from its Strategy (`Strategy: Stable` in the
+ * softmax's block, as its config writer emitted): the most specific block with such a Strategy
+ * wins, after any `Implementation`.
+ */
+function softmaxFromStrategy(lv: readonly Level[]): SoftmaxImplementation | undefined {
+  for (const L of lv) if (L.cfg.softmaxStrategy !== undefined) return L.cfg.softmaxStrategy;
+  return undefined;
+}
+
 function defaultImplementation(l: Layer): SoftmaxImplementation | undefined {
   return l.attrs.op === 'Softmax' ? (l.attrs.implementation ?? 'stable') : undefined;
 }
@@ -251,7 +261,7 @@ export function resolveLayer(cfg: HlsConfig, l: Layer, classes: readonly string[
     for (const L of lv) if (L.cfg[k] !== undefined) return L.cfg[k];
     return undefined;
   };
-  const impl = (pick('implementation') as SoftmaxImplementation | undefined) ?? defaultImplementation(l);
+  const impl = (pick('implementation') as SoftmaxImplementation | undefined) ?? softmaxFromStrategy(lv) ?? defaultImplementation(l);
   return {
     precision,
     reuseFactor: pick('reuseFactor') ?? 1,

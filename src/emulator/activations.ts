@@ -169,11 +169,13 @@ export function compileActivation(s: ActivationSpec, stats: StatsFor): Kernel {
       };
     }
     case 'binary_tanh': {
-      // x >= 0 -> 1, else -1; a 1-bit unsigned result keeps only the positive case (binary_cast).
+      // x > 0 -> 1, else -1 (zero included), as hls4ml's binary_tanh and fml_activation.h; a
+      // 1-bit unsigned result keeps only the positive case (binary_cast). The float reference keeps
+      // QKeras' / QONNX's sign(0) = +1, so the two differ only on inputs that are exactly 0.
       const bit = !s.resT.signed && s.resT.w === 1;
       return (x, y) => {
         for (let i = 0; i < x.length; i++) {
-          const c = x[i]! >= 0 ? 1 : -1;
+          const c = x[i]! > 0 ? 1 : -1;
           y[i] = castRes(bit && c < 0 ? 0 : c);
         }
       };

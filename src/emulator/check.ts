@@ -14,7 +14,8 @@ export interface CheckInput {
   readonly outputs: ReadonlyArray<{ name: string; size: number; fixed: Float64Array; ref: Float64Array }>;
   readonly layers: ReadonlyArray<{ name: string; fixed: Float64Array; float: Float64Array }>;
   readonly overflow: readonly OverflowRow[];
-  readonly reference: 'float64' | 'onnxruntime' | 'file';
+  /** float64: the model with its own quantizers (QKeras as QKeras computes, QONNX ops as defined); float64-unquantized: `--reference float`. */
+  readonly reference: 'float64' | 'float64-unquantized' | 'onnxruntime' | 'file';
   readonly maxAbsErr?: number;
   readonly minAgreement?: number;
 }
@@ -128,7 +129,8 @@ export function formatCheckReport(r: CheckReport): string {
   const w = Math.max(5, ...r.layers.map((l) => l.layer.length));
   lines.push(`  ${'layer'.padEnd(w)}  ${'max abs err'.padStart(12)}  ${'mean abs err'.padStart(12)}`);
   for (const l of r.layers) lines.push(`  ${l.layer.padEnd(w)}  ${g4(l.maxAbsErr).padStart(12)}  ${g4(l.meanAbsErr).padStart(12)}`);
-  const bad = r.overflow.filter((o) => o.overflow + o.underflow > 0);
+  const bad = r.overflow.filter((o) => o.overflow + o.underflow > 0 && !o.quantizer);
+  const clipped = r.overflow.filter((o) => o.overflow + o.underflow > 0 && o.quantizer);
   lines.push('', bad.length ? 'overflow (variables that wrapped, saturated or were clipped):' : 'overflow: none (no variable wrapped, saturated or was clipped)');
   if (bad.length) {
     const lw = Math.max(5, ...bad.map((b) => b.layer.length));
@@ -139,6 +141,10 @@ export function formatCheckReport(r: CheckReport): string {
         `  ${b.layer.padEnd(lw)}  ${b.variable.padEnd(vw)}  ${b.type.padEnd(24)}  ${String(b.count).padStart(9)}  ${String(b.overflow).padStart(9)}  ${String(b.underflow).padStart(9)}  ${String(b.wrapped).padStart(9)}  ${String(b.saturated).padStart(9)}  ${g4(b.maxAbs)} / ${Number.isNaN(b.typeMaxAbs) ? '-' : g4(b.typeMaxAbs)}`,
       );
     }
+  }
+  if (clipped.length) {
+    lines.push('', "quantizer clipping (the model's own quantizers saturate by design; not overflow):");
+    for (const c of clipped) lines.push(`  ${c.layer} ${c.variable} ${c.type}: ${c.overflow + c.underflow} of ${c.count} values clipped`);
   }
   lines.push('');
   if (r.failures.length === 0) lines.push(`PASS${Object.keys(r.thresholds).length ? '' : ' (no thresholds given)'}`);
@@ -164,7 +170,7 @@ export function junitXml(r: CheckReport): string {
       cases.push(`    <testcase classname="fastml.check" name="${xmlEscape(c.name)}">${body}<system-out>${xmlEscape(`max abs err ${o.maxAbsErr}, mean abs err ${o.meanAbsErr}, ${o.agreementKind} agreement ${o.agreement}`)}</system-out></testcase>`);
     }
   }
-  const ovf = r.overflow.filter((o) => o.overflow + o.underflow > 0);
+  const ovf = r.overflow.filter((o) => o.overflow + o.underflow > 0 && !o.quantizer);
   cases.push(
     `    <testcase classname="fastml.check" name="overflow report"><system-out>${xmlEscape(ovf.length ? ovf.map((o) => `${o.layer}.${o.variable} (${o.type}): ${o.overflow + o.underflow} of ${o.count} out of range`).join('\n') : 'no overflow')}</system-out></testcase>`,
   );

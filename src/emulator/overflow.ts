@@ -70,6 +70,8 @@ export interface OverflowRow {
   maxAbs: number;
   /** Largest |value| the type can hold (max(|min|, max)); NaN for table indices. */
   typeMaxAbs: number;
+  /** The variable's type is one of the model's own quantizers: saturation is its clipping, by design. */
+  quantizer?: boolean;
 }
 
 export function overflowRows(report: OverflowReport): OverflowRow[] {

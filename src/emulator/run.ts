@@ -16,7 +16,8 @@ import { compileEmulator } from './compile.js';
 import { prepareInputs, runBatch } from './index.js';
 import type { BatchResult } from './index.js';
 import { evaluateFloat, fromIrLayout } from './float.js';
-import { formatOverflowTable, overflowRows } from './overflow.js';
+import { formatOverflowTable, overflowRows, type OverflowRow } from './overflow.js';
+import { quantizedReference } from '../passes/quantized-reference.js';
 import { loadSession, readBatchInputs, type Session } from './session.js';
 import { pipelineJson, printPipeline, type PipelineFlags } from '../passes/options.js';
 import { canRunParallel, defaultWorkers, runParallel } from './parallel.js';
@@ -135,7 +136,7 @@ export async function runEmulate(ctx: CommandContext, a: EmulateArgs): Promise<n
           output: a.output,
           seconds: ms / 1000,
           samplesPerSecond: n / (ms / 1000),
-          ...(res.overflow ? { overflow: overflowRows(res.overflow) } : {}),
+          ...(res.overflow ? { overflow: markQuantizerRows(overflowRows(res.overflow), s.pipeline.report) } : {}),
           ...pipelineJson(s.pipeline, a.pipeline ?? {}),
         },
         null,
@@ -156,6 +157,8 @@ export interface CheckArgs {
   model: string;
   input: string;
   reference?: string;
+  /** quantized (default): the model with its quantizers, as QKeras / QONNX compute; float: QKeras quantizers removed. */
+  referenceMode?: 'quantized' | 'float';
   config?: string;
   /** A loaded configuration instead of `config` (report DIR: the project's, with the lock's settings). */
   configObject?: import('../config/load.js').HlsConfig;
@@ -226,11 +229,14 @@ export async function computeCheck(ctx: CommandContext, a: CheckArgs, hooks: Che
   bar?.phase('check: fixed-point emulation', n, 'samples');
   const fixed = runBatch(emu, n, data, { trace: true, onProgress: (k) => bar?.update(k), progressEvery: 100 });
   let flt: BatchResult | undefined;
+  // The float reference is the model as written (before passes), with its own quantizers: QONNX
+  // Quant ops by their definition, QKeras quantizers as QKeras computes them at inference
+  // (quantizedReference). `--reference float` drops the QKeras quantizers (raw weights, float
+  // activations), the unquantized model.
+  const refGraph = a.referenceMode === 'float' ? s.raw : quantizedReference(s.raw).graph;
   try {
-    // The float reference is the model as written (before passes): quantizer layers keep their
-    // float definition there, and folding cannot hide an error it introduced.
     bar?.phase('check: float64 reference', n, 'samples');
-    flt = floatBatch(s.raw, n, data, true, (k) => bar?.update(k));
+    flt = floatBatch(refGraph, n, data, true, (k) => bar?.update(k));
   } catch (e) {
     if (e instanceof DiagnosticError) throw e;
     // ONNX models still have onnxruntime as the reference; others need --reference.
@@ -240,9 +246,9 @@ export async function computeCheck(ctx: CommandContext, a: CheckArgs, hooks: Che
     bar?.stop();
     ctx.io.err(formatDiagnostic(d) + '\n');
   }
-  let refKind: CheckReport['reference'] = 'float64';
+  let refKind: CheckReport['reference'] = a.referenceMode === 'float' ? 'float64-unquantized' : 'float64';
   // Outputs are compared in the model's own layout (what onnxruntime and users' references use).
-  let ref: Float64Array[] = flt ? s.raw.outputs.map((o) => fromIrLayout(s.raw, o, flt!.outputs[o]!)) : [];
+  let ref: Float64Array[] = flt ? refGraph.outputs.map((o) => fromIrLayout(refGraph, o, flt!.outputs[o]!)) : [];
   if (a.reference) {
     const arrays = [...readTensorFile(a.reference).values()];
     ref = g.outputs.map((_, k) => arrays[k]?.data ?? arrays[0]!.data);
@@ -266,8 +272,8 @@ export async function computeCheck(ctx: CommandContext, a: CheckArgs, hooks: Che
     model: a.model,
     n,
     outputs: g.outputs.map((o, k) => ({ name: o, size: numel(g.tensors.get(o)!.shape), fixed: fromIrLayout(g, o, fixed.outputs[o]!), ref: ref[k]! })),
-    layers: matchTraces(g, s.raw, emu.layers.map((l) => l.name), fixed.traces, flt?.traces ?? {}),
-    overflow: fixed.overflow ? overflowRows(fixed.overflow) : [],
+    layers: matchTraces(g, refGraph, emu.layers.map((l) => l.name), fixed.traces, flt?.traces ?? {}),
+    overflow: fixed.overflow ? markQuantizerRows(overflowRows(fixed.overflow), s.pipeline.report) : [],
     reference: refKind,
     ...(a.maxAbsErr !== undefined ? { maxAbsErr: a.maxAbsErr } : {}),
     ...(a.minAgreement !== undefined ? { minAgreement: a.minAgreement } : {}),
@@ -288,6 +294,12 @@ export async function runCheck(ctx: CommandContext, a: CheckArgs): Promise<numbe
   if (a.junit) writeFileAtomic(a.junit, junitXml(report));
   ctx.io.out(a.json ? JSON.stringify({ ...report, ...pipelineJson(s.pipeline, a.pipeline ?? {}) }, null, 2) + '\n' : formatCheckReport(report));
   return report.passed ? EXIT.OK : EXIT.CHECK_FAILED;
+}
+
+/** Result rows of layers typed by the model's own quantizers: their saturation is the quantizer's clipping. */
+function markQuantizerRows(rows: OverflowRow[], report: Record<string, unknown>): OverflowRow[] {
+  const q = new Set((report.quantizerResults as string[] | undefined) ?? []);
+  return rows.map((r) => (r.variable === 'result' && q.has(r.layer) ? { ...r, quantizer: true } : r));
 }
 
 /**

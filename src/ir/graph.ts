@@ -136,6 +136,11 @@ export type LayerAttrs =
   | {
       /** y = x * scale + bias with constant per-channel (or scalar) scale/bias (ONNX Mul/Add/Sub/Div by constants). */
       readonly op: 'ScaleBias';
+      /**
+       * A scale layer made from a quantizer's float scale / zero point (hls4ml's ApplyAlpha, pass
+       * split-scales): its `auto` scale/bias types are sized to the constants (infer-precision).
+       */
+      readonly alpha?: boolean;
     }
   | {
       readonly op: 'Activation';

@@ -12,8 +12,9 @@
  */
 
 import type { Graph, Layer, LayerAttrs } from '../ir/graph.js';
-import type { TypeSpec } from '../fixed/type.js';
-import { diag } from '../diagnostics/diagnostic.js';
+import type { FixedType, TypeSpec } from '../fixed/type.js';
+import { formatHls4ml } from '../fixed/type.js';
+import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Pass, PassContext } from './pass.js';
 import type { HlsConfig } from '../config/load.js';
 import { defaultConfig } from '../config/load.js';
@@ -27,13 +28,43 @@ function configOf(ctx: PassContext): HlsConfig {
   return defaultConfig();
 }
 
-export function applyConfigToLayer(cfg: HlsConfig, l: Layer): Layer {
+/** Weight roles a precision slot holds (hls4ml's weight_t is the kernel's type). */
+const ROLES_OF_SLOT: Record<string, readonly string[]> = { weight: ['kernel', 'depthwise', 'pointwise'], bias: ['bias'] };
+
+/**
+ * True when `t` is how hls4ml writes a power-of-two quantizer's exponent type: config_from_keras_model
+ * prints ExponentPrecisionType(width) as `ap_int<width>` / `int<width>`, and hls4ml, reading it back,
+ * keeps the quantizer's exponent type for the weights (add_weights_variable: a quantized weight
+ * takes `quantizer.hls_type`), so the weights stay the quantizer's powers of two.
+ */
+function isExponentSpelling(l: Layer, slot: string, t: TypeSpec): boolean {
+  if (t === 'auto' || t.w !== t.i) return false;
+  return (ROLES_OF_SLOT[slot] ?? []).some((role) => {
+    const q = l.quant?.[role]?.qkeras as { name?: string; class_name?: string } | undefined;
+    return (q?.name ?? q?.class_name) === 'quantized_po2';
+  });
+}
+
+export function applyConfigToLayer(cfg: HlsConfig, l: Layer, notes?: Diagnostic[]): Layer {
   const r = resolveLayer(cfg, l);
   const precision: Record<string, TypeSpec | undefined> = { ...l.precision };
   for (const [slot, t] of Object.entries(r.precision)) {
     const fromFrontend = l.precision[slot];
     const blanket = r.origin[slot] === 'hls4ml default' || r.origin[slot]?.startsWith('Model.');
-    if (fromFrontend !== undefined && fromFrontend !== 'auto' && blanket) continue;
+    // 'auto' from the model (scale layers and integer layers made by split-scales) is kept too.
+    if (fromFrontend !== undefined && blanket) continue;
+    if (fromFrontend !== undefined && fromFrontend !== 'auto' && isExponentSpelling(l, slot, t)) {
+      notes?.push(
+        diag(
+          'FML4014',
+          `${r.origin[slot]} = ${formatHls4ml(t as FixedType)} on layer "${l.name}" is hls4ml's spelling of its quantized_po2 exponent type: read as hls4ml does, the weights keep the quantizer's powers of two (type ${formatHls4ml(fromFrontend)})`,
+          { ...(cfg.file ? { file: cfg.file } : {}), node: l.name },
+          undefined,
+          'info',
+        ),
+      );
+      continue;
+    }
     precision[slot] = t;
   }
   let attrs: LayerAttrs = l.attrs;
@@ -68,6 +99,6 @@ export const applyConfigPass: Pass = {
         ),
       );
     }
-    return { ...g, layers: g.layers.map((l) => applyConfigToLayer(cfg, l)) };
+    return { ...g, layers: g.layers.map((l) => applyConfigToLayer(cfg, l, ctx.diagnostics)) };
   },
 };

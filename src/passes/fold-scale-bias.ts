@@ -5,7 +5,9 @@
  * Otherwise the ScaleBias stays, so the Dense accumulates without the bias, rounds to its result
  * type, and the bias is added and rounded again, exactly as hls4ml does.
  *
- * The bias keeps the type the model gave it: a quantizer on the Add's bias (QONNX) moves with it.
+ * The folded bias takes the Dense/Conv's configured `bias` type (as hls4ml, which builds one Dense
+ * from MatMul + Add and configures it under the Dense's name); a quantizer on the Add's bias (QONNX)
+ * moves with it and keeps its exact type.
  * A ScaleBias with a non-unit scale is folded only in `aggressive` mode (the kernel is then scaled
  * before quantization, which changes numerics).
  */
@@ -45,9 +47,12 @@ export function foldScaleBiasPass(opts: FoldOptions = {}): Pass {
         const s = sb.weights.scale;
         if (b && b.data.length !== 1 && b.data.length !== nOut) continue;
         if (s && s.data.length !== 1 && s.data.length !== nOut) continue;
-        // The Dense keeps its own (auto) result type (hls4ml removes the bias node and rewires).
+        // The Dense keeps its own (auto) result type (hls4ml removes the bias node and rewires), and
+        // its own configured `bias` type: hls4ml's Dense takes bias_t from the Dense's configuration,
+        // whatever the Add node's entry says. Only a bias the model quantized keeps its exact type.
         const precision: Record<string, TypeSpec | undefined> = { ...prev.precision };
-        if (!prev.weights.bias && sb.precision.bias !== undefined) precision.bias = sb.precision.bias;
+        if (!prev.weights.bias && sb.quant?.bias && sb.precision.bias !== undefined) precision.bias = sb.precision.bias;
+        else if (!prev.weights.bias && precision.bias === undefined && sb.precision.bias !== undefined) precision.bias = sb.precision.bias;
         let quant = prev.quant;
         if (sb.quant?.bias) {
           // The model quantized this bias: the folded bias keeps that exact type.

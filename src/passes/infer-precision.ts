@@ -27,6 +27,7 @@ import type { Pass, PassContext } from './pass.js';
 import { diag } from '../diagnostics/diagnostic.js';
 import { AUTO, fixedType, formatHls4ml, formatType, fracBits, isAuto, type FixedType, type TypeSpec } from '../fixed/type.js';
 import { isFixed, locOf, producerLayer } from './graph-edit.js';
+import { alphaConstType, constError, typeMaxAbs } from './split-scales.js';
 
 export interface PrecisionOptions {
   /** The model default (hls4ml `Model: Precision: default`), fixed<16,6> when not given. */
@@ -150,6 +151,14 @@ export function inferPrecisionPass(opts: PrecisionOptions = {}): Pass {
           }
           case 'BatchNorm':
           case 'ScaleBias': {
+            if (a.op === 'ScaleBias' && a.alpha) {
+              // Scale layers from quantizers: constants sized to their values (split-scales).
+              // The scale gets at most 50 - W(x) bits so that x * scale + bias stays exact in a
+              // double (the emulator's fast path), and the bias no finer LSB than the product.
+              if (isAuto(p.scale) && l.weights.scale) p.scale = alphaConstType(l.weights.scale.data, Math.min(24, Math.max(8, 50 - x.w))).type;
+              const st = concrete('scale');
+              if (isAuto(p.bias) && l.weights.bias) p.bias = alphaConstType(l.weights.bias.data, 24, st ? fracBits(x) + fracBits(st) : Infinity).type;
+            }
             fillDefault('scale');
             fillDefault('bias');
             if (isAuto(p.result)) {
@@ -220,9 +229,62 @@ export function inferPrecisionPass(opts: PrecisionOptions = {}): Pass {
       const out = changed ? { ...g, layers } : g;
       if (changed) ctx.report.inferredPrecision = { ...((ctx.report.inferredPrecision as object) ?? {}), ...inferred };
       checkTableInputs(out, ctx, typeOf);
+      checkScaleLayers(out, ctx, typeOf);
       return out;
     },
   };
+}
+
+/** A scale layer's error bound: how far its output can be from x * scale + bias in exact arithmetic. */
+export interface ScaleLayerBound {
+  readonly layer: string;
+  readonly scale?: string;
+  readonly bias?: string;
+  /** Largest representation error of the scale / bias constants. */
+  readonly scaleErr: number;
+  readonly biasErr: number;
+  /** max|x| * scaleErr + biasErr, before the result cast. */
+  readonly bound: number;
+}
+
+/**
+ * Reports, for every scale layer made from a quantizer (split-scales), how far its constants are
+ * from the model's float scale and bias, and the resulting bound on its output error before the
+ * result cast (the result type's own rounding comes on top). Non-zero bounds are warned (FML6505).
+ */
+export function checkScaleLayers(g: Graph, ctx: PassContext, typeOf: Map<string, FixedType>): void {
+  const rows: ScaleLayerBound[] = [];
+  for (const l of g.layers) {
+    if (l.attrs.op !== 'ScaleBias' || !l.attrs.alpha) continue;
+    const st = l.precision.scale;
+    const bt = l.precision.bias;
+    const sw = l.weights.scale;
+    const bw = l.weights.bias;
+    const scaleErr = sw && isFixed(st) ? constError(sw.data, st) : 0;
+    const biasErr = bw && isFixed(bt) ? constError(bw.data, bt) : 0;
+    const x = typeOf.get(l.inputs[0]!);
+    const bound = (x ? typeMaxAbs(x) : Infinity) * scaleErr + biasErr;
+    const row: ScaleLayerBound = {
+      layer: l.name,
+      ...(sw && isFixed(st) ? { scale: formatHls4ml(st) } : {}),
+      ...(bw && isFixed(bt) ? { bias: formatHls4ml(bt) } : {}),
+      scaleErr,
+      biasErr,
+      bound,
+    };
+    rows.push(row);
+    if (bound > 0)
+      ctx.diagnostics.push(
+        diag(
+          'FML6505',
+          `scale layer "${l.name}" holds its float scale${bw ? ' and bias' : ''} as ${row.scale ?? '-'}${row.bias ? ` / ${row.bias}` : ''} (largest error ${scaleErr.toPrecision(3)}${bw ? ` / ${biasErr.toPrecision(3)}` : ''}): its output can differ from the float model's by up to ${bound.toPrecision(3)} before rounding to its result type`,
+          locOf(g, l),
+          `give LayerName ${l.name} Precision scale (and bias) wider types to shrink the bound, or train with power-of-two scales`,
+          'warning',
+        ),
+      );
+  }
+  if (rows.length) ctx.report.scaleLayerBounds = rows;
 }
 
 /** The proposal for a softmax input: hls4ml's default width, saturating so large logits clip. */

@@ -4,6 +4,8 @@
  * graph, and dumps the IR after a named pass (`--dump-ir PASS`).
  *
  * The order, and why:
+ *  0. split-scales     quantizers with float scales / zero points become integer quantizers plus
+ *                      scale layers first, so quantize-model only sees exact facts;
  *  1. quantize-model   the model's quantizers give types and quantized weight values first, so that
  *                      apply-config can let an explicit config entry override them while a blanket
  *                      model default does not (apply-config's rule);
@@ -16,6 +18,8 @@
  *  8. quantize-auto    post-training types from calibration ranges, on the folded graph (the layers
  *                      that will exist), before inference so accumulators follow the chosen types;
  *  9. infer-precision  every remaining 'auto' from the (now final) input and weight types;
+ *     check-weight-types  warns about weight types that zero most weights or change quantized ones
+ *                      (needs the concrete types of 9; reports only);
  * 10. remove-linear    needs concrete types to see that a linear activation is a no-op;
  * 11. reuse-factor     validation / choice with the estimator, which needs the final types and layers;
  * 12. sparsity-report  reports what the generated code will multiply.
@@ -29,6 +33,8 @@ import { verifyGraph } from '../ir/verify.js';
 import { isAuto, type FixedType, type TypeSpec } from '../fixed/type.js';
 import { applyConfigPass } from './apply-config.js';
 import { quantizeModelPass, foldQuantPass } from './quantize-model.js';
+import { splitScalesPass } from './split-scales.js';
+import { checkWeightTypesPass } from './check-weight-types.js';
 import { removeNopsPass } from './remove-nops.js';
 import { foldScaleBiasPass } from './fold-scale-bias.js';
 import { foldBatchNormPass } from './fold-batchnorm.js';
@@ -99,6 +105,7 @@ export function buildPipeline(config: unknown, opts: PipelineOptions = {}): Pass
   const dflt = opts.defaultPrecision ?? mp.dflt;
   const max = opts.maxPrecision ?? mp.max;
   const passes: Pass[] = [
+    splitScalesPass,
     quantizeModelPass,
     applyConfigPass,
     foldQuantPass,
@@ -108,6 +115,7 @@ export function buildPipeline(config: unknown, opts: PipelineOptions = {}): Pass
     ...(prune ? [prunePass(prune)] : []),
     ...(quantize ? [quantizeAutoPass(quantize, opts.calibration)] : []),
     inferPrecisionPass({ ...(dflt ? { defaultPrecision: dflt } : {}), ...(max ? { maxPrecision: max } : {}) }),
+    checkWeightTypesPass,
     removeLinearPass,
     reusePass({ mode: opts.reuse ?? 'check', ...(budget ? { budget } : {}), ...(opts.estimate ? { estimate: opts.estimate } : {}) }),
     sparsityReportPass,
@@ -118,6 +126,7 @@ export function buildPipeline(config: unknown, opts: PipelineOptions = {}): Pass
 
 /** Names of every pass a pipeline may contain, in order (for --dump-ir help and errors). */
 export const PASS_NAMES = [
+  'split-scales',
   'quantize-model',
   'apply-config',
   'fold-quant',
@@ -127,6 +136,7 @@ export const PASS_NAMES = [
   'prune',
   'quantize-auto',
   'infer-precision',
+  'check-weight-types',
   'remove-linear',
   'reuse-factor',
   'sparsity-report',

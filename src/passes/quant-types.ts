@@ -85,7 +85,11 @@ export function mapQonnx(f: QuantFact, perChannelOk: boolean): MapResult {
   const q = QONNX_ROUNDING[rounding];
   if (!q) return no(`rounding mode ${rounding} has no ap_fixed equivalent`, `ap_fixed rounds with ${Object.keys(QONNX_ROUNDING).join(', ')}`);
   const zp = f.zeroPoint ?? [0];
-  if (zp.some((z) => z !== 0)) return no(`zero point ${zp.join(', ')} is not 0: an offset cannot be expressed as a fixed-point type`);
+  if (zp.some((z) => z !== 0))
+    return no(
+      `zero point ${zp.join(', ')} is not 0: an offset cannot be expressed as a fixed-point type`,
+      'fastml accepts integer zero points on activations (as a scale layer with an offset, pass split-scales); weights need zero point 0',
+    );
   const scales = f.scale ?? [1];
   if (scales.length === 0) return no('empty scale');
   const logs = scales.map(exactLog2);
@@ -93,7 +97,7 @@ export function mapQonnx(f: QuantFact, perChannelOk: boolean): MapResult {
   if (bad >= 0)
     return no(
       `scale ${scales[bad]} is not a power of two, so the quantized values are not exactly representable in fixed point`,
-      'retrain with power-of-two scales (e.g. Brevitas scaling_impl po2, QKeras alpha=1), or dequantize the weights first',
+      'fastml turns float scales into integer quantizers plus scale layers (pass split-scales) on activations and on Dense / Conv kernels with one scale per tensor or per output channel and zero point 0; quantize this tensor that way, or with a power-of-two scale',
     );
   const distinct = new Set(logs);
   if (distinct.size > 1 && !perChannelOk)

@@ -40,7 +40,7 @@ export interface QuantChoice {
  * means the frontend already applied the quantizer: the values are then only checked into the
  * common type, which leaves quantized values unchanged.
  */
-function quantizeWeights(w: WeightTensor, m: MappedQuant, f: QuantFact): WeightTensor {
+export function quantizeWeights(w: WeightTensor, m: MappedQuant, f: QuantFact): WeightTensor {
   const last = w.shape.length > 0 ? w.shape[w.shape.length - 1]! : 1;
   const ns = f.scale?.length ?? 1;
   const out = new Float64Array(w.data.length);
@@ -55,6 +55,7 @@ export const quantizeModelPass: Pass = {
   run(g: Graph, ctx: PassContext): Graph {
     const errors: Diagnostic[] = [];
     const choices: QuantChoice[] = [];
+    const quantizerResults: string[] = [];
     let out = g;
 
     const fail = (l: Layer, what: string, reason: string, hint?: string) =>
@@ -73,6 +74,7 @@ export const quantizeModelPass: Pass = {
             continue;
           }
           precision.result = m.value.type;
+          quantizerResults.push(l.name);
           choices.push({ layer: l.name, slot: 'result', quantizer: m.value.what, type: formatHls4ml(m.value.type), how: 'result type' });
           continue;
         }
@@ -103,7 +105,12 @@ export const quantizeModelPass: Pass = {
       const fact: QuantFact = l.attrs.fact;
       if (fact.kind === 'bipolar') {
         errors.push(
-          diag('FML6502', 'BipolarQuant on an activation is not supported (sign(0) differs between QONNX (+1) and the binary_tanh kernel (-1))', locOf(g, l)),
+          diag(
+            'FML6502',
+            `BipolarQuant "${l.source?.node ?? l.name}" has ${fact.scale?.length ?? 1} scales, neither one nor one per channel of its output`,
+            locOf(g, l),
+            'split-scales turns BipolarQuant into binary_tanh plus a scale layer when the scale is per tensor or per channel (last axis)',
+          ),
         );
         continue;
       }
@@ -119,9 +126,18 @@ export const quantizeModelPass: Pass = {
 
     if (errors.length) throw new DiagnosticError(errors, EXIT.MODEL);
     if (choices.length) ctx.report.quantization = [...((ctx.report.quantization as QuantChoice[]) ?? []), ...choices];
+    if (quantizerResults.length) addQuantizerResults(ctx, quantizerResults);
     return out;
   },
 };
+
+/**
+ * Records layers whose result type is one of the model's own quantizers (`ctx.report.quantizerResults`):
+ * saturation there is the quantizer clipping by design, which `check` reports apart from overflow.
+ */
+export function addQuantizerResults(ctx: PassContext, names: readonly string[]): void {
+  ctx.report.quantizerResults = [...new Set([...((ctx.report.quantizerResults as string[]) ?? []), ...names])];
+}
 
 /**
  * Pass `fold-quant` (after apply-config): each activation `Quant` layer, typed by quantize-model,
@@ -145,6 +161,7 @@ export const foldQuantPass: Pass = {
       if (producer && producer.attrs.op !== 'Input' && isAuto(producer.precision.result) && hasSingleReader(out, cur.inputs[0]!)) {
         out = replaceLayer(out, producer.name, { ...producer, precision: { ...producer.precision, result: type } });
         out = bypassLayer(out, cur.name);
+        addQuantizerResults(ctx, [producer.name]);
         how[l.name] = `folded into "${producer.name}" as its result type ${formatHls4ml(type)}`;
       } else {
         const lin: Layer = {
@@ -158,6 +175,7 @@ export const foldQuantPass: Pass = {
           source: cur.source ?? { node: cur.name, opType: 'Quant' },
         };
         out = replaceLayer(out, cur.name, lin);
+        addQuantizerResults(ctx, [cur.name]);
         how[l.name] = `kept as a linear quantizer layer with result ${formatHls4ml(type)}`;
       }
     }

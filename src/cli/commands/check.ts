@@ -1,5 +1,5 @@
 /**
- * @fileoverview `fastml check MODEL --input X [--reference Y] [--config CFG] [--max-abs-err E]
+ * @fileoverview `fastml check MODEL --input X [--reference Y|quantized|float] [--config CFG] [--max-abs-err E]
  * [--min-agreement A] [--json] [--junit FILE]`: the CI check. Runs the bit-accurate emulator and a
  * float reference (onnxruntime-web for ONNX models, fastml's float64 evaluator otherwise, or the
  * given reference outputs), reports the error figures, per-layer error growth and the overflow
@@ -39,7 +39,10 @@ export function register(program: Command, ctx: CommandContext): void {
     .description('compare the bit-accurate emulation with a float reference; exit 1 when a threshold is missed (for CI)')
     .argument('<model>', 'model file (.onnx, .h5, .json + weights, .keras)')
     .requiredOption('-i, --input <file>', 'inputs: .npy, .npz, .dat or .csv; batch first, model layout; or generated: random[:N][:SEED] or zeros[:N] (see emulate --help)')
-    .option('-r, --reference <file>', 'reference outputs to compare with (default: float reference of the model)')
+    .option(
+      '-r, --reference <file|quantized|float>',
+      "what to compare with: reference outputs in a file, or 'quantized' (default: the float64 model with its own quantizers, QKeras ones as QKeras computes at inference) or 'float' (QKeras quantizers removed: raw weights, float activations)",
+    )
     .option('-c, --config <file>', 'hls4ml configuration (YAML or JSON)')
     .option('-w, --weights <file>', 'weights file for a Keras architecture .json')
     .option('--max-abs-err <e>', 'fail when the largest absolute output error exceeds E')
@@ -55,7 +58,12 @@ export function register(program: Command, ctx: CommandContext): void {
       const code = await runCheck(ctx, {
         model: await resolvePath(ctx, model),
         input: await resolveInput(ctx, opts.input),
-        ...(opts.reference ? { reference: await resolvePath(ctx, opts.reference) } : {}),
+        // 'quantized' / 'float' name a reference model; anything else is a file (./float for a file so named).
+        ...(opts.reference === 'quantized' || opts.reference === 'float'
+          ? { referenceMode: opts.reference }
+          : opts.reference
+            ? { reference: await resolvePath(ctx, opts.reference) }
+            : {}),
         ...(opts.config ? { config: await resolvePath(ctx, opts.config) } : {}),
         ...(opts.weights ? { weights: await resolvePath(ctx, opts.weights) } : {}),
         ...(maxAbsErr !== undefined ? { maxAbsErr } : {}),

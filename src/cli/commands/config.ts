@@ -69,6 +69,14 @@ export function layerValues(g: Graph, l: Layer, slots: readonly string[], dflt: 
       out.push({ slot, value: fmt(fromModel), why: "from the model's quantizer" });
       continue;
     }
+    if (l.attrs.op === 'ScaleBias' && l.attrs.alpha && (slot === 'scale' || slot === 'bias') && l.weights[slot]) {
+      out.push({ slot, value: 'auto', why: 'sized to the constants: exact in 24 bits, else rounded with the error bound reported (FML6505)' });
+      continue;
+    }
+    if (fromModel === 'auto' && slot === 'result' && l.attrs.op === 'Activation') {
+      out.push({ slot, value: 'auto', why: 'the model rounds nowhere here (split-scales): exact' });
+      continue;
+    }
     if (slot === 'result' && feedsSoftmax) {
       out.push({ slot, value: 'fixed<16,6,RND,SAT>', why: 'feeds a softmax: an inferred (wide) type would make its exp table useless' });
       continue;
@@ -203,10 +211,12 @@ export function register(program: Command, ctx: CommandContext): void {
         checkOutputFile(out, [{ role: 'model', path: file }, ...(flags.weights ? [{ role: '--weights', path: await resolvePath(ctx, flags.weights) }] : [])], '-o');
       }
       const g0 = await loadModel(file, flags.weights ? { weights: await resolvePath(ctx, flags.weights) } : {});
-      // The model's quantizers give the types a config should start from.
+      // The model's quantizers give the types a config should start from (float scales first become
+      // integer quantizers and scale layers, whose names the config then lists).
       const { quantizeModelPass } = await import('../../passes/quantize-model.js');
+      const { splitScalesPass } = await import('../../passes/split-scales.js');
       const pctx = { config: undefined, diagnostics: [], report: {} };
-      const g = quantizeModelPass.run(g0, pctx);
+      const g = quantizeModelPass.run(splitScalesPass.run(g0, pctx), pctx);
       const base: ConfigOptions = {
         granularity: gran as Granularity,
         defaultPrecision: flags.precision ?? 'fixed<16,6>',

@@ -172,3 +172,34 @@ describe('infer-precision', () => {
     expect(c2.diagnostics.filter((d) => d.code === 'FML6520')).toEqual([]);
   });
 });
+
+describe('fold-scale-bias: the folded bias takes the Dense configuration (ONNX MatMul + Add)', () => {
+  it("uses the Dense's configured bias type, not the Add's default, as hls4ml does", async () => {
+    const { buildModel, graphOf } = await import('../frontends/onnx/onnx-build.js');
+    const { configFromObject } = await import('../../../src/config/load.js');
+    const { runPipeline } = await import('../../../src/passes/pipeline.js');
+    const { formatHls4ml } = await import('../../../src/fixed/type.js');
+    const r = rng(41);
+    const bytes = buildModel({
+      inputs: [{ name: 'x', dims: [1, 6] }],
+      outputs: ['y'],
+      nodes: [
+        { op: 'MatMul', name: 'fc', inputs: ['x', 'W'], outputs: ['h'] },
+        { op: 'Add', name: 'fc_bias', inputs: ['h', 'B'], outputs: ['y'] },
+      ],
+      inits: { W: { dims: [6, 3], data: Array.from(gridValues(18, r, 1, 6)) }, B: { dims: [3], data: [0.3046875, -0.2109375, 0.1171875] } },
+    });
+    const g = graphOf(bytes);
+    const cfg = (bias: string) =>
+      configFromObject({ HLSConfig: { Model: { Precision: 'fixed<16,6>' }, LayerName: { fc: { Precision: { weight: 'fixed<12,4>', bias, result: 'auto', accum: 'auto' } } } } });
+    const res = runPipeline(g, cfg('fixed<6,1,RND>'), { verify: true });
+    const fc = res.graph.layers.find((l) => l.name === 'fc')!;
+    expect(res.graph.layers.some((l) => l.name === 'fc_bias')).toBe(false);
+    expect(formatHls4ml(fc.precision.bias as never)).toBe('fixed<6,1,RND,WRAP,0>');
+    // The emulator applies that type: the biases round to 2^-5 (0.3046875 -> 0.3125 ...).
+    const xs = [new Float64Array(6)];
+    expect(Array.from(emulate(res.graph, xs)[0]!)).toEqual([0.3125, -0.21875, 0.125]);
+    const wide = runPipeline(g, cfg('fixed<16,6>'), { verify: true });
+    expect(Array.from(emulate(wide.graph, xs)[0]!)).toEqual([0.3046875, -0.2109375, 0.1171875]);
+  });
+});

@@ -6,6 +6,7 @@ import { foldQuantPass, quantizeModelPass } from '../../../src/passes/quantize-m
 import { inferPrecisionPass } from '../../../src/passes/infer-precision.js';
 import { mapFact } from '../../../src/passes/quant-types.js';
 import { roundHalfEven } from '../../../src/emulator/float.js';
+import { quantizedReference } from '../../../src/passes/quantized-reference.js';
 import { SeqBuilder, T, ctx, emulate, floatRef, gridValues, maxAbsDiff, rng, runPass, sampleInputs } from './helpers.js';
 
 const qk = (name: string, args: Record<string, unknown>): QuantFact => ({ kind: 'qkeras', qkeras: { name, args } });
@@ -90,6 +91,21 @@ describe('QKeras value quantizers (binary, ternary, po2) on weights', () => {
     expect(r.type).toBe('fixed<9,5,TRN,WRAP,0>');
     expect(run(qk('quantized_po2', { bits: 4, max_value: 1 }), [3, 0.4]).values).toEqual([1, 0.5]);
     expect(mapFact(qk('quantized_po2', { bits: 8 }), false).ok).toBe(false);
+  });
+});
+
+describe('quantizedReference (what check compares QKeras models with)', () => {
+  it('computes what QKeras computes: quantized weights, quantized_relu output, float64 otherwise', () => {
+    const g = qkerasBlock();
+    const ref = quantizedReference(g);
+    expect(ref.quantized).toEqual(['fc1', 'relu1']);
+    expect(ref.skipped).toEqual([]);
+    // The quantizer follows the layer under the layer's name, so per-layer traces still pair up.
+    expect(ref.graph.layers.find((l) => l.name === 'relu1')!.attrs.op).toBe('Quant');
+    const xs = sampleInputs(g, 30, 8, 3, 10);
+    expect(maxAbsDiff(floatRef(ref.graph, xs), qkerasFloat(g, xs))).toBe(0);
+    // ... and the model as written is the unquantized one (what --reference float uses).
+    expect(maxAbsDiff(floatRef(g, xs), qkerasFloat(g, xs))).toBeGreaterThan(0.01);
   });
 });
 
