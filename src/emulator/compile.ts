@@ -34,6 +34,8 @@ import {
 } from './misc.js';
 import { batchNormScaleBias, quantizeConst } from './weights.js';
 import { makeCast, WidthError } from './quant.js';
+import { compileRecurrent, recurrentTypesFit } from './recurrent.js';
+import { compileLayerNorm } from './layernorm.js';
 
 export interface EmulatorOptions {
   /** Count overflow / wrap / saturation per layer and variable (slower). */
@@ -378,6 +380,56 @@ class Compiler {
         this.unary(l, resT, compileCast(resT, this.stats(l, 'result', resT)));
         return;
       }
+      case 'GRU':
+      case 'LSTM':
+      case 'SimpleRNN': {
+        const acc = this.type(l, 'accum');
+        const T = {
+          x: this.inType(l),
+          res: this.type(l, 'result'),
+          acc,
+          w: this.type(l, 'weight'),
+          b: this.type(l, 'bias'),
+          rw: this.type(l, 'recurrent_weight', this.type(l, 'weight')),
+          rb: this.type(l, 'recurrent_bias', this.type(l, 'bias')),
+          table: this.type(l, 'table', fixedType(18, 8)),
+        };
+        const wide = recurrentTypesFit(T);
+        if (wide) this.fail(l, wide);
+        const k = (a.op === 'GRU' ? 3 : a.op === 'LSTM' ? 4 : 1) * a.units;
+        const wts = {
+          kernel: this.weights(l, 'kernel', T.w),
+          recurrentKernel: this.weights(l, 'recurrent_kernel', T.rw),
+          bias: this.weights(l, 'bias', T.b, k),
+          recurrentBias: this.weights(l, 'recurrent_bias', T.rb, k),
+        };
+        this.unary(l, T.res, compileRecurrent(l, a, T, wts, l.tableSize ?? 1024, (v, t) => this.stats(l, v, t)));
+        return;
+      }
+      case 'LayerNorm': {
+        const inShape = this.shape(l.inputs[0]!);
+        const dim = inShape[inShape.length - 1]!;
+        const acc = this.type(l, 'accum');
+        if (acc.w > 26) this.fail(l, `accum type of ${acc.w} bits: the LayerNorm emulator holds squares of accum values exactly only up to 26 bits`);
+        const spec = {
+          dim,
+          rows: numel(inShape) / dim,
+          epsilon: a.epsilon,
+          tableSize: l.tableSize ?? 4096,
+          tableRangePower2: a.tableRangePower2 ?? 0,
+          acc,
+          res: this.type(l, 'result'),
+          table: this.type(l, 'table'),
+          scaleT: this.type(l, 'scale'),
+          biasT: this.type(l, 'bias'),
+        };
+        const scale = this.weights(l, 'scale', spec.scaleT);
+        const bias = this.weights(l, 'bias', spec.biasT, dim);
+        this.unary(l, spec.res, compileLayerNorm(spec, scale, bias, (v, t) => this.stats(l, v, t)));
+        return;
+      }
+      case 'MultiHeadAttention':
+        this.fail(l, 'MultiHeadAttention is not implemented in the emulator yet');
     }
   }
 

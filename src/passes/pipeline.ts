@@ -28,6 +28,7 @@ import { DiagnosticError, InternalError, diag } from '../diagnostics/diagnostic.
 import { verifyGraph } from '../ir/verify.js';
 import { isAuto, type FixedType, type TypeSpec } from '../fixed/type.js';
 import { applyConfigPass } from './apply-config.js';
+import { recurrentConfigPass } from './recurrent-config.js';
 import { quantizeModelPass, foldQuantPass } from './quantize-model.js';
 import { removeNopsPass } from './remove-nops.js';
 import { foldScaleBiasPass } from './fold-scale-bias.js';
@@ -101,6 +102,8 @@ export function buildPipeline(config: unknown, opts: PipelineOptions = {}): Pass
   const passes: Pass[] = [
     quantizeModelPass,
     applyConfigPass,
+    // Recurrent/LayerNorm attributes read from the same config blocks, after reuse/strategy are set.
+    recurrentConfigPass,
     foldQuantPass,
     removeNopsPass,
     foldScaleBiasPass({ aggressive: Boolean(opts.aggressive) }),
