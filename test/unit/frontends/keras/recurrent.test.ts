@@ -1,0 +1,179 @@
+/**
+ * @fileoverview Keras sequence layers on synthetic models written here (JSON + Keras-2 HDF5 with
+ * known weights): GRU (reset_after both ways), LSTM, SimpleRNN (return_sequences both ways),
+ * TimeDistributed(Dense), LayerNormalization on 2-D and 3-D inputs. Checks the IR (attrs, shapes,
+ * weight split), that every unsupported variant is refused with its layer name and reason in one
+ * error, the recurrent config keys, and the fixed-point emulator against the float64 reference.
+ */
+
+import { beforeAll, describe, expect, test } from 'vitest';
+import { loadKeras } from '../../../../src/frontends/keras/index.js';
+import { verifyGraph } from '../../../../src/ir/verify.js';
+import type { Graph, Layer } from '../../../../src/ir/graph.js';
+import { DiagnosticError } from '../../../../src/diagnostics/diagnostic.js';
+import { configFromObject } from '../../../../src/config/load.js';
+import { runPipeline } from '../../../../src/passes/pipeline.js';
+import { compileEmulator } from '../../../../src/emulator/compile.js';
+import { evaluateFloat } from '../../../../src/emulator/float.js';
+import { functional, inputLayer, klayer, seq, tmpDir, writeJsonModel } from './helpers.js';
+
+const byName = (g: Graph, n: string): Layer => {
+  const l = g.layers.find((x) => x.name === n);
+  if (!l) throw new Error(`no layer ${n} in ${g.layers.map((x) => x.name).join(', ')}`);
+  return l;
+};
+const shape = (g: Graph, n: string) => g.tensors.get(n)!.shape;
+const w = (name: string, shp: number[], seed: number, scale = 0.5) => ({ name, shape: shp, data: seq(shp.reduce((a, b) => a * b, 1), seed).map((v) => v * scale) });
+
+const T = 6;
+const F = 3;
+
+/** in [6,3] -> GRU(4, seq, reset_after=False) -> LSTM(5, seq) -> TD(Dense(3, relu)) -> SimpleRNN(4) -> Reshape -> LN -> Dense(3). */
+async function sequenceModel(): Promise<string> {
+  const layers = [
+    inputLayer('in', [T, F]),
+    klayer('GRU', 'g', { units: 4, return_sequences: true, reset_after: false, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true }, ['in']),
+    klayer('LSTM', 'l', { units: 5, return_sequences: true, activation: 'tanh', recurrent_activation: 'sigmoid' }, ['g']),
+    klayer('TimeDistributed', 'td', { layer: { class_name: 'Dense', config: { name: 'inner', units: 3, activation: 'relu', use_bias: true } } }, ['l']),
+    klayer('SimpleRNN', 's', { units: 4, return_sequences: false, activation: 'tanh' }, ['td']),
+    klayer('LayerNormalization', 'ln', { axis: -1, epsilon: 0.001, center: true, scale: true }, ['s']),
+    klayer('Reshape', 'rs', { target_shape: [2, 2] }, ['ln']),
+    klayer('LayerNormalization', 'ln3', { axis: [2], epsilon: 0.001 }, ['rs']),
+    klayer('Flatten', 'fl', {}, ['ln3']),
+    klayer('Dense', 'out', { units: 3, activation: 'linear' }, ['fl']),
+  ];
+  const weights = [
+    { name: 'g', weights: [w('kernel', [F, 12], 1), w('recurrent_kernel', [4, 12], 2), w('bias', [12], 3, 0.1)] },
+    { name: 'l', weights: [w('kernel', [4, 20], 4), w('recurrent_kernel', [5, 20], 5), w('bias', [20], 6, 0.1)] },
+    { name: 'td', weights: [w('kernel', [5, 3], 7), w('bias', [3], 8, 0.1)] },
+    { name: 's', weights: [w('kernel', [3, 4], 9), w('recurrent_kernel', [4, 4], 10), w('bias', [4], 11, 0.1)] },
+    { name: 'ln', weights: [w('gamma', [4], 12, 1), w('beta', [4], 13, 0.2)] },
+    { name: 'ln3', weights: [w('gamma', [2], 14, 1), w('beta', [2], 15, 0.2)] },
+    { name: 'out', weights: [w('kernel', [4, 3], 16), w('bias', [3], 17, 0.1)] },
+  ];
+  return writeJsonModel(tmpDir(), 'seq', functional(layers, ['in'], ['out']), weights);
+}
+
+describe('Keras sequence layers into the IR', () => {
+  let g: Graph;
+  beforeAll(async () => {
+    g = await loadKeras(await sequenceModel());
+  });
+
+  test('ops, attributes and shapes', () => {
+    expect(verifyGraph(g)).toEqual([]);
+    const gru = byName(g, 'g');
+    expect(gru.attrs).toMatchObject({ op: 'GRU', units: 4, nIn: F, steps: T, returnSequences: true, resetAfter: false, activation: 'tanh', recurrentActivation: 'sigmoid' });
+    expect(shape(g, 'g')).toEqual([T, 4]);
+    expect(byName(g, 'l').attrs).toMatchObject({ op: 'LSTM', units: 5, returnSequences: true });
+    expect(shape(g, 's')).toEqual([4]);
+    expect(byName(g, 's').attrs).toMatchObject({ op: 'SimpleRNN', returnSequences: false });
+    // TimeDistributed: the wrapped Dense on every step, its own activation kept, then hls4ml's end marker.
+    expect(byName(g, 'inner').attrs).toEqual({ op: 'Dense', nIn: 5, nOut: 3 });
+    expect(shape(g, 'inner')).toEqual([T, 3]);
+    expect(byName(g, 'inner_relu').attrs).toMatchObject({ op: 'Activation', activation: 'relu' });
+    expect(byName(g, 'td_end').inputs).toEqual(['inner_relu']);
+    expect(byName(g, 'ln').attrs).toEqual({ op: 'LayerNorm', epsilon: 0.001 });
+    expect(shape(g, 'ln3')).toEqual([2, 2]);
+    // No recurrent activation layers are split off (hls4ml keeps them inside the cell).
+    expect(g.layers.some((l) => l.name.startsWith('g_'))).toBe(false);
+  });
+
+  test('weights: a single bias gets a zero recurrent bias; LayerNorm gamma/beta', () => {
+    const gru = byName(g, 'g');
+    expect(gru.weights.kernel!.shape).toEqual([F, 12]);
+    expect(gru.weights.recurrent_kernel!.shape).toEqual([4, 12]);
+    expect(Array.from(gru.weights.bias!.data)).toEqual(Array.from(Float32Array.from(seq(12, 3).map((v) => v * 0.1))));
+    expect(Array.from(gru.weights.recurrent_bias!.data)).toEqual(new Array(12).fill(0));
+    expect(byName(g, 'ln').weights.scale!.data[1]).toBe(Math.fround(seq(4, 12)[1]!));
+  });
+
+  test('emulation at fixed<16,6> with wide accumulators follows the float64 reference', () => {
+    const cfg = configFromObject({ HLSConfig: { Model: { Precision: 'fixed<16,6>', ReuseFactor: 1 }, LayerType: { GRU: { Precision: { accum: 'fixed<24,8,RND,SAT>' }, table_t: 'fixed<18,8,RND>', TableSize: 4096 }, LSTM: { Precision: { accum: 'fixed<24,8,RND,SAT>' }, table_t: 'fixed<18,8,RND>', TableSize: 4096 }, SimpleRNN: { Precision: { accum: 'fixed<24,8,RND,SAT>' }, table_t: 'fixed<18,8,RND>', TableSize: 4096 }, LayerNormalization: { Precision: { accum: 'fixed<24,8,RND,SAT>', result: 'fixed<16,6,RND,SAT>' }, table_t: 'ufixed<18,8,RND,SAT>', TableSize: 4096 } } } });
+    const { graph } = runPipeline(g, cfg, { verify: true });
+    const emu = compileEmulator(graph);
+    const X = seq(200 * T * F, 99);
+    let worst = 0;
+    for (let r = 0; r < 200; r++) {
+      const x = Float64Array.from(X.slice(r * T * F, (r + 1) * T * F));
+      const [y] = emu.runSample([x]);
+      const f = evaluateFloat(graph, { in: x }).outputs[graph.outputs[0]!]!;
+      for (let k = 0; k < 3; k++) worst = Math.max(worst, Math.abs(y![k]! - f[k]!));
+    }
+    // The LayerNorms amplify the recurrent layers' table steps; 0.15 is about 5 % of the output range.
+    expect(worst).toBeLessThan(0.15);
+    expect(worst).toBeGreaterThan(0); // quantization does happen
+  });
+});
+
+describe('unsupported variants are refused, all at once, with the layer and the reason', () => {
+  test('stateful, go_backwards, masking, a relu recurrent activation, a non-last LayerNorm axis, TimeDistributed(Conv)', async () => {
+    const layers = [
+      inputLayer('in', [T, F]),
+      klayer('Masking', 'mask', { mask_value: 0 }, ['in']),
+      klayer('GRU', 'g_stateful', { units: 4, return_sequences: true, stateful: true, go_backwards: true }, ['in']),
+      klayer('LSTM', 'l_relu', { units: 4, return_sequences: true, recurrent_activation: 'relu' }, ['in']),
+      klayer('LayerNormalization', 'ln_axis1', { axis: [1] }, ['in']),
+      klayer('TimeDistributed', 'td_conv', { layer: { class_name: 'Conv1D', config: { name: 'c', filters: 2, kernel_size: 1 } } }, ['in']),
+      klayer('SimpleRNN', 's_back', { units: 2, go_backwards: true }, ['in']),
+    ];
+    const json = await writeJsonModel(tmpDir(), 'bad', functional(layers, ['in'], ['g_stateful', 'l_relu', 'ln_axis1', 'td_conv', 's_back', 'mask']), []);
+    const err = await loadKeras(json).then(
+      () => undefined,
+      (e) => e,
+    );
+    expect(err).toBeInstanceOf(DiagnosticError);
+    const d = (err as DiagnosticError).diagnostics;
+    const about = (node: string) => d.filter((x) => x.loc?.node === node).map((x) => x.message).join(' | ');
+    expect(about('mask')).toMatch(/masking .*not supported/);
+    expect(about('g_stateful')).toMatch(/stateful=True is not supported: the state would carry over/);
+    expect(about('g_stateful')).toMatch(/go_backwards=True is not supported/);
+    expect(about('l_relu')).toMatch(/recurrent_activation "relu" is not supported/);
+    expect(about('ln_axis1')).toMatch(/axis \[1\] is not supported: only the last/);
+    expect(about('td_conv')).toMatch(/TimeDistributed\(Conv1D\) is not supported/);
+    expect(about('s_back')).toMatch(/go_backwards=True/);
+    expect(d.every((x) => x.code === 'FML2410')).toBe(true);
+    expect((err as DiagnosticError).exitCode).toBe(1);
+  });
+});
+
+describe('recurrent config keys', () => {
+  let g: Graph;
+  beforeAll(async () => {
+    g = await loadKeras(await sequenceModel());
+  });
+
+  test('ReuseFactor per product under Resource: hls4ml substitution with a warning; static and recurrent_reuse_factor', () => {
+    const cfg = configFromObject({ HLSConfig: { Model: { Precision: 'fixed<16,6>', ReuseFactor: 1, Strategy: 'Resource' }, LayerName: { l: { ReuseFactor: 5, recurrent_reuse_factor: 4, static: false } } } });
+    const r = runPipeline(g, cfg, { verify: true });
+    const l = byName(r.graph, 'l');
+    // LSTM input product 4 x 20 (valid 1, 2, 4, 8, ...): 5 becomes 4; recurrent 5 x 20 (valid 1, 5, 10, ...): 4 becomes 5.
+    expect(l.reuseFactor).toBe(4);
+    expect(l.attrs).toMatchObject({ recurrentReuseFactor: 5, static: false });
+    const warns = r.diagnostics.filter((x) => x.code === 'FML6570' && x.loc?.node === 'l').map((x) => x.message);
+    expect(warns).toEqual([
+      expect.stringMatching(/reuse factor 5 is not valid for the input product \(4 x 20\).*using 4, as hls4ml does/),
+      expect.stringMatching(/reuse factor 4 is not valid for the recurrent product \(5 x 20\).*using 5/),
+    ]);
+    expect(byName(r.graph, 'g').attrs).toMatchObject({ recurrentReuseFactor: 1, static: true });
+  });
+
+  test('table_range_power2 and the LayerNorm table defaults; bad values are errors naming the key', () => {
+    const cfg = configFromObject({ HLSConfig: { Model: { Precision: 'fixed<16,6>' }, LayerName: { ln: { table_range_power2: 2 } } } });
+    const r = runPipeline(g, cfg, { verify: true });
+    const ln = byName(r.graph, 'ln');
+    expect(ln.attrs).toMatchObject({ tableRangePower2: 2 });
+    expect(ln.tableSize).toBe(4096);
+    expect(ln.precision.table).toMatchObject({ w: 8, i: 5, signed: false, q: 'AP_RND_CONV', o: 'AP_SAT' });
+    expect(byName(r.graph, 'g').precision.table).toMatchObject({ w: 18, i: 8 });
+    const bad = configFromObject({ HLSConfig: { Model: { Precision: 'fixed<16,6>' }, LayerName: { ln: { table_range_power2: -1 }, g: { static: 'yes' } } } });
+    let err: unknown;
+    try {
+      runPipeline(g, bad);
+    } catch (e) {
+      err = e;
+    }
+    const msgs = (err as DiagnosticError).diagnostics.map((x) => `${x.loc?.node}: ${x.message}`);
+    expect(msgs).toEqual([expect.stringMatching(/^g: static must be true or false/), expect.stringMatching(/^ln: table_range_power2 must be an integer/)]);
+  });
+});
