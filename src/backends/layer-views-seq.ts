@@ -17,6 +17,8 @@ import * as tables from '../emulator/tables.js';
 import { columns, productReuseFactor } from '../emulator/recurrent.js';
 import { invSqrtTable } from '../emulator/layernorm.js';
 import { makeCast } from '../emulator/quant.js';
+import { attentionScale } from '../emulator/attention.js';
+import { defaultInpNorm, expTableSize } from '../emulator/activations.js';
 
 /** Table index geometry (fml_activation.h table_index): trunc0(x * N / 2^r) + N / 2. */
 function tableGeometry(n: number, inT: FixedType, r: number): ConfigMember[] {
@@ -166,7 +168,83 @@ function layerNorm(c: LayerCtx): LayerEmit {
   };
 }
 
+const SOFTMAX_DEFAULT = fixedType(18, 8, true, 'AP_RND', 'AP_SAT');
+
+function attention(c: LayerCtx): LayerEmit {
+  const l = c.layer;
+  const a = l.attrs as Extract<LayerAttrs, { op: 'MultiHeadAttention' }>;
+  if (l.inputs.length > 2) unsupported(l, 'a MultiHeadAttention with a key tensor different from the value tensor');
+  const [tq, dq] = c.inShapes[0]! as [number, number];
+  const [tv, dv] = c.inShapes[1]! as [number, number];
+  const acc = slotType(l, 'accum');
+  const wt = slotType(l, 'weight');
+  const bt = slotType(l, 'bias', wt);
+  const resource = l.strategy === 'resource';
+  const strategy = l.strategy ?? 'latency';
+  const rf = reuseOf(l);
+  const id = c.ident;
+  const name = `cfg_${id}`;
+  const hk = a.heads * a.keyDim;
+  const hv = a.heads * a.valueDim;
+  const dims: Record<string, [number, number]> = { query: [dq, hk], key: [dv, hk], value: [dv, hv], output: [hv, a.outDim] };
+  const configs = [];
+  const arrays: ArrayView[] = [];
+  const types: ConfigMember[] = [ty('accum_t', c.cpp(acc)), ty('weight_t', c.cpp(wt)), ty('bias_t', c.cpp(bt))];
+  for (const [role, [nIn, nOut]] of Object.entries(dims)) {
+    const r = productReuseFactor(strategy, rf, nIn, nOut);
+    const sfx = `m${role[0]}`;
+    configs.push(
+      cfg(`${name}_${sfx}`, `attention ${l.name}: ${role} projection ${nIn} x ${nOut}`, [u('n_pix', 1), u('n_in', nIn), u('n_out', nOut), u('reuse', r), u('mult_limit', Math.ceil((nIn * nOut) / r))], [
+        ty('accum_t', c.cpp(acc)),
+        ty('weight_t', c.cpp(wt)),
+        ty('bias_t', c.cpp(bt)),
+      ]),
+    );
+    types.push(ty(sfx, `${name}_${sfx}`));
+    const w = l.weights[`${role}_kernel`];
+    if (!w) unsupported(l, `an attention layer without ${role} weights`);
+    const wq = quantizeValues(w.data, wt, l, `${role}_kernel`);
+    const b = l.weights[`${role}_bias`];
+    arrays.push(
+      arr(`w${role[0]}_${id}`, `${name}::weight_t`, resource ? transpose2(wq, nIn, nOut) : wq, `${role} kernel`),
+      arr(`b${role[0]}_${id}`, `${name}::bias_t`, b ? quantizeValues(b.data, bt, l, `${role}_bias`) : new Float64Array(nOut), `${role} bias`),
+    );
+  }
+  // The softmax over keys: hls4ml's stable softmax with accum_t input and output.
+  const tn = l.tableSize ?? 1024;
+  const expT = slotType(l, 'exp_table', SOFTMAX_DEFAULT);
+  const invT = slotType(l, 'inv_table', SOFTMAX_DEFAULT);
+  const invInp = slotType(l, 'inv_inp', SOFTMAX_DEFAULT);
+  const normT = defaultInpNorm(acc);
+  const expN = expTableSize(tn, acc);
+  const sm = `${name}_sm`;
+  configs.push(
+    cfg(
+      sm,
+      `attention ${l.name}: softmax over ${tv} keys`,
+      [u('n', tv), u('n_outer', tq), u('reuse', 1), u('exp_n', expN), u('exp_bits', tables.ceilLog2(expN)), u('norm_w', normT.w), u('in_w', acc.w), u('inv_n', tn), u('inv_bits', tables.ceilLog2(tn)), u('inv_w', invInp.w)],
+      [ty('inp_norm_t', c.cpp(normT)), ty('exp_table_t', c.cpp(expT)), ty('inv_table_t', c.cpp(invT)), ty('inv_inp_t', c.cpp(invInp)), ty('accum_t', c.cpp(acc))],
+    ),
+  );
+  types.push(ty('sm', sm));
+  arrays.push(
+    arr(`exp_${id}`, `${sm}::exp_table_t`, tables.softmaxExpTable(expN, normT, expT, true), `exp table, ${expN} entries`),
+    arr(`inv_${id}`, `${sm}::inv_table_t`, tables.softmaxInvTable(tn, invInp, invT), `1/x table, ${tn} entries`),
+    arr(`par_${id}`, `${name}::accum_t`, [attentionScale(a.keyDim, acc)], '1/sqrt(key_dim) in accum_t'),
+  );
+  configs.push(
+    cfg(
+      name,
+      `MultiHeadAttention, ${a.heads} heads of ${a.keyDim}/${a.valueDim}, query [${tq}, ${dq}], value [${tv}, ${dv}] -> ${a.outDim}`,
+      [u('tq', tq), u('dq', dq), u('tv', tv), u('dv', dv), u('heads', a.heads), u('key_dim', a.keyDim), u('value_dim', a.valueDim), u('out_dim', a.outDim), u('resource', resource)],
+      types,
+    ),
+  );
+  return { configs, arrays, fn: fnName('mha', c, name), extra: arrays.map((x) => x.name) };
+}
+
 Object.assign(BUILDERS, {
+  MultiHeadAttention: attention,
   GRU: recurrent,
   LSTM: recurrent,
   SimpleRNN: recurrent,

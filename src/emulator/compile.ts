@@ -36,6 +36,7 @@ import { batchNormScaleBias, quantizeConst } from './weights.js';
 import { makeCast, WidthError } from './quant.js';
 import { compileRecurrent, recurrentTypesFit } from './recurrent.js';
 import { compileLayerNorm } from './layernorm.js';
+import { compileAttention } from './attention.js';
 
 export interface EmulatorOptions {
   /** Count overflow / wrap / saturation per layer and variable (slower). */
@@ -428,8 +429,37 @@ class Compiler {
         this.unary(l, spec.res, compileLayerNorm(spec, scale, bias, (v, t) => this.stats(l, v, t)));
         return;
       }
-      case 'MultiHeadAttention':
-        this.fail(l, 'MultiHeadAttention is not implemented in the emulator yet');
+      case 'MultiHeadAttention': {
+        const rnd = fixedType(18, 8, true, 'AP_RND', 'AP_SAT');
+        const acc = this.type(l, 'accum');
+        if (acc.w > 26) this.fail(l, `accum type of ${acc.w} bits: the attention emulator holds products of accum values exactly only up to 26 bits`);
+        const [tq, dq] = this.shape(l.inputs[0]!) as [number, number];
+        const [tv, dv] = this.shape(l.inputs[1]!) as [number, number];
+        const dk = l.inputs[2] ? this.shape(l.inputs[2])[1]! : dv;
+        const T = {
+          q: this.inType(l, 0),
+          v: this.inType(l, 1),
+          k: l.inputs[2] ? this.inType(l, 2) : this.inType(l, 1),
+          acc,
+          res: this.type(l, 'result'),
+          w: this.type(l, 'weight'),
+          b: this.type(l, 'bias'),
+          expT: this.type(l, 'exp_table', rnd),
+          invT: this.type(l, 'inv_table', rnd),
+          invInpT: this.type(l, 'inv_inp', rnd),
+        };
+        const W: Record<string, Float64Array> = {};
+        for (const role of ['query', 'key', 'value', 'output']) {
+          W[`${role}_kernel`] = this.weights(l, `${role}_kernel`, T.w);
+          W[`${role}_bias`] = this.weights(l, `${role}_bias`, T.b, role === 'value' ? a.heads * a.valueDim : role === 'output' ? a.outDim : a.heads * a.keyDim);
+        }
+        const k = compileAttention(a, { tq, dq, tv, dv, dk }, T, W, l.strategy ?? 'latency', l.reuseFactor ?? 1, l.tableSize ?? 1024, (v, t) => this.stats(l, v, t));
+        const xs = l.inputs.map((_, i) => this.inBuf(l, i));
+        const y = this.alloc(out);
+        this.types.set(out, T.res);
+        this.steps.push(() => k(xs, y));
+        return;
+      }
     }
   }
 

@@ -7,7 +7,7 @@
  */
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -74,6 +74,9 @@ describe('recurrent/LayerNorm hls4ml reference cases: compile + csim == emulator
         const { file, Y } = inputs(cs, N);
         const dir = await compileAndCsim(`${cs}-${io}`, M(model), ['--config', path.join(REF, cs, 'config.yml'), '--input', file, '--io', io]);
         expect(csimRows(dir)).toEqual(Array.from(Y));
+        // --io overrides the config's IOType: the top function really takes streams.
+        const top = readFileSync(path.join(dir, 'firmware', readdirSync(path.join(dir, 'firmware')).find((f) => f.endsWith('.cpp'))!), 'utf8');
+        expect(top.includes('hls::stream<'), `${cs} io_${io}`).toBe(io === 'stream');
         rmSync(dir, { recursive: true, force: true });
       });
     }

@@ -70,12 +70,18 @@ export function declaredInputShape(cfg: Record<string, any>): (number | null)[] 
   return undefined;
 }
 
+/** Keyword arguments that carry input tensors (MultiHeadAttention's value and key), in input order. */
+const TENSOR_KWARGS = ['value', 'key'] as const;
+
 /** Keras 2 node refs `[name, node, tensor, kwargs?]` or Keras 3 `{config: {keras_history}}`. */
 function refsOfNode(node: any): { name: string; tensor: number }[] | undefined {
   const refs: { name: string; tensor: number }[] = [];
   const visit = (x: any): boolean => {
     if (Array.isArray(x) && typeof x[0] === 'string' && typeof x[1] === 'number') {
       refs.push({ name: x[0], tensor: Number(x[2] ?? 0) });
+      // Attention layers take their value/key tensors as keyword arguments: they follow the query.
+      const kw = x[3];
+      if (kw && typeof kw === 'object') for (const k of TENSOR_KWARGS) if (kw[k] !== undefined && !visit(kw[k])) return false;
       return true;
     }
     if (x && typeof x === 'object' && !Array.isArray(x) && x.class_name === '__keras_tensor__') {
@@ -88,8 +94,12 @@ function refsOfNode(node: any): { name: string; tensor: number }[] | undefined {
     return false;
   };
   if (node && typeof node === 'object' && !Array.isArray(node) && 'args' in node) {
-    // Keras 3: only positional args carry tensors (a merge layer gets one list of them).
-    return visit(node.args) ? refs : undefined;
+    // Keras 3: positional args carry tensors (a merge layer gets one list of them), and an
+    // attention layer's value/key keyword arguments follow them.
+    if (!visit(node.args)) return undefined;
+    const kw = node.kwargs;
+    if (kw && typeof kw === 'object') for (const k of TENSOR_KWARGS) if (kw[k] !== undefined && !visit(kw[k])) return undefined;
+    return refs;
   }
   return visit(node) ? refs : undefined;
 }

@@ -184,7 +184,87 @@ const masking: Converter = (l, _ins, src, c) => {
   return undefined;
 };
 
+/** Keras 2 names each projection's arrays `<mha>/<query|key|value|attention_output>/<kernel|bias>:0`. */
+function attentionRole(name: string): string | undefined {
+  const parts = name.replace(/:\d+$/, '').split('/');
+  const kind = parts[parts.length - 1];
+  const proj = parts[parts.length - 2]?.replace(/_dense$/, '');
+  const p = proj === 'attention_output' || proj === 'output' ? 'output' : proj;
+  if ((kind === 'kernel' || kind === 'bias') && (p === 'query' || p === 'key' || p === 'value' || p === 'output')) return `${p}_${kind}`;
+  return undefined;
+}
+
+const multiHeadAttention: Converter = (l, ins, src, c) => {
+  const cfg = l.config;
+  const heads = Number(cfg.num_heads);
+  const keyDim = Number(cfg.key_dim);
+  const valueDim = cfg.value_dim === null || cfg.value_dim === undefined ? keyDim : Number(cfg.value_dim);
+  let ok = true;
+  const refuse = (msg: string, hint?: string) => {
+    c.b.problem('FML2410', msg, src, hint);
+    ok = false;
+  };
+  for (const [k, v] of [['num_heads', heads], ['key_dim', keyDim], ['value_dim', valueDim]] as const)
+    if (!Number.isInteger(v) || v < 1) refuse(`${k} ${JSON.stringify(cfg[k])} is not a positive integer`);
+  if (Number(cfg.dropout ?? 0) > 0)
+    refuse(`attention dropout (dropout=${cfg.dropout}) is not supported: the generated firmware has no random source, so inference would silently differ from a model that applies dropout`, 'set dropout=0 for the exported model');
+  const axes = cfg.attention_axes;
+  if (axes !== null && axes !== undefined && !(Array.isArray(axes) && axes.length === 1 && (axes[0] === 1 || axes[0] === -2)))
+    refuse(`attention_axes ${JSON.stringify(axes)} is not supported: only attention over the sequence axis`);
+  if (ins.length < 2) refuse('the value input is missing (call the layer as mha(query, value) or mha(query, value, key))');
+  if (!ok) return undefined;
+  const q = c.b.shapeOf(ins[0]!);
+  const v = c.b.shapeOf(ins[1]!);
+  const keyIn = ins[2] !== undefined && ins[2] !== ins[1] ? ins[2] : undefined;
+  const k = keyIn ? c.b.shapeOf(keyIn) : v;
+  if (q.length !== 2 || v.length !== 2 || k.length !== 2) {
+    c.b.problem('FML2410', `query/value/key shapes [${q.join(', ')}] / [${v.join(', ')}] / [${k.join(', ')}] are not [steps, features] sequences`, src);
+    return undefined;
+  }
+  const os = cfg.output_shape;
+  const outDim = os === null || os === undefined ? q[1]! : Array.isArray(os) ? Number(os[os.length - 1]) : Number(os);
+  if (Array.isArray(os) && os.length !== 1) {
+    c.b.problem('FML2410', `output_shape ${JSON.stringify(os)} is not supported: only one output dimension`, src);
+    return undefined;
+  }
+  const hk = heads * keyDim;
+  const hv = heads * valueDim;
+  const shapes: Record<string, number[]> = {
+    query_kernel: [q[1]!, hk],
+    query_bias: [hk],
+    key_kernel: [k[1]!, hk],
+    key_bias: [hk],
+    value_kernel: [v[1]!, hv],
+    value_bias: [hv],
+    output_kernel: [hv, outDim],
+    output_bias: [outDim],
+  };
+  const useBias = cfg.use_bias !== false;
+  const order = useBias ? Object.keys(shapes) : Object.keys(shapes).filter((r) => r.endsWith('_kernel'));
+  const stored = c.weightsOf(l.name) ?? [];
+  if (stored.length !== order.length) {
+    c.b.problem('FML2405', `${stored.length} weight arrays are stored, expected ${order.length} (${order.join(', ')})`, src);
+    return undefined;
+  }
+  const named = stored.map((w) => attentionRole(w.name));
+  const weights: Record<string, WeightTensor> = {};
+  for (const [i, w] of stored.entries()) {
+    const role = named.every((r) => r !== undefined) ? named[i]! : order[i]!;
+    const want = shapes[role]!;
+    if (w.data.length !== want.reduce((x, y) => x * y, 1)) {
+      c.b.problem('FML2405', `weight "${w.name}" (${role}) has shape [${w.shape.join(', ')}], expected ${want.length === 2 ? `[${want[0]}, ${heads}, ...]` : `${want[0]} values`}`, src);
+      return undefined;
+    }
+    // Keras keeps [d, heads, dim] / [heads, dim, out]: row-major, that is already [d, heads*dim] / [heads*dim, out].
+    weights[role] = { shape: want, data: w.data };
+  }
+  for (const r of Object.keys(shapes)) if (!weights[r]) weights[r] = zeros(shapes[r]![0]!);
+  const attrs: LayerAttrs = { op: 'MultiHeadAttention', heads, keyDim, valueDim, outDim };
+  return c.b.add({ name: l.name, attrs, inputs: keyIn ? [ins[0]!, ins[1]!, keyIn] : [ins[0]!, ins[1]!], weights, source: src });
+};
+
 export const SEQUENCE_CONVERTERS: Record<string, Converter> = {
+  MultiHeadAttention: multiHeadAttention,
   GRU: rnn('GRU'),
   LSTM: rnn('LSTM'),
   SimpleRNN: rnn('SimpleRNN'),
