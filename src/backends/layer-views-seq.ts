@@ -211,12 +211,13 @@ function attention(c: LayerCtx): LayerEmit {
     );
   }
   // The softmax over keys: hls4ml's stable softmax with accum_t input and output.
-  const tn = l.tableSize ?? 1024;
+  const tn = l.tableSize ?? 2048;
   const expT = slotType(l, 'exp_table', SOFTMAX_DEFAULT);
   const invT = slotType(l, 'inv_table', SOFTMAX_DEFAULT);
   const invInp = slotType(l, 'inv_inp', SOFTMAX_DEFAULT);
-  const normT = defaultInpNorm(acc);
-  const expN = expTableSize(tn, acc);
+  const normT = slotType(l, 'inp_norm', defaultInpNorm(acc));
+  // An explicit inp_norm_t keeps the full table size (as the emulator's softmax does).
+  const expN = expTableSize(tn, acc, l.precision.inp_norm === undefined);
   const sm = `${name}_sm`;
   configs.push(
     cfg(

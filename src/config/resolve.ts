@@ -28,10 +28,13 @@ export const DEFAULT_TABLE_SIZE = 1024;
 
 /**
  * Ops whose table defaults differ from the activation ones (hls4ml's LayerNormalization attribute
- * defaults: a 4096-entry 1/sqrt(var) table of ufixed<8,5,RND_CONV,SAT>).
+ * defaults: a 4096-entry 1/sqrt(var) table of ufixed<8,5,RND_CONV,SAT>; attention's softmax types
+ * depend on the number of keys and are inferred).
  */
 const OP_TABLE_DEFAULTS: Partial<Record<string, { readonly types: Readonly<Record<string, string>>; readonly size: number }>> = {
   LayerNorm: { types: { table: 'ufixed<8,5,RND_CONV,SAT>' }, size: 4096 },
+  // fastml's own (docs/numerics.md): sized from the key count by infer-precision.
+  MultiHeadAttention: { types: { exp_table: 'auto', inv_table: 'auto', inv_inp: 'auto', inp_norm: 'auto' }, size: 2048 },
 };
 
 const TABLE_SLOTS = new Set(['table', 'exp_table', 'inv_table', 'inv_inp', 'inp_norm']);
@@ -203,7 +206,7 @@ export function slotsFor(l: Layer): string[] {
     case 'LayerNorm':
       return ['result', 'accum', 'scale', 'bias', 'table'];
     case 'MultiHeadAttention':
-      return ['result', 'accum', 'weight', 'bias', 'table', 'exp_table', 'inv_table'];
+      return ['result', 'accum', 'weight', 'bias', 'exp_table', 'inv_table', 'inv_inp', 'inp_norm'];
     default:
       return ['result'];
   }

@@ -4,8 +4,8 @@
  *   Q = Dense_acc(query rows), K = Dense_acc(key rows), V = Dense_acc(value rows) (accum_t results);
  *   per head and query step i, key step j: s_ij = q_acc(q_acc(sum_e q_acc(Q_ie * K_je)) * c),
  *   c = q_acc(1/sqrt(key_dim)), the sum in accum_t from 0 in e order;
- *   P = hls4ml's stable softmax of each row s_i. (input, result and sum in accum_t, exp / 1/x tables
- *   of exp_table_t / inv_table_t, TableSize entries);
+ *   P = hls4ml's stable softmax of each row s_i. (input, result and sum in accum_t; x_max - x in
+ *   inp_norm_t; exp / 1/x tables of exp_table_t / inv_table_t with TableSize entries each);
  *   ctx_ie = sum_j q_acc(P_ij * V_je) in accum_t from 0 in j order;
  *   y = Dense(ctx, W_o, b_o) with result type result_t.
  * The four projections use the layer's strategy; each takes the layer's reuse factor, or under
@@ -31,6 +31,7 @@ export interface AttentionTypes {
   readonly expT: FixedType;
   readonly invT: FixedType;
   readonly invInpT: FixedType;
+  readonly inpNormT: FixedType;
 }
 
 export interface AttentionDims {
@@ -70,7 +71,7 @@ export function compileAttention(
   const pv = proj(d.dv, hv, tv, t.v, 'value', accT);
   const po = proj(hv, a.outDim, tq, accT, 'output', t.res);
   const softmax = compileSoftmax(
-    { implementation: 'stable', inT: accT, resT: accT, accT, expT: t.expT, invT: t.invT, invInpT: t.invInpT, tableSize, slice: tv },
+    { implementation: 'stable', inT: accT, resT: accT, accT, expT: t.expT, invT: t.invT, invInpT: t.invInpT, inpNormT: t.inpNormT, tableSize, slice: tv },
     (v, ty) => stats(`softmax_${v}`, ty),
   );
   const c = attentionScale(a.keyDim, accT);

@@ -19,7 +19,7 @@ import { OverflowBook } from './overflow.js';
 import type { VarStats } from './overflow.js';
 import { compileDenseInt, sharedDenseOrder } from './mac.js';
 import { compileConv, compileDenseRows } from './conv.js';
-import { compileActivation, compileSoftmax } from './activations.js';
+import { compileActivation, compileSoftmax, defaultInpNorm } from './activations.js';
 import {
   compileCast,
   compileConcat,
@@ -447,13 +447,14 @@ class Compiler {
           expT: this.type(l, 'exp_table', rnd),
           invT: this.type(l, 'inv_table', rnd),
           invInpT: this.type(l, 'inv_inp', rnd),
+          inpNormT: this.type(l, 'inp_norm', defaultInpNorm(acc)),
         };
         const W: Record<string, Float64Array> = {};
         for (const role of ['query', 'key', 'value', 'output']) {
           W[`${role}_kernel`] = this.weights(l, `${role}_kernel`, T.w);
           W[`${role}_bias`] = this.weights(l, `${role}_bias`, T.b, role === 'value' ? a.heads * a.valueDim : role === 'output' ? a.outDim : a.heads * a.keyDim);
         }
-        const k = compileAttention(a, { tq, dq, tv, dv, dk }, T, W, l.strategy ?? 'latency', l.reuseFactor ?? 1, l.tableSize ?? 1024, (v, t) => this.stats(l, v, t));
+        const k = compileAttention(a, { tq, dq, tv, dv, dk }, T, W, l.strategy ?? 'latency', l.reuseFactor ?? 1, l.tableSize ?? 2048, (v, t) => this.stats(l, v, t));
         const xs = l.inputs.map((_, i) => this.inBuf(l, i));
         const y = this.alloc(out);
         this.types.set(out, T.res);

@@ -38,7 +38,7 @@ export function applyConfigToLayer(cfg: HlsConfig, l: Layer): Layer {
   }
   let attrs: LayerAttrs = l.attrs;
   if (attrs.op === 'Softmax' && r.implementation && attrs.implementation !== r.implementation) attrs = { ...attrs, implementation: r.implementation };
-  const hasTable = 'table' in r.precision || attrs.op === 'Softmax';
+  const hasTable = 'table' in r.precision || attrs.op === 'Softmax' || attrs.op === 'MultiHeadAttention';
   const computes = ['Dense', 'Conv', 'DepthwiseConv', 'GRU', 'LSTM', 'SimpleRNN', 'MultiHeadAttention'].includes(attrs.op);
   return {
     ...l,

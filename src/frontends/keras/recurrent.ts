@@ -1,6 +1,6 @@
 /**
  * @fileoverview Keras converters for sequence layers: GRU, LSTM, SimpleRNN, TimeDistributed(Dense),
- * LayerNormalization, and the refusal of Masking. Each converter checks every attribute first and
+ * LayerNormalization, MultiHeadAttention, and the refusal of Masking. Each converter checks every attribute first and
  * records each unsupported one (with the reason) through the builder, so a model with several
  * problems gets all of them in one run; only then does it read shapes and weights.
  *
