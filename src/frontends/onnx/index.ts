@@ -18,6 +18,7 @@ import { Attrs, decodeModel, decodeTensor, toNum, valueInfoShape, type ModelProt
 import * as nn from './ops-nn.js';
 import * as sh from './ops-shape.js';
 import * as qt from './ops-quant.js';
+import { SEQUENCE_OPS } from './ops-seq.js';
 
 const QONNX_DOMAINS = ['qonnx.custom_op.general', 'finn.custom_op.general', 'onnx.brevitas'];
 const CHANNELS_LAST_DOMAIN = 'qonnx.custom_op.channels_last';
@@ -62,6 +63,8 @@ const STANDARD: Record<string, Handler> = {
   Pad: sh.pad,
   QuantizeLinear: qt.quantizeLinear,
   DequantizeLinear: qt.dequantizeLinear,
+  // GRU, LSTM, RNN, LayerNormalization (ops-seq.ts).
+  ...SEQUENCE_OPS,
 };
 const QONNX: Record<string, Handler> = { Quant: qt.qonnxQuant, BipolarQuant: qt.bipolarQuant, Trunc: qt.trunc };
 const CHANNELS_LAST: Record<string, Handler> = { Conv: nn.convChannelsLast, MaxPool: nn.maxPoolChannelsLast, BatchNormalization: nn.batchNormChannelsLast };
