@@ -173,9 +173,10 @@ const SOFTMAX_DEFAULT = fixedType(18, 8, true, 'AP_RND', 'AP_SAT');
 function attention(c: LayerCtx): LayerEmit {
   const l = c.layer;
   const a = l.attrs as Extract<LayerAttrs, { op: 'MultiHeadAttention' }>;
-  if (l.inputs.length > 2) unsupported(l, 'a MultiHeadAttention with a key tensor different from the value tensor');
   const [tq, dq] = c.inShapes[0]! as [number, number];
   const [tv, dv] = c.inShapes[1]! as [number, number];
+  // A separate key tensor (third input) has the value's steps and its own feature size.
+  const dk = c.inShapes[2] ? c.inShapes[2][1]! : dv;
   const acc = slotType(l, 'accum');
   const wt = slotType(l, 'weight');
   const bt = slotType(l, 'bias', wt);
@@ -186,7 +187,7 @@ function attention(c: LayerCtx): LayerEmit {
   const name = `cfg_${id}`;
   const hk = a.heads * a.keyDim;
   const hv = a.heads * a.valueDim;
-  const dims: Record<string, [number, number]> = { query: [dq, hk], key: [dv, hk], value: [dv, hv], output: [hv, a.outDim] };
+  const dims: Record<string, [number, number]> = { query: [dq, hk], key: [dk, hk], value: [dv, hv], output: [hv, a.outDim] };
   const configs = [];
   const arrays: ArrayView[] = [];
   const types: ConfigMember[] = [ty('accum_t', c.cpp(acc)), ty('weight_t', c.cpp(wt)), ty('bias_t', c.cpp(bt))];
@@ -231,17 +232,17 @@ function attention(c: LayerCtx): LayerEmit {
   arrays.push(
     arr(`exp_${id}`, `${sm}::exp_table_t`, tables.softmaxExpTable(expN, normT, expT, true), `exp table, ${expN} entries`),
     arr(`inv_${id}`, `${sm}::inv_table_t`, tables.softmaxInvTable(tn, invInp, invT), `1/x table, ${tn} entries`),
-    arr(`par_${id}`, `${name}::accum_t`, [attentionScale(a.keyDim, acc)], '1/sqrt(key_dim) in accum_t'),
+    arr(`par_${id}`, `${name}::accum_t`, [attentionScale(a, acc)], 'the score scale in accum_t'),
   );
   configs.push(
     cfg(
       name,
       `MultiHeadAttention, ${a.heads} heads of ${a.keyDim}/${a.valueDim}, query [${tq}, ${dq}], value [${tv}, ${dv}] -> ${a.outDim}`,
-      [u('tq', tq), u('dq', dq), u('tv', tv), u('dv', dv), u('heads', a.heads), u('key_dim', a.keyDim), u('value_dim', a.valueDim), u('out_dim', a.outDim), u('resource', resource)],
+      [u('tq', tq), u('dq', dq), u('tv', tv), u('dv', dv), u('dk', dk), u('heads', a.heads), u('key_dim', a.keyDim), u('value_dim', a.valueDim), u('out_dim', a.outDim), u('resource', resource)],
       types,
     ),
   );
-  return { configs, arrays, fn: fnName('mha', c, name), extra: arrays.map((x) => x.name) };
+  return { configs, arrays, fn: fnName(c.ins.length > 2 ? 'mha_qkv' : 'mha', c, name), extra: arrays.map((x) => x.name) };
 }
 
 Object.assign(BUILDERS, {

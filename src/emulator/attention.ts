@@ -3,7 +3,7 @@
  * "MultiHeadAttention"; the HLS library's fml_attention.h computes the same):
  *   Q = Dense_acc(query rows), K = Dense_acc(key rows), V = Dense_acc(value rows) (accum_t results);
  *   per head and query step i, key step j: s_ij = q_acc(q_acc(sum_e q_acc(Q_ie * K_je)) * c),
- *   c = q_acc(1/sqrt(key_dim)), the sum in accum_t from 0 in e order;
+ *   c = q_acc(scale) (default 1/sqrt(key_dim)), the sum in accum_t from 0 in e order;
  *   P = hls4ml's stable softmax of each row s_i. (input, result and sum in accum_t; x_max - x in
  *   inp_norm_t; exp / 1/x tables of exp_table_t / inv_table_t with TableSize entries each);
  *   ctx_ie = sum_j q_acc(P_ij * V_je) in accum_t from 0 in j order;
@@ -45,8 +45,9 @@ export interface AttentionDims {
 /** Quantized weights by IR role (query_kernel, query_bias, ..., output_bias). */
 export type AttentionWeights = Readonly<Record<string, Float64Array>>;
 
-export function attentionScale(keyDim: number, acc: FixedType): number {
-  return makeCast(acc)(1 / Math.sqrt(keyDim));
+/** The score scale c in accum_t: the layer's own, or Keras' 1/sqrt(key_dim). */
+export function attentionScale(a: AttentionAttrs, acc: FixedType): number {
+  return makeCast(acc)(a.scale ?? 1 / Math.sqrt(a.keyDim));
 }
 
 export function compileAttention(
@@ -74,7 +75,7 @@ export function compileAttention(
     { implementation: 'stable', inT: accT, resT: accT, accT, expT: t.expT, invT: t.invT, invInpT: t.invInpT, inpNormT: t.inpNormT, tableSize, slice: tv },
     (v, ty) => stats(`softmax_${v}`, ty),
   );
-  const c = attentionScale(a.keyDim, accT);
+  const c = attentionScale(a, accT);
   const Q = new Float64Array(tq * hk);
   const K = new Float64Array(tv * hk);
   const V = new Float64Array(tv * hv);

@@ -94,10 +94,10 @@ export function attentionFloat(l: Layer, a: AttentionAttrs, q: Float64Array, v: 
     return out;
   };
   const Q = proj(q, Tq, dq, 'query', hk);
-  const K = proj(key, Tv, dv, 'key', hk);
+  const K = proj(key, Tv, key.length / Tv, 'key', hk);
   const V = proj(v, Tv, dv, 'value', hv);
   const ctx = new Float64Array(Tq * hv);
-  const scale = 1 / Math.sqrt(a.keyDim);
+  const scale = a.scale ?? 1 / Math.sqrt(a.keyDim);
   for (let hd = 0; hd < a.heads; hd++)
     for (let i = 0; i < Tq; i++) {
       const sc = new Float64Array(Tv);

@@ -226,6 +226,8 @@ export interface AttentionAttrs {
   readonly keyDim: number;
   readonly valueDim: number;
   readonly outDim: number;
+  /** Score scale; default 1/sqrt(keyDim) (Keras). An ONNX attention subgraph gives its own (or 1). */
+  readonly scale?: number;
 }
 
 export type OpKind = LayerAttrs['op'];

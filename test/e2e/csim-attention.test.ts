@@ -21,6 +21,8 @@ import { compileEmulator } from '../../src/emulator/compile.js';
 import { evaluateFloat } from '../../src/emulator/float.js';
 import { encodeNpy } from '../../src/io/npy.js';
 import type { Graph } from '../../src/ir/graph.js';
+import { encodeModel } from '../../src/tools/onnx-writer.js';
+import { attentionModel } from '../unit/frontends/onnx/sequence-models.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fml-attn-'));
 afterAll(() => {
@@ -243,5 +245,11 @@ describe('MultiHeadAttention (self- and cross-attention)', () => {
     );
     const msgs = (err?.diagnostics ?? []).map((d: any) => `${d.loc?.node}: ${d.message}`);
     expect(msgs).toEqual([expect.stringMatching(/^drop: attention dropout \(dropout=0.1\) is not supported/), expect.stringMatching(/^drop: attention_axes \[2\] is not supported/)]);
+  });
+
+  it('an ONNX MatMul-Softmax-MatMul subgraph (separate Q, K, V tensors): compile + csim == emulator', async () => {
+    const file = path.join(tmp, 'attn.onnx');
+    writeFileSync(file, encodeModel(attentionModel('Div')));
+    await csimEqualsEmulator('onnx_attn', file, { LayerType: RND_ACC });
   });
 });

@@ -17,7 +17,8 @@
  */
 
 import type { LayerAttrs, RecurrentActivation, WeightTensor } from '../../ir/graph.js';
-import type { NodeProto } from './proto.js';
+import type { NodeProto, TensorProto } from './proto.js';
+import { Attrs, decodeTensor } from './proto.js';
 import type { Handler, OpCtx } from './context.js';
 import { constIn, dynIn, emit, mkDyn, unsupported, unsupportedAttr, weight } from './context.js';
 
@@ -152,3 +153,121 @@ export const SEQUENCE_OPS: Record<string, Handler> = {
   RNN: recurrent('RNN'),
   LayerNormalization: layerNormalization,
 };
+
+/** Domain of the nodes fastml substitutes for recognised subgraphs (never in a user's file). */
+export const FUSED_DOMAIN = 'fastml.fused';
+
+/** A fused attention node: the original nodes it stands for and its score scale. */
+interface FusedAttention extends NodeProto {
+  fmlScale?: number;
+  fmlNodes?: string[];
+}
+
+/**
+ * Recognises Q·K^T [-> Mul/Div by a scalar constant] -> Softmax(last axis) -> ·V, as Keras and
+ * PyTorch export single-head attention, and replaces it by one `Attention` node (inputs Q, K, V)
+ * that becomes a MultiHeadAttention layer with identity projections. Each intermediate tensor must
+ * have exactly one reader and not be a graph output; anything else is left as it is (and is then
+ * reported by the ordinary handlers, e.g. MatMul of two computed tensors).
+ */
+export function fuseAttention(nodes: NodeProto[], graph: { initializer?: TensorProto[] | null; output?: { name?: string | null }[] | null }, file: string): NodeProto[] {
+  const readers = new Map<string, NodeProto[]>();
+  for (const n of nodes) for (const t of n.input ?? []) if (t) readers.set(t, [...(readers.get(t) ?? []), n]);
+  const outputs = new Set((graph.output ?? []).map((o) => o.name ?? ''));
+  const producer = new Map<string, NodeProto>();
+  for (const n of nodes) for (const t of n.output ?? []) if (t) producer.set(t, n);
+  const inits = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
+  const std = (n: NodeProto | undefined, op: string) => n !== undefined && (!n.domain || n.domain === 'ai.onnx') && n.opType === op;
+  const only = (t: string): NodeProto | undefined => {
+    const r = readers.get(t) ?? [];
+    return r.length === 1 && !outputs.has(t) ? r[0] : undefined;
+  };
+  const scalar = (t: string): number | undefined => {
+    const init = inits.get(t);
+    const c = init ? decodeTensor(init, { file }) : undefined;
+    return c && c.data.length === 1 ? c.data[0] : undefined;
+  };
+  const drop = new Set<NodeProto>();
+  const replace = new Map<NodeProto, NodeProto>();
+  for (const mm1 of nodes) {
+    if (!std(mm1, 'MatMul') || drop.has(mm1)) continue;
+    const [q, kt] = [mm1.input?.[0] ?? '', mm1.input?.[1] ?? ''];
+    const tr = producer.get(kt);
+    if (!std(tr, 'Transpose') || only(kt) !== mm1) continue;
+    const perm = new Attrs(tr!, file).ints('perm');
+    const rank = perm?.length ?? 0;
+    if (!perm || rank < 2 || perm[rank - 1] !== rank - 2 || perm[rank - 2] !== rank - 1 || perm.slice(0, -2).some((p, i) => p !== i)) continue;
+    let cur = only(mm1.output?.[0] ?? '');
+    let scale = 1;
+    const chain = [mm1];
+    if (cur && (std(cur, 'Mul') || std(cur, 'Div'))) {
+      const other = cur.input?.[0] === mm1.output?.[0] ? cur.input?.[1] : cur.input?.[0];
+      const v = other !== undefined ? scalar(other) : undefined;
+      if (v === undefined || (std(cur, 'Div') && cur.input?.[1] !== other) || v === 0) continue;
+      scale = std(cur, 'Mul') ? v : 1 / v;
+      chain.push(cur);
+      cur = only(cur.output?.[0] ?? '');
+    }
+    if (!cur || !std(cur, 'Softmax')) continue;
+    const ax = new Attrs(cur, file).int('axis', -1);
+    if (ax !== -1 && ax !== rank - 1) continue;
+    chain.push(cur);
+    const mm2 = only(cur.output?.[0] ?? '');
+    if (!mm2 || !std(mm2, 'MatMul') || mm2.input?.[0] !== cur.output?.[0]) continue;
+    chain.push(mm2);
+    const fused: FusedAttention = {
+      opType: 'Attention',
+      domain: FUSED_DOMAIN,
+      name: mm1.name || mm2.output?.[0] || 'attention',
+      input: [q, tr!.input?.[0] ?? '', mm2.input?.[1] ?? ''],
+      output: [mm2.output?.[0] ?? ''],
+      attribute: [],
+      fmlScale: scale,
+      fmlNodes: chain.map((n) => n.name || n.output?.[0] || '?'),
+    };
+    for (const n of chain) drop.add(n);
+    drop.add(tr!);
+    replace.set(mm2, fused);
+  }
+  if (!replace.size) return nodes;
+  return nodes.flatMap((n) => (replace.has(n) ? [replace.get(n)!] : drop.has(n) ? [] : [n]));
+}
+
+/** The fused attention node: Q [.., Tq, d], K [.., Tk, d], V [.., Tk, dv] -> one head, identity projections. */
+const attention: Handler = (c) => {
+  const [Q, K, V] = [dynIn(c, 0, 'Q'), dynIn(c, 1, 'K'), dynIn(c, 2, 'V')];
+  if (!Q || !K || !V) return undefined;
+  const r = Q.shape.length;
+  if (K.shape.length !== r || V.shape.length !== r) return void unsupported(c, 'Q, K and V of different ranks');
+  // Steps and features are the last two ONNX axes; every other axis must be a unit (batch) axis.
+  const lead = (v: typeof Q) => v.shape.slice(0, -2).every((d) => d === 1);
+  if (!lead(Q) || !lead(K) || !lead(V)) return void unsupported(c, `attention over more than one sequence per sample (Q [${Q.shape.join(', ')}]): heads must be separate subgraphs`);
+  const d = Q.shape[r - 1]!;
+  const [tk, dk] = [K.shape[r - 2]!, K.shape[r - 1]!];
+  const [tv, dv] = [V.shape[r - 2]!, V.shape[r - 1]!];
+  if (dk !== d || tk !== tv) return void unsupported(c, `Q [${Q.shape.join(', ')}], K [${K.shape.join(', ')}], V [${V.shape.join(', ')}] do not fit Q·K^T·V`);
+  const want = [r - 2, r - 1];
+  const [q, k, v] = [c.b.toLayout(Q, want, c), c.b.toLayout(K, want, c), c.b.toLayout(V, want, c)];
+  if (!q || !k || !v) return undefined;
+  const eye = (n: number) => {
+    const m = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) m[i * n + i] = 1;
+    return weight([n, n], m);
+  };
+  const weights = {
+    query_kernel: eye(d),
+    query_bias: weight([d], new Float64Array(d)),
+    key_kernel: eye(d),
+    key_bias: weight([d], new Float64Array(d)),
+    value_kernel: eye(dv),
+    value_bias: weight([dv], new Float64Array(dv)),
+    output_kernel: eye(dv),
+    output_bias: weight([dv], new Float64Array(dv)),
+  };
+  const node = c.node as FusedAttention;
+  const attrs: LayerAttrs = { op: 'MultiHeadAttention', heads: 1, keyDim: d, valueDim: dv, outDim: dv, scale: node.fmlScale ?? 1 };
+  const ins = k === v ? [q, v] : [q, v, k];
+  return [emit(c, attrs, ins, { rank: r, batch: Q.batch, perm: want }, { weights, opType: `MatMul-Softmax-MatMul (${(node.fmlNodes ?? []).join(', ')})` })];
+};
+
+export const FUSED_OPS: Record<string, Handler> = { Attention: attention };

@@ -19,17 +19,12 @@ import { configFromObject } from '../../../../src/config/load.js';
 import { runPipeline } from '../../../../src/passes/pipeline.js';
 import { compileEmulator } from '../../../../src/emulator/compile.js';
 import { DiagnosticError } from '../../../../src/diagnostics/diagnostic.js';
-import { randomInput, relErr, rng, runOrt } from '../../emulator/float-ort.helpers.js';
+import { randomInput, relErr, runOrt } from '../../emulator/float-ort.helpers.js';
+import { attentionModel, init } from './sequence-models.js';
 
 const T = 5;
 const F = 3;
 const H = 4;
-
-function init(name: string, dims: number[], seed: number, scale = 0.6) {
-  const r = rng(seed);
-  const n = dims.reduce((a, b) => a * b, 1);
-  return { name, dims, data: Float32Array.from({ length: n }, () => (2 * r() - 1) * scale) };
-}
 
 function rnnModel(op: 'GRU' | 'LSTM' | 'RNN', opts: { layout: 0 | 1; out: 'Y' | 'Y_h'; lbr?: number; bias?: boolean }): ModelSpec {
   const k = (op === 'GRU' ? 3 : op === 'LSTM' ? 4 : 1) * H;
@@ -156,4 +151,18 @@ describe('ONNX LayerNormalization (opset 17)', () => {
     const g = await loadOnnx(path.join(tmp, 'ln.onnx'));
     expect(g.layers.find((l) => l.name === 'ln')!.attrs).toEqual({ op: 'LayerNorm', epsilon: Math.fround(1e-5) });
   });
+});
+
+describe('ONNX attention subgraph (MatMul-Softmax-MatMul) as one layer', () => {
+  for (const op of ['Div', 'Mul', 'none'] as const)
+    it(`scale ${op}: one MultiHeadAttention layer; float64 reference vs onnxruntime`, async () => {
+      const spec = attentionModel(op);
+      expect(await againstOrt(spec)).toBeLessThanOrEqual(1e-5);
+      const g = await loadOnnx(path.join(tmp, `${spec.name}.onnx`));
+      const att = g.layers.filter((l) => l.attrs.op === 'MultiHeadAttention');
+      expect(att).toHaveLength(1);
+      expect(att[0]!.attrs).toMatchObject({ heads: 1, keyDim: 4, valueDim: 3, outDim: 3, scale: op === 'none' ? 1 : 0.5 });
+      expect(att[0]!.inputs).toHaveLength(3);
+      expect(g.layers.some((l) => l.attrs.op === 'Softmax')).toBe(false);
+    });
 });
