@@ -123,6 +123,7 @@ export function buildPipeline(config: unknown, opts: PipelineOptions = {}): Pass
 export const PASS_NAMES = [
   'quantize-model',
   'apply-config',
+  'recurrent-config',
   'fold-quant',
   'remove-nops',
   'fold-scale-bias',
