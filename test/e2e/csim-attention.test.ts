@@ -1,5 +1,5 @@
 /**
- * @fileoverview SimpleRNN and MultiHeadAttention, whose numerics fastml defines (docs/numerics.md):
+ * @fileoverview SimpleRNN, MultiHeadAttention and the reset-before GRU, whose numerics fastml defines (docs/numerics.md):
  * Keras models built here with known weights (architecture JSON + a Keras-2 weights HDF5 in Keras'
  * own layout), then (1) the fixed<16,6> emulator agrees with the float64 reference on random
  * inputs (argmax agreement >= 0.98) and (2) `fastml compile` + g++ csim equals the emulator bit
@@ -23,6 +23,7 @@ import { encodeNpy } from '../../src/io/npy.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { encodeModel } from '../../src/tools/onnx-writer.js';
 import { attentionModel } from '../unit/frontends/onnx/sequence-models.js';
+import { sequenceModel } from '../unit/frontends/keras/sequence-model.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fml-attn-'));
 afterAll(() => {
@@ -251,5 +252,14 @@ describe('MultiHeadAttention (self- and cross-attention)', () => {
     const file = path.join(tmp, 'attn.onnx');
     writeFileSync(file, encodeModel(attentionModel('Div')));
     await csimEqualsEmulator('onnx_attn', file, { LayerType: RND_ACC });
+  });
+});
+
+describe('every Keras sequence layer in one model (reset-before GRU, LSTM and TimeDistributed sequences, SimpleRNN, 2-D and 3-D LayerNorm)', () => {
+  it('compile + csim == emulator, io_parallel Latency and io_stream Resource', async () => {
+    const json = await sequenceModel();
+    const wide = { GRU: { Precision: { accum: 'fixed<20,8,RND,SAT>' } }, LSTM: { Precision: { accum: 'fixed<20,8,RND,SAT>' } }, LayerNormalization: { Precision: { accum: 'fixed<22,8,RND,SAT>' }, table_t: 'ufixed<16,6,RND,SAT>' } };
+    await csimEqualsEmulator('seq_all_lat', json, { LayerType: wide });
+    await csimEqualsEmulator('seq_all_res', json, { Model: { Precision: 'fixed<16,6>', ReuseFactor: 2, Strategy: 'Resource' }, LayerType: wide }, ['--io', 'stream', '--reuse', 'nearest:2']);
   });
 });
