@@ -147,3 +147,62 @@ describe('recurrent config keys', () => {
     expect(msgs).toEqual([expect.stringMatching(/^g: static must be true or false/), expect.stringMatching(/^ln: table_range_power2 must be an integer/)]);
   });
 });
+
+describe('Keras 3 (.keras) sequence layers: variables in the cell / wrapped layer', () => {
+  test('a GRU (cell/vars) and a TimeDistributed Dense (layer/vars) load like their Keras 2 forms', async () => {
+    const { writeFileSync, readFileSync } = await import('node:fs');
+    const path = await import('node:path');
+    const { zipSync, strToU8 } = await import('fflate');
+    const h5wasm = (await import('h5wasm/node')).default;
+    await h5wasm.ready;
+    const dir = tmpDir();
+    const h5 = path.join(dir, 'w.h5');
+    const f = new h5wasm.File(h5, 'w');
+    const kern = seq(F * 12, 21);
+    const rec = seq(4 * 12, 22);
+    const bias = seq(2 * 12, 23);
+    const tdk = seq(4 * 2, 24);
+    const put = (g: any, vals: number[][], shapes: number[][]) => vals.forEach((v, k) => g.create_dataset({ name: String(k), data: Float32Array.from(v), shape: shapes[k], dtype: '<f' }));
+    try {
+      const layers: any = f.create_group('layers');
+      const gru: any = layers.create_group('gru');
+      gru.create_group('vars');
+      put(gru.create_group('cell').create_group('vars'), [kern, rec, bias], [[F, 12], [4, 12], [2, 12]]);
+      const td: any = layers.create_group('time_distributed');
+      td.create_group('vars');
+      put(td.create_group('layer').create_group('vars'), [tdk, [0.5, -0.5]], [[4, 2], [2]]);
+      f.create_group('vars');
+    } finally {
+      f.close();
+    }
+    const k3 = (cls: string, name: string, config: Record<string, unknown>, from: string | undefined) => ({
+      module: 'keras.layers',
+      class_name: cls,
+      config: { name, ...config },
+      inbound_nodes: from ? [{ args: [{ class_name: '__keras_tensor__', config: { shape: [null], dtype: 'float32', keras_history: [from, 0, 0] } }], kwargs: {} }] : [],
+    });
+    const config = {
+      module: 'keras',
+      class_name: 'Functional',
+      config: {
+        name: 'k3',
+        layers: [
+          { module: 'keras.layers', class_name: 'InputLayer', config: { name: 'in', batch_shape: [null, T, F] }, inbound_nodes: [] },
+          k3('GRU', 'gru', { units: 4, return_sequences: true, reset_after: true, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true }, 'in'),
+          k3('TimeDistributed', 'time_distributed', { layer: { module: 'keras.layers', class_name: 'Dense', config: { name: 'dense', units: 2, activation: 'linear', use_bias: true } } }, 'gru'),
+        ],
+        input_layers: [['in', 0, 0]],
+        output_layers: [['time_distributed', 0, 0]],
+      },
+    };
+    const file = path.join(dir, 'm.keras');
+    writeFileSync(file, zipSync({ 'metadata.json': strToU8(JSON.stringify({ keras_version: '3.4.1' })), 'config.json': strToU8(JSON.stringify(config)), 'model.weights.h5': new Uint8Array(readFileSync(h5)) }));
+    const g = await loadKeras(file);
+    expect(verifyGraph(g)).toEqual([]);
+    const gru = byName(g, 'gru');
+    expect(gru.attrs).toMatchObject({ op: 'GRU', units: 4, resetAfter: true, returnSequences: true });
+    expect(Array.from(gru.weights.recurrent_bias!.data)).toEqual(Array.from(Float32Array.from(bias.slice(12))));
+    expect(Array.from(byName(g, 'dense').weights.bias!.data)).toEqual([0.5, -0.5]);
+    expect(shape(g, 'time_distributed_end')).toEqual([T, 2]);
+  });
+});
