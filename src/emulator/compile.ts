@@ -19,7 +19,7 @@ import { OverflowBook } from './overflow.js';
 import type { VarStats } from './overflow.js';
 import { compileDenseInt, sharedDenseOrder } from './mac.js';
 import { compileConv, compileDenseRows } from './conv.js';
-import { compileActivation, compileSoftmax, defaultInpNorm } from './activations.js';
+import { compileActivation, compileSoftmax } from './activations.js';
 import {
   compileCast,
   compileConcat,
@@ -34,9 +34,7 @@ import {
 } from './misc.js';
 import { batchNormScaleBias, quantizeConst } from './weights.js';
 import { makeCast, WidthError } from './quant.js';
-import { compileRecurrent, recurrentTypesFit } from './recurrent.js';
-import { compileLayerNorm } from './layernorm.js';
-import { compileAttention } from './attention.js';
+import { compileSequenceLayer } from './compile-seq.js';
 
 export interface EmulatorOptions {
   /** Count overflow / wrap / saturation per layer and variable (slower). */
@@ -71,7 +69,7 @@ export interface CompiledEmulator {
 
 type Step = () => void;
 
-class Compiler {
+export class Compiler {
   readonly bufs = new Map<string, Float64Array>();
   readonly types = new Map<string, FixedType>();
   readonly steps: Step[] = [];
@@ -383,84 +381,11 @@ class Compiler {
       }
       case 'GRU':
       case 'LSTM':
-      case 'SimpleRNN': {
-        const acc = this.type(l, 'accum');
-        const T = {
-          x: this.inType(l),
-          res: this.type(l, 'result'),
-          acc,
-          w: this.type(l, 'weight'),
-          b: this.type(l, 'bias'),
-          rw: this.type(l, 'recurrent_weight', this.type(l, 'weight')),
-          rb: this.type(l, 'recurrent_bias', this.type(l, 'bias')),
-          table: this.type(l, 'table', fixedType(18, 8)),
-        };
-        const wide = recurrentTypesFit(T);
-        if (wide) this.fail(l, wide);
-        const k = (a.op === 'GRU' ? 3 : a.op === 'LSTM' ? 4 : 1) * a.units;
-        const wts = {
-          kernel: this.weights(l, 'kernel', T.w),
-          recurrentKernel: this.weights(l, 'recurrent_kernel', T.rw),
-          bias: this.weights(l, 'bias', T.b, k),
-          recurrentBias: this.weights(l, 'recurrent_bias', T.rb, k),
-        };
-        this.unary(l, T.res, compileRecurrent(l, a, T, wts, l.tableSize ?? 1024, (v, t) => this.stats(l, v, t)));
+      case 'SimpleRNN':
+      case 'LayerNorm':
+      case 'MultiHeadAttention':
+        compileSequenceLayer(this, l);
         return;
-      }
-      case 'LayerNorm': {
-        const inShape = this.shape(l.inputs[0]!);
-        const dim = inShape[inShape.length - 1]!;
-        const acc = this.type(l, 'accum');
-        if (acc.w > 26) this.fail(l, `accum type of ${acc.w} bits: the LayerNorm emulator holds squares of accum values exactly only up to 26 bits`);
-        const spec = {
-          dim,
-          rows: numel(inShape) / dim,
-          epsilon: a.epsilon,
-          tableSize: l.tableSize ?? 4096,
-          tableRangePower2: a.tableRangePower2 ?? 0,
-          acc,
-          res: this.type(l, 'result'),
-          table: this.type(l, 'table'),
-          scaleT: this.type(l, 'scale'),
-          biasT: this.type(l, 'bias'),
-        };
-        const scale = this.weights(l, 'scale', spec.scaleT);
-        const bias = this.weights(l, 'bias', spec.biasT, dim);
-        this.unary(l, spec.res, compileLayerNorm(spec, scale, bias, (v, t) => this.stats(l, v, t)));
-        return;
-      }
-      case 'MultiHeadAttention': {
-        const rnd = fixedType(18, 8, true, 'AP_RND', 'AP_SAT');
-        const acc = this.type(l, 'accum');
-        if (acc.w > 26) this.fail(l, `accum type of ${acc.w} bits: the attention emulator holds products of accum values exactly only up to 26 bits`);
-        const [tq, dq] = this.shape(l.inputs[0]!) as [number, number];
-        const [tv, dv] = this.shape(l.inputs[1]!) as [number, number];
-        const dk = l.inputs[2] ? this.shape(l.inputs[2])[1]! : dv;
-        const T = {
-          q: this.inType(l, 0),
-          v: this.inType(l, 1),
-          k: l.inputs[2] ? this.inType(l, 2) : this.inType(l, 1),
-          acc,
-          res: this.type(l, 'result'),
-          w: this.type(l, 'weight'),
-          b: this.type(l, 'bias'),
-          expT: this.type(l, 'exp_table', rnd),
-          invT: this.type(l, 'inv_table', rnd),
-          invInpT: this.type(l, 'inv_inp', rnd),
-          inpNormT: this.type(l, 'inp_norm', defaultInpNorm(acc)),
-        };
-        const W: Record<string, Float64Array> = {};
-        for (const role of ['query', 'key', 'value', 'output']) {
-          W[`${role}_kernel`] = this.weights(l, `${role}_kernel`, T.w);
-          W[`${role}_bias`] = this.weights(l, `${role}_bias`, T.b, role === 'value' ? a.heads * a.valueDim : role === 'output' ? a.outDim : a.heads * a.keyDim);
-        }
-        const k = compileAttention(a, { tq, dq, tv, dv, dk }, T, W, l.strategy ?? 'latency', l.reuseFactor ?? 1, l.tableSize ?? 2048, (v, t) => this.stats(l, v, t));
-        const xs = l.inputs.map((_, i) => this.inBuf(l, i));
-        const y = this.alloc(out);
-        this.types.set(out, T.res);
-        this.steps.push(() => k(xs, y));
-        return;
-      }
     }
   }
 
