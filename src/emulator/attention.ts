@@ -14,11 +14,10 @@
 
 import type { FixedType } from '../fixed/type.js';
 import type { AttentionAttrs, Strategy } from '../ir/graph.js';
-import { compileDenseRows } from './conv.js';
 import { compileSoftmax } from './activations.js';
 import type { VarStats } from './overflow.js';
 import { makeCast } from './quant.js';
-import { productReuseFactor } from './recurrent.js';
+import { productReuseFactor, stepDense } from './recurrent.js';
 
 export interface AttentionTypes {
   readonly q: FixedType;
@@ -66,7 +65,7 @@ export function compileAttention(
   const accT = t.acc;
   const castAcc = makeCast(accT, stats('accum', accT));
   const proj = (nIn: number, nOut: number, rows: number, x: FixedType, role: string, res: FixedType) =>
-    compileDenseRows(nIn, nOut, rows, strategy, productReuseFactor(strategy, rf, nIn, nOut), W[`${role}_kernel`]!, W[`${role}_bias`]!, { x, w: t.w, acc: accT, res });
+    stepDense(nIn, nOut, rows, strategy, productReuseFactor(strategy, rf, nIn, nOut), W[`${role}_kernel`]!, W[`${role}_bias`]!, { x, w: t.w, acc: accT, res });
   const pq = proj(d.dq, hk, tq, t.q, 'query', accT);
   const pk = proj(d.dk, hk, tv, t.k, 'key', accT);
   const pv = proj(d.dv, hv, tv, t.v, 'value', accT);

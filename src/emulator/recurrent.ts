@@ -25,6 +25,8 @@ import type { FixedType } from '../fixed/type.js';
 import type { Layer, RecurrentAttrs, Strategy } from '../ir/graph.js';
 import { closestReuseFactor, isValidReuseFactor } from '../estimate/reuse.js';
 import { compileDenseRows } from './conv.js';
+import { compileDenseInt, sharedDenseOrder } from './mac.js';
+import type { MacStats, MacTypes } from './mac.js';
 import type { Kernel } from './activations.js';
 import { compileActivation } from './activations.js';
 import type { VarStats } from './overflow.js';
@@ -50,6 +52,15 @@ export interface RecurrentWeights {
 }
 
 type StatsFor = (variable: string, t?: FixedType) => VarStats | undefined;
+
+/**
+ * One dense product of a step (or of each of `rows` positions): the input-major integer kernel when
+ * it applies and nothing is counted (the same bits, several times faster), else the general plan.
+ */
+export function stepDense(nIn: number, nOut: number, rows: number, strategy: Strategy, rf: number, wq: Float64Array, bq: Float64Array, t: MacTypes, stats?: MacStats): Kernel {
+  const order = stats ? undefined : sharedDenseOrder(nIn, nOut, strategy, rf);
+  return (order && compileDenseInt(nIn, nOut, rows, order, wq, bq, t)) || compileDenseRows(nIn, nOut, rows, strategy, rf, wq, bq, t, stats);
+}
 
 /** Columns [c0, c1) of a row-major [rows, cols] matrix. */
 export function columns(m: Float64Array, rows: number, cols: number, c0: number, c1: number): Float64Array {
@@ -81,7 +92,7 @@ export function compileRecurrent(l: Layer, a: RecurrentAttrs, t: RecurrentTypes,
   const castAcc = makeCast(t.acc, accStats);
   const castRes = makeCast(t.res, stats('result', t.res));
   const macStats = accStats ? { product: stats('product')!, accum: accStats, result: accStats } : undefined;
-  const inDense = compileDenseRows(nIn, k, 1, strategy, rfIn, wts.kernel, wts.bias, { x: t.x, w: t.w, acc: t.acc, res: t.acc }, macStats);
+  const inDense = stepDense(nIn, k, 1, strategy, rfIn, wts.kernel, wts.bias, { x: t.x, w: t.w, acc: t.acc, res: t.acc }, macStats);
   const table = (kind: 'tanh' | 'sigmoid', inT: FixedType): Kernel =>
     compileActivation({ kind, inT, resT: t.acc, tableT: t.table, tableSize }, (v, ty) => stats(`${kind}_${v}`, ty));
   const act = table(a.activation, t.acc);
@@ -96,8 +107,8 @@ export function compileRecurrent(l: Layer, a: RecurrentAttrs, t: RecurrentTypes,
     // Reset before the recurrent product: U splits into the z/r columns and the h columns.
     const uzr = columns(wts.recurrentKernel, n, k, 0, 2 * n);
     const uh = columns(wts.recurrentKernel, n, k, 2 * n, k);
-    const recZr = compileDenseRows(n, 2 * n, 1, strategy, productReuseFactor(strategy, rfRec, n, 2 * n), uzr, wts.recurrentBias.subarray(0, 2 * n), { x: t.res, w: t.rw, acc: t.acc, res: t.acc }, macStats);
-    const recH = compileDenseRows(n, n, 1, strategy, productReuseFactor(strategy, rfRec, n, n), uh, wts.recurrentBias.subarray(2 * n), { x: t.res, w: t.rw, acc: t.acc, res: t.acc }, macStats);
+    const recZr = stepDense(n, 2 * n, 1, strategy, productReuseFactor(strategy, rfRec, n, 2 * n), uzr, wts.recurrentBias.subarray(0, 2 * n), { x: t.res, w: t.rw, acc: t.acc, res: t.acc }, macStats);
+    const recH = stepDense(n, n, 1, strategy, productReuseFactor(strategy, rfRec, n, n), uh, wts.recurrentBias.subarray(2 * n), { x: t.res, w: t.rw, acc: t.acc, res: t.acc }, macStats);
     const zrIn = new Float64Array(2 * n);
     const zr = new Float64Array(2 * n);
     const rh = new Float64Array(n);
@@ -122,7 +133,7 @@ export function compileRecurrent(l: Layer, a: RecurrentAttrs, t: RecurrentTypes,
     };
   }
 
-  const recDense = compileDenseRows(n, k, 1, strategy, rfRec, wts.recurrentKernel, wts.recurrentBias, { x: t.res, w: t.rw, acc: t.acc, res: t.acc }, macStats);
+  const recDense = stepDense(n, k, 1, strategy, rfRec, wts.recurrentKernel, wts.recurrentBias, { x: t.res, w: t.rw, acc: t.acc, res: t.acc }, macStats);
 
   if (a.op === 'GRU') {
     const zrIn = new Float64Array(2 * n);
