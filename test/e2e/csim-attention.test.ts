@@ -234,10 +234,10 @@ describe('MultiHeadAttention (self- and cross-attention)', () => {
     await csimEqualsEmulator('mha_cross', crossJson);
   });
 
-  it('attention dropout and a non-sequence attention axis are refused, together, naming the layer', async () => {
+  it('attention dropout, a non-sequence attention axis and a causal mask are refused, together, naming the layer', async () => {
     const layers = [
       inputL('x', [4, 3]),
-      layer('MultiHeadAttention', 'drop', { num_heads: 1, key_dim: 2, dropout: 0.1, attention_axes: [2] }, [['x', 0, 0, { value: ['x', 0, 0] }]]),
+      layer('MultiHeadAttention', 'drop', { num_heads: 1, key_dim: 2, dropout: 0.1, attention_axes: [2] }, [['x', 0, 0, { value: ['x', 0, 0], use_causal_mask: true }]]),
     ];
     const json = await writeModel('mha_bad', model(layers, ['x'], ['drop']), [{ name: 'x', weights: [] }, { name: 'drop', weights: [] }]);
     const err: any = await loadKeras(json).then(
@@ -245,7 +245,11 @@ describe('MultiHeadAttention (self- and cross-attention)', () => {
       (e) => e,
     );
     const msgs = (err?.diagnostics ?? []).map((d: any) => `${d.loc?.node}: ${d.message}`);
-    expect(msgs).toEqual([expect.stringMatching(/^drop: attention dropout \(dropout=0.1\) is not supported/), expect.stringMatching(/^drop: attention_axes \[2\] is not supported/)]);
+    expect(msgs).toEqual([
+      expect.stringMatching(/^drop: attention dropout \(dropout=0.1\) is not supported/),
+      expect.stringMatching(/^drop: attention_axes \[2\] is not supported/),
+      expect.stringMatching(/^drop: use_causal_mask=True \(a causal attention mask\) is not supported/),
+    ]);
   });
 
   it('an ONNX MatMul-Softmax-MatMul subgraph (separate Q, K, V tensors): compile + csim == emulator', async () => {

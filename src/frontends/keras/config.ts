@@ -21,6 +21,8 @@ export interface FlatLayer {
   readonly config: Record<string, any>;
   /** Input tensor keys, in order. */
   readonly inputs: readonly string[];
+  /** Keyword arguments of the call (e.g. use_causal_mask, initial_state), for converters that refuse some. */
+  readonly callKwargs?: Readonly<Record<string, unknown>>;
 }
 
 export interface FlatModel {
@@ -102,6 +104,12 @@ function refsOfNode(node: any): { name: string; tensor: number }[] | undefined {
     return refs;
   }
   return visit(node) ? refs : undefined;
+}
+
+/** The call's keyword arguments: Keras 3 `{args, kwargs}`, Keras 2 the 4th entry of the first ref. */
+function callKwargsOf(node: any): Record<string, unknown> | undefined {
+  const kw = node && typeof node === 'object' && !Array.isArray(node) ? node.kwargs : Array.isArray(node) && Array.isArray(node[0]) ? node[0][3] : undefined;
+  return kw && typeof kw === 'object' && !Array.isArray(kw) && Object.keys(kw).length ? kw : undefined;
 }
 
 /** `input_layers`/`output_layers`: [[name, node, tensor], ...] or a single [name, node, tensor]. */
@@ -200,7 +208,10 @@ function flatten(ctx: Ctx, model: any, outerInputs: string[] | undefined, where:
       if (isModelClass(entry.class_name)) {
         const sub = flatten(ctx, entry, inKeys, nm);
         sub.outputs.forEach((o, k) => ctx.alias.set(keyOf(nm, k), o));
-      } else ctx.out.push({ className: String(entry.class_name), name: nm, config: entry.config ?? {}, inputs: inKeys });
+      } else {
+        const kw = callKwargsOf(nodes[0]);
+        ctx.out.push({ className: String(entry.class_name), name: nm, config: entry.config ?? {}, inputs: inKeys, ...(kw ? { callKwargs: kw } : {}) });
+      }
     }
     return { inputs, outputs: outs.map((r) => resolve(ctx, keyOf(r.name, r.tensor))) };
   }

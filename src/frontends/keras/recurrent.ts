@@ -41,6 +41,9 @@ function checkRnnVariant(l: FlatLayer, src: SourceRef, c: ConvertCtx): boolean {
   if (cfg.go_backwards === true) refuse('go_backwards=True', 'the sequence would be read last step first; fastml reads it in order', 'reverse the time axis of the input instead');
   if (cfg.return_state === true) refuse('return_state=True', 'the layer would have several outputs (sequence and states); IR layers have one');
   if (cfg.time_major === true) refuse('time_major=True', 'inputs must be [batch, steps, features]');
+  const kw = l.callKwargs ?? {};
+  if (kw.mask !== undefined && kw.mask !== null) refuse('a mask argument (masking)', 'fastml runs every time step of every sample, so masked steps would be computed as data', 'feed fixed-length sequences');
+  if (kw.initial_state !== undefined && kw.initial_state !== null) refuse('initial_state', 'the state starts at zero for every sample');
   return ok;
 }
 
@@ -212,6 +215,10 @@ const multiHeadAttention: Converter = (l, ins, src, c) => {
   if (axes !== null && axes !== undefined && !(Array.isArray(axes) && axes.length === 1 && (axes[0] === 1 || axes[0] === -2)))
     refuse(`attention_axes ${JSON.stringify(axes)} is not supported: only attention over the sequence axis`);
   if (ins.length < 2) refuse('the value input is missing (call the layer as mha(query, value) or mha(query, value, key))');
+  const kw = l.callKwargs ?? {};
+  if (kw.use_causal_mask === true) refuse('use_causal_mask=True (a causal attention mask) is not supported: every query attends to every key');
+  if (kw.attention_mask !== undefined && kw.attention_mask !== null) refuse('an attention_mask argument (masking) is not supported');
+  if (kw.return_attention_scores === true) refuse('return_attention_scores=True: the layer would have two outputs; IR layers have one');
   if (!ok) return undefined;
   const q = c.b.shapeOf(ins[0]!);
   const v = c.b.shapeOf(ins[1]!);

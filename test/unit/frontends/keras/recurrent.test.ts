@@ -86,8 +86,9 @@ describe('unsupported variants are refused, all at once, with the layer and the 
       klayer('LayerNormalization', 'ln_axis1', { axis: [1] }, ['in']),
       klayer('TimeDistributed', 'td_conv', { layer: { class_name: 'Conv1D', config: { name: 'c', filters: 2, kernel_size: 1 } } }, ['in']),
       klayer('SimpleRNN', 's_back', { units: 2, go_backwards: true }, ['in']),
+      { ...klayer('LSTM', 'l_masked', { units: 2 }, ['in']), inbound_nodes: [[['in', 0, 0, { mask: ['mask', 0, 0] }]]] },
     ];
-    const json = await writeJsonModel(tmpDir(), 'bad', functional(layers, ['in'], ['g_stateful', 'l_relu', 'ln_axis1', 'td_conv', 's_back', 'mask']), []);
+    const json = await writeJsonModel(tmpDir(), 'bad', functional(layers, ['in'], ['g_stateful', 'l_relu', 'ln_axis1', 'td_conv', 's_back', 'mask', 'l_masked']), []);
     const err = await loadKeras(json).then(
       () => undefined,
       (e) => e,
@@ -102,6 +103,7 @@ describe('unsupported variants are refused, all at once, with the layer and the 
     expect(about('ln_axis1')).toMatch(/axis \[1\] is not supported: only the last/);
     expect(about('td_conv')).toMatch(/TimeDistributed\(Conv1D\) is not supported/);
     expect(about('s_back')).toMatch(/go_backwards=True/);
+    expect(about('l_masked')).toMatch(/a mask argument \(masking\) is not supported/);
     expect(d.every((x) => x.code === 'FML2410')).toBe(true);
     expect((err as DiagnosticError).exitCode).toBe(1);
   });
