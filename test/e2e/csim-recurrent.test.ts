@@ -65,7 +65,8 @@ const CASES: Array<[string, string]> = [
   ['layernorm_mlp', 'layernorm_mlp/layernorm_mlp.json'],
   ['layernorm_mlp_accum24_table2048', 'layernorm_mlp/layernorm_mlp.json'],
 ];
-const N = 64;
+/** Every row of each case (1000): the C simulation must reproduce all of y.npy. */
+const N = 1000;
 
 describe('recurrent/LayerNorm hls4ml reference cases: compile + csim == emulator == hls4ml', () => {
   for (const [cs, model] of CASES) {
@@ -100,7 +101,7 @@ describe('LSTM with input, result and accumulator types all different', () => {
     };
     const file = path.join(tmp, 'lstm_mixed.yml');
     writeFileSync(file, YAML.stringify(cfg));
-    const { file: xs } = inputs('lstm_small', N);
+    const { file: xs } = inputs('lstm_small', 200);
     const dir = await compileAndCsim('lstm-mixed', M('lstm_small/lstm_small.json'), ['--config', file, '--input', xs]);
     const params = readFileSync(path.join(dir, 'firmware/parameters.h'), 'utf8');
     // The three types really differ in the generated code.
