@@ -51,13 +51,17 @@ struct rnn_state<T, N, true, TAG, ID> {
   /* One array per layer (TAG = its config struct) and per state (ID: 0 = h, 1 = c). */
   static T *get() {
     static T s[N];
+#pragma HLS ARRAY_PARTITION variable = s complete
     return s;
   }
 };
 template <class T, unsigned N, class TAG, int ID>
 struct rnn_state<T, N, false, TAG, ID> {
   T s[N];
-  T *get() { return s; }
+  T *get() {
+#pragma HLS ARRAY_PARTITION variable = s complete
+    return s;
+  }
 };
 
 /* The output: every step's state (return_sequences) or the last one. */
@@ -87,6 +91,9 @@ Steps:
     acc_t tx[3 * C::n_state];
     acc_t th[3 * C::n_state];
     acc_t zr[2 * C::n_state];
+#pragma HLS ARRAY_PARTITION variable = tx complete
+#pragma HLS ARRAY_PARTITION variable = th complete
+#pragma HLS ARRAY_PARTITION variable = zr complete
     rnn_dense<In, acc_t, typename C::mult_x, C::resource>(x + s * C::n_in, tx, w, b);
     rnn_dense<st_t, acc_t, typename C::mult_h, C::resource>(h, th, u, br);
     for (unsigned i = 0; i < 2 * n; i++) {
@@ -123,6 +130,11 @@ Steps:
     acc_t thh[C::n_state];
     acc_t zr[2 * C::n_state];
     st_t rh[C::n_state];
+#pragma HLS ARRAY_PARTITION variable = tx complete
+#pragma HLS ARRAY_PARTITION variable = th complete
+#pragma HLS ARRAY_PARTITION variable = thh complete
+#pragma HLS ARRAY_PARTITION variable = zr complete
+#pragma HLS ARRAY_PARTITION variable = rh complete
     rnn_dense<In, acc_t, typename C::mult_x, C::resource>(x + s * C::n_in, tx, w, b);
     rnn_dense<st_t, acc_t, typename C::mult_h, C::resource>(h, th, u_zr, br_zr);
     for (unsigned i = 0; i < 2 * n; i++) {
@@ -160,6 +172,8 @@ Steps:
   for (unsigned s = 0; s < C::n_steps; s++) {
     acc_t tx[4 * C::n_state];
     acc_t th[4 * C::n_state];
+#pragma HLS ARRAY_PARTITION variable = tx complete
+#pragma HLS ARRAY_PARTITION variable = th complete
     rnn_dense<In, acc_t, typename C::mult_x, C::resource>(x + s * C::n_in, tx, w, b);
     rnn_dense<st_t, acc_t, typename C::mult_h, C::resource>(h, th, u, br);
     for (unsigned i = 0; i < n; i++) {
@@ -193,6 +207,8 @@ Steps:
   for (unsigned s = 0; s < C::n_steps; s++) {
     acc_t tx[C::n_state];
     acc_t th[C::n_state];
+#pragma HLS ARRAY_PARTITION variable = tx complete
+#pragma HLS ARRAY_PARTITION variable = th complete
     rnn_dense<In, acc_t, typename C::mult_x, C::resource>(x + s * C::n_in, tx, w, b);
     rnn_dense<st_t, acc_t, typename C::mult_h, C::resource>(h, th, u, br);
     for (unsigned i = 0; i < n; i++) {
