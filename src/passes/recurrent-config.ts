@@ -8,7 +8,8 @@
  * - `recurrent_reuse_factor` / `RecurrentReuseFactor`: reuse factor of the recurrent product
  *   (units x k*units), default the layer's ReuseFactor.
  * - `table_range_power2` (LayerNormalization, default 0, >= 0): the 1/sqrt(var) table then covers
- *   var in [eps, eps + 2^-p).
+ *   var in [eps, eps + 2^-p). An epsilon that is not a power of 10 gets warning FML6572 (hls4ml
+ *   keeps only its power of 10).
  *
  * Reuse factors under the Resource strategy: hls4ml validates the input product (nIn x k*units)
  * and the recurrent product separately and silently replaces an invalid value by the closest valid
@@ -70,6 +71,12 @@ export const recurrentConfigPass: Pass = {
       const bad = (pointer: string, msg: string) =>
         errors.push(diag('FML6571', msg, { ...(cfg.file ? { file: cfg.file } : {}), node: l.name, jsonPointer: pointer }));
       if (a.op === 'LayerNorm') {
+        // hls4ml keeps only epsilon_power_of_10 = round(-log10(eps)): the table starts there.
+        const e10 = -Math.log10(a.epsilon);
+        if (Math.abs(e10 - Math.round(e10)) > 1e-6)
+          ctx.diagnostics.push(
+            diag('FML6572', `epsilon ${a.epsilon} is not a power of 10: as in hls4ml, only 10^-${Math.round(e10)} is used (where the 1/sqrt(var) table starts)`, locOf(g, l), undefined, 'warning'),
+          );
         const p = raw(bs, ['table_range_power2']);
         if (!p) return l;
         const v = Number(p.value);

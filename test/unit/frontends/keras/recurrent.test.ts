@@ -138,6 +138,11 @@ describe('recurrent config keys', () => {
     expect(ln.tableSize).toBe(4096);
     expect(ln.precision.table).toMatchObject({ w: 8, i: 5, signed: false, q: 'AP_RND_CONV', o: 'AP_SAT' });
     expect(byName(r.graph, 'g').precision.table).toMatchObject({ w: 18, i: 8 });
+    // epsilon 0.001 is a power of 10: no FML6572.
+    expect(r.diagnostics.some((d) => d.code === 'FML6572')).toBe(false);
+    const odd = { ...g, layers: g.layers.map((l) => (l.name === 'ln' ? { ...l, attrs: { op: 'LayerNorm' as const, epsilon: 5e-4 } } : l)) };
+    const w = runPipeline(odd, cfg).diagnostics.find((d) => d.code === 'FML6572');
+    expect(w?.message).toMatch(/epsilon 0.0005 is not a power of 10: as in hls4ml, only 10\^-3 is used/);
     const bad = configFromObject({ HLSConfig: { Model: { Precision: 'fixed<16,6>' }, LayerName: { ln: { table_range_power2: -1 }, g: { static: 'yes' } } } });
     let err: unknown;
     try {
