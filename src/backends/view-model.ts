@@ -12,6 +12,8 @@ import { DiagnosticError, EXIT, diag } from '../diagnostics/diagnostic.js';
 import { commentText, cppIdent } from './identifiers.js';
 import type { LayerCtx } from './layer-views.js';
 import { BUILDERS } from './layer-views-data.js';
+// Sequence-layer builders register themselves in BUILDERS.
+import './layer-views-seq.js';
 import type { Backend, IoType, LayerView, PortView, StreamDecl, StreamStep, TensorView } from './view-types.js';
 
 /** One function per backend renders fixed-point types (both vendors spell ap_fixed the same today). */

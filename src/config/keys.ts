@@ -57,6 +57,11 @@ export const BLOCK_KEYS = [
   'ChannelsLastConversion',
   'MergedRelu',
   'ClipValues',
+  // Recurrent and LayerNormalization layer attributes, as hls4ml spells them in a layer block.
+  'static',
+  'recurrent_reuse_factor',
+  'RecurrentReuseFactor',
+  'table_range_power2',
 ] as const;
 
 /** Keys of a Precision map. */

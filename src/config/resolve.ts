@@ -26,6 +26,17 @@ export const TABLE_DEFAULTS: Readonly<Record<string, string>> = {
 };
 export const DEFAULT_TABLE_SIZE = 1024;
 
+/**
+ * Ops whose table defaults differ from the activation ones (hls4ml's LayerNormalization attribute
+ * defaults: a 4096-entry 1/sqrt(var) table of ufixed<8,5,RND_CONV,SAT>; attention's softmax types
+ * depend on the number of keys and are inferred).
+ */
+const OP_TABLE_DEFAULTS: Partial<Record<string, { readonly types: Readonly<Record<string, string>>; readonly size: number }>> = {
+  LayerNorm: { types: { table: 'ufixed<8,5,RND_CONV,SAT>' }, size: 4096 },
+  // fastml's own (docs/numerics.md): sized from the key count by infer-precision.
+  MultiHeadAttention: { types: { exp_table: 'auto', inv_table: 'auto', inv_inp: 'auto', inp_norm: 'auto' }, size: 2048 },
+};
+
 const TABLE_SLOTS = new Set(['table', 'exp_table', 'inv_table', 'inv_inp', 'inp_norm']);
 
 export interface ResolvedLayerConfig {
@@ -132,6 +143,17 @@ export function hlsClassNames(l: Layer): string[] {
     case 'Dropout':
       names.push(a.op);
       break;
+    case 'GRU':
+    case 'LSTM':
+    case 'SimpleRNN':
+      names.push(a.op);
+      break;
+    case 'LayerNorm':
+      names.push('LayerNormalization');
+      break;
+    case 'MultiHeadAttention':
+      names.push('MultiHeadAttention');
+      break;
   }
   const src = l.source?.opType;
   if (src && !names.includes(src)) names.push(src);
@@ -177,6 +199,14 @@ export function slotsFor(l: Layer): string[] {
     case 'Pool':
     case 'GlobalPool':
       return ['result', 'accum'];
+    case 'GRU':
+    case 'LSTM':
+    case 'SimpleRNN':
+      return ['result', 'accum', 'weight', 'bias', 'recurrent_weight', 'recurrent_bias', 'table'];
+    case 'LayerNorm':
+      return ['result', 'accum', 'scale', 'bias', 'table'];
+    case 'MultiHeadAttention':
+      return ['result', 'accum', 'weight', 'bias', 'exp_table', 'inv_table', 'inv_inp', 'inp_norm'];
     default:
       return ['result'];
   }
@@ -240,7 +270,8 @@ export function resolveLayer(cfg: HlsConfig, l: Layer, classes: readonly string[
             break;
           }
         }
-        if (!found && TABLE_DEFAULTS[slot]) found = { t: parseType(TABLE_DEFAULTS[slot]!), from: 'hls4ml default' };
+        const dflt = OP_TABLE_DEFAULTS[l.attrs.op]?.types[slot] ?? TABLE_DEFAULTS[slot];
+        if (!found && dflt) found = { t: parseType(dflt), from: 'hls4ml default' };
       } else {
         for (const L of lv) {
           const t = L.cfg.precision[slot] ?? L.cfg.precision['default'];
@@ -266,7 +297,7 @@ export function resolveLayer(cfg: HlsConfig, l: Layer, classes: readonly string[
     precision,
     reuseFactor: pick('reuseFactor') ?? 1,
     strategy: pick('strategy') ?? 'latency',
-    tableSize: pick('tableSize') ?? DEFAULT_TABLE_SIZE,
+    tableSize: pick('tableSize') ?? OP_TABLE_DEFAULTS[l.attrs.op]?.size ?? DEFAULT_TABLE_SIZE,
     ...(l.attrs.op === 'Softmax' && impl ? { implementation: impl } : {}),
     trace: pick('trace') ?? false,
     origin,

@@ -34,6 +34,7 @@ import {
 } from './misc.js';
 import { batchNormScaleBias, quantizeConst } from './weights.js';
 import { makeCast, WidthError } from './quant.js';
+import { compileSequenceLayer } from './compile-seq.js';
 
 export interface EmulatorOptions {
   /** Count overflow / wrap / saturation per layer and variable (slower). */
@@ -68,7 +69,7 @@ export interface CompiledEmulator {
 
 type Step = () => void;
 
-class Compiler {
+export class Compiler {
   readonly bufs = new Map<string, Float64Array>();
   readonly types = new Map<string, FixedType>();
   readonly steps: Step[] = [];
@@ -378,6 +379,13 @@ class Compiler {
         this.unary(l, resT, compileCast(resT, this.stats(l, 'result', resT)));
         return;
       }
+      case 'GRU':
+      case 'LSTM':
+      case 'SimpleRNN':
+      case 'LayerNorm':
+      case 'MultiHeadAttention':
+        compileSequenceLayer(this, l);
+        return;
     }
   }
 

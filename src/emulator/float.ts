@@ -12,6 +12,7 @@
 
 import type { Graph, Layer, QuantFact, Shape, WeightTensor } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
+import { attentionFloat, layerNormFloat, recurrentFloat } from './float-sequence.js';
 
 export interface FloatOptions {
   /** Record every layer's output (by layer name). */
@@ -486,6 +487,14 @@ export function evalLayer(l: Layer, ins: Float64Array[], inShapes: Shape[], outS
       for (let k = 0; k < x.length; k++) out[k] = q(x[k]!, k);
       return out;
     }
+    case 'GRU':
+    case 'LSTM':
+    case 'SimpleRNN':
+      return recurrentFloat(l, a, x);
+    case 'LayerNorm':
+      return layerNormFloat(l, a.epsilon, x, s0);
+    case 'MultiHeadAttention':
+      return attentionFloat(l, a, x, ins[1]!, ins[2], s0, inShapes[1]!);
   }
 }
 

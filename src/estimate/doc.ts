@@ -129,6 +129,9 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('  not explain.');
   out.push('- The Vivado HLS family has only 20 records (hls4ml CI): its constants are less certain; no Vivado Latency-strategy MLP is in the truth, so the');
   out.push('  2.6x DSP difference reported between Vivado HLS 2019.2 and Vitis HLS 2024.1 for a Latency jet tagger is not reproduced by the data here.');
+  out.push('- Recurrent (GRU, LSTM, SimpleRNN), LayerNorm and attention layers (src/estimate/sequence.ts) have no synthesis report in the truth:');
+  out.push('  their DSP, BRAM and cycle counts are structural (one time step built, run once per step; II = latency) and their LUT/FF reuse the');
+  out.push('  Dense and table coefficients. Every estimate with such a layer carries a warning saying so; treat those figures as rough (factor 2).');
   out.push('');
   out.push('## Assumed constants (not fitted)');
   out.push('');

@@ -127,7 +127,7 @@ export function estimate(g: Graph, opts: EstimateOptions = {}): Estimate {
       name: c.name,
       op: c.op,
       latency_cycles: latency,
-      ii: c.ii,
+      ii: c.iiIsLatency ? Math.max(1, latency) : c.ii,
       dsp: c.dsp,
       lut: hasFeatures ? Math.max(0, Math.round(linear(fam.lut, c.features))) : 0,
       ff: hasFeatures ? Math.max(0, Math.round(linear(fam.ff, c.features))) : 0,

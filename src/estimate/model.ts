@@ -29,6 +29,7 @@ import { closestReuseFactor } from './reuse.js';
 import type { DspKind } from './devices.js';
 import { dspWidths } from './devices.js';
 import type { IoType, MultiplierImpl } from './types.js';
+import { SEQUENCE_COSTS } from './sequence.js';
 
 /** hls4ml's default precision, assumed where a layer has none. */
 export const DEFAULT_TYPE: FixedType = fixedType(16, 6);
@@ -83,6 +84,8 @@ export interface LayerCost {
   /** Counts of each latency constant (see the file comment). */
   readonly latencyTerms: Readonly<Record<string, number>>;
   readonly ii: number;
+  /** The layer accepts a new sample only when it is done (recurrences): its II is its latency. */
+  readonly iiIsLatency?: boolean;
   readonly features: Readonly<Record<string, number>>;
   readonly notes: string[];
   /** Problems the user should see (default precision assumed, HLS limits). */
@@ -125,7 +128,7 @@ function isPow2(v: number): boolean {
   return a > 0 && Number.isInteger(Math.log2(a));
 }
 
-class Typer {
+export class Typer {
   readonly warnings: string[] = [];
   constructor(private readonly layer: Layer) {}
   get(slot: string, fallback: FixedType = DEFAULT_TYPE): FixedType {
@@ -140,7 +143,7 @@ class Typer {
   }
 }
 
-interface Product {
+export interface Product {
   nIn: number;
   nOut: number;
   /** Positions the product is evaluated at (output pixels of a conv, 1 for dense). */
@@ -156,7 +159,7 @@ interface Product {
 }
 
 /** A dense-like multiply: reuse snapping, multipliers, DSPs, weight memory, cycles. */
-function multiplyCost(layer: Layer, p: Product, ctx: ModelContext, typer: Typer, stream: boolean): LayerCost {
+export function multiplyCost(layer: Layer, p: Product, ctx: ModelContext, typer: Typer, stream: boolean): LayerCost {
   const strategy: Strategy = layer.strategy ?? ctx.strategy;
   const requested = layer.reuseFactor ?? ctx.reuseFactor;
   // Resource: hls4ml replaces an invalid reuse factor by the closest valid one. Latency: any value
@@ -237,7 +240,7 @@ function prefixed(prefix: string, f: Record<string, number>): Record<string, num
  * Zero and power-of-two weights as the hardware sees them: after quantization to the weight type
  * (hls4ml writes the weights into weight_t, so a small weight can become 0 or one LSB).
  */
-function kernelStats(w: Float32Array | Float64Array | undefined, n: number, wT: FixedType): { zeros: number; pow2: number } {
+export function kernelStats(w: Float32Array | Float64Array | undefined, n: number, wT: FixedType): { zeros: number; pow2: number } {
   if (!w) return { zeros: 0, pow2: 0 };
   const scale = 2 ** (wT.w - wT.i);
   const round = wT.q !== 'AP_TRN' && wT.q !== 'AP_TRN_ZERO';
@@ -269,7 +272,7 @@ function pixels(g: Graph, tensor: string | undefined): { pix: number; ch: number
   return { pix: numel(t.shape) / Math.max(1, ch), ch };
 }
 
-function zeroCost(l: Layer, notes: string[] = []): LayerCost {
+export function zeroCost(l: Layer, notes: string[] = []): LayerCost {
   return { name: l.name, op: l.attrs.op, dsp: 0, bram_18k: 0, uram: 0, cycles: 0, latencyTerms: {}, ii: 1, features: {}, notes, warnings: [] };
 }
 
@@ -303,6 +306,12 @@ export function layerCost(g: Graph, l: Layer, ctx: ModelContext): LayerCost {
     const notes = fifoBram ? [...c.notes, `output FIFO ${pix} x ${ch * w} bits in ${fifoBram} BRAM_18K`] : c.notes;
     return { ...c, bram_18k: c.bram_18k + fifoBram, notes, features: { ...c.features, fifo_bits: isPort ? 0 : bits, k_stream: 1 } };
   };
+  // Recurrent, LayerNorm and attention layers have their own models (sequence.ts).
+  const seq = SEQUENCE_COSTS[a.op];
+  if (seq) {
+    const c = seq(g, l, { ctx, typer, inT, setResult });
+    return streamFeatures(c, typer.get('result').w);
+  }
   switch (a.op) {
     case 'Input': {
       const t = l.precision.result;

@@ -176,7 +176,64 @@ export type LayerAttrs =
   | { readonly op: 'Resize'; readonly dims: 1 | 2; readonly scales: readonly number[]; readonly mode: 'nearest' }
   | { readonly op: 'Quant'; readonly fact: QuantFact }
   | { readonly op: 'Identity' }
-  | { readonly op: 'Dropout' };
+  | { readonly op: 'Dropout' }
+  | RecurrentAttrs
+  | LayerNormAttrs
+  | AttentionAttrs;
+
+/** Table activations a recurrent cell can use (hls4ml's recurrent kernels look them up in LUTs). */
+export type RecurrentActivation = 'tanh' | 'sigmoid';
+
+/**
+ * GRU / LSTM / SimpleRNN over a [steps, nIn] sequence (recurrent.ts in the emulator). Weights
+ * (Keras layouts, gate blocks in Keras order): `kernel` [nIn, k*units], `recurrent_kernel`
+ * [units, k*units], `bias` [k*units], `recurrent_bias` [k*units] (GRU reset_after only; LSTM and
+ * SimpleRNN get a zero one, as hls4ml adds), with k = 3 (GRU: z, r, h), 4 (LSTM: i, f, c, o), 1.
+ * Config-derived settings (`recurrentReuseFactor`, `static`) are written by the recurrent-config pass.
+ */
+export interface RecurrentAttrs {
+  readonly op: 'GRU' | 'LSTM' | 'SimpleRNN';
+  readonly units: number;
+  readonly nIn: number;
+  readonly steps: number;
+  readonly returnSequences: boolean;
+  readonly activation: RecurrentActivation;
+  /** GRU / LSTM gate activation. */
+  readonly recurrentActivation?: RecurrentActivation;
+  /** GRU only: Keras reset_after (true: r multiplies the recurrent product; false: r multiplies h before it). */
+  readonly resetAfter?: boolean;
+  /** Reuse factor of the recurrent product (units x k*units); the layer's reuseFactor is the input product's. */
+  readonly recurrentReuseFactor?: number;
+  /** hls4ml `static`: state kept in function-static arrays, reset at the first step of every sample. */
+  readonly static?: boolean;
+}
+
+/**
+ * Layer normalization over the last axis, per row (2-D [features] is one row; 3-D [seq, features]
+ * normalises every row on its own). Weights `scale` (gamma) and `bias` (beta), [features].
+ */
+export interface LayerNormAttrs {
+  readonly op: 'LayerNorm';
+  readonly epsilon: number;
+  /** hls4ml table_range_power2: the 1/sqrt(var) table covers var in [eps, eps + 2^-p). */
+  readonly tableRangePower2?: number;
+}
+
+/**
+ * Multi-head attention (Keras MultiHeadAttention, or an ONNX MatMul-Softmax-MatMul subgraph):
+ * inputs query [Tq, dq] and value [Tv, dv] (key = value unless a third input is given).
+ * Weights: `query_kernel` [dq, heads*keyDim], `key_kernel` [dk, heads*keyDim], `value_kernel`
+ * [dv, heads*valueDim], `output_kernel` [heads*valueDim, outDim], each with a bias of its last dim.
+ */
+export interface AttentionAttrs {
+  readonly op: 'MultiHeadAttention';
+  readonly heads: number;
+  readonly keyDim: number;
+  readonly valueDim: number;
+  readonly outDim: number;
+  /** Score scale; default 1/sqrt(keyDim) (Keras). An ONNX attention subgraph gives its own (or 1). */
+  readonly scale?: number;
+}
 
 export type OpKind = LayerAttrs['op'];
 
@@ -189,7 +246,8 @@ export interface Layer {
   readonly outputs: readonly string[];
   /**
    * Weights by role: Dense/Conv/DepthwiseConv `kernel`, `bias`; BatchNorm `gamma`, `beta`,
-   * `mean`, `variance`; ScaleBias `scale`, `bias`; PReLU `alpha`.
+   * `mean`, `variance`; ScaleBias `scale`, `bias`; PReLU `alpha`; recurrent, LayerNorm and
+   * attention layers: see RecurrentAttrs, LayerNormAttrs, AttentionAttrs.
    */
   readonly weights: Readonly<Record<string, WeightTensor>>;
   /** Fixed-point types by slot; absent = not yet assigned, 'auto' = to be inferred. */

@@ -4,7 +4,7 @@
  * Shapes are per sample (no batch) and channels-last.
  */
 
-import type { Layer, LayerAttrs, Shape, WeightTensor } from './graph.js';
+import type { Layer, LayerAttrs, RecurrentAttrs, Shape, WeightTensor } from './graph.js';
 import { numel } from './graph.js';
 
 export class ShapeError extends Error {}
@@ -111,7 +111,32 @@ const RULES: Record<LayerAttrs['op'], Rule> = {
   Quant: (_a, [x]) => x!,
   Identity: (_a, [x]) => x!,
   Dropout: (_a, [x]) => x!,
+  GRU: recurrentShape,
+  LSTM: recurrentShape,
+  SimpleRNN: recurrentShape,
+  LayerNorm: (_a, [x]) => {
+    if (x!.length < 1 || x!.length > 2) throw new ShapeError(`LayerNorm: expected a [features] or [steps, features] input, got [${x!.join(', ')}]`);
+    return x!;
+  },
+  MultiHeadAttention: (a, ins) => {
+    const [q, v, k] = ins;
+    if (q!.length !== 2 || v!.length !== 2 || (k && k.length !== 2))
+      throw new ShapeError(`MultiHeadAttention: query and value must be [steps, features], got [${q!.join(', ')}] and [${v!.join(', ')}]`);
+    if (k && k[0] !== v![0]) throw new ShapeError(`MultiHeadAttention: key has ${k[0]} steps, value ${v![0]}`);
+    return [q![0]!, a.outDim];
+  },
 };
+
+function recurrentShape(a: RecurrentAttrs, [x]: readonly Shape[]): Shape {
+  if (x!.length !== 2) throw new ShapeError(`${a.op}: expected a [steps, features] input, got [${x!.join(', ')}]`);
+  if (x![0] !== a.steps || x![1] !== a.nIn) throw new ShapeError(`${a.op}: input [${x!.join(', ')}] but the layer expects [${a.steps}, ${a.nIn}]`);
+  return a.returnSequences ? [a.steps, a.units] : [a.units];
+}
+
+/** Gate blocks per recurrent cell (GRU z, r, h; LSTM i, f, c, o). */
+export function gateCount(op: RecurrentAttrs['op']): number {
+  return op === 'GRU' ? 3 : op === 'LSTM' ? 4 : 1;
+}
 
 /**
  * The output shape of an op given its input shapes. `target` is the declared shape for Input
@@ -139,6 +164,19 @@ export function expectedWeightShapes(l: Layer, inShape: Shape): Record<string, S
       return { kernel: [...a.kernel, a.cIn, a.depthMultiplier], bias: [a.cIn * a.depthMultiplier] };
     case 'BatchNorm':
       return { gamma: [c], beta: [c], mean: [c], variance: [c] };
+    case 'GRU':
+    case 'LSTM':
+    case 'SimpleRNN': {
+      const k = gateCount(a.op) * a.units;
+      return { kernel: [a.nIn, k], recurrent_kernel: [a.units, k], bias: [k], recurrent_bias: [k] };
+    }
+    case 'LayerNorm':
+      return { scale: [c], bias: [c] };
+    case 'MultiHeadAttention': {
+      const hk = a.heads * a.keyDim;
+      const hv = a.heads * a.valueDim;
+      return { query_kernel: [c, hk], query_bias: [hk], key_bias: [hk], value_bias: [hv], output_kernel: [hv, a.outDim], output_bias: [a.outDim] };
+    }
     default:
       return {};
   }

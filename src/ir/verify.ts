@@ -14,7 +14,7 @@ export function verifyGraph(g: Graph): string[] {
   const problems: string[] = [];
   const produced = new Set<string>();
   const names = new Set<string>();
-  const arity: Record<string, [number, number]> = { Input: [0, 0], Merge: [2, Infinity], Concat: [2, Infinity] };
+  const arity: Record<string, [number, number]> = { Input: [0, 0], Merge: [2, Infinity], Concat: [2, Infinity], MultiHeadAttention: [2, 3] };
 
   for (const l of g.layers) {
     const where = `layer "${l.name}" (${l.attrs.op})`;

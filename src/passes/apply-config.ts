@@ -69,8 +69,8 @@ export function applyConfigToLayer(cfg: HlsConfig, l: Layer, notes?: Diagnostic[
   }
   let attrs: LayerAttrs = l.attrs;
   if (attrs.op === 'Softmax' && r.implementation && attrs.implementation !== r.implementation) attrs = { ...attrs, implementation: r.implementation };
-  const hasTable = 'table' in r.precision || attrs.op === 'Softmax';
-  const computes = ['Dense', 'Conv', 'DepthwiseConv'].includes(attrs.op);
+  const hasTable = 'table' in r.precision || attrs.op === 'Softmax' || attrs.op === 'MultiHeadAttention';
+  const computes = ['Dense', 'Conv', 'DepthwiseConv', 'GRU', 'LSTM', 'SimpleRNN', 'MultiHeadAttention'].includes(attrs.op);
   return {
     ...l,
     attrs,

@@ -213,6 +213,17 @@ export function inferPrecisionPass(opts: PrecisionOptions = {}): Pass {
             }
             break;
           }
+          case 'MultiHeadAttention': {
+            // The softmax over keys (docs/numerics.md): score differences saturate at 16 (exp(-16)
+            // is below any accum LSB), exp and 1/x values lie in (0, 1], the sum of exps in [1, keys].
+            const keys = g.tensors.get(l.inputs[1]!)?.shape[0] ?? 1;
+            const sat = (w: number, i: number) => fixedType(w, i, false, 'AP_RND', 'AP_SAT');
+            if (isAuto(p.inp_norm)) p.inp_norm = sat(16, 4);
+            if (isAuto(p.exp_table)) p.exp_table = sat(18, 1);
+            if (isAuto(p.inv_table)) p.inv_table = sat(18, 1);
+            if (isAuto(p.inv_inp)) p.inv_inp = sat(18, log2ceil(keys + 1));
+            break;
+          }
           default:
             if (SHAPE_ONLY.has(a.op) && isAuto(p.result)) p.result = x;
         }

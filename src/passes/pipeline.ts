@@ -32,6 +32,7 @@ import { DiagnosticError, InternalError, diag } from '../diagnostics/diagnostic.
 import { verifyGraph } from '../ir/verify.js';
 import { isAuto, type FixedType, type TypeSpec } from '../fixed/type.js';
 import { applyConfigPass } from './apply-config.js';
+import { recurrentConfigPass } from './recurrent-config.js';
 import { quantizeModelPass, foldQuantPass } from './quantize-model.js';
 import { splitScalesPass } from './split-scales.js';
 import { checkWeightTypesPass } from './check-weight-types.js';
@@ -108,6 +109,8 @@ export function buildPipeline(config: unknown, opts: PipelineOptions = {}): Pass
     splitScalesPass,
     quantizeModelPass,
     applyConfigPass,
+    // Recurrent/LayerNorm attributes read from the same config blocks, after reuse/strategy are set.
+    recurrentConfigPass,
     foldQuantPass,
     removeNopsPass,
     foldScaleBiasPass({ aggressive: Boolean(opts.aggressive) }),
@@ -129,6 +132,7 @@ export const PASS_NAMES = [
   'split-scales',
   'quantize-model',
   'apply-config',
+  'recurrent-config',
   'fold-quant',
   'remove-nops',
   'fold-scale-bias',

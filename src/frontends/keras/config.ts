@@ -21,6 +21,8 @@ export interface FlatLayer {
   readonly config: Record<string, any>;
   /** Input tensor keys, in order. */
   readonly inputs: readonly string[];
+  /** Keyword arguments of the call (e.g. use_causal_mask, initial_state), for converters that refuse some. */
+  readonly callKwargs?: Readonly<Record<string, unknown>>;
 }
 
 export interface FlatModel {
@@ -70,12 +72,18 @@ export function declaredInputShape(cfg: Record<string, any>): (number | null)[] 
   return undefined;
 }
 
+/** Keyword arguments that carry input tensors (MultiHeadAttention's value and key), in input order. */
+const TENSOR_KWARGS = ['value', 'key'] as const;
+
 /** Keras 2 node refs `[name, node, tensor, kwargs?]` or Keras 3 `{config: {keras_history}}`. */
 function refsOfNode(node: any): { name: string; tensor: number }[] | undefined {
   const refs: { name: string; tensor: number }[] = [];
   const visit = (x: any): boolean => {
     if (Array.isArray(x) && typeof x[0] === 'string' && typeof x[1] === 'number') {
       refs.push({ name: x[0], tensor: Number(x[2] ?? 0) });
+      // Attention layers take their value/key tensors as keyword arguments: they follow the query.
+      const kw = x[3];
+      if (kw && typeof kw === 'object') for (const k of TENSOR_KWARGS) if (kw[k] !== undefined && !visit(kw[k])) return false;
       return true;
     }
     if (x && typeof x === 'object' && !Array.isArray(x) && x.class_name === '__keras_tensor__') {
@@ -88,10 +96,20 @@ function refsOfNode(node: any): { name: string; tensor: number }[] | undefined {
     return false;
   };
   if (node && typeof node === 'object' && !Array.isArray(node) && 'args' in node) {
-    // Keras 3: only positional args carry tensors (a merge layer gets one list of them).
-    return visit(node.args) ? refs : undefined;
+    // Keras 3: positional args carry tensors (a merge layer gets one list of them), and an
+    // attention layer's value/key keyword arguments follow them.
+    if (!visit(node.args)) return undefined;
+    const kw = node.kwargs;
+    if (kw && typeof kw === 'object') for (const k of TENSOR_KWARGS) if (kw[k] !== undefined && !visit(kw[k])) return undefined;
+    return refs;
   }
   return visit(node) ? refs : undefined;
+}
+
+/** The call's keyword arguments: Keras 3 `{args, kwargs}`, Keras 2 the 4th entry of the first ref. */
+function callKwargsOf(node: any): Record<string, unknown> | undefined {
+  const kw = node && typeof node === 'object' && !Array.isArray(node) ? node.kwargs : Array.isArray(node) && Array.isArray(node[0]) ? node[0][3] : undefined;
+  return kw && typeof kw === 'object' && !Array.isArray(kw) && Object.keys(kw).length ? kw : undefined;
 }
 
 /** `input_layers`/`output_layers`: [[name, node, tensor], ...] or a single [name, node, tensor]. */
@@ -190,7 +208,10 @@ function flatten(ctx: Ctx, model: any, outerInputs: string[] | undefined, where:
       if (isModelClass(entry.class_name)) {
         const sub = flatten(ctx, entry, inKeys, nm);
         sub.outputs.forEach((o, k) => ctx.alias.set(keyOf(nm, k), o));
-      } else ctx.out.push({ className: String(entry.class_name), name: nm, config: entry.config ?? {}, inputs: inKeys });
+      } else {
+        const kw = callKwargsOf(nodes[0]);
+        ctx.out.push({ className: String(entry.class_name), name: nm, config: entry.config ?? {}, inputs: inKeys, ...(kw ? { callKwargs: kw } : {}) });
+      }
     }
     return { inputs, outputs: outs.map((r) => resolve(ctx, keyOf(r.name, r.tensor))) };
   }

@@ -141,6 +141,9 @@ function readKeras2(root: any, file: string): Map<string, StoredWeight[]> {
   return byLayer;
 }
 
+/** Sub-objects whose variables belong to their (variable-less) parent layer, in variable order. */
+const KERAS3_SUB_OBJECTS = ['cell', 'layer', 'query_dense', 'key_dense', 'value_dense', 'output_dense'];
+
 /** Keras 3: walk `layers/` recursively; each `vars` group holds datasets named 0, 1, ... */
 function readKeras3(root: any, file: string, byLayer: Map<string, StoredWeight[]>, byPath: Map<string, StoredWeight[]>, prefix = ''): void {
   const layers = root.get('layers');
@@ -151,8 +154,18 @@ function readKeras3(root: any, file: string, byLayer: Map<string, StoredWeight[]
     const objPath = prefix ? `${prefix}/${key}` : key;
     const vars = lg.get('vars');
     if (vars && isGroup(vars)) {
-      const idx = (vars.keys() as string[]).filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b));
-      const ws = idx.map((k) => readDataset(vars.get(k), `vars/${k}`, file));
+      const varsOf = (g: any, what: string): StoredWeight[] => {
+        const idx = (g.keys() as string[]).filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b));
+        return idx.map((k) => readDataset(g.get(k), `${what}/${k}`, file));
+      };
+      let ws = varsOf(vars, 'vars');
+      // Wrapper layers keep their variables in sub-objects: an RNN's `cell`, TimeDistributed's
+      // `layer`, MultiHeadAttention's four projections (in the layer's variable order).
+      if (!ws.length)
+        for (const sub of KERAS3_SUB_OBJECTS) {
+          const sv = lg.get(sub)?.get?.('vars');
+          if (sv && isGroup(sv)) ws = [...ws, ...varsOf(sv, `${sub}/vars`)];
+        }
       byPath.set(objPath, ws);
       const nm = asString(readAttr(vars, 'name'));
       if (nm !== undefined && ws.length) byLayer.set(nm, ws);

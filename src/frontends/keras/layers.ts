@@ -15,6 +15,7 @@ import { parseQuantizer, quantFact } from './qkeras.js';
 import type { FlatLayer } from './config.js';
 import type { StoredWeight } from './h5.js';
 import { assignRoles } from './weights.js';
+import { SEQUENCE_CONVERTERS } from './recurrent.js';
 
 export interface ConvertCtx {
   readonly b: GraphBuilder;
@@ -480,6 +481,8 @@ export const CONVERTERS: Record<string, Converter> = {
     }
     return c.b.add({ name: l.name, attrs: { op: 'Concat', axis: ax < 0 ? ax : ax - 1 }, inputs: ins, source: src });
   },
+  // GRU, LSTM, SimpleRNN, TimeDistributed, LayerNormalization, Masking (recurrent.ts).
+  ...SEQUENCE_CONVERTERS,
 };
 
 /** Whether a name is an activation usable in `Activation(...)` (for tests and messages). */

@@ -10,6 +10,7 @@ import type { StoredWeight } from './h5.js';
 
 const BY_NAME: Record<string, string> = {
   kernel: 'kernel',
+  recurrent_kernel: 'recurrent_kernel',
   bias: 'bias',
   gamma: 'gamma',
   beta: 'beta',

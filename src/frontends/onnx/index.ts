@@ -19,6 +19,7 @@ import { Attrs, decodeModel, decodeTensor, toNum, valueInfoShape, type ModelProt
 import * as nn from './ops-nn.js';
 import * as sh from './ops-shape.js';
 import * as qt from './ops-quant.js';
+import { FUSED_DOMAIN, FUSED_OPS, SEQUENCE_OPS, fuseAttention } from './ops-seq.js';
 
 const QONNX_DOMAINS = ['qonnx.custom_op.general', 'finn.custom_op.general', 'onnx.brevitas'];
 const CHANNELS_LAST_DOMAIN = 'qonnx.custom_op.channels_last';
@@ -63,6 +64,8 @@ const STANDARD: Record<string, Handler> = {
   Pad: sh.pad,
   QuantizeLinear: qt.quantizeLinear,
   DequantizeLinear: qt.dequantizeLinear,
+  // GRU, LSTM, RNN, LayerNormalization (ops-seq.ts).
+  ...SEQUENCE_OPS,
 };
 const QONNX: Record<string, Handler> = { Quant: qt.qonnxQuant, BipolarQuant: qt.bipolarQuant, Trunc: qt.trunc };
 const CHANNELS_LAST: Record<string, Handler> = { Conv: nn.convChannelsLast, MaxPool: nn.maxPoolChannelsLast, BatchNormalization: nn.batchNormChannelsLast };
@@ -72,6 +75,7 @@ export function handlerFor(domain: string, opType: string): Handler | undefined 
   if (domain === '' || domain === 'ai.onnx') return STANDARD[opType];
   if (QONNX_DOMAINS.includes(domain)) return QONNX[opType];
   if (domain === CHANNELS_LAST_DOMAIN) return CHANNELS_LAST[opType];
+  if (domain === FUSED_DOMAIN) return FUSED_OPS[opType];
   return undefined;
 }
 
@@ -141,7 +145,8 @@ export function onnxToGraph(m: ModelProto, file: string): Graph {
   let opset = 0;
   for (const o of m.opsetImport ?? []) if (!o.domain || o.domain === 'ai.onnx') opset = toNum(o.version ?? 0);
   if (opset === 0 && (m.opsetImport ?? []).length === 0) opset = 1;
-  const nodes = g.node ?? [];
+  // Subgraphs fastml maps to one layer (attention) are replaced by one node first.
+  const nodes = fuseAttention(g.node ?? [], g, file);
   const allNames = new Set<string>();
   for (const n of nodes) for (const t of [...(n.input ?? []), ...(n.output ?? [])]) if (t) allNames.add(t);
   for (const v of g.input ?? []) allNames.add(v.name ?? '');

@@ -27,7 +27,7 @@ describe('unsupported layers and attributes are all reported at once', () => {
     const layers = [
       inputLayer('in', [8, 8, 3]),
       klayer('Conv2D', 'cf', { filters: 2, kernel_size: [3, 3], data_format: 'channels_first', activation: 'relu' }, ['in']),
-      klayer('LSTM', 'rnn', { units: 4 }, ['cf']),
+      klayer('Bidirectional', 'rnn', { layer: { class_name: 'LSTM', config: { units: 4 } } }, ['cf']),
       klayer('Lambda', 'lam', { function: 'x' }, ['rnn']),
       klayer('Activation', 'act', { activation: 'swish' }, ['lam']),
       klayer('QDense', 'qd', { units: 2, kernel_quantizer: 42, activation: 'linear' }, ['act']),
@@ -40,8 +40,8 @@ describe('unsupported layers and attributes are all reported at once', () => {
     const d = e.diagnostics;
     const nodes = d.map((x) => x.loc?.node);
     expect(nodes).toEqual(expect.arrayContaining(['cf', 'rnn', 'lam', 'act', 'qd']));
-    expect(d.find((x) => x.loc?.node === 'rnn')!.message).toContain('"LSTM" is not supported');
-    expect(d.find((x) => x.loc?.node === 'rnn')!.loc!.opType).toBe('LSTM');
+    expect(d.find((x) => x.loc?.node === 'rnn')!.message).toContain('"Bidirectional" is not supported');
+    expect(d.find((x) => x.loc?.node === 'rnn')!.loc!.opType).toBe('Bidirectional');
     expect(d.find((x) => x.loc?.node === 'cf')!.message).toContain('channels_first');
     expect(d.find((x) => x.loc?.node === 'act')!.message).toContain('swish');
     expect(d.find((x) => x.loc?.node === 'qd')!.message).toContain('kernel_quantizer');
@@ -73,7 +73,7 @@ describe('unsupported layers and attributes are all reported at once', () => {
     const dir = tmpDir();
     const d = klayer('Dense', 'd', { units: 4 }, ['in']);
     (d as any).inbound_nodes = [[['in', 0, 0, {}]], [['in', 0, 0, {}]]];
-    const layers = [inputLayer('in', [4]), d, klayer('Dense', 'after', { units: 2, activation: 'relu' }, ['d']), klayer('GRU', 'g', { units: 2 }, ['after'])];
+    const layers = [inputLayer('in', [4]), d, klayer('Dense', 'after', { units: 2, activation: 'relu' }, ['d']), klayer('Bidirectional', 'g', { layer: { class_name: 'GRU', config: { units: 2 } } }, ['after'])];
     const file = await writeJsonModel(dir, 'shared', functional(layers, ['in'], ['g']), [
       { name: 'd', weights: [{ name: 'kernel', shape: [4, 4], data: seq(16) }, { name: 'bias', shape: [4], data: seq(4) }] },
       { name: 'after', weights: [{ name: 'kernel', shape: [4, 2], data: seq(8) }, { name: 'bias', shape: [2], data: seq(2) }] },
@@ -82,7 +82,7 @@ describe('unsupported layers and attributes are all reported at once', () => {
     expect(e.exitCode).toBe(2);
     expect(e.diagnostics.map((x) => x.loc?.node)).toEqual(['d', 'g']);
     expect(e.message).toContain('shared layers');
-    expect(e.message).toContain('"GRU" is not supported');
+    expect(e.message).toContain('"Bidirectional" is not supported');
   });
 });
 

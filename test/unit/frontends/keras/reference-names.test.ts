@@ -25,11 +25,19 @@ describe('layer names match hls4ml reference cases', () => {
       const g = await loadModel(path.join(sharedDir, cfg.KerasJson), { weights: path.join(sharedDir, cfg.KerasH5) });
       const names = new Set(g.layers.map((l) => l.name));
       const meta = parse(readFileSync(path.join(refDir, c, 'case.yml'), 'utf8'));
-      for (const rl of meta.resolved_layers as { name: string; output_shape: number[] }[]) {
+      type Resolved = { name: string; output_shape: number[]; time_distributed_role?: string; wrapped_layers?: string[]; n_time_steps?: number };
+      const resolved = meta.resolved_layers as Resolved[];
+      // hls4ml runs TimeDistributed as a loop: a loop-start node holding one time step (no IR
+      // counterpart: the IR applies the wrapped layer to the whole sequence) and the wrapped layers
+      // with per-step shapes (in the IR: steps x that size).
+      const loopStarts = resolved.filter((rl) => rl.time_distributed_role?.startsWith('loop start'));
+      const steps = new Map(loopStarts.flatMap((rl) => (rl.wrapped_layers ?? []).map((w) => [w, rl.n_time_steps ?? 1] as const)));
+      for (const rl of resolved) {
+        if (loopStarts.includes(rl)) continue;
         expect(names, `resolved layer ${rl.name}`).toContain(rl.name);
         // hls4ml turns Flatten into a Reshape of the same size; compare sizes, exact shapes otherwise.
         const shape = g.tensors.get(rl.name)!.shape;
-        expect(numel(shape), `size of ${rl.name}`).toBe(numel(rl.output_shape));
+        expect(numel(shape), `size of ${rl.name}`).toBe(numel(rl.output_shape) * (steps.get(rl.name) ?? 1));
       }
       for (const t of Object.keys(meta.traces ?? {})) expect(names).toContain(t.replace(/^trace_/, '').replace(/\.npy$/, ''));
       for (const n of Object.keys(cfg.HLSConfig?.LayerName ?? {})) expect(names, `LayerName ${n}`).toContain(n);

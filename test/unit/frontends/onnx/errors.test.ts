@@ -78,7 +78,7 @@ describe('unsupported ops and attributes', () => {
       outputs: ['y'],
       nodes: [
         { op: 'Conv', inputs: ['x', 'W'], outputs: ['c'], name: 'conv_dilated_autopad', attrs: { auto_pad: s('BOGUS') } },
-        { op: 'LSTM', inputs: ['c'], outputs: ['l'], name: 'my_lstm' },
+        { op: 'TopK', inputs: ['c'], outputs: ['l'], name: 'my_topk' },
         { op: 'MaxPool', inputs: ['x'], outputs: ['p'], name: 'pool_ceil', attrs: { kernel_shape: ints([3, 3]), strides: ints([2, 2]), ceil_mode: i(1) } },
         { op: 'Resize', inputs: ['p', '', 'sc'], outputs: ['r'], name: 'resize_linear', attrs: { mode: s('linear') } },
         { op: 'MyOp', inputs: ['r'], outputs: ['y'], name: 'custom', domain: 'com.example' },
@@ -91,7 +91,7 @@ describe('unsupported ops and attributes', () => {
     expect(e.exitCode).toBe(EXIT.MODEL);
     const msgs = e.diagnostics.map((d) => `${d.code} ${d.loc?.node} ${d.loc?.opType} ${d.message} | ${d.hint ?? ''}`);
     expect(msgs).toHaveLength(5);
-    expect(msgs.find((m) => m.includes('my_lstm'))).toMatch(/FML1110 my_lstm LSTM unsupported op LSTM \(opset 17\) \| supported ONNX ops: .*Gemm.*Conv/);
+    expect(msgs.find((m) => m.includes('my_topk'))).toMatch(/FML1110 my_topk TopK unsupported op TopK \(opset 17\) \| supported ONNX ops: .*Gemm.*Conv/);
     expect(msgs.find((m) => m.includes('custom'))).toMatch(/FML1110 custom MyOp unsupported op com\.example::MyOp \(opset 1\).*QONNX quantizers are read from qonnx\.custom_op\.general, finn\.custom_op\.general, onnx\.brevitas/);
     expect(msgs.find((m) => m.includes('conv_dilated_autopad'))).toMatch(/FML1111 .*auto_pad: "BOGUS".*\| supported: NOTSET, VALID, SAME_UPPER, SAME_LOWER/);
     expect(msgs.find((m) => m.includes('pool_ceil'))).toMatch(/FML1111 .*ceil_mode/);
