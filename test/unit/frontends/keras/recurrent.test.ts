@@ -105,7 +105,7 @@ describe('unsupported variants are refused, all at once, with the layer and the 
     expect(about('s_back')).toMatch(/go_backwards=True/);
     expect(about('l_masked')).toMatch(/a mask argument \(masking\) is not supported/);
     expect(d.every((x) => x.code === 'FML2410')).toBe(true);
-    expect((err as DiagnosticError).exitCode).toBe(1);
+    expect((err as DiagnosticError).exitCode).toBe(2);
   });
 });
 
