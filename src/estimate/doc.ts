@@ -4,7 +4,7 @@
  * set) and the estimate against the truth for every record, including the ones not modelled.
  */
 
-import type { Comparison } from './calibrate.js';
+import type { Comparison, HeldOut } from './calibrate.js';
 import { COMPARED, ape, errorSummary } from './calibrate.js';
 import { HLS_PARTITION_LIMIT, LUTRAM_MAX_DEPTH, SRL_MAX_BITS, SRL_MAX_DEPTH, TRIVIAL_OPERAND_BITS } from './model.js';
 import type { Calibration, FigureKey } from './types.js';
@@ -24,7 +24,117 @@ function summaryTable(rows: readonly Comparison[]): string {
   return head + COMPARED.map((k) => `| ${LABEL[k]} | ${s[k].n} | ${Number.isNaN(s[k].mdape) ? '-' : s[k].mdape.toFixed(1)} |`).join('\n') + '\n';
 }
 
-export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibration, cv?: ReadonlyArray<{ record: TruthRecord; lut?: number; ff?: number }>): string {
+/** Acceptance targets on the public hls4ml csynth rows, leave-one-repository-out (issue 13). */
+export const LORO_TARGETS: Readonly<Partial<Record<FigureKey, { mape: number; mdape: number }>>> = {
+  latency_cycles: { mape: 25, mdape: 15 },
+  dsp: { mape: 25, mdape: 15 },
+  lut: { mape: 35, mdape: 25 },
+  ff: { mape: 35, mdape: 25 },
+};
+
+/** What is known about records the model misses most (shown beside the worst rows). */
+const KNOWN_REASONS: ReadonlyArray<[RegExp, string]> = [
+  [/^YanLunHuang\//, 'one 5x5 padded convolution reported at 103, 243, 2 323, 6 939 and 9 875 cycles across sibling repositories with the same layer list: the report does not follow the listed reuse factor (older or edited firmware)'],
+  [/^Gabriele-bot\//, 'streamed Latency convolution whose pixel interval grows as the clock shortens (3, 4, 5 cycles at 4, 3.33, 2 ns): a recurrence in the line buffer the model does not have'],
+  [/^tsopeter\//, 'Vitis HLS 2024.2 reports a dataflow interval of 16 386 well below the first layer\'s streaming time, and DSPs for products the model builds in LUTs'],
+  [/^nicologhielmetti\//, 'Resource-strategy MLP using about a third of the multipliers n_in x n_out / RF: weights narrower than their type (pruned or quantized training) are not in the truth'],
+  [/^dhaneshragu\//, 'the only design beyond the unroll limit (rolled loops): its cycles per product cannot be fitted when it is left out'],
+  [/^pominiq\//, 'many variants of two designs on several parts; zero weights per layer are known but not which are powers of two'],
+];
+
+function reasonFor(r: TruthRecord): string {
+  for (const [re, why] of KNOWN_REASONS) if (re.test(r.group)) return why;
+  return 'not explained by the model';
+}
+
+function mape(xs: readonly number[]): number {
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
+}
+
+function heldErrors(held: readonly HeldOut[], k: FigureKey): number[] {
+  return held.filter((h) => h.record.truth[k] !== undefined).map((h) => ape(h.est[k], h.record.truth[k]!));
+}
+
+const LORO_FIGS: readonly FigureKey[] = ['latency_cycles', 'ii', 'dsp', 'lut', 'ff', 'bram_18k'];
+
+function heldTable(groups: ReadonlyArray<[string, readonly HeldOut[]]>): string[] {
+  const out: string[] = [];
+  out.push('| subset | records | ' + LORO_FIGS.map((k) => `${LABEL[k]} MAPE / MdAPE %`).join(' | ') + ' |');
+  out.push('|---|---:|' + LORO_FIGS.map(() => '---:').join('|') + '|');
+  for (const [label, xs] of groups) {
+    if (!xs.length) continue;
+    const cells = LORO_FIGS.map((k) => {
+      const e = heldErrors(xs, k);
+      return e.length ? `${mape(e).toFixed(0)} / ${median(e).toFixed(0)}` : '-';
+    });
+    out.push(`| ${label} | ${xs.length} | ${cells.join(' | ')} |`);
+  }
+  return out;
+}
+
+/** The leave-one-repository-out section: targets, breakdowns, worst rows with reasons, intervals. */
+export function renderHeldOut(held: readonly HeldOut[], cal: Calibration): string[] {
+  const out: string[] = [];
+  const pub = held.filter((h) => h.record.dataset === 'public-hls4ml');
+  out.push('## Accuracy on designs the fit did not see (leave-one-repository-out)');
+  out.push('');
+  out.push(`Every record is estimated with constants fitted without any record of its repository (${new Set(held.map((h) => h.record.group)).size} repositories;`);
+  out.push('the wa-hls4ml sample, the hls4ml CI baselines and the ArgyKokk projects are one repository each). This is the error to expect on a new design.');
+  out.push('');
+  out.push('### Acceptance: public hls4ml csynth reports, complete designs');
+  out.push('');
+  out.push('| figure | records | MAPE % | target | median APE % | target | met |');
+  out.push('|---|---:|---:|---:|---:|---:|---|');
+  for (const [k, t] of Object.entries(LORO_TARGETS) as Array<[FigureKey, { mape: number; mdape: number }]>) {
+    const e = heldErrors(pub, k);
+    const ok = mape(e) <= t.mape && median(e) <= t.mdape;
+    out.push(`| ${LABEL[k]} | ${e.length} | ${mape(e).toFixed(1)} | ${t.mape} | ${median(e).toFixed(1)} | ${t.mdape} | ${ok ? 'yes' : '**no**'} |`);
+  }
+  out.push('');
+  out.push('### By data set, tool family, strategy and io type');
+  out.push('');
+  const key = (h: HeldOut, f: (h: HeldOut) => string) => f(h);
+  const split = (f: (h: HeldOut) => string): Array<[string, HeldOut[]]> => {
+    const m = new Map<string, HeldOut[]>();
+    for (const h of held) m.set(key(h, f), [...(m.get(key(h, f)) ?? []), h]);
+    return [...m.entries()].sort((a, b) => a[0].localeCompare(b[0]));
+  };
+  const fam = (h: HeldOut) => (h.record.options!.backend === 'vivado' ? 'Vivado HLS' : 'Vitis HLS');
+  out.push(...heldTable([['all', held], ...split((h) => h.record.dataset)]));
+  out.push('');
+  out.push(...heldTable(split((h) => `${h.record.dataset}, ${fam(h)}`)));
+  out.push('');
+  out.push(...heldTable(split((h) => `${h.record.dataset}, ${fam(h)}, ${h.record.options!.strategy ?? 'latency'}, ${h.record.options!.ioType ?? 'io_parallel'}`)));
+  out.push('');
+  out.push('### Worst held-out rows, with the reason');
+  out.push('');
+  for (const k of ['latency_cycles', 'dsp', 'lut', 'ff'] as FigureKey[]) {
+    const worst = pub
+      .filter((h) => h.record.truth[k] !== undefined)
+      .map((h) => ({ h, e: ape(h.est[k], h.record.truth[k]!) }))
+      .sort((a, b) => b.e - a.e)
+      .slice(0, 5);
+    out.push(`- **${LABEL[k]}**:`);
+    for (const { h, e } of worst) out.push(`  - ${h.record.id} ${h.record.label.replace(/\|/g, '/')}: ${fmt(h.est[k])} vs ${fmt(h.record.truth[k])} (${e.toFixed(0)}%): ${reasonFor(h.record)}`);
+  }
+  out.push('');
+  out.push('### 80% intervals printed with every estimate');
+  out.push('');
+  out.push('truth / estimate, 10th and 90th percentile of the held-out records of the tool family and design kind (cnn: any convolution or pooling;');
+  out.push('fewer than 8 records: the family-wide interval). `fastml estimate` prints estimate x [low, high] per figure and `total.<figure>_range` in --json.');
+  out.push('');
+  out.push('| family | kind | ' + LORO_FIGS.map((k) => LABEL[k]).join(' | ') + ' |');
+  out.push('|---|---|' + LORO_FIGS.map(() => '---').join('|') + '|');
+  for (const b of ['vivado', 'vitis'] as const) {
+    for (const [kind, cell] of Object.entries(cal.families[b].intervals ?? {})) {
+      out.push(`| ${b} | ${kind} | ` + LORO_FIGS.map((k) => (cell[k] ? `${cell[k]![0]} - ${cell[k]![1]}` : '-')).join(' | ') + ' |');
+    }
+  }
+  out.push('');
+  return out;
+}
+
+export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibration, held?: readonly HeldOut[]): string {
   const modelled = rows.filter((r) => r.est);
   const excluded = rows.filter((r) => !r.est);
   const s = errorSummary(modelled);
@@ -76,33 +186,18 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('  (products of two operands of 6 bits or fewer are built in LUTs). FF is almost independent of precision and reuse (linear in the layer sizes).');
   out.push('- hls4ml CI: a table activation (sigmoid, ELU) of n parallel lookups takes ceil(n/2) BRAM_18K (1024 x 18-bit ROM, dual port).');
   out.push('');
-  out.push('## Accuracy');
+  if (held?.length) out.push(...renderHeldOut(held, cal));
+  out.push('## Accuracy on the records the constants were fitted on');
   out.push('');
   out.push('### All modelled records');
   out.push('');
   out.push(summaryTable(modelled));
-  for (const ds of ['wa-hls4ml', 'hls4ml-ci', 'argykokk-mlp'] as const) {
+  for (const ds of ['wa-hls4ml', 'hls4ml-ci', 'argykokk-mlp', 'public-hls4ml'] as const) {
     const sub = modelled.filter((r) => r.record.dataset === ds);
     if (!sub.length) continue;
     out.push(`### ${ds} (${sub.length} records)`);
     out.push('');
     out.push(summaryTable(sub));
-  }
-  if (cv?.length) {
-    out.push('### LUT and FF on records left out of the fit (5-fold cross-validation)');
-    out.push('');
-    out.push('The LUT and FF coefficients are the fit with the most freedom, so their error is also measured on records the fit did not see:');
-    out.push('records are split in 5 folds, and each fold is estimated with coefficients fitted on the other 4.');
-    out.push('');
-    out.push('| subset | records | LUT MdAPE % | FF MdAPE % |');
-    out.push('|---|---:|---:|---:|');
-    const line = (label: string, xs: ReadonlyArray<{ record: TruthRecord; lut?: number; ff?: number }>) => {
-      const m = (k: 'lut' | 'ff') => median(xs.filter((x) => x[k] !== undefined && x.record.truth[k] !== undefined).map((x) => ape(x[k]!, x.record.truth[k]!)));
-      out.push(`| ${label} | ${xs.length} | ${m('lut').toFixed(1)} | ${m('ff').toFixed(1)} |`);
-    };
-    line('all', cv);
-    for (const ds of ['wa-hls4ml', 'hls4ml-ci', 'argykokk-mlp']) line(ds, cv.filter((x) => x.record.dataset === ds));
-    out.push('');
   }
   const waRes = modelled.filter((r) => r.record.dataset === 'wa-hls4ml');
   const exact = (k: FigureKey) => waRes.filter((r) => r.est![k] === r.record.truth[k]).length;

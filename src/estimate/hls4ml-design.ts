@@ -338,8 +338,13 @@ export function designToGraph(layers: readonly Hls4mlLayer[], name: string): Hls
   if (why) throw new DesignError(name, why);
   if (layers.length === 0) throw new DesignError(name, 'the design has no layers');
   const first = layers[0]!;
-  const firstBuilt = (first.hls_function === 'repack_stream' ? repack : HLS4ML_LAYER_MAP[first.class]!)(first, [first.n_in ?? 1], first.name ?? 'layer0');
-  const inShape = (Array.isArray(firstBuilt) ? firstBuilt[0]! : firstBuilt).inShape;
+  // The input shape: that of the first layer that states one (a convolution or pooling after an
+  // input activation reads the same elements as an image), else the first layer's element count.
+  const shaped = layers.find((l) => l.in_height !== undefined || l.in_width !== undefined || l.class === 'Dense');
+  const probe = shaped ?? first;
+  const built0 = (probe.hls_function === 'repack_stream' ? repack : HLS4ML_LAYER_MAP[probe.class]!)(probe, [first.n_in ?? 1], probe.name ?? 'layer0');
+  const shapedIn = (Array.isArray(built0) ? built0[0]! : built0).inShape;
+  const inShape = first.n_in === undefined || numel(shapedIn) === first.n_in ? shapedIn : [first.n_in];
   const tensors = new Map<string, TensorInfo>();
   const out: Layer[] = [];
   const input = 'input_1';
@@ -365,6 +370,14 @@ export function designToGraph(layers: readonly Hls4mlLayer[], name: string): Hls
       const prevShape = tensors.get(prev)!.shape;
       if (numel(prevShape) !== numel(b.inShape)) {
         throw new DesignError(lname, `expects ${numel(b.inShape)} inputs ([${b.inShape.join(', ')}]) but the previous layer gives ${numel(prevShape)} ([${prevShape.join(', ')}])`);
+      }
+      if (prevShape.join('x') !== b.inShape.join('x')) {
+        // The flatten / reshape hls4ml leaves out of the firmware (it is free there): the IR
+        // states it so every layer sees the shape it expects.
+        const rname = unique(`${lname}_${b.inShape.length === 1 ? 'flatten' : 'reshape'}`);
+        tensors.set(rname, { name: rname, shape: b.inShape });
+        out.push({ name: rname, attrs: b.inShape.length === 1 ? { op: 'Flatten' } : { op: 'Reshape' }, inputs: [prev], outputs: [rname], weights: {}, precision: {} });
+        prev = rname;
       }
       tensors.set(lname, { name: lname, shape: b.outShape });
       out.push({

@@ -19,6 +19,11 @@
  *   act_c      element-wise activation / merge (act_res_c after a Resource-strategy layer)
  *   table_c    table activation;  softmax_c  softmax
  *   pool_c     io_parallel pooling;  stream_c  per-layer overhead of a streamed layer
+ *   roll_c     cycles per product of a layer the tool does not unroll (beyond its limits)
+ * Constants named `px_*` are per pixel of a streamed layer and belong to its streaming time (the
+ * part that overlaps with the other layers of a dataflow region, see estimate.ts):
+ *   px_res_c   per output pixel of a Resource-strategy streamed convolution (its multiply loop's fill)
+ *   px_lat_c   per input pixel of a Latency-strategy streamed convolution (line-buffer shift, stream read)
  */
 
 import type { Graph, Layer, Strategy } from '../ir/graph.js';
@@ -63,6 +68,23 @@ export interface ModelContext {
   readonly lutMultMaxBits: number;
   /** Where Resource-strategy weights live: BRAM, or ROM built from LUTs (calibrated per tool). */
   readonly weightMemory: 'bram' | 'lut';
+  /**
+   * Constant multiplications whose constant has at most this many non-zero signed digits (CSD) are
+   * built as shifts and adds in LUTs, not DSPs (calibrated per tool: Vitis HLS does this for many
+   * more constants than Vivado HLS). 1 = only powers of two.
+   */
+  readonly csdMaxDigits?: number;
+  /**
+   * Vivado HLS does not unroll / partition beyond HLS_PARTITION_LIMIT elements: such a Latency layer
+   * becomes a rolled loop on one multiplier. Vitis HLS unrolls it (at a high compile cost).
+   */
+  readonly rollsBeyondLimit?: boolean;
+  /**
+   * Set when some layer of this io_parallel design is rolled: the top function can then no longer
+   * be pipelined as a whole, and Vivado HLS keeps every Latency-strategy multiply loop rolled (the
+   * public 2622-100-10-6 design used 9 DSPs in all).
+   */
+  readonly rollAll?: boolean;
   /** Result type of each tensor produced so far (the input type of its consumers). */
   readonly tensorTypes: Map<string, FixedType>;
   /** Strategy of the multiply layer each tensor comes from (through element-wise layers). */
@@ -87,6 +109,13 @@ export interface LayerCost {
   readonly notes: string[];
   /** Problems the user should see (default precision assumed, HLS limits). */
   readonly warnings: string[];
+  /** Streamed layer working pixel by pixel (overlaps with its neighbours in the dataflow region). */
+  readonly pixelStream?: boolean;
+  /**
+   * An unrolled Latency-strategy adder tree: n_out sums of n_in products of `acc` bits, `copies`
+   * times (depthwise channels). Its pipeline registers are counted once the depth is known.
+   */
+  readonly tree?: { readonly nIn: number; readonly nOut: number; readonly acc: number; readonly copies: number };
 }
 
 /** Fewest BRAM18 for a memory of depth x width (aspect ratios 16K x1 ... 1K x18, 512 x36). */
@@ -120,9 +149,19 @@ export function isLutProduct(wa: number, wb: number, ctx: Pick<ModelContext, 'mu
   return wa + wb <= ctx.lutMultMaxBits || Math.min(wa, wb) <= TRIVIAL_OPERAND_BITS;
 }
 
-function isPow2(v: number): boolean {
-  const a = Math.abs(v);
-  return a > 0 && Number.isInteger(Math.log2(a));
+/** Non-zero digits of the canonical signed-digit form of an integer (1 for a power of two). */
+export function csdDigits(v: number): number {
+  let n = Math.abs(Math.round(v));
+  let d = 0;
+  while (n > 0) {
+    if (n & 1) {
+      d++;
+      // A run of ones ...0111 becomes 100-1: take -1 here and carry.
+      n = (n & 3) === 3 ? n + 1 : n - 1;
+    }
+    n = Math.floor(n / 2);
+  }
+  return d;
 }
 
 class Typer {
@@ -147,6 +186,7 @@ interface Product {
   nPix: number;
   /** Products per position before reuse (after dropping zero / power-of-two weights). */
   total: number;
+  /** Products by a constant built from shifts and adds (few CSD digits), no multiplier. */
   pow2: number;
   zeros: number;
   wa: number;
@@ -170,6 +210,36 @@ function multiplyCost(layer: Layer, p: Product, ctx: ModelContext, typer: Typer,
   // Latency strategy: weights are constants in the unrolled code, so zero weights vanish and
   // power-of-two weights become shifts. Resource strategy reads weights from memory: all multiply.
   const live = strategy === 'latency' ? p.total - p.zeros - p.pow2 : p.nIn * p.nOut;
+  // Beyond the unroll / complete-partition limit Vivado HLS keeps the weight array in memory and
+  // the multiply loop rolled: one multiplier, a few cycles per product (the 262k-weight layer of
+  // the public truth ran 1 067 261 cycles on 9 DSPs).
+  const beyond = p.nIn * p.nOut > HLS_PARTITION_LIMIT;
+  const rolled = strategy === 'latency' && !stream && ctx.rollsBeyondLimit === true && (beyond || ctx.rollAll === true);
+  if (rolled) {
+    warnings.push(
+      beyond
+        ? `layer ${layer.name}: ${p.nIn * p.nOut} weights exceed the ${HLS_PARTITION_LIMIT}-element unroll/partition limit of Vivado HLS: the tool keeps the loop rolled (one multiplier, ${p.nIn * p.nOut} sequential products, and the design is no longer pipelined); use the Resource strategy with a reuse factor`
+        : `layer ${layer.name}: not unrolled either, since another layer exceeds the unroll/partition limit and the top function cannot be pipelined`,
+    );
+    const dspEach1 = isLutProduct(p.wa, p.wb, ctx) ? 0 : dspPerProduct(p.wa, p.wb, ctx.dspKind);
+    return {
+      name: layer.name,
+      op: layer.attrs.op,
+      strategy,
+      reuse: rf,
+      multipliers: 1,
+      dsp: dspEach1,
+      bram_18k: bramFor(p.nIn * p.nOut, p.wb),
+      uram: 0,
+      cycles: 0,
+      latencyTerms: { roll_c: p.nPix * p.nIn * p.nOut },
+      // 0: not pipelined, the design's interval is its whole latency (estimate.ts).
+      ii: 0,
+      features: prefixed('res_', { in_bits: p.nIn * p.wa, out_bits: p.nOut * p.acc, add_bits: p.acc, k_dense: 1 }),
+      notes: [...notes, 'rolled loop: beyond the unroll/partition limit'],
+      warnings,
+    };
+  }
   // Latency strategy: hls4ml limits the multipliers to ceil(n_in*n_out / RF) (counted over all
   // weights, at configuration time); the tool then schedules only the live products on them, so a
   // pruned layer reaches an interval below RF: ceil(live / limit).
@@ -193,8 +263,8 @@ function multiplyCost(layer: Layer, p: Product, ctx: ModelContext, typer: Typer,
     strategy === 'resource' ? { res_c: 1 } : rf > 1 ? { mul_ns: 1, add_ns: levels, lat_rf_c: 1 } : { mul_ns: 1, add_ns: levels };
   if (stream) latencyTerms.stream_c = 1;
   const cycles = strategy === 'resource' ? p.nPix * rf : rf > 1 ? p.nPix * interval : p.nPix - 1;
-  if (strategy === 'latency' && !stream && p.nIn * p.nOut > HLS_PARTITION_LIMIT && rf === 1) {
-    warnings.push(`layer ${layer.name}: ${p.nIn * p.nOut} weights fully unrolled (Latency strategy, reuse 1): beyond the ${HLS_PARTITION_LIMIT}-element unroll/partition limit of Vivado HLS; use a larger reuse factor or the Resource strategy`);
+  if (strategy === 'latency' && p.nIn * p.nOut > HLS_PARTITION_LIMIT && rf === 1) {
+    warnings.push(`layer ${layer.name}: ${p.nIn * p.nOut} weights fully unrolled (Latency strategy, reuse 1): beyond the ${HLS_PARTITION_LIMIT}-element unroll/partition limit (Vivado HLS keeps such loops rolled; Vitis HLS unrolls them at a large compile time); use a larger reuse factor or the Resource strategy`);
   }
   if (!stream && p.nIn > HLS_PARTITION_LIMIT) warnings.push(`layer ${layer.name}: input array of ${p.nIn} elements is partitioned completely, beyond the ${HLS_PARTITION_LIMIT}-element limit`);
   return {
@@ -226,6 +296,7 @@ function multiplyCost(layer: Layer, p: Product, ctx: ModelContext, typer: Typer,
     }),
     notes,
     warnings,
+    ...(strategy === 'latency' && rf === 1 ? { tree: { nIn: p.nIn, nOut: p.nOut, acc: p.acc, copies: 1 } } : {}),
   };
 }
 
@@ -237,8 +308,22 @@ function prefixed(prefix: string, f: Record<string, number>): Record<string, num
  * Zero and power-of-two weights as the hardware sees them: after quantization to the weight type
  * (hls4ml writes the weights into weight_t, so a small weight can become 0 or one LSB).
  */
-function kernelStats(w: Float32Array | Float64Array | undefined, n: number, wT: FixedType): { zeros: number; pow2: number } {
+const statsCache = new WeakMap<Float32Array | Float64Array, Map<string, { zeros: number; pow2: number }>>();
+
+function kernelStats(w: Float32Array | Float64Array | undefined, n: number, wT: FixedType, csdMax = 1): { zeros: number; pow2: number } {
   if (!w) return { zeros: 0, pow2: 0 };
+  // Calibration rebuilds the costs of the same graphs many times: count each kernel once.
+  const key = `${n}/${wT.w}/${wT.i}/${wT.q}/${csdMax}`;
+  let m = statsCache.get(w);
+  if (!m) statsCache.set(w, (m = new Map()));
+  const hit = m.get(key);
+  if (hit) return hit;
+  const r = countKernel(w, n, wT, csdMax);
+  m.set(key, r);
+  return r;
+}
+
+function countKernel(w: Float32Array | Float64Array, n: number, wT: FixedType, csdMax: number): { zeros: number; pow2: number } {
   const scale = 2 ** (wT.w - wT.i);
   const round = wT.q !== 'AP_TRN' && wT.q !== 'AP_TRN_ZERO';
   let zeros = 0;
@@ -247,7 +332,7 @@ function kernelStats(w: Float32Array | Float64Array | undefined, n: number, wT: 
     const x = w[i]! * scale;
     const raw = round ? Math.round(x) : wT.q === 'AP_TRN_ZERO' ? Math.trunc(x) : Math.floor(x);
     if (raw === 0) zeros++;
-    else if (isPow2(raw)) pow2++;
+    else if (csdDigits(raw) <= csdMax) pow2++;
   }
   return { zeros, pow2 };
 }
@@ -301,7 +386,17 @@ export function layerCost(g: Graph, l: Layer, ctx: ModelContext): LayerCost {
     const bits = pix * ch * w;
     const fifoBram = !isPort && pix > SRL_MAX_DEPTH && bits > SRL_MAX_BITS ? bramFor(pix, ch * w) : 0;
     const notes = fifoBram ? [...c.notes, `output FIFO ${pix} x ${ch * w} bits in ${fifoBram} BRAM_18K`] : c.notes;
-    return { ...c, bram_18k: c.bram_18k + fifoBram, notes, features: { ...c.features, fifo_bits: isPort ? 0 : bits, k_stream: 1 } };
+    // A layer on a feature map handles one pixel (all channels) per cycle: its streaming time is
+    // the pixel count and its logic is one pixel wide, however large the map. Only FIFOs left in
+    // shift registers cost LUTs; deep ones are the BRAM counted above.
+    const perPixel = pix > 1 && !c.pixelStream && c.cycles === 0 ? { cycles: pix, ii: pix, pixelStream: true } : {};
+    return {
+      ...c,
+      ...perPixel,
+      bram_18k: c.bram_18k + fifoBram,
+      notes,
+      features: { ...c.features, fifo_bits: isPort || fifoBram ? 0 : bits, move_bits: ch * w, k_stream: 1 },
+    };
   };
   switch (a.op) {
     case 'Input': {
@@ -315,7 +410,7 @@ export function layerCost(g: Graph, l: Layer, ctx: ModelContext): LayerCost {
       const accT = typer.get('accum');
       setResult(typer.get('result'));
       const k = l.weights.kernel?.data;
-      const ks = kernelStats(k, a.nIn * a.nOut, wT);
+      const ks = kernelStats(k, a.nIn * a.nOut, wT, ctx.csdMaxDigits);
       const c = multiplyCost(l, { nIn: a.nIn, nOut: a.nOut, nPix: 1, total: a.nIn * a.nOut, ...ks, wa: inT.w, wb: wT.w, acc: accT.w }, ctx, typer, stream);
       return streamFeatures(c, typer.get('result').w);
     }
@@ -332,7 +427,7 @@ export function layerCost(g: Graph, l: Layer, ctx: ModelContext): LayerCost {
       const nOut = a.op === 'Conv' ? a.cOut : a.depthMultiplier;
       const chans = a.op === 'Conv' ? 1 : a.cIn;
       const k = l.weights.kernel?.data;
-      const ks = kernelStats(k, nIn * nOut * chans, wT);
+      const ks = kernelStats(k, nIn * nOut * chans, wT, ctx.csdMaxDigits);
       const c = multiplyCost(
         l,
         { nIn, nOut, nPix: out.pix, total: nIn * nOut, zeros: Math.round(ks.zeros / chans), pow2: Math.round(ks.pow2 / chans), wa: inT.w, wb: wT.w, acc: accT.w },
@@ -349,11 +444,19 @@ export function layerCost(g: Graph, l: Layer, ctx: ModelContext): LayerCost {
               multipliers: (c.multipliers ?? 0) * chans,
               dsp: c.dsp * chans,
               features: Object.fromEntries(Object.entries(c.features).map(([f, v]) => [f, f.endsWith('k_dense') ? v : v * chans])),
+              ...(c.tree ? { tree: { ...c.tree, copies: chans } } : {}),
             };
       if (stream) {
-        // Line-buffer convolution: one input pixel per cycle (times the reuse factor).
-        const cycles = inp.pix * (c.reuse ?? 1);
-        return streamFeatures({ ...scaled, cycles, latencyTerms: { stream_c: 1, mul_ns: 1 }, ii: cycles + 1 }, resT.w);
+        // Line-buffer convolution: the pixel loop reads one input pixel per iteration. Latency
+        // strategy: the loop is pipelined at the interval the multipliers allow (live products /
+        // multipliers), plus a per-pixel cost (px_lat_c). Resource strategy: the reports show the
+        // multiply loop (reuse factor + fill, px_res_c) running for every input pixel, not only at
+        // output positions (pominiq 28x28 rows: 784 x (RF + 9) for RF 3, 9 and 36).
+        const strategy = c.strategy ?? ctx.strategy;
+        const perPix = strategy === 'latency' ? Math.max(1, Math.round(c.ii / Math.max(1, out.pix))) : 1;
+        const cycles = strategy === 'latency' ? inp.pix * perPix : inp.pix * (c.reuse ?? 1);
+        const latencyTerms: Record<string, number> = strategy === 'latency' ? { stream_c: 1, mul_ns: 1, px_lat_c: inp.pix } : { stream_c: 1, px_res_c: inp.pix };
+        return streamFeatures({ ...scaled, cycles, latencyTerms, ii: cycles + 1, pixelStream: true }, resT.w);
       }
       return scaled;
     }
@@ -422,12 +525,15 @@ export function layerCost(g: Graph, l: Layer, ctx: ModelContext): LayerCost {
       const accT = a.mode === 'avg' ? typer.get('accum', inT) : inT;
       setResult(resT);
       const window = a.op === 'Pool' ? a.pool.reduce((x, y) => x * y, 1) : Math.max(1, inN / Math.max(1, pixels(g, l.inputs[0]).ch));
+      // Streamed: one output pixel's comparators / adders (all channels), fed by a line buffer.
+      const pooled = stream ? pixels(g, l.outputs[0]).ch : outN;
       const c: LayerCost = {
         ...zeroCost(l),
         latencyTerms: stream ? { stream_c: 1 } : { pool_c: 1 },
         cycles: stream ? pixels(g, l.inputs[0]).pix : 0,
         ii: stream ? pixels(g, l.inputs[0]).pix + 1 : 1,
-        features: { pool_bits: outN * window * accT.w, out_bits: outN * resT.w, k_pool: 1 },
+        ...(stream ? { pixelStream: pixels(g, l.inputs[0]).pix > 1 } : {}),
+        features: { pool_bits: pooled * window * accT.w, out_bits: pooled * resT.w, k_pool: 1 },
       };
       return streamFeatures(c, resT.w);
     }
@@ -450,4 +556,20 @@ export function layerCost(g: Graph, l: Layer, ctx: ModelContext): LayerCost {
       return stream ? streamFeatures(c, inT.w) : c;
     }
   }
+}
+
+/**
+ * Register bits of an unrolled adder tree cut into `stages` pipeline stages: at each cut, the
+ * partial sums still alive (n_out x n_in / 2^level values of `acc` bits). This, not one register per
+ * product bit, is what the FF of a Latency-strategy layer are.
+ */
+export function pipelineRegisterBits(tree: NonNullable<LayerCost['tree']>, stages: number): number {
+  if (stages <= 0) return 0;
+  const levels = Math.ceil(Math.log2(Math.max(1, tree.nIn)));
+  let bits = 0;
+  for (let k = 1; k <= stages; k++) {
+    const level = Math.min(levels, Math.round((k * levels) / stages));
+    bits += tree.nOut * Math.ceil(tree.nIn / 2 ** level) * tree.acc;
+  }
+  return bits * tree.copies;
 }

@@ -43,7 +43,7 @@ describe('fastml estimate', () => {
 
   it('--json has the shape of issue 7 and follows --backend, --clock and --reuse', async () => {
     const a = JSON.parse((await run(['estimate', jet, '--target', 'vu9p', '--json', '--backend', 'vitis', '--clock', '4'])).out);
-    expect(Object.keys(a)).toEqual(['tool', 'part', 'clock_ns', 'layers', 'total', 'utilization', 'warnings']);
+    expect(Object.keys(a)).toEqual(['tool', 'part', 'clock_ns', 'layers', 'total', 'utilization', 'warnings', 'range_basis']);
     expect(a.tool).toMatch(/^Vitis HLS/);
     expect(a.clock_ns).toBe(4);
     expect(Object.keys(a.layers[0])).toEqual(['name', 'op', 'latency_cycles', 'ii', 'dsp', 'lut', 'ff', 'bram_18k', 'uram']);

@@ -64,10 +64,17 @@ describe('estimate', () => {
   });
   it('serialises to the issue\'s JSON shape', () => {
     const j = estimateJson(estimate(mlp(), { part: 'vu9p' })) as any;
-    expect(Object.keys(j)).toEqual(['tool', 'part', 'clock_ns', 'layers', 'total', 'utilization', 'warnings']);
+    expect(Object.keys(j)).toEqual(['tool', 'part', 'clock_ns', 'layers', 'total', 'utilization', 'warnings', 'range_basis']);
     expect(Object.keys(j.layers[0])).toEqual(['name', 'op', ...FIGURE_KEYS]);
     expect(j.layers.map((l: any) => l.name)).toEqual(['fc1', 'relu1', 'fc2', 'softmax']);
-    expect(Object.keys(j.total)).toEqual([...FIGURE_KEYS]);
+    // Each figure, then its 80% interval from the leave-one-repository-out validation.
+    expect(Object.keys(j.total)).toEqual([...FIGURE_KEYS, ...FIGURE_KEYS.filter((k) => k !== 'uram').map((k) => `${k}_range`)]);
+    for (const k of FIGURE_KEYS.filter((f) => f !== 'uram')) {
+      const [lo, hi] = j.total[`${k}_range`];
+      expect(lo, k).toBeLessThanOrEqual(Math.max(j.total[k], 1));
+      expect(hi, k).toBeGreaterThanOrEqual(j.total[k]);
+    }
+    expect(j.range_basis).toMatch(/leave-one-repository-out validation on Vi\w+ HLS reports of (mlp|all) designs/);
     expect(Object.keys(j.utilization)).toEqual(['dsp', 'lut', 'ff', 'bram_18k', 'uram']);
   });
   it('prints a per-layer table with totals and utilization', () => {
