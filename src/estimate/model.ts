@@ -553,7 +553,10 @@ export function layerCost(g: Graph, l: Layer, ctx: ModelContext): LayerCost {
       const t = l.precision.result;
       setResult(t && !isAuto(t) ? t : inT);
       const c = zeroCost(l);
-      return stream ? streamFeatures(c, inT.w) : c;
+      // Reshape and flatten are not layers in hls4ml's firmware (a stream is reinterpreted, or a
+      // repack_stream is written, which the design lists as such); the others move data.
+      const wiring = a.op === 'Reshape' || a.op === 'Flatten' || a.op === 'Identity' || a.op === 'Dropout';
+      return stream && !wiring ? streamFeatures(c, inT.w) : c;
     }
   }
 }

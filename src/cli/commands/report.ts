@@ -60,7 +60,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .command('report')
     .description('show the HLS synthesis report (csynth.xml) of a built project beside fastml\'s estimate')
     .argument('<dir>', 'project directory (searched for csynth.xml / *_csynth.xml), or one csynth.xml file')
-    .option('-m, --model <file>', 'the model the project was built from, to estimate it')
+    .option('-m, --model <file>', 'the model the project was built from, to estimate it (not needed for an hls4ml project folder: its firmware is read)')
     .option('-c, --config <file>', 'hls4ml configuration used for the build')
     .option('-t, --target <name>', 'part or board (default: fastml.lock.json, else the report\'s part)')
     .option('--backend <name>', 'vivado or vitis (default: fastml.lock.json, else the report\'s tool)')
@@ -129,6 +129,27 @@ export function register(program: Command, ctx: CommandContext): void {
         printPipeline(res, pflags, ctx.io, Boolean(flags.json));
         pipe = pipelineJson(res, pflags);
         est = estimate(res.graph, eopts);
+      }
+      const { isHls4mlProject, readHls4mlProject, projectOptions } = await import('../../estimate/hls4ml-project.js');
+      if (!est && isHls4mlProject(dir)) {
+        // An hls4ml project: its firmware says what was built, no model file needed.
+        const { estimate } = await import('../../estimate/estimate.js');
+        const { backendOf } = await import('./estimate.js');
+        const p = readHls4mlProject(dir);
+        const clock = flags.clock !== undefined ? Number(flags.clock) : undefined;
+        if (clock !== undefined && !(clock > 0)) throw new DiagnosticError([diag('FML7002', `--clock: "${flags.clock}" is not a positive number of ns`)]);
+        const reportBackend = rep.top.tool === 'Vitis HLS' ? 'vitis' : rep.top.tool === 'Vivado HLS' ? 'vivado' : undefined;
+        const backendName = flags.backend ?? reportBackend;
+        est = estimate(
+          p.graph,
+          projectOptions(p, {
+            ...(flags.target ? { part: flags.target } : {}),
+            ...(backendName ? { backend: backendOf(backendName) } : {}),
+            ...(clock !== undefined ? { clockNs: clock } : {}),
+            ...(flags.ioType ? { ioType: flags.ioType as IoType } : {}),
+            ...(rep.top.version ? { toolVersion: rep.top.version } : {}),
+          }),
+        );
       }
       if (flags.json) {
         const { estimateJson } = await import('../../estimate/format.js');
