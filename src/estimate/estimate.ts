@@ -12,7 +12,8 @@ import { FIGURE_KEYS } from './types.js';
 import calibrationJson from './calibration.json' with { type: 'json' };
 import { resolveTarget } from './devices.js';
 import type { ResolvedTarget } from './devices.js';
-import { HLS_PARTITION_LIMIT, layerCost, pipelineRegisterBits } from './model.js';
+import { HLS_PARTITION_LIMIT, pipelineRegisterBits } from './model.js';
+import { layerCost } from './layer-models.js';
 import type { LayerCost, ModelContext } from './model.js';
 import type {
   Backend,
@@ -247,6 +248,21 @@ export function estimate(g: Graph, opts: EstimateOptions = {}): Estimate {
     }
   }
   if (opts.targetII !== undefined && ii > opts.targetII) warnings.push(`initiation interval ${ii} misses the requested ${opts.targetII}`);
+  // The interval the configuration asks for is the largest reuse factor (L1 triggers need a new
+  // input every few cycles): a dataflow bottleneck or a rolled layer misses it.
+  const maxRf = layers.reduce((m, l) => Math.max(m, l.reuse_factor ?? 1), 1);
+  if (opts.targetII === undefined && ioType === 'io_parallel' && ii > maxRf && layers.some((l) => l.reuse_factor !== undefined)) {
+    const slowest = layers.reduce((a, b) => ((b.stream_cycles ?? b.ii) > (a.stream_cycles ?? a.ii) ? b : a));
+    warnings.push(`initiation interval ${ii} misses the ${maxRf} cycle${maxRf > 1 ? 's' : ''} the reuse factors ask for (slowest layer: ${slowest.name})`);
+  }
+  // Which layer dominates each resource: where to act first when it does not fit.
+  for (const k of ['dsp', 'lut', 'ff', 'bram_18k'] as const) {
+    const tot = total[k];
+    if (tot <= 0 || layers.length < 3) continue;
+    const top = layers.reduce((a, b) => (b[k] > a[k] ? b : a));
+    const share = top[k] / tot;
+    if (share >= 0.5) warnings.push(`${k}: layer ${top.name} holds ${(100 * share).toFixed(0)}% of the design (${top[k]} of ${tot})`);
+  }
   if (ioType === 'io_parallel') {
     // io_parallel keeps every layer output in a completely partitioned array.
     for (const l of g.layers) {

@@ -148,22 +148,39 @@ function precisionOf(l: Hls4mlLayer, weight = l.weight_t): Layer['precision'] {
   return out;
 }
 
+/** Deterministic uniform numbers in [0, 1) (mulberry32): the same synthetic kernel on every run. */
+function uniform(seed: number): () => number {
+  let t = seed >>> 0;
+  return () => {
+    t = (t + 0x6d2b79f5) >>> 0;
+    let r = Math.imul(t ^ (t >>> 15), 1 | t);
+    r ^= r + Math.imul(r ^ (r >>> 7), 61 | r);
+    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /**
- * A kernel of `n` weights of type `wT` with exactly `zeros` zero codes, the others cycling over the
- * non-zero codes 1..max with alternating signs (see the file comment).
+ * A kernel of fan-in `fanIn` with exactly `zeros` zero weights; the others drawn like trained
+ * weights, normal with the He scale sqrt(2 / fan-in), quantized to the weight type (clipped to its
+ * range, at least one LSB so that only the listed zeros are zero). The mix of cheap constants
+ * (powers of two, few CSD digits) then follows from the type and the layer size as it does for
+ * real weights: a 4-bit type is mostly powers of two, a 16-bit one almost never.
  */
-export function syntheticKernel(shape: Shape, zeros: number, wT: FixedType | undefined): WeightTensor {
+export function syntheticKernel(shape: Shape, zeros: number, wT: FixedType | undefined, fanIn = shape.length > 1 ? numel(shape) / shape[shape.length - 1]! : numel(shape)): WeightTensor {
   const n = numel(shape);
   const data = new Float32Array(n);
   const t = wT ?? { w: 16, i: 6, signed: true };
-  const frac = t.w - t.i;
+  const lsb = 2 ** (t.i - t.w);
   const maxCode = Math.max(1, 2 ** (t.w - (t.signed ? 1 : 0)) - 1);
+  const sigma = Math.sqrt(2 / Math.max(1, fanIn));
   const z = Math.max(0, Math.min(n, Math.round(zeros)));
+  const rand = uniform(n * 31 + z * 7 + t.w);
   for (let i = 0; i < n; i++) {
     // Exactly z zeros, spread evenly through the kernel (pruning is not clustered in one output).
     if (Math.floor(((i + 1) * z) / n) > Math.floor((i * z) / n)) continue;
-    const code = 1 + ((i * 7919) % maxCode);
-    data[i] = ((i & 1) && t.signed ? -code : code) / 2 ** frac;
+    const g = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+    const code = Math.max(1, Math.min(maxCode, Math.round(Math.abs(g * sigma) / lsb)));
+    data[i] = (g < 0 && t.signed ? -code : code) * lsb;
   }
   return { shape, data };
 }

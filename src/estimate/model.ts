@@ -1,7 +1,8 @@
 /**
- * @fileoverview The structural cost model of one layer: what the HLS code instantiates.
+ * @fileoverview The structural cost model's shared pieces: what the HLS code instantiates. The
+ * per-op models that use them are the table of layer-models.ts.
  *
- * For each layer it decides the reuse factor actually used, the multipliers (how many, of what
+ * For each layer the model decides the reuse factor actually used, the multipliers (how many, of what
  * operand widths, DSP or LUT, how many DSP blocks each), BRAM for tables and Resource-strategy
  * weight memories, the cycle count of its loops, and a set of features (bits of LUT multipliers,
  * adder bits, register bits, ...). DSP, BRAM, URAM and loop cycles come straight from the structure
@@ -56,7 +57,7 @@ export const SRL_MAX_DEPTH = 32;
 export const SRL_MAX_BITS = 4096;
 export const TRIVIAL_OPERAND_BITS = 2;
 
-const TABLE_ACTIVATIONS = new Set(['sigmoid', 'tanh', 'elu', 'selu', 'softplus', 'softsign']);
+export const TABLE_ACTIVATIONS = new Set(['sigmoid', 'tanh', 'elu', 'selu', 'softplus', 'softsign']);
 
 export interface ModelContext {
   readonly ioType: IoType;
@@ -164,7 +165,7 @@ export function csdDigits(v: number): number {
   return d;
 }
 
-class Typer {
+export class Typer {
   readonly warnings: string[] = [];
   constructor(private readonly layer: Layer) {}
   get(slot: string, fallback: FixedType = DEFAULT_TYPE): FixedType {
@@ -196,7 +197,7 @@ interface Product {
 }
 
 /** A dense-like multiply: reuse snapping, multipliers, DSPs, weight memory, cycles. */
-function multiplyCost(layer: Layer, p: Product, ctx: ModelContext, typer: Typer, stream: boolean): LayerCost {
+export function multiplyCost(layer: Layer, p: Product, ctx: ModelContext, typer: Typer, stream: boolean): LayerCost {
   const strategy: Strategy = layer.strategy ?? ctx.strategy;
   const requested = layer.reuseFactor ?? ctx.reuseFactor;
   // Resource: hls4ml replaces an invalid reuse factor by the closest valid one. Latency: any value
@@ -235,15 +236,19 @@ function multiplyCost(layer: Layer, p: Product, ctx: ModelContext, typer: Typer,
       latencyTerms: { roll_c: p.nPix * p.nIn * p.nOut },
       // 0: not pipelined, the design's interval is its whole latency (estimate.ts).
       ii: 0,
-      features: prefixed('res_', { in_bits: p.nIn * p.wa, out_bits: p.nOut * p.acc, add_bits: p.acc, k_dense: 1 }),
+      // A rolled loop keeps one multiplier, one accumulator and its counters: its own small features.
+      features: { roll_mul_bits: p.wa * p.wb, roll_acc_bits: p.acc, k_roll: 1 },
       notes: [...notes, 'rolled loop: beyond the unroll/partition limit'],
       warnings,
     };
   }
-  // Latency strategy: hls4ml limits the multipliers to ceil(n_in*n_out / RF) (counted over all
-  // weights, at configuration time); the tool then schedules only the live products on them, so a
-  // pruned layer reaches an interval below RF: ceil(live / limit).
-  const mults = strategy === 'latency' ? Math.min(Math.ceil(p.total / rf), live) : Math.ceil(live / rf);
+  // hls4ml limits the multipliers to multiplier_limit = ceil(n_in*n_out / RF) - floor(n_zeros / RF)
+  // (its config struct; the tool honours it in both strategies: the pruned public designs use that
+  // many DSPs, e.g. 4-128-3 at RF 8 with 672 zeros: 28 + softmax). In the Latency strategy the tool
+  // then schedules only the live products on them, so a pruned layer can reach an interval below
+  // RF: ceil(live / limit).
+  const limit = Math.max(1, Math.ceil(p.total / rf) - Math.floor(p.zeros / rf));
+  const mults = strategy === 'latency' ? Math.min(limit, live) : Math.min(limit, Math.ceil(live / rf));
   const interval = strategy === 'latency' ? (rf > 1 && mults > 0 ? Math.ceil(live / mults) : 1) : rf;
   if (strategy === 'latency' && rf > 1 && interval < rf) notes.push(`${live} live products on ${mults} multipliers: interval ${interval} < reuse factor ${rf}`);
   const lut = isLutProduct(p.wa, p.wb, ctx);
@@ -310,9 +315,10 @@ function prefixed(prefix: string, f: Record<string, number>): Record<string, num
  */
 const statsCache = new WeakMap<Float32Array | Float64Array, Map<string, { zeros: number; pow2: number }>>();
 
-function kernelStats(w: Float32Array | Float64Array | undefined, n: number, wT: FixedType, csdMax = 1): { zeros: number; pow2: number } {
+export function kernelStats(w: Float32Array | Float64Array | undefined, n: number, wT: FixedType, csdMax = 1): { zeros: number; pow2: number } {
   if (!w) return { zeros: 0, pow2: 0 };
-  // Calibration rebuilds the costs of the same graphs many times: count each kernel once.
+  // Calibration rebuilds the costs of the same graphs many times: count each kernel once (IR
+  // weights are immutable, so the array identifies its contents).
   const key = `${n}/${wT.w}/${wT.i}/${wT.q}/${csdMax}`;
   let m = statsCache.get(w);
   if (!m) statsCache.set(w, (m = new Map()));
@@ -337,229 +343,27 @@ function countKernel(w: Float32Array | Float64Array, n: number, wT: FixedType, c
   return { zeros, pow2 };
 }
 
-function inputType(g: Graph, l: Layer, ctx: ModelContext): FixedType {
+export function inputType(g: Graph, l: Layer, ctx: ModelContext): FixedType {
   return ctx.tensorTypes.get(l.inputs[0] ?? '') ?? DEFAULT_TYPE;
 }
 
-function elems(g: Graph, tensor: string | undefined): number {
+export function elems(g: Graph, tensor: string | undefined): number {
   const t = tensor ? g.tensors.get(tensor) : undefined;
   return t ? numel(t.shape) : 0;
 }
 
 /** Channels (last axis) and pixels (the rest) of a tensor. */
-function pixels(g: Graph, tensor: string | undefined): { pix: number; ch: number } {
+export function pixels(g: Graph, tensor: string | undefined): { pix: number; ch: number } {
   const t = tensor ? g.tensors.get(tensor) : undefined;
   if (!t || t.shape.length === 0) return { pix: 1, ch: 1 };
   const ch = t.shape[t.shape.length - 1]!;
   return { pix: numel(t.shape) / Math.max(1, ch), ch };
 }
 
-function zeroCost(l: Layer, notes: string[] = []): LayerCost {
+export function zeroCost(l: Layer, notes: string[] = []): LayerCost {
   return { name: l.name, op: l.attrs.op, dsp: 0, bram_18k: 0, uram: 0, cycles: 0, latencyTerms: {}, ii: 1, features: {}, notes, warnings: [] };
 }
 
-/** The structural cost of one layer. Records its result type in ctx.tensorTypes. */
-export function layerCost(g: Graph, l: Layer, ctx: ModelContext): LayerCost {
-  const typer = new Typer(l);
-  const a = l.attrs;
-  const stream = ctx.ioType === 'io_stream';
-  const inT = inputType(g, l, ctx);
-  const setResult = (t: FixedType) => {
-    for (const o of l.outputs) ctx.tensorTypes.set(o, t);
-  };
-  // Element-wise layers after a Resource-strategy layer run as their own loop (a cycle or more);
-  // after an unrolled Latency-strategy layer they fold into its pipeline.
-  const upstream = ctx.tensorStrategy?.get(l.inputs[0] ?? '');
-  const multiplies = a.op === 'Dense' || a.op === 'Conv' || a.op === 'DepthwiseConv';
-  const own: Strategy | undefined = multiplies ? (l.strategy ?? ctx.strategy) : upstream;
-  if (own) for (const o of l.outputs) ctx.tensorStrategy?.set(o, own);
-  const actKey = upstream === 'resource' ? 'act_res_c' : 'act_c';
-  const outN = elems(g, l.outputs[0]);
-  const inN = elems(g, l.inputs[0]);
-  const streamFeatures = (c: LayerCost, w: number): LayerCost => {
-    if (!stream) return c;
-    const { pix, ch } = pixels(g, l.outputs[0]);
-    // FIFO between layers: one word of (channels x width) bits per pixel, as deep as the feature
-    // map (hls4ml's default stream depth). Deep, wide FIFOs go to BRAM, small ones to shift
-    // registers; a graph output is a top-level port, not a FIFO.
-    const isPort = g.outputs.includes(l.outputs[0] ?? '');
-    const bits = pix * ch * w;
-    const fifoBram = !isPort && pix > SRL_MAX_DEPTH && bits > SRL_MAX_BITS ? bramFor(pix, ch * w) : 0;
-    const notes = fifoBram ? [...c.notes, `output FIFO ${pix} x ${ch * w} bits in ${fifoBram} BRAM_18K`] : c.notes;
-    // A layer on a feature map handles one pixel (all channels) per cycle: its streaming time is
-    // the pixel count and its logic is one pixel wide, however large the map. Only FIFOs left in
-    // shift registers cost LUTs; deep ones are the BRAM counted above.
-    const perPixel = pix > 1 && !c.pixelStream && c.cycles === 0 ? { cycles: pix, ii: pix, pixelStream: true } : {};
-    return {
-      ...c,
-      ...perPixel,
-      bram_18k: c.bram_18k + fifoBram,
-      notes,
-      features: { ...c.features, fifo_bits: isPort || fifoBram ? 0 : bits, move_bits: ch * w, k_stream: 1 },
-    };
-  };
-  switch (a.op) {
-    case 'Input': {
-      const t = l.precision.result;
-      setResult(t && !isAuto(t) ? t : DEFAULT_TYPE);
-      if (!t || isAuto(t)) return { ...zeroCost(l), warnings: [`input ${l.name}: precision ${t ? "'auto'" : 'missing'}, assumed fixed<16,6>`] };
-      return zeroCost(l);
-    }
-    case 'Dense': {
-      const wT = typer.get('weight');
-      const accT = typer.get('accum');
-      setResult(typer.get('result'));
-      const k = l.weights.kernel?.data;
-      const ks = kernelStats(k, a.nIn * a.nOut, wT, ctx.csdMaxDigits);
-      const c = multiplyCost(l, { nIn: a.nIn, nOut: a.nOut, nPix: 1, total: a.nIn * a.nOut, ...ks, wa: inT.w, wb: wT.w, acc: accT.w }, ctx, typer, stream);
-      return streamFeatures(c, typer.get('result').w);
-    }
-    case 'Conv':
-    case 'DepthwiseConv': {
-      const wT = typer.get('weight');
-      const accT = typer.get('accum');
-      const resT = typer.get('result');
-      setResult(resT);
-      const kk = a.kernel.reduce((x, y) => x * y, 1);
-      const out = pixels(g, l.outputs[0]);
-      const inp = pixels(g, l.inputs[0]);
-      const nIn = a.op === 'Conv' ? (kk * a.cIn) / a.groups : kk;
-      const nOut = a.op === 'Conv' ? a.cOut : a.depthMultiplier;
-      const chans = a.op === 'Conv' ? 1 : a.cIn;
-      const k = l.weights.kernel?.data;
-      const ks = kernelStats(k, nIn * nOut * chans, wT, ctx.csdMaxDigits);
-      const c = multiplyCost(
-        l,
-        { nIn, nOut, nPix: out.pix, total: nIn * nOut, zeros: Math.round(ks.zeros / chans), pow2: Math.round(ks.pow2 / chans), wa: inT.w, wb: wT.w, acc: accT.w },
-        ctx,
-        typer,
-        stream,
-      );
-      // Depthwise: one such product per input channel, in parallel.
-      const scaled: LayerCost =
-        chans === 1
-          ? c
-          : {
-              ...c,
-              multipliers: (c.multipliers ?? 0) * chans,
-              dsp: c.dsp * chans,
-              features: Object.fromEntries(Object.entries(c.features).map(([f, v]) => [f, f.endsWith('k_dense') ? v : v * chans])),
-              ...(c.tree ? { tree: { ...c.tree, copies: chans } } : {}),
-            };
-      if (stream) {
-        // Line-buffer convolution: the pixel loop reads one input pixel per iteration. Latency
-        // strategy: the loop is pipelined at the interval the multipliers allow (live products /
-        // multipliers), plus a per-pixel cost (px_lat_c). Resource strategy: the reports show the
-        // multiply loop (reuse factor + fill, px_res_c) running for every input pixel, not only at
-        // output positions (pominiq 28x28 rows: 784 x (RF + 9) for RF 3, 9 and 36).
-        const strategy = c.strategy ?? ctx.strategy;
-        const perPix = strategy === 'latency' ? Math.max(1, Math.round(c.ii / Math.max(1, out.pix))) : 1;
-        const cycles = strategy === 'latency' ? inp.pix * perPix : inp.pix * (c.reuse ?? 1);
-        const latencyTerms: Record<string, number> = strategy === 'latency' ? { stream_c: 1, mul_ns: 1, px_lat_c: inp.pix } : { stream_c: 1, px_res_c: inp.pix };
-        return streamFeatures({ ...scaled, cycles, latencyTerms, ii: cycles + 1, pixelStream: true }, resT.w);
-      }
-      return scaled;
-    }
-    case 'BatchNorm':
-    case 'ScaleBias': {
-      const sT = typer.get('scale');
-      const resT = typer.get('result');
-      setResult(resT);
-      const n = stream ? pixels(g, l.outputs[0]).ch : outN;
-      const lut = isLutProduct(inT.w, sT.w, ctx);
-      const c: LayerCost = {
-        ...zeroCost(l),
-        multipliers: n,
-        dsp: lut ? 0 : n * dspPerProduct(inT.w, sT.w, ctx.dspKind),
-        latencyTerms: { mul_ns: 1 },
-        features: { mul_lut_bits: lut ? n * inT.w * sT.w : 0, mul_dsp: lut ? 0 : n, add_bits: n * resT.w, out_bits: n * resT.w, k_elem: 1 },
-      };
-      return streamFeatures(c, resT.w);
-    }
-    case 'Activation': {
-      const resT = typer.get('result');
-      setResult(resT);
-      const n = stream ? pixels(g, l.outputs[0]).ch : outN;
-      if (TABLE_ACTIVATIONS.has(a.activation)) {
-        const size = l.tableSize ?? DEFAULT_TABLE_SIZE;
-        const tT = typer.get('table', DEFAULT_TABLE_TYPE);
-        // One ROM copy per two parallel lookups (dual-port BRAM).
-        const bram = Math.ceil(n / 2) * bramFor(size, tT.w);
-        const c: LayerCost = {
-          ...zeroCost(l, [`${n} lookups into a ${size} x ${tT.w}-bit table`]),
-          bram_18k: bram,
-          latencyTerms: { table_c: 1 },
-          features: { table_lookups: n, table_idx_bits: n * inT.w, out_bits: n * resT.w, k_table: 1 },
-        };
-        return streamFeatures(c, resT.w);
-      }
-      const c: LayerCost = {
-        ...zeroCost(l),
-        latencyTerms: { [actKey]: 1 },
-        features: { act_bits: n * inT.w, act_elems: n, k_act: 1, ...(a.activation === 'prelu' ? { mul_lut_bits: n * inT.w * 4 } : {}) },
-      };
-      return streamFeatures(c, resT.w);
-    }
-    case 'Softmax': {
-      const resT = typer.get('result');
-      setResult(resT);
-      const n = stream ? pixels(g, l.outputs[0]).ch : outN;
-      const expT = typer.get('exp_table', DEFAULT_TABLE_TYPE);
-      const invT = typer.get('inv_table', DEFAULT_TABLE_TYPE);
-      const size = l.tableSize ?? DEFAULT_TABLE_SIZE;
-      const bram = Math.ceil(n / 2) * bramFor(size, expT.w) + bramFor(size, invT.w);
-      const lut = isLutProduct(expT.w, invT.w, ctx);
-      const c: LayerCost = {
-        ...zeroCost(l, [`softmax over ${n}: ${n} exp lookups, 1 inverse lookup, ${n} multiplications`]),
-        multipliers: n,
-        dsp: lut ? 0 : n * dspPerProduct(expT.w, invT.w, ctx.dspKind),
-        bram_18k: bram,
-        latencyTerms: { softmax_c: 1, add_ns: Math.ceil(Math.log2(Math.max(2, n))) },
-        features: { table_lookups: n + 1, add_bits: n * expT.w, mul_dsp: lut ? 0 : n, mul_lut_bits: lut ? n * expT.w * invT.w : 0, out_bits: n * resT.w, k_table: 1 },
-      };
-      return streamFeatures(c, resT.w);
-    }
-    case 'Pool':
-    case 'GlobalPool': {
-      const resT = typer.get('result', inT);
-      const accT = a.mode === 'avg' ? typer.get('accum', inT) : inT;
-      setResult(resT);
-      const window = a.op === 'Pool' ? a.pool.reduce((x, y) => x * y, 1) : Math.max(1, inN / Math.max(1, pixels(g, l.inputs[0]).ch));
-      // Streamed: one output pixel's comparators / adders (all channels), fed by a line buffer.
-      const pooled = stream ? pixels(g, l.outputs[0]).ch : outN;
-      const c: LayerCost = {
-        ...zeroCost(l),
-        latencyTerms: stream ? { stream_c: 1 } : { pool_c: 1 },
-        cycles: stream ? pixels(g, l.inputs[0]).pix : 0,
-        ii: stream ? pixels(g, l.inputs[0]).pix + 1 : 1,
-        ...(stream ? { pixelStream: pixels(g, l.inputs[0]).pix > 1 } : {}),
-        features: { pool_bits: pooled * window * accT.w, out_bits: pooled * resT.w, k_pool: 1 },
-      };
-      return streamFeatures(c, resT.w);
-    }
-    case 'Merge': {
-      const resT = typer.get('result', inT);
-      setResult(resT);
-      const c: LayerCost = { ...zeroCost(l), latencyTerms: { [actKey]: 1 }, features: { add_bits: outN * resT.w, k_act: 1 } };
-      return streamFeatures(c, resT.w);
-    }
-    case 'Quant': {
-      const resT = typer.get('result', inT);
-      setResult(resT);
-      return zeroCost(l, ['quantizer folded into the neighbouring layers']);
-    }
-    default: {
-      // Reshape, Flatten, Transpose, Concat, Pad, Crop, Resize, Identity, Dropout: wiring only.
-      const t = l.precision.result;
-      setResult(t && !isAuto(t) ? t : inT);
-      const c = zeroCost(l);
-      // Reshape and flatten are not layers in hls4ml's firmware (a stream is reinterpreted, or a
-      // repack_stream is written, which the design lists as such); the others move data.
-      const wiring = a.op === 'Reshape' || a.op === 'Flatten' || a.op === 'Identity' || a.op === 'Dropout';
-      return stream && !wiring ? streamFeatures(c, inT.w) : c;
-    }
-  }
-}
 
 /**
  * Register bits of an unrolled adder tree cut into `stages` pipeline stages: at each cut, the

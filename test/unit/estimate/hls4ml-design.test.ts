@@ -73,7 +73,7 @@ describe('design_json -> IR', () => {
     expect(() => designToGraph([{ name: 'd', class: 'Dense', hls_function: 'dense', n_in: 4, ...base }], 'x')).toThrow(/layer d: n_out is missing/);
   });
 
-  it('synthetic kernels hold exactly n_zeros zeros, the rest non-zero codes of the weight type', () => {
+  it('synthetic kernels hold exactly n_zeros zeros, the rest non-zero codes of the weight type at the He scale', () => {
     for (const [n, z] of [[144, 127], [400 * 10, 3028], [36, 0], [9, 9]] as const) {
       const k = syntheticKernel([n], z, fixedType(5, 1));
       const data = Array.from(k.data);
@@ -81,6 +81,11 @@ describe('design_json -> IR', () => {
       // Non-zero values are exact codes of ap_fixed<5,1> (LSB 1/16), within range.
       for (const v of data.filter((x) => x !== 0)) (expect(Number.isInteger(v * 16)).toBe(true), expect(Math.abs(v)).toBeLessThan(1));
     }
+    // A 16-bit kernel of fan-in 64: spread like trained weights, std about sqrt(2/64) = 0.18.
+    const wide = Array.from(syntheticKernel([64, 32], 0, fixedType(16, 6)).data);
+    const sd = Math.sqrt(wide.reduce((a, v) => a + v * v, 0) / wide.length);
+    expect(sd).toBeGreaterThan(0.15);
+    expect(sd).toBeLessThan(0.21);
   });
 
   it('counts canonical signed digits', () => {
