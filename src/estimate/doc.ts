@@ -233,6 +233,11 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('- Truth records carry no weights, only zero counts: their kernels are synthetic (exact zero count, other codes spread over the');
   out.push('  weight type), so shift-add and DSP counts of designs with trained narrow weights are approximate.');
   out.push('- ArgyKokk MLPs (Vitis HLS 2021.1, 8-bit): DSP counts far below one per weight at reuse 1 and 2 (pruned models without weights).');
+  out.push('  Their fitted latency median error grew from 47% to 58% and the wa-hls4ml FF median from 3.1% to 4.6% when the public designs');
+  out.push('  joined the fit (shared Vitis constants; the adder-level delay is now bounded to 3 ns, which halves the held-out latency error');
+  out.push('  on the public designs); wa-hls4ml latency, II and DSP stay exact.');
+  out.push('- Held-out Vitis HLS MLP LUT estimates run high (the interval above lies below 1): the Vitis LUT coefficients come mostly from');
+  out.push('  the wa-hls4ml and ArgyKokk repositories, whose designs are unlike each other.');
   out.push('- Vivado HLS 2020.1 average pooling with `same` padding (a division per output) is not modelled.');
   out.push('- BRAM is not in the targets: FIFO and weight-memory placement differs between tool versions.');
   out.push('');

@@ -50,6 +50,14 @@ export interface LayerEnv {
 
 export type LayerModel = (e: LayerEnv) => LayerCost;
 
+/**
+ * CSD digits of constants the tool builds from shifts and adds: the family's when the multipliers
+ * are left to the tool; with `-impl dsp|fabric` forced only powers of two (a wire shift) escape it.
+ */
+function shiftAddDigits(ctx: ModelContext): number {
+  return ctx.multiplierImpl === 'auto' ? (ctx.csdMaxDigits ?? 1) : 1;
+}
+
 const modelInput: LayerModel = (e) => {
   const { l, setResult } = e;
   const t = l.precision.result;
@@ -65,7 +73,7 @@ const modelDense: LayerModel = (e) => {
   const accT = typer.get('accum');
   setResult(typer.get('result'));
   const k = l.weights.kernel?.data;
-  const ks = kernelStats(k, a.nIn * a.nOut, wT, ctx.csdMaxDigits);
+  const ks = kernelStats(k, a.nIn * a.nOut, wT, shiftAddDigits(ctx));
   const c = multiplyCost(l, { nIn: a.nIn, nOut: a.nOut, nPix: 1, total: a.nIn * a.nOut, ...ks, wa: inT.w, wb: wT.w, acc: accT.w }, ctx, typer, stream);
   return streamFeatures(c, typer.get('result').w);
 };
@@ -84,7 +92,7 @@ const modelConv: LayerModel = (e) => {
   const nOut = a.op === 'Conv' ? a.cOut : a.depthMultiplier;
   const chans = a.op === 'Conv' ? 1 : a.cIn;
   const k = l.weights.kernel?.data;
-  const ks = kernelStats(k, nIn * nOut * chans, wT, ctx.csdMaxDigits);
+  const ks = kernelStats(k, nIn * nOut * chans, wT, shiftAddDigits(ctx));
   const c = multiplyCost(
     l,
     { nIn, nOut, nPix: out.pix, total: nIn * nOut, zeros: Math.round(ks.zeros / chans), pow2: Math.round(ks.pow2 / chans), wa: inT.w, wb: wT.w, acc: accT.w },

@@ -286,6 +286,8 @@ export function multiplyCost(layer: Layer, p: Product, ctx: ModelContext, typer:
     ii: p.nPix * interval,
     // Features are split by strategy: an unrolled pipeline and a reuse loop spend LUTs and
     // registers on different things, so their coefficients are fitted apart.
+    // One set of coefficients per strategy, shared by io types: splitting them by io type fits the
+    // known records better but generalises worse (leave-one-repository-out LUT/FF error grew).
     features: prefixed(strategy === 'resource' ? 'res_' : 'lat_', {
       mul_lut_bits: lut ? mults * p.wa * p.wb : 0,
       mul_dsp: lut ? 0 : mults,

@@ -57,7 +57,7 @@ function positiveInt(flag: string, v: string | undefined): number | undefined {
 export function register(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('estimate')
-    .description('estimate latency (cycles, ns), II, DSP, LUT, FF, BRAM and URAM per layer and in total, with device utilization')
+    .description('estimate latency (cycles, ns), II, DSP, LUT, FF, BRAM and URAM per layer and in total, with device utilization and an 80% interval per total (from leave-one-repository-out validation, docs/estimation.md)')
     .argument('<model>', 'model file (.onnx, .h5, .json, .keras), or an hls4ml project folder (firmware/parameters.h, build_prj.tcl)')
     .option('-c, --config <file>', 'hls4ml configuration (YAML or JSON)')
     .option('-t, --target <name>', 'board alias (vu9p, pynq-z2, zcu102, alveo-u250, ...) or part string')
@@ -69,7 +69,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--io-type <t>', 'io_parallel or io_stream (default: the config\'s IOType)')
     .option('--multipliers <impl>', 'auto, dsp or fabric (as HLS config_op mul -impl)', 'auto')
     .option('--ii <n>', 'warn when the initiation interval exceeds this')
-    .option('--json', 'print JSON: {tool, part, clock_ns, layers, total, utilization, warnings}')
+    .option('--json', 'print JSON: {tool, part, clock_ns, layers, total (with <figure>_range intervals), utilization, warnings, range_basis}')
     .option('--sweep <axes...>', 'design-space sweep, e.g. reuse=1,2,4,8 precision=8,12,16 strategy=latency,resource (reuse values are checked like --reuse N; with --reuse nearest invalid ones take the nearest valid value)')
     .option('--input <file>', 'inputs (.npy) for the sweep\'s accuracy (emulator vs float)')
     .option('--samples <n>', 'use at most this many input samples', '200');

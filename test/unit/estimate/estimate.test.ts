@@ -5,7 +5,7 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { estimate } from '../../../src/estimate/estimate.js';
+import { SHIPPED_CALIBRATION, estimate } from '../../../src/estimate/estimate.js';
 import { estimateJson, estimateText } from '../../../src/estimate/format.js';
 import { denseSpec, sequential } from '../../../src/estimate/build.js';
 import { fixedType } from '../../../src/fixed/type.js';
@@ -69,10 +69,15 @@ describe('estimate', () => {
     expect(j.layers.map((l: any) => l.name)).toEqual(['fc1', 'relu1', 'fc2', 'softmax']);
     // Each figure, then its 80% interval from the leave-one-repository-out validation.
     expect(Object.keys(j.total)).toEqual([...FIGURE_KEYS, ...FIGURE_KEYS.filter((k) => k !== 'uram').map((k) => `${k}_range`)]);
+    // The interval is the estimate times the held-out truth/estimate percentiles of its family and
+    // design kind; it need not contain the estimate (held-out Vitis MLP LUT estimates run high).
+    const cells = SHIPPED_CALIBRATION.families.vitis.intervals!;
     for (const k of FIGURE_KEYS.filter((f) => f !== 'uram')) {
       const [lo, hi] = j.total[`${k}_range`];
-      expect(lo, k).toBeLessThanOrEqual(Math.max(j.total[k], 1));
-      expect(hi, k).toBeGreaterThanOrEqual(j.total[k]);
+      const cell = cells.mlp?.[k] ?? cells.all![k]!;
+      const base = Math.max(j.total[k], 1);
+      expect([lo, hi], k).toEqual([Math.round(base * cell[0]), Math.round(base * cell[1])]);
+      expect(lo, k).toBeLessThanOrEqual(hi);
     }
     expect(j.range_basis).toMatch(/leave-one-repository-out validation on Vi\w+ HLS reports of (mlp|all) designs/);
     expect(Object.keys(j.utilization)).toEqual(['dsp', 'lut', 'ff', 'bram_18k', 'uram']);
