@@ -148,7 +148,7 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('');
   out.push('```');
   out.push('fastml estimate models/jet_tagger.onnx --target vu9p            # per-layer table, totals, utilization');
-  out.push('fastml estimate MODEL -c config.yml --backend vitis --json      # {tool, part, clock_ns, layers, total, utilization, warnings}');
+  out.push('fastml estimate MODEL -c config.yml --backend vitis --json      # {tool, part, clock_ns, layers, total (+ <figure>_range), utilization, warnings, range_basis}');
   out.push('fastml estimate MODEL --sweep reuse=1,2,4,8 precision=8,12,16 --input X.npy   # design space, Pareto points, accuracy');
   out.push('fastml report PROJECT_DIR --model MODEL                        # csynth.xml beside the estimate');
   out.push('fastml estimate HLS4ML_PROJECT_DIR                             # an hls4ml-generated project (firmware/, build_prj.tcl), beside its csynth report');
@@ -169,7 +169,7 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('');
   out.push('## How the estimate is made');
   out.push('');
-  out.push('Each layer kind has its own model of what the HLS tool builds (model.ts, a table keyed by op), per strategy, io type and tool family:');
+  out.push('Each layer kind has its own model of what the HLS tool builds (layer-models.ts, a table keyed by op, on the shared pieces of model.ts), per strategy, io type and tool family:');
   out.push('');
   out.push('- **Multipliers**: hls4ml\'s multiplier_limit = ceil(n_in x n_out / RF) - floor(n_zeros / RF) (both strategies); in the Latency strategy');
   out.push('  only live products are scheduled on them. Products by 0 are dropped; constant products whose constant has few non-zero canonical');
