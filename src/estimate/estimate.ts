@@ -8,10 +8,12 @@
  */
 
 import type { Graph, Strategy } from '../ir/graph.js';
+import { FIGURE_KEYS } from './types.js';
 import calibrationJson from './calibration.json' with { type: 'json' };
 import { resolveTarget } from './devices.js';
 import type { ResolvedTarget } from './devices.js';
-import { HLS_PARTITION_LIMIT, layerCost } from './model.js';
+import { HLS_PARTITION_LIMIT, pipelineRegisterBits } from './model.js';
+import { layerCost } from './layer-models.js';
 import type { LayerCost, ModelContext } from './model.js';
 import type {
   Backend,
@@ -21,6 +23,7 @@ import type {
   FamilyCalibration,
   Figures,
   IoType,
+  RangeFields,
   LayerEstimate,
   Utilization,
 } from './types.js';
@@ -43,16 +46,61 @@ function linear(coef: Readonly<Record<string, number>>, features: Readonly<Recor
   return s;
 }
 
-/** Latency of one layer from its structural cycles and calibrated terms. */
-export function layerLatency(c: LayerCost, fam: FamilyCalibration, clockNs: number): number {
-  let cyc = c.cycles;
+/**
+ * Timing of one layer from its structural cycles and calibrated terms: `stream` is the part spent
+ * on the pixels of a streamed feature map (loop trip counts and `px_*` terms), which overlaps with
+ * the neighbouring layers in a dataflow region; `depth` is the pipeline depth and overheads.
+ */
+export function layerTiming(c: LayerCost, fam: FamilyCalibration, clockNs: number): { stream: number; depth: number } {
+  let stream = c.cycles;
+  let cyc = 0;
   let ns = 0;
   for (const [k, n] of Object.entries(c.latencyTerms)) {
     const v = fam.latency[k] ?? 0;
     if (k.endsWith('_ns')) ns += v * n;
+    else if (k.startsWith('px_')) stream += v * n;
     else cyc += v * n;
   }
-  return Math.max(0, Math.round(cyc) + Math.floor(ns / clockNs + 1e-9));
+  return { stream: Math.max(0, Math.round(stream)), depth: Math.max(0, Math.round(cyc) + Math.floor(ns / clockNs + 1e-9)) };
+}
+
+/** Latency of one layer on its own. */
+export function layerLatency(c: LayerCost, fam: FamilyCalibration, clockNs: number): number {
+  const t = layerTiming(c, fam, clockNs);
+  return t.stream + t.depth;
+}
+
+/**
+ * Features that depend on the pipeline depth: the registers between the stages of unrolled adder
+ * trees (stages = the layer's depth in cycles at this clock).
+ */
+export function depthFeatures(c: LayerCost, fam: FamilyCalibration, clockNs: number): Record<string, number> {
+  if (!c.tree) return {};
+  return { lat_pipe_bits: pipelineRegisterBits(c.tree, layerTiming(c, fam, clockNs).depth) };
+}
+
+/** Design kind for the uncertainty intervals: convolutional / pooled designs behave apart from dense ones. */
+export function designKind(g: Graph): 'cnn' | 'mlp' {
+  return g.layers.some((l) => l.attrs.op === 'Conv' || l.attrs.op === 'DepthwiseConv' || l.attrs.op === 'Pool') ? 'cnn' : 'mlp';
+}
+
+/**
+ * 80% interval of each total figure: the estimate times the 10th / 90th percentile of truth /
+ * estimate measured by leave-one-repository-out validation for this tool family and design kind.
+ */
+export function totalRanges(total: Figures, fam: FamilyCalibration, kind: 'cnn' | 'mlp'): { ranges: RangeFields; basis?: string } {
+  const cells = fam.intervals;
+  if (!cells) return { ranges: {} };
+  const out: Record<string, readonly [number, number]> = {};
+  let usedKind = false;
+  for (const k of FIGURE_KEYS) {
+    const iv = cells[kind]?.[k] ?? cells.all?.[k];
+    if (!iv) continue;
+    if (cells[kind]?.[k]) usedKind = true;
+    const base = Math.max(total[k], 1);
+    out[`${k}_range`] = [Math.round(base * iv[0]), Math.round(base * iv[1])];
+  }
+  return { ranges: out as RangeFields, basis: usedKind ? `${kind} designs` : 'all designs' };
 }
 
 function pct(used: number, total: number | null | undefined): number | null {
@@ -72,7 +120,13 @@ function utilization(t: Figures, totals: Partial<Record<'dsp' | 'lut' | 'ff' | '
 
 /** Structural costs of every layer, in graph order (for calibration and for `estimate`). */
 export function layerCosts(g: Graph, ctx: Omit<ModelContext, 'tensorTypes' | 'tensorStrategy'>): LayerCost[] {
-  const full: ModelContext = { ...ctx, tensorTypes: new Map(), tensorStrategy: new Map() };
+  // A Latency-strategy layer beyond the unroll limit in an io_parallel design (Vivado HLS) stops
+  // the top function's pipeline: every multiply layer then stays rolled.
+  const rollAll =
+    ctx.rollsBeyondLimit === true &&
+    ctx.ioType === 'io_parallel' &&
+    g.layers.some((l) => l.attrs.op === 'Dense' && (l.strategy ?? ctx.strategy) === 'latency' && l.attrs.nIn * l.attrs.nOut > HLS_PARTITION_LIMIT);
+  const full: ModelContext = { ...ctx, rollAll, tensorTypes: new Map(), tensorStrategy: new Map() };
   return g.layers.map((l) => layerCost(g, l, full));
 }
 
@@ -81,18 +135,32 @@ export function layerCosts(g: Graph, ctx: Omit<ModelContext, 'tensorTypes' | 'te
  * a dataflow pipeline (io_stream); both add the tool's top-level overhead.
  */
 export function combineLatency(
-  layers: ReadonlyArray<{ latency_cycles: number; ii: number; strategy?: Strategy; reuse_factor?: number }>,
+  layers: ReadonlyArray<{ latency_cycles: number; ii: number; strategy?: Strategy; reuse_factor?: number; stream_cycles?: number; pixel_stream?: boolean }>,
   fam: FamilyCalibration,
   backend: Backend,
   ioType: IoType,
 ): { latency: number; ii: number } {
   const top = fam.latency[TOP_KEYS[ioType]] ?? 0;
-  const latency = layers.reduce((s, l) => s + l.latency_cycles, 0) + (layers.length ? Math.round(top) : 0);
   const maxIi = layers.reduce((m, l) => Math.max(m, l.ii), 1);
+  let latency: number;
+  if (ioType === 'io_stream') {
+    // A dataflow region: layers on a feature map work on successive pixels at once, so their
+    // streaming times overlap (the slowest sets the pace) and only their depths add up; layers on
+    // a whole vector (dense after flatten, softmax) start when their input is complete.
+    const px = layers.filter((l) => l.pixel_stream);
+    const pace = px.reduce((m, l) => Math.max(m, l.stream_cycles ?? 0), 0);
+    const depths = px.reduce((s, l) => s + l.latency_cycles - (l.stream_cycles ?? 0), 0);
+    const serial = layers.filter((l) => !l.pixel_stream).reduce((s, l) => s + l.latency_cycles, 0);
+    latency = pace + depths + serial + (layers.length ? Math.round(top) : 0);
+  } else {
+    latency = layers.reduce((s, l) => s + l.latency_cycles, 0) + (layers.length ? Math.round(top) : 0);
+  }
   const sequential = layers.some((l) => l.strategy === 'resource' && (l.reuse_factor ?? 1) > 1);
-  // Vitis HLS schedules hls4ml's Resource-strategy top function (and, as its reports show, the
-  // io_stream dataflow) without overlapping samples: the interval is the whole latency.
-  const ii = backend === 'vitis' && (sequential || ioType === 'io_stream') ? Math.max(latency, maxIi) : maxIi;
+  // Vitis HLS schedules hls4ml's Resource-strategy io_parallel top function without overlapping
+  // samples: the interval is the whole latency.
+  // A layer with interval 0 is not pipelined (rolled beyond the unroll limit): nor is the design.
+  const unpipelined = layers.some((l) => l.ii === 0);
+  const ii = unpipelined || (backend === 'vitis' && sequential && ioType === 'io_parallel') ? Math.max(latency, maxIi) : maxIi;
   return { latency, ii };
 }
 
@@ -117,26 +185,31 @@ export function estimate(g: Graph, opts: EstimateOptions = {}): Estimate {
     dspKind: target.dspKind,
     lutMultMaxBits: fam.lutMultMaxBits,
     weightMemory: fam.weightMemory ?? 'bram',
+    csdMaxDigits: fam.csdMaxDigits ?? 1,
+    rollsBeyondLimit: backend === 'vivado',
   });
   const seen = new Set<string>();
   const layers: LayerEstimate[] = costs.map((c) => {
     for (const w of c.warnings) if (!seen.has(w)) (seen.add(w), warnings.push(w));
-    const latency = layerLatency(c, fam, clockNs);
-    const hasFeatures = Object.keys(c.features).length > 0;
+    const timing = layerTiming(c, fam, clockNs);
+    const latency = timing.stream + timing.depth;
+    const feats = { ...c.features, ...depthFeatures(c, fam, clockNs) };
+    const hasFeatures = Object.keys(feats).length > 0;
     return {
       name: c.name,
       op: c.op,
       latency_cycles: latency,
       ii: c.iiIsLatency ? Math.max(1, latency) : c.ii,
       dsp: c.dsp,
-      lut: hasFeatures ? Math.max(0, Math.round(linear(fam.lut, c.features))) : 0,
-      ff: hasFeatures ? Math.max(0, Math.round(linear(fam.ff, c.features))) : 0,
+      lut: hasFeatures ? Math.max(0, Math.round(linear(fam.lut, feats))) : 0,
+      ff: hasFeatures ? Math.max(0, Math.round(linear(fam.ff, feats))) : 0,
       bram_18k: c.bram_18k,
       uram: c.uram,
       ...(c.reuse !== undefined ? { reuse_factor: c.reuse } : {}),
       ...(c.strategy ? { strategy: c.strategy } : {}),
       ...(c.multipliers !== undefined ? { multipliers: c.multipliers } : {}),
-      features: c.features,
+      features: feats,
+      ...(ioType === 'io_stream' ? { stream_cycles: timing.stream, pixel_stream: c.pixelStream === true } : {}),
       source: {
         latency_cycles: Object.keys(c.latencyTerms).length ? 'model (loop trip counts) + calibration (pipeline depth constants)' : 'model',
         ii: 'model',
@@ -162,6 +235,8 @@ export function estimate(g: Graph, opts: EstimateOptions = {}): Estimate {
     uram: sum('uram'),
     latency_ns: latency * clockNs,
   };
+  const kind = designKind(g);
+  const { ranges, basis } = totalRanges(total, fam, kind);
   const util = utilization(total, target.totals);
   for (const [k, v] of Object.entries(util)) {
     if (v !== null && v > 100) warnings.push(`${k} ${v.toFixed(0)}% of ${target.part}: the design does not fit`);
@@ -173,6 +248,21 @@ export function estimate(g: Graph, opts: EstimateOptions = {}): Estimate {
     }
   }
   if (opts.targetII !== undefined && ii > opts.targetII) warnings.push(`initiation interval ${ii} misses the requested ${opts.targetII}`);
+  // The interval the configuration asks for is the largest reuse factor (L1 triggers need a new
+  // input every few cycles): a dataflow bottleneck or a rolled layer misses it.
+  const maxRf = layers.reduce((m, l) => Math.max(m, l.reuse_factor ?? 1), 1);
+  if (opts.targetII === undefined && ioType === 'io_parallel' && ii > maxRf && layers.some((l) => l.reuse_factor !== undefined)) {
+    const slowest = layers.reduce((a, b) => ((b.stream_cycles ?? b.ii) > (a.stream_cycles ?? a.ii) ? b : a));
+    warnings.push(`initiation interval ${ii} misses the ${maxRf} cycle${maxRf > 1 ? 's' : ''} the reuse factors ask for (slowest layer: ${slowest.name})`);
+  }
+  // Which layer dominates each resource: where to act first when it does not fit.
+  for (const k of ['dsp', 'lut', 'ff', 'bram_18k'] as const) {
+    const tot = total[k];
+    if (tot <= 0 || layers.length < 3) continue;
+    const top = layers.reduce((a, b) => (b[k] > a[k] ? b : a));
+    const share = top[k] / tot;
+    if (share >= 0.5) warnings.push(`${k}: layer ${top.name} holds ${(100 * share).toFixed(0)}% of the design (${top[k]} of ${tot})`);
+  }
   if (ioType === 'io_parallel') {
     // io_parallel keeps every layer output in a completely partitioned array.
     for (const l of g.layers) {
@@ -200,7 +290,8 @@ export function estimate(g: Graph, opts: EstimateOptions = {}): Estimate {
     clock_ns: clockNs,
     io_type: ioType,
     layers,
-    total,
+    total: { ...total, ...ranges },
+    ...(basis ? { range_basis: `80% interval from leave-one-repository-out validation on ${backend === 'vivado' ? 'Vivado HLS' : 'Vitis HLS'} reports of ${basis} (docs/estimation.md)` } : {}),
     utilization: util,
     ...(utilSlr ? { utilization_slr: utilSlr } : {}),
     warnings,

@@ -2,7 +2,8 @@
  * @fileoverview Text and JSON renderings of an Estimate for the CLI: a per-layer table with totals
  * and utilization, and the JSON shape scripts rely on (issue 7):
  * {tool, part, clock_ns, layers: [{name, op, latency_cycles, ii, dsp, lut, ff, bram_18k, uram}],
- *  total: {same keys}, utilization: {dsp, lut, ff, bram_18k, uram}, warnings}.
+ *  total: {same keys, and <figure>_range: [low, high] 80% intervals}, utilization: {dsp, lut, ff,
+ *  bram_18k, uram}, warnings, range_basis (what the intervals come from)}.
  */
 
 import type { Estimate, Figures } from './types.js';
@@ -16,9 +17,10 @@ export function estimateJson(e: Estimate): Record<string, unknown> {
     part: e.part,
     clock_ns: e.clock_ns,
     layers: e.layers.filter((l) => l.op !== 'Input').map((l) => ({ name: l.name, op: l.op, ...pick(l) })),
-    total: pick(e.total),
+    total: { ...pick(e.total), ...Object.fromEntries(FIGURE_KEYS.filter((k) => e.total[`${k}_range`]).map((k) => [`${k}_range`, e.total[`${k}_range`]])) },
     utilization: Object.fromEntries(Object.entries(e.utilization).map(([k, v]) => [k, round(v)])),
     warnings: e.warnings,
+    ...(e.range_basis ? { range_basis: e.range_basis } : {}),
   };
 }
 
@@ -55,7 +57,16 @@ export function estimateText(e: Estimate, opts: { layers?: boolean } = {}): stri
     ]);
   const t = e.total;
   rows.push(['total', '', '', '', String(t.latency_cycles), String(+t.latency_ns.toFixed(2)), String(t.ii), String(t.dsp), String(t.lut), String(t.ff), String(t.bram_18k), String(t.uram)]);
+  const r = (k: keyof Figures) => {
+    const v = t[`${k}_range`];
+    return v ? `${v[0]}-${v[1]}` : '';
+  };
+  if (e.range_basis) {
+    const ns = t.latency_cycles_range ? `${+(t.latency_cycles_range[0] * e.clock_ns).toFixed(2)}-${+(t.latency_cycles_range[1] * e.clock_ns).toFixed(2)}` : '';
+    rows.push(['80% range', '', '', '', r('latency_cycles'), ns, r('ii'), r('dsp'), r('lut'), r('ff'), r('bram_18k'), r('uram')]);
+  }
   if (opts.layers !== false) out.push(table(['layer', 'op', 'strategy', 'RF', 'latency', 'ns', 'II', 'DSP', 'LUT', 'FF', 'BRAM_18K', 'URAM'], rows, (i) => i > 2));
+  if (e.range_basis) out.push(`80% range: ${e.range_basis}`);
   out.push(`Latency ${t.latency_cycles} cycles = ${+(t.latency_ns).toFixed(2)} ns at ${e.clock_ns} ns; II ${t.ii} cycles`);
   const u = e.utilization;
   out.push(`Utilization of ${e.part}: DSP ${pctText(u.dsp)}, LUT ${pctText(u.lut)}, FF ${pctText(u.ff)}, BRAM_18K ${pctText(u.bram_18k)}, URAM ${pctText(u.uram)}`);

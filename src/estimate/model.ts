@@ -1,7 +1,8 @@
 /**
- * @fileoverview The structural cost model of one layer: what the HLS code instantiates.
+ * @fileoverview The structural cost model's shared pieces: what the HLS code instantiates. The
+ * per-op models that use them are the table of layer-models.ts.
  *
- * For each layer it decides the reuse factor actually used, the multipliers (how many, of what
+ * For each layer the model decides the reuse factor actually used, the multipliers (how many, of what
  * operand widths, DSP or LUT, how many DSP blocks each), BRAM for tables and Resource-strategy
  * weight memories, the cycle count of its loops, and a set of features (bits of LUT multipliers,
  * adder bits, register bits, ...). DSP, BRAM, URAM and loop cycles come straight from the structure
@@ -19,6 +20,11 @@
  *   act_c      element-wise activation / merge (act_res_c after a Resource-strategy layer)
  *   table_c    table activation;  softmax_c  softmax
  *   pool_c     io_parallel pooling;  stream_c  per-layer overhead of a streamed layer
+ *   roll_c     cycles per product of a layer the tool does not unroll (beyond its limits)
+ * Constants named `px_*` are per pixel of a streamed layer and belong to its streaming time (the
+ * part that overlaps with the other layers of a dataflow region, see estimate.ts):
+ *   px_res_c   per output pixel of a Resource-strategy streamed convolution (its multiply loop's fill)
+ *   px_lat_c   per input pixel of a Latency-strategy streamed convolution (line-buffer shift, stream read)
  */
 
 import type { Graph, Layer, Strategy } from '../ir/graph.js';
@@ -29,7 +35,6 @@ import { closestReuseFactor } from './reuse.js';
 import type { DspKind } from './devices.js';
 import { dspWidths } from './devices.js';
 import type { IoType, MultiplierImpl } from './types.js';
-import { SEQUENCE_COSTS } from './sequence.js';
 
 /** hls4ml's default precision, assumed where a layer has none. */
 export const DEFAULT_TYPE: FixedType = fixedType(16, 6);
@@ -52,7 +57,7 @@ export const SRL_MAX_DEPTH = 32;
 export const SRL_MAX_BITS = 4096;
 export const TRIVIAL_OPERAND_BITS = 2;
 
-const TABLE_ACTIVATIONS = new Set(['sigmoid', 'tanh', 'elu', 'selu', 'softplus', 'softsign']);
+export const TABLE_ACTIVATIONS = new Set(['sigmoid', 'tanh', 'elu', 'selu', 'softplus', 'softsign']);
 
 export interface ModelContext {
   readonly ioType: IoType;
@@ -64,6 +69,23 @@ export interface ModelContext {
   readonly lutMultMaxBits: number;
   /** Where Resource-strategy weights live: BRAM, or ROM built from LUTs (calibrated per tool). */
   readonly weightMemory: 'bram' | 'lut';
+  /**
+   * Constant multiplications whose constant has at most this many non-zero signed digits (CSD) are
+   * built as shifts and adds in LUTs, not DSPs (calibrated per tool: Vitis HLS does this for many
+   * more constants than Vivado HLS). 1 = only powers of two.
+   */
+  readonly csdMaxDigits?: number;
+  /**
+   * Vivado HLS does not unroll / partition beyond HLS_PARTITION_LIMIT elements: such a Latency layer
+   * becomes a rolled loop on one multiplier. Vitis HLS unrolls it (at a high compile cost).
+   */
+  readonly rollsBeyondLimit?: boolean;
+  /**
+   * Set when some layer of this io_parallel design is rolled: the top function can then no longer
+   * be pipelined as a whole, and Vivado HLS keeps every Latency-strategy multiply loop rolled (the
+   * public 2622-100-10-6 design used 9 DSPs in all).
+   */
+  readonly rollAll?: boolean;
   /** Result type of each tensor produced so far (the input type of its consumers). */
   readonly tensorTypes: Map<string, FixedType>;
   /** Strategy of the multiply layer each tensor comes from (through element-wise layers). */
@@ -90,6 +112,13 @@ export interface LayerCost {
   readonly notes: string[];
   /** Problems the user should see (default precision assumed, HLS limits). */
   readonly warnings: string[];
+  /** Streamed layer working pixel by pixel (overlaps with its neighbours in the dataflow region). */
+  readonly pixelStream?: boolean;
+  /**
+   * An unrolled Latency-strategy adder tree: n_out sums of n_in products of `acc` bits, `copies`
+   * times (depthwise channels). Its pipeline registers are counted once the depth is known.
+   */
+  readonly tree?: { readonly nIn: number; readonly nOut: number; readonly acc: number; readonly copies: number };
 }
 
 /** Fewest BRAM18 for a memory of depth x width (aspect ratios 16K x1 ... 1K x18, 512 x36). */
@@ -123,9 +152,19 @@ export function isLutProduct(wa: number, wb: number, ctx: Pick<ModelContext, 'mu
   return wa + wb <= ctx.lutMultMaxBits || Math.min(wa, wb) <= TRIVIAL_OPERAND_BITS;
 }
 
-function isPow2(v: number): boolean {
-  const a = Math.abs(v);
-  return a > 0 && Number.isInteger(Math.log2(a));
+/** Non-zero digits of the canonical signed-digit form of an integer (1 for a power of two). */
+export function csdDigits(v: number): number {
+  let n = Math.abs(Math.round(v));
+  let d = 0;
+  while (n > 0) {
+    if (n & 1) {
+      d++;
+      // A run of ones ...0111 becomes 100-1: take -1 here and carry.
+      n = (n & 3) === 3 ? n + 1 : n - 1;
+    }
+    n = Math.floor(n / 2);
+  }
+  return d;
 }
 
 export class Typer {
@@ -150,6 +189,7 @@ export interface Product {
   nPix: number;
   /** Products per position before reuse (after dropping zero / power-of-two weights). */
   total: number;
+  /** Products by a constant built from shifts and adds (few CSD digits), no multiplier. */
   pow2: number;
   zeros: number;
   wa: number;
@@ -173,10 +213,44 @@ export function multiplyCost(layer: Layer, p: Product, ctx: ModelContext, typer:
   // Latency strategy: weights are constants in the unrolled code, so zero weights vanish and
   // power-of-two weights become shifts. Resource strategy reads weights from memory: all multiply.
   const live = strategy === 'latency' ? p.total - p.zeros - p.pow2 : p.nIn * p.nOut;
-  // Latency strategy: hls4ml limits the multipliers to ceil(n_in*n_out / RF) (counted over all
-  // weights, at configuration time); the tool then schedules only the live products on them, so a
-  // pruned layer reaches an interval below RF: ceil(live / limit).
-  const mults = strategy === 'latency' ? Math.min(Math.ceil(p.total / rf), live) : Math.ceil(live / rf);
+  // Beyond the unroll / complete-partition limit Vivado HLS keeps the weight array in memory and
+  // the multiply loop rolled: one multiplier, a few cycles per product (the 262k-weight layer of
+  // the public truth ran 1 067 261 cycles on 9 DSPs).
+  const beyond = p.nIn * p.nOut > HLS_PARTITION_LIMIT;
+  const rolled = strategy === 'latency' && !stream && ctx.rollsBeyondLimit === true && (beyond || ctx.rollAll === true);
+  if (rolled) {
+    warnings.push(
+      beyond
+        ? `layer ${layer.name}: ${p.nIn * p.nOut} weights exceed the ${HLS_PARTITION_LIMIT}-element unroll/partition limit of Vivado HLS: the tool keeps the loop rolled (one multiplier, ${p.nIn * p.nOut} sequential products, and the design is no longer pipelined); use the Resource strategy with a reuse factor`
+        : `layer ${layer.name}: not unrolled either, since another layer exceeds the unroll/partition limit and the top function cannot be pipelined`,
+    );
+    const dspEach1 = isLutProduct(p.wa, p.wb, ctx) ? 0 : dspPerProduct(p.wa, p.wb, ctx.dspKind);
+    return {
+      name: layer.name,
+      op: layer.attrs.op,
+      strategy,
+      reuse: rf,
+      multipliers: 1,
+      dsp: dspEach1,
+      bram_18k: bramFor(p.nIn * p.nOut, p.wb),
+      uram: 0,
+      cycles: 0,
+      latencyTerms: { roll_c: p.nPix * p.nIn * p.nOut },
+      // 0: not pipelined, the design's interval is its whole latency (estimate.ts).
+      ii: 0,
+      // A rolled loop keeps one multiplier, one accumulator and its counters: its own small features.
+      features: { roll_mul_bits: p.wa * p.wb, roll_acc_bits: p.acc, k_roll: 1 },
+      notes: [...notes, 'rolled loop: beyond the unroll/partition limit'],
+      warnings,
+    };
+  }
+  // hls4ml limits the multipliers to multiplier_limit = ceil(n_in*n_out / RF) - floor(n_zeros / RF)
+  // (its config struct; the tool honours it in both strategies: the pruned public designs use that
+  // many DSPs, e.g. 4-128-3 at RF 8 with 672 zeros: 28 + softmax). In the Latency strategy the tool
+  // then schedules only the live products on them, so a pruned layer can reach an interval below
+  // RF: ceil(live / limit).
+  const limit = Math.max(1, Math.ceil(p.total / rf) - Math.floor(p.zeros / rf));
+  const mults = strategy === 'latency' ? Math.min(limit, live) : Math.min(limit, Math.ceil(live / rf));
   const interval = strategy === 'latency' ? (rf > 1 && mults > 0 ? Math.ceil(live / mults) : 1) : rf;
   if (strategy === 'latency' && rf > 1 && interval < rf) notes.push(`${live} live products on ${mults} multipliers: interval ${interval} < reuse factor ${rf}`);
   const lut = isLutProduct(p.wa, p.wb, ctx);
@@ -196,8 +270,8 @@ export function multiplyCost(layer: Layer, p: Product, ctx: ModelContext, typer:
     strategy === 'resource' ? { res_c: 1 } : rf > 1 ? { mul_ns: 1, add_ns: levels, lat_rf_c: 1 } : { mul_ns: 1, add_ns: levels };
   if (stream) latencyTerms.stream_c = 1;
   const cycles = strategy === 'resource' ? p.nPix * rf : rf > 1 ? p.nPix * interval : p.nPix - 1;
-  if (strategy === 'latency' && !stream && p.nIn * p.nOut > HLS_PARTITION_LIMIT && rf === 1) {
-    warnings.push(`layer ${layer.name}: ${p.nIn * p.nOut} weights fully unrolled (Latency strategy, reuse 1): beyond the ${HLS_PARTITION_LIMIT}-element unroll/partition limit of Vivado HLS; use a larger reuse factor or the Resource strategy`);
+  if (strategy === 'latency' && p.nIn * p.nOut > HLS_PARTITION_LIMIT && rf === 1) {
+    warnings.push(`layer ${layer.name}: ${p.nIn * p.nOut} weights fully unrolled (Latency strategy, reuse 1): beyond the ${HLS_PARTITION_LIMIT}-element unroll/partition limit (Vivado HLS keeps such loops rolled; Vitis HLS unrolls them at a large compile time); use a larger reuse factor or the Resource strategy`);
   }
   if (!stream && p.nIn > HLS_PARTITION_LIMIT) warnings.push(`layer ${layer.name}: input array of ${p.nIn} elements is partitioned completely, beyond the ${HLS_PARTITION_LIMIT}-element limit`);
   return {
@@ -214,6 +288,8 @@ export function multiplyCost(layer: Layer, p: Product, ctx: ModelContext, typer:
     ii: p.nPix * interval,
     // Features are split by strategy: an unrolled pipeline and a reuse loop spend LUTs and
     // registers on different things, so their coefficients are fitted apart.
+    // One set of coefficients per strategy, shared by io types: splitting them by io type fits the
+    // known records better but generalises worse (leave-one-repository-out LUT/FF error grew).
     features: prefixed(strategy === 'resource' ? 'res_' : 'lat_', {
       mul_lut_bits: lut ? mults * p.wa * p.wb : 0,
       mul_dsp: lut ? 0 : mults,
@@ -229,6 +305,7 @@ export function multiplyCost(layer: Layer, p: Product, ctx: ModelContext, typer:
     }),
     notes,
     warnings,
+    ...(strategy === 'latency' && rf === 1 ? { tree: { nIn: p.nIn, nOut: p.nOut, acc: p.acc, copies: 1 } } : {}),
   };
 }
 
@@ -240,8 +317,23 @@ function prefixed(prefix: string, f: Record<string, number>): Record<string, num
  * Zero and power-of-two weights as the hardware sees them: after quantization to the weight type
  * (hls4ml writes the weights into weight_t, so a small weight can become 0 or one LSB).
  */
-export function kernelStats(w: Float32Array | Float64Array | undefined, n: number, wT: FixedType): { zeros: number; pow2: number } {
+const statsCache = new WeakMap<Float32Array | Float64Array, Map<string, { zeros: number; pow2: number }>>();
+
+export function kernelStats(w: Float32Array | Float64Array | undefined, n: number, wT: FixedType, csdMax = 1): { zeros: number; pow2: number } {
   if (!w) return { zeros: 0, pow2: 0 };
+  // Calibration rebuilds the costs of the same graphs many times: count each kernel once (IR
+  // weights are immutable, so the array identifies its contents).
+  const key = `${n}/${wT.w}/${wT.i}/${wT.q}/${csdMax}`;
+  let m = statsCache.get(w);
+  if (!m) statsCache.set(w, (m = new Map()));
+  const hit = m.get(key);
+  if (hit) return hit;
+  const r = countKernel(w, n, wT, csdMax);
+  m.set(key, r);
+  return r;
+}
+
+function countKernel(w: Float32Array | Float64Array, n: number, wT: FixedType, csdMax: number): { zeros: number; pow2: number } {
   const scale = 2 ** (wT.w - wT.i);
   const round = wT.q !== 'AP_TRN' && wT.q !== 'AP_TRN_ZERO';
   let zeros = 0;
@@ -250,22 +342,22 @@ export function kernelStats(w: Float32Array | Float64Array | undefined, n: numbe
     const x = w[i]! * scale;
     const raw = round ? Math.round(x) : wT.q === 'AP_TRN_ZERO' ? Math.trunc(x) : Math.floor(x);
     if (raw === 0) zeros++;
-    else if (isPow2(raw)) pow2++;
+    else if (csdDigits(raw) <= csdMax) pow2++;
   }
   return { zeros, pow2 };
 }
 
-function inputType(g: Graph, l: Layer, ctx: ModelContext): FixedType {
+export function inputType(g: Graph, l: Layer, ctx: ModelContext): FixedType {
   return ctx.tensorTypes.get(l.inputs[0] ?? '') ?? DEFAULT_TYPE;
 }
 
-function elems(g: Graph, tensor: string | undefined): number {
+export function elems(g: Graph, tensor: string | undefined): number {
   const t = tensor ? g.tensors.get(tensor) : undefined;
   return t ? numel(t.shape) : 0;
 }
 
 /** Channels (last axis) and pixels (the rest) of a tensor. */
-function pixels(g: Graph, tensor: string | undefined): { pix: number; ch: number } {
+export function pixels(g: Graph, tensor: string | undefined): { pix: number; ch: number } {
   const t = tensor ? g.tensors.get(tensor) : undefined;
   if (!t || t.shape.length === 0) return { pix: 1, ch: 1 };
   const ch = t.shape[t.shape.length - 1]!;
@@ -276,187 +368,19 @@ export function zeroCost(l: Layer, notes: string[] = []): LayerCost {
   return { name: l.name, op: l.attrs.op, dsp: 0, bram_18k: 0, uram: 0, cycles: 0, latencyTerms: {}, ii: 1, features: {}, notes, warnings: [] };
 }
 
-/** The structural cost of one layer. Records its result type in ctx.tensorTypes. */
-export function layerCost(g: Graph, l: Layer, ctx: ModelContext): LayerCost {
-  const typer = new Typer(l);
-  const a = l.attrs;
-  const stream = ctx.ioType === 'io_stream';
-  const inT = inputType(g, l, ctx);
-  const setResult = (t: FixedType) => {
-    for (const o of l.outputs) ctx.tensorTypes.set(o, t);
-  };
-  // Element-wise layers after a Resource-strategy layer run as their own loop (a cycle or more);
-  // after an unrolled Latency-strategy layer they fold into its pipeline.
-  const upstream = ctx.tensorStrategy?.get(l.inputs[0] ?? '');
-  const multiplies = a.op === 'Dense' || a.op === 'Conv' || a.op === 'DepthwiseConv';
-  const own: Strategy | undefined = multiplies ? (l.strategy ?? ctx.strategy) : upstream;
-  if (own) for (const o of l.outputs) ctx.tensorStrategy?.set(o, own);
-  const actKey = upstream === 'resource' ? 'act_res_c' : 'act_c';
-  const outN = elems(g, l.outputs[0]);
-  const inN = elems(g, l.inputs[0]);
-  const streamFeatures = (c: LayerCost, w: number): LayerCost => {
-    if (!stream) return c;
-    const { pix, ch } = pixels(g, l.outputs[0]);
-    // FIFO between layers: one word of (channels x width) bits per pixel, as deep as the feature
-    // map (hls4ml's default stream depth). Deep, wide FIFOs go to BRAM, small ones to shift
-    // registers; a graph output is a top-level port, not a FIFO.
-    const isPort = g.outputs.includes(l.outputs[0] ?? '');
-    const bits = pix * ch * w;
-    const fifoBram = !isPort && pix > SRL_MAX_DEPTH && bits > SRL_MAX_BITS ? bramFor(pix, ch * w) : 0;
-    const notes = fifoBram ? [...c.notes, `output FIFO ${pix} x ${ch * w} bits in ${fifoBram} BRAM_18K`] : c.notes;
-    return { ...c, bram_18k: c.bram_18k + fifoBram, notes, features: { ...c.features, fifo_bits: isPort ? 0 : bits, k_stream: 1 } };
-  };
-  // Recurrent, LayerNorm and attention layers have their own models (sequence.ts).
-  const seq = SEQUENCE_COSTS[a.op];
-  if (seq) {
-    const c = seq(g, l, { ctx, typer, inT, setResult });
-    return streamFeatures(c, typer.get('result').w);
+
+/**
+ * Register bits of an unrolled adder tree cut into `stages` pipeline stages: at each cut, the
+ * partial sums still alive (n_out x n_in / 2^level values of `acc` bits). This, not one register per
+ * product bit, is what the FF of a Latency-strategy layer are.
+ */
+export function pipelineRegisterBits(tree: NonNullable<LayerCost['tree']>, stages: number): number {
+  if (stages <= 0) return 0;
+  const levels = Math.ceil(Math.log2(Math.max(1, tree.nIn)));
+  let bits = 0;
+  for (let k = 1; k <= stages; k++) {
+    const level = Math.min(levels, Math.round((k * levels) / stages));
+    bits += tree.nOut * Math.ceil(tree.nIn / 2 ** level) * tree.acc;
   }
-  switch (a.op) {
-    case 'Input': {
-      const t = l.precision.result;
-      setResult(t && !isAuto(t) ? t : DEFAULT_TYPE);
-      if (!t || isAuto(t)) return { ...zeroCost(l), warnings: [`input ${l.name}: precision ${t ? "'auto'" : 'missing'}, assumed fixed<16,6>`] };
-      return zeroCost(l);
-    }
-    case 'Dense': {
-      const wT = typer.get('weight');
-      const accT = typer.get('accum');
-      setResult(typer.get('result'));
-      const k = l.weights.kernel?.data;
-      const ks = kernelStats(k, a.nIn * a.nOut, wT);
-      const c = multiplyCost(l, { nIn: a.nIn, nOut: a.nOut, nPix: 1, total: a.nIn * a.nOut, ...ks, wa: inT.w, wb: wT.w, acc: accT.w }, ctx, typer, stream);
-      return streamFeatures(c, typer.get('result').w);
-    }
-    case 'Conv':
-    case 'DepthwiseConv': {
-      const wT = typer.get('weight');
-      const accT = typer.get('accum');
-      const resT = typer.get('result');
-      setResult(resT);
-      const kk = a.kernel.reduce((x, y) => x * y, 1);
-      const out = pixels(g, l.outputs[0]);
-      const inp = pixels(g, l.inputs[0]);
-      const nIn = a.op === 'Conv' ? (kk * a.cIn) / a.groups : kk;
-      const nOut = a.op === 'Conv' ? a.cOut : a.depthMultiplier;
-      const chans = a.op === 'Conv' ? 1 : a.cIn;
-      const k = l.weights.kernel?.data;
-      const ks = kernelStats(k, nIn * nOut * chans, wT);
-      const c = multiplyCost(
-        l,
-        { nIn, nOut, nPix: out.pix, total: nIn * nOut, zeros: Math.round(ks.zeros / chans), pow2: Math.round(ks.pow2 / chans), wa: inT.w, wb: wT.w, acc: accT.w },
-        ctx,
-        typer,
-        stream,
-      );
-      // Depthwise: one such product per input channel, in parallel.
-      const scaled: LayerCost =
-        chans === 1
-          ? c
-          : {
-              ...c,
-              multipliers: (c.multipliers ?? 0) * chans,
-              dsp: c.dsp * chans,
-              features: Object.fromEntries(Object.entries(c.features).map(([f, v]) => [f, f.endsWith('k_dense') ? v : v * chans])),
-            };
-      if (stream) {
-        // Line-buffer convolution: one input pixel per cycle (times the reuse factor).
-        const cycles = inp.pix * (c.reuse ?? 1);
-        return streamFeatures({ ...scaled, cycles, latencyTerms: { stream_c: 1, mul_ns: 1 }, ii: cycles + 1 }, resT.w);
-      }
-      return scaled;
-    }
-    case 'BatchNorm':
-    case 'ScaleBias': {
-      const sT = typer.get('scale');
-      const resT = typer.get('result');
-      setResult(resT);
-      const n = stream ? pixels(g, l.outputs[0]).ch : outN;
-      const lut = isLutProduct(inT.w, sT.w, ctx);
-      const c: LayerCost = {
-        ...zeroCost(l),
-        multipliers: n,
-        dsp: lut ? 0 : n * dspPerProduct(inT.w, sT.w, ctx.dspKind),
-        latencyTerms: { mul_ns: 1 },
-        features: { mul_lut_bits: lut ? n * inT.w * sT.w : 0, mul_dsp: lut ? 0 : n, add_bits: n * resT.w, out_bits: n * resT.w, k_elem: 1 },
-      };
-      return streamFeatures(c, resT.w);
-    }
-    case 'Activation': {
-      const resT = typer.get('result');
-      setResult(resT);
-      const n = stream ? pixels(g, l.outputs[0]).ch : outN;
-      if (TABLE_ACTIVATIONS.has(a.activation)) {
-        const size = l.tableSize ?? DEFAULT_TABLE_SIZE;
-        const tT = typer.get('table', DEFAULT_TABLE_TYPE);
-        // One ROM copy per two parallel lookups (dual-port BRAM).
-        const bram = Math.ceil(n / 2) * bramFor(size, tT.w);
-        const c: LayerCost = {
-          ...zeroCost(l, [`${n} lookups into a ${size} x ${tT.w}-bit table`]),
-          bram_18k: bram,
-          latencyTerms: { table_c: 1 },
-          features: { table_lookups: n, table_idx_bits: n * inT.w, out_bits: n * resT.w, k_table: 1 },
-        };
-        return streamFeatures(c, resT.w);
-      }
-      const c: LayerCost = {
-        ...zeroCost(l),
-        latencyTerms: { [actKey]: 1 },
-        features: { act_bits: n * inT.w, act_elems: n, k_act: 1, ...(a.activation === 'prelu' ? { mul_lut_bits: n * inT.w * 4 } : {}) },
-      };
-      return streamFeatures(c, resT.w);
-    }
-    case 'Softmax': {
-      const resT = typer.get('result');
-      setResult(resT);
-      const n = stream ? pixels(g, l.outputs[0]).ch : outN;
-      const expT = typer.get('exp_table', DEFAULT_TABLE_TYPE);
-      const invT = typer.get('inv_table', DEFAULT_TABLE_TYPE);
-      const size = l.tableSize ?? DEFAULT_TABLE_SIZE;
-      const bram = Math.ceil(n / 2) * bramFor(size, expT.w) + bramFor(size, invT.w);
-      const lut = isLutProduct(expT.w, invT.w, ctx);
-      const c: LayerCost = {
-        ...zeroCost(l, [`softmax over ${n}: ${n} exp lookups, 1 inverse lookup, ${n} multiplications`]),
-        multipliers: n,
-        dsp: lut ? 0 : n * dspPerProduct(expT.w, invT.w, ctx.dspKind),
-        bram_18k: bram,
-        latencyTerms: { softmax_c: 1, add_ns: Math.ceil(Math.log2(Math.max(2, n))) },
-        features: { table_lookups: n + 1, add_bits: n * expT.w, mul_dsp: lut ? 0 : n, mul_lut_bits: lut ? n * expT.w * invT.w : 0, out_bits: n * resT.w, k_table: 1 },
-      };
-      return streamFeatures(c, resT.w);
-    }
-    case 'Pool':
-    case 'GlobalPool': {
-      const resT = typer.get('result', inT);
-      const accT = a.mode === 'avg' ? typer.get('accum', inT) : inT;
-      setResult(resT);
-      const window = a.op === 'Pool' ? a.pool.reduce((x, y) => x * y, 1) : Math.max(1, inN / Math.max(1, pixels(g, l.inputs[0]).ch));
-      const c: LayerCost = {
-        ...zeroCost(l),
-        latencyTerms: stream ? { stream_c: 1 } : { pool_c: 1 },
-        cycles: stream ? pixels(g, l.inputs[0]).pix : 0,
-        ii: stream ? pixels(g, l.inputs[0]).pix + 1 : 1,
-        features: { pool_bits: outN * window * accT.w, out_bits: outN * resT.w, k_pool: 1 },
-      };
-      return streamFeatures(c, resT.w);
-    }
-    case 'Merge': {
-      const resT = typer.get('result', inT);
-      setResult(resT);
-      const c: LayerCost = { ...zeroCost(l), latencyTerms: { [actKey]: 1 }, features: { add_bits: outN * resT.w, k_act: 1 } };
-      return streamFeatures(c, resT.w);
-    }
-    case 'Quant': {
-      const resT = typer.get('result', inT);
-      setResult(resT);
-      return zeroCost(l, ['quantizer folded into the neighbouring layers']);
-    }
-    default: {
-      // Reshape, Flatten, Transpose, Concat, Pad, Crop, Resize, Identity, Dropout: wiring only.
-      const t = l.precision.result;
-      setResult(t && !isAuto(t) ? t : inT);
-      const c = zeroCost(l);
-      return stream ? streamFeatures(c, inT.w) : c;
-    }
-  }
+  return bits * tree.copies;
 }

@@ -14,11 +14,17 @@ import type { FixedType } from '../fixed/type.js';
 import { fixedType, parseFixed } from '../fixed/type.js';
 import type { LayerSpec } from './build.js';
 import { denseSpec, filledWeights, sequential } from './build.js';
+import { publicRecords } from './truth-public.js';
 import type { Backend, EstimateOptions, Figures } from './types.js';
 
 export interface TruthRecord {
   readonly id: string;
-  readonly dataset: 'wa-hls4ml' | 'hls4ml-ci' | 'argykokk-mlp' | 'uw-acme-gru' | 'published' | 'user';
+  readonly dataset: 'wa-hls4ml' | 'hls4ml-ci' | 'argykokk-mlp' | 'uw-acme-gru' | 'public-hls4ml' | 'published' | 'user';
+  /**
+   * The repository the record comes from: cross-validation leaves one group out at a time, so rows
+   * of one repository (often the same design at other settings) are never both fitted and tested.
+   */
+  readonly group: string;
   readonly label: string;
   readonly source: string;
   readonly toolVersion?: string;
@@ -40,31 +46,31 @@ export function sharedDir(projectRoot: string, env: Readonly<Record<string, stri
   return existsSync(path.join(beside, 'truth')) ? beside : path.join(projectRoot, 'test', 'fixtures');
 }
 
-/** Minimal CSV reader: quoted fields with "" escapes, no embedded newlines needed here. */
+/** CSV reader (RFC 4180): quoted fields with "" escapes and embedded newlines. */
 export function parseCsv(text: string): Record<string, string>[] {
-  const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
-  const split = (line: string): string[] => {
-    const out: string[] = [];
-    let cur = '';
-    let q = false;
-    for (let i = 0; i < line.length; i++) {
-      const ch = line[i]!;
-      if (q) {
-        if (ch === '"' && line[i + 1] === '"') (cur += '"', i++);
-        else if (ch === '"') q = false;
-        else cur += ch;
-      } else if (ch === '"') q = true;
-      else if (ch === ',') (out.push(cur), (cur = ''));
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cur = '';
+  let q = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (q) {
+      if (ch === '"' && text[i + 1] === '"') (cur += '"', i++);
+      else if (ch === '"') q = false;
       else cur += ch;
-    }
-    out.push(cur);
-    return out;
-  };
-  const head = split(lines[0]!);
-  return lines.slice(1).map((l) => {
-    const v = split(l);
-    return Object.fromEntries(head.map((h, i) => [h, v[i] ?? '']));
-  });
+    } else if (ch === '"') q = true;
+    else if (ch === ',') (row.push(cur), (cur = ''));
+    else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      row.push(cur);
+      cur = '';
+      if (row.length > 1 || row[0] !== '') rows.push(row);
+      row = [];
+    } else cur += ch;
+  }
+  if (cur !== '' || row.length) (row.push(cur), rows.push(row));
+  const head = rows[0] ?? [];
+  return rows.slice(1).map((v) => Object.fromEntries(head.map((h, i) => [h, v[i] ?? ''])));
 }
 
 const num = (s: string | undefined): number | undefined => (s === undefined || s.trim() === '' ? undefined : Number(s));
@@ -98,6 +104,7 @@ function waRecords(dir: string): TruthRecord[] {
     return {
       id: `wa-${k + 1}`,
       dataset: 'wa-hls4ml' as const,
+      group: 'fastmachinelearning/wa-hls4ml',
       label: `${r.model_string} ${p}b RF${rf}`,
       source: `wa_hls4ml_jdweitz_2layer_sample.csv row ${k + 1} (${r.model_name!.split('/').pop()})`,
       toolVersion: '2023.2',
@@ -169,6 +176,7 @@ function ciRecords(dir: string): TruthRecord[] {
     const base = {
       id: `ci-${k + 1}`,
       dataset: 'hls4ml-ci' as const,
+      group: 'fastmachinelearning/hls4ml (CI baselines)',
       label: `${r.backend} ${r.tool_version} ${r.variant!.replace(/^test_keras_api_test_|^test_/, '').replace(/ \(.*$/, '')}`,
       source: `hls4ml_ci_synthesis_baselines.csv row ${k + 1} (${r.path})`,
       toolVersion: r.tool_version!,
@@ -206,6 +214,7 @@ function argyRecords(dir: string): TruthRecord[] {
     return {
       id: `argy-${k + 1}`,
       dataset: 'argykokk-mlp' as const,
+      group: 'ArgyKokk (MLP projects)',
       label: `${project.split('/')[1]} ${project.split('/').pop()}`,
       source: `argykokk_hls4ml_mlp_synth.csv row ${k + 1} (${project})`,
       toolVersion: r.hls_version!,
@@ -221,6 +230,7 @@ function uwRecords(dir: string): TruthRecord[] {
   return rows.map((r, k) => ({
     id: `uw-${k + 1}`,
     dataset: 'uw-acme-gru' as const,
+    group: 'UW-ACME',
     label: `GRU ${r.path!.split('/')[3]} (${r.dense_layers})`,
     source: `uwacme_hls4ml_vs_manual_csynth.csv row ${k + 1}`,
     toolVersion: r.hls_version!,
@@ -249,6 +259,7 @@ function publishedRecords(dir: string, csv: readonly TruthRecord[]): TruthRecord
     return {
       id: `pub-${k + 1}`,
       dataset: 'published' as const,
+      group: src.split(' @ ')[0] || 'published',
       label: String(r.model ?? '').slice(0, 60),
       source: `published_results.json #${k + 1} (${src.split(' @ ')[0]})`,
       truth,
@@ -262,6 +273,6 @@ function publishedRecords(dir: string, csv: readonly TruthRecord[]): TruthRecord
 }
 
 export function loadTruth(dir: string): TruthRecord[] {
-  const csv = [...waRecords(dir), ...ciRecords(dir), ...argyRecords(dir), ...uwRecords(dir)];
+  const csv = [...waRecords(dir), ...ciRecords(dir), ...argyRecords(dir), ...uwRecords(dir), ...publicRecords(dir)];
   return [...csv, ...publishedRecords(dir, csv)];
 }

@@ -49,7 +49,13 @@ export interface LayerEstimate extends Figures {
   readonly features: Readonly<Record<string, number>>;
   readonly source: Readonly<Record<FigureKey, string>>;
   readonly notes: readonly string[];
+  /** io_stream: the part of the latency that overlaps with the other pixel-streamed layers. */
+  readonly stream_cycles?: number;
+  readonly pixel_stream?: boolean;
 }
+
+/** `<figure>_range`: the 80% interval [low, high] of each total figure (see FamilyCalibration.intervals). */
+export type RangeFields = { readonly [K in FigureKey as `${K}_range`]?: readonly [number, number] };
 
 export type Utilization = Record<'dsp' | 'lut' | 'ff' | 'bram_18k' | 'uram', number | null>;
 
@@ -65,7 +71,9 @@ export interface Estimate {
   readonly clock_ns: number;
   readonly io_type: IoType;
   readonly layers: readonly LayerEstimate[];
-  readonly total: Figures & { readonly latency_ns: number };
+  readonly total: Figures & { readonly latency_ns: number } & RangeFields;
+  /** What the `*_range` intervals of `total` are (absent when the calibration has none). */
+  readonly range_basis?: string;
   /** Percent of the device (null when the device's totals are unknown). */
   readonly utilization: Utilization;
   /** Percent of one SLR, for multi-SLR devices. */
@@ -86,6 +94,13 @@ export interface FamilyCalibration {
   readonly lutMultMaxBits: number;
   /** Where Resource-strategy weights are stored. */
   readonly weightMemory: 'bram' | 'lut';
+  /** Constant products with at most this many CSD digits are shift-adds in LUTs (see model.ts). */
+  readonly csdMaxDigits?: number;
+  /**
+   * 80% intervals from leave-one-repository-out validation: per design kind ('mlp', 'cnn', 'all'),
+   * per figure, the 10th and 90th percentiles of truth / estimate.
+   */
+  readonly intervals?: Readonly<Record<string, Readonly<Partial<Record<FigureKey, readonly [number, number]>>>>>;
 }
 
 export interface Calibration {

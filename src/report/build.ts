@@ -87,7 +87,9 @@ function resources(e: Estimate, synth?: ProjectReports): ResourceSection {
           : {}),
       };
     }),
-    total: { ...e.total },
+    total: Object.fromEntries(Object.entries(e.total).filter((kv): kv is [string, number] => typeof kv[1] === 'number')),
+    ranges: Object.fromEntries(Object.entries(e.total).filter((kv): kv is [string, readonly [number, number]] => Array.isArray(kv[1])).map(([k, v]) => [k.replace(/_range$/, ''), v])),
+    ...(e.range_basis ? { rangeBasis: e.range_basis } : {}),
     device: { dsp: t.totals.dsp, lut: t.totals.lut, ff: t.totals.ff, bram_18k: t.totals.bram_18k },
     ...(t.slr && t.slrs && t.slrs > 1 ? { slr: { dsp: t.slr.dsp, lut: t.slr.lut, ff: t.slr.ff, bram_18k: t.slr.bram_18k }, slrs: t.slrs } : {}),
     utilization: { ...e.utilization },

@@ -139,7 +139,7 @@ async function resourceSection(d: ReportData): Promise<string> {
   if (!r) return '';
   const out: string[] = ['<section id="resources"><h2>Resources and latency</h2>'];
   out.push(
-    `<p class="note">Estimated by fastml for ${esc(r.part)}${r.board ? ` (${esc(r.board)})` : ''}, ${esc(r.tool)}, clock ${r.clock_ns} ns, ${esc(r.io_type)}. Total: latency ${r.total['latency_cycles']} cycles, II ${r.total['ii']}, DSP ${r.total['dsp']}, LUT ${r.total['lut']}, FF ${r.total['ff']}, BRAM_18K ${r.total['bram_18k']}.</p>`,
+    `<p class="note">Estimated by fastml for ${esc(r.part)}${r.board ? ` (${esc(r.board)})` : ''}, ${esc(r.tool)}, clock ${r.clock_ns} ns, ${esc(r.io_type)}. Total: latency ${r.total['latency_cycles']} cycles, II ${r.total['ii']}, DSP ${r.total['dsp']}, LUT ${r.total['lut']}, FF ${r.total['ff']}, BRAM_18K ${r.total['bram_18k']}.${r.ranges && Object.keys(r.ranges).length ? ` 80% intervals: ${Object.entries(r.ranges).map(([k, v]) => `${esc(k)} ${v[0]}-${v[1]}`).join(', ')}${r.rangeBasis ? ` (${esc(r.rangeBasis)})` : ''}.` : ''}</p>`,
   );
   out.push(
     `<p class="note" id="estimate-source">Where these numbers come from: ${Object.entries(r.source).map(([k, v]) => `${esc(k)}: ${esc(v)}`).join('; ')}. How far to trust them: they are what HLS C synthesis would report (post-synthesis LUT counts are often about half); the estimate's error per figure and per data set (median absolute percentage error against synthesis reports, LUT/FF cross-validated) is in docs/estimation.md.${r.synth ? ` Synthesized figures: ${esc(r.synth.tool)}${r.synth.version ? ` ${esc(r.synth.version)}` : ''} report ${esc(r.synth.file)}.` : ''}</p>`,

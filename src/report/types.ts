@@ -81,6 +81,9 @@ export interface ResourceSection {
   readonly io_type: string;
   readonly layers: readonly ResourceRow[];
   readonly total: Readonly<Record<string, number>>;
+  /** 80% intervals per figure from leave-one-repository-out validation, and what they rest on. */
+  readonly ranges?: Readonly<Record<string, readonly [number, number]>>;
+  readonly rangeBasis?: string;
   /** Device totals (null when unknown) and one SLR's, for the reference lines. */
   readonly device: Readonly<Record<'dsp' | 'lut' | 'ff' | 'bram_18k', number | null>>;
   readonly slr?: Readonly<Record<'dsp' | 'lut' | 'ff' | 'bram_18k', number>>;

@@ -60,6 +60,8 @@ export async function userRecords(dirs: readonly string[]): Promise<TruthRecord[
       out.push({
         id: `user:${path.basename(path.resolve(dir))}:${p.name}`,
         dataset: 'user',
+        // One group per sweep: cross-validation never splits the points of one user sweep.
+        group: `user:${path.resolve(dir)}`,
         label: `${path.basename(m.model)} ${p.name}`,
         source: path.join(dir, r.report?.file ?? p.dir),
         ...(r.report?.version ? { toolVersion: r.report.version } : {}),
@@ -122,8 +124,15 @@ export async function refit(dirs: readonly string[], truthDir: string, outFile: 
     if (!before[k]) continue;
     error[k] = { n: before[k].length, before: { median: median(before[k]), mean: mean(before[k]) }, after: { median: median(after[k]!), mean: mean(after[k]!) } };
   }
+  // The 80% intervals come from leave-one-repository-out validation of the bundled calibration; a
+  // refit on a few user points does not re-run it, so the shipped intervals are kept (conservative).
+  const { SHIPPED_CALIBRATION } = await import('../estimate/estimate.js');
+  const families = Object.fromEntries(
+    (Object.keys(cal.families) as Array<keyof Calibration['families']>).map((b) => [b, { ...cal.families[b], ...(SHIPPED_CALIBRATION.families[b].intervals ? { intervals: SHIPPED_CALIBRATION.families[b].intervals } : {}) }]),
+  ) as unknown as Calibration['families'];
   const file: UserCalibrationFile = {
     ...cal,
+    families,
     kind: USER_CALIBRATION_KIND,
     source: `${cal.source} + ${user.length} user synthesis reports from ${dirs.map((d) => path.resolve(d)).join(', ')}`,
     records: cal.records,

@@ -99,8 +99,10 @@ describe('pipeline flags in the commands', () => {
     expect(j.total.dsp).toBeGreaterThan(0);
     const chosen = j.pipeline.report.reuse.chosen as Record<string, number>;
     expect(Object.values(chosen).some((v) => v > 1)).toBe(true);
-    // The per-layer II follows the chosen factors.
-    for (const l of j.layers as { name: string; ii: number }[]) if (chosen[l.name] !== undefined) expect(l.ii).toBeGreaterThanOrEqual(chosen[l.name]!);
+    // The per-layer II follows the chosen factors: the live products on hls4ml's multiplier limit,
+    // never more than the reuse factor (constants built from shifts take no multiplier).
+    for (const l of j.layers as { name: string; ii: number }[]) if (chosen[l.name] !== undefined) expect(l.ii).toBeLessThanOrEqual(chosen[l.name]!);
+    expect(Math.max(...(j.layers as { ii: number }[]).map((l) => l.ii))).toBeGreaterThan(1);
     expect(j.pipeline.report.reuse.total.dsp).toBe(j.total.dsp);
 
     const h = await cli('estimate', jet, '--target', 'vu9p', '--reuse', 'auto', '--budget', `dsp=${limit}`);
@@ -154,7 +156,9 @@ describe('pipeline flags in the commands', () => {
     expect(h.err).toMatch(/post-training quantization \(8 bits, \d+ headroom bits, 40 calibration samples\)/);
     const lo = JSON.parse((await cli('estimate', jet, '--json')).out);
     const q8 = JSON.parse((await cli('estimate', jet, '--json', '--quantize', 'auto:8', '--calibration', x)).out);
-    expect(q8.total.lut + q8.total.dsp).toBeLessThan(lo.total.lut + lo.total.dsp); // narrower types cost less
+    // Narrower types cost fewer DSPs: Vitis builds most 8-bit constant products from shifts and adds
+    // in LUTs (with their pipeline registers, so LUT and FF need not shrink).
+    expect(q8.total.dsp).toBeLessThan(lo.total.dsp / 2);
     const nc = await cli('emulate', jet, '-i', x, '-o', 'q2.npy', '--quantize', 'auto');
     expect(nc.code).toBe(2);
     expect(nc.err).toContain('FML6551');

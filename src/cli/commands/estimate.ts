@@ -58,8 +58,8 @@ function positiveInt(flag: string, v: string | undefined): number | undefined {
 export function register(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('estimate')
-    .description('estimate latency (cycles, ns), II, DSP, LUT, FF, BRAM and URAM per layer and in total, with device utilization')
-    .argument('<model>', 'model file (.onnx, .h5, .json, .keras)')
+    .description('estimate latency (cycles, ns), II, DSP, LUT, FF, BRAM and URAM per layer and in total, with device utilization and an 80% interval per total (from leave-one-repository-out validation, docs/estimation.md)')
+    .argument('<model>', 'model file (.onnx, .h5, .json, .keras), or an hls4ml project folder (firmware/parameters.h, build_prj.tcl)')
     .option('-c, --config <file>', 'hls4ml configuration (YAML or JSON)')
     .option('-t, --target <name>', 'board alias (vu9p, pynq-z2, zcu102, alveo-u250, ...) or part string')
     .option('--part <part>', 'FPGA part (same as --target)')
@@ -70,7 +70,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--io-type <t>', 'io_parallel or io_stream (default: the config\'s IOType)')
     .option('--multipliers <impl>', 'auto, dsp or fabric (as HLS config_op mul -impl)', 'auto')
     .option('--ii <n>', 'warn when the initiation interval exceeds this')
-    .option('--json', 'print JSON: {tool, part, clock_ns, layers, total, utilization, warnings}')
+    .option('--json', 'print JSON: {tool, part, clock_ns, layers, total (with <figure>_range intervals), utilization, warnings, range_basis}')
     .option('--sweep <axes...>', 'design-space sweep, e.g. reuse=1,2,4,8 precision=8,12,16 strategy=latency,resource (reuse values are checked like --reuse N; with --reuse nearest invalid ones take the nearest valid value)')
     .option('--input <file>', 'inputs (.npy) for the sweep\'s accuracy (emulator vs float)')
     .option('--samples <n>', 'use at most this many input samples', '200')
@@ -94,6 +94,8 @@ export function register(program: Command, ctx: CommandContext): void {
       const { estimateJson, estimateText } = await import('../../estimate/format.js');
 
       const modelFile = await resolvePath(ctx, modelArg);
+      const { isHls4mlProject } = await import('../../estimate/hls4ml-project.js');
+      if (isHls4mlProject(modelFile)) return estimateProject(ctx, modelFile, flags);
       const cfgFile = flags.config ? await resolvePath(ctx, flags.config) : undefined;
       const baseCfg = cfgFile ? loadConfig(cfgFile) : defaultConfig();
       const strategy = flags.strategy?.toLowerCase();
@@ -195,6 +197,49 @@ export function register(program: Command, ctx: CommandContext): void {
       const withNotes = { ...e, warnings: [...notes, ...e.warnings] };
       ctx.io.out(flags.json ? JSON.stringify({ ...estimateJson(withNotes), ...pipelineJson(res, pflags) }, null, 1) + '\n' : estimateText(withNotes));
     });
+}
+
+/**
+ * `fastml estimate HLS4ML_PROJECT_DIR`: the design as hls4ml wrote it (layer order, sizes, types,
+ * reuse factors from the firmware; part and clock from the tcl), estimated, and shown beside the
+ * project's csynth report when synthesis was run. Flags override the project's part, tool, clock.
+ */
+async function estimateProject(ctx: CommandContext, dir: string, flags: EstimateFlags & PipelineFlags): Promise<void> {
+  const { readHls4mlProject, projectOptions } = await import('../../estimate/hls4ml-project.js');
+  const { estimate } = await import('../../estimate/estimate.js');
+  const { estimateJson, estimateText } = await import('../../estimate/format.js');
+  if (flags.config || flags.strategy || flags.reuse || flags.sweep?.length)
+    usage('an hls4ml project fixes its configuration: --config, --strategy, --reuse and --sweep apply to a model file', 'give the model file and its hls4ml config instead to explore other settings');
+  const clock = flags.clock !== undefined ? Number(flags.clock) : undefined;
+  if (clock !== undefined && !(clock > 0)) usage(`--clock: "${flags.clock}" is not a positive number of ns`);
+  const io = flags.ioType as IoType | undefined;
+  if (io !== undefined && io !== 'io_parallel' && io !== 'io_stream') usage(`--io-type: "${flags.ioType}" is not io_parallel or io_stream`);
+  const mult = flags.multipliers as MultiplierImpl;
+  if (!['auto', 'dsp', 'fabric'].includes(mult)) usage(`--multipliers: "${flags.multipliers}" is not auto, dsp or fabric`);
+  const p = readHls4mlProject(dir);
+  const target = flags.target ?? flags.part;
+  const eopts = projectOptions(p, {
+    ...(target ? { part: target } : {}),
+    ...(flags.backend ? { backend: backendOf(flags.backend) } : {}),
+    ...(clock !== undefined ? { clockNs: clock } : {}),
+    ...(io ? { ioType: io } : {}),
+    ...(flags.toolVersion ? { toolVersion: flags.toolVersion } : {}),
+    multiplierImpl: mult,
+    ...(flags.ii !== undefined ? { targetII: positiveInt('--ii', flags.ii)! } : {}),
+  });
+  const e = estimate(p.graph, eopts);
+  const { readProjectReports } = await import('../../estimate/csynth.js');
+  const rep = p.csynth ? readProjectReports(p.csynth) : undefined;
+  if (flags.json) {
+    ctx.io.out(JSON.stringify({ ...estimateJson(e), project: { dir: p.dir, top: p.top, layers: p.layers.length }, ...(rep ? { report: rep.top } : {}) }, null, 1) + '\n');
+    return;
+  }
+  ctx.io.out(`hls4ml project ${p.dir} (top ${p.top}, ${p.layers.length} layer calls)\n`);
+  ctx.io.out(estimateText(e));
+  if (rep) {
+    const { reportText } = await import('../../estimate/report-compare.js');
+    ctx.io.out('\n' + reportText(rep, e));
+  }
 }
 
 /** Accuracy of a prepared graph: top-1 agreement of the emulator with the float model, in percent. */

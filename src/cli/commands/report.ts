@@ -75,7 +75,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--html <file>', 'write a self-contained HTML report (opens from file://; never overwrites an input or a file fastml did not write)')
     .option('-i, --input <file>', 'inputs (.npy, .npz, .dat, .csv; batch first, model layout) for the activation profile, error growth and overflow counts (model, or project with --html)')
     .option('-w, --weights <file>', 'model report: weights file for a Keras architecture .json')
-    .option('-m, --model <file>', 'project: the model the project was built from, to estimate it (with --html: default the model named in fastml.lock.json, found beside the project)')
+    .option('-m, --model <file>', 'project: the model the project was built from, to estimate it (with --html: default the model named in fastml.lock.json, found beside the project; not needed for a project hls4ml wrote: its firmware is read)')
     .option('-c, --config <file>', 'hls4ml configuration used for the build')
     .option('-t, --target <name>', 'part or board (model: default the config\'s Part; project: fastml.lock.json, else the report\'s part)')
     .option('--backend <name>', 'vivado or vitis (model: default the config\'s Backend; project: fastml.lock.json, else the report\'s tool)')
@@ -92,7 +92,10 @@ export function register(program: Command, ctx: CommandContext): void {
         return;
       }
       if (flags.input && !flags.html) throw new DiagnosticError([diag('FML7002', '--input profiles the design on a page: give --html FILE too')]);
-      if (flags.html && !flags.model) flags.model = modelFromLock(target);
+      // A project hls4ml wrote (firmware/parameters.h, no fastml.lock.json): its firmware says what was built.
+      const { isHls4mlProject } = await import('../../estimate/hls4ml-project.js');
+      const hls4mlProject = statSync(target).isDirectory() && isHls4mlProject(target) && !existsSync(path.join(target, 'fastml.lock.json'));
+      if (flags.html && !flags.model && !hls4mlProject) flags.model = modelFromLock(target);
       const { readProjectReports } = await import('../../estimate/csynth.js');
       const { reportText } = await import('../../estimate/report-compare.js');
       const dir = await resolvePath(ctx, dirArg);
@@ -175,13 +178,35 @@ export function register(program: Command, ctx: CommandContext): void {
           }
         }
       }
+      if (!est && hls4mlProject) {
+        const { readHls4mlProject, projectOptions } = await import('../../estimate/hls4ml-project.js');
+        // An hls4ml project: its firmware says what was built, no model file needed.
+        const { estimate } = await import('../../estimate/estimate.js');
+        const { backendOf } = await import('./estimate.js');
+        const p = readHls4mlProject(dir);
+        const clock = flags.clock !== undefined ? Number(flags.clock) : undefined;
+        if (clock !== undefined && !(clock > 0)) throw new DiagnosticError([diag('FML7002', `--clock: "${flags.clock}" is not a positive number of ns`)]);
+        const reportBackend = rep?.top.tool === 'Vitis HLS' ? 'vitis' : rep?.top.tool === 'Vivado HLS' ? 'vivado' : undefined;
+        const backendName = flags.backend ?? reportBackend;
+        est = estimate(
+          p.graph,
+          projectOptions(p, {
+            ...(flags.target ? { part: flags.target } : {}),
+            ...(backendName ? { backend: backendOf(backendName) } : {}),
+            ...(clock !== undefined ? { clockNs: clock } : {}),
+            ...(flags.ioType ? { ioType: flags.ioType as IoType } : {}),
+            ...(rep?.top.version ? { toolVersion: rep.top.version } : {}),
+          }),
+        );
+        built = p.graph;
+      }
       if (flags.html) {
         const { assemble, writeReportPage } = await import('../../report/build.js');
         const data = assemble({
           title: `fastml report: project ${path.basename(dir)}`,
           version: version(),
           command: commandLine(self),
-          modelFile: await resolvePath(ctx, flags.model!),
+          modelFile: flags.model ? await resolvePath(ctx, flags.model) : dir,
           graph: built!,
           estimate: est!,
           ...(check ? { check, inputsFile: await resolvePath(ctx, flags.input!) } : {}),

@@ -5,7 +5,7 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { estimate } from '../../../src/estimate/estimate.js';
+import { SHIPPED_CALIBRATION, estimate } from '../../../src/estimate/estimate.js';
 import { estimateJson, estimateText } from '../../../src/estimate/format.js';
 import { denseSpec, sequential } from '../../../src/estimate/build.js';
 import { fixedType } from '../../../src/fixed/type.js';
@@ -64,10 +64,22 @@ describe('estimate', () => {
   });
   it('serialises to the issue\'s JSON shape', () => {
     const j = estimateJson(estimate(mlp(), { part: 'vu9p' })) as any;
-    expect(Object.keys(j)).toEqual(['tool', 'part', 'clock_ns', 'layers', 'total', 'utilization', 'warnings']);
+    expect(Object.keys(j)).toEqual(['tool', 'part', 'clock_ns', 'layers', 'total', 'utilization', 'warnings', 'range_basis']);
     expect(Object.keys(j.layers[0])).toEqual(['name', 'op', ...FIGURE_KEYS]);
     expect(j.layers.map((l: any) => l.name)).toEqual(['fc1', 'relu1', 'fc2', 'softmax']);
-    expect(Object.keys(j.total)).toEqual([...FIGURE_KEYS]);
+    // Each figure, then its 80% interval from the leave-one-repository-out validation.
+    expect(Object.keys(j.total)).toEqual([...FIGURE_KEYS, ...FIGURE_KEYS.filter((k) => k !== 'uram').map((k) => `${k}_range`)]);
+    // The interval is the estimate times the held-out truth/estimate percentiles of its family and
+    // design kind; it need not contain the estimate (held-out Vitis MLP LUT estimates run high).
+    const cells = SHIPPED_CALIBRATION.families.vitis.intervals!;
+    for (const k of FIGURE_KEYS.filter((f) => f !== 'uram')) {
+      const [lo, hi] = j.total[`${k}_range`];
+      const cell = cells.mlp?.[k] ?? cells.all![k]!;
+      const base = Math.max(j.total[k], 1);
+      expect([lo, hi], k).toEqual([Math.round(base * cell[0]), Math.round(base * cell[1])]);
+      expect(lo, k).toBeLessThanOrEqual(hi);
+    }
+    expect(j.range_basis).toMatch(/leave-one-repository-out validation on Vi\w+ HLS reports of (mlp|all) designs/);
     expect(Object.keys(j.utilization)).toEqual(['dsp', 'lut', 'ff', 'bram_18k', 'uram']);
   });
   it('prints a per-layer table with totals and utilization', () => {

@@ -40,6 +40,12 @@ describe('multipliers', () => {
   });
 });
 
+/** The shipped calibration with only powers of two as free constants (one CSD digit). */
+const powersOfTwoOnly: Calibration = {
+  ...SHIPPED_CALIBRATION,
+  families: { ...SHIPPED_CALIBRATION.families, vitis: { ...SHIPPED_CALIBRATION.families.vitis, csdMaxDigits: 1 } },
+};
+
 describe('layer costs', () => {
   it('drops zero weights and turns powers of two into shifts in the Latency strategy only', () => {
     const w = filledWeights([4, 2], 0.3);
@@ -49,12 +55,14 @@ describe('layer costs', () => {
     data[2] = 0.5;
     const mk = (strategy: 'latency' | 'resource') =>
       sequential('z', [4], t16, [{ ...denseSpec('fc', 4, 2, { precision: prec(), strategy, reuseFactor: 1 }), weights: { kernel: w, bias: filledWeights([2], 0) } }]);
-    const lat = estimate(mk('latency'), { backend: 'vitis' }).layers.find((l) => l.name === 'fc')!;
+    const lat = estimate(mk('latency'), { backend: 'vitis', calibration: powersOfTwoOnly }).layers.find((l) => l.name === 'fc')!;
     expect(lat.dsp).toBe(5);
     expect(lat.notes.join(' ')).toMatch(/2 zero weights/);
     expect(lat.notes.join(' ')).toMatch(/1 power-of-two/);
-    const res = estimate(mk('resource'), { backend: 'vitis' }).layers.find((l) => l.name === 'fc')!;
-    expect(res.dsp).toBe(8);
+    // Resource: weights come from memory, every product multiplies; hls4ml's limit still drops
+    // floor(n_zeros / RF) = 2 multipliers.
+    const res = estimate(mk('resource'), { backend: 'vitis', calibration: powersOfTwoOnly }).layers.find((l) => l.name === 'fc')!;
+    expect(res.dsp).toBe(6);
   });
   it('counts zeros and powers of two after quantization to the weight type', () => {
     const w8 = fixedType(8, 1); // LSB 1/128
@@ -63,7 +71,9 @@ describe('layer costs', () => {
     data[0] = 0.003; // below one LSB: 0 after truncation
     data[1] = 1 / 64 + 0.001; // 2 LSB after truncation: a shift
     const g = sequential('q', [4], fixedType(16, 6), [{ ...denseSpec('fc', 4, 2, { precision: { ...prec(), weight: w8 } }), weights: { kernel: w, bias: filledWeights([2], 0) } }]);
-    const l = estimate(g, { backend: 'vitis' }).layers.find((x) => x.name === 'fc')!;
+    // Only powers of two count as free here (one CSD digit); the shipped calibration may allow more.
+    const cal = { ...SHIPPED_CALIBRATION, families: { ...SHIPPED_CALIBRATION.families, vitis: { ...SHIPPED_CALIBRATION.families.vitis, csdMaxDigits: 1 } } };
+    const l = estimate(g, { backend: 'vitis', calibration: cal }).layers.find((x) => x.name === 'fc')!;
     expect(l.multipliers).toBe(6);
     expect(l.notes.join(' ')).toMatch(/1 zero weights.*1 power-of-two/);
   });
@@ -78,13 +88,19 @@ describe('layer costs', () => {
     expect(l2.reuse_factor).toBe(3);
     expect(l2.dsp).toBe(Math.ceil(1024 / 3));
   });
-  it('schedules a pruned Latency layer\'s live products on hls4ml\'s multiplier limit (interval below RF)', () => {
+  it('schedules a pruned Latency layer\'s live products on hls4ml\'s multiplier limit', () => {
     const w = filledWeights([10, 10], 0.3);
     (w.data as Float32Array).fill(0, 0, 60); // 60 of 100 weights pruned
     const g = sequential('p', [10], t16, [{ ...denseSpec('fc', 10, 10, { precision: prec(), reuseFactor: 10 }), weights: { kernel: w, bias: filledWeights([10], 0) } }]);
-    const l = estimate(g, { backend: 'vitis' }).layers.find((x) => x.name === 'fc')!;
-    expect(l.multipliers).toBe(10); // ceil(100 / 10), from the layer's size
-    expect(l.ii).toBe(4); // 40 live products on 10 multipliers
+    const l = estimate(g, { backend: 'vitis', calibration: powersOfTwoOnly }).layers.find((x) => x.name === 'fc')!;
+    expect(l.multipliers).toBe(4); // multiplier_limit = ceil(100 / 10) - floor(60 / 10)
+    expect(l.ii).toBe(10); // 40 live products on 4 multipliers
+    const w2 = filledWeights([10, 10], 0.3);
+    (w2.data as Float32Array).fill(0, 0, 5); // 5 pruned: limit 10, 95 live products
+    const g2 = sequential('p', [10], t16, [{ ...denseSpec('fc', 10, 10, { precision: prec(), reuseFactor: 10 }), weights: { kernel: w2, bias: filledWeights([10], 0) } }]);
+    const l2 = estimate(g2, { backend: 'vitis', calibration: powersOfTwoOnly }).layers.find((x) => x.name === 'fc')!;
+    expect(l2.multipliers).toBe(10);
+    expect(l2.ii).toBe(10);
   });
   it('stores Resource weights in BRAM or LUT ROM as the family says', () => {
     const g = sequential('r', [104], t16, [denseSpec('fc', 104, 64, { precision: prec(), strategy: 'resource', reuseFactor: 832 })]);

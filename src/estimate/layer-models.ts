@@ -1,0 +1,320 @@
+/**
+ * @fileoverview The cost model of each layer kind, as a table keyed by IR op: what the HLS code
+ * hls4ml writes for that kind instantiates (multipliers, tables, memories, loops) and the features
+ * its LUT/FF are fitted on. A new op (recurrent layers, ...) is one entry of LAYER_MODELS, built
+ * from the shared pieces of model.ts (multiplyCost for anything that multiplies by weights).
+ */
+
+import type { Graph, Layer, LayerAttrs, OpKind, Strategy } from '../ir/graph.js';
+import type { FixedType } from '../fixed/type.js';
+import { isAuto } from '../fixed/type.js';
+import type { LayerCost, ModelContext } from './model.js';
+import { SEQUENCE_COSTS } from './sequence.js';
+import {
+  DEFAULT_TABLE_SIZE,
+  DEFAULT_TABLE_TYPE,
+  DEFAULT_TYPE,
+  SRL_MAX_BITS,
+  SRL_MAX_DEPTH,
+  TABLE_ACTIVATIONS,
+  Typer,
+  bramFor,
+  dspPerProduct,
+  elems,
+  inputType,
+  isLutProduct,
+  kernelStats,
+  multiplyCost,
+  pixels,
+  zeroCost,
+} from './model.js';
+
+type AttrsOf<K extends OpKind> = Extract<LayerAttrs, { op: K }>;
+
+/** What every layer model sees: the layer, its context, and helpers bound to them. */
+export interface LayerEnv {
+  readonly g: Graph;
+  readonly l: Layer;
+  readonly ctx: ModelContext;
+  readonly typer: Typer;
+  readonly stream: boolean;
+  /** Type of the layer's (first) input. */
+  readonly inT: FixedType;
+  readonly setResult: (t: FixedType) => void;
+  /** Latency key of element-wise work: after a Resource layer it is a loop of its own. */
+  readonly actKey: string;
+  readonly outN: number;
+  readonly inN: number;
+  /** io_stream: FIFO, per-pixel timing and one-pixel-wide logic of a streamed layer. */
+  readonly streamFeatures: (c: LayerCost, w: number) => LayerCost;
+}
+
+export type LayerModel = (e: LayerEnv) => LayerCost;
+
+/**
+ * CSD digits of constants the tool builds from shifts and adds: the family's when the multipliers
+ * are left to the tool; with `-impl dsp|fabric` forced only powers of two (a wire shift) escape it.
+ */
+function shiftAddDigits(ctx: ModelContext): number {
+  return ctx.multiplierImpl === 'auto' ? (ctx.csdMaxDigits ?? 1) : 1;
+}
+
+const modelInput: LayerModel = (e) => {
+  const { l, setResult } = e;
+  const t = l.precision.result;
+  setResult(t && !isAuto(t) ? t : DEFAULT_TYPE);
+  if (!t || isAuto(t)) return { ...zeroCost(l), warnings: [`input ${l.name}: precision ${t ? "'auto'" : 'missing'}, assumed fixed<16,6>`] };
+  return zeroCost(l);
+};
+
+const modelDense: LayerModel = (e) => {
+  const { l, ctx, typer, stream, inT, setResult, streamFeatures } = e;
+  const a = l.attrs as AttrsOf<'Dense'>;
+  const wT = typer.get('weight');
+  const accT = typer.get('accum');
+  setResult(typer.get('result'));
+  const k = l.weights.kernel?.data;
+  const ks = kernelStats(k, a.nIn * a.nOut, wT, shiftAddDigits(ctx));
+  const c = multiplyCost(l, { nIn: a.nIn, nOut: a.nOut, nPix: 1, total: a.nIn * a.nOut, ...ks, wa: inT.w, wb: wT.w, acc: accT.w }, ctx, typer, stream);
+  return streamFeatures(c, typer.get('result').w);
+};
+
+const modelConv: LayerModel = (e) => {
+  const { g, l, ctx, typer, stream, inT, setResult, streamFeatures } = e;
+  const a = l.attrs as AttrsOf<'Conv' | 'DepthwiseConv'>;
+  const wT = typer.get('weight');
+  const accT = typer.get('accum');
+  const resT = typer.get('result');
+  setResult(resT);
+  const kk = a.kernel.reduce((x, y) => x * y, 1);
+  const out = pixels(g, l.outputs[0]);
+  const inp = pixels(g, l.inputs[0]);
+  const nIn = a.op === 'Conv' ? (kk * a.cIn) / a.groups : kk;
+  const nOut = a.op === 'Conv' ? a.cOut : a.depthMultiplier;
+  const chans = a.op === 'Conv' ? 1 : a.cIn;
+  const k = l.weights.kernel?.data;
+  const ks = kernelStats(k, nIn * nOut * chans, wT, shiftAddDigits(ctx));
+  const c = multiplyCost(
+    l,
+    { nIn, nOut, nPix: out.pix, total: nIn * nOut, zeros: Math.round(ks.zeros / chans), pow2: Math.round(ks.pow2 / chans), wa: inT.w, wb: wT.w, acc: accT.w },
+    ctx,
+    typer,
+    stream,
+  );
+  // Depthwise: one such product per input channel, in parallel.
+  const scaled: LayerCost =
+    chans === 1
+      ? c
+      : {
+          ...c,
+          multipliers: (c.multipliers ?? 0) * chans,
+          dsp: c.dsp * chans,
+          features: Object.fromEntries(Object.entries(c.features).map(([f, v]) => [f, f.endsWith('k_dense') ? v : v * chans])),
+          ...(c.tree ? { tree: { ...c.tree, copies: chans } } : {}),
+        };
+  if (stream) {
+    // Line-buffer convolution: the pixel loop reads one input pixel per iteration. Latency
+    // strategy: the loop is pipelined at the interval the multipliers allow (live products /
+    // multipliers), plus a per-pixel cost (px_lat_c). Resource strategy: the reports show the
+    // multiply loop (reuse factor + fill, px_res_c) running for every input pixel, not only at
+    // output positions (pominiq 28x28 rows: 784 x (RF + 9) for RF 3, 9 and 36).
+    const strategy = c.strategy ?? ctx.strategy;
+    const perPix = strategy === 'latency' ? Math.max(1, Math.round(c.ii / Math.max(1, out.pix))) : 1;
+    const cycles = strategy === 'latency' ? inp.pix * perPix : inp.pix * (c.reuse ?? 1);
+    const latencyTerms: Record<string, number> = strategy === 'latency' ? { stream_c: 1, mul_ns: 1, px_lat_c: inp.pix } : { stream_c: 1, px_res_c: inp.pix };
+    return streamFeatures({ ...scaled, cycles, latencyTerms, ii: cycles + 1, pixelStream: true }, resT.w);
+  }
+  return scaled;
+};
+
+const modelBatchNorm: LayerModel = (e) => {
+  const { g, l, ctx, typer, stream, inT, setResult, outN, streamFeatures } = e;
+  const sT = typer.get('scale');
+  const resT = typer.get('result');
+  setResult(resT);
+  const n = stream ? pixels(g, l.outputs[0]).ch : outN;
+  const lut = isLutProduct(inT.w, sT.w, ctx);
+  const c: LayerCost = {
+    ...zeroCost(l),
+    multipliers: n,
+    dsp: lut ? 0 : n * dspPerProduct(inT.w, sT.w, ctx.dspKind),
+    latencyTerms: { mul_ns: 1 },
+    features: { mul_lut_bits: lut ? n * inT.w * sT.w : 0, mul_dsp: lut ? 0 : n, add_bits: n * resT.w, out_bits: n * resT.w, k_elem: 1 },
+  };
+  return streamFeatures(c, resT.w);
+};
+
+const modelActivation: LayerModel = (e) => {
+  const { g, l, typer, stream, inT, setResult, actKey, outN, streamFeatures } = e;
+  const a = l.attrs as AttrsOf<'Activation'>;
+  const resT = typer.get('result');
+  setResult(resT);
+  const n = stream ? pixels(g, l.outputs[0]).ch : outN;
+  if (TABLE_ACTIVATIONS.has(a.activation)) {
+    const size = l.tableSize ?? DEFAULT_TABLE_SIZE;
+    const tT = typer.get('table', DEFAULT_TABLE_TYPE);
+    // One ROM copy per two parallel lookups (dual-port BRAM).
+    const bram = Math.ceil(n / 2) * bramFor(size, tT.w);
+    const c: LayerCost = {
+      ...zeroCost(l, [`${n} lookups into a ${size} x ${tT.w}-bit table`]),
+      bram_18k: bram,
+      latencyTerms: { table_c: 1 },
+      features: { table_lookups: n, table_idx_bits: n * inT.w, out_bits: n * resT.w, k_table: 1 },
+    };
+    return streamFeatures(c, resT.w);
+  }
+  const c: LayerCost = {
+    ...zeroCost(l),
+    latencyTerms: { [actKey]: 1 },
+    features: { act_bits: n * inT.w, act_elems: n, k_act: 1, ...(a.activation === 'prelu' ? { mul_lut_bits: n * inT.w * 4 } : {}) },
+  };
+  return streamFeatures(c, resT.w);
+};
+
+const modelSoftmax: LayerModel = (e) => {
+  const { g, l, ctx, typer, stream, setResult, outN, streamFeatures } = e;
+  const resT = typer.get('result');
+  setResult(resT);
+  const n = stream ? pixels(g, l.outputs[0]).ch : outN;
+  const expT = typer.get('exp_table', DEFAULT_TABLE_TYPE);
+  const invT = typer.get('inv_table', DEFAULT_TABLE_TYPE);
+  const size = l.tableSize ?? DEFAULT_TABLE_SIZE;
+  const bram = Math.ceil(n / 2) * bramFor(size, expT.w) + bramFor(size, invT.w);
+  const lut = isLutProduct(expT.w, invT.w, ctx);
+  const c: LayerCost = {
+    ...zeroCost(l, [`softmax over ${n}: ${n} exp lookups, 1 inverse lookup, ${n} multiplications`]),
+    multipliers: n,
+    dsp: lut ? 0 : n * dspPerProduct(expT.w, invT.w, ctx.dspKind),
+    bram_18k: bram,
+    latencyTerms: { softmax_c: 1, add_ns: Math.ceil(Math.log2(Math.max(2, n))) },
+    features: { table_lookups: n + 1, add_bits: n * expT.w, mul_dsp: lut ? 0 : n, mul_lut_bits: lut ? n * expT.w * invT.w : 0, out_bits: n * resT.w, k_table: 1 },
+  };
+  return streamFeatures(c, resT.w);
+};
+
+const modelPool: LayerModel = (e) => {
+  const { g, l, typer, stream, inT, setResult, outN, inN, streamFeatures } = e;
+  const a = l.attrs as AttrsOf<'Pool' | 'GlobalPool'>;
+  const resT = typer.get('result', inT);
+  const accT = a.mode === 'avg' ? typer.get('accum', inT) : inT;
+  setResult(resT);
+  const window = a.op === 'Pool' ? a.pool.reduce((x, y) => x * y, 1) : Math.max(1, inN / Math.max(1, pixels(g, l.inputs[0]).ch));
+  // Streamed: one output pixel's comparators / adders (all channels), fed by a line buffer.
+  const pooled = stream ? pixels(g, l.outputs[0]).ch : outN;
+  const c: LayerCost = {
+    ...zeroCost(l),
+    latencyTerms: stream ? { stream_c: 1 } : { pool_c: 1 },
+    cycles: stream ? pixels(g, l.inputs[0]).pix : 0,
+    ii: stream ? pixels(g, l.inputs[0]).pix + 1 : 1,
+    ...(stream ? { pixelStream: pixels(g, l.inputs[0]).pix > 1 } : {}),
+    features: { pool_bits: pooled * window * accT.w, out_bits: pooled * resT.w, k_pool: 1 },
+  };
+  return streamFeatures(c, resT.w);
+};
+
+const modelMerge: LayerModel = (e) => {
+  const { l, typer, inT, setResult, actKey, outN, streamFeatures } = e;
+  const resT = typer.get('result', inT);
+  setResult(resT);
+  const c: LayerCost = { ...zeroCost(l), latencyTerms: { [actKey]: 1 }, features: { add_bits: outN * resT.w, k_act: 1 } };
+  return streamFeatures(c, resT.w);
+};
+
+const modelQuant: LayerModel = (e) => {
+  const { l, typer, inT, setResult } = e;
+  const resT = typer.get('result', inT);
+  setResult(resT);
+  return zeroCost(l, ['quantizer folded into the neighbouring layers']);
+};
+
+const modelWiring: LayerModel = (e) => {
+  const { l, stream, inT, setResult, streamFeatures } = e;
+  const a = l.attrs;
+  // Reshape, Flatten, Transpose, Concat, Pad, Crop, Resize, Identity, Dropout: wiring only.
+  const t = l.precision.result;
+  setResult(t && !isAuto(t) ? t : inT);
+  const c = zeroCost(l);
+  // Reshape and flatten are not layers in hls4ml's firmware (a stream is reinterpreted, or a
+  // repack_stream is written, which the design lists as such); the others move data.
+  const wiring = a.op === 'Reshape' || a.op === 'Flatten' || a.op === 'Identity' || a.op === 'Dropout';
+  return stream && !wiring ? streamFeatures(c, inT.w) : c;
+};
+
+/** Recurrent, LayerNorm and attention layers: their own models (sequence.ts), streamed like the rest. */
+const modelSequence: LayerModel = (e) => {
+  const c = SEQUENCE_COSTS[e.l.attrs.op]!(e.g, e.l, { ctx: e.ctx, typer: e.typer, inT: e.inT, setResult: e.setResult });
+  return e.streamFeatures(c, e.typer.get('result').w);
+};
+
+/** IR op -> its cost model. */
+export const LAYER_MODELS: Readonly<Record<OpKind, LayerModel>> = {
+  Input: modelInput,
+  Dense: modelDense,
+  Conv: modelConv,
+  DepthwiseConv: modelConv,
+  BatchNorm: modelBatchNorm,
+  ScaleBias: modelBatchNorm,
+  Activation: modelActivation,
+  Softmax: modelSoftmax,
+  Pool: modelPool,
+  GlobalPool: modelPool,
+  Merge: modelMerge,
+  Quant: modelQuant,
+  Reshape: modelWiring,
+  Flatten: modelWiring,
+  Transpose: modelWiring,
+  Concat: modelWiring,
+  Pad: modelWiring,
+  Crop: modelWiring,
+  Resize: modelWiring,
+  Identity: modelWiring,
+  Dropout: modelWiring,
+  GRU: modelSequence,
+  LSTM: modelSequence,
+  SimpleRNN: modelSequence,
+  LayerNorm: modelSequence,
+  MultiHeadAttention: modelSequence,
+};
+
+/** The structural cost of one layer. Records its result type in ctx.tensorTypes. */
+export function layerCost(g: Graph, l: Layer, ctx: ModelContext): LayerCost {
+  const typer = new Typer(l);
+  const a = l.attrs;
+  const stream = ctx.ioType === 'io_stream';
+  const inT = inputType(g, l, ctx);
+  const setResult = (t: FixedType) => {
+    for (const o of l.outputs) ctx.tensorTypes.set(o, t);
+  };
+  // Element-wise layers after a Resource-strategy layer run as their own loop (a cycle or more);
+  // after an unrolled Latency-strategy layer they fold into its pipeline.
+  const upstream = ctx.tensorStrategy?.get(l.inputs[0] ?? '');
+  const multiplies = a.op === 'Dense' || a.op === 'Conv' || a.op === 'DepthwiseConv';
+  const own: Strategy | undefined = multiplies ? (l.strategy ?? ctx.strategy) : upstream;
+  if (own) for (const o of l.outputs) ctx.tensorStrategy?.set(o, own);
+  const actKey = upstream === 'resource' ? 'act_res_c' : 'act_c';
+  const outN = elems(g, l.outputs[0]);
+  const inN = elems(g, l.inputs[0]);
+  const streamFeatures = (c: LayerCost, w: number): LayerCost => {
+    if (!stream) return c;
+    const { pix, ch } = pixels(g, l.outputs[0]);
+    // FIFO between layers: one word of (channels x width) bits per pixel, as deep as the feature
+    // map (hls4ml's default stream depth). Deep, wide FIFOs go to BRAM, small ones to shift
+    // registers; a graph output is a top-level port, not a FIFO.
+    const isPort = g.outputs.includes(l.outputs[0] ?? '');
+    const bits = pix * ch * w;
+    const fifoBram = !isPort && pix > SRL_MAX_DEPTH && bits > SRL_MAX_BITS ? bramFor(pix, ch * w) : 0;
+    const notes = fifoBram ? [...c.notes, `output FIFO ${pix} x ${ch * w} bits in ${fifoBram} BRAM_18K`] : c.notes;
+    // A layer on a feature map handles one pixel (all channels) per cycle: its streaming time is
+    // the pixel count and its logic is one pixel wide, however large the map. Only FIFOs left in
+    // shift registers cost LUTs; deep ones are the BRAM counted above.
+    const perPixel = pix > 1 && !c.pixelStream && c.cycles === 0 ? { cycles: pix, ii: pix, pixelStream: true } : {};
+    return {
+      ...c,
+      ...perPixel,
+      bram_18k: c.bram_18k + fifoBram,
+      notes,
+      features: { ...c.features, fifo_bits: isPort || fifoBram ? 0 : bits, move_bits: ch * w, k_stream: 1 },
+    };
+  };
+  return LAYER_MODELS[a.op]({ g, l, ctx, typer, stream, inT, setResult, actKey, outN, inN, streamFeatures });
+}

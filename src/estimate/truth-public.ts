@@ -1,0 +1,85 @@
+/**
+ * @fileoverview The public hls4ml csynth truth (data/public_hls4ml_csynth.csv): one record per
+ * report, its design rebuilt from the `design_json` column by hls4ml-design.ts. Rows without the
+ * full design, with a design/report mismatch, modified kernels or an unknown topology are kept with
+ * the reason, so docs/estimation.md lists every design left out.
+ */
+
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Backend } from './types.js';
+import type { Hls4mlLayer } from './hls4ml-design.js';
+import { DesignError, designToGraph } from './hls4ml-design.js';
+import type { TruthRecord } from './truth.js';
+import { parseCsv } from './truth.js';
+
+export const PUBLIC_CSV = 'public_hls4ml_csynth.csv';
+
+const num = (s: string | undefined): number | undefined => (s === undefined || s.trim() === '' || !Number.isFinite(Number(s)) ? undefined : Number(s));
+
+/** Vitis HLS reports say so in the tool column; Vivado HLS ended at 2020.1. */
+export function backendOfTool(tool: string, version: string): Backend {
+  if (/vitis/i.test(tool)) return 'vitis';
+  if (/vivado/i.test(tool)) return 'vivado';
+  return Number.parseFloat(version) > 2020.1 ? 'vitis' : 'vivado';
+}
+
+export function publicRecords(dir: string): TruthRecord[] {
+  const file = path.join(dir, 'data', PUBLIC_CSV);
+  if (!existsSync(file)) return [];
+  const rows = parseCsv(readFileSync(file, 'utf8'));
+  return rows.map((r, k): TruthRecord => {
+    const truth: TruthRecord['truth'] = {};
+    const put = (key: keyof TruthRecord['truth'], col: string) => {
+      const v = num(r[col]);
+      if (v !== undefined) (truth as Record<string, number>)[key] = v;
+    };
+    put('latency_cycles', 'latency_best');
+    put('ii', 'ii_min');
+    put('dsp', 'DSP');
+    put('lut', 'LUT');
+    put('ff', 'FF');
+    put('bram_18k', 'BRAM_18K');
+    put('uram', 'URAM');
+    const repo = r.repo ?? 'unknown';
+    const design = (r.design ?? '').replace(/, /g, ' / ');
+    const base = {
+      id: `pub-csynth-${k + 1}`,
+      dataset: 'public-hls4ml' as const,
+      group: repo,
+      label: `${repo.split('/')[1] ?? repo} ${r.tool ?? ''} ${r.version ?? ''} ${design.length > 60 ? design.slice(0, 57) + '...' : design}`,
+      source: `${PUBLIC_CSV} row ${k + 1} (${r.source})`,
+      toolVersion: r.version ?? '',
+      truth,
+    };
+    if (r.complete !== 'True') return { ...base, excluded: 'design incomplete in the report\'s repository (complete = False)' };
+    if (r.design_mismatch_warning === 'True') return { ...base, excluded: 'committed firmware does not match the report (design_mismatch_warning)' };
+    if (truth.latency_cycles === undefined && truth.dsp === undefined) return { ...base, excluded: 'no figures in the report' };
+    let layers: Hls4mlLayer[];
+    try {
+      layers = JSON.parse(r.design_json ?? '[]') as Hls4mlLayer[];
+    } catch {
+      return { ...base, excluded: 'design_json is not valid JSON' };
+    }
+    try {
+      const d = designToGraph(layers, `pub_${k + 1}`);
+      const clockNs = num(r.clock_target_ns) ?? 5;
+      return {
+        ...base,
+        graph: d.graph,
+        options: {
+          backend: backendOfTool(r.tool ?? '', r.version ?? ''),
+          part: r.part ?? '',
+          clockNs,
+          ioType: d.ioType,
+          strategy: d.strategy,
+          reuseFactor: d.reuseFactor,
+          toolVersion: r.version ?? '',
+        },
+      };
+    } catch (e) {
+      if (e instanceof DesignError) return { ...base, excluded: e.reason };
+      throw e;
+    }
+  });
+}
