@@ -170,7 +170,8 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
   const cfgDir = typeof rawCfg.OutputDir === 'string' ? rawCfg.OutputDir : undefined;
   const stem = path.basename(f.model).replace(/\.[^.]*$/, '');
   const project = projectIdent(f.project ?? cfgName ?? stem);
-  const dest = path.resolve(ctx.io.cwd, f.output ?? cfgDir ?? `${project}_prj`);
+  // OutputDir is read relative to the configuration file, like the model paths it names.
+  const dest = f.output !== undefined ? path.resolve(ctx.io.cwd, f.output) : cfgDir !== undefined && f.config ? path.resolve(path.dirname(f.config), cfgDir) : path.resolve(ctx.io.cwd, `${project}_prj`);
   const files = buildProject(g, {
     project,
     backend,

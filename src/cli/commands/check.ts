@@ -14,6 +14,7 @@ import { resolvePath } from '../context.js';
 import { fail } from '../../diagnostics/diagnostic.js';
 import { addPipelineOptions, pipelineFlagsOf, type PipelineFlags } from '../../passes/options.js';
 import path from 'node:path';
+import { MODEL_ARG_HELP, resolveModelArgs } from '../model-args.js';
 
 interface CheckOpts {
   input: string;
@@ -37,7 +38,7 @@ export function register(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('check')
     .description('compare the bit-accurate emulation with a float reference; exit 1 when a threshold is missed (for CI)')
-    .argument('<model>', 'model file (.onnx, .h5, .json + weights, .keras)')
+    .argument('<model>', MODEL_ARG_HELP)
     .requiredOption('-i, --input <file>', 'inputs: .npy, .npz, .dat or .csv; batch first, model layout')
     .option('-r, --reference <file>', 'reference outputs to compare with (default: float reference of the model)')
     .option('-c, --config <file>', 'hls4ml configuration (YAML or JSON)')
@@ -52,12 +53,14 @@ export function register(program: Command, ctx: CommandContext): void {
       const maxAbsErr = num(opts.maxAbsErr, '--max-abs-err', 0, Infinity);
       const minAgreement = num(opts.minAgreement, '--min-agreement', 0, 1);
       const { runCheck } = await import('../../emulator/run.js');
+      // MODEL may be a configuration naming the model (config-only use).
+      const m = await resolveModelArgs(ctx, model, opts);
       const code = await runCheck(ctx, {
-        model: await resolvePath(ctx, model),
+        model: m.model,
         input: await resolvePath(ctx, opts.input),
         ...(opts.reference ? { reference: await resolvePath(ctx, opts.reference) } : {}),
-        ...(opts.config ? { config: await resolvePath(ctx, opts.config) } : {}),
-        ...(opts.weights ? { weights: await resolvePath(ctx, opts.weights) } : {}),
+        ...(m.config ? { config: m.config } : {}),
+        ...(m.weights ? { weights: m.weights } : {}),
         ...(maxAbsErr !== undefined ? { maxAbsErr } : {}),
         ...(minAgreement !== undefined ? { minAgreement } : {}),
         ...(opts.json ? { json: true } : {}),

@@ -1,6 +1,7 @@
 /**
  * @fileoverview `fastml compile MODEL [--config CFG] [--target T] ... [-o DIR] [--force]`: writes a
- * Vivado HLS or Vitis HLS project (see docs/backends.md). Flags override the configuration file,
+ * Vivado HLS or Vitis HLS project (see docs/backends.md). MODEL may be an hls4ml configuration that
+ * names the model (KerasJson + KerasH5, KerasModel, OnnxModel) and the output (OutputDir, ProjectName). Flags override the configuration file,
  * which overrides the defaults. The pass flags (--reuse N|nearest|auto --budget, --prune, --quantize,
  * --dump-ir ...) come from src/passes/options.ts, the same as for emulate and estimate.
  */
@@ -10,6 +11,7 @@ import type { CommandContext } from '../context.js';
 import { resolvePath } from '../context.js';
 import { addPipelineOptions, pipelineFlagsOf, type PipelineFlags } from '../../passes/options.js';
 import path from 'node:path';
+import { MODEL_ARG_HELP, parseIo, resolveModelArgs } from '../model-args.js';
 
 interface Flags {
   config?: string;
@@ -33,7 +35,7 @@ export function register(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('compile')
     .description('write a Vivado HLS / Vitis HLS project (firmware, test bench, build scripts) for a model; flags override the config file, which overrides the defaults (see docs/backends.md)')
-    .argument('<model>', 'model file (.onnx, .h5, .json + weights, .keras)')
+    .argument('<model>', MODEL_ARG_HELP)
     .option('-c, --config <file>', 'hls4ml configuration (YAML or JSON)')
     .option('-w, --weights <file>', 'weights file for a Keras architecture .json')
     .option('-t, --target <name>', 'board (alveo = alveo-u250, alveo-u50, alveo-u55c, alveo-u200, alveo-u280, vu9p, vu13p, zcu102, zcu104, kv260, pynq-z2) or a part string')
@@ -57,13 +59,15 @@ export function register(program: Command, ctx: CommandContext): void {
         if (all[k] !== undefined) (opts as Record<string, unknown>)[k] = all[k];
       const { runCompile } = await import('../../backends/compile-run.js');
       const { version } = await import('../main.js');
-      const io = opts.io === undefined ? undefined : opts.io.startsWith('io_') ? opts.io : `io_${opts.io}`;
+      const io = parseIo(opts.io);
+      // MODEL may be a configuration naming the model (config-only use, as hls4ml's tooling).
+      const m = await resolveModelArgs(ctx, model, opts);
       const code = await runCompile(ctx, {
         ...opts,
         ...(io ? { io } : {}),
-        model: await resolvePath(ctx, model),
-        ...(opts.config ? { config: await resolvePath(ctx, opts.config) } : {}),
-        ...(opts.weights ? { weights: await resolvePath(ctx, opts.weights) } : {}),
+        model: m.model,
+        ...(m.config ? { config: m.config } : {}),
+        ...(m.weights ? { weights: m.weights } : {}),
         ...(opts.input ? { input: await resolvePath(ctx, opts.input) } : {}),
         fastmlVersion: version(),
         pipeline,

@@ -13,6 +13,7 @@ import { resolvePath } from '../context.js';
 import { fail } from '../../diagnostics/diagnostic.js';
 import { addPipelineOptions, pipelineFlagsOf, type PipelineFlags } from '../../passes/options.js';
 import path from 'node:path';
+import { MODEL_ARG_HELP, resolveModelArgs } from '../model-args.js';
 
 interface EmulateOpts {
   input: string;
@@ -34,7 +35,7 @@ export function register(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('emulate')
     .description('run the bit-accurate fixed-point emulator (or the float64 reference with --float) on inputs')
-    .argument('<model>', 'model file (.onnx, .h5, .json + weights, .keras)')
+    .argument('<model>', MODEL_ARG_HELP)
     .requiredOption('-i, --input <file>', 'inputs: .npy, .npz, .dat (hls4ml text, one sample per line) or .csv; batch first, model layout')
     .option('-c, --config <file>', 'hls4ml configuration (YAML or JSON); without it hls4ml\'s defaults apply')
     .option('-w, --weights <file>', 'weights file for a Keras architecture .json')
@@ -53,14 +54,16 @@ export function register(program: Command, ctx: CommandContext): void {
       const workers = opts.workers === undefined ? undefined : Number(opts.workers);
       if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) fail('FML0010', `--workers must be a positive integer, got "${opts.workers}"`);
       const { runEmulate } = await import('../../emulator/run.js');
+      // MODEL may be a configuration naming the model (config-only use).
+      const m = await resolveModelArgs(ctx, model, opts);
       const { workers: _w, ...rest } = opts;
       const code = await runEmulate(ctx, {
         ...rest,
         ...(workers !== undefined ? { workers } : {}),
-        model: await resolvePath(ctx, model),
+        model: m.model,
         input: await resolvePath(ctx, opts.input),
-        ...(opts.config ? { config: await resolvePath(ctx, opts.config) } : {}),
-        ...(opts.weights ? { weights: await resolvePath(ctx, opts.weights) } : {}),
+        ...(m.config ? { config: m.config } : {}),
+        ...(m.weights ? { weights: m.weights } : {}),
         output: await resolvePath(ctx, opts.output ?? 'emulated.npy'),
         ...(opts.trace ? { trace: await resolvePath(ctx, opts.trace) } : {}),
         pipeline,
