@@ -36,6 +36,8 @@ export interface CompileFlags {
   readonly force?: boolean;
   readonly input?: string;
   readonly samples?: string;
+  /** How the --input array is laid out (--layout: model, channels_first, channels_last). */
+  readonly layout?: string;
   readonly fastmlVersion: string;
   /** Pass flags (--prune, --quantize, --reuse mode, --budget, --dump-ir ...); paths resolved. */
   readonly pipeline?: PipelineFlags;
@@ -133,8 +135,8 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
   let n: number;
   let data: Float64Array[];
   if (f.input) {
-    const { readBatchInputs } = await import('../emulator/session.js');
-    ({ n, data } = prepareInputs(g, readBatchInputs(g, f.input)));
+    const { readBatchInputs, parseLayout } = await import('../emulator/session.js');
+    ({ n, data } = prepareInputs(g, readBatchInputs(g, f.input, parseLayout(f.layout))));
     const cap = positiveInt('--samples', f.samples);
     if (cap !== undefined && cap < n) {
       data = data.map((d, k) => d.slice(0, cap * numel(g.tensors.get(g.inputs[k]!)!.shape)));

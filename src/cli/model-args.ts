@@ -102,6 +102,11 @@ export function addModelOptions(cmd: Command, opts: { io?: boolean; weights?: bo
   return cmd;
 }
 
+/** `--layout`: how an input array is laid out, for emulate, check and compile --input. */
+export function addLayoutOption(cmd: Command): Command {
+  return cmd.option('--layout <l>', "how the input array is laid out: model (default: the model's own input layout), channels_first (nchw) or channels_last (nhwc); an array with the right values in another shape is an error without it");
+}
+
 /** Prints the configuration's warnings (misspelled keys with "did you mean", ignored keys) to stderr. */
 export function printConfigWarnings(ctx: CommandContext, warnings: readonly Diagnostic[]): void {
   for (const d of warnings) if (d.severity !== 'info') ctx.io.err(formatDiagnostic(d) + '\n');

@@ -16,6 +16,7 @@ import type { BatchResult } from './index.js';
 import { evaluateFloat, fromIrLayout } from './float.js';
 import { formatOverflowTable, overflowRows } from './overflow.js';
 import { loadSession, readBatchInputs } from './session.js';
+import type { ArrayLayout } from './session.js';
 import { pipelineJson, printPipeline, type PipelineFlags } from '../passes/options.js';
 import { canRunParallel, defaultWorkers, runParallel } from './parallel.js';
 import { compareOutputs, junitXml, formatCheckReport } from './check.js';
@@ -77,6 +78,8 @@ export interface EmulateArgs {
   f32?: boolean;
   json?: boolean;
   workers?: number;
+  /** How the input array is laid out (--layout); default: as the model's input. */
+  layout?: ArrayLayout;
   /** Pipeline flags (--prune, --quantize, --reuse, --dump-ir, ...); paths already resolved. */
   pipeline?: PipelineFlags;
 }
@@ -89,7 +92,7 @@ export async function runEmulate(ctx: CommandContext, a: EmulateArgs): Promise<n
   printDiagnostics(ctx, s.diagnostics);
   printPipeline(s.pipeline, a.pipeline ?? {}, ctx.io, Boolean(a.json));
   const g = s.graph;
-  const { n, data } = prepareInputs(g, readBatchInputs(g, a.input));
+  const { n, data } = prepareInputs(g, readBatchInputs(g, a.input, a.layout));
   const t0 = performance.now();
   let res: BatchResult;
   if (a.float) res = floatBatch(g, n, data, Boolean(a.trace));
@@ -142,6 +145,8 @@ export async function runEmulate(ctx: CommandContext, a: EmulateArgs): Promise<n
 export interface CheckArgs {
   model: string;
   input: string;
+  /** How the input array is laid out (--layout); default: as the model's input. */
+  layout?: ArrayLayout;
   reference?: string;
   config?: string;
   weights?: string;
@@ -181,7 +186,7 @@ export async function runCheck(ctx: CommandContext, a: CheckArgs): Promise<numbe
   printDiagnostics(ctx, s.diagnostics);
   printPipeline(s.pipeline, a.pipeline ?? {}, ctx.io, Boolean(a.json));
   const g = s.graph;
-  const inputs = readBatchInputs(g, a.input);
+  const inputs = readBatchInputs(g, a.input, a.layout);
   const { n, data } = prepareInputs(g, inputs);
   const emu = compileEmulator(g, { accounting: true });
   const fixed = runBatch(emu, n, data, { trace: true });

@@ -14,7 +14,7 @@ import { resolvePath } from '../context.js';
 import { fail } from '../../diagnostics/diagnostic.js';
 import { addPipelineOptions, pipelineFlagsOf, type PipelineFlags } from '../../passes/options.js';
 import path from 'node:path';
-import { MODEL_ARG_HELP, resolveModelArgs } from '../model-args.js';
+import { MODEL_ARG_HELP, addLayoutOption, resolveModelArgs } from '../model-args.js';
 
 interface CheckOpts {
   input: string;
@@ -25,6 +25,7 @@ interface CheckOpts {
   minAgreement?: string;
   json?: boolean;
   junit?: string;
+  layout?: string;
 }
 
 function num(v: string | undefined, flag: string, lo: number, hi: number): number | undefined {
@@ -47,16 +48,19 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--min-agreement <a>', 'fail when argmax agreement (y > 0.5 agreement for one output) is below A')
     .option('--json', 'print the report as JSON')
     .option('--junit <file>', 'write a JUnit XML report');
+  addLayoutOption(cmd);
   addPipelineOptions(cmd)
     .action(async (model: string, opts: CheckOpts & PipelineFlags) => {
       const pipeline = pipelineFlagsOf(opts, (p) => path.resolve(ctx.io.cwd, p));
       const maxAbsErr = num(opts.maxAbsErr, '--max-abs-err', 0, Infinity);
       const minAgreement = num(opts.minAgreement, '--min-agreement', 0, 1);
       const { runCheck } = await import('../../emulator/run.js');
+      const { parseLayout } = await import('../../emulator/session.js');
       // MODEL may be a configuration naming the model (config-only use).
       const m = await resolveModelArgs(ctx, model, opts);
       const code = await runCheck(ctx, {
         model: m.model,
+        ...(opts.layout !== undefined ? { layout: parseLayout(opts.layout) } : {}),
         input: await resolvePath(ctx, opts.input),
         ...(opts.reference ? { reference: await resolvePath(ctx, opts.reference) } : {}),
         ...(m.config ? { config: m.config } : {}),

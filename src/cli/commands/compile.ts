@@ -11,7 +11,7 @@ import type { CommandContext } from '../context.js';
 import { resolvePath } from '../context.js';
 import { addPipelineOptions, pipelineFlagsOf, type PipelineFlags } from '../../passes/options.js';
 import path from 'node:path';
-import { MODEL_ARG_HELP, parseIo, resolveModelArgs } from '../model-args.js';
+import { MODEL_ARG_HELP, addLayoutOption, parseIo, resolveModelArgs } from '../model-args.js';
 
 interface Flags {
   config?: string;
@@ -29,6 +29,7 @@ interface Flags {
   force?: boolean;
   input?: string;
   samples?: string;
+  layout?: string;
 }
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -51,11 +52,12 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('-i, --input <file>', 'test-bench inputs (.npy, .npz, .dat, .csv; model layout, batch first); default: generated samples')
     .option('--samples <n>', 'number of test-bench samples (generated: default 32; with --input: at most n)');
   // --reuse (N, nearest[:N], auto with --budget) and the other pass flags, shared with emulate/estimate.
+  addLayoutOption(cmd);
   addPipelineOptions(cmd)
     .action(async (model: string, all: Flags & PipelineFlags) => {
       const pipeline = pipelineFlagsOf(all, (p) => path.resolve(ctx.io.cwd, p));
       const opts: Flags = {};
-      for (const k of ['config', 'weights', 'target', 'part', 'backend', 'io', 'strategy', 'reuse', 'precision', 'clock', 'project', 'output', 'force', 'input', 'samples'] as const)
+      for (const k of ['config', 'weights', 'target', 'part', 'backend', 'io', 'strategy', 'reuse', 'precision', 'clock', 'project', 'output', 'force', 'input', 'samples', 'layout'] as const)
         if (all[k] !== undefined) (opts as Record<string, unknown>)[k] = all[k];
       const { runCompile } = await import('../../backends/compile-run.js');
       const { version } = await import('../main.js');

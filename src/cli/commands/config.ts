@@ -29,6 +29,8 @@ interface ConfigFlags {
   precision?: string;
   part?: string;
   ioType?: string;
+  io?: string;
+  target?: string;
   budget?: string;
   maxPrecision?: string;
 }
@@ -229,8 +231,10 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--precision <type>', 'model default precision', 'fixed<16,6>')
     .option('--reuse <n>', 'model reuse factor', '1')
     .option('--strategy <s>', 'Latency or Resource', 'Latency')
-    .option('--part <part>', 'FPGA part', 'xcvu13p-flga2577-2-e')
-    .option('--io-type <t>', 'io_parallel or io_stream', 'io_parallel')
+    .option('-t, --target <name>', 'board (alveo-u250, zcu102, pynq-z2, ...) or a part string, as in compile')
+    .option('--part <part>', 'FPGA part (same as --target; default xcvu13p-flga2577-2-e)')
+    .option('--io <type>', 'parallel or stream (io_parallel / io_stream), as in compile (default: parallel)')
+    .option('--io-type <t>', 'same as --io')
     .option('--max-precision <type>', "bound for the auto types (Model: Precision: maximum, as hls4ml's max_precision): a type, or none; default: computed from the model (see docs/config.md)")
     .option('--budget <spec>', 'choose per-layer reuse factors with the estimator to fit dsp=N, lut=N, latency=CYCLES or fraction=F (name granularity)')
     .action(async (modelArg: string, flags: ConfigFlags) => {
@@ -245,10 +249,15 @@ export function register(program: Command, ctx: CommandContext): void {
       }
       const rf = Number(flags.reuse ?? '1');
       if (!Number.isInteger(rf) || rf < 1) fail('FML6562', `--reuse must be a positive integer, got "${flags.reuse}"`);
-      const strategy = (flags.strategy ?? 'Latency').toLowerCase();
-      if (strategy !== 'latency' && strategy !== 'resource') fail('FML6563', `--strategy must be Latency or Resource, got "${flags.strategy}"`);
-      const io = flags.ioType ?? 'io_parallel';
-      if (io !== 'io_parallel' && io !== 'io_stream') fail('FML6564', `--io-type must be io_parallel or io_stream, got "${io}"`);
+      // The same spellings as compile: strategy in any case, io as parallel / stream / io_*.
+      const { parseIo, parseStrategy } = await import('../model-args.js');
+      const strategy = parseStrategy(flags.strategy) ?? 'latency';
+      const io = parseIo(flags.io, '--io') ?? parseIo(flags.ioType, '--io-type') ?? 'io_parallel';
+      // Board names resolve to their part as in compile; a part string is written as given.
+      const { resolveBackendTarget } = await import('../../backends/targets.js');
+      const { resolveTarget } = await import('../../estimate/devices.js');
+      const part = resolveBackendTarget(flags.target ?? flags.part ?? 'xcvu13p-flga2577-2-e').part;
+      if (resolveTarget(part).unknown) ctx.io.err(`warning: part ${part} is not in fastml's device table: its estimates will have no utilization\n`);
       const { loadModel } = await import('../../frontends/index.js');
       const file = await resolvePath(ctx, modelArg);
       const g0 = await loadModel(file, flags.weights ? { weights: await resolvePath(ctx, flags.weights) } : {});
@@ -261,10 +270,16 @@ export function register(program: Command, ctx: CommandContext): void {
         defaultPrecision: flags.precision ?? 'fixed<16,6>',
         reuseFactor: rf,
         strategy: strategy === 'resource' ? 'Resource' : 'Latency',
-        part: flags.part ?? 'xcvu13p-flga2577-2-e',
+        part,
         ioType: io as 'io_parallel' | 'io_stream',
         modelFile: modelArg,
       };
+      // The written configuration goes through the pipeline once, as compile would run it: an
+      // invalid Resource reuse factor is the same error (listing the valid values) as at compile.
+      const { runPipeline } = await import('../../passes/pipeline.js');
+      const { configFromObject } = await import('../../config/load.js');
+      const YAML = (await import('yaml')).default;
+      runPipeline(g0, configFromObject(YAML.parse(await configYaml(g, base))), { estimate: { part, ioType: io } });
       const maximum = await maximumFor(g0, g, base, flags.maxPrecision, fail);
       if (maximum) Object.assign(base, { maximum });
       let chosenReuse: Record<string, number> | undefined;

@@ -13,7 +13,7 @@ import { resolvePath } from '../context.js';
 import { fail } from '../../diagnostics/diagnostic.js';
 import { addPipelineOptions, pipelineFlagsOf, type PipelineFlags } from '../../passes/options.js';
 import path from 'node:path';
-import { MODEL_ARG_HELP, resolveModelArgs } from '../model-args.js';
+import { MODEL_ARG_HELP, addLayoutOption, resolveModelArgs } from '../model-args.js';
 
 interface EmulateOpts {
   input: string;
@@ -26,6 +26,7 @@ interface EmulateOpts {
   f32?: boolean;
   json?: boolean;
   workers?: string;
+  layout?: string;
 }
 
 /** Emulate's own keys; everything else commander parsed is a pipeline flag. */
@@ -46,6 +47,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--f32', 'write float32 .npy/.npz instead of float64')
     .option('--json', 'print a JSON summary on stdout')
     .option('--workers <n>', 'worker threads (default: all cores for batches of 50000 samples or more, else 1)');
+  addLayoutOption(cmd);
   addPipelineOptions(cmd)
     .action(async (model: string, all: Own) => {
       const pipeline = pipelineFlagsOf(all, (p) => path.resolve(ctx.io.cwd, p));
@@ -54,13 +56,15 @@ export function register(program: Command, ctx: CommandContext): void {
       const workers = opts.workers === undefined ? undefined : Number(opts.workers);
       if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) fail('FML0010', `--workers must be a positive integer, got "${opts.workers}"`);
       const { runEmulate } = await import('../../emulator/run.js');
+      const { parseLayout } = await import('../../emulator/session.js');
       // MODEL may be a configuration naming the model (config-only use).
       const m = await resolveModelArgs(ctx, model, opts);
-      const { workers: _w, ...rest } = opts;
+      const { workers: _w, layout: _l, ...rest } = opts;
       const code = await runEmulate(ctx, {
         ...rest,
         ...(workers !== undefined ? { workers } : {}),
         model: m.model,
+        ...(all.layout !== undefined ? { layout: parseLayout(all.layout) } : {}),
         input: await resolvePath(ctx, opts.input),
         ...(m.config ? { config: m.config } : {}),
         ...(m.weights ? { weights: m.weights } : {}),
