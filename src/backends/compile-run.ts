@@ -112,7 +112,12 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
   }
   const clock = f.clock !== undefined ? Number(f.clock) : (base.clockPeriod ?? 5);
   if (!(clock > 0)) usage(`--clock: "${f.clock}" is not a positive number of ns`);
-  const target = resolveBackendTarget(f.target ?? f.part ?? base.part);
+  // Backend: VivadoAccelerator: the board (AcceleratorConfig, or a --target board) fixes the part.
+  const { isAcceleratorBackend, acceleratorSettings, ZYNQ_BOARDS } = await import('./accelerator/config.js');
+  const accel = isAcceleratorBackend(f.backend ?? base.backend)
+    ? acceleratorSettings(base.raw as Record<string, unknown>, f.config, f.target && ZYNQ_BOARDS[f.target.toLowerCase()] ? f.target : undefined)
+    : undefined;
+  const target = resolveBackendTarget(f.part ?? (accel ? accel.board.part : (f.target ?? base.part)));
   const cfg = configFromObject(
     withOverrides(base.raw as Record<string, unknown>, { io, backend, part: target.part, clock, ...(reuse ? { reuse } : {}), ...(strategy ? { strategy } : {}), ...(f.precision ? { precision: f.precision } : {}) }),
     f.config,
@@ -174,7 +179,14 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
   const project = projectIdent(f.project ?? cfgName ?? stem);
   // OutputDir is read relative to the configuration file, like the model paths it names.
   const dest = f.output !== undefined ? path.resolve(ctx.io.cwd, f.output) : cfgDir !== undefined && f.config ? path.resolve(path.dirname(f.config), cfgDir) : path.resolve(ctx.io.cwd, `${project}_prj`);
+  const accelFiles = accel
+    ? (await import('./accelerator/files.js')).acceleratorFiles(g, { project, io, part: target.part, clockNs: clock, fastmlVersion: f.fastmlVersion }, accel)
+    : undefined;
   const files = buildProject(g, {
+    ...(accelFiles ? { extraFiles: accelFiles } : {}),
+    ...(accel
+      ? { accelerator: { board: accel.board.name, interface: accel.iface, driver: accel.driver, input: accel.input.kind === 'float' ? 'float' : accel.input.text, output: accel.output.kind === 'float' ? 'float' : accel.output.text } }
+      : {}),
     project,
     backend,
     io,

@@ -69,7 +69,24 @@ export function runCsim(f: CsimFlags): CsimResult {
   const warnings = (compileOutput.match(/warning:/g) ?? []).length;
   if (cc.status !== 0) return { exitCode: EXIT.MODEL, compileOutput, runOutput: '', runErrors: '', warnings };
   const run = spawnSync(exe, [], { cwd: dir, encoding: 'utf8', maxBuffer: 64 << 20 });
-  return { exitCode: run.status === 0 ? EXIT.OK : EXIT.MODEL, compileOutput, runOutput: run.stdout ?? '', runErrors: run.stderr ?? '', warnings };
+  const main: CsimResult = { exitCode: run.status === 0 ? EXIT.OK : EXIT.MODEL, compileOutput, runOutput: run.stdout ?? '', runErrors: run.stderr ?? '', warnings };
+  // A VivadoAccelerator project also has the AXI wrapper's test bench: built and run the same way.
+  if (!existsSync(path.join(dir, `${project}_axi_test.cpp`))) return main;
+  const axiUnity = path.join(build, 'csim_axi_main.cpp');
+  writeFileSync(axiUnity, `// One translation unit: wrapper test bench + wrapper + firmware (written by fastml csim).\n#include "../${project}_axi_test.cpp"\n#include "../firmware/${project}_axi.cpp"\n#include "../firmware/${project}.cpp"\n`);
+  const axiExe = path.join(build, 'csim_axi');
+  const cc2 = spawnSync(cxx, [...flags, '-I', path.join(dir, 'firmware'), '-I', path.join(dir, 'firmware', 'ap_types'), '-o', axiExe, axiUnity], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const out2 = `${cc2.stdout ?? ''}${cc2.stderr ?? ''}`;
+  const w2 = (out2.match(/warning:/g) ?? []).length;
+  if (cc2.status !== 0) return { ...main, exitCode: EXIT.MODEL, compileOutput: main.compileOutput + out2, warnings: warnings + w2 };
+  const run2 = spawnSync(axiExe, [], { cwd: dir, encoding: 'utf8', maxBuffer: 64 << 20 });
+  return {
+    exitCode: main.exitCode === EXIT.OK && run2.status === 0 ? EXIT.OK : EXIT.MODEL,
+    compileOutput: main.compileOutput + out2,
+    runOutput: main.runOutput + (run2.stdout ?? ''),
+    runErrors: main.runErrors + (run2.stderr ?? ''),
+    warnings: warnings + w2,
+  };
 }
 
 export function reportCsim(ctx: CommandContext, f: CsimFlags): number {
