@@ -80,6 +80,8 @@ export interface EmulateArgs {
   workers?: number;
   /** How the input array is laid out (--layout); default: as the model's input. */
   layout?: ArrayLayout;
+  /** --io over the config's IOType. */
+  io?: 'io_parallel' | 'io_stream';
   /** Pipeline flags (--prune, --quantize, --reuse, --dump-ir, ...); paths already resolved. */
   pipeline?: PipelineFlags;
 }
@@ -88,7 +90,7 @@ export interface EmulateArgs {
 const PARALLEL_MIN = 50000;
 
 export async function runEmulate(ctx: CommandContext, a: EmulateArgs): Promise<number> {
-  const s = await loadSession(a.model, { ...(a.config ? { config: a.config } : {}), ...(a.weights ? { weights: a.weights } : {}), ...(a.pipeline ? { pipeline: a.pipeline } : {}) });
+  const s = await loadSession(a.model, { ...(a.config ? { config: a.config } : {}), ...(a.weights ? { weights: a.weights } : {}), ...(a.pipeline ? { pipeline: a.pipeline } : {}), ...(a.io ? { io: a.io } : {}) });
   printDiagnostics(ctx, s.diagnostics);
   printPipeline(s.pipeline, a.pipeline ?? {}, ctx.io, Boolean(a.json));
   const g = s.graph;
@@ -147,6 +149,8 @@ export interface CheckArgs {
   input: string;
   /** How the input array is laid out (--layout); default: as the model's input. */
   layout?: ArrayLayout;
+  /** --io over the config's IOType. */
+  io?: 'io_parallel' | 'io_stream';
   reference?: string;
   config?: string;
   weights?: string;
@@ -182,7 +186,7 @@ async function ortReference(file: string, g: Graph, inputs: Record<string, { dat
 }
 
 export async function runCheck(ctx: CommandContext, a: CheckArgs): Promise<number> {
-  const s = await loadSession(a.model, { ...(a.config ? { config: a.config } : {}), ...(a.weights ? { weights: a.weights } : {}), ...(a.pipeline ? { pipeline: a.pipeline } : {}) });
+  const s = await loadSession(a.model, { ...(a.config ? { config: a.config } : {}), ...(a.weights ? { weights: a.weights } : {}), ...(a.pipeline ? { pipeline: a.pipeline } : {}), ...(a.io ? { io: a.io } : {}) });
   printDiagnostics(ctx, s.diagnostics);
   printPipeline(s.pipeline, a.pipeline ?? {}, ctx.io, Boolean(a.json));
   const g = s.graph;

@@ -32,6 +32,8 @@ export interface SessionOptions {
   readonly pipeline?: PipelineFlags;
   /** Resolves user paths in the flags (--calibration); default: as given. */
   readonly resolve?: (p: string) => string;
+  /** --io: the IOType (over the config's), for the estimates --reuse auto makes. */
+  readonly io?: 'io_parallel' | 'io_stream';
 }
 
 /** The config with `--reuse N` as its Model ReuseFactor (the most specific config levels still win). */
@@ -45,7 +47,8 @@ export function withModelReuse(config: HlsConfig, reuse: number): HlsConfig {
 export async function loadSession(modelFile: string, opts: SessionOptions = {}): Promise<Session> {
   const flags = opts.pipeline ?? {};
   const reuse = parseReuseFlag(flags.reuse);
-  const base = opts.config ? loadConfig(opts.config) : defaultConfig();
+  const base0 = opts.config ? loadConfig(opts.config) : defaultConfig();
+  const base = opts.io ? configFromObject({ ...(base0.raw as Record<string, unknown>), IOType: opts.io }, base0.file) : base0;
   const config = reuse.factor !== undefined ? withModelReuse(base, reuse.factor) : base;
   // The config's KerasH5 is used only when it names an existing file (hls4ml configs often hold
   // paths relative to wherever they were written); otherwise the frontend finds the weights.

@@ -52,6 +52,17 @@ describe('consistent flags across commands', () => {
     expect(w.err).toContain('did you mean "ReuseFactor"');
   });
 
+  it('emulate and check take --io and --weights like the other commands', async () => {
+    writeFileSync(path.join(tmp, 'jx.npy'), encodeNpy({ shape: [4, 16], data: normal(rng(1), 64, 1) }, 'f4'));
+    for (const cmd of ['emulate', 'check']) {
+      for (const v of ['stream', 'io_parallel']) expect((await cli(cmd, jet, '-i', 'jx.npy', '--io', v, ...(cmd === 'emulate' ? ['-o', 'jy.npy'] : []))).code, `${cmd} --io ${v}`).toBe(0);
+      const bad = await cli(cmd, jet, '-i', 'jx.npy', '--io', 'serial');
+      expect(bad.code).toBe(2);
+      expect(bad.err).toContain('--io: "serial" is not parallel or stream');
+      expect((await cli(cmd, kjson, '--weights', kh5, '-i', 'jx.npy', ...(cmd === 'emulate' ? ['-o', 'ky.npy'] : []))).code).toBe(0);
+    }
+  });
+
   it('config: --target and --io as in compile, strategy in any case, --reuse checked like compile', async () => {
     const t = await cli('config', jet, '--target', 'pynq-z2', '--io', 'stream', '--strategy', 'RESOURCE');
     expect(t.code).toBe(0);

@@ -14,7 +14,7 @@ import { resolvePath } from '../context.js';
 import { fail } from '../../diagnostics/diagnostic.js';
 import { addPipelineOptions, pipelineFlagsOf, type PipelineFlags } from '../../passes/options.js';
 import path from 'node:path';
-import { MODEL_ARG_HELP, addLayoutOption, resolveModelArgs } from '../model-args.js';
+import { MODEL_ARG_HELP, addLayoutOption, addModelOptions, parseIo, resolveModelArgs } from '../model-args.js';
 
 interface CheckOpts {
   input: string;
@@ -26,6 +26,7 @@ interface CheckOpts {
   json?: boolean;
   junit?: string;
   layout?: string;
+  io?: string;
 }
 
 function num(v: string | undefined, flag: string, lo: number, hi: number): number | undefined {
@@ -49,6 +50,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--json', 'print the report as JSON')
     .option('--junit <file>', 'write a JUnit XML report');
   addLayoutOption(cmd);
+  addModelOptions(cmd, { io: true });
   addPipelineOptions(cmd)
     .action(async (model: string, opts: CheckOpts & PipelineFlags) => {
       const pipeline = pipelineFlagsOf(opts, (p) => path.resolve(ctx.io.cwd, p));
@@ -60,6 +62,7 @@ export function register(program: Command, ctx: CommandContext): void {
       const m = await resolveModelArgs(ctx, model, opts);
       const code = await runCheck(ctx, {
         model: m.model,
+        ...(opts.io !== undefined ? { io: parseIo(opts.io) } : {}),
         ...(opts.layout !== undefined ? { layout: parseLayout(opts.layout) } : {}),
         input: await resolvePath(ctx, opts.input),
         ...(opts.reference ? { reference: await resolvePath(ctx, opts.reference) } : {}),

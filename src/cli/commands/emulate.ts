@@ -13,7 +13,7 @@ import { resolvePath } from '../context.js';
 import { fail } from '../../diagnostics/diagnostic.js';
 import { addPipelineOptions, pipelineFlagsOf, type PipelineFlags } from '../../passes/options.js';
 import path from 'node:path';
-import { MODEL_ARG_HELP, addLayoutOption, resolveModelArgs } from '../model-args.js';
+import { MODEL_ARG_HELP, addLayoutOption, addModelOptions, parseIo, resolveModelArgs } from '../model-args.js';
 
 interface EmulateOpts {
   input: string;
@@ -27,6 +27,7 @@ interface EmulateOpts {
   json?: boolean;
   workers?: string;
   layout?: string;
+  io?: string;
 }
 
 /** Emulate's own keys; everything else commander parsed is a pipeline flag. */
@@ -48,6 +49,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--json', 'print a JSON summary on stdout')
     .option('--workers <n>', 'worker threads (default: all cores for batches of 50000 samples or more, else 1)');
   addLayoutOption(cmd);
+  addModelOptions(cmd, { io: true });
   addPipelineOptions(cmd)
     .action(async (model: string, all: Own) => {
       const pipeline = pipelineFlagsOf(all, (p) => path.resolve(ctx.io.cwd, p));
@@ -59,11 +61,12 @@ export function register(program: Command, ctx: CommandContext): void {
       const { parseLayout } = await import('../../emulator/session.js');
       // MODEL may be a configuration naming the model (config-only use).
       const m = await resolveModelArgs(ctx, model, opts);
-      const { workers: _w, layout: _l, ...rest } = opts;
+      const { workers: _w, layout: _l, io: _i, ...rest } = opts;
       const code = await runEmulate(ctx, {
         ...rest,
         ...(workers !== undefined ? { workers } : {}),
         model: m.model,
+        ...(all.io !== undefined ? { io: parseIo(all.io) } : {}),
         ...(all.layout !== undefined ? { layout: parseLayout(all.layout) } : {}),
         input: await resolvePath(ctx, opts.input),
         ...(m.config ? { config: m.config } : {}),
