@@ -345,7 +345,6 @@ const activation: Builder = (c) => {
     case 'binary_tanh':
       return mk('binary_tanh');
     case 'ternary_tanh':
-      params([0.5, -0.5], boundType);
       return mk('ternary_tanh');
     default: {
       const spec = TABLES[a.activation];

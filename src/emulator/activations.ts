@@ -171,11 +171,12 @@ export function compileActivation(s: ActivationSpec, stats: StatsFor): Kernel {
       };
     }
     case 'binary_tanh': {
-      // x >= 0 -> 1, else -1; a 1-bit unsigned result keeps only the positive case (binary_cast).
+      // hls4ml's binary_tanh: x > 0 -> 1, else -1 (so 0 gives -1, as the HLS library does); a
+      // 1-bit unsigned result keeps only the positive case (binary_cast).
       const bit = !s.resT.signed && s.resT.w === 1;
       return (x, y) => {
         for (let i = 0; i < x.length; i++) {
-          const c = x[i]! >= 0 ? 1 : -1;
+          const c = x[i]! > 0 ? 1 : -1;
           y[i] = castRes(bit && c < 0 ? 0 : c);
         }
       };

@@ -17,6 +17,12 @@ import { memoryIO } from '../../src/cli/io.js';
 import { encodeModel, normal, rng } from '../../src/tools/onnx-writer.js';
 import type { InitSpec, NodeSpec } from '../../src/tools/onnx-writer.js';
 import { encodeNpy } from '../../src/io/npy.js';
+import type { Graph, Layer, LayerAttrs, TensorInfo } from '../../src/ir/graph.js';
+import { fixedType } from '../../src/fixed/type.js';
+import { compileEmulator, runBatch } from '../../src/emulator/index.js';
+import { buildProject } from '../../src/backends/project.js';
+import { writeProject } from '../../src/backends/writer.js';
+import { runCsim } from '../../src/backends/csim-run.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fml-acts-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -107,5 +113,59 @@ describe('table and constant activations: csim equals the emulator', () => {
       expect(s.out).toContain(`${SAMPLES} samples, 70 outputs each, 0 mismatching values`);
       expect(s.code).toBe(0);
     });
+  });
+});
+
+/**
+ * Activations that no ONNX operator reaches (hard tanh; relu6 and binary/ternary tanh from Keras and
+ * QKeras), built as an IR graph after a random Dense and taken through the backend's API, with a
+ * param type that holds neither slope 0.3 nor shift 0.45 exactly.
+ */
+describe('IR-only constant activations: csim equals the emulator', () => {
+  it('hard tanh (slope 0.3, shift 0.45), relu6, binary and ternary tanh', () => {
+    const T = fixedType(16, 6);
+    const tensors = new Map<string, TensorInfo>();
+    const layers: Layer[] = [];
+    let k = 0;
+    const add = (name: string, attrs: LayerAttrs, inputs: string[], shape: number[], extra: Partial<Layer> = {}): string => {
+      const out = `t${k++}`;
+      tensors.set(out, { name: out, shape });
+      layers.push({ name, attrs, inputs, outputs: [out], weights: {}, precision: { result: T }, ...extra });
+      return out;
+    };
+    const rand = rng(41);
+    const x = add('x', { op: 'Input' }, [], [12]);
+    const d = add('fc', { op: 'Dense', nIn: 12, nOut: 8 }, [x], [8], {
+      weights: { kernel: { shape: [12, 8], data: normal(rand, 96, 0.6) }, bias: { shape: [8], data: normal(rand, 8, 0.3) } },
+      precision: { result: T, accum: fixedType(32, 14), weight: fixedType(10, 2), bias: fixedType(10, 3) },
+    });
+    const ht = add('htanh', { op: 'Activation', activation: 'hard_tanh', slope: 0.3, shift: 0.45 }, [d], [8], { precision: { result: T, param: fixedType(8, 1) } });
+    const r6 = add('relu6', { op: 'Activation', activation: 'relu6' }, [d], [8], { precision: { result: fixedType(10, 4, false, 'AP_RND', 'AP_SAT') } });
+    const bt = add('btanh', { op: 'Activation', activation: 'binary_tanh' }, [d], [8], { precision: { result: fixedType(2, 2) } });
+    const tt = add('ttanh', { op: 'Activation', activation: 'ternary_tanh' }, [d], [8], { precision: { result: fixedType(2, 2) } });
+    add('cat', { op: 'Concat', axis: 0 }, [ht, r6, bt, tt], [32]);
+    const g: Graph = { name: 'ir_acts', inputs: [x], outputs: [`t${k - 1}`], tensors, layers, inputLayouts: {}, meta: {} };
+    const data = [Float64Array.from(normal(rng(42), SAMPLES * 12, 2))];
+    const y = runBatch(compileEmulator(g), SAMPLES, data).outputs[g.outputs[0]!]!;
+    const files = buildProject(g, {
+      project: 'ir_acts',
+      backend: 'vivado',
+      io: 'io_parallel',
+      part: 'xcvu13p-flga2577-2-e',
+      clockNs: 5,
+      modelFile: 'ir_acts.ir',
+      modelSha256: '0'.repeat(64),
+      fastmlVersion: 'test',
+      settings: {},
+      tbInputs: Array.from({ length: SAMPLES }, (_, s) => Array.from(data[0]!.subarray(s * 12, (s + 1) * 12))),
+      tbOutputs: Array.from({ length: SAMPLES }, (_, s) => Array.from(y.subarray(s * 32, (s + 1) * 32))),
+    });
+    const dir = path.join(tmp, 'ir_acts');
+    writeProject(dir, files, false);
+    const r = runCsim({ dir });
+    expect(r.compileOutput).toBe('');
+    expect(r.runErrors).toBe('');
+    expect(r.runOutput).toContain(`${SAMPLES} samples, 32 outputs each, 0 mismatching values`);
+    expect(r.exitCode).toBe(0);
   });
 });
