@@ -88,3 +88,44 @@ export function compileWideScaleBias(scale: Float64Array, bias: Float64Array, re
     }
   };
 }
+
+/** a * 2^ea + b * 2^eb exactly, on the smaller exponent. */
+function addExact(a: { n: bigint; e: number }, b: { n: bigint; e: number }, sign: 1n | -1n): { n: bigint; e: number } {
+  const e = Math.min(a.e, b.e);
+  return { n: (a.n << BigInt(a.e - e)) + sign * (b.n << BigInt(b.e - e)), e };
+}
+
+function lessExact(a: { n: bigint; e: number }, b: { n: bigint; e: number }): boolean {
+  const d = addExact(a, b, -1n);
+  return d.n < 0n;
+}
+
+/**
+ * Merge (add, sub, mul, avg, max, min) left-folded at full precision, then one cast, with exact
+ * BigInt arithmetic: the counterpart of compileMerge for inputs too wide for the double kernel.
+ */
+export function compileWideMerge(mode: 'add' | 'sub' | 'mul' | 'avg' | 'max' | 'min', resT: FixedType, result?: VarStats): (xs: readonly Float64Array[], y: Float64Array) => void {
+  const F = fracBits(resT);
+  if (result) result.type = resT;
+  type Exact = { n: bigint; e: number };
+  const op: (a: Exact, b: Exact) => Exact = {
+    add: (a: Exact, b: Exact) => addExact(a, b, 1n),
+    sub: (a: Exact, b: Exact) => addExact(a, b, -1n),
+    mul: (a: Exact, b: Exact) => ({ n: a.n * b.n, e: a.e + b.e }),
+    avg: (a: Exact, b: Exact) => {
+      const s = addExact(a, b, 1n);
+      return { n: s.n, e: s.e - 1 };
+    },
+    max: (a: Exact, b: Exact) => (lessExact(a, b) ? b : a),
+    min: (a: Exact, b: Exact) => (lessExact(b, a) ? b : a),
+  }[mode];
+  return (xs, y) => {
+    for (let i = 0; i < y.length; i++) {
+      let v = splitDouble(xs[0]![i]!);
+      for (let k = 1; k < xs.length; k++) v = op(v, splitDouble(xs[k]![i]!));
+      const info = quantizeBigInfo(v.n, v.e, resT);
+      count(result, info, Math.abs(Number(v.n) * 2 ** v.e), resT);
+      y[i] = exactNumber(info.raw, F, resT);
+    }
+  };
+}

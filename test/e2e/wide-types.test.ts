@@ -16,7 +16,7 @@ import { dataDir } from '../helpers/data.js';
 import { encodeNpy, decodeNpy } from '../../src/io/npy.js';
 import { normal, rng } from '../../src/tools/onnx-writer.js';
 import { makeCast } from '../../src/emulator/quant.js';
-import { WideValueError, compileWideScaleBias } from '../../src/emulator/wide.js';
+import { WideValueError, compileWideMerge, compileWideScaleBias } from '../../src/emulator/wide.js';
 import { fixedType } from '../../src/fixed/type.js';
 import { quantizeBig } from '../../src/fixed/quantize.js';
 import { splitDouble } from '../../src/emulator/wide.js';
@@ -100,5 +100,13 @@ describe('wide types', () => {
     const y = new Float64Array(1);
     k(Float64Array.of(2 ** 30), y);
     expect(y[0]).toBe(3 * 2 ** 30 + 2 ** -20);
+    // A merge folds exactly before its one cast: 1 + 2^-53 (which a double rounds to 1) is half an
+    // LSB of a 52-fraction-bit type, and AP_RND rounds it up.
+    const add = compileWideMerge('add', fixedType(55, 3, true, 'AP_RND'));
+    add([Float64Array.of(1), Float64Array.of(2 ** -53)], y);
+    expect(y[0]).toBe(1 + 2 ** -52);
+    const mx = compileWideMerge('max', fixedType(60, 30));
+    mx([Float64Array.of(-3), Float64Array.of(2 ** -20), Float64Array.of(-1)], y);
+    expect(y[0]).toBe(2 ** -20);
   });
 });
