@@ -37,6 +37,8 @@ export interface CompileFlags {
   readonly force?: boolean;
   readonly input?: string;
   readonly samples?: string;
+  /** How the --input array is laid out (--layout: model, channels_first, channels_last). */
+  readonly layout?: string;
   readonly fastmlVersion: string;
   /** Pass flags (--prune, --quantize, --reuse mode, --budget, --dump-ir ...); paths resolved. */
   readonly pipeline?: PipelineFlags;
@@ -121,7 +123,12 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
   }
   const clock = f.clock !== undefined ? Number(f.clock) : (base.clockPeriod ?? 5);
   if (!(clock > 0)) usage(`--clock: "${f.clock}" is not a positive number of ns`);
-  const target = resolveBackendTarget(f.target ?? f.part ?? base.part);
+  // Backend: VivadoAccelerator: the board (AcceleratorConfig, or a --target board) fixes the part.
+  const { isAcceleratorBackend, acceleratorSettings, ZYNQ_BOARDS } = await import('./accelerator/config.js');
+  const accel = isAcceleratorBackend(f.backend ?? base.backend)
+    ? acceleratorSettings(base.raw as Record<string, unknown>, f.config, f.target && ZYNQ_BOARDS[f.target.toLowerCase()] ? f.target : undefined)
+    : undefined;
+  const target = resolveBackendTarget(f.part ?? (accel ? accel.board.part : (f.target ?? base.part)));
   const cfg = configFromObject(
     withOverrides(base.raw as Record<string, unknown>, { io, backend, part: target.part, clock, ...(reuse ? { reuse } : {}), ...(strategy ? { strategy } : {}), ...(f.precision ? { precision: f.precision } : {}) }),
     f.config,
@@ -139,7 +146,8 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
   const cfgDir = typeof rawCfg.OutputDir === 'string' ? rawCfg.OutputDir : undefined;
   const stem = path.basename(f.model).replace(/\.[^.]*$/, '');
   const project = projectIdent(f.project ?? cfgName ?? stem);
-  const dest = path.resolve(ctx.io.cwd, f.output ?? cfgDir ?? `${project}_prj`);
+  // OutputDir is read relative to the configuration file, like the model paths it names.
+  const dest = f.output !== undefined ? path.resolve(ctx.io.cwd, f.output) : cfgDir !== undefined && f.config ? path.resolve(path.dirname(f.config), cfgDir) : path.resolve(ctx.io.cwd, `${project}_prj`);
   const outFlag = f.output !== undefined ? '-o' : cfgDir !== undefined ? 'OutputDir' : 'output folder';
   checkOutputDir(dest, compileInputs(f, weights), outFlag);
   checkReplaceable(dest, Boolean(f.force), outFlag);
@@ -156,8 +164,8 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
   let n: number;
   let data: Float64Array[];
   if (f.input) {
-    const { readBatchInputs } = await import('../emulator/session.js');
-    ({ n, data } = prepareInputs(g, readBatchInputs(g, f.input)));
+    const { readBatchInputs, parseLayout } = await import('../emulator/session.js');
+    ({ n, data } = prepareInputs(g, readBatchInputs(g, f.input, parseLayout(f.layout))));
     const cap = positiveInt('--samples', f.samples);
     if (cap !== undefined && cap < n) {
       data = data.map((d, k) => d.slice(0, cap * numel(g.tensors.get(g.inputs[k]!)!.shape)));
@@ -186,7 +194,14 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
     tbOutputs.push(orow);
   }
 
+  const accelFiles = accel
+    ? (await import('./accelerator/files.js')).acceleratorFiles(g, { project, io, part: target.part, clockNs: clock, fastmlVersion: f.fastmlVersion }, accel)
+    : undefined;
   const files = buildProject(g, {
+    ...(accelFiles ? { extraFiles: accelFiles } : {}),
+    ...(accel
+      ? { accelerator: { board: accel.board.name, interface: accel.iface, driver: accel.driver, input: accel.input.kind === 'float' ? 'float' : accel.input.text, output: accel.output.kind === 'float' ? 'float' : accel.output.text } }
+      : {}),
     project,
     backend,
     io,

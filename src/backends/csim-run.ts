@@ -50,8 +50,18 @@ export function projectOf(dir: string): string {
   return project;
 }
 
+interface CsimBuild {
+  readonly dir: string;
+  readonly cxx: string;
+  readonly args: string[];
+  readonly exe: string;
+  readonly project: string;
+  readonly build: string;
+  readonly flags: string[];
+}
+
 /** The unity source, compiler and arguments of a project's C simulation build. */
-function csimBuild(f: CsimFlags): { dir: string; cxx: string; args: string[]; exe: string } {
+function csimBuild(f: CsimFlags): CsimBuild {
   const dir = path.resolve(f.dir);
   const project = projectOf(dir);
   const build = path.join(dir, 'csim_build');
@@ -65,7 +75,7 @@ function csimBuild(f: CsimFlags): { dir: string; cxx: string; args: string[]; ex
   // model places large data out of that range.
   const defaults = `-std=c++11 -O1 -Wall -Wno-unknown-pragmas -Wno-unused-label${process.arch === 'x64' ? ' -mcmodel=medium' : ''}`;
   const flags = (f.cxxflags ?? defaults).split(/\s+/).filter(Boolean);
-  return { dir, cxx, exe, args: [...flags, '-I', path.join(dir, 'firmware'), '-I', path.join(dir, 'firmware', 'ap_types'), '-o', exe, unity] };
+  return { dir, cxx, exe, project, build, flags, args: [...flags, '-I', path.join(dir, 'firmware'), '-I', path.join(dir, 'firmware', 'ap_types'), '-o', exe, unity] };
 }
 
 function cannotRun(cxx: string, e: Error): DiagnosticError {
@@ -73,11 +83,29 @@ function cannotRun(cxx: string, e: Error): DiagnosticError {
 }
 
 /** After the compiler: count warnings, run the test bench when the build succeeded. */
-function afterCompile(b: { dir: string; exe: string }, status: number | null, compileOutput: string): CsimResult {
+function afterCompile(b: CsimBuild, status: number | null, compileOutput: string): CsimResult {
   const warnings = (compileOutput.match(/warning:/g) ?? []).length;
   if (status !== 0) return { exitCode: EXIT.CHECK_FAILED, compileOutput, runOutput: '', runErrors: '', warnings };
   const run = spawnSync(b.exe, [], { cwd: b.dir, encoding: 'utf8', maxBuffer: 64 << 20 });
-  return { exitCode: run.status === 0 ? EXIT.OK : EXIT.CHECK_FAILED, compileOutput, runOutput: run.stdout ?? '', runErrors: run.stderr ?? '', warnings };
+  const main: CsimResult = { exitCode: run.status === 0 ? EXIT.OK : EXIT.CHECK_FAILED, compileOutput, runOutput: run.stdout ?? '', runErrors: run.stderr ?? '', warnings };
+  // A VivadoAccelerator project also has the AXI wrapper's test bench: built and run the same way.
+  if (!existsSync(path.join(b.dir, `${b.project}_axi_test.cpp`))) return main;
+  const axiUnity = path.join(b.build, 'csim_axi_main.cpp');
+  writeFileSync(axiUnity, `// One translation unit: wrapper test bench + wrapper + firmware (written by fastml csim).\n#include "../${b.project}_axi_test.cpp"\n#include "../firmware/${b.project}_axi.cpp"\n#include "../firmware/${b.project}.cpp"\n`);
+  const axiExe = path.join(b.build, 'csim_axi');
+  const cc2 = spawnSync(b.cxx, [...b.flags, '-I', path.join(b.dir, 'firmware'), '-I', path.join(b.dir, 'firmware', 'ap_types'), '-o', axiExe, axiUnity], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (cc2.error) throw cannotRun(b.cxx, cc2.error);
+  const out2 = `${cc2.stdout ?? ''}${cc2.stderr ?? ''}`;
+  const w2 = (out2.match(/warning:/g) ?? []).length;
+  if (cc2.status !== 0) return { ...main, exitCode: EXIT.CHECK_FAILED, compileOutput: main.compileOutput + out2, warnings: warnings + w2 };
+  const run2 = spawnSync(axiExe, [], { cwd: b.dir, encoding: 'utf8', maxBuffer: 64 << 20 });
+  return {
+    exitCode: main.exitCode === EXIT.OK && run2.status === 0 ? EXIT.OK : EXIT.CHECK_FAILED,
+    compileOutput: main.compileOutput + out2,
+    runOutput: main.runOutput + (run2.stdout ?? ''),
+    runErrors: main.runErrors + (run2.stderr ?? ''),
+    warnings: warnings + w2,
+  };
 }
 
 export function runCsim(f: CsimFlags): CsimResult {

@@ -345,7 +345,6 @@ const activation: Builder = (c) => {
     case 'binary_tanh':
       return mk('binary_tanh');
     case 'ternary_tanh':
-      params([0.5, -0.5], boundType);
       return mk('ternary_tanh');
     default: {
       const spec = TABLES[a.activation];
@@ -357,10 +356,11 @@ const activation: Builder = (c) => {
       consts.push(...tableMembers(tn, inT, spec.r, spec.neg, spec.center ? Math.floor(tn / 2) : 0));
       types.push(ty('table_t', c.cpp(tt)));
       arrays.push(arr(`tbl_${c.ident}`, `${name}::table_t`, spec.build(tn, tt), `${a.activation} table, ${tn} entries`));
-      // elu: alpha in the param type scales the table value; selu: float32(lambda), which a
-      // ufixed<24,1> holds exactly, scales the positive side.
+      // elu: alpha in the param type scales the table value. selu: hls4ml hard-codes lambda's type
+      // (selu_const_t = ap_ufixed<16,1>, 1.0507009873554805 truncated to 15 fraction bits), and the
+      // emulator follows it (src/emulator/activations.ts); the table type plays no part there.
       if (a.activation === 'elu') params([a.alpha ?? 1], paramType());
-      if (a.activation === 'selu') params([Math.fround(1.0507009873554804934193349852946)], fixedType(24, 1, false));
+      if (a.activation === 'selu') params([tables.SELU_LAMBDA], tables.SELU_LAMBDA_T);
       return mk(spec.kernel);
     }
   }

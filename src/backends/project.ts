@@ -33,6 +33,10 @@ export interface ProjectOptions {
   /** Test-bench samples in IR layout (channels-last), every input concatenated; outputs likewise. */
   readonly tbInputs: readonly (readonly number[])[];
   readonly tbOutputs: readonly (readonly number[])[];
+  /** Files of a wrapper workflow (VivadoAccelerator), hashed in the lock file like the rest. */
+  readonly extraFiles?: readonly ProjectFile[];
+  /** The accelerator settings recorded in the lock file. */
+  readonly accelerator?: Readonly<Record<string, unknown>>;
 }
 
 export const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
@@ -127,6 +131,7 @@ export function buildProject(g: Graph, o: ProjectOptions): ProjectFile[] {
   files.push({ path: 'build_prj.tcl', content: render(b, 'build_prj.tcl', view) });
   files.push({ path: 'vivado_synth.tcl', content: render(b, 'vivado_synth.tcl', view) });
   files.push({ path: 'README.md', content: render(b, 'README.md', view) });
+  if (o.extraFiles) files.push(...o.extraFiles);
   if (view.isAlveo) {
     files.push({ path: `kernel/${project}_kernel.cpp`, content: render('vitis', 'kernel/kernel.cpp', view) });
     files.push({ path: 'Makefile', content: render('vitis', 'Makefile', view) });
@@ -144,6 +149,7 @@ export function buildProject(g: Graph, o: ProjectOptions): ProjectFile[] {
     clockNs: o.clockNs,
     ...(o.board ? { board: o.board } : {}),
     ...(o.platform ? { platform: o.platform } : {}),
+    ...(o.accelerator ? { accelerator: o.accelerator } : {}),
     files: hashes,
   };
   files.push({ path: 'fastml.lock.json', content: stableJson(lock) });

@@ -9,6 +9,7 @@ export const TOP_KEYS = [
   'Part',
   'XilinxPart',
   'Board',
+  'AcceleratorConfig',
   'ClockPeriod',
   'ClockUncertainty',
   'IOType',

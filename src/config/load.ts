@@ -131,12 +131,13 @@ class Reader {
       const t = this.type(p, `${pointer}/Precision`);
       if (t) precision['default'] = t;
     } else if (isObj(p)) {
-      this.unknownKeys(p, PRECISION_KEYS, `${pointer}/Precision`, 'Precision');
+      // `maximum` (hls4ml's max_precision: the bound of every inferred type) exists only at Model level.
+      this.unknownKeys(p, level === 'Model' ? [...PRECISION_KEYS, 'maximum'] : PRECISION_KEYS, `${pointer}/Precision`, 'Precision');
       for (const [k, v] of Object.entries(p)) {
         const t = this.type(v, `${pointer}/Precision/${k}`);
         if (!t) continue;
         precision[k] = t;
-        if (!GET_PRECISION_SLOTS.has(k) && (PRECISION_KEYS as readonly string[]).includes(k)) {
+        if (k !== 'maximum' && !GET_PRECISION_SLOTS.has(k) && (PRECISION_KEYS as readonly string[]).includes(k)) {
           this.warn(
             'FML4011',
             `Precision "${k}" is ignored by hls4ml (it only reads table types from a direct "${k}_t" key); fastml honours it, so fastml's numbers will differ from hls4ml's if the value differs from hls4ml's default`,

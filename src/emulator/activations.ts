@@ -20,6 +20,8 @@ import {
   indexFromValue,
   legacyExpTable,
   legacyInvTable,
+  SELU_LAMBDA,
+  SELU_LAMBDA_T,
   seluTable,
   sigmoidTable,
   softmaxExpTable,
@@ -204,7 +206,7 @@ export function compileActivation(s: ActivationSpec, stats: StatsFor): Kernel {
       const table = elu ? eluTable(n, tableT) : seluTable(n, tableT);
       const a = elu ? param(s.alpha ?? 1) : 1;
       // SELU's positive branch multiplies by lambda held in ap_ufixed<16,1> (hls4ml selu_const_t).
-      const lambda = makeCast(fixedType(16, 1, false))(1.0507009873554805);
+      const lambda = makeCast(SELU_LAMBDA_T)(SELU_LAMBDA);
       const idxStats = stats('table_index');
       return (x, y) => {
         for (let i = 0; i < x.length; i++) {

@@ -1,8 +1,9 @@
 /**
  * @fileoverview The BigInt multiply-accumulate kernel, for layers whose products or accumulator do
  * not fit the 53 bits a double holds exactly (e.g. an inferred fixed<60,25> accumulator, or 32-bit
- * inputs times 32-bit weights). Inputs and outputs stay values of <= 53-bit types (the tensors'
- * buffers are doubles); everything in between is exact raw integers through src/fixed's
+ * inputs times 32-bit weights), or whose result type is wider than 53 bits. Inputs and outputs are
+ * exact doubles (the tensors' buffers; see wide.ts for values that would not be); everything in
+ * between is exact raw integers through src/fixed's
  * quantizeBig, the reference implementation of SEMANTICS.md. Slow, and used only where the widths
  * demand it.
  */
@@ -12,6 +13,7 @@ import { fracBits } from '../fixed/type.js';
 import { quantizeBigInfo, quantizeDouble } from '../fixed/quantize.js';
 import type { MacPlan, MacStats, MacTypes } from './mac.js';
 import type { VarStats } from './overflow.js';
+import { exactNumber } from './wide.js';
 
 function count(s: VarStats | undefined, info: { inexact: boolean; overflow: boolean; underflow: boolean; raw: bigint }, n: bigint, e: number, t: FixedType): void {
   if (!s) return;
@@ -38,7 +40,7 @@ export function compileBigMac(plan: MacPlan, wq: Float64Array, bq: Float64Array,
   let nx = 0; // a loop: spreading a large index array into Math.max overflows the stack
   for (let k = 0; k < xi.length; k++) if (xi[k]! + 1 > nx) nx = xi[k]! + 1;
   const xr: bigint[] = new Array(nx).fill(0n);
-  const invRes = 2 ** -fracBits(t.res);
+  const Fr = fracBits(t.res);
   return (x, y) => {
     for (let i = 0; i < nx; i++) xr[i] = quantizeDouble(x[i]!, t.x);
     for (let o = 0; o < nOut; o++) {
@@ -54,7 +56,7 @@ export function compileBigMac(plan: MacPlan, wq: Float64Array, bq: Float64Array,
       }
       const r = quantizeBigInfo(acc, -Fa, t.res);
       count(stats?.result, r, acc, -Fa, t.res);
-      y[o] = Number(r.raw) * invRes + 0;
+      y[o] = exactNumber(r.raw, Fr, t.res);
     }
   };
 }

@@ -11,7 +11,7 @@
  */
 
 import type { FixedType, TypeSpec } from '../fixed/type.js';
-import { fixedType } from '../fixed/type.js';
+import { fixedType, fracBits } from '../fixed/type.js';
 import type { Graph, Layer } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
 import { DiagnosticError, diag, EXIT } from '../diagnostics/diagnostic.js';
@@ -35,6 +35,7 @@ import {
 import { batchNormScaleBias, quantizeConst } from './weights.js';
 import { makeCast, WidthError } from './quant.js';
 import { compileSequenceLayer } from './compile-seq.js';
+import { compileWideMerge, compileWideScaleBias, WideValueError } from './wide.js';
 
 export interface EmulatorOptions {
   /** Count overflow / wrap / saturation per layer and variable (slower). */
@@ -73,6 +74,8 @@ export class Compiler {
   readonly bufs = new Map<string, Float64Array>();
   readonly types = new Map<string, FixedType>();
   readonly steps: Step[] = [];
+  /** The layer of each step (for run-time diagnostics). */
+  readonly stepLayer: Layer[] = [];
   readonly userIn = new Map<string, Float64Array>();
   readonly book: OverflowBook | undefined;
   readonly asText: boolean;
@@ -99,8 +102,16 @@ export class Compiler {
         'run the fastml pipeline (precision inference) or set the type in the hls4ml config',
       );
     }
-    if (t.w > 53 && !allowWide) this.fail(l, `precision "${slot}" is ${t.w} bits wide; the emulator holds values of up to 53 bits here`);
+    // Wider than 53 bits: the exact kernels of wide.ts / bigmac.ts take it (allowWide is kept for
+    // callers that state it; every slot is allowed now).
+    void allowWide;
     return t;
+  }
+
+  failStep(s: number, msg: string): never {
+    const l = this.stepLayer[s];
+    if (!l) throw new DiagnosticError([diag('FML5001', msg)], EXIT.MODEL);
+    this.fail(l, msg, 'narrow the type in the config: fastml config bounds inferred types with Model: Precision: maximum');
   }
 
   stats(l: Layer, variable: string, t?: FixedType): VarStats | undefined {
@@ -155,9 +166,25 @@ export class Compiler {
     return dims === 1 ? [1, shape[0]!] : [shape[0]!, shape[1]!];
   }
 
+  /**
+   * Kernels that compute on doubles beyond a cast (sums, averages, products with a parameter) are
+   * exact only while the operands are narrow; with a wide input they are refused rather than
+   * rounded (MAC, scale-and-bias, casts, compare-and-select and table activations handle any width).
+   */
+  checkWideOperands(l: Layer): void {
+    const a = l.attrs;
+    const wide = l.inputs.map((_, k) => this.types.get(l.inputs[k]!)).find((t) => t !== undefined && t.w > 53);
+    if (!wide) return;
+    const multiplies = a.op === 'Activation' && ['leaky_relu', 'prelu', 'hard_sigmoid', 'hard_tanh', 'selu', 'elu'].includes(a.activation);
+    const sums = a.op === 'Softmax' || (a.op === 'Pool' && a.mode === 'avg') || (a.op === 'GlobalPool' && a.mode === 'avg');
+    if (multiplies || sums)
+      throw new WidthError(`its input is ${wide.w} bits wide and this layer's arithmetic on such inputs is not exact in the emulator yet (the multiply-accumulate, scale-and-bias, merge, cast and compare layers are)`);
+  }
+
   layer(l: Layer): void {
     const a = l.attrs;
     const out = l.outputs[0]!;
+    this.checkWideOperands(l);
     switch (a.op) {
       case 'Input': {
         const t = this.type(l, 'result');
@@ -237,7 +264,10 @@ export class Compiler {
           scale = l.weights['scale'] ? this.weights(l, 'scale', sT) : Float64Array.of(1);
           bias = l.weights['bias'] ? this.weights(l, 'bias', bT) : Float64Array.of(0);
         }
-        this.unary(l, resT, compileScaleBias(scale, bias, xT, sT, bT, resT, this.stats(l, 'result', resT)));
+        // The exact x * scale + bias needs max(I) + max(F) + 1 bits: beyond a double, the BigInt kernel.
+        const span = Math.max(xT.i + sT.i, bT.i) + Math.max(fracBits(xT) + fracBits(sT), fracBits(bT)) + 1;
+        const stats = this.stats(l, 'result', resT);
+        this.unary(l, resT, span > 53 ? compileWideScaleBias(scale, bias, resT, stats) : compileScaleBias(scale, bias, xT, sT, bT, resT, stats));
         return;
       }
       case 'Activation': {
@@ -334,9 +364,19 @@ export class Compiler {
         const xs = l.inputs.map((_, k) => this.inBuf(l, k));
         const y = this.alloc(out);
         this.types.set(out, resT);
+        // The exact fold needs more than a double holds: the BigInt kernel (wide.ts).
+        const inTs = l.inputs.map((_, j) => this.inType(l, j));
+        const span =
+          a.op !== 'Merge'
+            ? 0
+            : a.mode === 'mul'
+              ? inTs.reduce((w, t) => w + t.w, 0)
+              : Math.max(...inTs.map((t) => t.i)) + Math.max(...inTs.map((t) => fracBits(t))) + inTs.length;
         const k =
           a.op === 'Merge'
-            ? compileMerge(a.mode, resT, this.stats(l, 'result', resT))
+            ? span > 53 || inTs.some((t) => t.w > 53)
+              ? compileWideMerge(a.mode, resT, this.stats(l, 'result', resT))
+              : compileMerge(a.mode, resT, this.stats(l, 'result', resT))
             : compileConcat(
                 l.inputs.map((t) => this.shape(t)),
                 a.axis,
@@ -398,11 +438,13 @@ export class Compiler {
 export function compileEmulator(g: Graph, opts: EmulatorOptions = {}): CompiledEmulator {
   const c = new Compiler(g, opts);
   for (const l of g.layers) {
+    const from = c.steps.length;
     try {
       c.layer(l);
+      for (let k = from; k < c.steps.length; k++) c.stepLayer[k] = l;
     } catch (e) {
       if (e instanceof WidthError)
-        c.fail(l, e.message, 'narrow the types of this layer in the config (products of the input and weight types must fit 53 bits); wider types need the BigInt path, which the emulator does not have yet');
+        c.fail(l, e.message, 'narrow the input type of this layer in the config (types wider than 53 bits are emulated exactly by the multiply-accumulate, scale-and-bias and cast layers)');
       throw e;
     }
   }
@@ -435,7 +477,14 @@ export function compileEmulator(g: Graph, opts: EmulatorOptions = {}): CompiledE
         const src = ins[k]!;
         for (let i = 0; i < dst.length; i++) dst[i] = src[i]!;
       }
-      for (let s = 0; s < nSteps; s++) steps[s]!();
+      let s = 0;
+      try {
+        for (; s < nSteps; s++) steps[s]!();
+      } catch (e) {
+        // A wide type's value that a double cannot hold: name the layer rather than round.
+        if (e instanceof WideValueError) c.failStep(s, e.message);
+        throw e;
+      }
       return outBufs;
     },
     buffer(tensor) {

@@ -21,7 +21,7 @@ import type { Strategy } from '../ir/graph.js';
 import type { VarStats } from './overflow.js';
 import { simdAvailable, simdDense } from './simd.js';
 import { compileBigMac } from './bigmac.js';
-import { makeCast, overflowRaw, rawLimits, roundScaled, toRaw, wrapRaw, WidthError } from './quant.js';
+import { makeCast, overflowRaw, rawLimits, roundScaled, toRaw, wrapRaw } from './quant.js';
 
 /** Per output o: pairs k in [start[o], start[o+1]) of (xi[k], weight index wi[k]); bias index bi[o]. */
 export interface MacPlan {
@@ -215,16 +215,12 @@ export interface MacStats {
 
 /**
  * Compiles a plan with quantized weights and biases (values of their types) into a kernel
- * (x, y) => void. Products or accumulators wider than a double holds go to the BigInt kernel;
- * a WidthError means an input, weight or result type is itself wider than 53 bits.
+ * (x, y) => void. Products, accumulators or results wider than a double holds go to the BigInt
+ * kernel (src/emulator/bigmac.ts).
  */
 export function compileMac(plan: MacPlan, wq: Float64Array, bq: Float64Array, t: MacTypes, stats?: MacStats): (x: Float64Array, y: Float64Array) => void {
-  // Too wide for exact doubles: the BigInt kernel (inputs, weights and result still <= 53 bits).
-  if (t.x.w + t.w.w > 53 || t.acc.w > 52) {
-    for (const [k, ty] of [['input', t.x], ['weight', t.w], ['result', t.res]] as const)
-      if (ty.w > 53) throw new WidthError(`the ${k} type has ${ty.w} bits; the emulator holds tensors and weights of up to 53 bits`);
-    return compileBigMac(plan, wq, bq, t, stats);
-  }
+  // Too wide for exact doubles: the BigInt kernel (any input, weight, accum and result width).
+  if (t.x.w + t.w.w > 53 || t.acc.w > 52 || t.res.w > 53) return compileBigMac(plan, wq, bq, t, stats);
   const { nOut, start, xi, bi } = plan;
   const Facc = fracBits(t.acc);
   const sAcc = 2 ** Facc;

@@ -15,6 +15,7 @@
 
 import type { FixedType } from '../fixed/type.js';
 import { fracBits } from '../fixed/type.js';
+import { makeWideCast } from './wide.js';
 import type { VarStats } from './overflow.js';
 
 export type Cast = (x: number) => number;
@@ -184,7 +185,8 @@ export function assertNumberType(t: FixedType, what: string): void {
  * also counted (overflow, wrap, saturation, inexact, largest magnitude).
  */
 export function makeCast(t: FixedType, stats?: VarStats): Cast {
-  assertNumberType(t, 'cast');
+  // Types wider than a double: the exact BigInt cast (src/emulator/wide.ts).
+  if (t.w > 53) return makeWideCast(t, stats);
   const F = fracBits(t);
   const scale = 2 ** F;
   const inv = 2 ** -F;

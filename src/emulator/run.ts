@@ -19,6 +19,7 @@ import { evaluateFloat, fromIrLayout } from './float.js';
 import { formatOverflowTable, overflowRows, type OverflowRow } from './overflow.js';
 import { quantizedReference } from '../passes/quantized-reference.js';
 import { loadSession, readBatchInputs, type Session } from './session.js';
+import type { ArrayLayout } from './session.js';
 import { pipelineJson, printPipeline, type PipelineFlags } from '../passes/options.js';
 import { canRunParallel, defaultWorkers, runParallel } from './parallel.js';
 import { compareOutputs, junitXml, formatCheckReport } from './check.js';
@@ -73,6 +74,10 @@ export interface EmulateArgs {
   f32?: boolean;
   json?: boolean;
   workers?: number;
+  /** How the input array is laid out (--layout); default: as the model's input. */
+  layout?: ArrayLayout;
+  /** --io over the config's IOType. */
+  io?: 'io_parallel' | 'io_stream';
   /** Pipeline flags (--prune, --quantize, --reuse, --dump-ir, ...); paths already resolved. */
   pipeline?: PipelineFlags;
 }
@@ -93,11 +98,11 @@ function inputsOf(a: { model: string; input: string; config?: string; weights?: 
 export async function runEmulate(ctx: CommandContext, a: EmulateArgs): Promise<number> {
   // Checked before any work: emulate never overwrites what it reads.
   checkOutputFile(a.output, inputsOf(a), '--output');
-  const s = await loadSession(a.model, { ...(a.config ? { config: a.config } : {}), ...(a.weights ? { weights: a.weights } : {}), ...(a.pipeline ? { pipeline: a.pipeline } : {}) });
+  const s = await loadSession(a.model, { ...(a.config ? { config: a.config } : {}), ...(a.weights ? { weights: a.weights } : {}), ...(a.pipeline ? { pipeline: a.pipeline } : {}), ...(a.io ? { io: a.io } : {}) });
   printDiagnostics(ctx, s.diagnostics);
   printPipeline(s.pipeline, a.pipeline ?? {}, ctx.io, Boolean(a.json));
   const g = s.graph;
-  const { n, data } = prepareInputs(g, readBatchInputs(g, a.input));
+  const { n, data } = prepareInputs(g, readBatchInputs(g, a.input, a.layout));
   const t0 = performance.now();
   let res: BatchResult;
   if (a.float) res = floatBatch(g, n, data, Boolean(a.trace));
@@ -156,6 +161,10 @@ export async function runEmulate(ctx: CommandContext, a: EmulateArgs): Promise<n
 export interface CheckArgs {
   model: string;
   input: string;
+  /** How the input array is laid out (--layout); default: as the model's input. */
+  layout?: ArrayLayout;
+  /** --io over the config's IOType. */
+  io?: 'io_parallel' | 'io_stream';
   reference?: string;
   /** quantized (default): the model with its quantizers, as QKeras / QONNX compute; float: QKeras quantizers removed. */
   referenceMode?: 'quantized' | 'float';
@@ -218,12 +227,13 @@ export async function computeCheck(ctx: CommandContext, a: CheckArgs, hooks: Che
     ...(a.configObject ? { configObject: a.configObject } : a.config ? { config: a.config } : {}),
     ...(a.weights ? { weights: a.weights } : {}),
     ...(a.pipeline ? { pipeline: a.pipeline } : {}),
+    ...(a.io ? { io: a.io } : {}),
   });
   printDiagnostics(ctx, s.diagnostics);
   printPipeline(s.pipeline, a.pipeline ?? {}, ctx.io, Boolean(a.json));
   const bar = hooks.progress;
   const g = s.graph;
-  const inputs = readBatchInputs(g, a.input);
+  const inputs = readBatchInputs(g, a.input, a.layout);
   const { n, data } = prepareInputs(g, inputs);
   const emu = compileEmulator(g, { accounting: true });
   bar?.phase('check: fixed-point emulation', n, 'samples');

@@ -35,6 +35,8 @@ export interface SessionOptions {
   readonly pipeline?: PipelineFlags;
   /** Resolves user paths in the flags (--calibration); default: as given. */
   readonly resolve?: (p: string) => string;
+  /** --io: the IOType (over the config's), for the estimates --reuse auto makes. */
+  readonly io?: 'io_parallel' | 'io_stream';
 }
 
 /** The config with `--reuse N` as its Model ReuseFactor (the most specific config levels still win). */
@@ -48,7 +50,8 @@ export function withModelReuse(config: HlsConfig, reuse: number): HlsConfig {
 export async function loadSession(modelFile: string, opts: SessionOptions = {}): Promise<Session> {
   const flags = opts.pipeline ?? {};
   const reuse = parseReuseFlag(flags.reuse);
-  const base = opts.configObject ?? (opts.config ? loadConfig(opts.config) : defaultConfig());
+  const base0 = opts.configObject ?? (opts.config ? loadConfig(opts.config) : defaultConfig());
+  const base = opts.io ? configFromObject({ ...(base0.raw as Record<string, unknown>), IOType: opts.io }, base0.file) : base0;
   const config = reuse.factor !== undefined ? withModelReuse(base, reuse.factor) : base;
   // The config's KerasH5 is used only when it names an existing file (hls4ml configs often hold
   // paths relative to wherever they were written); otherwise the frontend finds the weights.
@@ -68,12 +71,50 @@ export function sourceShape(g: Graph, input: string): readonly number[] {
   return g.inputLayouts[input]?.sourceShape ?? g.tensors.get(input)!.shape;
 }
 
+/** How a user's input array is laid out: as the model's own input, or channels first / last. */
+export type ArrayLayout = 'model' | 'channels_first' | 'channels_last';
+
+/** `--layout` values: model, channels_first (nchw, ncw), channels_last (nhwc, nwc). */
+export function parseLayout(v: string | undefined): ArrayLayout | undefined {
+  if (v === undefined) return undefined;
+  const s = v.trim().toLowerCase();
+  if (s === 'model') return 'model';
+  if (['channels_first', 'nchw', 'ncw', 'ncdhw'].includes(s)) return 'channels_first';
+  if (['channels_last', 'nhwc', 'nwc', 'ndhwc'].includes(s)) return 'channels_last';
+  throw new DiagnosticError([diag('FML6004', `--layout: "${v}" is not model, channels_first (nchw) or channels_last (nhwc)`)], EXIT.USAGE);
+}
+
+/** Whether the model's own input (before fastml's channels-last conversion) is channels first. */
+function modelChannelsFirst(g: Graph, input: string): boolean {
+  return /^NC./.test(g.inputLayouts[input]?.source ?? '');
+}
+
+/** Moves the channel axis of row-major samples: first -> last (toLast) or last -> first. */
+function moveChannels(data: Float64Array, n: number, sample: readonly number[], toLast: boolean): Float64Array {
+  const out = new Float64Array(data.length);
+  const size = numel(sample);
+  const C = toLast ? sample[0]! : sample[sample.length - 1]!;
+  const S = size / C;
+  for (let b = 0; b < n; b++) {
+    const off = b * size;
+    for (let c = 0; c < C; c++)
+      for (let k = 0; k < S; k++) {
+        if (toLast) out[off + k * C + c] = data[off + c * S + k]!;
+        else out[off + c * S + k] = data[off + k * C + c]!;
+      }
+  }
+  return out;
+}
+
 /**
  * Reads batch inputs for every graph input from one file (or generates them for `random[:N][:SEED]`
  * / `zeros[:N]`, see src/io/generate.ts): a .npz by input name (or in order), or
- * a single-array file for single-input models. Checks the per-sample size.
+ * a single-array file for single-input models. Checks the per-sample size, and the per-sample shape
+ * of arrays with one: an array with the right number of values in another shape (an NCHW array for
+ * an NHWC model) is an error unless `layout` says how it is laid out, when it is transposed to the
+ * model's layout. Flat samples ([batch, values]) are read in the model's layout.
  */
-export function readBatchInputs(g: Graph, file: string): Record<string, { data: Float64Array; n: number }> {
+export function readBatchInputs(g: Graph, file: string, layout: ArrayLayout = 'model'): Record<string, { data: Float64Array; n: number }> {
   const spec = parseInputSpec(file);
   if (spec) return Object.fromEntries(generateInputs(spec, inputDescs(g)));
   const sizes = g.inputs.map((n) => numel(sourceShape(g, n)));
@@ -103,7 +144,27 @@ export function readBatchInputs(g: Graph, file: string): Record<string, { data: 
         EXIT.USAGE,
       );
     }
-    out[name] = { data: a.data, n: a.shape[0]! };
+    const sample = a.shape.slice(1);
+    const same = (x: readonly number[], y: readonly number[]): boolean => x.length === y.length && x.every((v, i) => v === y[i]);
+    const cf = modelChannelsFirst(g, name);
+    const arrayCf = layout === 'model' ? cf : layout === 'channels_first';
+    // The shape the array must have in the layout it is said to be in.
+    const want = arrayCf === cf || shape.length < 2 ? shape : cf ? [...shape.slice(1), shape[0]!] : [shape[shape.length - 1]!, ...shape.slice(0, -1)];
+    if (sample.length > 1 && !same(sample, want)) {
+      throw new DiagnosticError(
+        [
+          diag(
+            'FML6003',
+            `input "${name}": samples of shape [${sample.join(', ')}] have the model input's ${size} values but not its shape [${shape.join(', ')}]${layout === 'model' ? '' : ` (${layout} gives [${want.join(', ')}])`}`,
+            { file },
+            `pass --layout channels_first or --layout channels_last to say how the array is laid out (the model is ${cf ? 'channels first' : 'channels last'}), or reshape it`,
+          ),
+        ],
+        EXIT.USAGE,
+      );
+    }
+    const n = a.shape[0]!;
+    out[name] = { data: sample.length > 1 && arrayCf !== cf ? moveChannels(a.data, n, sample, cf === false) : a.data, n };
   });
   return out;
 }

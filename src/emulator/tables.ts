@@ -10,7 +10,7 @@
  */
 
 import type { FixedType } from '../fixed/type.js';
-import { fracBits } from '../fixed/type.js';
+import { fixedType, fracBits } from '../fixed/type.js';
 import { makeCast } from './quant.js';
 
 const f32 = Math.fround;
@@ -82,6 +82,13 @@ export function eluTable(n: number, tableT: FixedType): Float64Array {
     return f32(expf(x) - 1);
   });
 }
+
+/**
+ * SELU's lambda and the type hls4ml hard-codes for it (nnet_activation.h: `ap_ufixed<16,1>
+ * selu_const_t`), independent of the layer's table or param types. The HLS writer emits the same.
+ */
+export const SELU_LAMBDA = 1.0507009873554805;
+export const SELU_LAMBDA_T: FixedType = fixedType(16, 1, false);
 
 export function seluTable(n: number, tableT: FixedType): Float64Array {
   // 1.0507... * (1.6732... * (expf(x) - 1.)) in double, returned as float (hls4ml selu_fcn_float).

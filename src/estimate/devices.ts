@@ -116,7 +116,9 @@ export function resolveTarget(nameOrPart?: string): ResolvedTarget {
     }
   }
   const exact = DEVICE_TABLE.devices.find((d) => norm(d.part) === key || d.partAliases.some((a) => norm(a) === key));
-  if (exact) return fromEntry(exact, exact.partAliases.find((a) => norm(a) === key) ?? exact.part);
+  // The user's part string is kept as given (a spelling that only differs in dashes or case is the
+  // same device, but the string goes to the vendor tool unchanged).
+  if (exact) return fromEntry(exact, input);
   if (!/^xc/i.test(input)) {
     fail(
       'FML7001',

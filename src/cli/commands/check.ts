@@ -14,6 +14,7 @@ import { resolveInput, resolvePath } from '../context.js';
 import { fail } from '../../diagnostics/diagnostic.js';
 import { addPipelineOptions, pipelineFlagsOf, type PipelineFlags } from '../../passes/options.js';
 import path from 'node:path';
+import { MODEL_ARG_HELP, addLayoutOption, addModelOptions, parseIo, resolveModelArgs } from '../model-args.js';
 
 interface CheckOpts {
   input: string;
@@ -24,6 +25,8 @@ interface CheckOpts {
   minAgreement?: string;
   json?: boolean;
   junit?: string;
+  layout?: string;
+  io?: string;
 }
 
 function num(v: string | undefined, flag: string, lo: number, hi: number): number | undefined {
@@ -37,7 +40,7 @@ export function register(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('check')
     .description('compare the bit-accurate emulation with a float reference; exit 1 when a threshold is missed (for CI)')
-    .argument('<model>', 'model file (.onnx, .h5, .json + weights, .keras)')
+    .argument('<model>', MODEL_ARG_HELP)
     .requiredOption('-i, --input <file>', 'inputs: .npy, .npz, .dat or .csv; batch first, model layout; or generated: random[:N][:SEED] or zeros[:N] (see emulate --help)')
     .option(
       '-r, --reference <file|quantized|float>',
@@ -49,14 +52,21 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--min-agreement <a>', 'fail when argmax agreement (y > 0.5 agreement for one output) is below A')
     .option('--json', 'print the report as JSON')
     .option('--junit <file>', 'write a JUnit XML report');
+  addLayoutOption(cmd);
+  addModelOptions(cmd, { io: true });
   addPipelineOptions(cmd)
     .action(async (model: string, opts: CheckOpts & PipelineFlags) => {
       const pipeline = pipelineFlagsOf(opts, (p) => path.resolve(ctx.io.cwd, p));
       const maxAbsErr = num(opts.maxAbsErr, '--max-abs-err', 0, Infinity);
       const minAgreement = num(opts.minAgreement, '--min-agreement', 0, 1);
       const { runCheck } = await import('../../emulator/run.js');
+      const { parseLayout } = await import('../../emulator/session.js');
+      // MODEL may be a configuration naming the model (config-only use).
+      const m = await resolveModelArgs(ctx, model, opts);
       const code = await runCheck(ctx, {
-        model: await resolvePath(ctx, model),
+        model: m.model,
+        ...(opts.io !== undefined ? { io: parseIo(opts.io) } : {}),
+        ...(opts.layout !== undefined ? { layout: parseLayout(opts.layout) } : {}),
         input: await resolveInput(ctx, opts.input),
         // 'quantized' / 'float' name a reference model; anything else is a file (./float for a file so named).
         ...(opts.reference === 'quantized' || opts.reference === 'float'
@@ -64,8 +74,8 @@ export function register(program: Command, ctx: CommandContext): void {
           : opts.reference
             ? { reference: await resolvePath(ctx, opts.reference) }
             : {}),
-        ...(opts.config ? { config: await resolvePath(ctx, opts.config) } : {}),
-        ...(opts.weights ? { weights: await resolvePath(ctx, opts.weights) } : {}),
+        ...(m.config ? { config: m.config } : {}),
+        ...(m.weights ? { weights: m.weights } : {}),
         ...(maxAbsErr !== undefined ? { maxAbsErr } : {}),
         ...(minAgreement !== undefined ? { minAgreement } : {}),
         ...(opts.json ? { json: true } : {}),

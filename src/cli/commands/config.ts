@@ -29,7 +29,10 @@ interface ConfigFlags {
   precision?: string;
   part?: string;
   ioType?: string;
+  io?: string;
+  target?: string;
   budget?: string;
+  maxPrecision?: string;
 }
 
 export interface ConfigOptions {
@@ -44,6 +47,8 @@ export interface ConfigOptions {
   readonly chosenReuse?: Readonly<Record<string, number>>;
   /** One line about the budget, for the header comment. */
   readonly reuseNote?: string;
+  /** `Model: Precision: maximum` (bounds every inferred type) and why. */
+  readonly maximum?: { readonly type: string; readonly why: string };
 }
 
 /** YAML scalar: plain when safe, double-quoted otherwise. */
@@ -125,6 +130,7 @@ export async function configYaml(g: Graph, o: ConfigOptions): Promise<string> {
   L.push('  Model:');
   L.push('    Precision:');
   L.push(`      default: ${y(o.defaultPrecision)}   # every type not set below`);
+  if (o.maximum) L.push(`      maximum: ${y(o.maximum.type)}   # ${o.maximum.why}`);
   L.push(`    ReuseFactor: ${o.reuseFactor}   # multiplications sharing one multiplier (Resource strategy: see the valid values fastml lists)`);
   L.push(`    Strategy: ${o.strategy}   # Latency (fully parallel) or Resource (weights in memory, larger reuse factors)`);
   L.push('    BramFactor: 1000000000');
@@ -172,6 +178,56 @@ export async function configYaml(g: Graph, o: ConfigOptions): Promise<string> {
   return L.join('\n') + '\n';
 }
 
+/**
+ * The `maximum` written into the Model block when the configuration has `auto` types.
+ *
+ * hls4ml's inference (and fastml's) sizes an `auto` type never to round, from the operand *types*:
+ * a convolution of 16-bit values needs ~38 bits, and a BatchNorm after it multiplies that by its
+ * 16-bit scale, giving 55-57 bit results whose extra fraction bits no later layer keeps. The bound
+ * keeps every integer bit that inference asks for (so it adds no overflow) and limits the fraction
+ * to what one product of the configuration's concrete types has (2 x their finest fraction: 20 bits
+ * for fixed<16,6>), i.e. it truncates only below an LSB of the products the model computes.
+ * `--max-precision T` writes T instead, `none` writes no bound.
+ */
+async function maximumFor(
+  g0: Graph,
+  g: Graph,
+  base: ConfigOptions,
+  flag: string | undefined,
+  fail: (code: string, msg: string) => never,
+): Promise<{ type: string; why: string } | undefined> {
+  const { parseType, fracBits, isAuto } = await import('../../fixed/type.js');
+  if (flag !== undefined) {
+    if (flag.toLowerCase() === 'none') return undefined;
+    try {
+      parseType(flag);
+      return { type: flag.trim(), why: 'from --max-precision: no inferred (auto) type is wider, or has more integer bits' };
+    } catch (e) {
+      return fail('FML6567', `--max-precision: ${(e as Error).message}`);
+    }
+  }
+  if (base.granularity === 'model') return undefined;
+  const { runPipeline } = await import('../../passes/pipeline.js');
+  const { configFromObject } = await import('../../config/load.js');
+  const YAML = (await import('yaml')).default;
+  const r = runPipeline(g0, configFromObject(YAML.parse(await configYaml(g, base))));
+  // The finest fraction among the concrete types: the default and the model's own quantizers.
+  let f = fracBits(parseType(base.defaultPrecision) as Exclude<ReturnType<typeof parseType>, 'auto'>);
+  for (const l of g.layers) for (const t of Object.values(l.precision)) if (t !== undefined && !isAuto(t)) f = Math.max(f, fracBits(t));
+  let iMax = 0;
+  let wMax = 0;
+  for (const l of r.graph.layers)
+    for (const t of Object.values(l.precision))
+      if (t !== undefined && !isAuto(t)) {
+        // hls4ml's clamp gives the bounded type the maximum's sign: an unsigned type needs one more bit.
+        iMax = Math.max(iMax, t.i + (t.signed ? 0 : 1));
+        wMax = Math.max(wMax, t.w);
+      }
+  const w = iMax + 2 * f;
+  if (w >= wMax) return undefined; // nothing inferred is wider: no bound needed
+  return { type: `fixed<${w},${iMax}>`, why: `bounds the auto types: every integer bit inference needs, fraction cut at ${2 * f} bits (one product of these types); unbounded they reach ${wMax} bits` };
+}
+
 export function register(program: Command, ctx: CommandContext): void {
   program
     .command('config')
@@ -183,8 +239,11 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--precision <type>', 'model default precision', 'fixed<16,6>')
     .option('--reuse <n>', 'model reuse factor', '1')
     .option('--strategy <s>', 'Latency or Resource', 'Latency')
-    .option('--part <part>', 'FPGA part', 'xcvu13p-flga2577-2-e')
-    .option('--io-type <t>', 'io_parallel or io_stream', 'io_parallel')
+    .option('-t, --target <name>', 'board (alveo-u250, zcu102, pynq-z2, ...) or a part string, as in compile')
+    .option('--part <part>', 'FPGA part (same as --target; default xcvu13p-flga2577-2-e)')
+    .option('--io <type>', 'parallel or stream (io_parallel / io_stream), as in compile (default: parallel)')
+    .option('--io-type <t>', 'same as --io')
+    .option('--max-precision <type>', "bound for the auto types (Model: Precision: maximum, as hls4ml's max_precision): a type, or none; default: computed from the model (see docs/config.md)")
     .option('--budget <spec>', 'choose per-layer reuse factors with the estimator to fit dsp=N, lut=N, latency=CYCLES or fraction=F (name granularity)')
     .action(async (modelArg: string, flags: ConfigFlags) => {
       const { fail } = await import('../../diagnostics/diagnostic.js');
@@ -198,10 +257,15 @@ export function register(program: Command, ctx: CommandContext): void {
       }
       const rf = Number(flags.reuse ?? '1');
       if (!Number.isInteger(rf) || rf < 1) fail('FML6562', `--reuse must be a positive integer, got "${flags.reuse}"`);
-      const strategy = (flags.strategy ?? 'Latency').toLowerCase();
-      if (strategy !== 'latency' && strategy !== 'resource') fail('FML6563', `--strategy must be Latency or Resource, got "${flags.strategy}"`);
-      const io = flags.ioType ?? 'io_parallel';
-      if (io !== 'io_parallel' && io !== 'io_stream') fail('FML6564', `--io-type must be io_parallel or io_stream, got "${io}"`);
+      // The same spellings as compile: strategy in any case, io as parallel / stream / io_*.
+      const { parseIo, parseStrategy } = await import('../model-args.js');
+      const strategy = parseStrategy(flags.strategy) ?? 'latency';
+      const io = parseIo(flags.io, '--io') ?? parseIo(flags.ioType, '--io-type') ?? 'io_parallel';
+      // Board names resolve to their part as in compile; a part string is written as given.
+      const { resolveBackendTarget } = await import('../../backends/targets.js');
+      const { resolveTarget } = await import('../../estimate/devices.js');
+      const part = resolveBackendTarget(flags.target ?? flags.part ?? 'xcvu13p-flga2577-2-e').part;
+      if (resolveTarget(part).unknown) ctx.io.err(`warning: part ${part} is not in fastml's device table: its estimates will have no utilization\n`);
       const { loadModel } = await import('../../frontends/index.js');
       const file = await resolvePath(ctx, modelArg);
       // -o never overwrites the model or its weights (checked before any work).
@@ -222,10 +286,18 @@ export function register(program: Command, ctx: CommandContext): void {
         defaultPrecision: flags.precision ?? 'fixed<16,6>',
         reuseFactor: rf,
         strategy: strategy === 'resource' ? 'Resource' : 'Latency',
-        part: flags.part ?? 'xcvu13p-flga2577-2-e',
+        part,
         ioType: io as 'io_parallel' | 'io_stream',
         modelFile: modelArg,
       };
+      // The written configuration goes through the pipeline once, as compile would run it: an
+      // invalid Resource reuse factor is the same error (listing the valid values) as at compile.
+      const { runPipeline } = await import('../../passes/pipeline.js');
+      const { configFromObject } = await import('../../config/load.js');
+      const YAML = (await import('yaml')).default;
+      runPipeline(g0, configFromObject(YAML.parse(await configYaml(g, base))), { estimate: { part, ioType: io } });
+      const maximum = await maximumFor(g0, g, base, flags.maxPrecision, fail);
+      if (maximum) Object.assign(base, { maximum });
       let chosenReuse: Record<string, number> | undefined;
       let reuseNote: string | undefined;
       if (flags.budget) {

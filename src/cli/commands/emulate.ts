@@ -13,6 +13,7 @@ import { resolveInput, resolvePath } from '../context.js';
 import { fail } from '../../diagnostics/diagnostic.js';
 import { addPipelineOptions, pipelineFlagsOf, type PipelineFlags } from '../../passes/options.js';
 import path from 'node:path';
+import { MODEL_ARG_HELP, addLayoutOption, addModelOptions, parseIo, resolveModelArgs } from '../model-args.js';
 
 interface EmulateOpts {
   input: string;
@@ -25,6 +26,8 @@ interface EmulateOpts {
   f32?: boolean;
   json?: boolean;
   workers?: string;
+  layout?: string;
+  io?: string;
 }
 
 /** Emulate's own keys; everything else commander parsed is a pipeline flag. */
@@ -34,7 +37,7 @@ export function register(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('emulate')
     .description('run the bit-accurate fixed-point emulator (or the float64 reference with --float) on inputs')
-    .argument('<model>', 'model file (.onnx, .h5, .json + weights, .keras)')
+    .argument('<model>', MODEL_ARG_HELP)
     .requiredOption('-i, --input <file>', 'inputs: .npy, .npz, .dat (hls4ml text, one sample per line) or .csv; batch first, model layout; or generated: random[:N][:SEED] (N(0,1), clipped to the input type; default 32 samples, seed 1) or zeros[:N]')
     .option('-c, --config <file>', 'hls4ml configuration (YAML or JSON); without it hls4ml\'s defaults apply')
     .option('-w, --weights <file>', 'weights file for a Keras architecture .json')
@@ -45,6 +48,8 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--f32', 'write float32 .npy/.npz instead of float64')
     .option('--json', 'print a JSON summary on stdout')
     .option('--workers <n>', 'worker threads (default: all cores for batches of 50000 samples or more, else 1)');
+  addLayoutOption(cmd);
+  addModelOptions(cmd, { io: true });
   addPipelineOptions(cmd)
     .action(async (model: string, all: Own) => {
       const pipeline = pipelineFlagsOf(all, (p) => path.resolve(ctx.io.cwd, p));
@@ -53,14 +58,19 @@ export function register(program: Command, ctx: CommandContext): void {
       const workers = opts.workers === undefined ? undefined : Number(opts.workers);
       if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) fail('FML0010', `--workers must be a positive integer, got "${opts.workers}"`);
       const { runEmulate } = await import('../../emulator/run.js');
-      const { workers: _w, ...rest } = opts;
+      const { parseLayout } = await import('../../emulator/session.js');
+      // MODEL may be a configuration naming the model (config-only use).
+      const m = await resolveModelArgs(ctx, model, opts);
+      const { workers: _w, layout: _l, io: _i, ...rest } = opts;
       const code = await runEmulate(ctx, {
         ...rest,
         ...(workers !== undefined ? { workers } : {}),
-        model: await resolvePath(ctx, model),
+        model: m.model,
+        ...(all.io !== undefined ? { io: parseIo(all.io) } : {}),
+        ...(all.layout !== undefined ? { layout: parseLayout(all.layout) } : {}),
         input: await resolveInput(ctx, opts.input),
-        ...(opts.config ? { config: await resolvePath(ctx, opts.config) } : {}),
-        ...(opts.weights ? { weights: await resolvePath(ctx, opts.weights) } : {}),
+        ...(m.config ? { config: m.config } : {}),
+        ...(m.weights ? { weights: m.weights } : {}),
         output: await resolvePath(ctx, opts.output ?? 'emulated.npy'),
         ...(opts.trace ? { trace: await resolvePath(ctx, opts.trace) } : {}),
         pipeline,

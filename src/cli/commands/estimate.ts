@@ -8,6 +8,7 @@
 
 import type { Command } from 'commander';
 import path from 'node:path';
+import { existsSync } from 'node:fs';
 import type { CommandContext } from '../context.js';
 import { resolvePath } from '../context.js';
 import { DiagnosticError, diag, formatDiagnostic } from '../../diagnostics/diagnostic.js';
@@ -17,9 +18,13 @@ import type { SweepResult } from '../../estimate/sweep.js';
 import { addPipelineOptions, parseReuseFlag, pipelineFlagsOf, pipelineJson, pipelineOptionsFrom, printPipeline, type PipelineFlags } from '../../passes/options.js';
 import type { PipelineResult } from '../../passes/pipeline.js';
 import { withModelOverrides } from '../../config/overrides.js';
+import { MODEL_ARG_HELP, parseIo, parseStrategy, printConfigWarnings, resolveModelArgs } from '../model-args.js';
 
 interface EstimateFlags {
   config?: string;
+  weights?: string;
+  io?: string;
+  precision?: string;
   target?: string;
   part?: string;
   backend?: string;
@@ -59,15 +64,18 @@ export function register(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('estimate')
     .description('estimate latency (cycles, ns), II, DSP, LUT, FF, BRAM and URAM per layer and in total, with device utilization and an 80% interval per total (from leave-one-repository-out validation, docs/estimation.md)')
-    .argument('<model>', 'model file (.onnx, .h5, .json, .keras), or an hls4ml project folder (firmware/parameters.h, build_prj.tcl)')
+    .argument('<model>', `${MODEL_ARG_HELP}; or an hls4ml project folder (firmware/parameters.h, build_prj.tcl)`)
     .option('-c, --config <file>', 'hls4ml configuration (YAML or JSON)')
+    .option('-w, --weights <file>', 'weights file for a Keras architecture .json (default: the configuration\'s KerasH5)')
+    .option('--io <type>', 'parallel or stream (io_parallel / io_stream); default: the config\'s IOType')
+    .option('--precision <type>', 'default precision, e.g. ap_fixed<16,6> (the config\'s Model precision), as in compile')
     .option('-t, --target <name>', 'board alias (vu9p, pynq-z2, zcu102, alveo-u250, ...) or part string')
     .option('--part <part>', 'FPGA part (same as --target)')
     .option('--backend <name>', 'vivado (Vivado HLS) or vitis (Vitis HLS); default: the config\'s Backend')
     .option('--tool-version <v>', 'HLS tool version, for the record (e.g. 2020.1, 2023.2)')
     .option('--strategy <s>', 'latency or resource (overrides the config\'s Model strategy)')
     .option('--clock <ns>', 'clock period in ns (default: the config\'s ClockPeriod, else 5)')
-    .option('--io-type <t>', 'io_parallel or io_stream (default: the config\'s IOType)')
+    .option('--io-type <t>', 'same as --io')
     .option('--multipliers <impl>', 'auto, dsp or fabric (as HLS config_op mul -impl)', 'auto')
     .option('--ii <n>', 'warn when the initiation interval exceeds this')
     .option('--json', 'print JSON: {tool, part, clock_ns, layers, total (with <figure>_range intervals), utilization, warnings, range_basis}')
@@ -93,19 +101,30 @@ export function register(program: Command, ctx: CommandContext): void {
       const { estimate } = await import('../../estimate/estimate.js');
       const { estimateJson, estimateText } = await import('../../estimate/format.js');
 
-      const modelFile = await resolvePath(ctx, modelArg);
       const { isHls4mlProject } = await import('../../estimate/hls4ml-project.js');
-      if (isHls4mlProject(modelFile)) return estimateProject(ctx, modelFile, flags);
-      const cfgFile = flags.config ? await resolvePath(ctx, flags.config) : undefined;
+      const asPath = await resolvePath(ctx, modelArg);
+      if (isHls4mlProject(asPath) && !existsSync(path.join(asPath, 'fastml.lock.json'))) return estimateProject(ctx, asPath, flags);
+      // MODEL may be a configuration naming the model (config-only use).
+      const m = await resolveModelArgs(ctx, modelArg, flags);
+      const modelFile = m.model;
+      const cfgFile = m.config;
       const baseCfg = cfgFile ? loadConfig(cfgFile) : defaultConfig();
-      const strategy = flags.strategy?.toLowerCase();
-      if (strategy !== undefined && strategy !== 'latency' && strategy !== 'resource') usage(`--strategy: "${flags.strategy}" is not latency or resource`);
+      // Misspelled or ignored configuration keys are reported here as by every command.
+      printConfigWarnings(ctx, baseCfg.warnings);
+      const strategy = parseStrategy(flags.strategy);
+      if (flags.precision !== undefined) {
+        const { parseType } = await import('../../fixed/type.js');
+        try {
+          parseType(flags.precision);
+        } catch (e) {
+          usage(`--precision: ${(e as Error).message}`);
+        }
+      }
       // --reuse N sets the Model reuse factor; the reuse-factor pass checks it (exit 2 when invalid).
       const reuse = parseReuseFlag(flags.reuse).factor;
       const clock = flags.clock !== undefined ? Number(flags.clock) : (baseCfg.clockPeriod ?? 5);
       if (!(clock > 0)) usage(`--clock: "${flags.clock}" is not a positive number of ns`);
-      const io = (flags.ioType ?? baseCfg.ioType) as IoType;
-      if (io !== 'io_parallel' && io !== 'io_stream') usage(`--io-type: "${flags.ioType}" is not io_parallel or io_stream`);
+      const io: IoType = parseIo(flags.io, '--io') ?? parseIo(flags.ioType, '--io-type') ?? baseCfg.ioType;
       const mult = flags.multipliers as MultiplierImpl;
       if (!['auto', 'dsp', 'fabric'].includes(mult)) usage(`--multipliers: "${flags.multipliers}" is not auto, dsp or fabric`);
       const target = flags.target ?? flags.part ?? baseCfg.part;
@@ -124,7 +143,7 @@ export function register(program: Command, ctx: CommandContext): void {
       const { resolveTarget } = await import('../../estimate/devices.js');
       resolveTarget(eopts.part); // unknown board names fail here, before the model is read
 
-      const graph = await loadModel(modelFile);
+      const graph = await loadModel(modelFile, m.weights ? { weights: m.weights } : {});
       const popts = await pipelineOptionsFrom(pflags, graph, (p) => path.resolve(ctx.io.cwd, p));
       const prepare = (o: { reuse?: number; strategy?: Strategy; precision?: string }, sweep = false): { g: Graph; notes: string[]; res: PipelineResult } => {
         const needsRaw = o.reuse !== undefined || o.strategy !== undefined || o.precision !== undefined;
@@ -135,7 +154,7 @@ export function register(program: Command, ctx: CommandContext): void {
         const notes = r.diagnostics.filter((d) => d.severity !== 'info').map((d) => formatDiagnostic(d));
         return { g: r.graph, notes, res: r };
       };
-      const base = { ...(reuse !== undefined ? { reuse } : {}), ...(strategy ? { strategy: strategy as Strategy } : {}) };
+      const base = { ...(reuse !== undefined ? { reuse } : {}), ...(strategy ? { strategy: strategy as Strategy } : {}), ...(flags.precision ? { precision: flags.precision } : {}) };
       if (flags.html && !flags.sweep?.length) usage('--html draws a design space: give --sweep too', 'for a model\'s page use fastml report MODEL --input X --html report.html');
 
       if (flags.sweep?.length) {

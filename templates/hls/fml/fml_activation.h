@@ -164,18 +164,22 @@ void binary_tanh(const In x[C::n], Out y[C::n]) {
   }
 }
 
-/* x > 0.5 ? 1 : (x <= -0.5 ? -1 : 0); the thresholds are par[0] = 0.5 and par[1] = -0.5. */
+/*
+ * hls4ml's ternary tanh: d = (In)(2 * x), cast back to the input type (so a large x wraps or
+ * saturates as the input type says), then d > 1 ? 1 : (d > -1 ? 0 : -1).
+ */
 template <class In, class Out, class C>
-void ternary_tanh(const In x[C::n], Out y[C::n], const typename C::param_t par[2]) {
+void ternary_tanh(const In x[C::n], Out y[C::n]) {
 #pragma HLS PIPELINE
   for (unsigned k = 0; k < C::n; k++) {
 #pragma HLS UNROLL
-    if (x[k] > par[0])
+    In d = 2 * x[k];
+    if (d > 1)
       y[k] = 1;
-    else if (x[k] <= par[1])
-      y[k] = -1;
-    else
+    else if (d > -1)
       y[k] = 0;
+    else
+      y[k] = -1;
   }
 }
 

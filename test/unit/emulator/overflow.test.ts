@@ -105,7 +105,7 @@ describe('overflow accounting', () => {
     }
   });
 
-  it('products wider than a double go to the BigInt kernel; tensors wider than 53 bits are a diagnostic', () => {
+  it('products wider than a double go to the BigInt kernel; tensors wider than 53 bits are exact or a diagnostic', () => {
     const g = tiny();
     const wide: Graph = {
       ...g,
@@ -121,8 +121,14 @@ describe('overflow accounting', () => {
     // 1 + 2^-20 times weight 1: exact in the 64-bit accumulator, then (fixed<48,24>) keeps 2^-20.
     emu.runSample([[1 + 2 ** -20]]);
     expect(emu.buffer('h')[0]).toBe(1 + 2 ** -20);
-    const tooWide: Graph = { ...wide, layers: wide.layers.map((l) => (l.name === 'x' ? { ...l, precision: { result: parseFixed('fixed<60,20>') } } : l)) };
-    expect(() => compileEmulator(tooWide)).toThrow(/FML5001.*node "x".*60 bits/);
+    // A 60-bit input is emulated exactly (wide.ts) while its values fit a double ...
+    const tooWide: Graph = { ...wide, layers: wide.layers.map((l) => (l.name === 'x' ? { ...l, precision: { result: parseFixed('fixed<60,20,TRN,SAT>') } } : l)) };
+    const emu60 = compileEmulator(tooWide);
+    emu60.runSample([[1 + 2 ** -20 + 2 ** -39]]);
+    expect(emu60.buffer('x')[0]).toBe(1 + 2 ** -20 + 2 ** -39); // 40 fraction bits hold it
+    expect(emu60.buffer('h')[0]).toBe(1 + 2 ** -20); // the 34-bit accumulator fraction drops 2^-39
+    // ... and a value that needs more than 53 significant bits (the saturated maximum) is a diagnostic naming the layer.
+    expect(() => emu60.runSample([[1e9]])).toThrow(/FML5001.*node "x".*59 significant bits/);
   });
 
   it('the specialised counting kernel counts like the generic one (TRN vs TRN_ZERO on non-negative data)', async () => {

@@ -1,0 +1,113 @@
+/**
+ * @fileoverview What every command that reads a model shares: the MODEL argument (a model file, or
+ * an hls4ml configuration that names the model, as hls4ml's own tooling is driven), the spelling of
+ * the flags that several commands take (--io, --strategy), and printing the configuration's warnings.
+ * One definition here instead of a copy per command, so the commands cannot drift apart.
+ */
+
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { CommandContext } from './context.js';
+import { DiagnosticError, diag, EXIT, formatDiagnostic } from '../diagnostics/diagnostic.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+
+/** The model, weights and configuration a command works on, as absolute paths. */
+export interface ModelArgs {
+  readonly model: string;
+  readonly config?: string;
+  readonly weights?: string;
+  /** The MODEL argument was a configuration file naming the model. */
+  readonly fromConfig: boolean;
+}
+
+const usage = (code: string, msg: string, file?: string, hint?: string): never => {
+  throw new DiagnosticError([diag(code, msg, file ? { file } : undefined, hint)], EXIT.USAGE);
+};
+
+/** Keys only an hls4ml configuration has at its top level (a Keras architecture .json has none). */
+const CONFIG_KEYS = ['HLSConfig', 'KerasJson', 'KerasModel', 'OnnxModel', 'OutputDir', 'ProjectName'];
+
+/** Whether a file given as MODEL is an hls4ml configuration (YAML, or JSON with its keys). */
+export function isConfigFile(file: string): boolean {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.yml' || ext === '.yaml') return true;
+  if (ext !== '.json' || !existsSync(file)) return false;
+  try {
+    const obj = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    return typeof obj === 'object' && obj !== null && !Array.isArray(obj) && CONFIG_KEYS.some((k) => k in obj);
+  } catch {
+    return false; // not JSON: the frontend reports it as a model file
+  }
+}
+
+/**
+ * Resolves MODEL with the --config and --weights flags. A configuration as MODEL names the model
+ * with hls4ml's keys (OnnxModel, KerasModel, or KerasJson + KerasH5), relative to the file itself;
+ * --weights still wins over its KerasH5.
+ */
+export async function resolveModelArgs(ctx: CommandContext, arg: string, flags: { config?: string; weights?: string }): Promise<ModelArgs> {
+  const file = path.resolve(ctx.io.cwd, arg);
+  const weights = flags.weights ? path.resolve(ctx.io.cwd, flags.weights) : undefined;
+  const config = flags.config ? path.resolve(ctx.io.cwd, flags.config) : undefined;
+  if (!isConfigFile(file)) return { model: file, ...(config ? { config } : {}), ...(weights ? { weights } : {}), fromConfig: false };
+  if (config && config !== file)
+    usage('FML4020', `MODEL is a configuration file and --config names another (${flags.config})`, file, 'give the configuration once: as MODEL (it names the model) or with --config next to a model file');
+  const { loadConfig } = await import('../config/load.js');
+  const cfg = loadConfig(file);
+  const m = cfg.modelFiles;
+  const named: Array<[string, string | undefined]> = [
+    ['OnnxModel', m.onnx],
+    ['KerasModel', m.kerasModel],
+    ['KerasJson', m.kerasJson],
+  ];
+  const present = named.filter(([, v]) => v !== undefined);
+  if (present.length === 0)
+    usage('FML4021', 'the configuration names no model', file, 'set OnnxModel, KerasModel, or KerasJson and KerasH5 (paths relative to the configuration file), or pass the model file as MODEL with --config');
+  if (present.length > 1) usage('FML4021', `the configuration names more than one model (${present.map(([k]) => k).join(', ')})`, file, 'keep one of OnnxModel, KerasModel, KerasJson');
+  const [key, model] = present[0] as [string, string];
+  if (!existsSync(model)) usage('FML4022', `${key}: no such file ${model} (relative paths are read from the configuration's folder)`, file);
+  let w = weights;
+  if (!w && key === 'KerasJson') {
+    const h5 = m.kerasH5 ?? usage('FML4022', 'KerasJson needs KerasH5 (the weights) beside it', file, 'add KerasH5 or pass --weights');
+    if (!existsSync(h5)) usage('FML4022', `KerasH5: no such file ${h5} (relative paths are read from the configuration's folder)`, file);
+    w = h5;
+  }
+  return { model, config: file, ...(w ? { weights: w } : {}), fromConfig: true };
+}
+
+/** The argument description shared by the commands that read a model. */
+export const MODEL_ARG_HELP = 'model file (.onnx, .h5, .json + --weights, .keras), or an hls4ml configuration (.yml) naming it (OnnxModel, KerasModel, KerasJson + KerasH5)';
+
+/** `--io parallel|stream` (also io_parallel / io_stream, any case) -> io_parallel / io_stream. */
+export function parseIo(v: string | undefined, flag = '--io'): 'io_parallel' | 'io_stream' | undefined {
+  if (v === undefined) return undefined;
+  const s = v.trim().toLowerCase().replace(/^io_/, '');
+  if (s === 'parallel' || s === 'stream') return `io_${s}`;
+  return usage('FML0011', `${flag}: "${v}" is not parallel or stream (io_parallel / io_stream)`);
+}
+
+/** --strategy in any case -> latency / resource. */
+export function parseStrategy(v: string | undefined, flag = '--strategy'): 'latency' | 'resource' | undefined {
+  if (v === undefined) return undefined;
+  const s = v.trim().toLowerCase();
+  if (s === 'latency' || s === 'resource') return s;
+  return usage('FML0012', `${flag}: "${v}" is not latency or resource`);
+}
+
+/** Adds --weights (when the command lacks it) and --io with the shared help text. */
+export function addModelOptions(cmd: Command, opts: { io?: boolean; weights?: boolean } = {}): Command {
+  if (opts.weights) cmd.option('-w, --weights <file>', 'weights file for a Keras architecture .json (default: the configuration\'s KerasH5)');
+  if (opts.io) cmd.option('--io <type>', 'parallel or stream (io_parallel / io_stream); default: the configuration\'s IOType');
+  return cmd;
+}
+
+/** `--layout`: how an input array is laid out, for emulate, check and compile --input. */
+export function addLayoutOption(cmd: Command): Command {
+  return cmd.option('--layout <l>', "how the input array is laid out: model (default: the model's own input layout), channels_first (nchw) or channels_last (nhwc); an array with the right values in another shape is an error without it");
+}
+
+/** Prints the configuration's warnings (misspelled keys with "did you mean", ignored keys) to stderr. */
+export function printConfigWarnings(ctx: CommandContext, warnings: readonly Diagnostic[]): void {
+  for (const d of warnings) if (d.severity !== 'info') ctx.io.err(formatDiagnostic(d) + '\n');
+}
