@@ -9,14 +9,31 @@
  *   crash leaves either the old project or the new one, never half of each.
  */
 
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { DiagnosticError, EXIT, InternalError, diag } from '../diagnostics/diagnostic.js';
+
+/** Content produced piece by piece while it is written (large weight arrays): never one string. */
+export interface StreamedContent {
+  readonly chunks: () => Iterable<string>;
+}
+
+/**
+ * Content computed from the SHA-256 (hex) of every file written before it, by path (the lock file,
+ * which lists them): the hashes are taken while the files are written, so streamed content is
+ * generated once.
+ */
+export interface HashedContent {
+  readonly fromHashes: (hashes: ReadonlyMap<string, string>) => string;
+}
+
+export type FileContent = string | Uint8Array | StreamedContent | HashedContent;
 
 /** A generated file: path relative to the project root (forward slashes) and its content. */
 export interface ProjectFile {
   readonly path: string;
-  readonly content: string | Uint8Array;
+  readonly content: FileContent;
   /** Make the file executable (scripts). */
   readonly executable?: boolean;
 }
@@ -56,15 +73,14 @@ export function writeProject(dest: string, files: readonly ProjectFile[], force:
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
   try {
-    const seen = new Set<string>();
+    const hashes = new Map<string, string>();
     for (const f of files) {
       const rel = checkRelativePath(f.path);
-      if (seen.has(rel)) throw new InternalError(`generated file "${rel}" written twice`);
-      seen.add(rel);
+      if (hashes.has(rel)) throw new InternalError(`generated file "${rel}" written twice`);
       const abs = path.resolve(tmp, rel);
       if (!abs.startsWith(tmp + path.sep)) throw new InternalError(`generated path "${rel}" escapes the project`);
       mkdirSync(path.dirname(abs), { recursive: true });
-      writeFileSync(abs, f.content, { mode: f.executable ? 0o755 : 0o644 });
+      hashes.set(rel, writeContent(abs, f.content, f.executable ? 0o755 : 0o644, hashes));
     }
     if (existsSync(root)) {
       const old = path.join(parent, `.${path.basename(root)}.old-${tag}`);
@@ -78,4 +94,23 @@ export function writeProject(dest: string, files: readonly ProjectFile[], force:
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
+}
+
+/** Writes one file, returns the SHA-256 (hex) of what was written. */
+function writeContent(abs: string, content: FileContent, mode: number, hashes: ReadonlyMap<string, string>): string {
+  const h = createHash('sha256');
+  const fd = openSync(abs, 'w', mode);
+  try {
+    const put = (piece: string | Uint8Array): void => {
+      h.update(piece);
+      const b = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
+      for (let off = 0; off < b.length; ) off += writeSync(fd, b, off, b.length - off);
+    };
+    if (typeof content === 'string' || content instanceof Uint8Array) put(content);
+    else if ('chunks' in content) for (const c of content.chunks()) put(c);
+    else put(content.fromHashes(hashes));
+  } finally {
+    closeSync(fd);
+  }
+  return h.digest('hex');
 }
