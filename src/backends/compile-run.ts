@@ -85,6 +85,39 @@ export function generateSamples(g: Graph, n: number): Float64Array[] {
   });
 }
 
+/**
+ * The test bench's rows: inputs and the emulator's outputs, one sample a row. A function of its
+ * own so that the emulator (its kernels and their copies of the weights) can be collected before
+ * the project is written.
+ */
+function testBench(
+  g: Graph,
+  n: number,
+  data: Float64Array[],
+  compileEmulator: typeof import('../emulator/index.js').compileEmulator,
+  runBatch: typeof import('../emulator/index.js').runBatch,
+): { tbInputs: number[][]; tbOutputs: number[][] } {
+  const emu = compileEmulator(g);
+  const out = runBatch(emu, n, data);
+  const tbInputs: number[][] = [];
+  const tbOutputs: number[][] = [];
+  for (let s = 0; s < n; s++) {
+    const row: number[] = [];
+    g.inputs.forEach((name, k) => {
+      const size = numel(g.tensors.get(name)!.shape);
+      for (let i = s * size; i < (s + 1) * size; i++) row.push(data[k]![i]!);
+    });
+    tbInputs.push(row);
+    const orow: number[] = [];
+    for (const o of emu.outputs) {
+      const y = out.outputs[o.name]!;
+      for (let i = s * o.size; i < (s + 1) * o.size; i++) orow.push(y[i]!);
+    }
+    tbOutputs.push(orow);
+  }
+  return { tbInputs, tbOutputs };
+}
+
 export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<number> {
   const { loadConfig, defaultConfig, configFromObject } = await import('../config/load.js');
   const { loadModel } = await import('../frontends/index.js');
@@ -144,24 +177,7 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
     n = positiveInt('--samples', f.samples) ?? 32;
     data = generateSamples(g, n);
   }
-  const emu = compileEmulator(g);
-  const out = runBatch(emu, n, data);
-  const tbInputs: number[][] = [];
-  const tbOutputs: number[][] = [];
-  for (let s = 0; s < n; s++) {
-    const row: number[] = [];
-    g.inputs.forEach((name, k) => {
-      const size = numel(g.tensors.get(name)!.shape);
-      for (let i = s * size; i < (s + 1) * size; i++) row.push(data[k]![i]!);
-    });
-    tbInputs.push(row);
-    const orow: number[] = [];
-    for (const o of emu.outputs) {
-      const y = out.outputs[o.name]!;
-      for (let i = s * o.size; i < (s + 1) * o.size; i++) orow.push(y[i]!);
-    }
-    tbOutputs.push(orow);
-  }
+  const { tbInputs, tbOutputs } = testBench(g, n, data, compileEmulator, runBatch);
 
   // Project name and folder: flags, else the config's ProjectName / OutputDir (hls4ml keys), else
   // the model file's name.

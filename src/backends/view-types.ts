@@ -35,7 +35,7 @@ export interface ArrayView {
    * project writer replaces with `chunks()`, so the text is never held as one string.
    */
   readonly init: string;
-  readonly chunks?: () => Iterable<string>;
+  readonly chunks?: () => Iterable<string | Uint8Array>;
   readonly comment: string;
 }
 

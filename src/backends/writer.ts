@@ -16,7 +16,7 @@ import { DiagnosticError, EXIT, InternalError, diag } from '../diagnostics/diagn
 
 /** Content produced piece by piece while it is written (large weight arrays): never one string. */
 export interface StreamedContent {
-  readonly chunks: () => Iterable<string>;
+  readonly chunks: () => Iterable<string | Uint8Array>;
 }
 
 /**

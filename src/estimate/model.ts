@@ -122,6 +122,9 @@ export function isLutProduct(wa: number, wb: number, ctx: Pick<ModelContext, 'mu
 
 function isPow2(v: number): boolean {
   const a = Math.abs(v);
+  // Integers below 2^31 (every raw weight of a type up to 32 bits): one bit test, no log2
+  // (this runs over every weight of the model).
+  if (a < 2147483648 && Number.isInteger(a)) return a > 0 && (a & (a - 1)) === 0;
   return a > 0 && Number.isInteger(Math.log2(a));
 }
 

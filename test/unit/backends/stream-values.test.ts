@@ -36,9 +36,15 @@ describe('exactDecimal equals the BigInt expansion', () => {
 });
 
 describe('cppArrayChunks', () => {
-  const vals = Float64Array.from({ length: 70_001 }, (_, k) => Math.round(Math.sin(k) * 2 ** 12) / 2 ** 10);
+  // Every kind of value: 1..20 fractional bits, integers, large, tiny, negative, zero.
+  const vals = Float64Array.from({ length: 70_001 }, (_, k) => {
+    const f = k % 23;
+    const m = Math.round(Math.sin(k) * 2 ** (5 + (k % 40)));
+    return k % 97 === 0 ? 5e-324 * (k % 3) : m / 2 ** f;
+  });
+  const text = (c: Uint8Array): string => Buffer.from(c).toString('latin1');
   it('joins to exactly cppArrayInit, in pieces of bounded size', () => {
-    const pieces = [...cppArrayChunks(vals, 8)];
+    const pieces = [...cppArrayChunks(vals, 8)].map(text);
     expect(pieces.length).toBeGreaterThan(5);
     for (const p of pieces) expect(p.length).toBeLessThan(70_000);
     // The one-string form written out the old way (every item, then lines).
@@ -47,7 +53,8 @@ describe('cppArrayChunks', () => {
     for (let k = 0; k < items.length; k += 8) lines.push('    ' + items.slice(k, k + 8).join(', '));
     expect(pieces.join('')).toBe(`{\n${lines.join(',\n')}\n}`);
     expect(cppArrayInit(vals, 8)).toBe(pieces.join(''));
-    expect([...cppArrayChunks([], 8)].join('')).toBe('{}');
+    expect([...cppArrayChunks([], 8)].map(text).join('')).toBe('{}');
+    expect(cppArrayInit([1, 2, 3], 16, (v) => String(v * 10))).toBe('{\n    10, 20, 30\n}');
   });
   it('reads a transposing view in the order of the transposed copy', () => {
     const rows = 37;
