@@ -7,7 +7,8 @@
  * `fastml compile MODEL --strategy resource --reuse nearest:16 --precision fixed<16,6> -o DIR`
  * (hls4ml's setting in issue 15: Resource, RF 16, fixed<16,6>) as a child process, and the jet
  * tagger with its defaults. Each figure is the median of --runs runs (default 3); peak RSS is the
- * child's maxRSS (getrusage via /usr/bin/time when present, else process.resourceUsage in a wrapper).
+ * child's maxRSS and its user + system CPU time (getrusage, via /usr/bin/time when present). On a
+ * shared machine the CPU time is the steadier figure: wall time includes waiting for a core.
  *
  * Same-run reference: a plain Node process that reads the same ONNX file and prints every weight
  * with toFixed(10) into a file (the least any writer of these weights does), timed the same way.
@@ -71,17 +72,17 @@ const hasTime = existsSync('/usr/bin/time');
 function measure(cmd, argv) {
   if (hasTime) {
     const t0 = performance.now();
-    const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...argv], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', cmd, ...argv], { encoding: 'utf8', maxBuffer: 1 << 26 });
     const wall = (performance.now() - t0) / 1000;
     if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}):\n${r.stderr}`);
-    const kb = Number(r.stderr.trim().split('\n').pop());
-    return { wall, mb: kb / 1024 };
+    const [kb, user, sys] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
+    return { wall, mb: kb / 1024, cpu: user + sys };
   }
   const t0 = performance.now();
   const r = spawnSync(cmd, argv, { encoding: 'utf8' });
   const wall = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`${cmd} failed:\n${r.stderr}`);
-  return { wall, mb: NaN };
+  return { wall, mb: NaN, cpu: NaN };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -123,9 +124,10 @@ try {
     rmSync(out, { recursive: true, force: true });
     const s = median(runs.map((x) => x.wall));
     const mb = median(runs.map((x) => x.mb));
+    const cpu = median(runs.map((x) => x.cpu));
     const ref = median(refs.map((x) => x.wall));
     const h = HLS4ML[c.key];
-    rows.push({ case: c.label, params: c.params, seconds: s, runs: runs.map((x) => +x.wall.toFixed(3)), usPerParam: (s * 1e6) / c.params, peakMB: mb, weightMB: (c.params * 2) / 2 ** 20, refSeconds: ref, vsRef: s / ref, hls4mlSeconds: h.s, hls4mlMB: h.mb, vsHls4ml: h.s / s });
+    rows.push({ case: c.label, params: c.params, seconds: s, cpuSeconds: cpu, runs: runs.map((x) => +x.wall.toFixed(3)), usPerParam: (s * 1e6) / c.params, peakMB: mb, weightMB: (c.params * 2) / 2 ** 20, refSeconds: ref, vsRef: s / ref, hls4mlSeconds: h.s, hls4mlMB: h.mb, vsHls4ml: h.s / s });
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
@@ -138,8 +140,8 @@ if (json) {
   const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
   console.log(`fastml compile, whole process, median of ${RUNS}; ${meta.date}, node ${meta.node}, ${meta.cpus}`);
   console.log(`load average before ${meta.loadBefore.join(' / ')}, after ${meta.loadAfter.join(' / ')}`);
-  console.log('| case | fastml s | us/param | peak RSS MB | fixed<16,6> weight MB | reference s (same run) | fastml / reference | hls4ml s (issue 15) | hls4ml / fastml |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
-  for (const r of rows) console.log(`| ${r.case} | ${f(r.seconds)} (${r.runs.join(', ')}) | ${f(r.usPerParam, 3)} | ${f(r.peakMB, 0)} | ${f(r.weightMB, 1)} | ${f(r.refSeconds)} | ${f(r.vsRef, 1)}x | ${r.hls4mlSeconds} | ${f(r.vsHls4ml, 1)}x |`);
+  console.log('| case | fastml s (runs) | CPU s | us/param | peak RSS MB | fixed<16,6> weight MB | reference s (same run) | fastml / reference | hls4ml s (issue 15) | hls4ml / fastml |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.case} | ${f(r.seconds)} (${r.runs.join(', ')}) | ${f(r.cpuSeconds)} | ${f(r.usPerParam, 3)} | ${f(r.peakMB, 0)} | ${f(r.weightMB, 1)} | ${f(r.refSeconds)} | ${f(r.vsRef, 1)}x | ${r.hls4mlSeconds} | ${f(r.vsHls4ml, 1)}x |`);
   console.log('hls4ml figures are quoted from issue 15 (measured side by side on this machine class), not re-measured here.');
 }

@@ -34,6 +34,7 @@ import {
 } from './misc.js';
 import { batchNormScaleBias, quantizeConst } from './weights.js';
 import { makeCast, WidthError } from './quant.js';
+import { compileIntChain, intChainsEnabled } from './int-chain.js';
 
 export interface EmulatorOptions {
   /** Count overflow / wrap / saturation per layer and variable (slower). */
@@ -73,6 +74,8 @@ class Compiler {
   readonly types = new Map<string, FixedType>();
   readonly steps: Step[] = [];
   readonly userIn = new Map<string, Float64Array>();
+  /** Tensors kept elsewhere while running (int-chain.ts): fill their buffer when read. */
+  readonly lazy = new Map<string, () => void>();
   readonly book: OverflowBook | undefined;
   readonly asText: boolean;
 
@@ -389,8 +392,17 @@ class Compiler {
 
 export function compileEmulator(g: Graph, opts: EmulatorOptions = {}): CompiledEmulator {
   const c = new Compiler(g, opts);
-  for (const l of g.layers) {
+  // Dense/ReLU chains run as one WebAssembly call on raw integers (int-chain.ts); never when
+  // counting overflows (the chain has no counters).
+  const chains = !c.book && intChainsEnabled();
+  for (let k = 0; k < g.layers.length; k++) {
+    const l = g.layers[k]!;
     try {
+      const used = chains ? compileIntChain(c, g.layers, k) : 0;
+      if (used > 0) {
+        k += used - 1;
+        continue;
+      }
       c.layer(l);
     } catch (e) {
       if (e instanceof WidthError)
@@ -433,6 +445,7 @@ export function compileEmulator(g: Graph, opts: EmulatorOptions = {}): CompiledE
     buffer(tensor) {
       const b = c.bufs.get(tensor);
       if (!b) throw new DiagnosticError([diag('FML5002', `tensor "${tensor}" is not computed`)], EXIT.USAGE);
+      c.lazy.get(tensor)?.();
       return b;
     },
     typeOf(tensor) {

@@ -178,3 +178,19 @@ export function simdDense(nIn: number, nOut: number, order: Int32Array, wq: Floa
   const rowBytes = 4 * n4;
   return { x, acc, run: () => fn(xOff, ordOff, nIn, wOff, accOff, rowBytes, sh, lo, hi) };
 }
+
+/**
+ * The assembler pieces and the accumulation function bodies, for kernels that build their own
+ * module around them (int-chain.ts: a whole Dense/ReLU chain in one instance).
+ * Function body k of `denseBodies()` is variant NAMES[k]; its type is `DENSE_TYPE`.
+ */
+export const wasmAsm = { uleb, sleb, vec, section, str, get, set, i32c, simd, block, loop, brIf, br, ADD, GE_S, VLOAD, VSTORE, SPLAT, VMAX, VSHR, I32, V128 };
+export const DENSE_VARIANTS = NAMES;
+export const DENSE_TYPE = [0x60, ...vec(Array.from({ length: 9 }, () => [I32])), 0x00];
+export function denseBodies(): number[][] {
+  return [body(false, false), body(false, true), body(true, false), body(true, true)];
+}
+export function wasmApi(): WasmApi | undefined {
+  return WA;
+}
+export type { WasmApi };
