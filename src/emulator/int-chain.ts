@@ -26,7 +26,7 @@ import type { FixedType } from '../fixed/type.js';
 import { fracBits } from '../fixed/type.js';
 import type { Graph, Layer, LayerAttrs } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
-import { sharedDenseOrder } from './mac.js';
+import { productShift, sharedDenseOrder } from './mac.js';
 import { rawLimits, toRaw } from './quant.js';
 import { DENSE_TYPE, DENSE_VARIANTS, denseBodies, simdAvailable, wasmApi, wasmAsm as A } from './simd.js';
 
@@ -90,9 +90,9 @@ function denseLink(h: ChainHost, l: Layer, x: FixedType): DenseLink | undefined 
   if (bits > 32 || (acc.q !== 'AP_TRN' && acc.q !== 'AP_RND') || !acc.signed) return undefined;
   const wrap = acc.o === 'AP_WRAP' && acc.n === 0;
   if (!(wrap ? acc.w <= 32 : acc.o === 'AP_SAT' && acc.w <= 30)) return undefined;
-  const sh = fracBits(x) + fracBits(w) - fracBits(acc);
+  const { sh, fw } = productShift(fracBits(x), fracBits(w), fracBits(acc), bits);
   const dF = fracBits(acc) - fracBits(res);
-  if (sh < 0 || sh > 31 || dF < 0 || dF > 31 || !res.signed || !isTrnWrap(res) || res.w > 32) return undefined;
+  if (sh < 0 || dF < 0 || dF > 31 || !res.signed || !isTrnWrap(res) || res.w > 32) return undefined;
   const order = sharedDenseOrder(a.nIn, a.nOut, l.strategy ?? 'latency', l.reuseFactor ?? 1);
   if (!order) return undefined;
   const wq = h.weights(l, 'kernel', w);
@@ -101,7 +101,7 @@ function denseLink(h: ChainHost, l: Layer, x: FixedType): DenseLink | undefined 
   for (let j = 0; j < a.nOut; j++) bias[j] = toRaw(bq[j]!, acc);
   const rnd = acc.q === 'AP_RND' && sh > 0;
   const { lo, hi } = wrap ? { lo: 0, hi: 0 } : rawLimits(acc);
-  return { kind: 'dense', layer: l, x, nIn: a.nIn, nOut: a.nOut, order, wq, bias, fw: fracBits(w), variant: (wrap ? 0 : 2) + (rnd ? 1 : 0), sh, lo, hi, sa: 32 - acc.w, dF, sr: 32 - res.w, res };
+  return { kind: 'dense', layer: l, x, nIn: a.nIn, nOut: a.nOut, order, wq, bias, fw, variant: (wrap ? 0 : 2) + (rnd ? 1 : 0), sh, lo, hi, sa: 32 - acc.w, dF, sr: 32 - res.w, res };
 }
 
 /** A ReLU after a link with result type `inT`, or undefined. */

@@ -33,6 +33,20 @@ export interface MacPlan {
 }
 
 /**
+ * How the integer kernels cast a raw product (x raw * w raw, Fx + Fw fractional bits, `bits` wide)
+ * into the accumulator: a right shift by sh (0..31), with the weights' raw values taken at `fw`
+ * fractional bits. An accumulator with more fractional bits than the product holds it exactly,
+ * shifted left: that shift is folded into the raw weights (fw = Fw + shift, sh = 0) when the
+ * shifted product still fits an int32. sh = -1: the integer kernels do not apply.
+ */
+export function productShift(Fx: number, Fw: number, Facc: number, bits: number): { sh: number; fw: number } {
+  const sh = Fx + Fw - Facc;
+  if (sh > 31) return { sh: -1, fw: Fw };
+  if (sh >= 0) return { sh, fw: Fw };
+  return bits - sh <= 32 ? { sh: 0, fw: Fw - sh } : { sh: -1, fw: Fw };
+}
+
+/**
  * The order in which hls4ml's Resource strategy adds the n_in products of each output, for
  * n_in inputs, n_out outputs and reuse factor rf: returns, per output, the input indices in order.
  */
@@ -360,9 +374,8 @@ function compileMacInt(plan: MacPlan, wq: Float64Array, b0: Float64Array, t: Mac
   const wrap = A.o === 'AP_WRAP' && A.n === 0;
   if (!wrap && A.o !== 'AP_SAT') return undefined;
   const Fx = fracBits(t.x);
-  const Fw = fracBits(t.w);
-  const sh = Fx + Fw - fracBits(A);
-  if (sh < 0 || sh > 31) return undefined;
+  const { sh, fw: Fw } = productShift(Fx, fracBits(t.w), fracBits(A), bits);
+  if (sh < 0) return undefined;
   const { nOut, start, xi } = plan;
   const sx = 2 ** Fx;
   const wr = new Int32Array(plan.wi.length);
@@ -427,9 +440,8 @@ export function compileDenseInt(nIn: number, nOut: number, rows: number, order: 
   const wrap = A.o === 'AP_WRAP' && A.n === 0;
   if (!wrap && A.o !== 'AP_SAT') return undefined;
   const Fx = fracBits(t.x);
-  const Fw = fracBits(t.w);
-  const sh = Fx + Fw - fracBits(A);
-  if (sh < 0 || sh > 31) return undefined;
+  const { sh, fw: Fw } = productShift(Fx, fracBits(t.w), fracBits(A), bits);
+  if (sh < 0) return undefined;
   const rnd = A.q === 'AP_RND' && sh > 0;
   const sh1 = rnd ? sh - 1 : sh;
   const sx = 2 ** Fx;
