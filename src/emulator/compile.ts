@@ -35,6 +35,7 @@ import {
 import { batchNormScaleBias, quantizeConst } from './weights.js';
 import { makeCast, WidthError } from './quant.js';
 import { compileIntChain, intChainsEnabled } from './int-chain.js';
+import { compileDenseIntCounting } from './mac-count.js';
 
 export interface EmulatorOptions {
   /** Count overflow / wrap / saturation per layer and variable (slower). */
@@ -188,10 +189,12 @@ class Compiler {
         const rf = l.reuseFactor ?? 1;
         const wq = this.weights(l, 'kernel', T.w);
         const bq = this.weights(l, 'bias', this.type(l, 'bias'), a.nOut);
-        // The input-major integer kernel when it applies (no accounting), else the general plan.
-        const order = this.book ? undefined : sharedDenseOrder(a.nIn, a.nOut, strategy, rf);
-        const fast = order ? compileDenseInt(a.nIn, a.nOut, rows, order, wq, bq, T) : undefined;
-        const k = fast ?? compileDenseRows(a.nIn, a.nOut, rows, strategy, rf, wq, bq, T, this.macStats(l, T.res));
+        // The input-major integer kernels when they apply (counting ones with accounting), else
+        // the general plan.
+        const order = sharedDenseOrder(a.nIn, a.nOut, strategy, rf);
+        const ms = this.macStats(l, T.res);
+        const fast = !order ? undefined : ms ? compileDenseIntCounting(a.nIn, a.nOut, rows, order, wq, bq, T, ms) : compileDenseInt(a.nIn, a.nOut, rows, order, wq, bq, T);
+        const k = fast ?? compileDenseRows(a.nIn, a.nOut, rows, strategy, rf, wq, bq, T, ms);
         this.unary(l, T.res, k);
         return;
       }
