@@ -10,7 +10,7 @@
  * compiled with g++ -O3 and called per sample from a C++ loop on the same inputs, after checking its
  * outputs equal the emulator's (csim-reference.mjs); both rates and their ratio are printed.
  *
- * Usage: npm run build && node bench/emulator/bench.mjs [--samples N] [--json] [--no-csim]
+ * Usage: npm run build && node bench/emulator/bench.mjs [--samples N] [--json] [--no-csim] [--ref-headers DIR]
  * Reports wall-clock and CPU-time rates and the load average (the machine is shared: CPU time is
  * the fairer single-thread figure when other processes compete for the cores).
  */
@@ -24,6 +24,10 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 // --no-csim skips the same-run C++ reference (g++ -O3 of fastml's emitted project, ~5-20 s to build).
 const withCsim = !args.includes('--no-csim');
+// --ref-headers DIR: build the C++ reference against another ap_types folder as well (e.g. the
+// header before issue 15, whose C simulation ran on par with hls4ml's).
+const refArg = args.indexOf('--ref-headers');
+const refHeaders = refArg >= 0 ? path.resolve(args[refArg + 1]) : undefined;
 const samplesArg = args.indexOf('--samples');
 const SAMPLES = samplesArg >= 0 ? Number(args[samplesArg + 1]) : 100000;
 const HLS4ML_US_PER_SAMPLE = 110; // hls4ml C simulation, jet tagger, this kind of machine (issue 4)
@@ -110,6 +114,12 @@ for (const [label, name, n, model] of [
     row.vsCsimWall = Number((n / single.wall / c.perS).toFixed(1));
     row.vsCsimCpu = Number((n / single.cpu / c.perCpuS).toFixed(1));
     row.vsCsimParallelWall = Number((n / parWall / c.perS).toFixed(1));
+    if (refHeaders) {
+      const o = csimReference(name, path.join(sharedDir, 'models', model), X, { headers: refHeaders });
+      row.csimOther = { headers: refHeaders, perS: Math.round(o.perS), perCpuS: Math.round(o.perCpuS), identical: o.identical };
+      row.vsCsimOtherCpu = Number((n / single.cpu / o.perCpuS).toFixed(1));
+      row.vsCsimOtherWall = Number((n / single.wall / o.perS).toFixed(1));
+    }
   }
   row.vsHls4mlCsimCpu = name.startsWith('jet') ? Number(((n / single.cpu) * HLS4ML_US_PER_SAMPLE * 1e-6).toFixed(1)) : null;
   row.vsHls4mlCsimParallel = name.startsWith('jet') ? Number(((n / parWall) * HLS4ML_US_PER_SAMPLE * 1e-6).toFixed(1)) : null;
@@ -127,6 +137,8 @@ else {
     console.log(`  float64 reference     : ${r.floatWallPerS} samples/s wall, ${r.floatCpuPerS} per CPU-second; fixed/float = ${r.fixedOverFloat}x`);
     if (r.csim)
       console.log(`  same-run C++ reference (fastml's project, g++ -O3 in ${r.csim.gccSeconds} s, outputs identical: ${r.csim.identical}): ${r.csim.perS} samples/s wall, ${r.csim.perCpuS} per CPU-second\n  emulator / C++ : ${r.vsCsimWall}x wall, ${r.vsCsimCpu}x per CPU-second (1 thread); ${r.vsCsimParallelWall}x wall with ${r.workers} workers`);
+    if (r.csimOther)
+      console.log(`  C++ reference with ${r.csimOther.headers} (outputs identical: ${r.csimOther.identical}): ${r.csimOther.perS} samples/s wall, ${r.csimOther.perCpuS} per CPU-second; emulator / that: ${r.vsCsimOtherWall}x wall, ${r.vsCsimOtherCpu}x per CPU-second`);
     if (r.vsHls4mlCsim !== null)
       console.log(`  vs hls4ml C sim (${HLS4ML_US_PER_SAMPLE} us/sample): ${r.vsHls4mlCsim}x (1 thread, wall), ${r.vsHls4mlCsimCpu}x (1 thread, per CPU-second), ${r.vsHls4mlCsimParallel}x (${r.workers} workers, wall); no compile step`);
   }

@@ -12,7 +12,7 @@
  */
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot, sharedDir } from './common.mjs';
@@ -87,7 +87,7 @@ function parseHeader(text, project) {
  * harness with g++ -O3 and runs it. Returns samples/s (compute only), the g++ time and whether every
  * output matched the emulator.
  */
-export function csimReference(caseName, model, X, { rows = 2000, minSeconds = 2 } = {}) {
+export function csimReference(caseName, model, X, { rows = 2000, minSeconds = 2, headers } = {}) {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'fml-bench-csim-'));
   try {
     const per = X.data.length / X.shape[0];
@@ -97,6 +97,11 @@ export function csimReference(caseName, model, X, { rows = 2000, minSeconds = 2 
     const prj = path.join(tmp, 'prj');
     const cfg = path.join(sharedDir, 'reference', 'hls4ml', caseName, 'config.yml');
     execFileSync(process.execPath, [path.join(projectRoot, 'bin/fastml.js'), 'compile', model, '--config', cfg, '--input', xs, '--project', 'bench', '-o', prj], { stdio: 'pipe' });
+    // Optionally another ap_types (e.g. the header before issue 15, on par with hls4ml's csim).
+    if (headers) {
+      rmSync(path.join(prj, 'firmware/ap_types'), { recursive: true, force: true });
+      cpSync(headers, path.join(prj, 'firmware/ap_types'), { recursive: true });
+    }
     const h = parseHeader(readFileSync(path.join(prj, 'firmware/bench.h'), 'utf8'), 'bench');
     writeFileSync(path.join(prj, 'bench_main.cpp'), `${HARNESS('bench', h.inT, h.inN, h.outT, h.outN)}\n#include "firmware/bench.cpp"\n`);
     const exe = path.join(prj, 'bench_main');
