@@ -12,6 +12,7 @@ import { fixedType, Q_MODES, type FixedType } from '../../../src/fixed/type.js';
 import { compileMac, densePlan, sharedDenseOrder, type MacStats } from '../../../src/emulator/mac.js';
 import { compileDenseIntCounting } from '../../../src/emulator/mac-count.js';
 import { newVarStats } from '../../../src/emulator/overflow.js';
+import { simdAvailable } from '../../../src/emulator/simd.js';
 import { quantizeDirect } from '../../../src/emulator/weights.js';
 
 const stats = (): MacStats => ({ product: newVarStats(), accum: newVarStats(), result: newVarStats() });
@@ -26,7 +27,9 @@ function data(n: number, seed: number, scale: number): Float64Array {
 }
 
 describe('input-major counting Dense kernel', () => {
-  it('counts and computes like the general counting kernel (property)', () => {
+  it('runs here with WebAssembly SIMD (both paths are tested)', () => expect(simdAvailable()).toBe(true));
+  for (const simd of [true, false])
+  it(`counts and computes like the general counting kernel, ${simd ? 'i32x4' : 'JavaScript'} path (property)`, () => {
     const t = (minW: number, maxW: number, o: fc.Arbitrary<'AP_WRAP' | 'AP_SAT'>, q: fc.Arbitrary<FixedType['q']>) =>
       fc.record({ w: fc.integer({ min: minW, max: maxW }), i: fc.integer({ min: -2, max: 8 }), signed: fc.boolean(), q, o }).map((r) => fixedType(r.w, r.i, r.signed, r.q, r.o));
     let built = 0;
@@ -50,7 +53,7 @@ describe('input-major counting Dense kernel', () => {
           const wq = quantizeDirect(data(nIn * nOut, seed, 2 ** wT.i), wT);
           const bq = quantizeDirect(data(nOut, seed + 1, 2 ** accT.i), accT);
           const s1 = stats();
-          const k1 = compileDenseIntCounting(nIn, nOut, rows, order, wq, bq, T, s1);
+          const k1 = compileDenseIntCounting(nIn, nOut, rows, order, wq, bq, T, s1, simd);
           if (!k1) return true;
           built++;
           const s2 = stats();
