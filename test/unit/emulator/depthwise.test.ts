@@ -14,6 +14,7 @@ import { compileMac, convPlan } from '../../../src/emulator/mac.js';
 import { compileDepthwiseInt } from '../../../src/emulator/depthwise.js';
 import { compileConv } from '../../../src/emulator/conv.js';
 import { quantizeDirect } from '../../../src/emulator/weights.js';
+import { simdAvailable } from '../../../src/emulator/simd.js';
 
 function geom(H: number, W: number, K: number, s: number, d: number, p: number, C: number, M: number): ConvGeom {
   const o = (n: number): number => Math.floor((n + 2 * p - d * (K - 1) - 1) / s) + 1;
@@ -29,7 +30,9 @@ function data(n: number, seed: number, scale: number): Float64Array {
 }
 
 describe('integer depthwise kernel', () => {
-  it('equals the general plan on random geometries and types (property)', () => {
+  it('runs here with WebAssembly SIMD (both paths are tested)', () => expect(simdAvailable()).toBe(true));
+  for (const simd of [true, false])
+  it(`equals the general plan on random geometries and types, ${simd ? 'i32x4' : 'JavaScript'} path (property)`, () => {
     const tArb = (minW: number, maxW: number) =>
       fc.record({ w: fc.integer({ min: minW, max: maxW }), i: fc.integer({ min: -2, max: 8 }), signed: fc.boolean(), q: fc.constantFrom(...Q_MODES) }).map((r) => fixedType(r.w, r.i, r.signed, r.q, 'AP_WRAP'));
     let built = 0;
@@ -47,7 +50,7 @@ describe('integer depthwise kernel', () => {
           const t: MacTypes = { x: xT, w: wT, acc: accT, res: resT };
           const wq = quantizeDirect(data(gp.K * gp.K * gp.C * gp.M, seed, 2 ** wT.i), wT);
           const bq = quantizeDirect(data(g.cOut, seed + 1, 2 ** accT.i), accT);
-          const fast = compileDepthwiseInt(g, wq, bq, t);
+          const fast = compileDepthwiseInt(g, wq, bq, t, simd);
           if (!fast) return true;
           built++;
           const x = quantizeDirect(data(gp.H * gp.W * gp.C, seed + 2, 2 ** xT.i), xT);
@@ -62,6 +65,24 @@ describe('integer depthwise kernel', () => {
       { numRuns: 600 },
     );
     expect(built).toBeGreaterThan(200);
+  });
+
+  it('a 32-bit accumulator with a floor shift of the products (negative products), both paths', () => {
+    // x fixed<16,4> (F 12) times w fixed<12,2> (F 10) into fixed<32,16> (F 16): shift 6; 32 + 6 > 32
+    // bits, so the product's sign matters before the wrap.
+    const g = geom(6, 5, 3, 1, 1, 1, 7, 1);
+    const t = { x: fixedType(16, 4), w: fixedType(12, 2), acc: fixedType(32, 16), res: fixedType(24, 12) };
+    const wq = quantizeDirect(data(63, 9, 2), t.w);
+    const bq = quantizeDirect(data(7, 10, 100), t.acc);
+    const x = quantizeDirect(data(210, 11, 8), t.x);
+    const ref = new Float64Array(210);
+    compileMac(convPlan(g, 'latency', 1), wq, bq, t)(x, ref);
+    for (const simd of [true, false]) {
+      const y = new Float64Array(210);
+      compileDepthwiseInt(g, wq, bq, t, simd)!(x, y);
+      expect(Array.from(y), simd ? 'i32x4' : 'JavaScript').toEqual(Array.from(ref));
+    }
+    expect(ref.some((v) => v < 0) && ref.some((v) => v > 0)).toBe(true);
   });
 
   it('leaves saturating accumulators and wide products to the general kernels', () => {
