@@ -6,16 +6,28 @@
  * Inputs are the hls4ml reference inputs (../shared/reference/hls4ml), tiled to the sample count;
  * before timing, the emulator's outputs are checked bit for bit against hls4ml's C simulation.
  *
- * Usage: npm run build && node bench/emulator/bench.mjs [--samples N] [--json]
+ * Same-run reference for the jet tagger: fastml's emitted HLS project for the same model and config,
+ * compiled with g++ -O3 and called per sample from a C++ loop on the same inputs, after checking its
+ * outputs equal the emulator's (csim-reference.mjs); both rates and their ratio are printed.
+ *
+ * Usage: npm run build && node bench/emulator/bench.mjs [--samples N] [--json] [--no-csim] [--ref-headers DIR]
  * Reports wall-clock and CPU-time rates and the load average (the machine is shared: CPU time is
  * the fairer single-thread figure when other processes compete for the cores).
  */
 
 import os from 'node:os';
-import { loadCase, dist } from './common.mjs';
+import path from 'node:path';
+import { loadCase, dist, sharedDir } from './common.mjs';
+import { csimReference } from './csim-reference.mjs';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
+// --no-csim skips the same-run C++ reference (g++ -O3 of fastml's emitted project, ~5-20 s to build).
+const withCsim = !args.includes('--no-csim');
+// --ref-headers DIR: build the C++ reference against another ap_types folder as well (e.g. the
+// header before issue 15, whose C simulation ran on par with hls4ml's).
+const refArg = args.indexOf('--ref-headers');
+const refHeaders = refArg >= 0 ? path.resolve(args[refArg + 1]) : undefined;
 const samplesArg = args.indexOf('--samples');
 const SAMPLES = samplesArg >= 0 ? Number(args[samplesArg + 1]) : 100000;
 const HLS4ML_US_PER_SAMPLE = 110; // hls4ml C simulation, jet tagger, this kind of machine (issue 4)
@@ -48,10 +60,10 @@ function timed(fn) {
 }
 
 const results = [];
-for (const [label, name, n] of [
-  ['jet tagger 16-64-32-32-5, Latency, fixed<16,6>', 'jet_mlp_3layer_model_stable', SAMPLES],
-  ['jet tagger, Resource RF4, saturating accum', 'jet_mlp_3layer_resource_rf4_satacc15_stream', SAMPLES],
-  ['conv2d_small (8x8x1, Conv2D 3x3x2, Dense 128-10)', 'conv2d_small', Math.max(1000, Math.floor(SAMPLES / 2))],
+for (const [label, name, n, model] of [
+  ['jet tagger 16-64-32-32-5, Latency, fixed<16,6>', 'jet_mlp_3layer_model_stable', SAMPLES, 'jet_mlp_3layer/KERAS_3layer.json'],
+  ['jet tagger, Resource RF4, saturating accum', 'jet_mlp_3layer_resource_rf4_satacc15_stream', SAMPLES, null],
+  ['conv2d_small (8x8x1, Conv2D 3x3x2, Dense 128-10)', 'conv2d_small', Math.max(1000, Math.floor(SAMPLES / 2)), null],
 ]) {
   const { graph, X, Y } = await loadCase(name);
   const emu = compileEmulator(graph);
@@ -95,6 +107,20 @@ for (const [label, name, n] of [
     fixedOverFloat: Number((n / single.cpu / (nf / flt.cpu)).toFixed(2)),
     vsHls4mlCsim: name.startsWith("jet") ? Number(((n / single.wall) * HLS4ML_US_PER_SAMPLE * 1e-6).toFixed(1)) : null,
   };
+  // Same-run reference: fastml's emitted project for this model and config, g++ -O3, C++ loop.
+  if (withCsim && model) {
+    const c = csimReference(name, path.join(sharedDir, 'models', model), X);
+    row.csim = { perS: Math.round(c.perS), perCpuS: Math.round(c.perCpuS), identical: c.identical, gccSeconds: Number(c.gccSeconds.toFixed(1)) };
+    row.vsCsimWall = Number((n / single.wall / c.perS).toFixed(1));
+    row.vsCsimCpu = Number((n / single.cpu / c.perCpuS).toFixed(1));
+    row.vsCsimParallelWall = Number((n / parWall / c.perS).toFixed(1));
+    if (refHeaders) {
+      const o = csimReference(name, path.join(sharedDir, 'models', model), X, { headers: refHeaders });
+      row.csimOther = { headers: refHeaders, perS: Math.round(o.perS), perCpuS: Math.round(o.perCpuS), identical: o.identical };
+      row.vsCsimOtherCpu = Number((n / single.cpu / o.perCpuS).toFixed(1));
+      row.vsCsimOtherWall = Number((n / single.wall / o.perS).toFixed(1));
+    }
+  }
   row.vsHls4mlCsimCpu = name.startsWith('jet') ? Number(((n / single.cpu) * HLS4ML_US_PER_SAMPLE * 1e-6).toFixed(1)) : null;
   row.vsHls4mlCsimParallel = name.startsWith('jet') ? Number(((n / parWall) * HLS4ML_US_PER_SAMPLE * 1e-6).toFixed(1)) : null;
   results.push(row);
@@ -109,6 +135,10 @@ else {
     console.log(`  fixed point, 1 thread : ${r.singleWallPerS} samples/s wall, ${r.singleCpuPerS} samples/s per CPU-second`);
     console.log(`  fixed point, ${r.workers} workers: ${r.parallelWallPerS} samples/s wall (same bits: ${r.parallelSameBits})`);
     console.log(`  float64 reference     : ${r.floatWallPerS} samples/s wall, ${r.floatCpuPerS} per CPU-second; fixed/float = ${r.fixedOverFloat}x`);
+    if (r.csim)
+      console.log(`  same-run C++ reference (fastml's project, g++ -O3 in ${r.csim.gccSeconds} s, outputs identical: ${r.csim.identical}): ${r.csim.perS} samples/s wall, ${r.csim.perCpuS} per CPU-second\n  emulator / C++ : ${r.vsCsimWall}x wall, ${r.vsCsimCpu}x per CPU-second (1 thread); ${r.vsCsimParallelWall}x wall with ${r.workers} workers`);
+    if (r.csimOther)
+      console.log(`  C++ reference with ${r.csimOther.headers} (outputs identical: ${r.csimOther.identical}): ${r.csimOther.perS} samples/s wall, ${r.csimOther.perCpuS} per CPU-second; emulator / that: ${r.vsCsimOtherWall}x wall, ${r.vsCsimOtherCpu}x per CPU-second`);
     if (r.vsHls4mlCsim !== null)
       console.log(`  vs hls4ml C sim (${HLS4ML_US_PER_SAMPLE} us/sample): ${r.vsHls4mlCsim}x (1 thread, wall), ${r.vsHls4mlCsimCpu}x (1 thread, per CPU-second), ${r.vsHls4mlCsimParallel}x (${r.workers} workers, wall); no compile step`);
   }

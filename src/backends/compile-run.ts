@@ -98,6 +98,39 @@ function compileInputs(f: CompileFlags, weights: string | undefined): InputRef[]
   return out;
 }
 
+/**
+ * The test bench's rows: inputs and the emulator's outputs, one sample a row. A function of its
+ * own so that the emulator (its kernels and their copies of the weights) can be collected before
+ * the project is written.
+ */
+function testBench(
+  g: Graph,
+  n: number,
+  data: Float64Array[],
+  compileEmulator: typeof import('../emulator/index.js').compileEmulator,
+  runBatch: typeof import('../emulator/index.js').runBatch,
+): { tbInputs: number[][]; tbOutputs: number[][] } {
+  const emu = compileEmulator(g);
+  const out = runBatch(emu, n, data);
+  const tbInputs: number[][] = [];
+  const tbOutputs: number[][] = [];
+  for (let s = 0; s < n; s++) {
+    const row: number[] = [];
+    g.inputs.forEach((name, k) => {
+      const size = numel(g.tensors.get(name)!.shape);
+      for (let i = s * size; i < (s + 1) * size; i++) row.push(data[k]![i]!);
+    });
+    tbInputs.push(row);
+    const orow: number[] = [];
+    for (const o of emu.outputs) {
+      const y = out.outputs[o.name]!;
+      for (let i = s * o.size; i < (s + 1) * o.size; i++) orow.push(y[i]!);
+    }
+    tbOutputs.push(orow);
+  }
+  return { tbInputs, tbOutputs };
+}
+
 export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<number> {
   const { loadConfig, defaultConfig, configFromObject } = await import('../config/load.js');
   const { loadModel } = await import('../frontends/index.js');
@@ -175,24 +208,7 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
     n = positiveInt('--samples', f.samples) ?? 32;
     data = generateSamples(g, n);
   }
-  const emu = compileEmulator(g);
-  const out = runBatch(emu, n, data);
-  const tbInputs: number[][] = [];
-  const tbOutputs: number[][] = [];
-  for (let s = 0; s < n; s++) {
-    const row: number[] = [];
-    g.inputs.forEach((name, k) => {
-      const size = numel(g.tensors.get(name)!.shape);
-      for (let i = s * size; i < (s + 1) * size; i++) row.push(data[k]![i]!);
-    });
-    tbInputs.push(row);
-    const orow: number[] = [];
-    for (const o of emu.outputs) {
-      const y = out.outputs[o.name]!;
-      for (let i = s * o.size; i < (s + 1) * o.size; i++) orow.push(y[i]!);
-    }
-    tbOutputs.push(orow);
-  }
+  const { tbInputs, tbOutputs } = testBench(g, n, data, compileEmulator, runBatch);
 
   const accelFiles = accel
     ? (await import('./accelerator/files.js')).acceleratorFiles(g, { project, io, part: target.part, clockNs: clock, fastmlVersion: f.fastmlVersion }, accel)

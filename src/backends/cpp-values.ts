@@ -14,8 +14,11 @@ import { InternalError } from '../diagnostics/diagnostic.js';
 
 const scratch = new DataView(new ArrayBuffer(8));
 
-/** The exact decimal expansion of a finite double, e.g. 0.1 -> "0.1000000000000000055511151231257827021181583404541015625". */
-export function exactDecimal(v: number): string {
+/**
+ * The exact decimal expansion of a finite double, the reference way (BigInt: m * 5^k / 10^k).
+ * exactDecimal gives the same text faster; this stays as its specification and fallback.
+ */
+export function exactDecimalBig(v: number): string {
   if (!Number.isFinite(v)) throw new InternalError(`cannot print non-finite constant ${v}`);
   if (v === 0) return '0';
   if (Number.isInteger(v) && Math.abs(v) <= Number.MAX_SAFE_INTEGER) return String(v);
@@ -41,12 +44,181 @@ export function exactDecimal(v: number): string {
   return neg ? `-${body}` : body;
 }
 
-/** A brace initializer, `per` values a line, indented: "{\n  1, 2,\n  3}". */
-export function cppArrayInit(values: ArrayLike<number>, per = 8, fmt: (v: number) => string = exactDecimal): string {
-  const items: string[] = [];
-  for (let k = 0; k < values.length; k++) items.push(fmt(values[k]!));
-  if (items.length === 0) return '{}';
-  const lines: string[] = [];
-  for (let k = 0; k < items.length; k += per) lines.push('    ' + items.slice(k, k + per).join(', '));
-  return `{\n${lines.join(',\n')}\n}`;
+/**
+ * The exact decimal expansion of a finite double, e.g. 0.1 -> "0.1000000000000000055511151231257827021181583404541015625".
+ *
+ * A double with k fractional bits (v * 2^k an integer, k minimal) has exactly k fractional decimal
+ * digits, the last one a 5. Number.prototype.toFixed(k) is specified to return the decimal with k
+ * digits nearest to v, which is then v itself, so for k <= 100 (toFixed's limit) and |v| < 1e21
+ * (where toFixed switches to exponent notation) it is the exact expansion with no trailing zero.
+ * Everything else (tiny or huge values) goes through the BigInt form.
+ */
+export function exactDecimal(v: number): string {
+  if (Number.isInteger(v) && Math.abs(v) <= Number.MAX_SAFE_INTEGER) return v === 0 ? '0' : String(v);
+  const a = Math.abs(v);
+  if (a < 2 ** 31) {
+    // Up to 15 fractional bits (every weight of a type with F <= 15): integer part, then the
+    // fraction r / 2^k printed as the integer r * 5^k (< 10^15 < 2^53, so exact) on k digits.
+    const ip = Math.floor(a);
+    let r = a - ip;
+    let k = 0;
+    while (!Number.isInteger(r) && k < 15) {
+      r *= 2;
+      k++;
+    }
+    if (Number.isInteger(r)) return `${v < 0 ? '-' : ''}${ip}.${String(r * POW5[k]!).padStart(k, '0')}`;
+  }
+  if (a < 1e21) {
+    let s = v;
+    let k = 0;
+    while (!Number.isInteger(s) && k <= 100) {
+      s *= 2;
+      k++;
+    }
+    if (k <= 100) return v.toFixed(k);
+  }
+  return exactDecimalBig(v);
 }
+
+const POW5 = Array.from({ length: 16 }, (_, k) => 5 ** k);
+
+/** Values in output order, read in blocks (a view that is not an array, such as a transpose). */
+export interface ValueSource {
+  readonly length: number;
+  /** Copies values [start, start + dst.length) into dst. */
+  readonly read: (start: number, dst: Float64Array) => void;
+}
+
+/** A source reading a row-major [rows, cols] matrix in transposed ([cols, rows]) order. */
+export function transposedSource(src: ArrayLike<number>, rows: number, cols: number): ValueSource {
+  return {
+    length: rows * cols,
+    read(start, dst) {
+      // Output index k = c * rows + r reads src[r * cols + c].
+      let r = start % rows;
+      let c = Math.floor(start / rows);
+      for (let k = 0; k < dst.length; k++) {
+        dst[k] = src[r * cols + c]!;
+        if (++r === rows) {
+          r = 0;
+          c++;
+        }
+      }
+    },
+  };
+}
+
+const CHUNK = 1 << 16;
+
+/**
+ * Writes exactDecimal(v) as ASCII into buf at pos for the common case (|v| < 2^31, at most 15
+ * fractional bits: the same arithmetic as exactDecimal's first path, digit by digit, no string);
+ * returns the new position, or -1 when v needs the general path.
+ */
+function writeDecimal(buf: Uint8Array, pos: number, v: number): number {
+  const a = Math.abs(v);
+  if (!(a < 2 ** 31)) return -1;
+  let ip = Math.floor(a);
+  let r = a - ip;
+  let k = 0;
+  while (!Number.isInteger(r) && k < 15) {
+    r *= 2;
+    k++;
+  }
+  if (!Number.isInteger(r)) return -1;
+  if (v < 0) buf[pos++] = 45; // '-'
+  // Integer part (at least one digit).
+  let n = 1;
+  for (let t = ip; t >= 10; t = Math.floor(t / 10)) n++;
+  for (let d = n - 1; d >= 0; d--) {
+    const q = Math.floor(ip / 10);
+    buf[pos + d] = 48 + (ip - q * 10);
+    ip = q;
+  }
+  pos += n;
+  if (k === 0) return pos;
+  buf[pos++] = 46; // '.'
+  // r * 5^k < 10^k, printed on exactly k digits.
+  let f = r * POW5[k]!;
+  for (let d = k - 1; d >= 0; d--) {
+    const q = Math.floor(f / 10);
+    buf[pos + d] = 48 + (f - q * 10);
+    f = q;
+  }
+  return pos + k;
+}
+
+/** Writes an ASCII string into buf at pos (exactDecimal and integer texts are ASCII). */
+function writeAscii(buf: Uint8Array, pos: number, s: string): number {
+  for (let j = 0; j < s.length; j++) buf[pos++] = s.charCodeAt(j);
+  return pos;
+}
+
+/**
+ * The text of cppArrayInit as ASCII bytes in pieces of about 64 KiB, so that a 10M-value array is
+ * never one string (nor an array of 10M strings): the writer streams the pieces to the file and
+ * its hash. Values are formatted straight into the bytes (writeDecimal) where they can be.
+ */
+export function* cppArrayChunks(values: ArrayLike<number> | ValueSource, per = 8, fmt: (v: number) => string = exactDecimal): Generator<Uint8Array> {
+  const n = values.length;
+  const enc = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+  if (n === 0) {
+    yield enc('{}');
+    return;
+  }
+  const direct = fmt === exactDecimal;
+  const src = 'read' in values ? values : undefined;
+  const block = new Float64Array(src ? Math.min(n, 4096) : 0);
+  // Room for one more value of any length (exactDecimal of a subnormal is ~770 characters).
+  const buf = new Uint8Array(CHUNK + 2048);
+  let pos = writeAscii(buf, 0, '{\n');
+  for (let k0 = 0; k0 < n; k0 += 4096) {
+    const m = Math.min(4096, n - k0);
+    let vals: ArrayLike<number> = values as ArrayLike<number>;
+    let off = k0;
+    if (src) {
+      src.read(k0, m === block.length ? block : block.subarray(0, m));
+      vals = block;
+      off = 0;
+    }
+    for (let j = 0; j < m; j++) {
+      const k = k0 + j;
+      if (k % per === 0) pos = writeAscii(buf, pos, k === 0 ? '    ' : ',\n    ');
+      else {
+        buf[pos++] = 44; // ', '
+        buf[pos++] = 32;
+      }
+      const v = vals[off + j]!;
+      const p = direct ? writeDecimal(buf, pos, v) : -1;
+      if (p >= 0) pos = p;
+      else {
+        const t = fmt(v);
+        if (pos + t.length > buf.length) {
+          yield buf.slice(0, pos);
+          pos = 0;
+        }
+        if (t.length > buf.length) yield enc(t);
+        else pos = writeAscii(buf, pos, t);
+      }
+      if (pos >= CHUNK) {
+        yield buf.slice(0, pos);
+        pos = 0;
+      }
+    }
+  }
+  pos = writeAscii(buf, pos, '\n}');
+  yield buf.slice(0, pos);
+}
+
+/** A brace initializer, `per` values a line, indented: "{\n  1, 2,\n  3}". */
+export function cppArrayInit(values: ArrayLike<number> | ValueSource, per = 8, fmt: (v: number) => string = exactDecimal): string {
+  let s = '';
+  for (const c of cppArrayChunks(values, per, fmt)) s += Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString('latin1');
+  return s;
+}
+
+/**
+ * Placeholder printed by the template where a streamed array's initializer goes (see
+ * project.ts): NUL bytes never occur in generated C++ or in identifiers.
+ */
+export const streamMarker = (name: string): string => `\u0000fml-array:${name}\u0000`;

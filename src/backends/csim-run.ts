@@ -70,10 +70,11 @@ function csimBuild(f: CsimFlags): CsimBuild {
   writeFileSync(unity, `// One translation unit: test bench + firmware (written by fastml csim).\n#include "../${project}_test.cpp"\n#include "../firmware/${project}.cpp"\n`);
   const exe = path.join(build, 'csim');
   const cxx = f.cxx ?? 'g++';
-  // The intermediate buffers of a large model (e.g. 256x256 feature maps in io_stream) are static
-  // in C simulation and can pass the 2 GiB that x86-64's default code model addresses: the medium
-  // model places large data out of that range.
-  const defaults = `-std=c++11 -O1 -Wall -Wno-unknown-pragmas -Wno-unused-label${process.arch === 'x64' ? ' -mcmodel=medium' : ''}`;
+  // The intermediate buffers of a large model (256x256 feature maps) are static in C simulation;
+  // ap_types stores each value in the smallest integer that holds its width (4 bytes for
+  // ap_fixed<16,6>), so they stay well inside the 2 GiB of x86-64's default code model (with
+  // 32-byte values they did not, and needed -mcmodel=medium).
+  const defaults = '-std=c++11 -O1 -Wall -Wno-unknown-pragmas -Wno-unused-label';
   const flags = (f.cxxflags ?? defaults).split(/\s+/).filter(Boolean);
   return { dir, cxx, exe, project, build, flags, args: [...flags, '-I', path.join(dir, 'firmware'), '-I', path.join(dir, 'firmware', 'ap_types'), '-o', exe, unity] };
 }

@@ -15,8 +15,8 @@ import type { Graph, Layer, LayerAttrs, Shape } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
 import { DiagnosticError, EXIT, diag } from '../diagnostics/diagnostic.js';
 import type { ArrayView, ConfigMember, ConfigView, TensorView } from './view-types.js';
-import { cppArrayInit } from './cpp-values.js';
-import { quantizeValues, transpose2 } from './params.js';
+import { cppArrayChunks, cppArrayInit, streamMarker, transposedSource, type ValueSource } from './cpp-values.js';
+import { quantizeValues } from './params.js';
 import { batchNormScaleBias } from '../emulator/weights.js';
 import * as tables from '../emulator/tables.js';
 
@@ -90,8 +90,12 @@ function cfg(name: string, comment: string, consts: ConfigMember[], types: Confi
   return { name, comment, consts, types };
 }
 
-function arr(name: string, ctype: string, values: ArrayLike<number>, comment: string, per = 8): ArrayView {
-  return { name, ctype, size: values.length, init: cppArrayInit(values, per), comment };
+/** Arrays from this many values on are streamed to the file rather than printed into one string. */
+const STREAM_MIN = 4096;
+
+function arr(name: string, ctype: string, values: ArrayLike<number> | ValueSource, comment: string, per = 8): ArrayView {
+  if (values.length < STREAM_MIN) return { name, ctype, size: values.length, init: cppArrayInit(values, per), comment };
+  return { name, ctype, size: values.length, init: streamMarker(name), chunks: () => cppArrayChunks(values, per), comment };
 }
 
 function intArr(name: string, values: ArrayLike<number>, comment: string): ArrayView {
@@ -117,8 +121,9 @@ function kernelArrays(
   const bt = slotType(l, 'bias', wt);
   const k = l.weights.kernel;
   if (!k) unsupported(l, 'a layer without kernel weights');
-  let w = quantizeValues(k.data, wt, l, 'weight');
-  if (transposed) w = transpose2(w, nIn, nOut);
+  const wq = quantizeValues(k.data, wt, l, 'weight');
+  // Resource order is read through a transposing view: no transposed copy of a large matrix.
+  const w = transposed ? transposedSource(wq, nIn, nOut) : wq;
   // A layer without bias gets zeros, one per output channel (depthwise: cIn x multiplier).
   const bsrc = l.weights.bias?.data ?? new Float64Array(nBias);
   const b = quantizeValues(bsrc, bt, l, 'bias');

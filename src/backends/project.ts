@@ -13,7 +13,10 @@ import { buildGraphView } from './view-model.js';
 import { render, templatesRoot } from './templates.js';
 import { projectIdent } from './identifiers.js';
 import type { Backend, IoType, PortView, ProjectView } from './view-types.js';
-import type { ProjectFile } from './writer.js';
+import type { ProjectFile, StreamedContent } from './writer.js';
+import { streamMarker } from './cpp-values.js';
+import { InternalError } from '../diagnostics/diagnostic.js';
+import type { ArrayView } from './view-types.js';
 
 export interface ProjectOptions {
   readonly project: string;
@@ -121,7 +124,7 @@ export function buildProject(g: Graph, o: ProjectOptions): ProjectFile[] {
     { path: 'firmware/defines.h', content: render(b, 'firmware/defines.h', view) },
     { path: 'firmware/parameters.h', content: render(b, 'firmware/parameters.h', view) },
   ];
-  for (const l of gv.layers) if (l.weightsFile) files.push({ path: `firmware/weights/${l.weightsFile}`, content: render(b, 'firmware/weights.h', l) });
+  for (const l of gv.layers) if (l.weightsFile) files.push({ path: `firmware/weights/${l.weightsFile}`, content: withStreamedArrays(render(b, 'firmware/weights.h', l), l.arrays) });
   const root = templatesRoot();
   for (const f of listFiles(path.join(root, 'hls', 'fml'))) files.push({ path: `firmware/fml/${f}`, content: readFileSync(path.join(root, 'hls', 'fml', f), 'utf8') });
   for (const f of listFiles(path.join(root, 'ap_types'))) files.push({ path: `firmware/ap_types/${f}`, content: readFileSync(path.join(root, 'ap_types', f), 'utf8') });
@@ -136,8 +139,6 @@ export function buildProject(g: Graph, o: ProjectOptions): ProjectFile[] {
     files.push({ path: `kernel/${project}_kernel.cpp`, content: render('vitis', 'kernel/kernel.cpp', view) });
     files.push({ path: 'Makefile', content: render('vitis', 'Makefile', view) });
   }
-  const hashes: Record<string, string> = {};
-  for (const f of [...files].sort((a, c) => (a.path < c.path ? -1 : 1))) hashes[f.path] = sha256(f.content);
   const lock = {
     fastml: o.fastmlVersion,
     project,
@@ -150,8 +151,45 @@ export function buildProject(g: Graph, o: ProjectOptions): ProjectFile[] {
     ...(o.board ? { board: o.board } : {}),
     ...(o.platform ? { platform: o.platform } : {}),
     ...(o.accelerator ? { accelerator: o.accelerator } : {}),
-    files: hashes,
   };
-  files.push({ path: 'fastml.lock.json', content: stableJson(lock) });
+  // The lock lists the SHA-256 of every other file; the writer hashes them as it writes them.
+  const others = files.map((f) => f.path);
+  files.push({
+    path: 'fastml.lock.json',
+    content: {
+      fromHashes: (h) => {
+        const hashes: Record<string, string> = {};
+        for (const p of others) hashes[p] = h.get(p) ?? missingHash(p);
+        return stableJson({ ...lock, files: hashes });
+      },
+    },
+  });
   return files;
+}
+
+function missingHash(p: string): never {
+  throw new InternalError(`no hash for generated file ${p} (the lock file must be written last)`);
+}
+
+/**
+ * A rendered weights header whose large arrays are still placeholders (streamMarker): the text
+ * around them as it is, each placeholder replaced by the array's streamed initializer.
+ */
+function withStreamedArrays(text: string, arrays: readonly ArrayView[]): string | StreamedContent {
+  const streamed = arrays.filter((a) => a.chunks);
+  if (streamed.length === 0) return text;
+  return {
+    *chunks() {
+      let rest = text;
+      for (const a of streamed) {
+        const m = streamMarker(a.name);
+        const at = rest.indexOf(m);
+        if (at < 0) throw new InternalError(`array ${a.name} is missing from its weights header`);
+        yield rest.slice(0, at);
+        yield* a.chunks!();
+        rest = rest.slice(at + m.length);
+      }
+      yield rest;
+    },
+  };
 }

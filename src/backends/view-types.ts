@@ -30,8 +30,12 @@ export interface ArrayView {
   /** Element C++ type (typedef name or builtin). */
   readonly ctype: string;
   readonly size: number;
-  /** Brace initializer with exact values. */
+  /**
+   * Brace initializer with exact values; for large arrays a placeholder (streamMarker) that the
+   * project writer replaces with `chunks()`, so the text is never held as one string.
+   */
   readonly init: string;
+  readonly chunks?: () => Iterable<string | Uint8Array>;
   readonly comment: string;
 }
 

@@ -8,15 +8,32 @@
  *   once the new one is complete), is decided by src/io/safe-write.ts, shared by every command.
  */
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { InternalError } from '../diagnostics/diagnostic.js';
 import { replaceFolder } from '../io/safe-write.js';
 
+/** Content produced piece by piece while it is written (large weight arrays): never one string. */
+export interface StreamedContent {
+  readonly chunks: () => Iterable<string | Uint8Array>;
+}
+
+/**
+ * Content computed from the SHA-256 (hex) of every file written before it, by path (the lock file,
+ * which lists them): the hashes are taken while the files are written, so streamed content is
+ * generated once.
+ */
+export interface HashedContent {
+  readonly fromHashes: (hashes: ReadonlyMap<string, string>) => string;
+}
+
+export type FileContent = string | Uint8Array | StreamedContent | HashedContent;
+
 /** A generated file: path relative to the project root (forward slashes) and its content. */
 export interface ProjectFile {
   readonly path: string;
-  readonly content: string | Uint8Array;
+  readonly content: FileContent;
   /** Make the file executable (scripts). */
   readonly executable?: boolean;
 }
@@ -40,17 +57,35 @@ export function writeProject(dest: string, files: readonly ProjectFile[], force:
     dest,
     force,
     (tmp) => {
-    const seen = new Set<string>();
-    for (const f of files) {
-      const rel = checkRelativePath(f.path);
-      if (seen.has(rel)) throw new InternalError(`generated file "${rel}" written twice`);
-      seen.add(rel);
-      const abs = path.resolve(tmp, rel);
-      if (!abs.startsWith(tmp + path.sep)) throw new InternalError(`generated path "${rel}" escapes the project`);
-      mkdirSync(path.dirname(abs), { recursive: true });
-      writeFileSync(abs, f.content, { mode: f.executable ? 0o755 : 0o644 });
-    }
+      const hashes = new Map<string, string>();
+      for (const f of files) {
+        const rel = checkRelativePath(f.path);
+        if (hashes.has(rel)) throw new InternalError(`generated file "${rel}" written twice`);
+        const abs = path.resolve(tmp, rel);
+        if (!abs.startsWith(tmp + path.sep)) throw new InternalError(`generated path "${rel}" escapes the project`);
+        mkdirSync(path.dirname(abs), { recursive: true });
+        hashes.set(rel, writeContent(abs, f.content, f.executable ? 0o755 : 0o644, hashes));
+      }
     },
     flag,
   );
+}
+
+/** Writes one file, returns the SHA-256 (hex) of what was written. */
+function writeContent(abs: string, content: FileContent, mode: number, hashes: ReadonlyMap<string, string>): string {
+  const h = createHash('sha256');
+  const fd = openSync(abs, 'w', mode);
+  try {
+    const put = (piece: string | Uint8Array): void => {
+      h.update(piece);
+      const b = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
+      for (let off = 0; off < b.length; ) off += writeSync(fd, b, off, b.length - off);
+    };
+    if (typeof content === 'string' || content instanceof Uint8Array) put(content);
+    else if ('chunks' in content) for (const c of content.chunks()) put(c);
+    else put(content.fromHashes(hashes));
+  } finally {
+    closeSync(fd);
+  }
+  return h.digest('hex');
 }

@@ -10,7 +10,7 @@
 
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
+import { createRequire } from 'node:module';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { DiagnosticError, diag, EXIT } from '../diagnostics/diagnostic.js';
 import type { TypeSpec } from '../fixed/type.js';
@@ -248,6 +248,15 @@ export function configFromObject(obj: unknown, file?: string, opts: LoadConfigOp
   };
 }
 
+/**
+ * The YAML parser, loaded on first use: it takes ~0.1-0.2 s to load, and most runs (no --config,
+ * or a JSON one) never need it. `require` of its CommonJS build skips the ESM export scan.
+ */
+let yamlMod: typeof import('yaml') | undefined;
+function yaml(): typeof import('yaml') {
+  return (yamlMod ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
+}
+
 /** Reads a YAML or JSON hls4ml configuration file. */
 export function loadConfig(file: string, opts: LoadConfigOptions = {}): HlsConfig {
   if (!existsSync(file)) throw new DiagnosticError([diag('FML4001', 'no such configuration file', { file })], EXIT.USAGE);
@@ -260,7 +269,7 @@ export function loadConfig(file: string, opts: LoadConfigOptions = {}): HlsConfi
   let obj: unknown;
   try {
     // YAML is a superset of JSON, so one parser serves both; JSON errors still read well.
-    obj = file.toLowerCase().endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
+    obj = file.toLowerCase().endsWith('.json') ? JSON.parse(text) : yaml().parse(text);
   } catch (e) {
     const err = e as Error & { linePos?: Array<{ line: number; col: number }> };
     const lp = err.linePos?.[0];

@@ -13,6 +13,7 @@ import { fixedType, fracBits } from '../fixed/type.js';
 import type { ActivationKind, SoftmaxImplementation } from '../ir/graph.js';
 import type { VarStats } from './overflow.js';
 import { makeCast } from './quant.js';
+import { compileCast } from './misc.js';
 import type { Cast } from './quant.js';
 import {
   ceilLog2,
@@ -88,9 +89,7 @@ export function compileActivation(s: ActivationSpec, stats: StatsFor): Kernel {
   const param = (v: number): number => makeCast(paramT)(v);
   switch (s.kind) {
     case 'linear':
-      return (x, y) => {
-        for (let i = 0; i < x.length; i++) y[i] = castRes(x[i]!);
-      };
+      return compileCast(s.resT, stats('result', s.resT));
     case 'relu': {
       // The common TRN/WRAP result type inline (no call per element); accounting uses castRes.
       const r = s.resT;

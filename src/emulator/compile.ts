@@ -36,6 +36,8 @@ import { batchNormScaleBias, quantizeConst } from './weights.js';
 import { makeCast, WidthError } from './quant.js';
 import { compileSequenceLayer } from './compile-seq.js';
 import { compileWideMerge, compileWideScaleBias, WideValueError } from './wide.js';
+import { compileIntChain, intChainsEnabled } from './int-chain.js';
+import { compileDenseIntCounting } from './mac-count.js';
 
 export interface EmulatorOptions {
   /** Count overflow / wrap / saturation per layer and variable (slower). */
@@ -77,6 +79,8 @@ export class Compiler {
   /** The layer of each step (for run-time diagnostics). */
   readonly stepLayer: Layer[] = [];
   readonly userIn = new Map<string, Float64Array>();
+  /** Tensors kept elsewhere while running (int-chain.ts): fill their buffer when read. */
+  readonly lazy = new Map<string, () => void>();
   readonly book: OverflowBook | undefined;
   readonly asText: boolean;
 
@@ -213,10 +217,12 @@ export class Compiler {
         const rf = l.reuseFactor ?? 1;
         const wq = this.weights(l, 'kernel', T.w);
         const bq = this.weights(l, 'bias', this.type(l, 'bias'), a.nOut);
-        // The input-major integer kernel when it applies (no accounting), else the general plan.
-        const order = this.book ? undefined : sharedDenseOrder(a.nIn, a.nOut, strategy, rf);
-        const fast = order ? compileDenseInt(a.nIn, a.nOut, rows, order, wq, bq, T) : undefined;
-        const k = fast ?? compileDenseRows(a.nIn, a.nOut, rows, strategy, rf, wq, bq, T, this.macStats(l, T.res));
+        // The input-major integer kernels when they apply (counting ones with accounting), else
+        // the general plan.
+        const order = sharedDenseOrder(a.nIn, a.nOut, strategy, rf);
+        const ms = this.macStats(l, T.res);
+        const fast = !order ? undefined : ms ? compileDenseIntCounting(a.nIn, a.nOut, rows, order, wq, bq, T, ms) : compileDenseInt(a.nIn, a.nOut, rows, order, wq, bq, T);
+        const k = fast ?? compileDenseRows(a.nIn, a.nOut, rows, strategy, rf, wq, bq, T, ms);
         this.unary(l, T.res, k);
         return;
       }
@@ -437,11 +443,21 @@ export class Compiler {
 
 export function compileEmulator(g: Graph, opts: EmulatorOptions = {}): CompiledEmulator {
   const c = new Compiler(g, opts);
-  for (const l of g.layers) {
+  // Dense/ReLU chains run as one WebAssembly call on raw integers (int-chain.ts); never when
+  // counting overflows (the chain has no counters).
+  const chains = !c.book && intChainsEnabled();
+  for (let k = 0; k < g.layers.length; k++) {
+    const l = g.layers[k]!;
     const from = c.steps.length;
     try {
+      const used = chains ? compileIntChain(c, g.layers, k) : 0;
+      if (used > 0) {
+        for (let s = from; s < c.steps.length; s++) c.stepLayer[s] = l;
+        k += used - 1;
+        continue;
+      }
       c.layer(l);
-      for (let k = from; k < c.steps.length; k++) c.stepLayer[k] = l;
+      for (let s = from; s < c.steps.length; s++) c.stepLayer[s] = l;
     } catch (e) {
       if (e instanceof WidthError)
         c.fail(l, e.message, 'narrow the input type of this layer in the config (types wider than 53 bits are emulated exactly by the multiply-accumulate, scale-and-bias and cast layers)');
@@ -490,6 +506,7 @@ export function compileEmulator(g: Graph, opts: EmulatorOptions = {}): CompiledE
     buffer(tensor) {
       const b = c.bufs.get(tensor);
       if (!b) throw new DiagnosticError([diag('FML5002', `tensor "${tensor}" is not computed`)], EXIT.USAGE);
+      c.lazy.get(tensor)?.();
       return b;
     },
     typeOf(tensor) {

@@ -17,6 +17,7 @@
 import type { Strategy } from '../ir/graph.js';
 import type { ConvGeom, MacStats, MacTypes } from './mac.js';
 import { compileDenseInt, compileMac, convPlan, densePlan, sharedDenseOrder } from './mac.js';
+import { compileDepthwiseInt } from './depthwise.js';
 
 type Kernel = (x: Float64Array, y: Float64Array) => void;
 
@@ -161,12 +162,12 @@ export function compileConvInt(g: ConvGeom, strategy: Strategy, rf: number, wq: 
 }
 
 /**
- * Picks the kernel for a Conv / DepthwiseConv layer: the per-pixel integer Dense kernel when it
- * applies (no accounting), else the full plan for small layers (fastest) and the windowed plan
+ * Picks the kernel for a Conv / DepthwiseConv layer: the integer depthwise kernel (depthwise.ts) or
+ * the per-pixel integer Dense kernel when they apply (no accounting), else the full plan for small layers (fastest) and the windowed plan
  * for large ones. `maxPlan` is a parameter so tests can force the windowed path on small layers.
  */
 export function compileConv(g: ConvGeom, strategy: Strategy, rf: number, wq: Float64Array, bq: Float64Array, t: MacTypes, stats?: MacStats, maxPlan = MAX_PLAN_PAIRS): Kernel {
-  const fast = stats ? undefined : compileConvInt(g, strategy, rf, wq, bq, t);
+  const fast = stats ? undefined : (compileDepthwiseInt(g, wq, bq, t) ?? compileConvInt(g, strategy, rf, wq, bq, t));
   if (fast) return fast;
   if (convPlanPairs(g) <= maxPlan) return compileMac(convPlan(g, strategy, rf), wq, bq, t, stats);
   return compileConvWindowed(g, strategy, rf, wq, bq, t, stats);

@@ -33,11 +33,40 @@ export interface MacPlan {
 }
 
 /**
+ * How the integer kernels cast a raw product (x raw * w raw, Fx + Fw fractional bits, `bits` wide)
+ * into the accumulator: a right shift by sh (0..31), with the weights' raw values taken at `fw`
+ * fractional bits. An accumulator with more fractional bits than the product holds it exactly,
+ * shifted left: that shift is folded into the raw weights (fw = Fw + shift, sh = 0) when the
+ * shifted product still fits an int32. sh = -1: the integer kernels do not apply.
+ */
+export function productShift(Fx: number, Fw: number, Facc: number, bits: number): { sh: number; fw: number } {
+  const sh = Fx + Fw - Facc;
+  if (sh > 31) return { sh: -1, fw: Fw };
+  if (sh >= 0) return { sh, fw: Fw };
+  return bits - sh <= 32 ? { sh: 0, fw: Fw - sh } : { sh: -1, fw: Fw };
+}
+
+/**
  * The order in which hls4ml's Resource strategy adds the n_in products of each output, for
  * n_in inputs, n_out outputs and reuse factor rf: returns, per output, the input indices in order.
  */
 export function resourceOrder(nIn: number, nOut: number, rf: number): number[][] {
-  const order: number[][] = Array.from({ length: nOut }, () => []);
+  const flat = resourceOrderFlat(nIn, nOut, rf);
+  return Array.from({ length: nOut }, (_, o) => Array.from(flat.subarray(o * nIn, (o + 1) * nIn)));
+}
+
+/**
+ * resourceOrder as one Int32Array, output o's order at [o * n_in, (o + 1) * n_in): for a large
+ * layer (millions of weights) this is 4 bytes a weight instead of a JavaScript array per output.
+ */
+export function resourceOrderFlat(nIn: number, nOut: number, rf: number): Int32Array {
+  const flat = new Int32Array(nIn * nOut);
+  const fill = new Int32Array(nOut);
+  let ok = true;
+  const push = (o: number, i: number): void => {
+    if (fill[o]! >= nIn) ok = false;
+    else flat[o * nIn + fill[o]!++] = i;
+  };
   const total = nIn * nOut;
   if (rf <= nIn) {
     // dense_resource_rf_leq_nin: weights stored transposed (w_index = j * n_in + i).
@@ -51,7 +80,7 @@ export function resourceOrder(nIn: number, nOut: number, rf: number): number[][]
       let outIndex = 0;
       let accStep = 0;
       for (let im = 0; im < blockFactor; im++) {
-        if (wIndex < total && outIndex < nOut) order[outIndex]!.push(inIndex);
+        if (wIndex < total && outIndex < nOut) push(outIndex, inIndex);
         wIndex += rf;
         inIndex += rf;
         if (inIndex >= nIn) inIndex = ir;
@@ -77,7 +106,7 @@ export function resourceOrder(nIn: number, nOut: number, rf: number): number[][]
       let wIndex = ir;
       let outIndex = outidx[ir]!;
       for (let im = 0; im < blockFactor; im++) {
-        if (outIndex < nOut) order[outIndex]!.push(inIndex);
+        if (outIndex < nOut) push(outIndex, inIndex);
         wIndex += rufactor;
         if (wIndex >= total) break;
         outIndex += outscale;
@@ -87,10 +116,17 @@ export function resourceOrder(nIn: number, nOut: number, rf: number): number[][]
     }
   }
   // Valid reuse factors give every (i, j) exactly once; anything else falls back to input order.
-  for (const o of order) {
-    if (o.length !== nIn || new Set(o).size !== nIn) return Array.from({ length: nOut }, () => Array.from({ length: nIn }, (_, i) => i));
+  const seen = new Int32Array(nIn).fill(-1);
+  for (let o = 0; ok && o < nOut; o++) {
+    if (fill[o] !== nIn) ok = false;
+    for (let k = o * nIn; ok && k < (o + 1) * nIn; k++) {
+      const i = flat[k]!;
+      if (seen[i] === o) ok = false;
+      seen[i] = o;
+    }
   }
-  return order;
+  if (!ok) for (let k = 0; k < flat.length; k++) flat[k] = k % nIn;
+  return flat;
 }
 
 /** Largest entry of an index array, -1 if empty (a loop: spreading a large array overflows the stack). */
@@ -334,9 +370,8 @@ function compileMacInt(plan: MacPlan, wq: Float64Array, b0: Float64Array, t: Mac
   const wrap = A.o === 'AP_WRAP' && A.n === 0;
   if (!wrap && A.o !== 'AP_SAT') return undefined;
   const Fx = fracBits(t.x);
-  const Fw = fracBits(t.w);
-  const sh = Fx + Fw - fracBits(A);
-  if (sh < 0 || sh > 31) return undefined;
+  const { sh, fw: Fw } = productShift(Fx, fracBits(t.w), fracBits(A), bits);
+  if (sh < 0) return undefined;
   const { nOut, start, xi } = plan;
   const sx = 2 ** Fx;
   const wr = new Int32Array(plan.wi.length);
@@ -382,9 +417,9 @@ function compileMacInt(plan: MacPlan, wq: Float64Array, b0: Float64Array, t: Mac
 /** The input order shared by every output of a Dense layer (undefined if outputs differ). */
 export function sharedDenseOrder(nIn: number, nOut: number, strategy: Strategy, rf: number): number[] | undefined {
   if (strategy !== 'resource') return Array.from({ length: nIn }, (_, i) => i);
-  const orders = resourceOrder(nIn, nOut, rf);
-  const first = orders[0]!;
-  return orders.every((o) => o.every((v, k) => v === first[k])) ? first : undefined;
+  const flat = resourceOrderFlat(nIn, nOut, rf);
+  for (let k = nIn; k < flat.length; k++) if (flat[k] !== flat[k % nIn]) return undefined;
+  return Array.from(flat.subarray(0, nIn));
 }
 
 /**
@@ -401,14 +436,11 @@ export function compileDenseInt(nIn: number, nOut: number, rows: number, order: 
   const wrap = A.o === 'AP_WRAP' && A.n === 0;
   if (!wrap && A.o !== 'AP_SAT') return undefined;
   const Fx = fracBits(t.x);
-  const Fw = fracBits(t.w);
-  const sh = Fx + Fw - fracBits(A);
-  if (sh < 0 || sh > 31) return undefined;
+  const { sh, fw: Fw } = productShift(Fx, fracBits(t.w), fracBits(A), bits);
+  if (sh < 0) return undefined;
   const rnd = A.q === 'AP_RND' && sh > 0;
   const sh1 = rnd ? sh - 1 : sh;
   const sx = 2 ** Fx;
-  const wr = new Int32Array(nIn * nOut);
-  for (let k = 0; k < wr.length; k++) wr[k] = wq[k]! * 2 ** Fw;
   const b0 = new Float64Array(nOut);
   for (let j = 0; j < nOut; j++) b0[j] = toRaw(bq[j]!, A);
   const ord = Int32Array.from(order);
@@ -430,7 +462,8 @@ export function compileDenseInt(nIn: number, nOut: number, rows: number, order: 
   const sr = 32 - R.w;
   const invRes = 2 ** -fracBits(R);
   if (intAcc && simdAvailable()) {
-    const k = simdDense(nIn, nOut, ord, wr, !wrap, rnd, sh, lo, hi);
+    // The raw weights go straight into the kernel's memory (no int32 copy of a large matrix).
+    const k = simdDense(nIn, nOut, ord, wq, 2 ** Fw, !wrap, rnd, sh, lo, hi);
     const b0i = Int32Array.from(b0);
     const xs = k.x;
     const acc = k.acc;
@@ -449,6 +482,8 @@ export function compileDenseInt(nIn: number, nOut: number, rows: number, order: 
       }
     };
   }
+  const wr = new Int32Array(nIn * nOut);
+  for (let k = 0; k < wr.length; k++) wr[k] = wq[k]! * 2 ** Fw;
   if (intAcc) {
     const acc = new Int32Array(nOut);
     const b0i = Int32Array.from(b0);

@@ -155,10 +155,10 @@ export function simdAvailable(): boolean {
 }
 
 /**
- * Instantiates a kernel for one Dense layer: weights `wr` are [nIn][nOut] raw int32, `order` the
- * input order. `mode` selects WRAP/SAT and TRN/RND; lo/hi are the accumulator's raw limits (SAT).
+ * Instantiates a kernel for one Dense layer: weights `wq` are [nIn][nOut] values, `wScale * wq`
+ * their raw int32 values (written straight into the kernel's memory), `order` the input order. `mode` selects WRAP/SAT and TRN/RND; lo/hi are the accumulator's raw limits (SAT).
  */
-export function simdDense(nIn: number, nOut: number, order: Int32Array, wr: Int32Array, sat: boolean, rnd: boolean, sh: number, lo: number, hi: number): SimdDense {
+export function simdDense(nIn: number, nOut: number, order: Int32Array, wq: Float64Array, wScale: number, sat: boolean, rnd: boolean, sh: number, lo: number, hi: number): SimdDense {
   const n4 = Math.ceil(nOut / 4) * 4;
   const bytes = 4 * (nIn + nIn + nIn * n4 + n4);
   const pages = Math.ceil((bytes + 64) / 65536);
@@ -172,9 +172,25 @@ export function simdDense(nIn: number, nOut: number, order: Int32Array, wr: Int3
   const x = new Int32Array(mem.buffer, xOff, nIn);
   new Int32Array(mem.buffer, ordOff, nIn).set(order);
   const w = new Int32Array(mem.buffer, wOff, nIn * n4);
-  for (let i = 0; i < nIn; i++) for (let j = 0; j < nOut; j++) w[i * n4 + j] = wr[i * nOut + j]!;
+  for (let i = 0; i < nIn; i++) for (let j = 0; j < nOut; j++) w[i * n4 + j] = wq[i * nOut + j]! * wScale;
   const acc = new Int32Array(mem.buffer, accOff, n4);
   const fn = ex[NAMES[(sat ? 2 : 0) + (rnd ? 1 : 0)]!] as Fn;
   const rowBytes = 4 * n4;
   return { x, acc, run: () => fn(xOff, ordOff, nIn, wOff, accOff, rowBytes, sh, lo, hi) };
 }
+
+/**
+ * The assembler pieces and the accumulation function bodies, for kernels that build their own
+ * module around them (int-chain.ts: a whole Dense/ReLU chain in one instance).
+ * Function body k of `denseBodies()` is variant NAMES[k]; its type is `DENSE_TYPE`.
+ */
+export const wasmAsm = { uleb, sleb, vec, section, str, get, set, i32c, simd, block, loop, brIf, br, ADD, GE_S, VLOAD, VSTORE, SPLAT, VMAX, VSHR, I32, V128 };
+export const DENSE_VARIANTS = NAMES;
+export const DENSE_TYPE = [0x60, ...vec(Array.from({ length: 9 }, () => [I32])), 0x00];
+export function denseBodies(): number[][] {
+  return [body(false, false), body(false, true), body(true, false), body(true, true)];
+}
+export function wasmApi(): WasmApi | undefined {
+  return WA;
+}
+export type { WasmApi };

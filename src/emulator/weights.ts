@@ -57,14 +57,57 @@ export function formatFixedDecimals(x: number, decimals: number): string {
   return (neg ? '-' : '') + s;
 }
 
-/** Weights cast through their decimal text form, as hls4ml's generated C++ sees them. */
-export function quantizeAsPrinted(values: ArrayLike<number>, t: FixedType): Float64Array {
+/**
+ * Weights cast through their decimal text form, the reference way: print every value with
+ * formatFixedDecimals (BigInt), parse it back, cast. quantizeAsPrinted gives the same bits faster;
+ * this is kept as its specification (the tests compare the two).
+ */
+export function quantizeAsPrintedExact(values: ArrayLike<number>, t: FixedType): Float64Array {
   const cast = makeCast(t);
   const decimals = Math.max(0, fracBits(t));
   const out = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     out[i] = Number.isFinite(v) ? cast(Number.parseFloat(formatFixedDecimals(v, decimals))) : cast(v);
+  }
+  return out;
+}
+
+/**
+ * Weights cast through their decimal text form, as hls4ml's generated C++ sees them, without
+ * printing them when the text cannot matter.
+ *
+ * Why this is exact: the cast is piecewise constant in y = x * 2^F, with steps only where y is a
+ * multiple of 1/2 (grid points for the truncating modes, midpoints for the rounding modes;
+ * saturation and wrapping act on the rounded integer, so they add no other step). The printed
+ * decimal p (D = max(0, F) decimals) differs from x by at most 10^-D / 2, and parsing p back to a
+ * double moves it by at most half an ulp. So when y is at least that far (scaled by 2^F, with a
+ * 1% and a relative 2^-50 margin) from every multiple of 1/2, x and the parsed p cast to the same
+ * value. When y is an integer, x has at most F fractional bits, hence an exact decimal form of at
+ * most D digits: p = x. Everything else (values within about 10^-D of a step, and every value of
+ * a type with F <= 0, where D = 0 rounds to integers) takes the reference path above.
+ */
+export function quantizeAsPrinted(values: ArrayLike<number>, t: FixedType): Float64Array {
+  const cast = makeCast(t);
+  const F = fracBits(t);
+  const decimals = Math.max(0, F);
+  const scale = 2 ** F;
+  // Half a unit of the last printed decimal, in units of y, with 1% to spare.
+  const margin = 0.5 * 10 ** -decimals * scale * 1.01;
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    const y = v * scale;
+    // (y === 0 with v !== 0 is an underflow of v * 2^F, F < 0: not an exact y.)
+    if (Number.isInteger(y) && (y !== 0 || v === 0)) {
+      out[i] = cast(v);
+      continue;
+    }
+    // Distance from y to the nearest multiple of 1/2 (exact: 2y - round(2y) of a double is exact).
+    const y2 = 2 * y;
+    const d = Math.abs(y2 - Math.round(y2)) / 2;
+    if (F > 0 && d > margin + Math.abs(y) * 2 ** -50) out[i] = cast(v);
+    else out[i] = Number.isFinite(v) ? cast(Number.parseFloat(formatFixedDecimals(v, decimals))) : cast(v);
   }
   return out;
 }
@@ -76,8 +119,32 @@ export function quantizeDirect(values: ArrayLike<number>, t: FixedType): Float64
   return out;
 }
 
+/**
+ * Quantized constants, computed once per (array, type, mode) and shared: the emulator that computes
+ * the test bench and the project writer both ask for every layer's weights, and for a large model
+ * the quantization is most of the work. Keyed by the source array object (weights are immutable in
+ * the IR: passes make new arrays rather than editing them), so a new graph never sees stale values.
+ * Callers must not modify the returned array.
+ */
+const constCache = new WeakMap<object, Map<string, Float64Array>>();
+
+const typeKey = (t: FixedType, asPrinted: boolean): string => `${t.w},${t.i},${t.signed},${t.q},${t.o},${t.n},${asPrinted}`;
+
 export function quantizeConst(values: ArrayLike<number>, t: FixedType, asPrinted: boolean): Float64Array {
-  return asPrinted ? quantizeAsPrinted(values, t) : quantizeDirect(values, t);
+  // Small literal arrays (parameters, pad values) are not worth caching and may be fresh objects.
+  const cacheable = ArrayBuffer.isView(values) && values.length >= 64;
+  const key = typeKey(t, asPrinted);
+  if (cacheable) {
+    const hit = constCache.get(values)?.get(key);
+    if (hit) return hit;
+  }
+  const out = asPrinted ? quantizeAsPrinted(values, t) : quantizeDirect(values, t);
+  if (cacheable) {
+    let m = constCache.get(values);
+    if (!m) constCache.set(values, (m = new Map()));
+    m.set(key, out);
+  }
+  return out;
 }
 
 /** BatchNorm scale and bias in float32, as hls4ml computes them with numpy. */

@@ -14,7 +14,12 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { writeFileAtomic } from './safe-write.js';
 import path from 'node:path';
-import { unzipSync, zipSync } from 'fflate';
+import { createRequire } from 'node:module';
+
+// fflate only for .npz, loaded on first use (its module costs ~25 ms of every run otherwise).
+type Fflate = typeof import('fflate');
+let fflateMod: Fflate | undefined;
+const fflate = (): Fflate => (fflateMod ??= createRequire(import.meta.url)('fflate') as Fflate);
 import { DiagnosticError, diag, EXIT } from '../diagnostics/diagnostic.js';
 import { decodeNpy, encodeNpy } from './npy.js';
 import type { NdArray } from './npy.js';
@@ -39,7 +44,7 @@ export function formatOf(file: string): TensorFormat {
 export function decodeNpz(bytes: Uint8Array, file: string): Map<string, NdArray> {
   let entries: Record<string, Uint8Array>;
   try {
-    entries = unzipSync(bytes);
+    entries = fflate().unzipSync(bytes);
   } catch (e) {
     bad('FML6001', file, `not a valid .npz (zip) file: ${(e as Error).message}`);
   }
@@ -55,7 +60,7 @@ export function decodeNpz(bytes: Uint8Array, file: string): Map<string, NdArray>
 export function encodeNpz(arrays: ReadonlyArray<{ name: string; shape: readonly number[]; data: ArrayLike<number> }>, dtype: 'f8' | 'f4' = 'f8'): Uint8Array {
   const files: Record<string, Uint8Array> = {};
   for (const a of arrays) files[`${a.name}.npy`] = encodeNpy(a, dtype);
-  return zipSync(files, { level: 0 });
+  return fflate().zipSync(files, { level: 0 });
 }
 
 /** Parses text rows (.dat: whitespace, .csv: commas). */

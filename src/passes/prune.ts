@@ -20,6 +20,8 @@ import type { Pass, PassContext } from './pass.js';
 import { DiagnosticError, diag } from '../diagnostics/diagnostic.js';
 import { isFixed } from './graph-edit.js';
 import { castTo } from './quant-types.js';
+import { makeQuantizer } from '../fixed/fast.js';
+import { fastPathApplies } from '../fixed/codegen.js';
 import type { FixedType } from '../fixed/type.js';
 
 export interface PruneSpec {
@@ -140,8 +142,11 @@ export function layerSparsity(l: Layer): LayerSparsity | undefined {
   if (!k || !PRUNABLE.has(l.attrs.op)) return undefined;
   const wt = l.precision.weight;
   const t: FixedType | undefined = isFixed(wt) ? wt : undefined;
+  // The generated per-type quantizer is bit-identical to castTo where it applies and ~50x faster
+  // (this runs over every weight of the model).
+  const cast = t && fastPathApplies(t) ? makeQuantizer(t) : t ? (x: number) => castTo(x, t) : undefined;
   let zq = 0;
-  for (let i = 0; i < k.data.length; i++) if (k.data[i] === 0 || (t && castTo(k.data[i]!, t) === 0)) zq++;
+  for (let i = 0; i < k.data.length; i++) if (k.data[i] === 0 || (cast && cast(k.data[i]!) === 0)) zq++;
   const zeros = countZeros(k.data);
   return { layer: l.name, weights: k.data.length, zeros, zerosQuantized: zq, sparsity: zq / k.data.length, multipliers: k.data.length - zq };
 }

@@ -1,10 +1,13 @@
 /*
- * @fileoverview fastml's clean-room ap_types, part 1: the exact integer machinery (no templates).
+ * @fileoverview fastml's clean-room ap_types, part 1: the exact integer machinery (no templates
+ * but the storage selector fx_store).
  *
  * Written for fastml from the documented semantics (../shared/golden/ap_fixed/SEMANTICS.md), not
- * from any vendor source. Every value is held as a 256-bit two's-complement integer (`fx_wide`),
- * wide enough for declared types up to 64 bits and for every intermediate result of `+ - * /` on
- * them (128 bits) with room to spare; static_asserts in fastml_ap_types.h keep widths <= 240.
+ * from any vendor source. Every value is computed on as a 256-bit two's-complement integer
+ * (`fx_wide`), wide enough for declared types up to 64 bits and for every intermediate result of
+ * `+ - * /` on them (128 bits) with room to spare; static_asserts in fastml_ap_types.h keep widths
+ * <= 240. A value is stored in the smallest signed integer holding its width plus one bit
+ * (`fx_store<W>`: 1, 2, 4, 8, 16 or 32 bytes), so arrays of narrow types take little memory.
  * All the rules (rounding, overflow, comparisons, division) are plain inline functions taking the
  * type parameters at run time, so each template instantiation stays a thin wrapper: that keeps
  * g++ compile times low for code with thousands of distinct types.
@@ -54,6 +57,65 @@ inline fx_wide w_from_i128(i128 v) {
   r.l[2] = r.l[3] = v < 0 ? ~0ULL : 0;
   return r;
 }
+/**
+ * Storage of a W-bit raw value: the smallest signed integer of at least W + 1 bits (so unsigned
+ * W-bit values fit as well), converted to and from fx_wide, in which all arithmetic is done. The
+ * values stored are always normalised to their type (sign- or zero-extended from W bits), so the
+ * narrower storage loses nothing; widths of 128 bits and more keep the fx_wide itself.
+ */
+template <int K>
+struct fx_store_int;
+template <>
+struct fx_store_int<1> {
+  typedef signed char type;
+};
+template <>
+struct fx_store_int<2> {
+  typedef short type;
+};
+template <>
+struct fx_store_int<4> {
+  typedef int type;
+};
+template <>
+struct fx_store_int<8> {
+  typedef i64 type;
+};
+template <int W, int K = (W < 8 ? 1 : W < 16 ? 2 : W < 32 ? 4 : W < 64 ? 8 : W < 128 ? 16 : 32)>
+struct fx_store {
+  typedef typename fx_store_int<K>::type T;
+  T v;
+  fx_store() : v(0) {}
+  fx_store(const fx_wide &w) : v((T)(i64)w.l[0]) {}
+  fx_store &operator=(const fx_wide &w) {
+    v = (T)(i64)w.l[0];
+    return *this;
+  }
+  operator fx_wide() const { return w_from_i64((i64)v); }
+};
+template <int W>
+struct fx_store<W, 16> {
+  i128 v;
+  fx_store() : v(0) {}
+  fx_store(const fx_wide &w) : v((i128)(((u128)w.l[1] << 64) | w.l[0])) {}
+  fx_store &operator=(const fx_wide &w) {
+    v = (i128)(((u128)w.l[1] << 64) | w.l[0]);
+    return *this;
+  }
+  operator fx_wide() const { return w_from_i128(v); }
+};
+template <int W>
+struct fx_store<W, 32> {
+  fx_wide v;
+  fx_store() : v(w_zero()) {}
+  fx_store(const fx_wide &w) : v(w) {}
+  fx_store &operator=(const fx_wide &w) {
+    v = w;
+    return *this;
+  }
+  operator fx_wide() const { return v; }
+};
+
 /** Whether the value fits a signed 64-bit integer (then l[0] holds it). */
 inline bool w_fits_i64(const fx_wide &a) {
   const u64 ext = (a.l[0] >> 63) ? ~0ULL : 0;

@@ -72,7 +72,7 @@ struct ap_int_base : ap_fixed_base<W, W, S, AP_TRN, AP_WRAP, 0> {
     }
   }
 
-  operator RetType() const { return (RetType)this->fx_v.l[0]; }
+  operator RetType() const { return (RetType)fastml_ap::fx_wide(this->fx_v).l[0]; }
 
   // Shifts keep the ap_int type (the macro is defined in fastml_ap_types.h).
   FASTML_AP_SHIFTS(ap_int_base, typename fastml_ap::int_type<W FASTML_AP_COMMA S>::type)
@@ -180,8 +180,10 @@ inline typename fastml_ap::int_type<fastml_ap::cmin(W1, W2 + (!S2 && S1)), S1>::
   inline typename fastml_ap::int_type<FASTML_ADDW, S1 || S2>::type operator OP(const ap_int_base<W1, S1> &a, \
                                                                               const ap_int_base<W2, S2> &b) { \
     typename fastml_ap::int_type<FASTML_ADDW, S1 || S2>::type r;                                     \
-    for (int k = 0; k < 4; ++k) r.fx_v.l[k] = a.fx_v.l[k] OP b.fx_v.l[k];                           \
-    r.fx_v = fastml_ap::w_trunc(r.fx_v, FASTML_ADDW, S1 || S2);                                      \
+    const fastml_ap::fx_wide x = a.fx_v, y = b.fx_v;                                                 \
+    fastml_ap::fx_wide t;                                                                            \
+    for (int k = 0; k < 4; ++k) t.l[k] = x.l[k] OP y.l[k];                                           \
+    r.fx_v = fastml_ap::w_trunc(t, FASTML_ADDW, S1 || S2);                                           \
     return r;                                                                                        \
   }
 FASTML_AP_BITOP(&)

@@ -277,7 +277,9 @@ inline ap_uint<W + W2> operator,(const ap_fixed_base<FASTML_FXA> &a, const ap_fi
   ap_uint<W + W2> u;
   fastml_ap::fx_wide hi = fastml_ap::w_shl(fastml_ap::w_trunc(a.fx_v, W, false), W2);
   fastml_ap::fx_wide lo = fastml_ap::w_trunc(b.fx_v, W2, false);
-  for (int k = 0; k < 4; ++k) u.fx_v.l[k] = hi.l[k] | lo.l[k];
+  fastml_ap::fx_wide t;
+  for (int k = 0; k < 4; ++k) t.l[k] = hi.l[k] | lo.l[k];
+  u.fx_v = t;
   return u;
 }
 template <int WL, class L, int WR, class R, FASTML_FXP>

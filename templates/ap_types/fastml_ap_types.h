@@ -139,8 +139,12 @@ struct ap_fixed_base {
   static const ap_q_mode qmode = Q;
   static const ap_o_mode omode = O;
 
-  /** The raw integer R (value R * 2^(I-W)), sign- or zero-extended. Private to fastml. */
-  fastml_ap::fx_wide fx_v;
+  /**
+   * The raw integer R (value R * 2^(I-W)), held in the smallest signed integer of at least W + 1
+   * bits (fastml_ap::fx_store): 8 bytes for ap_fixed<16,6>, not 32, so large arrays of values
+   * (a 256x256x64 feature map in C simulation) fit without -mcmodel. Private to fastml.
+   */
+  fastml_ap::fx_store<W> fx_v;
 
   ap_fixed_base() : fx_v(fastml_ap::w_zero()) {}
   template <FASTML_FXP2>
@@ -412,8 +416,9 @@ inline FASTML_DIV_T operator/(const ap_fixed_base<FASTML_FXA> &a, const ap_fixed
     typename fastml_ap::fops<W, I, S, W2, I2, S2>::bit r;                                               \
     const int F = fastml_ap::cmax(W - I, W2 - I2);                                                      \
     const fastml_ap::fx_wide x = fastml_ap::w_shl(a.fx_v, F - (W - I)), y = fastml_ap::w_shl(b.fx_v, F - (W2 - I2)); \
-    for (int k = 0; k < 4; ++k) r.fx_v.l[k] = x.l[k] OP y.l[k];                                         \
-    r.fx_v = fastml_ap::w_trunc(r.fx_v, fastml_ap::fops<W, I, S, W2, I2, S2>::bi + F, S || S2);         \
+    fastml_ap::fx_wide t;                                                                               \
+    for (int k = 0; k < 4; ++k) t.l[k] = x.l[k] OP y.l[k];                                              \
+    r.fx_v = fastml_ap::w_trunc(t, fastml_ap::fops<W, I, S, W2, I2, S2>::bi + F, S || S2);              \
     return r;                                                                                           \
   }
 FASTML_AP_FX_BITOP(&)

@@ -13,7 +13,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .description('build a project\'s test bench with g++ (no vendor tools) and compare the C simulation with the emulator, bit for bit')
     .argument('<dir>', 'project folder written by fastml compile')
     .option('--cxx <compiler>', 'C++ compiler', 'g++')
-    .option('--cxxflags <flags>', 'compiler flags (default: -std=c++11 -O1 -Wall -Wno-unknown-pragmas -Wno-unused-label, plus -mcmodel=medium on x86-64 for large static buffers)')
+    .option('--cxxflags <flags>', 'compiler flags (default: -std=c++11 -O1 -Wall -Wno-unknown-pragmas -Wno-unused-label)')
     .action(async (dir: string, opts: { cxx?: string; cxxflags?: string }) => {
       const { reportCsim } = await import('../../backends/csim-run.js');
       ctx.setExitCode(await reportCsim(ctx, { dir: await resolvePath(ctx, dir), ...opts }));

@@ -10,13 +10,17 @@ import path from 'node:path';
 process.env['FASTML_NO_SIMD'] = '1';
 const { compileEmulator } = await import('../../../src/emulator/compile.js');
 const { simdAvailable } = await import('../../../src/emulator/simd.js');
+const { intChainsEnabled } = await import('../../../src/emulator/int-chain.js');
 const { loadCase, readNpy, referenceCases } = await import('../../reference/helpers.js');
 
 const wanted = ['jet_mlp_3layer_resource_rf4_satacc15_stream', 'jet_mlp_3layer_softmax_latency_rndsat', 'jet_mlp_3layer_model_stable'];
 const cases = referenceCases().filter((c) => wanted.includes(c));
 
 describe('JavaScript integer kernels (no SIMD)', () => {
-  it('SIMD is off', () => expect(simdAvailable()).toBe(false));
+  it('SIMD is off, and with it the Dense/ReLU chains', () => {
+    expect(simdAvailable()).toBe(false);
+    expect(intChainsEnabled()).toBe(false);
+  });
   for (const name of cases) {
     it(`${name}: bit exact`, async () => {
       const c = await loadCase(name);

@@ -1,0 +1,91 @@
+/**
+ * @fileoverview The streamed constant printer (src/backends/cpp-values.ts) and the streaming
+ * writer: exactDecimal (toFixed path) equals the BigInt expansion on every kind of double, the
+ * chunked initializer equals the one-string form (also through a transposing view), and
+ * writeProject writes streamed and hash-derived content with the right bytes and hashes.
+ */
+
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { cppArrayChunks, cppArrayInit, exactDecimal, exactDecimalBig, transposedSource } from '../../../src/backends/cpp-values.js';
+import { transpose2 } from '../../../src/backends/params.js';
+import { writeProject } from '../../../src/backends/writer.js';
+
+describe('exactDecimal equals the BigInt expansion', () => {
+  it('on fixed-point values of every width and scale (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -(2 ** 40), max: 2 ** 40 }), fc.integer({ min: -60, max: 120 }), (m, f) => {
+        const v = m * 2 ** -f;
+        return exactDecimal(v) === exactDecimalBig(v);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+  it('on arbitrary doubles, subnormals and huge values (property)', () => {
+    fc.assert(fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (v) => exactDecimal(v) === exactDecimalBig(v)), { numRuns: 20_000 });
+    for (const v of [5e-324, -5e-324, 2 ** -100, 2 ** -101, 1e21, 1e21 + 2 ** 20, 9.5e20 + 0.5, 2 ** 53 + 2, -0, 0.1, 1 / 3]) expect(exactDecimal(v)).toBe(exactDecimalBig(v));
+  });
+  it('rejects non-finite values', () => {
+    expect(() => exactDecimal(Number.NaN)).toThrow();
+    expect(() => exactDecimal(Infinity)).toThrow();
+  });
+});
+
+describe('cppArrayChunks', () => {
+  // Every kind of value: 1..20 fractional bits, integers, large, tiny, negative, zero.
+  const vals = Float64Array.from({ length: 70_001 }, (_, k) => {
+    const f = k % 23;
+    const m = Math.round(Math.sin(k) * 2 ** (5 + (k % 40)));
+    return k % 97 === 0 ? 5e-324 * (k % 3) : m / 2 ** f;
+  });
+  const text = (c: Uint8Array): string => Buffer.from(c).toString('latin1');
+  it('joins to exactly cppArrayInit, in pieces of bounded size', () => {
+    const pieces = [...cppArrayChunks(vals, 8)].map(text);
+    expect(pieces.length).toBeGreaterThan(5);
+    for (const p of pieces) expect(p.length).toBeLessThan(70_000);
+    // The one-string form written out the old way (every item, then lines).
+    const items = Array.from(vals, exactDecimal);
+    const lines: string[] = [];
+    for (let k = 0; k < items.length; k += 8) lines.push('    ' + items.slice(k, k + 8).join(', '));
+    expect(pieces.join('')).toBe(`{\n${lines.join(',\n')}\n}`);
+    expect(cppArrayInit(vals, 8)).toBe(pieces.join(''));
+    expect([...cppArrayChunks([], 8)].map(text).join('')).toBe('{}');
+    expect(cppArrayInit([1, 2, 3], 16, (v) => String(v * 10))).toBe('{\n    10, 20, 30\n}');
+  });
+  it('reads a transposing view in the order of the transposed copy', () => {
+    const rows = 37;
+    const cols = 29;
+    const m = Float64Array.from({ length: rows * cols }, (_, k) => k * 0.25 - 100);
+    expect(cppArrayInit(transposedSource(m, rows, cols), 8)).toBe(cppArrayInit(transpose2(m, rows, cols), 8));
+  });
+});
+
+describe('writeProject with streamed and hash-derived content', () => {
+  it('writes the chunks in order and gives the derived file every earlier hash', () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'fml-stream-'));
+    try {
+      const dest = path.join(tmp, 'p');
+      const seen: string[] = [];
+      writeProject(
+        dest,
+        [
+          { path: 'a.txt', content: 'alpha' },
+          { path: 'w/big.h', content: { chunks: function* () { yield 'x'.repeat(100_000); yield 'é'; yield 'end'; } } },
+          { path: 'lock.json', content: { fromHashes: (h) => { for (const [k, v] of h) seen.push(`${k}=${v}`); return 'lock'; } } },
+        ],
+        false,
+      );
+      const sha = (s: string | Buffer): string => createHash('sha256').update(s).digest('hex');
+      const big = readFileSync(path.join(dest, 'w/big.h'));
+      expect(big.toString('utf8')).toBe('x'.repeat(100_000) + 'éend');
+      expect(seen).toEqual([`a.txt=${sha('alpha')}`, `w/big.h=${sha(big)}`]);
+      expect(readFileSync(path.join(dest, 'lock.json'), 'utf8')).toBe('lock');
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
