@@ -255,10 +255,14 @@ export function estimate(g: Graph, opts: EstimateOptions = {}): Estimate {
     const slowest = layers.reduce((a, b) => ((b.stream_cycles ?? b.ii) > (a.stream_cycles ?? a.ii) ? b : a));
     warnings.push(`initiation interval ${ii} misses the ${maxRf} cycle${maxRf > 1 ? 's' : ''} the reuse factors ask for (slowest layer: ${slowest.name})`);
   }
-  // Which layer dominates each resource: where to act first when it does not fit.
+  // Which layer dominates each resource: where to act first when it does not fit. Only for a
+  // resource that matters on this device (at least 10% of it, or of one SLR): a layer holding all 4
+  // BRAMs of a design is not news.
   for (const k of ['dsp', 'lut', 'ff', 'bram_18k'] as const) {
     const tot = total[k];
     if (tot <= 0 || layers.length < 3) continue;
+    const used = Math.max(util[k as keyof Utilization] ?? 0, utilSlr?.[k as keyof Utilization] ?? 0);
+    if (used < 10) continue;
     const top = layers.reduce((a, b) => (b[k] > a[k] ? b : a));
     const share = top[k] / tot;
     if (share >= 0.5) warnings.push(`${k}: layer ${top.name} holds ${(100 * share).toFixed(0)}% of the design (${top[k]} of ${tot})`);
