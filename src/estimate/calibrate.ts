@@ -285,13 +285,15 @@ function fitLatency(prep: Prepared[], base: FamilyCalibration, prior?: Readonly<
  * RF:1 operand mux about half a LUT per bit and select level; a ROM 64 bits per LUT6; a
  * shift-register FIFO 32 bits per LUT (SRL32). The fit is pulled toward these values (see
  * fitLinear), so a feature few records exercise cannot take an unphysical coefficient (round 1
- * fitted 15 LUT per bit of a Resource LUT multiplier) to absorb another's error. FF have no such
- * prior: pulling the adder-tree pipeline registers to one FF per bit made the held-out FF error
- * worse (the reports register fewer partial sums than the model's stage cuts count).
+ * fitted 15 LUT per bit of a Resource LUT multiplier) to absorb another's error. FF: a pipelined
+ * LUT multiplier registers about its product (wa + wb bits), some 0.1-0.25 FF per wa x wb bit for
+ * 16- to 8-bit operands (0.15 and 0.3 gave the same held-out FF MAPE, 57%; 0.15 the lower median).
+ * The adder-tree pipeline registers get no prior: one FF per counted bit made the held-out FF
+ * error worse (the reports register fewer partial sums than the model's stage cuts count).
  */
 export const PHYSICAL_COST: Readonly<Record<'lut' | 'ff', Readonly<Record<string, number>>>> = {
   lut: { mul_lut_bits: 0.5, kcm_bits: 1, add_bits: 1, shift_bits: 1, mux_bits: 0.5, wrom_bits: 1 / 64, fifo_bits: 1 / 32, roll_mul_bits: 0.5 },
-  ff: {},
+  ff: { mul_lut_bits: 0.15 },
 };
 
 /**

@@ -194,7 +194,8 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push(`  of model features. Method: ${cal.method}.`);
   out.push('  LUT coefficients of features with a cost by construction (LUT multiplier ~ wa x wb / 2, adder 1 LUT per bit, 2:1 mux ~0.5 LUT');
   out.push('  per bit, LUT ROM 64 bits and SRL FIFO 32 bits per LUT) are pulled toward that cost (PHYSICAL_COST in calibrate.ts: one');
-  out.push('  pseudo-record per feature), so a feature few designs exercise cannot take an unphysical value to absorb another\'s error.');
+  out.push('  pseudo-record per feature), so a feature few designs exercise cannot take an unphysical value to absorb another\'s error;');
+  out.push('  likewise the FF of a LUT multiplier (its registered product, ~0.15 FF per wa x wb bit).');
   out.push('- **Uncertainty**: every estimate carries an 80% interval per figure (`total.<figure>_range` in --json, a row of the table) from the');
   out.push('  leave-one-repository-out validation below, for its tool family and design kind.');
   out.push('- The figures are those of an HLS C-synthesis report (the truth is csynth reports): HLS LUT estimates are often about twice');
