@@ -278,12 +278,46 @@ function fitLatency(prep: Prepared[], base: FamilyCalibration, prior?: Readonly<
   return lat;
 }
 
+/**
+ * What a LUT / FF feature costs by construction, per unit (suffix after the lat_/res_ strategy
+ * prefix): a wa x wb multiplier in LUTs is about wa*wb/2 LUT6; an adder (adder-tree node, a
+ * constant multiplier's CSD digit, a shift-add product entering the tree) one LUT per bit; an
+ * RF:1 operand mux about half a LUT per bit and select level; a ROM 64 bits per LUT6; a
+ * shift-register FIFO 32 bits per LUT (SRL32). The fit is pulled toward these values (see
+ * fitLinear), so a feature few records exercise cannot take an unphysical coefficient (round 1
+ * fitted 15 LUT per bit of a Resource LUT multiplier) to absorb another's error. FF: a pipelined
+ * LUT multiplier registers about its product (wa + wb bits), some 0.1-0.25 FF per wa x wb bit for
+ * 16- to 8-bit operands (0.15 and 0.3 gave the same held-out FF MAPE, 57%; 0.15 the lower median).
+ * The adder-tree pipeline registers get no prior: one FF per counted bit made the held-out FF
+ * error worse (the reports register fewer partial sums than the model's stage cuts count).
+ */
+export const PHYSICAL_COST: Readonly<Record<'lut' | 'ff', Readonly<Record<string, number>>>> = {
+  lut: { mul_lut_bits: 0.5, kcm_bits: 1, add_bits: 1, shift_bits: 1, mux_bits: 0.5, wrom_bits: 1 / 64, fifo_bits: 1 / 32, roll_mul_bits: 0.5 },
+  ff: { mul_lut_bits: 0.15 },
+};
+
+/**
+ * Weight of the physical prior: each priced feature adds one pseudo-record whose relative error is
+ * the coefficient's relative departure from its physical cost, times this factor. 1 (one design's
+ * worth): leave-one-repository-out LUT MAPE on the public designs 65.8% -> 46.2% (0.3: 45.4% but a
+ * median of 46.6%; 2: 46.4% / 48.3%), and the ArgyKokk MLPs 1092% -> 57% (docs/estimation.md).
+ */
+export const PRIOR_WEIGHT = 1;
+
 function fitLinear(prep: Prepared[], key: 'lut' | 'ff', names: string[]): Record<string, number> {
   const rows = prep.filter((p) => (p.r.truth[key] ?? 0) > 0);
   if (rows.length === 0) return {};
   // Each row divided by its truth: the fit minimises relative, not absolute, error.
   const X = rows.map((p) => names.map((n) => (p.features[n] ?? 0) / p.r.truth[key]!));
   const y = rows.map(() => 1);
+  // Physical prior: (c_j / cost_j - 1) x PRIOR_WEIGHT as one more residual per priced feature the
+  // family's records exercise.
+  names.forEach((n, j) => {
+    const cost = PHYSICAL_COST[key][n.replace(/^(lat|res)_/, '')];
+    if (cost === undefined || PRIOR_WEIGHT <= 0 || !rows.some((p) => (p.features[n] ?? 0) !== 0)) return;
+    X.push(names.map((_, i) => (i === j ? PRIOR_WEIGHT / cost : 0)));
+    y.push(PRIOR_WEIGHT);
+  });
   const w = nnls(X, y);
   return Object.fromEntries(names.map((n, i) => [n, Number(w[i]!.toPrecision(6))]));
 }
@@ -432,7 +466,7 @@ export function calibrate(records: readonly TruthRecord[], now = new Date(), opt
     generated: now.toISOString(),
     source: '../shared/truth (wa-hls4ml sample, hls4ml CI baselines, ArgyKokk MLP projects, public hls4ml csynth reports)',
     method:
-      'exhaustive search (LUT/DSP multiplier threshold, CSD digits of shift-add constants), coordinate search (latency constants), non-negative least squares on relative error (LUT, FF)',
+      'exhaustive search (LUT/DSP multiplier threshold, CSD digits of shift-add constants), coordinate search (latency constants), non-negative least squares on relative error (LUT, FF), LUT coefficients pulled toward their cost by construction',
     records: recs.length,
     families,
     provenance: {

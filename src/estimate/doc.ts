@@ -176,6 +176,9 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('  signed digits (CSD) are shift-adds in LUTs, never DSPs (the digit count is fitted per tool family); products of narrow operands');
   out.push('  (operand-width sum up to a fitted threshold, or an operand of 2 bits or fewer) are LUTs; the rest take DSP blocks by operand width');
   out.push('  and DSP kind (DSP48E1 25x18, DSP48E2 27x18, DSP58 27x24).');
+  out.push('- **LUT of multipliers**: an unrolled Latency layer multiplies by constants, which synthesis builds from shifted copies of the input:');
+  out.push('  one adder (about wa + wb bits) per non-zero CSD digit after the first, counted from the quantized weights (`kcm_bits`), not a');
+  out.push('  wa x wb array; a shared multiplier (reuse > 1, Resource strategy) is a general one, about wa x wb / 2 LUT6 when built in LUTs.');
   out.push('- **Latency strategy, io_parallel**: the adder tree (log2 n_in levels) plus the multiplier, in nanoseconds, chained into as few clock');
   out.push('  periods as they fit (so a small MLP is a dozen cycles at 5 ns, fewer at 25 ns). FF are the pipeline registers at each stage');
   out.push('  cut of the tree (partial sums still alive), not one register per product bit.');
@@ -189,6 +192,10 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('- **Calibration** (src/estimate/calibration.json), fitted per tool family (Vivado HLS, Vitis HLS): pipeline-depth and per-pixel constants,');
   out.push('  the LUT/DSP operand threshold, the CSD digit count, where Resource weights live, and LUT/FF as non-negative linear combinations');
   out.push(`  of model features. Method: ${cal.method}.`);
+  out.push('  LUT coefficients of features with a cost by construction (LUT multiplier ~ wa x wb / 2, adder 1 LUT per bit, 2:1 mux ~0.5 LUT');
+  out.push('  per bit, LUT ROM 64 bits and SRL FIFO 32 bits per LUT) are pulled toward that cost (PHYSICAL_COST in calibrate.ts: one');
+  out.push('  pseudo-record per feature), so a feature few designs exercise cannot take an unphysical value to absorb another\'s error;');
+  out.push('  likewise the FF of a LUT multiplier (its registered product, ~0.15 FF per wa x wb bit).');
   out.push('- **Uncertainty**: every estimate carries an 80% interval per figure (`total.<figure>_range` in --json, a row of the table) from the');
   out.push('  leave-one-repository-out validation below, for its tool family and design kind.');
   out.push('- The figures are those of an HLS C-synthesis report (the truth is csynth reports): HLS LUT estimates are often about twice');
@@ -288,5 +295,19 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
     out.push(`| ${r.record.id} | ${r.record.label.replace(/\|/g, '/')} | ${r.record.excluded ?? 'no configuration'} | ${[t.latency_cycles, t.dsp, t.lut, t.ff].map(fmt).join(', ')} |`);
   }
   out.push('');
+  const partial = rows.filter((r) => r.record.withheld);
+  if (partial.length) {
+    out.push('## Figures not compared');
+    out.push('');
+    out.push('The rest of these reports is compared; the figures below are left out with the reason.');
+    out.push('');
+    out.push('| id | record | figures (report) | reason |');
+    out.push('|---|---|---|---|');
+    for (const r of partial) {
+      const w = r.record.withheld!;
+      out.push(`| ${r.record.id} | ${r.record.label.replace(/\|/g, '/')} | ${w.figures.map((f) => `${f} ${fmt(w.values[f])}`).join(', ')} | ${w.reason} |`);
+    }
+    out.push('');
+  }
   return out.join('\n');
 }

@@ -96,7 +96,7 @@ const modelConv: LayerModel = (e) => {
   const ks = kernelStats(k, nIn * nOut * chans, wT, shiftAddDigits(ctx));
   const c = multiplyCost(
     l,
-    { nIn, nOut, nPix: out.pix, total: nIn * nOut, zeros: Math.round(ks.zeros / chans), pow2: Math.round(ks.pow2 / chans), wa: inT.w, wb: wT.w, acc: accT.w },
+    { nIn, nOut, nPix: out.pix, total: nIn * nOut, zeros: Math.round(ks.zeros / chans), pow2: Math.round(ks.pow2 / chans), ...(ks.addsAll !== undefined ? { addsShift: ks.addsShift! / chans, addsAll: ks.addsAll / chans } : {}), wa: inT.w, wb: wT.w, acc: accT.w },
     ctx,
     typer,
     stream,

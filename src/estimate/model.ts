@@ -192,6 +192,13 @@ export interface Product {
   /** Products by a constant built from shifts and adds (few CSD digits), no multiplier. */
   pow2: number;
   zeros: number;
+  /**
+   * Adders of the constant multiplications per position: sum over non-zero weights of (CSD digits - 1),
+   * split into the shift-add constants (`addsShift`, those counted in pow2) and all of them (`addsAll`).
+   * Without a kernel: undefined (a third of the weight bits non-zero, the CSD average, is assumed).
+   */
+  addsShift?: number;
+  addsAll?: number;
   wa: number;
   wb: number;
   acc: number;
@@ -265,6 +272,14 @@ export function multiplyCost(layer: Layer, p: Product, ctx: ModelContext, typer:
   }
   if (p.zeros && strategy === 'latency') notes.push(`${p.zeros} zero weights need no multiplier`);
   if (p.pow2 && strategy === 'latency') notes.push(`${p.pow2} power-of-two weights are shifts`);
+  // A multiplication by a constant built in LUTs is not a wa x wb array multiplier: synthesis
+  // builds it from shifted copies of the input, one adder (about wa + wb bits wide) per non-zero
+  // CSD digit after the first. Only unrolled Latency layers (reuse 1) multiply by constants; a
+  // shared multiplier (reuse > 1, Resource strategy) sees a different weight every cycle.
+  const constMults = strategy === 'latency' && rf === 1;
+  const liveNonZero = Math.max(0, p.total - p.zeros);
+  const avgAdds = Math.max(0, Math.ceil(p.wb / 3) - 1);
+  const constAdds = !constMults ? 0 : lut ? (p.addsAll ?? liveNonZero * avgAdds) : (p.addsShift ?? 0);
   const levels = Math.ceil(Math.log2(Math.max(1, p.nIn)));
   const latencyTerms: Record<string, number> =
     strategy === 'resource' ? { res_c: 1 } : rf > 1 ? { mul_ns: 1, add_ns: levels, lat_rf_c: 1 } : { mul_ns: 1, add_ns: levels };
@@ -291,7 +306,8 @@ export function multiplyCost(layer: Layer, p: Product, ctx: ModelContext, typer:
     // One set of coefficients per strategy, shared by io types: splitting them by io type fits the
     // known records better but generalises worse (leave-one-repository-out LUT/FF error grew).
     features: prefixed(strategy === 'resource' ? 'res_' : 'lat_', {
-      mul_lut_bits: lut ? mults * p.wa * p.wb : 0,
+      mul_lut_bits: lut && !constMults ? mults * p.wa * p.wb : 0,
+      kcm_bits: constAdds * (p.wa + p.wb),
       mul_dsp: lut ? 0 : mults,
       add_bits: mults * p.acc,
       shift_bits: strategy === 'latency' ? Math.ceil(p.pow2 / rf) * p.acc : 0,
@@ -317,9 +333,16 @@ function prefixed(prefix: string, f: Record<string, number>): Record<string, num
  * Zero and power-of-two weights as the hardware sees them: after quantization to the weight type
  * (hls4ml writes the weights into weight_t, so a small weight can become 0 or one LSB).
  */
-const statsCache = new WeakMap<Float32Array | Float64Array, Map<string, { zeros: number; pow2: number }>>();
+export interface KernelStats {
+  zeros: number;
+  pow2: number;
+  addsShift?: number;
+  addsAll?: number;
+}
 
-export function kernelStats(w: Float32Array | Float64Array | undefined, n: number, wT: FixedType, csdMax = 1): { zeros: number; pow2: number } {
+const statsCache = new WeakMap<Float32Array | Float64Array, Map<string, KernelStats>>();
+
+export function kernelStats(w: Float32Array | Float64Array | undefined, n: number, wT: FixedType, csdMax = 1): KernelStats {
   if (!w) return { zeros: 0, pow2: 0 };
   // Calibration rebuilds the costs of the same graphs many times: count each kernel once (IR
   // weights are immutable, so the array identifies its contents).
@@ -333,18 +356,25 @@ export function kernelStats(w: Float32Array | Float64Array | undefined, n: numbe
   return r;
 }
 
-function countKernel(w: Float32Array | Float64Array, n: number, wT: FixedType, csdMax: number): { zeros: number; pow2: number } {
+function countKernel(w: Float32Array | Float64Array, n: number, wT: FixedType, csdMax: number): KernelStats {
   const scale = 2 ** (wT.w - wT.i);
   const round = wT.q !== 'AP_TRN' && wT.q !== 'AP_TRN_ZERO';
   let zeros = 0;
   let pow2 = 0;
+  let addsShift = 0;
+  let addsAll = 0;
   for (let i = 0; i < w.length && i < n; i++) {
     const x = w[i]! * scale;
     const raw = round ? Math.round(x) : wT.q === 'AP_TRN_ZERO' ? Math.trunc(x) : Math.floor(x);
-    if (raw === 0) zeros++;
-    else if (csdDigits(raw) <= csdMax) pow2++;
+    if (raw === 0) {
+      zeros++;
+      continue;
+    }
+    const d = csdDigits(raw);
+    addsAll += d - 1;
+    if (d <= csdMax) (pow2++, (addsShift += d - 1));
   }
-  return { zeros, pow2 };
+  return { zeros, pow2, addsShift, addsAll };
 }
 
 export function inputType(g: Graph, l: Layer, ctx: ModelContext): FixedType {

@@ -34,6 +34,11 @@ export interface TruthRecord {
   readonly options?: EstimateOptions & { backend: Backend };
   /** Why the record is not compared. */
   readonly excluded?: string;
+  /**
+   * Figures of the report left out of the comparison (removed from `truth`) and why, when the rest
+   * of the report is usable: e.g. a latency no design with the listed settings can reach.
+   */
+  readonly withheld?: { readonly figures: readonly string[]; readonly reason: string; readonly values: Readonly<Record<string, number>> };
 }
 
 /**

@@ -26,10 +26,10 @@ import { dataDir } from '../../helpers/data.js';
  * where it is met (DSP; latency median), else the figure reached (docs/estimation.md) with a small margin.
  */
 const GUARD: Record<'latency_cycles' | 'dsp' | 'lut' | 'ff', { mape: number; mdape: number }> = {
-  latency_cycles: { mape: 125, mdape: 15 },
+  latency_cycles: { mape: 39, mdape: 15 },
   dsp: LORO_TARGETS.dsp!,
-  lut: { mape: 70, mdape: 41 },
-  ff: { mape: 75, mdape: 37 },
+  lut: { mape: 49, mdape: 44 },
+  ff: { mape: 60, mdape: 30 },
 };
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -55,6 +55,8 @@ describe('leave-one-repository-out validation', () => {
   it('keeps the error on unseen public designs within the figures reached', () => {
     const pub = held.filter((h) => h.record.dataset === 'public-hls4ml');
     expect(pub.length).toBeGreaterThanOrEqual(45);
+    // Reports whose latency the listed reuse factors cannot produce are compared on resources only.
+    expect(pub.filter((h) => h.record.truth.latency_cycles !== undefined).length).toBeGreaterThanOrEqual(45);
     for (const k of Object.keys(GUARD) as Array<keyof typeof GUARD>) {
       const e = pub.filter((h) => h.record.truth[k] !== undefined).map((h) => ape(h.est[k], h.record.truth[k]!));
       expect(mean(e), `${k} MAPE`).toBeLessThanOrEqual(GUARD[k].mape);

@@ -77,6 +77,29 @@ describe('layer costs', () => {
     expect(l.multipliers).toBe(6);
     expect(l.notes.join(' ')).toMatch(/1 zero weights.*1 power-of-two/);
   });
+  it('prices a constant multiplication by its CSD digits, not as a wa x wb array (unrolled Latency layers only)', () => {
+    // Weights in units of the 1/16 LSB of fixed<16,12>: 3 = 4-1, 7 = 8-1, 5 = 4+1 (2 digits each),
+    // 1 (1 digit), 11 = 16-4-1 (3 digits), 0 (no product): 1+1+1+0+2 = 5 adders in all.
+    const wT = fixedType(16, 12);
+    const kernel = { shape: [3, 2], data: Float32Array.from([3, 7, 5, 1, 11, 0].map((v) => v / 16)) };
+    const mk = (strategy: 'latency' | 'resource', reuseFactor: number) =>
+      sequential('k', [3], t16, [{ ...denseSpec('fc', 3, 2, { precision: { ...prec(), weight: wT }, strategy, reuseFactor }), weights: { kernel, bias: filledWeights([2], 0) } }]);
+    const feat = (strategy: 'latency' | 'resource', rf: number, multiplierImpl: 'fabric' | 'auto', cal = SHIPPED_CALIBRATION) =>
+      estimate(mk(strategy, rf), { backend: 'vitis', multiplierImpl, calibration: cal }).layers.find((l) => l.name === 'fc')!.features!;
+    // All products in LUTs: every non-zero weight's adders, each wa + wb = 32 bits wide.
+    const lut = feat('latency', 1, 'fabric');
+    expect(lut.lat_kcm_bits).toBe(5 * 32);
+    expect(lut.lat_mul_lut_bits).toBe(0);
+    // Left to the tool with constants of up to 2 digits as shift-adds: 3, 7, 5 and 1 are shift-adds
+    // (3 adders), 11 takes a DSP (no LUT adders).
+    const twoDigits: Calibration = { ...SHIPPED_CALIBRATION, families: { ...SHIPPED_CALIBRATION.families, vitis: { ...SHIPPED_CALIBRATION.families.vitis, csdMaxDigits: 2, lutMultMaxBits: 12 } } };
+    expect(feat('latency', 1, 'auto', twoDigits).lat_kcm_bits).toBe(3 * 32);
+    // A shared multiplier (reuse 2) or a Resource layer sees a new weight every cycle: general multipliers.
+    const shared = feat('latency', 2, 'fabric');
+    expect(shared.lat_kcm_bits).toBe(0);
+    expect(shared.lat_mul_lut_bits).toBeGreaterThan(0);
+    expect(feat('resource', 2, 'fabric').res_kcm_bits).toBe(0);
+  });
   it('divides multipliers by the reuse factor (Resource: snapped to a valid value)', () => {
     const g = sequential('r', [80], t16, [denseSpec('fc', 80, 24, { precision: prec(), strategy: 'resource', reuseFactor: 1024 })]);
     const l = estimate(g, { backend: 'vitis' }).layers.find((x) => x.name === 'fc')!;

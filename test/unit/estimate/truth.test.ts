@@ -12,6 +12,9 @@ import { loadTruth } from '../../../src/estimate/truth.js';
 import { compare, errorSummary, ape, median } from '../../../src/estimate/calibrate.js';
 import { SHIPPED_CALIBRATION } from '../../../src/estimate/estimate.js';
 import { verifyGraph } from '../../../src/ir/verify.js';
+import { resourceCycleBound } from '../../../src/estimate/truth-public.js';
+import { denseSpec, sequential } from '../../../src/estimate/build.js';
+import { fixedType } from '../../../src/fixed/type.js';
 import { dataDir } from '../../helpers/data.js';
 
 const shared = dataDir;
@@ -62,6 +65,26 @@ describe('estimate vs ../shared/truth', () => {
       expect(m('lut'), ds).toBeLessThanOrEqual(30);
       expect(m('ff'), ds).toBeLessThanOrEqual(30);
     }
+  });
+
+  it('withholds only the latency of public reports that are faster than their listed reuse factors allow', () => {
+    const withheld = records.filter((r) => r.withheld);
+    // The YanLunHuang padded 5x5 convolutions: 103 cycles for 9 output positions at reuse 72, and
+    // 9 875 cycles at reuse 1152 (at least 10 368); their DSP counts are the listed multiplier_limit.
+    expect(withheld.map((r) => r.id).sort()).toEqual(['pub-csynth-33', 'pub-csynth-36', 'pub-csynth-37', 'pub-csynth-7']);
+    for (const r of withheld) {
+      expect(r.graph, r.id).toBeDefined();
+      expect(r.truth.latency_cycles, r.id).toBeUndefined();
+      expect(r.truth.ii, r.id).toBeUndefined();
+      expect(r.truth.dsp, r.id).toBeGreaterThan(0);
+      expect(r.withheld!.values.latency_cycles, r.id).toBeLessThan(Number(/below the (\d+)/.exec(r.withheld!.reason)![1]));
+    }
+    // The bound: the largest (output positions x reuse factor) of the Resource-strategy layers.
+    const t = fixedType(16, 6);
+    const g = sequential('b', [64], t, [denseSpec('a', 64, 32, { strategy: 'resource', reuseFactor: 32 }), denseSpec('b', 32, 8, { strategy: 'latency', reuseFactor: 1 })]);
+    expect(resourceCycleBound(g, 'latency', 1).cycles).toBe(32);
+    expect(resourceCycleBound(g, 'latency', 1).layer).toMatch(/^a /);
+    expect(resourceCycleBound(sequential('c', [8], t, [denseSpec('a', 8, 4, { strategy: 'latency' })]), 'latency', 4).cycles).toBe(0);
   });
 
   it('reproduces the table-activation BRAM rule of the CI baselines', () => {
