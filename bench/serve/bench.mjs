@@ -6,7 +6,8 @@
  * in-process on the same inputs; the run fails on any wrong answer or failed request. Prints
  * throughput and p50/p99 latency per configuration, and the machine's load average.
  *
- * Options: --clients N (64), --requests N (1000 per client), --model FILE (models/jet_tagger.onnx).
+ * Options: --clients N (64), --requests N (1000 per client), --model FILE (models/jet_tagger.onnx),
+ * --runs R (1): each configuration R times, medians printed.
  */
 
 import { spawn } from 'node:child_process';
@@ -23,6 +24,7 @@ const arg = (name, def) => {
 const CLIENTS = Number(arg('clients', 64));
 const REQUESTS = Number(arg('requests', 1000));
 const MODEL = path.resolve(arg('model', path.join(root, 'models/jet_tagger.onnx')));
+const RUNS = Number(arg('runs', 1));
 const dist = (p) => import(path.join(root, 'dist', p));
 
 async function reference() {
@@ -128,15 +130,44 @@ async function load(call, ref) {
 }
 
 const ref = await reference();
+// Same-run reference: the emulator called in-process one sample at a time (no protocol, no batching),
+// for as many samples as the load test sends.
+const inProcess = await (async () => {
+  const { loadSession } = await dist('emulator/session.js');
+  const { compileEmulator, prepareInputs } = await dist('emulator/index.js');
+  const g = (await loadSession(MODEL)).graph;
+  const emu = compileEmulator(g);
+  const { data } = prepareInputs(g, { [ref.inName]: { data: ref.x, n: ref.n } });
+  const total = CLIENTS * REQUESTS;
+  const t0 = performance.now();
+  for (let i = 0; i < total; i++) {
+    const k = i % ref.n;
+    emu.runSample([data[0].subarray(k * ref.size, (k + 1) * ref.size)]);
+  }
+  return total / ((performance.now() - t0) / 1000);
+})();
+console.log(`reference: the emulator in-process, one sample per call: ${Math.round(inProcess)} samples/s`);
 const rows = [];
+const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 for (const maxBatch of [1, 64]) {
   for (const proto of ['http', 'grpc']) {
-    const srv = await startServer(maxBatch);
-    const r = proto === 'http' ? await runHttp(srv, ref) : await runGrpc(srv, ref);
-    srv.p.kill('SIGTERM');
-    await new Promise((res) => srv.p.on('exit', res));
+    const runs = [];
+    for (let k = 0; k < RUNS; k++) {
+      const srv = await startServer(maxBatch);
+      runs.push(proto === 'http' ? await runHttp(srv, ref) : await runGrpc(srv, ref));
+      srv.p.kill('SIGTERM');
+      await new Promise((res) => srv.p.on('exit', res));
+    }
+    const r = {
+      requests: runs[0].requests,
+      rps: med(runs.map((x) => x.rps)),
+      p50: med(runs.map((x) => x.p50)),
+      p99: med(runs.map((x) => x.p99)),
+      failures: runs.reduce((a, x) => a + x.failures, 0),
+      wrong: runs.reduce((a, x) => a + x.wrong, 0),
+    };
     rows.push({ proto, maxBatch, ...r });
-    console.log(`${proto.padEnd(4)}  max-batch ${String(maxBatch).padStart(2)}: ${r.requests} requests in ${r.seconds.toFixed(2)} s = ${Math.round(r.rps)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ${r.failures} failures, ${r.wrong} wrong answers`);
+    console.log(`${proto.padEnd(4)}  max-batch ${String(maxBatch).padStart(2)}: ${r.requests} requests x ${RUNS} runs, median ${Math.round(r.rps)} req/s (${(r.rps / inProcess).toFixed(3)}x in-process), p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ${r.failures} failures, ${r.wrong} wrong answers`);
   }
 }
 console.log(`${CLIENTS} clients x ${REQUESTS} requests of batch 1, ${path.basename(MODEL)}; load average ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}; ${os.cpus().length} cores`);
