@@ -13,7 +13,8 @@
 
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { unzipSync, zipSync } from 'fflate';
+import { zipSync } from 'fflate';
+import { readZip } from './zip.js';
 import { DiagnosticError, diag, EXIT } from '../diagnostics/diagnostic.js';
 import { decodeNpy, encodeNpy } from './npy.js';
 import type { NdArray } from './npy.js';
@@ -36,12 +37,7 @@ export function formatOf(file: string): TensorFormat {
 
 /** Reads every array of a .npz (keys without the .npy suffix, in archive order). */
 export function decodeNpz(bytes: Uint8Array, file: string): Map<string, NdArray> {
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(bytes);
-  } catch (e) {
-    bad('FML6001', file, `not a valid .npz (zip) file: ${(e as Error).message}`);
-  }
+  const entries = readZip(bytes, file);
   const out = new Map<string, NdArray>();
   for (const [k, v] of Object.entries(entries)) {
     if (!k.endsWith('.npy')) continue;

@@ -9,6 +9,7 @@
 
 import onnxPkg from 'onnx-proto';
 import { DiagnosticError, EXIT, diag, fail } from '../../diagnostics/diagnostic.js';
+import { checkTensorSize } from '../../diagnostics/limits.js';
 
 // onnx-proto is a CommonJS bundle whose single export is the `onnx` namespace.
 export const onnx = (onnxPkg as unknown as { onnx: typeof import('onnx-proto').onnx }).onnx;
@@ -150,8 +151,11 @@ export function decodeTensor(t: TensorProto, where: { file: string; node?: strin
   const name = t.name ?? '';
   const loc = { file: where.file, node: where.node ?? name };
   const shape = (t.dims ?? []).map(toNum);
-  const n = shape.reduce((a, b) => a * b, 1);
   const dt = t.dataType ?? 0;
+  // Dims come straight from the file: check them before anything is allocated from them.
+  const badDim = shape.find((d) => !Number.isSafeInteger(d) || d < 0);
+  if (badDim !== undefined) fail('FML1105', `tensor "${name}" has dimension ${badDim} in shape [${shape.join(', ')}]; dimensions are integers >= 0`, loc);
+  const n = checkTensorSize(shape, `tensor "${name}"`, loc);
   if (t.dataLocation === 1 || (t.externalData && t.externalData.length > 0)) {
     const loc2 = t.externalData?.find((e) => e.key === 'location')?.value;
     fail('FML1103', `tensor "${name}" stores its data in an external file${loc2 ? ` ("${loc2}")` : ''}; fastml reads only self-contained models`, loc,
@@ -159,11 +163,11 @@ export function decodeTensor(t: TensorProto, where: { file: string; node?: strin
   }
   if (dt === DT.STRING || !(dt in RAW_SIZE))
     fail('FML1104', `tensor "${name}" has element type ${dataTypeName(dt)}, which fastml cannot read`, loc, 'numeric tensors only (float, double, float16, bfloat16, int8..int64, uint8..uint64, bool)');
-  const out = new Float64Array(n);
   const raw = t.rawData;
   if (raw && raw.length > 0) {
     if (raw.length !== n * RAW_SIZE[dt]!)
       fail('FML1105', `tensor "${name}" has ${raw.length} bytes of raw_data, expected ${n * RAW_SIZE[dt]!} for shape [${shape.join(', ')}] of ${dataTypeName(dt)}`, loc);
+    const out = new Float64Array(n);
     const dv = le(raw);
     for (let k = 0; k < n; k++) out[k] = readRaw(dv, dt, k);
     return { shape, data: out, dataType: dt };
@@ -198,6 +202,7 @@ export function decodeTensor(t: TensorProto, where: { file: string; node?: strin
   }
   if (src.length !== n)
     fail('FML1105', `tensor "${name}" holds ${src.length} values, expected ${n} for shape [${shape.join(', ')}]`, loc);
+  const out = new Float64Array(n);
   for (let k = 0; k < n; k++) out[k] = conv(src[k]);
   return { shape, data: out, dataType: dt };
 }

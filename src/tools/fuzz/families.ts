@@ -14,7 +14,8 @@
  * - names-flags: hostile layer and project names, and hostile values for every numeric or path flag.
  */
 
-import { unzipSync, zipSync, strFromU8, strToU8, Deflate } from 'fflate';
+import { unzipSync, zipSync, strFromU8, strToU8 } from 'fflate';
+import { deflateRawSync, constants as zlibConstants } from 'node:zlib';
 import YAML from 'yaml';
 import { onnx } from '../../frontends/onnx/proto.js';
 import type { Rng } from './rng.js';
@@ -310,14 +311,11 @@ function h5Family(rng: Rng, ctx: FamilyContext): CaseBody {
 // ---------------------------------------------------------------------------------------------
 
 let bomb: Uint8Array | undefined;
-/** A deflate stream of 1 GiB of zeros (about 1 MiB), made once, chunk by chunk. */
+/** A deflate stream of 1 GiB of zeros (about 1 MiB): one byte-aligned 1 MiB block, repeated, then an empty final block. */
 function zerosBomb(): Uint8Array {
   if (bomb) return bomb;
-  const parts: Uint8Array[] = [];
-  const d = new Deflate({ level: 9 }, (chunk) => parts.push(chunk));
-  const zeros = new Uint8Array(1 << 20);
-  for (let k = 0; k < 1024; k++) d.push(zeros, k === 1023);
-  bomb = concat(...parts);
+  const block = deflateRawSync(new Uint8Array(1 << 20), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  bomb = new Uint8Array(Buffer.concat([...Array(1024).fill(block), Buffer.from([3, 0])]));
   return bomb;
 }
 

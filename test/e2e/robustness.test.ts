@@ -1,0 +1,180 @@
+/**
+ * @fileoverview Regression tests for every crash, hang, memory and message class the fuzzer found
+ * (issue 11, "Robustness at scale"). Each test builds the hostile input from a fixture model, runs
+ * the real CLI in-process and checks the exit code and that the message names the file / layer and
+ * the problem (never "internal error", never a JavaScript error text).
+ */
+
+import { describe, expect, it } from 'vitest';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
+import { deflateRawSync, constants as zlibConstants } from 'node:zlib';
+import { main } from '../../src/cli/main.js';
+import { memoryIO } from '../../src/cli/io.js';
+import { onnx } from '../../src/frontends/onnx/proto.js';
+import { encodeNpy } from '../../src/io/npy.js';
+import { LIMITS } from '../../src/diagnostics/limits.js';
+import { dataDir } from '../helpers/data.js';
+
+const models = path.join(dataDir, 'models');
+const jetOnnx = path.join(models, 'jet_mlp_3layer/three_layer_keras.onnx');
+const jetJson = path.join(models, 'jet_mlp_3layer/KERAS_3layer.json');
+const jetWeights = path.join(models, 'jet_mlp_3layer/KERAS_3layer_weights.h5');
+const qkerasV3 = path.join(models, 'qkeras_jet_mlp_3layer/qkeras-v3_3layer.keras');
+
+function tmp(): string {
+  return mkdtempSync(path.join(os.tmpdir(), 'fml-robust-'));
+}
+
+async function cli(argv: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
+  const io = memoryIO(cwd);
+  const code = await main(argv, io);
+  return { code, out: io.stdout, err: io.stderr };
+}
+
+/** The answer must be a diagnostic: no internal error, no JavaScript error text. */
+function expectClean(r: { code: number; err: string }, code: number, pattern: RegExp): void {
+  expect(r.err).not.toMatch(/internal error|Cannot read propert|Invalid typed array|Maximum call stack|\bundefined\b/);
+  expect(r.err).toMatch(pattern);
+  expect(r.code).toBe(code);
+}
+
+function editOnnx(src: string, edit: (m: any) => void): Uint8Array {
+  const m = onnx.ModelProto.decode(readFileSync(src)) as any;
+  edit(m);
+  return onnx.ModelProto.encode(m).finish();
+}
+
+/** The jet tagger's architecture JSON, edited, with its weights beside it. */
+function kerasCase(dir: string, edit: (cfg: any) => void): string {
+  const cfg = JSON.parse(readFileSync(jetJson, 'utf8'));
+  edit(cfg);
+  writeFileSync(path.join(dir, 'm.json'), JSON.stringify(cfg));
+  copyFileSync(jetWeights, path.join(dir, 'm_weights.h5'));
+  return 'm.json';
+}
+
+function jetInput(dir: string, n = 4): string {
+  const data = new Float64Array(n * 16).map((_, k) => Math.sin(k));
+  writeFileSync(path.join(dir, 'x.npy'), encodeNpy({ shape: [n, 16], data }));
+  return 'x.npy';
+}
+
+/** A zip whose one deflated member inflates to `size` zeros (a multiple of 1 MiB), declaring `declared`. */
+function zipBomb(name: string, size: number, declared: number, others: Record<string, Uint8Array> = {}): Uint8Array {
+  // One byte-aligned deflate block of 1 MiB of zeros, repeated, then an empty final block: the
+  // stream is made in milliseconds instead of compressing a gigabyte.
+  const block = deflateRawSync(new Uint8Array(1 << 20), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  const deflated = Buffer.concat([...Array(size >> 20).fill(block), Buffer.from([3, 0])]);
+  // Built from a real archive: the member is added with zipSync, then its data and sizes are replaced.
+  const placeholder = new Uint8Array(deflated.length).map((_, k) => (k * 7919) & 0xff);
+  const z = zipSync({ ...others, [name]: [placeholder, { level: 0 }] });
+  const dv = new DataView(z.buffer);
+  const at = Buffer.from(z).indexOf(Buffer.from(placeholder.subarray(0, 64)));
+  z.set(deflated, at);
+  for (let p = 0; p + 4 <= z.length; p++) {
+    const sig = dv.getUint32(p, true);
+    if (sig === 0x04034b50 || sig === 0x02014b50) {
+      const central = sig === 0x02014b50;
+      const nlen = dv.getUint16(p + (central ? 28 : 26), true);
+      const nm = strFromU8(z.subarray(p + (central ? 46 : 30), p + (central ? 46 : 30) + nlen));
+      if (nm !== name) continue;
+      dv.setUint16(p + (central ? 10 : 8), 8, true);
+      dv.setUint32(p + (central ? 24 : 22), declared, true);
+    }
+  }
+  return z;
+}
+
+describe('ONNX reader', () => {
+  it('refuses initializers with negative or huge dims before allocating (FML1105 / limit)', async () => {
+    const dir = tmp();
+    writeFileSync(path.join(dir, 'neg.onnx'), editOnnx(jetOnnx, (m) => (m.graph.initializer[0].dims[0] = -64)));
+    expectClean(await cli(['inspect', 'neg.onnx'], dir), 2, /neg\.onnx.*dimension -64/);
+    writeFileSync(path.join(dir, 'huge.onnx'), editOnnx(jetOnnx, (m) => (m.graph.initializer[0].dims = [2 ** 31, 2 ** 20])));
+    expectClean(await cli(['inspect', 'huge.onnx'], dir), 2, /huge\.onnx.*maxTensorElements/);
+  });
+});
+
+describe('Keras reader', () => {
+  it('reports config.layers entries that are null or not objects, naming the entry', async () => {
+    const dir = tmp();
+    const m = kerasCase(dir, (cfg) => {
+      cfg.config.layers[1] = null;
+      cfg.config.layers[2] = 5;
+    });
+    const r = await cli(['inspect', m], dir);
+    expectClean(r, 1, /m\.json.*layer entry 1 .* is null, not a layer object/);
+    expect(r.err).toMatch(/layer entry 2 .* is a number/);
+  });
+
+  it('reports a layer without class_name without printing "undefined"', async () => {
+    const dir = tmp();
+    const m = kerasCase(dir, (cfg) => delete cfg.config.layers[1].class_name);
+    expectClean(await cli(['inspect', m], dir), 1, /has no class_name/);
+  });
+
+  it('refuses batch_input_shape [] and fractional dims', async () => {
+    const dir = tmp();
+    const a = kerasCase(dir, (cfg) => (cfg.config.layers[0].config.batch_input_shape = []));
+    expectClean(await cli(['inspect', a], dir), 1, /input shape \[\] is not a fixed shape/);
+    const b = kerasCase(dir, (cfg) => (cfg.config.layers[0].config.batch_input_shape = [null, 1.5]));
+    expectClean(await cli(['inspect', b], dir), 1, /input shape \[1\.5\] is not a fixed shape/);
+  });
+
+  it('refuses an input dim of 1e6 on a Dense model by the tensor limit, quickly and without the memory', async () => {
+    const dir = tmp();
+    const m = kerasCase(dir, (cfg) => (cfg.config.layers[0].config.batch_input_shape = [null, 1e6]));
+    const t0 = Date.now();
+    const r = await cli(['inspect', m], dir);
+    expect(r.code).not.toBe(0);
+    expectClean(r, r.code, /maxTensorElements|does not match|kernel/);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+  });
+
+  it('reports malformed inbound_nodes', async () => {
+    const dir = tmp();
+    const cfg = JSON.parse(readFileSync(path.join(models, 'conv1d_small/KERAS_conv1d_small.json'), 'utf8'));
+    const fn = { class_name: 'Functional', config: { name: 'f', layers: [] as any[], input_layers: [['in', 0, 0]], output_layers: [['d', 0, 0]] } };
+    fn.config.layers.push({ class_name: 'InputLayer', name: 'in', config: { name: 'in', batch_input_shape: [null, 4] }, inbound_nodes: [] });
+    fn.config.layers.push({ class_name: 'Dense', name: 'd', config: { name: 'd', units: 2 }, inbound_nodes: [[null]] });
+    void cfg;
+    writeFileSync(path.join(dir, 'f.json'), JSON.stringify(fn));
+    writeFileSync(path.join(dir, 'f_weights.h5'), readFileSync(jetWeights));
+    expectClean(await cli(['inspect', 'f.json'], dir), 1, /node "d" \(Dense\): cannot read the inbound node/);
+  });
+
+  it('reads a .keras whose metadata.json is null', async () => {
+    const dir = tmp();
+    const entries = unzipSync(readFileSync(qkerasV3));
+    entries['metadata.json'] = strToU8('null');
+    writeFileSync(path.join(dir, 'm.keras'), zipSync(entries));
+    const r = await cli(['inspect', 'm.keras'], dir);
+    expect(r.err).not.toMatch(/internal error/);
+    expect(r.code).toBe(0);
+  });
+
+  it('refuses a .keras that inflates to 1 GiB without inflating it (declared and lying sizes)', async () => {
+    const dir = tmp();
+    const entries = unzipSync(readFileSync(qkerasV3));
+    delete entries['model.weights.h5'];
+    writeFileSync(path.join(dir, 'big.keras'), zipBomb('model.weights.h5', 1 << 30, 1 << 30, entries));
+    const before = process.memoryUsage().arrayBuffers;
+    const t0 = Date.now();
+    expectClean(await cli(['inspect', 'big.keras'], dir), 2, /big\.keras.*maxInflatedBytes/);
+    writeFileSync(path.join(dir, 'lie.keras'), zipBomb('model.weights.h5', 1 << 30, 1000, entries));
+    expectClean(await cli(['inspect', 'lie.keras'], dir), 2, /lie\.keras.*inflates to more than the 1000 bytes it declares/);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(LIMITS.maxInflatedBytes);
+  }, 120_000);
+});
+
+describe('input files', () => {
+  it('refuses an .npz that inflates to 1 GiB', async () => {
+    const dir = tmp();
+    writeFileSync(path.join(dir, 'x.npz'), zipBomb('x.npy', 1 << 30, 1 << 30));
+    expectClean(await cli(['emulate', jetOnnx, '-i', 'x.npz', '-o', 'y.npy'], dir), 2, /x\.npz.*maxInflatedBytes/);
+  }, 120_000);
+});
