@@ -178,3 +178,54 @@ describe('input files', () => {
     expectClean(await cli(['emulate', jetOnnx, '-i', 'x.npz', '-o', 'y.npy'], dir), 2, /x\.npz.*maxInflatedBytes/);
   }, 120_000);
 });
+
+describe('HDF5 reader', () => {
+  it('stops at a hard-link cycle in the Keras 3 weight tree (maxHdf5Depth)', async () => {
+    const dir = tmp();
+    const entries = unzipSync(readFileSync(qkerasV3));
+    const h5 = path.join(dir, 'w.h5');
+    writeFileSync(h5, entries['model.weights.h5']!);
+    const { default: h5wasm } = await import('h5wasm/node');
+    await h5wasm.ready;
+    const f = new h5wasm.File(h5, 'a');
+    (f.get('layers') as any).create_hard_link('/layers', 'loop');
+    f.close();
+    entries['model.weights.h5'] = new Uint8Array(readFileSync(h5));
+    writeFileSync(path.join(dir, 'cyc.keras'), zipSync(entries));
+    const t0 = Date.now();
+    expectClean(await cli(['inspect', 'cyc.keras'], dir), 2, /cyc\.keras:model\.weights\.h5.*hard-link cycle.*maxHdf5Depth/);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+  });
+
+  it('ends a read that overruns its deadline, and the next read works (hangs inside h5wasm)', async () => {
+    const { readH5Tree } = await import('../../src/frontends/keras/h5-tree.js');
+    const bytes = new Uint8Array(readFileSync(jetWeights));
+    const warm = await readH5Tree(bytes);
+    expect(warm.ok).toBe(true);
+    const r = await readH5Tree(bytes, 0);
+    expect(r).toMatchObject({ ok: false, limit: 'hdf5DeadlineMs' });
+    const again = await readH5Tree(bytes);
+    expect(again.ok).toBe(true);
+  });
+
+  it('reports a truncated or corrupt .h5 as HDF5 damage, not as a JavaScript error', async () => {
+    const dir = tmp();
+    const b = readFileSync(path.join(models, 'jet_mlp_3layer/keras_3layer.h5'));
+    writeFileSync(path.join(dir, 'cut.h5'), b.subarray(0, 3000));
+    expectClean(await cli(['inspect', 'cut.h5'], dir), 2, /cut\.h5: cannot read as HDF5/);
+    const flipped = Buffer.from(b);
+    for (let k = 200; k < 1200; k += 7) flipped[k] = flipped[k]! ^ 0x5a;
+    writeFileSync(path.join(dir, 'flip.h5'), flipped);
+    const r = await cli(['inspect', 'flip.h5'], dir);
+    expectClean(r, r.code, /flip\.h5/);
+    expect(r.code).toBe(2);
+  });
+
+  it('leaves no scratch file in the temp folder when reading a .keras', async () => {
+    const dir = tmp();
+    const before = readdirSync(os.tmpdir()).filter((n) => n.startsWith('fastml_keras_'));
+    expect((await cli(['inspect', qkerasV3], dir)).code).toBe(0);
+    const after = readdirSync(os.tmpdir()).filter((n) => n.startsWith('fastml_keras_'));
+    expect(after).toEqual(before);
+  });
+});
