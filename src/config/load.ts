@@ -11,6 +11,8 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import { readUserFile } from '../io/files.js';
+import { LIMITS, nestingDepth, overLimit } from '../diagnostics/limits.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { DiagnosticError, diag, EXIT } from '../diagnostics/diagnostic.js';
 import type { TypeSpec } from '../fixed/type.js';
@@ -234,18 +236,14 @@ export function configFromObject(obj: unknown, file?: string, opts: LoadConfigOp
 
 /** Reads a YAML or JSON hls4ml configuration file. */
 export function loadConfig(file: string, opts: LoadConfigOptions = {}): HlsConfig {
-  if (!existsSync(file)) throw new DiagnosticError([diag('FML4001', 'no such configuration file', { file })], EXIT.USAGE);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new DiagnosticError([diag('FML4001', `cannot read the configuration: ${(e as Error).message}`, { file })], EXIT.USAGE);
-  }
+  const text = new TextDecoder().decode(readUserFile(file, 'FML4001', 'configuration file'));
   let obj: unknown;
   try {
     // YAML is a superset of JSON, so one parser serves both; JSON errors still read well.
     obj = file.toLowerCase().endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
   } catch (e) {
+    // The parsers recurse per nesting level: a deep document ends as a stack overflow.
+    if (e instanceof RangeError || /Maximum call stack/.test(String((e as Error)?.message))) overLimit('maxNestingDepth', 'the nesting of the configuration', { file });
     const err = e as Error & { linePos?: Array<{ line: number; col: number }> };
     const lp = err.linePos?.[0];
     throw new DiagnosticError(
@@ -253,6 +251,7 @@ export function loadConfig(file: string, opts: LoadConfigOptions = {}): HlsConfi
       EXIT.USAGE,
     );
   }
+  if (nestingDepth(obj) > LIMITS.maxNestingDepth) overLimit('maxNestingDepth', 'the nesting of the configuration', { file });
   return configFromObject(obj, file, opts);
 }
 

@@ -10,6 +10,7 @@ import { DiagnosticError, diag, formatDiagnostic, EXIT } from '../diagnostics/di
 import type { Graph } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
 import { writeTensorFile, readTensorFile } from '../io/index.js';
+import { safeFileName } from '../io/files.js';
 import { compileEmulator } from './compile.js';
 import { prepareInputs, runBatch } from './index.js';
 import type { BatchResult } from './index.js';
@@ -61,9 +62,6 @@ function outShape(g: Graph, o: string): readonly number[] {
   return lay?.sourceShape ?? g.tensors.get(o)!.shape;
 }
 
-function safeName(s: string): string {
-  return s.replace(/[^A-Za-z0-9_.-]/g, '_');
-}
 
 export interface EmulateArgs {
   model: string;
@@ -112,7 +110,7 @@ export async function runEmulate(ctx: CommandContext, a: EmulateArgs): Promise<n
   writeTensorFile(a.output, arrays, { dtype: a.f32 ? 'f4' : 'f8' });
   if (a.trace) {
     mkdirSync(a.trace, { recursive: true });
-    for (const [layer, t] of Object.entries(res.traces)) writeTensorFile(path.join(a.trace, `trace_${safeName(layer)}.npy`), [{ name: layer, shape: [n, ...t.shape], data: t.data }], { dtype: a.f32 ? 'f4' : 'f8' });
+    for (const [layer, t] of Object.entries(res.traces)) writeTensorFile(path.join(a.trace, `trace_${safeFileName(layer)}.npy`), [{ name: layer, shape: [n, ...t.shape], data: t.data }], { dtype: a.f32 ? 'f4' : 'f8' });
   }
   if (a.json) {
     ctx.io.out(

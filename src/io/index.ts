@@ -11,7 +11,7 @@
  * Codes: FML6001 unreadable / malformed file, FML6002 shape mismatch, FML6003 unknown extension.
  */
 
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readUserFile, writeUserFile } from './files.js';
 import path from 'node:path';
 import { zipSync } from 'fflate';
 import { readZip } from './zip.js';
@@ -105,9 +105,8 @@ export interface ReadOptions {
 
 /** Reads a tensor file: all its arrays by name ('' for single-array formats). */
 export function readTensorFile(file: string, opts: ReadOptions = {}): Map<string, NdArray> {
+  const bytes = readUserFile(file, 'FML6001');
   const fmt = formatOf(file);
-  if (!existsSync(file)) bad('FML6001', file, 'no such file');
-  const bytes = new Uint8Array(readFileSync(file));
   switch (fmt) {
     case 'npy':
       return new Map([['', decodeNpy(bytes, file)]]);
@@ -130,14 +129,14 @@ export function writeTensorFile(file: string, arrays: ReadonlyArray<{ name: stri
   const a = arrays[0]!;
   switch (fmt) {
     case 'npy':
-      writeFileSync(file, encodeNpy(a, opts.dtype ?? 'f8'));
+      writeUserFile(file, encodeNpy(a, opts.dtype ?? 'f8'), 'FML6004');
       return;
     case 'npz':
-      writeFileSync(file, encodeNpz(arrays, opts.dtype ?? 'f8'));
+      writeUserFile(file, encodeNpz(arrays, opts.dtype ?? 'f8'), 'FML6004');
       return;
     case 'dat':
     case 'csv':
-      writeFileSync(file, encodeTextRows(a, fmt === 'csv'));
+      writeUserFile(file, encodeTextRows(a, fmt === 'csv'), 'FML6004');
       return;
   }
 }

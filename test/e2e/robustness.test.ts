@@ -56,6 +56,38 @@ function kerasCase(dir: string, edit: (cfg: any) => void): string {
   return 'm.json';
 }
 
+/** The jet tagger (JSON + weights) with layers renamed in the architecture and in the weights file. */
+async function kerasRenamed(dir: string, rename: Record<string, string>): Promise<string> {
+  const m = kerasCase(dir, (cfg) => {
+    let text = JSON.stringify(cfg);
+    for (const [from, to] of Object.entries(rename)) text = text.split(JSON.stringify(from)).join(JSON.stringify(to));
+    Object.assign(cfg, JSON.parse(text));
+  });
+  const { default: h5wasm } = await import('h5wasm/node');
+  await h5wasm.ready;
+  const f = new h5wasm.File(path.join(dir, 'm_weights.h5'), 'w');
+  const src = new h5wasm.File(jetWeights, 'r');
+  const old = src.attrs['layer_names']!.value as string[];
+  const names = old.map((n) => rename[n] ?? n);
+  f.create_attribute('layer_names', names);
+  old.forEach((o, k) => {
+    const nu = names[k]!;
+    const g = f.create_group(nu);
+    const sg = src.get(o) as any;
+    const wnOld = sg.attrs['weight_names'].value as string[];
+    const wn = wnOld.map((w) => w.replace(o + '/', nu + '/'));
+    g.create_attribute('weight_names', wn);
+    wnOld.forEach((w, j) => {
+      const ds = sg.get(w);
+      const sub: any = g.get(nu) ?? g.create_group(nu);
+      sub.create_dataset({ name: wn[j]!.split('/').pop(), data: ds.value, shape: ds.shape, dtype: '<f' });
+    });
+  });
+  f.close();
+  src.close();
+  return m;
+}
+
 function jetInput(dir: string, n = 4): string {
   const data = new Float64Array(n * 16).map((_, k) => Math.sin(k));
   writeFileSync(path.join(dir, 'x.npy'), encodeNpy({ shape: [n, 16], data }));
@@ -227,5 +259,69 @@ describe('HDF5 reader', () => {
     expect((await cli(['inspect', qkerasV3], dir)).code).toBe(0);
     const after = readdirSync(os.tmpdir()).filter((n) => n.startsWith('fastml_keras_'));
     expect(after).toEqual(before);
+  });
+});
+
+describe('paths, names and pipes', () => {
+  it('refuses -i naming a directory and a config that is a directory (EISDIR)', async () => {
+    const dir = tmp();
+    mkdirSync(path.join(dir, 'adir'));
+    expectClean(await cli(['emulate', jetOnnx, '-i', 'adir', '-o', 'y.npy'], dir), 2, /adir.*is a directory/);
+    jetInput(dir);
+    expectClean(await cli(['emulate', jetOnnx, '-i', 'x.npy', '-c', 'adir', '-o', 'y.npy'], dir), 2, /adir.*is a directory/);
+  });
+
+  it('refuses --output into a missing folder (ENOENT) and writes nothing', async () => {
+    const dir = tmp();
+    const x = jetInput(dir);
+    expectClean(await cli(['emulate', jetOnnx, '-i', x, '-o', 'missing/deeper/y.npy'], dir), 2, /folder .*missing.* does not exist/);
+    expect(existsSync(path.join(dir, 'missing'))).toBe(false);
+  });
+
+  it('writes --trace files for layer names of 300 characters (ENAMETOOLONG), distinct per layer', async () => {
+    const dir = tmp();
+    const long = 'L'.repeat(300);
+    const m = await kerasRenamed(dir, { fc1_relu: long + '1', fc2_relu: long + '2' });
+    const x = jetInput(dir);
+    const r = await cli(['emulate', m, '-i', x, '-o', 'y.npy', '--trace', 'tr'], dir);
+    expect(r.err).not.toMatch(/internal error|ENAMETOOLONG/);
+    expect(r.code).toBe(0);
+    const files = readdirSync(path.join(dir, "tr"));
+    const longOnes = files.filter((n) => n.startsWith('trace_LLL'));
+    expect(longOnes.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(longOnes).size).toBe(longOnes.length);
+    for (const n of files) expect(Buffer.byteLength(n)).toBeLessThan(255);
+  });
+
+  it('refuses a deeply nested YAML configuration by the nesting limit, not a stack overflow', async () => {
+    const dir = tmp();
+    const x = jetInput(dir);
+    writeFileSync(path.join(dir, 'deep.yml'), `HLSConfig:\n  Model: ${'['.repeat(20000)}1${']'.repeat(20000)}\n`);
+    expectClean(await cli(['emulate', jetOnnx, '-i', x, '-c', 'deep.yml', '-o', 'y.npy'], dir), 2, /deep\.yml.*maxNestingDepth/);
+    writeFileSync(path.join(dir, 'deep2.yml'), `HLSConfig:\n  Model: ${'['.repeat(200)}1${']'.repeat(200)}\n`);
+    expectClean(await cli(['emulate', jetOnnx, '-i', x, '-c', 'deep2.yml', '-o', 'y.npy'], dir), 2, /deep2\.yml.*maxNestingDepth/);
+  });
+
+  it('escapes bidirectional control characters in C++ comments', async () => {
+    const { commentText } = await import('../../src/backends/identifiers.js');
+    expect(commentText('evil\u202Eesrever')).toBe('evil\\u202eesrever');
+    const dir = tmp();
+    const m = await kerasRenamed(dir, { fc1_relu: 'fc\u202E1' });
+    const r = await cli(['compile', m, '-o', 'prj', '--samples', '2'], dir);
+    expect(r.err).not.toMatch(/internal error/);
+    expect(r.code).toBe(0);
+    const files = (readdirSync(path.join(dir, 'prj'), { recursive: true }) as string[]).filter((n) => /\.(h|cpp)$/.test(n));
+    const text = files.map((f) => readFileSync(path.join(dir, 'prj', f), 'utf8')).join('\n');
+    expect(text).toMatch(/fc\\u202e1/);
+    expect(text).not.toMatch(/\u202E/);
+  });
+
+  it('does not die with an EPIPE stack trace when stdout is closed early (| head -1)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+    if (!existsSync(path.join(root, 'dist/cli/main.js'))) spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root });
+    const r = spawnSync('bash', ['-c', `node ${JSON.stringify(path.join(root, 'bin/fastml.js'))} inspect ${JSON.stringify(jetOnnx)} | head -c 10 >/dev/null; echo "rc=\${PIPESTATUS[0]}"`], { encoding: 'utf8' });
+    expect(r.stderr).not.toMatch(/EPIPE|Error|at /);
+    expect(r.stdout).toMatch(/rc=0/);
   });
 });
