@@ -64,3 +64,14 @@ export function nestingDepth(root: unknown, stopAt: number = LIMITS.maxNestingDe
   }
   return max;
 }
+
+/**
+ * Refuses a layer's inferred output shape that is not made of positive integers or is over
+ * maxTensorElements (a huge pad, stride or input dim upstream): every later stage allocates
+ * from these shapes.
+ */
+export function checkLayerShape(shape: readonly number[], loc: DiagnosticLoc): void {
+  if (shape.some((d) => !Number.isSafeInteger(d) || d < 1))
+    throw new DiagnosticError([diag('FML0022', `the layer's output shape [${shape.join(', ')}] has a dimension that is not a positive integer`, loc, 'check the pads, strides, kernel and input sizes of this layer')], EXIT.USAGE);
+  checkTensorSize(shape, "the layer's output", loc);
+}

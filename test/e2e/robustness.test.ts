@@ -130,6 +130,48 @@ describe('ONNX reader', () => {
   });
 });
 
+describe('ONNX graph checks', () => {
+  const mnist = path.join(models, 'onnx_mnist_conv/model.onnx');
+  it('reports a graph output that no node produces (inspect and emulate)', async () => {
+    const dir = tmp();
+    writeFileSync(path.join(dir, 'd.onnx'), editOnnx(jetOnnx, (m) => m.graph.output.push(onnx.ValueInfoProto.create({ name: 'never_made' }))));
+    expectClean(await cli(['inspect', 'd.onnx'], dir), 1, /d\.onnx.*graph output "never_made" is not produced by any node/);
+    const x = jetInput(dir);
+    expectClean(await cli(['emulate', 'd.onnx', '-i', x, '-o', 'y.npy'], dir), 1, /never_made/);
+  });
+
+  it('refuses Conv pads of 2^31 at read time (the output shape goes over maxTensorElements)', async () => {
+    const dir = tmp();
+    writeFileSync(
+      path.join(dir, 'p.onnx'),
+      editOnnx(mnist, (m) => {
+        const n = m.graph.node.find((x: any) => x.opType === 'Conv');
+        n.attribute = n.attribute.filter((a: any) => a.name !== 'auto_pad' && a.name !== 'pads');
+        n.attribute.push(onnx.AttributeProto.create({ name: 'pads', type: 7, ints: [2 ** 31, 0, 0, 0] }));
+      }),
+    );
+    expectClean(await cli(['inspect', 'p.onnx'], dir), 2, /p\.onnx: node "Convolution28" \(Conv\).*maxTensorElements/);
+  });
+
+  it('refuses a Softmax axis given as a string attribute', async () => {
+    const dir = tmp();
+    writeFileSync(
+      path.join(dir, 'a.onnx'),
+      editOnnx(jetOnnx, (m) => {
+        const n = m.graph.node.find((x: any) => x.opType === 'Softmax');
+        n.attribute = [onnx.AttributeProto.create({ name: 'axis', type: 3, s: strToU8('1') })];
+      }),
+    );
+    expectClean(await cli(['inspect', 'a.onnx'], dir), 1, /a\.onnx: node "Softmax" \(Softmax\): attribute "axis" is STRING, expected INT/);
+  });
+
+  it('refuses an input dim of 1e6 feeding a Conv by the tensor limit, without allocating it', async () => {
+    const dir = tmp();
+    writeFileSync(path.join(dir, 'big.onnx'), editOnnx(mnist, (m) => (m.graph.input[0].type.tensorType.shape.dim[2].dimValue = 1e6)));
+    expectClean(await cli(['inspect', 'big.onnx'], dir), 2, /big\.onnx.*maxTensorElements/);
+  });
+});
+
 describe('Keras reader', () => {
   it('reports config.layers entries that are null or not objects, naming the entry', async () => {
     const dir = tmp();

@@ -8,6 +8,7 @@
  * the IR's own shape rules (src/ir/shapes.ts): no external shape inference is needed.
  */
 
+import { checkLayerShape } from '../../diagnostics/limits.js';
 import { readFileSync } from 'node:fs';
 import type { Graph, InputLayout } from '../../ir/graph.js';
 import { DiagnosticError, EXIT, fail } from '../../diagnostics/diagnostic.js';
@@ -189,6 +190,7 @@ export function onnxToGraph(m: ModelProto, file: string): Graph {
     const perm = cf ? channelsLastPerm(rank) : identity(rank).filter((a) => a !== batch);
     const v: DynValue = { kind: 'dyn', ir: name, shape, batch, perm };
     const irShape = irShapeOf(v);
+    checkLayerShape(irShape, { file, node: name, opType: 'Input' });
     b.tensors.set(name, { name, shape: irShape });
     b.layers.push({ name: b.uniqueLayerName(name), attrs: { op: 'Input' }, inputs: [], outputs: [name], weights: {}, precision: {}, source: { file, node: name, opType: 'Input' } });
     inputs.push(name);
@@ -244,7 +246,11 @@ export function onnxToGraph(m: ModelProto, file: string): Graph {
   for (const o of g.output ?? []) {
     const name = o.name ?? '';
     const v = values.get(name);
-    if (!v || v.kind === 'poison') continue;
+    if (!v) {
+      b.error('FML1124', `graph output "${name}" is not produced by any node, and is not a graph input or initializer`, name);
+      continue;
+    }
+    if (v.kind === 'poison') continue;
     if (v.kind !== 'dyn') {
       b.error('FML1123', `graph output "${name}" is ${v.kind === 'const' ? 'a constant' : 'a QuantizeLinear output without DequantizeLinear'}`, name);
       continue;

@@ -207,6 +207,10 @@ export function decodeTensor(t: TensorProto, where: { file: string; node?: strin
   return { shape, data: out, dataType: dt };
 }
 
+/** onnx.AttributeProto.AttributeType values. */
+const ATTR = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
+const ATTR_NAMES: Record<number, string> = { 1: 'FLOAT', 2: 'INT', 3: 'STRING', 4: 'TENSOR', 5: 'GRAPH', 6: 'FLOATS', 7: 'INTS', 8: 'STRINGS', 9: 'TENSORS', 10: 'GRAPHS' };
+
 /** Typed access to a node's attributes, with defaults. */
 export class Attrs {
   private readonly map = new Map<string, AttributeProto>();
@@ -225,32 +229,43 @@ export class Attrs {
   int(name: string, dflt: number): number;
   int(name: string): number | undefined;
   int(name: string, dflt?: number): number | undefined {
-    const a = this.map.get(name);
+    const a = this.typed(name, ATTR.INT);
     return a ? toNum(a.i ?? 0) : dflt;
+  }
+  /**
+   * The attribute if it has the expected type. A mistyped attribute (a Softmax `axis` given as a
+   * string) is an error naming the node, not a silent default: older writers that leave `type`
+   * unset (0) are trusted.
+   */
+  private typed(name: string, want: number): AttributeProto | undefined {
+    const a = this.map.get(name);
+    if (a && a.type && a.type !== want)
+      fail('FML1114', `attribute "${name}" is ${ATTR_NAMES[a.type] ?? `type ${a.type}`}, expected ${ATTR_NAMES[want]}`, { file: this.file, node: this.node.name ?? '', ...(this.node.opType ? { opType: this.node.opType } : {}) }, undefined, EXIT.MODEL);
+    return a;
   }
   float(name: string, dflt: number): number;
   float(name: string): number | undefined;
   float(name: string, dflt?: number): number | undefined {
-    const a = this.map.get(name);
+    const a = this.typed(name, ATTR.FLOAT);
     // float attributes are float32 in the proto; keep the exact float32 value.
     return a ? (a.f ?? 0) : dflt;
   }
   str(name: string, dflt: string): string;
   str(name: string): string | undefined;
   str(name: string, dflt?: string): string | undefined {
-    const a = this.map.get(name);
+    const a = this.typed(name, ATTR.STRING);
     return a ? new TextDecoder().decode(a.s ?? new Uint8Array()) : dflt;
   }
   ints(name: string): number[] | undefined {
-    const a = this.map.get(name);
+    const a = this.typed(name, ATTR.INTS);
     return a ? (a.ints ?? []).map(toNum) : undefined;
   }
   floats(name: string): number[] | undefined {
-    const a = this.map.get(name);
+    const a = this.typed(name, ATTR.FLOATS);
     return a ? [...(a.floats ?? [])] : undefined;
   }
   tensor(name: string): ConstTensor | undefined {
-    const a = this.map.get(name);
+    const a = this.typed(name, ATTR.TENSOR);
     return a?.t ? decodeTensor(a.t, { file: this.file, node: this.node.name ?? '' }) : undefined;
   }
 }
