@@ -48,25 +48,34 @@ function editOnnx(src: string, edit: (m: any) => void): Uint8Array {
 }
 
 /** The jet tagger's architecture JSON, edited, with its weights beside it. */
-function kerasCase(dir: string, edit: (cfg: any) => void): string {
-  const cfg = JSON.parse(readFileSync(jetJson, 'utf8'));
+function kerasCase(dir: string, edit: (cfg: any) => void, json = jetJson, weights = jetWeights): string {
+  const cfg = JSON.parse(readFileSync(json, 'utf8'));
   edit(cfg);
   writeFileSync(path.join(dir, 'm.json'), JSON.stringify(cfg));
-  copyFileSync(jetWeights, path.join(dir, 'm_weights.h5'));
+  copyFileSync(weights, path.join(dir, 'm_weights.h5'));
   return 'm.json';
 }
 
-/** The jet tagger (JSON + weights) with layers renamed in the architecture and in the weights file. */
-async function kerasRenamed(dir: string, rename: Record<string, string>): Promise<string> {
+/**
+ * A Keras JSON model (the jet tagger by default) with layers renamed in the architecture and in the
+ * weights file, and optionally its weights changed (`data(name, values)`).
+ */
+async function kerasRenamed(
+  dir: string,
+  rename: Record<string, string>,
+  data: (name: string, v: Float32Array) => Float32Array = (_, v) => v,
+  json = jetJson,
+  weightsFile = jetWeights,
+): Promise<string> {
   const m = kerasCase(dir, (cfg) => {
     let text = JSON.stringify(cfg);
     for (const [from, to] of Object.entries(rename)) text = text.split(JSON.stringify(from)).join(JSON.stringify(to));
     Object.assign(cfg, JSON.parse(text));
-  });
+  }, json, weightsFile);
   const { default: h5wasm } = await import('h5wasm/node');
   await h5wasm.ready;
   const f = new h5wasm.File(path.join(dir, 'm_weights.h5'), 'w');
-  const src = new h5wasm.File(jetWeights, 'r');
+  const src = new h5wasm.File(weightsFile, 'r');
   const old = src.attrs['layer_names']!.value as string[];
   const names = old.map((n) => rename[n] ?? n);
   f.create_attribute('layer_names', names);
@@ -80,7 +89,7 @@ async function kerasRenamed(dir: string, rename: Record<string, string>): Promis
     wnOld.forEach((w, j) => {
       const ds = sg.get(w);
       const sub: any = g.get(nu) ?? g.create_group(nu);
-      sub.create_dataset({ name: wn[j]!.split('/').pop(), data: ds.value, shape: ds.shape, dtype: '<f' });
+      sub.create_dataset({ name: wn[j]!.split('/').pop(), data: data(w, Float32Array.from(ds.value as ArrayLike<number>)), shape: ds.shape, dtype: '<f' });
     });
   });
   f.close();
@@ -365,5 +374,39 @@ describe('paths, names and pipes', () => {
     const r = spawnSync('bash', ['-c', `node ${JSON.stringify(path.join(root, 'bin/fastml.js'))} inspect ${JSON.stringify(jetOnnx)} | head -c 10 >/dev/null; echo "rc=\${PIPESTATUS[0]}"`], { encoding: 'utf8' });
     expect(r.stderr).not.toMatch(/EPIPE|Error|at /);
     expect(r.stdout).toMatch(/rc=0/);
+  });
+});
+
+describe('precision', () => {
+  const conv1d = path.join(models, 'conv1d_small/KERAS_conv1d_small.json');
+  const conv1dW = path.join(models, 'conv1d_small/KERAS_conv1d_small_weights.h5');
+
+  it('--quantize auto on a Conv1D with zero biases and N(0,1) calibration stays within the width limit', async () => {
+    const dir = tmp();
+    const m = await kerasRenamed(dir, {}, (name, v) => (/bias/.test(name) ? v.map(() => 0) : v), conv1d, conv1dW);
+    let s = 7;
+    const rnd = () => ((s = (s * 16807) % 2147483647), s / 2147483647);
+    const normal = () => Math.sqrt(-2 * Math.log(rnd())) * Math.cos(2 * Math.PI * rnd());
+    writeFileSync(path.join(dir, 'c.npy'), encodeNpy({ shape: [64, 10, 4], data: new Float64Array(64 * 40).map(normal) }));
+    const r = await cli(['emulate', m, '-i', 'c.npy', '-o', 'y.npy', '--quantize', 'auto', '--calibration', 'c.npy'], dir);
+    expect(r.err).not.toMatch(/internal error|out of range/);
+    expect(r.code).toBe(0);
+    // The zero biases get a small signed type, not 5e-324's ~1090 fractional bits.
+    expect(r.err).toMatch(/conv1_relu\.bias: range \[0\.000, 0\.000\] -> fixed<16,1,RND_CONV,SAT,0>/);
+  });
+
+  it('caps an inferred accumulator wider than 1024 bits and says so (warning naming the layer)', async () => {
+    const dir = tmp();
+    const x = jetInput(dir);
+    writeFileSync(
+      path.join(dir, 'c.yml'),
+      'HLSConfig:\n  Model: {Precision: "fixed<16,6>", ReuseFactor: 1, Strategy: Latency}\n  LayerName:\n    fc1_relu: {Precision: {bias: "fixed<16,-1050>", accum: auto, result: auto}}\n',
+    );
+    const m = kerasCase(dir, () => {});
+    const r = await cli(['emulate', m, '-i', x, '-c', 'c.yml', '-o', 'y.npy'], dir);
+    expect(r.err).not.toMatch(/internal error|out of range/);
+    expect(r.code).toBe(0);
+    console.log(r.err);
+    expect(r.err).toMatch(/warning FML6560: .*accum type would be \d{4} bits wide.*capped at 1024 bits/);
   });
 });
