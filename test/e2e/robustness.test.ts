@@ -410,3 +410,28 @@ describe('precision', () => {
     expect(r.err).toMatch(/warning FML6560: .*accum type would be \d{4} bits wide.*capped at 1024 bits/);
   });
 });
+
+describe('QKeras quantizers', () => {
+  const qjson = path.join(models, 'qkeras_jet_mlp_3layer/qkeras_3layer.json');
+  const qweights = path.join(models, 'qkeras_jet_mlp_3layer/qkeras_3layer_weights.h5');
+  const withQuantizer = (dir: string, edit: (layer: any) => void): string =>
+    kerasCase(
+      dir,
+      (cfg) => {
+        const fc1 = cfg.config.layers.find((l: any) => l.config?.name === 'fc1');
+        edit(fc1.config);
+      },
+      qjson,
+      qweights,
+    );
+
+  it('refuses bits=65, an integer of -2^31 and NaN widths, naming the layer', async () => {
+    const dir = tmp();
+    const a = withQuantizer(dir, (c) => (c.kernel_quantizer.config.bits = 65));
+    expectClean(await cli(['inspect', a], dir), 1, /node "fc1" \(QDense\): kernel_quantizer: quantized_bits: bits=65 must be an integer from 1 to 64/);
+    const b = withQuantizer(dir, (c) => (c.kernel_quantizer.config.integer = -(2 ** 31)));
+    expectClean(await cli(['inspect', b], dir), 1, /node "fc1" \(QDense\): kernel_quantizer: quantized_bits: integer=-2147483648 must be an integer from -6 to 6/);
+    const c2 = withQuantizer(dir, (c) => (c.bias_quantizer = 'quantized_bits(nan,0)'));
+    expectClean(await cli(['inspect', c2], dir), 1, /node "fc1" \(QDense\): bias_quantizer: quantized_bits: bits="nan" must be an integer/);
+  });
+});
