@@ -13,6 +13,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { readUserFile } from '../io/files.js';
 import { LIMITS, nestingDepth, overLimit } from '../diagnostics/limits.js';
+import type { LimitName } from '../diagnostics/limits.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { DiagnosticError, diag, EXIT } from '../diagnostics/diagnostic.js';
 import type { TypeSpec } from '../fixed/type.js';
@@ -103,10 +104,14 @@ class Reader {
       return undefined;
     }
   }
-  posInt(v: unknown, pointer: string, what: string): number | undefined {
+  posInt(v: unknown, pointer: string, what: string, limit?: LimitName): number | undefined {
     const n = typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
       this.error('FML4004', `${what} must be a positive integer, got ${JSON.stringify(v)}`, pointer);
+      return undefined;
+    }
+    if (limit && n > LIMITS[limit]) {
+      this.error('FML0020', `${what} ${n} is over fastml's limit ${limit} = ${LIMITS[limit]}`, pointer);
       return undefined;
     }
     return n;
@@ -152,7 +157,7 @@ class Reader {
         this.warn('FML4011', `"${k}" in the Model block is ignored by hls4ml (it reads *_t keys only from LayerType / LayerName blocks); fastml applies it to every layer with that slot`, `${pointer}/${k}`, 'move it to a LayerType or LayerName block to get the same behaviour in both tools');
     }
     if (obj['ReuseFactor'] !== undefined) out.reuseFactor = this.posInt(obj['ReuseFactor'], `${pointer}/ReuseFactor`, 'ReuseFactor');
-    if (obj['TableSize'] !== undefined) out.tableSize = this.posInt(obj['TableSize'], `${pointer}/TableSize`, 'TableSize');
+    if (obj['TableSize'] !== undefined) out.tableSize = this.posInt(obj['TableSize'], `${pointer}/TableSize`, 'TableSize', 'maxTableSize');
     const s = obj['Strategy'];
     if (s !== undefined) {
       const low = String(s).toLowerCase();

@@ -14,7 +14,7 @@ export const LIMITS = {
   /** Elements of a whole input batch (samples x per-sample size): 64 Mi values, 512 MiB as float64. */
   maxBatchElements: 1 << 26,
   /** Test-bench / emulation samples asked for with --samples. */
-  maxSamples: 1_000_000,
+  maxSamples: 100_000,
   /** Entries of one activation lookup table (TableSize); hls4ml's default is 1024. */
   maxTableSize: 1 << 20,
   /** Bytes a .keras or .npz archive may inflate to, all members together. */

@@ -435,3 +435,43 @@ describe('QKeras quantizers', () => {
     expectClean(await cli(['inspect', c2], dir), 1, /node "fc1" \(QDense\): bias_quantizer: quantized_bits: bits="nan" must be an integer/);
   });
 });
+
+describe('limits on sizes asked for', () => {
+  it('refuses TableSize 1e9 by maxTableSize (exit 2) instead of building a 7.9 GB table', async () => {
+    const dir = tmp();
+    const x = jetInput(dir);
+    writeFileSync(path.join(dir, 't.yml'), 'HLSConfig:\n  Model: {Precision: "fixed<16,6>", ReuseFactor: 1, TableSize: 1000000000}\n');
+    const t0 = Date.now();
+    expectClean(await cli(['emulate', jetOnnx, '-i', x, '-c', 't.yml', '-o', 'y.npy'], dir), 2, /t\.yml.*TableSize 1000000000 is over fastml's limit maxTableSize/);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  it('refuses --samples 1e9 and a test bench over maxBatchElements', async () => {
+    const dir = tmp();
+    expectClean(await cli(['compile', jetOnnx, '-o', 'p', '--samples', '1e9'], dir), 2, /--samples 1e9 is over fastml's limit maxSamples/);
+    const mnist = path.join(models, 'onnx_mnist_conv/model.onnx');
+    expectClean(await cli(['compile', mnist, '-o', 'p', '--samples', '100000'], dir), 2, /100000 test-bench samples of 784 values.*maxBatchElements/);
+    expect(existsSync(path.join(dir, 'p'))).toBe(false);
+  });
+
+  it('refuses a .npy declaring 2^31 values before reading it', async () => {
+    const dir = tmp();
+    let h = "{'descr': '<f4', 'fortran_order': False, 'shape': (134217728, 16), }";
+    h = h.padEnd(117) + '\n';
+    const head = new Uint8Array(10 + h.length);
+    head.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
+    new DataView(head.buffer).setUint16(8, h.length, true);
+    head.set(strToU8(h), 10);
+    writeFileSync(path.join(dir, 'big.npy'), head);
+    expectClean(await cli(['emulate', jetOnnx, '-i', 'big.npy', '-o', 'y.npy'], dir), 2, /big\.npy.*2147483648 values.*maxBatchElements/);
+  });
+
+  it('prints weights of a type with more than 100 fractional digits (toFixed limit)', async () => {
+    const { formatFixedDecimals, quantizeAsPrinted } = await import('../../src/emulator/weights.js');
+    const { fixedType } = await import('../../src/fixed/type.js');
+    expect(formatFixedDecimals(0, 150)).toBe('0.' + '0'.repeat(150));
+    expect(formatFixedDecimals(-0, 3)).toBe('-0.000');
+    // fixed<16,-100>: 116 fractional bits, so 116 decimals are printed.
+    expect(Array.from(quantizeAsPrinted([0, 2 ** -110, -(2 ** -112)], fixedType(16, -100)))).toEqual([0, 2 ** -110, -(2 ** -112)]);
+  });
+});
