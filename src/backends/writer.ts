@@ -9,6 +9,7 @@
  *   crash leaves either the old project or the new one, never half of each.
  */
 
+import { removeStaleScratch } from '../io/scratch.js';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DiagnosticError, EXIT, InternalError, diag } from '../diagnostics/diagnostic.js';
@@ -51,6 +52,7 @@ export function writeProject(dest: string, files: readonly ProjectFile[], force:
     );
   const parent = path.dirname(root);
   mkdirSync(parent, { recursive: true });
+  removeStaleScratch(parent, path.basename(root));
   const tag = `${process.pid}-${Date.now().toString(36)}`;
   const tmp = path.join(parent, `.${path.basename(root)}.tmp-${tag}`);
   rmSync(tmp, { recursive: true, force: true });

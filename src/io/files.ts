@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { DiagnosticError, diag, EXIT } from '../diagnostics/diagnostic.js';
 import { LIMITS } from '../diagnostics/limits.js';
+import { removeStaleScratch } from './scratch.js';
 
 function errnoText(e: unknown): string {
   const code = (e as NodeJS.ErrnoException)?.code;
@@ -52,6 +53,7 @@ export function writeUserFile(file: string, data: Uint8Array | string, code = 'F
   if (!existsSync(dir)) throw new DiagnosticError([diag(code, `cannot write the output: the folder ${dir} does not exist`, { file }, 'create the folder first, or give another output path')], EXIT.USAGE);
   if (!statSync(dir).isDirectory()) throw new DiagnosticError([diag(code, `cannot write the output: ${dir} is not a folder`, { file })], EXIT.USAGE);
   if (existsSync(file) && statSync(file).isDirectory()) throw new DiagnosticError([diag(code, 'cannot write the output: a directory has that name', { file })], EXIT.USAGE);
+  removeStaleScratch(dir, path.basename(file));
   const tmp = path.join(dir, `.${path.basename(file).slice(0, 60)}.fastml-tmp-${process.pid}`);
   try {
     writeFileSync(tmp, data);

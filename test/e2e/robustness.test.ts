@@ -475,3 +475,27 @@ describe('limits on sizes asked for', () => {
     expect(Array.from(quantizeAsPrinted([0, 2 ** -110, -(2 ** -112)], fixedType(16, -100)))).toEqual([0, 2 ** -110, -(2 ** -112)]);
   });
 });
+
+describe('walks and scratch files', () => {
+  it('`fastml report /` answers quickly with the search limit instead of walking the file system', async () => {
+    const t0 = Date.now();
+    expectClean(await cli(['report', '/'], tmp()), 2, /\/: the search for csynth\.xml .* is over fastml's limit maxReportEntries/);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+  });
+
+  it('removes scratch left by killed runs (dead pid), and keeps a live run\'s', async () => {
+    const dir = tmp();
+    const dead = 2 ** 22 + 12345; // above the default pid_max: no such process
+    mkdirSync(path.join(dir, `.prj.tmp-${dead}-abc`));
+    writeFileSync(path.join(dir, `.prj.tmp-${dead}-abc`, 'half.cpp'), 'x');
+    mkdirSync(path.join(dir, `.prj.tmp-${process.pid}-live`));
+    mkdirSync(path.join(dir, `.prj.old-${dead}-abc`));
+    writeFileSync(path.join(dir, `.y.npy.fastml-tmp-${dead}`), 'x');
+    expect((await cli(['compile', jetOnnx, '-o', 'prj', '--samples', '2'], dir)).code).toBe(0);
+    const x = jetInput(dir);
+    expect((await cli(['emulate', jetOnnx, '-i', x, '-o', 'y.npy'], dir)).code).toBe(0);
+    const left = readdirSync(dir).filter((n) => n.startsWith('.'));
+    // The dead run's scratch is gone; the live one's and a moved-aside previous project are kept.
+    expect(left.sort()).toEqual([`.prj.old-${dead}-abc`, `.prj.tmp-${process.pid}-live`].sort());
+  });
+});
