@@ -125,6 +125,7 @@ export interface WriteOptions {
 /** Writes named arrays; single-array formats take the first (several arrays need .npz). */
 export function writeTensorFile(file: string, arrays: ReadonlyArray<{ name: string; shape: readonly number[]; data: ArrayLike<number> }>, opts: WriteOptions = {}): void {
   const fmt = formatOf(file);
+  if (arrays.length === 0) bad('FML6002', file, 'there is no output to write');
   if (fmt !== 'npz' && arrays.length > 1) bad('FML6002', file, `the model has ${arrays.length} outputs; a .${fmt} file holds one`, 'write a .npz instead');
   const a = arrays[0]!;
   switch (fmt) {

@@ -499,3 +499,32 @@ describe('walks and scratch files', () => {
     expect(left.sort()).toEqual([`.prj.old-${dead}-abc`, `.prj.tmp-${process.pid}-live`].sort());
   });
 });
+
+describe('found by the fuzzer', () => {
+  it('an ONNX node whose data input is empty: reported, no output file attempted', async () => {
+    const dir = tmp();
+    const conv2d = path.join(models, 'conv2d_small/conv2d_small_keras.onnx');
+    writeFileSync(path.join(dir, 'e.onnx'), editOnnx(conv2d, (m) => (m.graph.node.find((n: any) => n.opType === 'Identity').input[0] = '')));
+    writeFileSync(path.join(dir, 'x.npy'), encodeNpy({ shape: [2, 8, 8, 1], data: new Float64Array(128) }));
+    expectClean(await cli(['emulate', 'e.onnx', '-i', 'x.npy', '-o', 'y.npy'], dir), 1, /e\.onnx: node "Identity" \(Identity\): the first input \(the data input\) is empty/);
+    expect(existsSync(path.join(dir, 'y.npy'))).toBe(false);
+  });
+
+  it('a Keras inbound node naming no tensor ([[[]]]) and a missing units are reported in words', async () => {
+    const dir = tmp();
+    // jet_mlp_3layer is Sequential (no inbound nodes): use the Functional batch-norm model.
+    const bnJson = path.join(models, 'jet_mlp_3layer_batchnorm/KERAS_3layer_batch_norm.json');
+    const bnW = path.join(models, 'jet_mlp_3layer_batchnorm/KERAS_3layer_batch_norm_weights.h5');
+    const m = kerasCase(dir, (cfg) => (cfg.config.layers.find((l: any) => l.class_name === 'Activation').inbound_nodes = [[[]]]), bnJson, bnW);
+    expectClean(await cli(['inspect', m], dir), 1, /cannot read the inbound node of the layer/);
+    const u = kerasCase(dir, (cfg) => delete cfg.config.layers.find((l: any) => l.class_name === 'Dense').config.units);
+    expectClean(await cli(['inspect', u], dir), 1, /\(Dense\): units is missing from the layer config/);
+  });
+
+  it('a type with integer bits -2^31 is refused when the configuration is read', async () => {
+    const dir = tmp();
+    const x = jetInput(dir);
+    writeFileSync(path.join(dir, 'c.yml'), 'HLSConfig:\n  Model: {Precision: "ap_fixed<64,-2147483648>", ReuseFactor: 1}\n');
+    expectClean(await cli(['emulate', jetOnnx, '-i', x, '-c', 'c.yml', '-o', 'y.npy'], dir), 2, /c\.yml.*integer bits I must be -4096\.\.4096/);
+  });
+});

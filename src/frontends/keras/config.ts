@@ -112,9 +112,10 @@ function refsOfNode(node: any): { name: string; tensor: number }[] | undefined {
   };
   if (node && typeof node === 'object' && !Array.isArray(node) && 'args' in node) {
     // Keras 3: only positional args carry tensors (a merge layer gets one list of them).
-    return visit(node.args) ? refs : undefined;
+    return visit(node.args) && refs.length ? refs : undefined;
   }
-  return visit(node) ? refs : undefined;
+  // A node must name at least one input tensor ([[[]]] passes the shape test but names none).
+  return visit(node) && refs.length ? refs : undefined;
 }
 
 /** `input_layers`/`output_layers`: [[name, node, tensor], ...] or a single [name, node, tensor]. */

@@ -216,7 +216,11 @@ export function onnxToGraph(m: ModelProto, file: string): Graph {
     const missing = (n.input ?? []).filter((t) => t && !values.has(t));
     let result: (Value | undefined)[] | undefined;
     if (!h) result = undefined;
-    else if (missing.length) {
+    else if ((n.input?.length ?? 0) > 0 && !n.input![0]) {
+      // Only trailing optional inputs may be left empty; the data input never is.
+      b.error('FML1122', 'the first input (the data input) is empty', nodeName(n, k), n.opType!);
+      result = undefined;
+    } else if (missing.length) {
       b.error('FML1122', `input "${missing[0]}" is not produced by any earlier node, initializer or graph input`, nodeName(n, k), n.opType!, 'ONNX nodes must be in topological order');
       result = undefined;
     } else if (ins.some((v) => v?.kind === 'poison')) {
@@ -234,6 +238,13 @@ export function onnxToGraph(m: ModelProto, file: string): Graph {
         b.error('FML1199', `could not convert: ${(e as Error).message}`, name, n.opType!);
         result = undefined;
       }
+      // A shape computed from hostile attributes (NaN, fractions, negatives) stops here, named,
+      // instead of surfacing later as "A has NaN columns" in some consumer.
+      result = result?.map((v, j) => {
+        if (v?.kind !== 'dyn' || v.shape.every((d) => Number.isSafeInteger(d) && d >= 1)) return v;
+        b.error('FML1125', `output "${outs[j]}" would have shape [${v.shape.join(', ')}]: every dimension must be a positive integer`, name, n.opType!);
+        return POISON;
+      });
     }
     outs.forEach((o, j) => {
       if (o) values.set(o, result?.[j] ?? POISON);
@@ -266,6 +277,8 @@ export function onnxToGraph(m: ModelProto, file: string): Graph {
     };
   }
 
+  if (outputs.length === 0 && !b.diagnostics.some((d) => d.severity === 'error'))
+    b.error('FML1126', `none of the graph outputs (${(g.output ?? []).map((o) => `"${o.name ?? ''}"`).join(', ')}) can be computed from the graph inputs`);
   if (b.diagnostics.length) throw new DiagnosticError(b.diagnostics, EXIT.MODEL);
   return {
     name: g.name || file.replace(/^.*[\\/]/, '').replace(/\.onnx$/i, ''),

@@ -19,7 +19,8 @@ const LEAKS: readonly RegExp[] = [
   /Maximum BigInt size/,
   /toFixed\(\) digits/,
   /\bundefined\b/,
-  /\bNaN\b(?! widths?)/,
+  // NaN computed by fastml; the user's own "NaN" (quoted, or as name=NaN) is their value echoed.
+  /(?<!["=])\bNaN\b(?!")/,
   /\[object Object\]/,
 ];
 
@@ -29,7 +30,11 @@ export function classifyReturn(exit: number | 'threw', stderr: string, thrown?: 
   if (exit === 3 || /internal error/.test(stderr)) return { kind: 'crash', reason: firstError(stderr) };
   if (exit !== 0 && exit !== 1 && exit !== 2) return { kind: 'crash', reason: `exit ${exit}` };
   const errLines = stderr.split('\n').filter((l) => /^error /.test(l));
-  for (const l of errLines) for (const re of LEAKS) if (re.test(l)) return { kind: 'leak', reason: l.slice(0, 300) };
+  for (const l of errLines) {
+    // Quoted text is the user's own (a type string, a name): only fastml's words can leak.
+    const own = l.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/node ""( \([^)]*\))?/, 'node ""');
+    for (const re of LEAKS) if (re.test(own)) return { kind: 'leak', reason: l.slice(0, 300) };
+  }
   return { kind: 'ok' };
 }
 
