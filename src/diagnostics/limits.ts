@@ -26,7 +26,7 @@ export const LIMITS = {
   /** Groups + datasets visited in one HDF5 file. */
   maxHdf5Objects: 100_000,
   /** Time the HDF5 reader may take for one file before it is stopped (ms). */
-  hdf5DeadlineMs: 30_000,
+  hdf5DeadlineMs: 10_000,
   /** Folders `fastml report DIR` descends into below DIR, and entries it looks at in all. */
   maxReportDepth: 6,
   maxReportEntries: 20_000,

@@ -156,8 +156,11 @@ function convLike(l: FlatLayer, ins: string[], src: SourceRef, c: ConvertCtx, di
     ok = false;
   }
   const groups = Number(cfg.groups ?? 1);
-  if (!Number.isInteger(groups) || groups < 1 || (kind === 'conv' && Number(cfg.filters) % groups !== 0)) {
-    c.b.problem('FML2402', `groups=${cfg.groups} does not divide filters=${cfg.filters}`, src);
+  if (!Number.isInteger(groups) || groups < 1) {
+    c.b.problem('FML2402', `groups ${JSON.stringify(cfg.groups)} is not a positive integer`, src);
+    ok = false;
+  } else if (kind === 'conv' && positiveInt(Number(cfg.filters)) && Number(cfg.filters) % groups !== 0) {
+    c.b.problem('FML2402', `groups=${groups} does not divide filters=${cfg.filters}`, src);
     ok = false;
   }
   const mult = Number(cfg.depth_multiplier ?? 1);
