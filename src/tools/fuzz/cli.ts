@@ -78,7 +78,7 @@ function parseFlags(argv: string[]): Flags {
       case '--cases': f.cases = Math.floor(num(a, v, 1)); k++; break;
       case '--seed': f.seed = Math.floor(num(a, v, 0)); k++; break;
       case '--workers': f.workers = Math.floor(num(a, v, 1)); k++; break;
-      case '--deadline': f.deadlineMs = num(a, v, 0.1) * 1000; k++; break;
+      case '--deadline': f.deadlineMs = num(a, v, 0.001) * 1000; k++; break;
       case '--memory': f.memoryMb = Math.floor(num(a, v, 64)); k++; break;
       case '--only': f.only = Math.floor(num(a, v, 0)); k++; break;
       case '--save': f.save = path.resolve(v ?? '.'); k++; break;
