@@ -374,6 +374,12 @@ describe('paths, names and pipes', () => {
     const r = spawnSync('bash', ['-c', `node ${JSON.stringify(path.join(root, 'bin/fastml.js'))} inspect ${JSON.stringify(jetOnnx)} | head -c 10 >/dev/null; echo "rc=\${PIPESTATUS[0]}"`], { encoding: 'utf8' });
     expect(r.stderr).not.toMatch(/EPIPE|Error|at /);
     expect(r.stdout).toMatch(/rc=0/);
+    // compile | head -1: the project is still written completely.
+    const dir = tmp();
+    const c = spawnSync('bash', ['-c', `node ${JSON.stringify(path.join(root, 'bin/fastml.js'))} compile ${JSON.stringify(jetOnnx)} -o prj --samples 2 | head -1 >/dev/null; echo "rc=\${PIPESTATUS[0]}"`], { encoding: 'utf8', cwd: dir });
+    expect(c.stderr).not.toMatch(/EPIPE|Error|at /);
+    expect(c.stdout).toMatch(/rc=0/);
+    expect(existsSync(path.join(dir, 'prj', 'fastml.lock.json'))).toBe(true);
   });
 });
 
