@@ -367,6 +367,23 @@ describe('paths, names and pipes', () => {
     expect(text).not.toMatch(/\u202E/);
   });
 
+  it('handles EPIPE on stdout: no unhandled error event, later output dropped', async () => {
+    const { processIO } = await import('../../src/cli/io.js');
+    const io = processIO();
+    const epipe = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+    // Without a listener, emitting 'error' throws (Node's "Unhandled 'error' event").
+    expect(() => process.stdout.emit('error', epipe)).not.toThrow();
+    const write = process.stdout.write;
+    let wrote = false;
+    process.stdout.write = (() => ((wrote = true), true)) as typeof process.stdout.write;
+    try {
+      io.out('after the reader went away\n');
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(wrote).toBe(false);
+  });
+
   it('does not die with an EPIPE stack trace when stdout is closed early (| head -1)', async () => {
     const { spawnSync } = await import('node:child_process');
     const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
