@@ -189,8 +189,15 @@ async function run(): Promise<number> {
     }
   };
   const progress = !flags.json && process.stderr.isTTY;
+  // Ctrl-C / SIGTERM: no new cases; the ones running finish and the table covers what ran.
+  let stopped = false;
+  const stop = () => {
+    stopped = true;
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   try {
-    await runCases(() => (k < ids.length ? build(ids[k++]!) : undefined), {
+    await runCases(() => (!stopped && k < ids.length ? build(ids[k++]!) : undefined), {
       workers: Math.min(flags.workers, ids.length),
       deadlineMs: flags.deadlineMs,
       memoryMb: flags.memoryMb,
@@ -209,7 +216,8 @@ async function run(): Promise<number> {
             writeFileSync(path.join(dir, 'argv.json'), JSON.stringify({ argv: c.argv, what: c.what, outcome: r }, null, 2) + '\n');
           }
         }
-        if (progress && ++done % 100 === 0) process.stderr.write(`\r${done}/${ids.length} cases`);
+        done++;
+        if (progress && done % 100 === 0) process.stderr.write(`\r${done}/${ids.length} cases`);
       },
     });
   } finally {
@@ -220,9 +228,10 @@ async function run(): Promise<number> {
   const failing = bad.filter((b) => b.outcome.kind !== 'leak' || flags.strict);
   const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
   if (flags.json) {
-    process.stdout.write(JSON.stringify({ seed: flags.seed, cases: ids.length, seconds: secs, load, deadlineMs: flags.deadlineMs, memoryMb: flags.memoryMb, slowestMs: Math.round(slowest), counts: Object.fromEntries(counts), medianMs: Object.fromEntries([...times].map(([f, t]) => [f, Math.round(median(t))])), bad }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ seed: flags.seed, cases: done, ...(stopped ? { stoppedAfter: done, asked: ids.length } : {}), seconds: secs, load, deadlineMs: flags.deadlineMs, memoryMb: flags.memoryMb, slowestMs: Math.round(slowest), counts: Object.fromEntries(counts), medianMs: Object.fromEntries([...times].map(([f, t]) => [f, Math.round(median(t))])), bad }, null, 2) + '\n');
   } else {
-    process.stdout.write(`fastml fuzz: ${ids.length} cases, seed ${flags.seed}, ${flags.workers} workers, deadline ${flags.deadlineMs / 1000} s, memory ${flags.memoryMb} MB, ${secs.toFixed(0)} s (load average ${load}), slowest case ${(slowest / 1000).toFixed(1)} s\n\n`);
+    if (stopped) process.stdout.write(`fastml fuzz: stopped by a signal after ${done} of ${ids.length} cases\n`);
+    process.stdout.write(`fastml fuzz: ${done} cases, seed ${flags.seed}, ${flags.workers} workers, deadline ${flags.deadlineMs / 1000} s, memory ${flags.memoryMb} MB, ${secs.toFixed(0)} s (load average ${load}), slowest case ${(slowest / 1000).toFixed(1)} s\n\n`);
     process.stdout.write(formatTable(counts, times) + '\n');
     if (bad.length) {
       process.stdout.write('\nNot ok (reproduce with --only K --seed S --save DIR):\n');
