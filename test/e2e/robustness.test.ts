@@ -162,6 +162,19 @@ describe('ONNX graph checks', () => {
     expectClean(await cli(['inspect', 'p.onnx'], dir), 2, /p\.onnx: node "Convolution28" \(Conv\).*maxTensorElements/);
   });
 
+  it('refuses Conv strides of 0 by name instead of computing a NaN shape', async () => {
+    const dir = tmp();
+    writeFileSync(
+      path.join(dir, 's.onnx'),
+      editOnnx(mnist, (m) => {
+        const n = m.graph.node.find((x: any) => x.opType === 'Conv');
+        n.attribute = n.attribute.filter((a: any) => a.name !== 'strides');
+        n.attribute.push(onnx.AttributeProto.create({ name: 'strides', type: 7, ints: [0, 1] }));
+      }),
+    );
+    expectClean(await cli(['inspect', 's.onnx'], dir), 1, /s\.onnx: node "Convolution28" \(Conv\): unsupported attribute strides: \[0, 1\]/);
+  });
+
   it('refuses a Softmax axis given as a string attribute', async () => {
     const dir = tmp();
     writeFileSync(
