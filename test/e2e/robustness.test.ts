@@ -267,7 +267,56 @@ describe('Keras reader', () => {
   }, 120_000);
 });
 
+/**
+ * One stored member laid out as numpy.savez writes it (Python's zipfile with force_zip64=True): the
+ * local header says 0xFFFFFFFF for both sizes and carries a zip64 extra field with the real ones,
+ * the central directory gives the real sizes.
+ */
+function zip64Member(name: string, data: Uint8Array): Uint8Array {
+  const nm = strToU8(name);
+  const local = new Uint8Array(30 + nm.length + 20);
+  const lv = new DataView(local.buffer);
+  lv.setUint32(0, 0x04034b50, true);
+  lv.setUint16(4, 45, true);
+  lv.setUint32(18, 0xffffffff, true);
+  lv.setUint32(22, 0xffffffff, true);
+  lv.setUint16(26, nm.length, true);
+  lv.setUint16(28, 20, true);
+  local.set(nm, 30);
+  lv.setUint16(30 + nm.length, 1, true);
+  lv.setUint16(32 + nm.length, 16, true);
+  lv.setBigUint64(34 + nm.length, BigInt(data.length), true);
+  lv.setBigUint64(42 + nm.length, BigInt(data.length), true);
+  const central = new Uint8Array(46 + nm.length);
+  const cv = new DataView(central.buffer);
+  cv.setUint32(0, 0x02014b50, true);
+  cv.setUint16(4, 45, true);
+  cv.setUint16(6, 45, true);
+  cv.setUint32(20, data.length, true);
+  cv.setUint32(24, data.length, true);
+  cv.setUint16(28, nm.length, true);
+  central.set(nm, 46);
+  const end = new Uint8Array(22);
+  const ev = new DataView(end.buffer);
+  ev.setUint32(0, 0x06054b50, true);
+  ev.setUint16(8, 1, true);
+  ev.setUint16(10, 1, true);
+  ev.setUint32(12, central.length, true);
+  ev.setUint32(16, local.length + data.length, true);
+  return new Uint8Array(Buffer.concat([local, data, central, end]));
+}
+
 describe('input files', () => {
+  it('reads an .npz laid out as numpy.savez writes it (zip64 local headers)', async () => {
+    const dir = tmp();
+    const x = new Float64Array(32).map((_, k) => k / 8);
+    writeFileSync(path.join(dir, 'x.npz'), zip64Member('x.npy', encodeNpy({ shape: [2, 16], data: x })));
+    writeFileSync(path.join(dir, 'x.npy'), encodeNpy({ shape: [2, 16], data: x }));
+    expect((await cli(['emulate', jetOnnx, '-i', 'x.npz', '-o', 'a.npy'], dir)).code).toBe(0);
+    expect((await cli(['emulate', jetOnnx, '-i', 'x.npy', '-o', 'b.npy'], dir)).code).toBe(0);
+    expect(readFileSync(path.join(dir, 'a.npy'))).toEqual(readFileSync(path.join(dir, 'b.npy')));
+  });
+
   it('refuses an .npz that inflates to 1 GiB', async () => {
     const dir = tmp();
     writeFileSync(path.join(dir, 'x.npz'), zipBomb('x.npy', 1 << 30, 1 << 30));
