@@ -26,7 +26,6 @@ interface Slot {
   current?: FuzzCase;
   timer?: NodeJS.Timeout;
   started: number;
-  peakRss: number;
   done?: (r: CaseOutcome) => void;
 }
 
@@ -98,7 +97,7 @@ export async function runCases(next: () => FuzzCase | undefined, opts: RunOption
   };
 
   for (let k = 0; k < opts.workers; k++) {
-    const s: Slot = { started: 0, peakRss: 0 } as Slot;
+    const s: Slot = { started: 0 } as Slot;
     s.worker = attach(s, spawn());
     slots.push(s);
   }
