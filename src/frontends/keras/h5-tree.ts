@@ -74,7 +74,9 @@ function datasetOf(ds, maxElements) {
   else if (Array.isArray(v) && v.flat(Infinity).every((x) => typeof x === 'number')) data = Float64Array.from(v.flat(Infinity));
   return data ? { shape, dtype, data } : { shape, dtype };
 }
-parentPort.on('message', ({ id, bytes, limits }) => {
+parentPort.on('message', ({ id, bytes, limits, spin }) => {
+  // Tests: loop synchronously, as the HDF5 library does on some corrupt files.
+  if (spin) for (;;) {}
   const name = '/in_' + (++n) + '.h5';
   let f;
   let count = 0;
@@ -151,8 +153,12 @@ function startWorker(): NonNullable<typeof current> {
   return { worker, ready, pending };
 }
 
-/** Reads the whole HDF5 file (bytes) into a plain tree; never hangs longer than the deadline. */
-export async function readH5Tree(bytes: Uint8Array, deadlineMs: number = LIMITS.hdf5DeadlineMs): Promise<H5TreeResult> {
+/**
+ * Reads the whole HDF5 file (bytes) into a plain tree; never hangs longer than the deadline.
+ * `simulateHang` (tests only) makes the reader loop synchronously forever, as the HDF5 library
+ * does on some corrupt files, so the deadline can be checked without such a file.
+ */
+export async function readH5Tree(bytes: Uint8Array, deadlineMs: number = LIMITS.hdf5DeadlineMs, simulateHang = false): Promise<H5TreeResult> {
   current ??= startWorker();
   const w = current;
   w.worker.ref();
@@ -177,6 +183,6 @@ export async function readH5Tree(bytes: Uint8Array, deadlineMs: number = LIMITS.
         resolve(r);
       },
     });
-    w.worker.postMessage({ id, bytes, limits: { depth: LIMITS.maxHdf5Depth, objects: LIMITS.maxHdf5Objects, elements: LIMITS.maxTensorElements } });
+    w.worker.postMessage({ id, bytes, limits: { depth: LIMITS.maxHdf5Depth, objects: LIMITS.maxHdf5Objects, elements: LIMITS.maxTensorElements }, ...(simulateHang ? { spin: true } : {}) });
   });
 }
