@@ -4,6 +4,7 @@
  * it is, the estimate summary and the next command.
  */
 
+import { LIMITS, overLimit } from '../diagnostics/limits.js';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CommandContext } from '../cli/context.js';
@@ -59,6 +60,7 @@ function positiveInt(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) usage(`${flag}: "${v}" is not a positive integer`);
+  if (n > LIMITS.maxSamples) overLimit('maxSamples', `${flag} ${v}`);
   return n;
 }
 
@@ -206,6 +208,8 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
     }
   } else {
     n = positiveInt('--samples', f.samples) ?? 32;
+    const perSample = g.inputs.reduce((a, t) => a + numel(g.tensors.get(t)!.shape), 0);
+    if (n * perSample > LIMITS.maxBatchElements) overLimit('maxBatchElements', `${n} test-bench samples of ${perSample} values (${n * perSample})`);
     data = generateSamples(g, n);
   }
   const { tbInputs, tbOutputs } = testBench(g, n, data, compileEmulator, runBatch);

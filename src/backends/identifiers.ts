@@ -54,10 +54,16 @@ export function projectIdent(name: string): string {
   return FILE_STEMS.has(id.toLowerCase()) ? `${id}_prj` : id;
 }
 
-/** Escapes text for a C++ comment (no comment terminators, no line breaks). */
+/**
+ * Escapes text for a C++ comment (no comment terminators, no line breaks). Bidirectional controls
+ * (U+202A..U+202E, U+2066..U+2069, U+200E/F, U+061C) and the Unicode line separators are written
+ * as \uXXXX: copied raw, they make the source display differently from what the compiler reads
+ * ("Trojan Source"; g++ warns about them).
+ */
 export function commentText(s: string): string {
   return JSON.stringify(String(s))
     .slice(1, -1)
+    .replace(/[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069\u2028\u2029\u0085]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
     .replace(/\*\//g, '*\\/')
     .replace(/\?\?/g, '?\\?');
 }

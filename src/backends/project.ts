@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { commentText } from './identifiers.js';
 import type { Graph } from '../ir/graph.js';
 import { buildGraphView } from './view-model.js';
 import { render, templatesRoot } from './templates.js';
@@ -89,8 +90,9 @@ export function buildProject(g: Graph, o: ProjectOptions): ProjectFile[] {
   const outputs = withOffsets(gv.outputs);
   const view: ProjectView & { isVitis: boolean; freqMhz: number; inputs: typeof inputs; outputs: typeof outputs } = {
     project,
-    modelName: path.basename(o.modelFile),
-    modelFile: path.basename(o.modelFile),
+    // The model's file name goes into a C++ comment (project.cpp's first line) and the README.
+    modelName: commentText(path.basename(o.modelFile)),
+    modelFile: commentText(path.basename(o.modelFile)),
     backend: o.backend,
     isVitis: o.backend === 'vitis',
     io: o.io,

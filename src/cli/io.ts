@@ -16,11 +16,37 @@ export interface CliIO {
   readonly progressStream?: { write(s: string): boolean; readonly isTTY?: boolean; readonly columns?: number };
 }
 
+/** Set once stdout's reader has gone away (`fastml ... | head -1`). */
+let stdoutClosed = false;
+let stderrClosed = false;
+let pipeGuards = false;
+
+/**
+ * A reader that closes the pipe early makes the next write fail with EPIPE, asynchronously, as an
+ * 'error' event; unhandled, Node would die with a stack trace. The command instead goes on (a
+ * compile still completes its project) and simply stops printing to that stream.
+ */
+function guardPipes(): void {
+  if (pipeGuards) return;
+  pipeGuards = true;
+  process.stdout.on('error', () => {
+    stdoutClosed = true;
+  });
+  process.stderr.on('error', () => {
+    stderrClosed = true;
+  });
+}
+
 export function processIO(): CliIO {
+  guardPipes();
   return {
     command: invocation(process.env, process.argv[1], process.cwd()),
-    out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
+    out: (t) => {
+      if (!stdoutClosed) process.stdout.write(t);
+    },
+    err: (t) => {
+      if (!stderrClosed) process.stderr.write(t);
+    },
     cwd: process.cwd(),
     isTTY: Boolean(process.stderr.isTTY),
     env: process.env,

@@ -11,6 +11,9 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { readUserFile } from '../io/files.js';
+import { LIMITS, nestingDepth, overLimit } from '../diagnostics/limits.js';
+import type { LimitName } from '../diagnostics/limits.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { DiagnosticError, diag, EXIT } from '../diagnostics/diagnostic.js';
 import type { TypeSpec } from '../fixed/type.js';
@@ -108,10 +111,14 @@ class Reader {
       return undefined;
     }
   }
-  posInt(v: unknown, pointer: string, what: string): number | undefined {
+  posInt(v: unknown, pointer: string, what: string, limit?: LimitName): number | undefined {
     const n = typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
       this.error('FML4004', `${what} must be a positive integer, got ${JSON.stringify(v)}`, pointer);
+      return undefined;
+    }
+    if (limit && n > LIMITS[limit]) {
+      this.error('FML0020', `${what} ${n} is over fastml's limit ${limit} = ${LIMITS[limit]}`, pointer);
       return undefined;
     }
     return n;
@@ -158,7 +165,7 @@ class Reader {
         this.warn('FML4011', `"${k}" in the Model block is ignored by hls4ml (it reads *_t keys only from LayerType / LayerName blocks); fastml applies it to every layer with that slot`, `${pointer}/${k}`, 'move it to a LayerType or LayerName block to get the same behaviour in both tools');
     }
     if (obj['ReuseFactor'] !== undefined) out.reuseFactor = this.posInt(obj['ReuseFactor'], `${pointer}/ReuseFactor`, 'ReuseFactor');
-    if (obj['TableSize'] !== undefined) out.tableSize = this.posInt(obj['TableSize'], `${pointer}/TableSize`, 'TableSize');
+    if (obj['TableSize'] !== undefined) out.tableSize = this.posInt(obj['TableSize'], `${pointer}/TableSize`, 'TableSize', 'maxTableSize');
     const s = obj['Strategy'];
     if (s !== undefined) {
       const low = String(s).toLowerCase();
@@ -259,18 +266,14 @@ function yaml(): typeof import('yaml') {
 
 /** Reads a YAML or JSON hls4ml configuration file. */
 export function loadConfig(file: string, opts: LoadConfigOptions = {}): HlsConfig {
-  if (!existsSync(file)) throw new DiagnosticError([diag('FML4001', 'no such configuration file', { file })], EXIT.USAGE);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new DiagnosticError([diag('FML4001', `cannot read the configuration: ${(e as Error).message}`, { file })], EXIT.USAGE);
-  }
+  const text = new TextDecoder().decode(readUserFile(file, 'FML4001', 'configuration file'));
   let obj: unknown;
   try {
     // YAML is a superset of JSON, so one parser serves both; JSON errors still read well.
     obj = file.toLowerCase().endsWith('.json') ? JSON.parse(text) : yaml().parse(text);
   } catch (e) {
+    // The parsers recurse per nesting level: a deep document ends as a stack overflow.
+    if (e instanceof RangeError || /Maximum call stack/.test(String((e as Error)?.message))) overLimit('maxNestingDepth', 'the nesting of the configuration', { file });
     const err = e as Error & { linePos?: Array<{ line: number; col: number }> };
     const lp = err.linePos?.[0];
     throw new DiagnosticError(
@@ -278,6 +281,7 @@ export function loadConfig(file: string, opts: LoadConfigOptions = {}): HlsConfi
       EXIT.USAGE,
     );
   }
+  if (nestingDepth(obj) > LIMITS.maxNestingDepth) overLimit('maxNestingDepth', 'the nesting of the configuration', { file });
   return configFromObject(obj, file, opts);
 }
 

@@ -12,6 +12,7 @@ import { DiagnosticError, diag, formatDiagnostic, EXIT } from '../diagnostics/di
 import type { Graph } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
 import { writeTensorFile, readTensorFile } from '../io/index.js';
+import { safeFileName } from '../io/files.js';
 import { compileEmulator } from './compile.js';
 import { prepareInputs, runBatch } from './index.js';
 import type { BatchResult } from './index.js';
@@ -58,9 +59,6 @@ function outShape(g: Graph, o: string): readonly number[] {
   return lay?.sourceShape ?? g.tensors.get(o)!.shape;
 }
 
-function safeName(s: string): string {
-  return s.replace(/[^A-Za-z0-9_.-]/g, '_');
-}
 
 export interface EmulateArgs {
   model: string;
@@ -126,7 +124,7 @@ export async function runEmulate(ctx: CommandContext, a: EmulateArgs): Promise<n
   const arrays = g.outputs.map((o) => ({ name: o, shape: [n, ...outShape(g, o)], data: fromIrLayout(g, o, res.outputs[o]!) }));
   writeTensorFile(a.output, arrays, { dtype: a.f32 ? 'f4' : 'f8' });
   if (a.trace) {
-    const files = Object.entries(res.traces).map(([layer, t]) => ({ layer, t, file: path.join(a.trace!, `trace_${safeName(layer)}.npy`) }));
+    const files = Object.entries(res.traces).map(([layer, t]) => ({ layer, t, file: path.join(a.trace!, `trace_${safeFileName(layer)}.npy`) }));
     for (const x of files) checkOutputFile(x.file, inputsOf(a), '--trace');
     mkdirSync(a.trace, { recursive: true });
     for (const { layer, t, file } of files) writeTensorFile(file, [{ name: layer, shape: [n, ...t.shape], data: t.data }], { dtype: a.f32 ? 'f4' : 'f8' });

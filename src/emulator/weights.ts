@@ -34,7 +34,9 @@ function decompose(x: number): { m: bigint; e: number } {
 
 /** Python's '{:.Nf}'.format(x) for a finite double: exact value, rounded half-to-even. */
 export function formatFixedDecimals(x: number, decimals: number): string {
-  if (x === 0) return (Object.is(x, -0) ? '-' : '') + (0).toFixed(decimals);
+  // Not (0).toFixed(decimals): toFixed stops at 100 digits, and a type with many fractional
+  // bits (an extreme precision) asks for more.
+  if (x === 0) return (Object.is(x, -0) ? '-' : '') + (decimals > 0 ? `0.${'0'.repeat(decimals)}` : '0');
   const { m, e } = decompose(x);
   const neg = m < 0n;
   const am = neg ? -m : m;

@@ -7,7 +7,8 @@
  * instead of a dependency.
  */
 
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { LIMITS, overLimit } from '../diagnostics/limits.js';
 import path from 'node:path';
 import { DiagnosticError, diag } from '../diagnostics/diagnostic.js';
 
@@ -186,9 +187,11 @@ export function parseCsynth(xml: string, file = 'csynth.xml'): CsynthReport {
 }
 
 /** csynth XML files under a project directory (depth-limited), the top-level report first. */
-export function findCsynthReports(dir: string, maxDepth = 7): string[] {
+export function findCsynthReports(dir: string, maxDepth: number = LIMITS.maxReportDepth): string[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new DiagnosticError([diag('FML7022', 'not a directory', { file: dir })]);
   const found: string[] = [];
+  // Bounded in depth and in entries looked at: `fastml report /` must answer, not walk the disk.
+  let seen = 0;
   const walk = (d: string, depth: number) => {
     let entries: string[];
     try {
@@ -196,11 +199,15 @@ export function findCsynthReports(dir: string, maxDepth = 7): string[] {
     } catch {
       return;
     }
+    seen += entries.length;
+    if (seen > LIMITS.maxReportEntries)
+      overLimit('maxReportEntries', `the search for csynth.xml (${seen} entries looked at)`, { file: dir }, 'give the project folder (<project>_prj) or the csynth.xml file itself');
     for (const e of entries.sort()) {
       const p = path.join(d, e);
       let st;
       try {
-        st = statSync(p);
+        // lstat: symbolic links to folders are not followed (they can loop).
+        st = lstatSync(p);
       } catch {
         continue;
       }

@@ -48,6 +48,8 @@ export class FixedTypeError extends Error {
 
 /** Largest width fastml accepts for a declared type (the ap_types headers allow 1024). */
 export const MAX_WIDTH = 1024;
+/** Largest |I| (integer bits) of a declared type. */
+export const MAX_INTEGER_BITS = 4 * MAX_WIDTH;
 
 export function fixedType(
   w: number,
@@ -121,6 +123,9 @@ export function parseType(input: string): TypeSpec {
   }
   if (args.length < 2 || args.length > 5) throw new FixedTypeError(input, `${EXPECTED}`);
   const i = num(args[1], 'integer bits I');
+  // The binary point may sit outside the W bits, but not arbitrarily far: 2^I and 2^(W-I) are
+  // computed exactly, and I = -2^31 would ask for a number of 2^31 bits.
+  if (Math.abs(i) > MAX_INTEGER_BITS) throw new FixedTypeError(input, `integer bits I must be -${MAX_INTEGER_BITS}..${MAX_INTEGER_BITS}, got ${i}`);
   let q: QMode = 'AP_TRN';
   let o: OMode = 'AP_WRAP';
   let n = 0;

@@ -11,12 +11,12 @@
  * Codes: FML6001 unreadable / malformed file, FML6002 shape mismatch, FML6003 unknown extension.
  */
 
-import { readFileSync, existsSync } from 'node:fs';
-import { writeFileAtomic } from './safe-write.js';
+import { readUserFile, writeUserFile } from './files.js';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { readZip } from './zip.js';
 
-// fflate only for .npz, loaded on first use (its module costs ~25 ms of every run otherwise).
+// fflate only for writing .npz, loaded on first use (its module costs ~25 ms of every run otherwise).
 type Fflate = typeof import('fflate');
 let fflateMod: Fflate | undefined;
 const fflate = (): Fflate => (fflateMod ??= createRequire(import.meta.url)('fflate') as Fflate);
@@ -42,12 +42,7 @@ export function formatOf(file: string): TensorFormat {
 
 /** Reads every array of a .npz (keys without the .npy suffix, in archive order). */
 export function decodeNpz(bytes: Uint8Array, file: string): Map<string, NdArray> {
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = fflate().unzipSync(bytes);
-  } catch (e) {
-    bad('FML6001', file, `not a valid .npz (zip) file: ${(e as Error).message}`);
-  }
+  const entries = readZip(bytes, file);
   const out = new Map<string, NdArray>();
   for (const [k, v] of Object.entries(entries)) {
     if (!k.endsWith('.npy')) continue;
@@ -115,9 +110,8 @@ export interface ReadOptions {
 
 /** Reads a tensor file: all its arrays by name ('' for single-array formats). */
 export function readTensorFile(file: string, opts: ReadOptions = {}): Map<string, NdArray> {
+  const bytes = readUserFile(file, 'FML6001');
   const fmt = formatOf(file);
-  if (!existsSync(file)) bad('FML6001', file, 'no such file');
-  const bytes = new Uint8Array(readFileSync(file));
   switch (fmt) {
     case 'npy':
       return new Map([['', decodeNpy(bytes, file)]]);
@@ -136,18 +130,19 @@ export interface WriteOptions {
 /** Writes named arrays (atomically: never half-written); single-array formats take the first (several arrays need .npz). */
 export function writeTensorFile(file: string, arrays: ReadonlyArray<{ name: string; shape: readonly number[]; data: ArrayLike<number> }>, opts: WriteOptions = {}): void {
   const fmt = formatOf(file);
+  if (arrays.length === 0) bad('FML6002', file, 'there is no output to write');
   if (fmt !== 'npz' && arrays.length > 1) bad('FML6002', file, `the model has ${arrays.length} outputs; a .${fmt} file holds one`, 'write a .npz instead');
   const a = arrays[0]!;
   switch (fmt) {
     case 'npy':
-      writeFileAtomic(file, encodeNpy(a, opts.dtype ?? 'f8'));
+      writeUserFile(file, encodeNpy(a, opts.dtype ?? 'f8'), 'FML6004');
       return;
     case 'npz':
-      writeFileAtomic(file, encodeNpz(arrays, opts.dtype ?? 'f8'));
+      writeUserFile(file, encodeNpz(arrays, opts.dtype ?? 'f8'), 'FML6004');
       return;
     case 'dat':
     case 'csv':
-      writeFileAtomic(file, encodeTextRows(a, fmt === 'csv'));
+      writeUserFile(file, encodeTextRows(a, fmt === 'csv'), 'FML6004');
       return;
   }
 }

@@ -5,6 +5,7 @@
  */
 
 import { DiagnosticError, diag, EXIT } from '../diagnostics/diagnostic.js';
+import { LIMITS, overLimit } from '../diagnostics/limits.js';
 
 export interface NdArray {
   readonly shape: readonly number[];
@@ -56,6 +57,7 @@ export function decodeNpy(bytes: Uint8Array, file?: string): NdArray {
   const kind = m[2]!;
   const size = Number(m[3]);
   const n = shape.reduce((a, b) => a * b, 1);
+  if (n > LIMITS.maxBatchElements) overLimit('maxBatchElements', `the array of shape (${shape.join(', ')}) (${n} values)`, file ? { file } : undefined);
   const start = off + hlen;
   if (bytes.length < start + n * size) bad(file, `truncated .npy: ${n} values of ${size} bytes need ${start + n * size} bytes, file has ${bytes.length}`);
   const out = new Float64Array(n);

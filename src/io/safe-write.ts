@@ -23,6 +23,7 @@
 
 import { existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { removeStaleScratch } from './scratch.js';
 import { DiagnosticError, EXIT, diag } from '../diagnostics/diagnostic.js';
 
 /** A file or folder the command reads, with the flag that named it (for the message). */
@@ -151,6 +152,8 @@ export function replaceFolder(dir: string, force: boolean, fill: (tmp: string) =
   checkReplaceable(root, force, flag);
   const parent = path.dirname(root);
   mkdirSync(parent, { recursive: true });
+  // Scratch that runs killed before their rename left beside this output (never an `.old-` project).
+  removeStaleScratch(parent, path.basename(root));
   const tag = scratchTag();
   const tmp = path.join(parent, `.${path.basename(root)}.tmp-${tag}`);
   mkdirSync(tmp);
@@ -183,7 +186,9 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   if (isDir(abs)) throw new DiagnosticError([diag('FML5822', `${file}: is a folder, not a file`, { file })], EXIT.USAGE);
   const dir = path.dirname(abs);
   if (!isDir(dir)) throw new DiagnosticError([diag('FML5822', `${file}: the folder ${dir} does not exist`, { file }, 'create the folder first')], EXIT.USAGE);
-  const tmp = path.join(dir, `.${path.basename(abs)}.tmp-${scratchTag()}`);
+  removeStaleScratch(dir, path.basename(abs).slice(0, 60));
+  // The scratch name keeps at most 60 characters of the file's (a long name must not overflow 255 bytes).
+  const tmp = path.join(dir, `.${path.basename(abs).slice(0, 60)}.tmp-${scratchTag()}`);
   try {
     writeFileSync(tmp, data);
     renameSync(tmp, abs);

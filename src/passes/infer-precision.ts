@@ -25,7 +25,7 @@ import type { Graph, Layer } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
 import type { Pass, PassContext } from './pass.js';
 import { diag } from '../diagnostics/diagnostic.js';
-import { AUTO, fixedType, formatHls4ml, formatType, fracBits, isAuto, type FixedType, type TypeSpec } from '../fixed/type.js';
+import { AUTO, MAX_WIDTH, fixedType, formatHls4ml, formatType, fracBits, isAuto, type FixedType, type TypeSpec } from '../fixed/type.js';
 import { isFixed, locOf, producerLayer } from './graph-edit.js';
 import { alphaConstType, constError, typeMaxAbs } from './split-scales.js';
 
@@ -50,11 +50,41 @@ export function clampToMax(t: FixedType, max: FixedType | undefined): FixedType 
   return fixedType(w, Math.min(t.i, max.i), max.signed, q, o, Math.min(n, w));
 }
 
+/**
+ * A type the inference rules produce: exact, so possibly wider than MAX_WIDTH (a bias of 1e-300
+ * needs ~1000 fractional bits). The pass caps such types before they are used (capWidth).
+ */
+function wideType(w: number, i: number, signed: boolean): FixedType {
+  if (w <= MAX_WIDTH) return fixedType(w, i, signed);
+  return Object.freeze({ w, i, signed, q: 'AP_TRN', o: 'AP_WRAP', n: 0 }) as FixedType;
+}
+
+/**
+ * Caps an inferred type at MAX_WIDTH bits, keeping the integer bits (so nothing that fits
+ * overflows) and dropping the lowest fractional bits, and says so: the result then rounds where
+ * hls4ml's type would not exist at all (its ap_fixed is limited to 1024 bits too).
+ */
+function capWidth(t: FixedType, layer: string, slot: string, ctx: PassContext): FixedType {
+  if (t.w <= MAX_WIDTH) return t;
+  const i = Math.min(t.i, MAX_WIDTH);
+  const capped = fixedType(MAX_WIDTH, i, t.signed, t.q, t.o, Math.min(t.n, MAX_WIDTH));
+  ctx.diagnostics.push(
+    diag(
+      'FML6560',
+      `the exact ${slot} type would be ${t.w} bits wide (${t.w - t.i} fractional bits); capped at ${MAX_WIDTH} bits (${formatHls4ml(capped)}), which rounds below 2^-${MAX_WIDTH - i}`,
+      { node: layer },
+      'a weight or bias with a tiny magnitude (or all zeros) asks for very many fractional bits: set the layer\'s types, or a Model Precision maximum (--max-precision)',
+      'warning',
+    ),
+  );
+  return capped;
+}
+
 /** x + y with no rounding, hls4ml's addition rule. */
 export function addRule(a: FixedType, b: FixedType, forceSigned = false): FixedType {
   const signed = a.signed || b.signed || forceSigned;
   const i = Math.max(a.i + (b.signed && !a.signed ? 1 : 0), b.i + (a.signed && !b.signed ? 1 : 0)) + 1;
-  return fixedType(i + Math.max(fracBits(a), fracBits(b)), i, signed);
+  return wideType(i + Math.max(fracBits(a), fracBits(b)), i, signed);
 }
 
 /** Accumulator of n products x*w plus an optional bias (hls4ml `_infer_common_precision`). */
@@ -68,12 +98,12 @@ export function accumRule(x: FixedType, w: FixedType, n: number, bias?: FixedTyp
     width = integer + Math.max(frac, fracBits(bias));
     signed = signed || bias.signed;
   }
-  return fixedType(width, integer, signed);
+  return wideType(width, integer, signed);
 }
 
 /** x * scale + bias at full precision (hls4ml `_infer_bn_precision`). */
 export function scaleBiasRule(x: FixedType, scale: FixedType | undefined, bias: FixedType | undefined): FixedType {
-  const after = scale ? fixedType(x.w + scale.w, x.i + scale.i, x.signed || scale.signed) : x;
+  const after = scale ? wideType(x.w + scale.w, x.i + scale.i, x.signed || scale.signed) : x;
   return bias ? addRule(after, bias) : after;
 }
 
@@ -83,7 +113,7 @@ function unionRule(a: FixedType, b: FixedType): FixedType {
   const ia = a.i + (signed && !a.signed ? 1 : 0);
   const ib = b.i + (signed && !b.signed ? 1 : 0);
   const i = Math.max(ia, ib);
-  return fixedType(i + Math.max(fracBits(a), fracBits(b)), i, signed);
+  return wideType(i + Math.max(fracBits(a), fracBits(b)), i, signed);
 }
 
 /** Smallest type for a constant (hls4ml `_get_precision_from_constant`, at most 8 magnitude bits). */
@@ -175,7 +205,7 @@ export function inferPrecisionPass(opts: PrecisionOptions = {}): Pass {
               else {
                 const k = a.op === 'Pool' ? a.pool.reduce((q, v) => q * v, 1) : numel(g.tensors.get(l.inputs[0]!)?.shape.slice(0, -1) ?? [1]);
                 const e = log2ceil(k);
-                p.accum = fixedType(x.w + 2 * e, x.i + e, x.signed);
+                p.accum = wideType(x.w + 2 * e, x.i + e, x.signed);
               }
             }
             if (isAuto(p.result)) p.result = x;
@@ -187,7 +217,7 @@ export function inferPrecisionPass(opts: PrecisionOptions = {}): Pass {
               let t = ins[0]!;
               for (const y of ins.slice(1)) {
                 if (a.mode === 'add' || a.mode === 'sub' || a.mode === 'avg') t = addRule(t, y, a.mode === 'sub');
-                else if (a.mode === 'mul') t = fixedType(t.w + y.w, t.i + y.i, t.signed || y.signed);
+                else if (a.mode === 'mul') t = wideType(t.w + y.w, t.i + y.i, t.signed || y.signed);
                 else t = unionRule(t, y);
               }
               p.result = a.mode === 'max' || a.mode === 'min' ? t : clampToMax(t, max);
@@ -226,6 +256,10 @@ export function inferPrecisionPass(opts: PrecisionOptions = {}): Pass {
           }
           default:
             if (SHAPE_ONLY.has(a.op) && isAuto(p.result)) p.result = x;
+        }
+        for (const k of autoSlots) {
+          const t = p[k];
+          if (isFixed(t)) p[k] = capWidth(t as FixedType, l.name, k, ctx);
         }
         // Whatever is still auto takes the model default (hls4ml `_infer_default_type`).
         for (const k of Object.keys(p)) if (isAuto(p[k])) p[k] = dflt;

@@ -298,7 +298,7 @@ export function mapQkeras(f: QuantFact): MapResult {
       return ok({ type: typeOf(minExp, maxExp), quantize, refine, what: show });
     }
     default:
-      return no(`QKeras quantizer ${name} is not supported`, 'supported: quantized_bits, quantized_relu, quantized_tanh, quantized_sigmoid, quantized_po2, binary, ternary');
+      return no(`QKeras quantizer "${name}" is not supported`, 'supported: quantized_bits, quantized_relu, quantized_tanh, quantized_sigmoid, quantized_po2, binary, ternary');
   }
 }
 

@@ -53,10 +53,18 @@ export function integerBitsFor(m: number, signed: boolean, headroom: number): nu
   return Math.floor(Math.log2(m)) + (signed ? 2 : 1) + headroom;
 }
 
-function rangeType(min: number, max: number, bits: number, headroom: number, q: FixedType['q'], o: FixedType['o']): FixedType {
-  const signed = min < 0;
+/**
+ * Most fractional bits a chosen type gets. Without a bound, a tensor whose largest magnitude is
+ * tiny (a bias of zeros seen as 5e-324, a dead channel) asks for ~1000 fractional bits, and the
+ * accumulators inferred from it go past the 1024-bit limit of ap_fixed. Values below 2^-64 are
+ * noise for a trigger model; they quantize to zero.
+ */
+export const MAX_CHOSEN_FRAC_BITS = 64;
+
+function rangeType(min: number, max: number, bits: number, headroom: number, q: FixedType['q'], o: FixedType['o'], forceSigned = false): FixedType {
+  const signed = forceSigned || min < 0;
   const m = Math.max(Math.abs(min), Math.abs(max));
-  const i = integerBitsFor(m, signed, headroom);
+  const i = Math.max(integerBitsFor(m, signed, headroom), bits - MAX_CHOSEN_FRAC_BITS);
   return fixedType(bits, i, signed, q, o);
 }
 
@@ -145,7 +153,7 @@ export function quantizeAutoPass(spec: QuantizeAutoSpec, cal: Calibration | unde
           const data = bn ? (role === 'scale' ? bn.scale : bn.bias) : l.weights[role]?.data;
           if (!data) continue;
           const e = extent(data);
-          const t = rangeType(Math.min(e.min, -Number.MIN_VALUE), e.max, spec.bits, 0, 'AP_RND_CONV', 'AP_SAT');
+          const t = rangeType(e.min, e.max, spec.bits, 0, 'AP_RND_CONV', 'AP_SAT', true);
           p[slot] = t;
           chosen.push({ layer: l.name, slot, min: e.min, max: e.max, type: formatHls4ml(t) });
         }

@@ -67,8 +67,8 @@ export function activationSpec(value: unknown, keras3: boolean): ActivationSpec 
   let q;
   try {
     q = parseQuantizer(value);
-  } catch {
-    throw new Error(`activation ${JSON.stringify(value)} is not supported`);
+  } catch (e) {
+    throw new Error(`activation ${JSON.stringify(value)?.slice(0, 80)} is not supported: ${(e as Error).message}`);
   }
   if (!q) return undefined;
   const kind = activationOfQuantizer(q);

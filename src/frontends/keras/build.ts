@@ -10,6 +10,7 @@
 
 import type { Layer, LayerAttrs, QuantFact, Shape, SourceRef, TensorInfo, WeightTensor } from '../../ir/graph.js';
 import { inferShape, ShapeError } from '../../ir/shapes.js';
+import { checkLayerShape } from '../../diagnostics/limits.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { diag } from '../../diagnostics/diagnostic.js';
 
@@ -74,6 +75,7 @@ export class GraphBuilder {
       this.problem('FML2301', `${e.message} (input shapes ${inShapes.map((s) => `[${s.join(', ')}]`).join(', ')})`, spec.source);
       return this.poison(spec.name);
     }
+    checkLayerShape(shape, spec.source);
     this.names.add(name);
     this.tensors.set(name, { name, shape });
     this.layers.push({

@@ -13,7 +13,8 @@
  */
 
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
-import { diag } from '../../diagnostics/diagnostic.js';
+import { diag, fail } from '../../diagnostics/diagnostic.js';
+import { LIMITS, nestingDepth, overLimit } from '../../diagnostics/limits.js';
 
 export interface FlatLayer {
   readonly className: string;
@@ -60,6 +61,28 @@ function keyOf(name: string, tensorIndex: number): string {
   return tensorIndex > 0 ? `${name}:${tensorIndex}` : name;
 }
 
+/**
+ * A layer entry fit to read: an object with a string class_name. Anything else (null, a number, a
+ * list, a missing class) is reported once, with its position, and left out.
+ */
+function usableEntry(ctx: Ctx, entry: any, k: number, where: string): boolean {
+  if (!entry || typeof entry !== 'object' || Array.isArray(entry)) {
+    ctx.problems.push(diag('FML2208', `layer entry ${k} of model "${where}" is ${entry === null ? 'null' : Array.isArray(entry) ? 'a list' : `a ${typeof entry}`}, not a layer object`, { file: ctx.file, jsonPointer: `/config/layers/${k}` }));
+    return false;
+  }
+  if (typeof entry.class_name !== 'string' || entry.class_name === '') {
+    ctx.problems.push(diag('FML2208', `layer entry ${k} of model "${where}" has no class_name (the Keras layer class)`, { file: ctx.file, node: layerName(entry), jsonPointer: `/config/layers/${k}` }));
+    ctx.skipped.push(layerName(entry));
+    return false;
+  }
+  if (entry.config !== undefined && (entry.config === null || typeof entry.config !== 'object' || Array.isArray(entry.config))) {
+    ctx.problems.push(diag('FML2208', `the config of layer entry ${k} is ${JSON.stringify(entry.config)?.slice(0, 40)}, not an object`, { file: ctx.file, node: layerName(entry), opType: entry.class_name, jsonPointer: `/config/layers/${k}/config` }));
+    ctx.skipped.push(layerName(entry));
+    return false;
+  }
+  return true;
+}
+
 function layerName(entry: any): string {
   return String(entry?.name ?? entry?.config?.name ?? '');
 }
@@ -101,9 +124,10 @@ function refsOfNode(node: any): { name: string; tensor: number }[] | undefined {
     if (!visit(node.args)) return undefined;
     const kw = node.kwargs;
     if (kw && typeof kw === 'object') for (const k of TENSOR_KWARGS) if (kw[k] !== undefined && !visit(kw[k])) return undefined;
-    return refs;
+    return refs.length ? refs : undefined;
   }
-  return visit(node) ? refs : undefined;
+  // A node must name at least one input tensor ([[[]]] passes the shape test but names none).
+  return visit(node) && refs.length ? refs : undefined;
 }
 
 /** The call's keyword arguments: Keras 3 `{args, kwargs}`, Keras 2 the 4th entry of the first ref. */
@@ -127,7 +151,9 @@ function flatten(ctx: Ctx, model: any, outerInputs: string[] | undefined, where:
   const cls = model?.class_name;
   const cfg = model?.config;
   if (cls === 'Sequential') {
-    const layers: any[] = Array.isArray(cfg) ? cfg : Array.isArray(cfg?.layers) ? cfg.layers : [];
+    const all: any[] = Array.isArray(cfg) ? cfg : Array.isArray(cfg?.layers) ? cfg.layers : [];
+    const layers = all.filter((entry, k) => usableEntry(ctx, entry, k, where));
+    if (all.length && !layers.length) return { inputs: [], outputs: [] };
     if (!layers.length) {
       ctx.problems.push(diag('FML2202', `Sequential model "${where}" has no layers`, { file: ctx.file }));
       return { inputs: [], outputs: [] };
@@ -171,7 +197,7 @@ function flatten(ctx: Ctx, model: any, outerInputs: string[] | undefined, where:
     return { inputs, outputs: [resolve(ctx, prev)] };
   }
   if (cls === 'Model' || cls === 'Functional') {
-    const layers: any[] = Array.isArray(cfg?.layers) ? cfg.layers : [];
+    const layers: any[] = (Array.isArray(cfg?.layers) ? cfg.layers : []).filter((entry: any, k: number) => usableEntry(ctx, entry, k, where));
     const ins = endpointRefs(cfg?.input_layers);
     const outs = endpointRefs(cfg?.output_layers);
     const inputs: string[] = [];
@@ -223,6 +249,9 @@ function flatten(ctx: Ctx, model: any, outerInputs: string[] | undefined, where:
 
 /** Flattens a parsed model config (the `model_config` / .json / config.json object). */
 export function flattenModel(model: any, file: string): { model: FlatModel; problems: Diagnostic[] } {
+  // Nested sub-models are flattened recursively: bound the depth before recursing.
+  if (nestingDepth(model) > LIMITS.maxNestingDepth) overLimit('maxNestingDepth', 'the model config nesting', { file });
+  if (!model || typeof model !== 'object' || Array.isArray(model)) fail('FML2201', 'not a Keras model config (expected an object with class_name and config)', { file });
   const ctx: Ctx = { file, problems: [], out: [], alias: new Map(), skipped: [] };
   const { inputs, outputs } = flatten(ctx, model, undefined, String(model?.config?.name ?? 'model'));
   const name = String((Array.isArray(model?.config) ? undefined : model?.config?.name) ?? 'model');

@@ -13,11 +13,11 @@
  *   recorded, is the `name` attribute of `vars`. Nested models appear as `layers/<x>/layers/...`.
  */
 
-import { tmpdir } from 'node:os';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import h5wasm from 'h5wasm/node';
 import { DiagnosticError, diag, EXIT } from '../../diagnostics/diagnostic.js';
+import { LIMITS, overLimit } from '../../diagnostics/limits.js';
+import { readH5Tree } from './h5-tree.js';
+import type { H5Dataset, H5Group } from './h5-tree.js';
 
 /** One stored weight array, with the name it was saved under (e.g. `fc1/kernel:0` or `vars/0`). */
 export interface StoredWeight {
@@ -42,14 +42,6 @@ export interface KerasH5Content {
   readonly layout: 'keras2' | 'keras3' | 'empty';
 }
 
-let modulePromise: Promise<any> | undefined;
-let scratchCounter = 0;
-
-async function h5Module(): Promise<any> {
-  modulePromise ??= h5wasm.ready;
-  return modulePromise;
-}
-
 /** A value read from an attribute, as a string if it is one (bytes are decoded as UTF-8). */
 function asString(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
@@ -67,47 +59,47 @@ function asStringList(v: unknown): string[] {
   return [];
 }
 
-function readAttr(node: any, name: string): unknown {
-  try {
-    const a = node.attrs?.[name];
-    return a === undefined ? undefined : a.value;
-  } catch {
-    return undefined;
+function readAttr(node: H5Group | undefined, name: string): unknown {
+  return node?.attrs.get(name);
+}
+
+/** A group or dataset at a relative path ("fc1/kernel:0") below `g`. */
+function lookup(g: H5Group, rel: string): H5Group | H5Dataset | undefined {
+  const parts = rel.split('/').filter((p) => p !== '' && p !== '.');
+  let cur: H5Group = g;
+  for (let k = 0; k < parts.length; k++) {
+    const p = parts[k]!;
+    if (k === parts.length - 1) return cur.groups.get(p) ?? cur.datasets.get(p);
+    const next = cur.groups.get(p);
+    if (!next) return undefined;
+    cur = next;
   }
+  return cur;
 }
 
-function readDataset(ds: any, name: string, file: string): StoredWeight {
-  const shape: number[] = (ds.shape ?? []).map((d: number | bigint) => Number(d));
-  const v = ds.value;
-  let data: Float32Array | Float64Array;
-  if (v instanceof Float32Array || v instanceof Float64Array) data = v.slice();
-  else if (ArrayBuffer.isView(v) && !(v instanceof DataView)) data = Float64Array.from(v as unknown as ArrayLike<number>, Number);
-  else if (typeof v === 'number') data = Float64Array.of(v);
-  else if (Array.isArray(v)) data = Float64Array.from(v.flat(Infinity) as number[], Number);
-  else
-    throw new DiagnosticError(
-      [diag('FML2103', `weight dataset "${name}" has a type fastml cannot read (${ds.dtype})`, { file })],
-      EXIT.USAGE,
-    );
-  return { name, shape, data };
+function isDataset(x: H5Group | H5Dataset | undefined): x is H5Dataset {
+  return x !== undefined && 'shape' in x;
 }
 
-function isGroup(x: any): boolean {
-  return x instanceof h5wasm.Group;
-}
-function isDataset(x: any): boolean {
-  return x instanceof h5wasm.Dataset;
+function readDataset(ds: H5Dataset, name: string, file: string): StoredWeight {
+  if (ds.tooLarge) overLimit('maxTensorElements', `weight dataset "${name}" with shape [${ds.shape.join(', ')}]`, { file });
+  if (!ds.data)
+    throw new DiagnosticError([diag('FML2103', `weight dataset "${name}" has a type fastml cannot read (${ds.dtype})`, { file })], EXIT.USAGE);
+  const n = ds.shape.reduce((a, b) => a * b, 1);
+  if (ds.data.length !== n)
+    throw new DiagnosticError([diag('FML2103', `weight dataset "${name}" holds ${ds.data.length} values for shape [${ds.shape.join(', ')}]`, { file })], EXIT.USAGE);
+  return { name, shape: ds.shape, data: ds.data };
 }
 
 /** Keras 2: a layer group's weights, in `weight_names` order. */
-function readKeras2Group(g: any, file: string): StoredWeight[] {
+function readKeras2Group(g: H5Group, gpath: string, file: string): StoredWeight[] {
   const names = asStringList(readAttr(g, 'weight_names'));
   const out: StoredWeight[] = [];
   for (const wn of names) {
-    const ds = g.get(wn);
-    if (!ds || !isDataset(ds))
+    const ds = lookup(g, wn);
+    if (!isDataset(ds))
       throw new DiagnosticError(
-        [diag('FML2104', `weight "${wn}" is listed in weight_names of group "${g.path}" but not stored`, { file })],
+        [diag('FML2104', `weight "${wn}" is listed in weight_names of group "${gpath}" but not stored`, { file })],
         EXIT.USAGE,
       );
     out.push(readDataset(ds, wn, file));
@@ -115,15 +107,15 @@ function readKeras2Group(g: any, file: string): StoredWeight[] {
   return out;
 }
 
-function readKeras2(root: any, file: string): Map<string, StoredWeight[]> {
+function readKeras2(root: H5Group, file: string): Map<string, StoredWeight[]> {
   const byLayer = new Map<string, StoredWeight[]>();
   const inner = new Map<string, StoredWeight[]>();
   const listed = asStringList(readAttr(root, 'layer_names'));
-  const names = listed.length ? listed : (root.keys() as string[]).filter((k) => isGroup(root.get(k)));
+  const names = listed.length ? listed : [...root.groups.keys()];
   for (const ln of names) {
-    const g = root.get(ln);
-    if (!g || !isGroup(g)) continue;
-    const ws = readKeras2Group(g, file);
+    const g = root.groups.get(ln);
+    if (!g) continue;
+    const ws = readKeras2Group(g, ln, file);
     byLayer.set(ln, ws);
     // Nested models store the inner layers' weights in the outer group; index them by the inner
     // layer name too (the path component just before the variable name).
@@ -145,26 +137,24 @@ function readKeras2(root: any, file: string): Map<string, StoredWeight[]> {
 const KERAS3_SUB_OBJECTS = ['cell', 'layer', 'query_dense', 'key_dense', 'value_dense', 'output_dense'];
 
 /** Keras 3: walk `layers/` recursively; each `vars` group holds datasets named 0, 1, ... */
-function readKeras3(root: any, file: string, byLayer: Map<string, StoredWeight[]>, byPath: Map<string, StoredWeight[]>, prefix = ''): void {
-  const layers = root.get('layers');
-  if (!layers || !isGroup(layers)) return;
-  for (const key of layers.keys() as string[]) {
-    const lg = layers.get(key);
-    if (!isGroup(lg)) continue;
+function readKeras3(root: H5Group, file: string, byLayer: Map<string, StoredWeight[]>, byPath: Map<string, StoredWeight[]>, prefix = ''): void {
+  const layers = root.groups.get('layers');
+  if (!layers) return;
+  for (const [key, lg] of layers.groups) {
     const objPath = prefix ? `${prefix}/${key}` : key;
-    const vars = lg.get('vars');
-    if (vars && isGroup(vars)) {
-      const varsOf = (g: any, what: string): StoredWeight[] => {
-        const idx = (g.keys() as string[]).filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b));
-        return idx.map((k) => readDataset(g.get(k), `${what}/${k}`, file));
+    const vars = lg.groups.get('vars');
+    if (vars) {
+      const varsOf = (g: H5Group, what: string): StoredWeight[] => {
+        const idx = [...g.datasets.keys()].filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b));
+        return idx.map((k) => readDataset(g.datasets.get(k)!, `${what}/${k}`, file));
       };
       let ws = varsOf(vars, 'vars');
       // Wrapper layers keep their variables in sub-objects: an RNN's `cell`, TimeDistributed's
       // `layer`, MultiHeadAttention's four projections (in the layer's variable order).
       if (!ws.length)
         for (const sub of KERAS3_SUB_OBJECTS) {
-          const sv = lg.get(sub)?.get?.('vars');
-          if (sv && isGroup(sv)) ws = [...ws, ...varsOf(sv, `${sub}/vars`)];
+          const sv = lg.groups.get(sub)?.groups.get('vars');
+          if (sv) ws = [...ws, ...varsOf(sv, `${sub}/vars`)];
         }
       byPath.set(objPath, ws);
       const nm = asString(readAttr(vars, 'name'));
@@ -175,8 +165,7 @@ function readKeras3(root: any, file: string, byLayer: Map<string, StoredWeight[]
 }
 
 /** The most specific line of an HDF5 error stack ("truncated file: eof = ..."), not all of it. */
-function hdf5Reason(e: unknown): string {
-  const text = String((e as Error)?.message ?? e);
+function hdf5Reason(text: string): string {
   const lines = [...text.matchAll(/\(\): (.*)$/gm)].map((m) => m[1]!.trim());
   return lines.length ? lines[lines.length - 1]! : text.split('\n')[0]!;
 }
@@ -187,77 +176,50 @@ function corrupt(file: string, why: string): never {
 
 /**
  * Reads a Keras HDF5 file from a path, or from bytes (a .keras member) with `file` used for
- * messages. Everything is copied out before the file is closed.
+ * messages. The file is read by h5-tree.ts in a worker with a deadline; everything here works on
+ * the plain tree it returns.
  */
 export async function readKerasH5(file: string, bytes?: Uint8Array): Promise<KerasH5Content> {
-  const Module = await h5Module();
   // The whole file is read once to check the HDF5 signature: Keras files are small, and a clear
   // "not HDF5" beats whatever the C library says about a truncated or foreign file.
   let data: Uint8Array;
   try {
-    data = bytes ?? readFileSync(file);
+    data = bytes ?? new Uint8Array(readFileSync(file));
   } catch (e) {
-    throw new DiagnosticError([diag('FML0001', `cannot read file: ${(e as Error).message}`, { file })], EXIT.USAGE);
+    throw new DiagnosticError([diag('FML0001', `cannot read file: ${(e as NodeJS.ErrnoException).code === 'EISDIR' ? 'it is a directory' : (e as Error).message}`, { file })], EXIT.USAGE);
   }
   // HDF5 signature: \x89HDF\r\n\x1a\n at offset 0 (or at 512, 1024, ... with a user block).
   const sig = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
   let hasSig = false;
   for (let off = 0; off + 8 <= data.length && !hasSig; off = off === 0 ? 512 : off * 2) hasSig = sig.every((b, k) => data[off + k] === b);
   if (!hasSig) corrupt(file, 'no HDF5 signature');
-  // The node build of h5wasm sees the real file system (NODERAWFS), so a file on disk is opened
-  // where it is; bytes (a .keras member) go to a unique scratch file in the temp dir first.
-  const scratch = bytes ? path.join(tmpdir(), `fastml_keras_${process.pid}_${++scratchCounter}.h5`) : undefined;
-  if (scratch) Module.FS.writeFile(scratch, data);
-  let f: any;
-  // HDF5 prints its error stacks to stderr by default; while fastml reads, errors become JS
-  // exceptions instead (turned into one-line diagnostics below). Everything between here and the
-  // finally is synchronous, so no other h5wasm user can observe the switched handler.
-  Module.activate_throwing_error_handler();
-  try {
-    try {
-      f = new h5wasm.File(scratch ?? file, 'r');
-    } catch (e) {
-      corrupt(file, hdf5Reason(e));
-    }
-    try {
-      const modelConfig = asString(readAttr(f, 'model_config'));
-      const kerasVersion = asString(readAttr(f, 'keras_version')) ?? asString(readAttr(f.get('model_weights') ?? f, 'keras_version'));
-      const backend = asString(readAttr(f, 'backend'));
-      const byLayer = new Map<string, StoredWeight[]>();
-      const byPath = new Map<string, StoredWeight[]>();
-      const keys = f.keys() as string[];
-      let layout: KerasH5Content['layout'] = 'empty';
-      if (keys.includes('layers') && !readAttr(f, 'layer_names')) {
-        readKeras3(f, file, byLayer, byPath);
-        layout = 'keras3';
-      } else {
-        const root = keys.includes('model_weights') ? f.get('model_weights') : f;
-        for (const [k, v] of readKeras2(root, file)) byLayer.set(k, v);
-        layout = 'keras2';
-      }
-      return {
-        ...(modelConfig !== undefined ? { modelConfig } : {}),
-        ...(kerasVersion !== undefined ? { kerasVersion } : {}),
-        ...(backend !== undefined ? { backend } : {}),
-        byLayer,
-        byObjectPath: byPath,
-        layout,
-      };
-    } catch (e) {
-      if (e instanceof DiagnosticError) throw e;
-      return corrupt(file, hdf5Reason(e));
-    }
-  } finally {
-    Module.deactivate_throwing_error_handler();
-    try {
-      f?.close();
-    } catch {
-      /* already closed */
-    }
-    try {
-      if (scratch) Module.FS.unlink(scratch);
-    } catch {
-      /* never created */
-    }
+  const r = await readH5Tree(data);
+  if (!r.ok) {
+    if (r.limit === 'hdf5DeadlineMs') corrupt(file, `${r.reason} (LIMITS.hdf5DeadlineMs = ${LIMITS.hdf5DeadlineMs} ms); the file is most likely corrupt`);
+    if (r.limit) overLimit(r.limit, r.limit === 'maxHdf5Depth' ? 'the depth of the HDF5 group tree (a hard-link cycle?)' : 'the number of HDF5 objects', { file });
+    corrupt(file, hdf5Reason(r.reason));
   }
+  const f = r.root;
+  const modelConfig = asString(readAttr(f, 'model_config'));
+  const kerasVersion = asString(readAttr(f, 'keras_version')) ?? asString(readAttr(f.groups.get('model_weights') ?? f, 'keras_version'));
+  const backend = asString(readAttr(f, 'backend'));
+  const byLayer = new Map<string, StoredWeight[]>();
+  const byPath = new Map<string, StoredWeight[]>();
+  let layout: KerasH5Content['layout'] = 'empty';
+  if (f.groups.has('layers') && !readAttr(f, 'layer_names')) {
+    readKeras3(f, file, byLayer, byPath);
+    layout = 'keras3';
+  } else {
+    const root = f.groups.get('model_weights') ?? f;
+    for (const [k, v] of readKeras2(root, file)) byLayer.set(k, v);
+    layout = 'keras2';
+  }
+  return {
+    ...(modelConfig !== undefined ? { modelConfig } : {}),
+    ...(kerasVersion !== undefined ? { kerasVersion } : {}),
+    ...(backend !== undefined ? { backend } : {}),
+    byLayer,
+    byObjectPath: byPath,
+    layout,
+  };
 }

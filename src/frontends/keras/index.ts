@@ -12,11 +12,13 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { strFromU8, unzipSync } from 'fflate';
+import { strFromU8 } from 'fflate';
+import { readZip } from '../../io/zip.js';
 import type { Graph, InputLayout, Shape } from '../../ir/graph.js';
 import { DiagnosticError, diag, EXIT, fail } from '../../diagnostics/diagnostic.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { GraphBuilder, PoisonedInput } from './build.js';
+import { checkTensorSize } from '../../diagnostics/limits.js';
 import { declaredInputShape, flattenModel } from './config.js';
 import type { FlatModel } from './config.js';
 import { readKerasH5 } from './h5.js';
@@ -101,11 +103,12 @@ export function buildGraph(
     const src = { file, node: l.name, opType: l.className };
     if (l.className === 'InputLayer') {
       const shape = declaredInputShape(l.config);
-      if (!shape || shape.some((d) => typeof d !== 'number' || d < 1)) {
-        b.problem('FML2402', `input shape ${JSON.stringify(shape ?? null)} is not fixed (every per-sample dimension must be known)`, src);
+      if (!Array.isArray(shape) || shape.length === 0 || shape.some((d) => typeof d !== 'number' || !Number.isSafeInteger(d) || d < 1)) {
+        b.problem('FML2402', `input shape ${JSON.stringify(shape ?? null)} is not a fixed shape (every per-sample dimension must be a known positive integer, and there must be at least one)`, src);
         tensorOf.set(l.name, b.poison(l.name));
         continue;
       }
+      checkTensorSize(shape as number[], 'the input', src);
       if (l.config.sparse === true || l.config.ragged === true) b.problem('FML2402', `${l.config.sparse ? 'sparse' : 'ragged'} inputs are not supported`, src);
       const t = b.add({ name: l.name, attrs: { op: 'Input' }, inputs: [], target: shape as number[], source: src });
       inputs.push(t);
@@ -171,18 +174,15 @@ async function loadH5(file: string): Promise<Graph> {
 }
 
 async function loadKerasV3(file: string): Promise<Graph> {
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(readFileSync(file));
-  } catch (e) {
-    fail('FML2004', `not a readable .keras zip: ${(e as Error).message}`, { file });
-  }
+  const entries = readZip(new Uint8Array(readFileSync(file)), file);
   if (!entries['config.json']) fail('FML2004', '.keras archive has no config.json', { file });
   const config = parseJson(strFromU8(entries['config.json']), `${file}:config.json`);
-  const metadata = entries['metadata.json'] ? parseJson(strFromU8(entries['metadata.json']), `${file}:metadata.json`) : {};
+  const metadata: unknown = entries['metadata.json'] ? parseJson(strFromU8(entries['metadata.json']), `${file}:metadata.json`) : {};
+  // metadata.json only tells the Keras version; anything but an object there is ignored.
+  const kv = metadata && typeof metadata === 'object' ? (metadata as { keras_version?: unknown }).keras_version : undefined;
   const wbytes = entries['model.weights.h5'];
   const h5: KerasH5Content = wbytes ? await readKerasH5(`${file}:model.weights.h5`, wbytes) : { byLayer: new Map(), byObjectPath: new Map(), layout: 'empty' };
-  return toGraph(config, h5, file, 'keras-v3', metadata.keras_version ? { kerasVersion: String(metadata.keras_version) } : {});
+  return toGraph(config, h5, file, 'keras-v3', typeof kv === 'string' || typeof kv === 'number' ? { kerasVersion: String(kv) } : {});
 }
 
 /** Loads a Keras / QKeras model (.h5/.hdf5 full model, .json + weights, or .keras) into the IR. */

@@ -121,7 +121,7 @@ function dense(l: FlatLayer, ins: string[], src: SourceRef, c: ConvertCtx): stri
   const useBias = l.config.use_bias !== false;
   const act = ownActivation(l, src, c);
   const q = l.className === 'QDense' ? quantOf(l, src, c, { kernel_quantizer: 'kernel', bias_quantizer: 'bias' }) : {};
-  if (!positiveInt(units)) c.b.problem('FML2401', `units ${JSON.stringify(l.config.units)} is not a positive integer`, src);
+  if (!positiveInt(units)) c.b.problem('FML2401', l.config.units === undefined ? 'units is missing from the layer config' : `units ${JSON.stringify(l.config.units)} is not a positive integer`, src);
   if (!q || !positiveInt(units)) return undefined;
   const x = c.b.shapeOf(ins[0]!);
   const nIn = x[x.length - 1]!;
@@ -149,7 +149,7 @@ function convLike(l: FlatLayer, ins: string[], src: SourceRef, c: ConvertCtx, di
     ok = false;
   }
   if (kind !== 'depthwise' && !positiveInt(Number(cfg.filters))) {
-    c.b.problem('FML2401', `filters ${JSON.stringify(cfg.filters)} is not a positive integer`, src);
+    c.b.problem('FML2401', cfg.filters === undefined ? 'filters is missing from the layer config' : `filters ${JSON.stringify(cfg.filters)} is not a positive integer`, src);
     ok = false;
   }
   if (kind !== 'conv' && !positiveInt(Number(cfg.depth_multiplier ?? 1))) {
@@ -157,8 +157,11 @@ function convLike(l: FlatLayer, ins: string[], src: SourceRef, c: ConvertCtx, di
     ok = false;
   }
   const groups = Number(cfg.groups ?? 1);
-  if (!Number.isInteger(groups) || groups < 1 || (kind === 'conv' && Number(cfg.filters) % groups !== 0)) {
-    c.b.problem('FML2402', `groups=${cfg.groups} does not divide filters=${cfg.filters}`, src);
+  if (!Number.isInteger(groups) || groups < 1) {
+    c.b.problem('FML2402', `groups ${JSON.stringify(cfg.groups)} is not a positive integer`, src);
+    ok = false;
+  } else if (kind === 'conv' && positiveInt(Number(cfg.filters)) && Number(cfg.filters) % groups !== 0) {
+    c.b.problem('FML2402', `groups=${groups} does not divide filters=${cfg.filters}`, src);
     ok = false;
   }
   const mult = Number(cfg.depth_multiplier ?? 1);
@@ -174,6 +177,10 @@ function convLike(l: FlatLayer, ins: string[], src: SourceRef, c: ConvertCtx, di
   const act = ownActivation(l, src, c);
   if (!ok || !q) return undefined;
   const x = c.b.shapeOf(ins[0]!);
+  if (x.length !== dims + 1) {
+    c.b.problem('FML2402', `a ${dims}-D convolution takes inputs of ${dims} spatial dims and channels; the input has shape [${x.join(', ')}]`, src);
+    return undefined;
+  }
   const cIn = x[dims]!;
   const inSp = x.slice(0, dims);
   const pads =

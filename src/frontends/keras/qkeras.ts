@@ -86,6 +86,37 @@ function splitArgs(s: string): string[] {
  * a diagnostic naming the layer).
  */
 export function parseQuantizer(q: unknown): ParsedQuantizer | undefined {
+  const p = parseQuantizerForm(q);
+  if (p) checkQuantizerArgs(p);
+  return p;
+}
+
+/** Widest quantizer fastml reads: QKeras computes in float32, and 64 bits is what ap_fixed code needs at most here. */
+const MAX_QUANTIZER_BITS = 64;
+
+/**
+ * Checks the numeric arguments the conversion computes with, so that a `bits` of 65, an `integer`
+ * of -2^31 or a NaN is refused here with the layer's name instead of failing deep inside type
+ * arithmetic.
+ */
+function checkQuantizerArgs(p: ParsedQuantizer): void {
+  for (const [k, v] of Object.entries(p.args)) {
+    if (typeof v === 'number' && !Number.isFinite(v)) throw new Error(`${p.name}: ${k}=${v} is not a finite number`);
+  }
+  const bits = p.args.bits;
+  if (bits !== undefined && bits !== null) {
+    if (typeof bits !== 'number' || !Number.isInteger(bits) || bits < 1 || bits > MAX_QUANTIZER_BITS)
+      throw new Error(`${p.name}: bits=${JSON.stringify(bits)} must be an integer from 1 to ${MAX_QUANTIZER_BITS}`);
+  }
+  const integer = p.args.integer;
+  if (integer !== undefined && integer !== null) {
+    const limit = typeof bits === 'number' ? bits : MAX_QUANTIZER_BITS;
+    if (typeof integer !== 'number' || !Number.isInteger(integer) || integer < -limit || integer > limit)
+      throw new Error(`${p.name}: integer=${JSON.stringify(integer)} must be an integer from ${-limit} to ${limit} (bits=${limit})`);
+  }
+}
+
+function parseQuantizerForm(q: unknown): ParsedQuantizer | undefined {
   if (q === null || q === undefined || q === '') return undefined;
   if (typeof q === 'string') {
     const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?\s*$/s.exec(q);

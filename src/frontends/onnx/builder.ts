@@ -14,6 +14,7 @@
 import type { Layer, LayerAttrs, QuantFact, Shape, TensorInfo, WeightTensor } from '../../ir/graph.js';
 import { numel } from '../../ir/graph.js';
 import { inferShape, ShapeError } from '../../ir/shapes.js';
+import { checkLayerShape } from '../../diagnostics/limits.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { diag } from '../../diagnostics/diagnostic.js';
 import type { ConstTensor } from './proto.js';
@@ -129,6 +130,7 @@ export class GraphBuilder {
       this.error('FML1120', `cannot map to the IR: ${e.message}`, spec.node, spec.opType);
       return undefined;
     }
+    checkLayerShape(shape, { file: this.file, node: spec.node, opType: spec.opType });
     const name = this.uniqueLayerName(spec.name);
     const tensor = spec.out !== undefined && !this.tensors.has(spec.out) ? spec.out : this.freshTensor(`${name}_out`);
     this.tensors.set(tensor, { name: tensor, shape });

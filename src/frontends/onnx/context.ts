@@ -146,3 +146,16 @@ export function normAxis(axis: number, rank: number): number | undefined {
   const a = axis < 0 ? axis + rank : axis;
   return a >= 0 && a < rank ? a : undefined;
 }
+
+/**
+ * Strides and dilations must be `dims` positive integers (a stride of 0 or -1 would otherwise
+ * reach the shape arithmetic as a division by zero). Reports and returns false when they are not.
+ */
+export function windowAttrsOk(c: OpCtx, dims: number, attrs: Record<string, readonly number[]>): boolean {
+  for (const [name, v] of Object.entries(attrs))
+    if (v.length !== dims || v.some((x) => !Number.isSafeInteger(x) || x < 1)) {
+      unsupportedAttr(c, name, `[${v.join(', ')}]`, `${dims} positive integer${dims > 1 ? 's' : ''}`);
+      return false;
+    }
+  return true;
+}

@@ -9,6 +9,7 @@
  * shape inference is needed.
  */
 
+import { checkLayerShape } from '../../diagnostics/limits.js';
 import { readFileSync } from 'node:fs';
 import type { Graph, InputLayout } from '../../ir/graph.js';
 import { DiagnosticError, EXIT, fail } from '../../diagnostics/diagnostic.js';
@@ -195,6 +196,7 @@ export function onnxToGraph(m: ModelProto, file: string): Graph {
     const perm = cf ? channelsLastPerm(rank) : identity(rank).filter((a) => a !== batch);
     const v: DynValue = { kind: 'dyn', ir: name, shape, batch, perm };
     const irShape = irShapeOf(v);
+    checkLayerShape(irShape, { file, node: name, opType: 'Input' });
     b.tensors.set(name, { name, shape: irShape });
     b.layers.push({ name: b.uniqueLayerName(name), attrs: { op: 'Input' }, inputs: [], outputs: [name], weights: {}, precision: {}, source: { file, node: name, opType: 'Input' } });
     inputs.push(name);
@@ -220,7 +222,11 @@ export function onnxToGraph(m: ModelProto, file: string): Graph {
     const missing = (n.input ?? []).filter((t) => t && !values.has(t));
     let result: (Value | undefined)[] | undefined;
     if (!h) result = undefined;
-    else if (missing.length) {
+    else if ((n.input?.length ?? 0) > 0 && !n.input![0]) {
+      // Only trailing optional inputs may be left empty; the data input never is.
+      b.error('FML1122', 'the first input (the data input) is empty', nodeName(n, k), n.opType!);
+      result = undefined;
+    } else if (missing.length) {
       b.error('FML1122', `input "${missing[0]}" is not produced by any earlier node, initializer or graph input`, nodeName(n, k), n.opType!, 'ONNX nodes must be in topological order');
       result = undefined;
     } else if (ins.some((v) => v?.kind === 'poison')) {
@@ -238,6 +244,13 @@ export function onnxToGraph(m: ModelProto, file: string): Graph {
         b.error('FML1199', `could not convert: ${(e as Error).message}`, name, n.opType!);
         result = undefined;
       }
+      // A shape computed from hostile attributes (NaN, fractions, negatives) stops here, named,
+      // instead of surfacing later as "A has NaN columns" in some consumer.
+      result = result?.map((v, j) => {
+        if (v?.kind !== 'dyn' || v.shape.every((d) => Number.isSafeInteger(d) && d >= 1)) return v;
+        b.error('FML1125', `output "${outs[j]}" would have shape [${v.shape.join(', ')}]: every dimension must be a positive integer`, name, n.opType!);
+        return POISON;
+      });
     }
     outs.forEach((o, j) => {
       if (o) values.set(o, result?.[j] ?? POISON);
@@ -250,7 +263,11 @@ export function onnxToGraph(m: ModelProto, file: string): Graph {
   for (const o of g.output ?? []) {
     const name = o.name ?? '';
     const v = values.get(name);
-    if (!v || v.kind === 'poison') continue;
+    if (!v) {
+      b.error('FML1124', `graph output "${name}" is not produced by any node, and is not a graph input or initializer`, name);
+      continue;
+    }
+    if (v.kind === 'poison') continue;
     if (v.kind !== 'dyn') {
       b.error('FML1123', `graph output "${name}" is ${v.kind === 'const' ? 'a constant' : 'a QuantizeLinear output without DequantizeLinear'}`, name);
       continue;
@@ -266,6 +283,8 @@ export function onnxToGraph(m: ModelProto, file: string): Graph {
     };
   }
 
+  if (outputs.length === 0 && !b.diagnostics.some((d) => d.severity === 'error'))
+    b.error('FML1126', `none of the graph outputs (${(g.output ?? []).map((o) => `"${o.name ?? ''}"`).join(', ')}) can be computed from the graph inputs`);
   if (b.diagnostics.length) throw new DiagnosticError(b.diagnostics, EXIT.MODEL);
   return {
     name: g.name || file.replace(/^.*[\\/]/, '').replace(/\.onnx$/i, ''),

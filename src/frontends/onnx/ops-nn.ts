@@ -7,7 +7,7 @@ import type { ActivationKind, LayerAttrs, Padding2D } from '../../ir/graph.js';
 import type { ConstValue, DynValue } from './builder.js';
 import { broadcastTo, canonicalPerm, channelsLastPerm, constInLayout, identity, transposeData } from './builder.js';
 import type { Handler, OpCtx } from './context.js';
-import { constIn, dynIn, emit, optConst, quantOf, sameLayout, unsupported, unsupportedAttr, weight } from './context.js';
+import { constIn, dynIn, emit, optConst, quantOf, sameLayout, unsupported, unsupportedAttr, weight, windowAttrsOk } from './context.js';
 
 const ZERO_PADS: Padding2D = { top: 0, bottom: 0, left: 0, right: 0 };
 
@@ -72,6 +72,7 @@ function resolvePads(c: OpCtx, spatial: number[], kernel: number[], strides: num
   if (auto === 'NOTSET') {
     const p = c.a.ints('pads') ?? new Array(2 * n).fill(0);
     if (p.length !== 2 * n) return void unsupportedAttr(c, 'pads', `${p.length} values for ${n} spatial dims`, `${2 * n} values`);
+    if (p.some((x) => !Number.isSafeInteger(x) || x < 0)) return void unsupportedAttr(c, 'pads', `[${p.join(', ')}]`, 'integers >= 0');
     return identity(n).map((d) => [p[d]!, p[d + n]!]);
   }
   if (auto === 'VALID') return identity(n).map(() => [0, 0]);
@@ -114,6 +115,8 @@ function convHandler(channelsLast: boolean): Handler {
     const group = c.a.int('group', 1);
     const strides = c.a.ints('strides') ?? new Array(dims).fill(1);
     const dil = c.a.ints('dilations') ?? new Array(dims).fill(1);
+    if (!windowAttrsOk(c, dims, { strides, dilations: dil, kernel_shape: kernel })) return undefined;
+    if (!Number.isSafeInteger(group) || group < 1) return void unsupportedAttr(c, 'group', String(group), 'a positive integer');
     if (cIn % group || cOut % group || wIn * group !== cIn) return void unsupported(c, `group ${group} with ${cIn} input / ${cOut} output channels and weights [${ws}]`);
     const p = channelsLast ? (() => {
       const q = c.a.ints('pads') ?? new Array(2 * dims).fill(0);
@@ -170,6 +173,7 @@ function poolHandler(mode: 'max' | 'avg', channelsLast: boolean): Handler {
     if (!pool || pool.length !== dims) return void unsupportedAttr(c, 'kernel_shape', `missing or not ${dims} values`, `${dims} values`);
     const strides = c.a.ints('strides') ?? new Array(dims).fill(1);
     const dil = c.a.ints('dilations') ?? new Array(dims).fill(1);
+    if (!windowAttrsOk(c, dims, { strides, kernel_shape: pool })) return undefined;
     if (dil.some((d) => d !== 1)) return void unsupportedAttr(c, 'dilations', `[${dil}]`, 'all 1');
     const p = resolvePads(c, spatial, pool, strides, dil);
     if (!p) return undefined;

@@ -9,6 +9,7 @@
 
 import { createRequire } from 'node:module';
 import { DiagnosticError, EXIT, diag, fail } from '../../diagnostics/diagnostic.js';
+import { checkTensorSize } from '../../diagnostics/limits.js';
 
 // onnx-proto is a CommonJS bundle whose single export is the `onnx` namespace. It is loaded with
 // require: an ESM import of it scans the whole generated file for export names first, which costs
@@ -153,8 +154,11 @@ export function decodeTensor(t: TensorProto, where: { file: string; node?: strin
   const name = t.name ?? '';
   const loc = { file: where.file, node: where.node ?? name };
   const shape = (t.dims ?? []).map(toNum);
-  const n = shape.reduce((a, b) => a * b, 1);
   const dt = t.dataType ?? 0;
+  // Dims come straight from the file: check them before anything is allocated from them.
+  const badDim = shape.find((d) => !Number.isSafeInteger(d) || d < 0);
+  if (badDim !== undefined) fail('FML1105', `tensor "${name}" has dimension ${badDim} in shape [${shape.join(', ')}]; dimensions are integers >= 0`, loc);
+  const n = checkTensorSize(shape, `tensor "${name}"`, loc);
   if (t.dataLocation === 1 || (t.externalData && t.externalData.length > 0)) {
     const loc2 = t.externalData?.find((e) => e.key === 'location')?.value;
     fail('FML1103', `tensor "${name}" stores its data in an external file${loc2 ? ` ("${loc2}")` : ''}; fastml reads only self-contained models`, loc,
@@ -162,11 +166,11 @@ export function decodeTensor(t: TensorProto, where: { file: string; node?: strin
   }
   if (dt === DT.STRING || !(dt in RAW_SIZE))
     fail('FML1104', `tensor "${name}" has element type ${dataTypeName(dt)}, which fastml cannot read`, loc, 'numeric tensors only (float, double, float16, bfloat16, int8..int64, uint8..uint64, bool)');
-  const out = new Float64Array(n);
   const raw = t.rawData;
   if (raw && raw.length > 0) {
     if (raw.length !== n * RAW_SIZE[dt]!)
       fail('FML1105', `tensor "${name}" has ${raw.length} bytes of raw_data, expected ${n * RAW_SIZE[dt]!} for shape [${shape.join(', ')}] of ${dataTypeName(dt)}`, loc);
+    const out = new Float64Array(n);
     const dv = le(raw);
     for (let k = 0; k < n; k++) out[k] = readRaw(dv, dt, k);
     return { shape, data: out, dataType: dt };
@@ -201,9 +205,14 @@ export function decodeTensor(t: TensorProto, where: { file: string; node?: strin
   }
   if (src.length !== n)
     fail('FML1105', `tensor "${name}" holds ${src.length} values, expected ${n} for shape [${shape.join(', ')}]`, loc);
+  const out = new Float64Array(n);
   for (let k = 0; k < n; k++) out[k] = conv(src[k]);
   return { shape, data: out, dataType: dt };
 }
+
+/** onnx.AttributeProto.AttributeType values. */
+const ATTR = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
+const ATTR_NAMES: Record<number, string> = { 1: 'FLOAT', 2: 'INT', 3: 'STRING', 4: 'TENSOR', 5: 'GRAPH', 6: 'FLOATS', 7: 'INTS', 8: 'STRINGS', 9: 'TENSORS', 10: 'GRAPHS' };
 
 /** Typed access to a node's attributes, with defaults. */
 export class Attrs {
@@ -223,32 +232,43 @@ export class Attrs {
   int(name: string, dflt: number): number;
   int(name: string): number | undefined;
   int(name: string, dflt?: number): number | undefined {
-    const a = this.map.get(name);
+    const a = this.typed(name, ATTR.INT);
     return a ? toNum(a.i ?? 0) : dflt;
+  }
+  /**
+   * The attribute if it has the expected type. A mistyped attribute (a Softmax `axis` given as a
+   * string) is an error naming the node, not a silent default: older writers that leave `type`
+   * unset (0) are trusted.
+   */
+  private typed(name: string, want: number): AttributeProto | undefined {
+    const a = this.map.get(name);
+    if (a && a.type && a.type !== want)
+      fail('FML1114', `attribute "${name}" is ${ATTR_NAMES[a.type] ?? `type ${a.type}`}, expected ${ATTR_NAMES[want]}`, { file: this.file, node: this.node.name ?? '', ...(this.node.opType ? { opType: this.node.opType } : {}) }, undefined, EXIT.MODEL);
+    return a;
   }
   float(name: string, dflt: number): number;
   float(name: string): number | undefined;
   float(name: string, dflt?: number): number | undefined {
-    const a = this.map.get(name);
+    const a = this.typed(name, ATTR.FLOAT);
     // float attributes are float32 in the proto; keep the exact float32 value.
     return a ? (a.f ?? 0) : dflt;
   }
   str(name: string, dflt: string): string;
   str(name: string): string | undefined;
   str(name: string, dflt?: string): string | undefined {
-    const a = this.map.get(name);
+    const a = this.typed(name, ATTR.STRING);
     return a ? new TextDecoder().decode(a.s ?? new Uint8Array()) : dflt;
   }
   ints(name: string): number[] | undefined {
-    const a = this.map.get(name);
+    const a = this.typed(name, ATTR.INTS);
     return a ? (a.ints ?? []).map(toNum) : undefined;
   }
   floats(name: string): number[] | undefined {
-    const a = this.map.get(name);
+    const a = this.typed(name, ATTR.FLOATS);
     return a ? [...(a.floats ?? [])] : undefined;
   }
   tensor(name: string): ConstTensor | undefined {
-    const a = this.map.get(name);
+    const a = this.typed(name, ATTR.TENSOR);
     return a?.t ? decodeTensor(a.t, { file: this.file, node: this.node.name ?? '' }) : undefined;
   }
 }
