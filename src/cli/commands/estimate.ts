@@ -151,7 +151,7 @@ export function register(program: Command, ctx: CommandContext): void {
         // A sweep runs the pipeline once per point: IR dumps would repeat, so they are left out.
         const { dumpAfter: _d, ...noDump } = popts;
         const r = runPipeline(graph, cfg, { ...(sweep ? noDump : popts), estimate: eopts });
-        const notes = r.diagnostics.filter((d) => d.severity !== 'info').map((d) => formatDiagnostic(d));
+        const notes = r.diagnostics.filter((d) => d.severity !== 'info').map((d) => formatDiagnostic(d).replace(/^warning /, ''));
         return { g: r.graph, notes, res: r };
       };
       const base = { ...(reuse !== undefined ? { reuse } : {}), ...(strategy ? { strategy: strategy as Strategy } : {}), ...(flags.precision ? { precision: flags.precision } : {}) };
