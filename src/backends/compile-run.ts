@@ -20,6 +20,7 @@ import { resolveBackendTarget } from './targets.js';
 import { projectIdent } from './identifiers.js';
 import type { Backend, IoType } from './view-types.js';
 import { parseReuseFlag, pipelineOptionsFrom, printPipeline, type PipelineFlags } from '../passes/options.js';
+import { checkClock } from '../diagnostics/limits.js';
 
 export interface CompileFlags {
   readonly model: string;
@@ -157,7 +158,7 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
     }
   }
   const clock = f.clock !== undefined ? Number(f.clock) : (base.clockPeriod ?? 5);
-  if (!(clock > 0)) usage(`--clock: "${f.clock}" is not a positive number of ns`);
+  checkClock(clock, f.clock !== undefined ? '--clock' : 'ClockPeriod');
   // Backend: VivadoAccelerator: the board (AcceleratorConfig, or a --target board) fixes the part.
   const { isAcceleratorBackend, acceleratorSettings, ZYNQ_BOARDS } = await import('./accelerator/config.js');
   const accel = isAcceleratorBackend(f.backend ?? base.backend)

@@ -32,6 +32,9 @@ export const LIMITS = {
   maxReportEntries: 20_000,
   /** Length of a file-name component written from a layer or project name (bytes, before the extension). */
   maxFileNameBytes: 120,
+  /** Clock period bounds in ns (10 GHz .. 100 kHz): the estimator's pipeline model is linear in 1/period. */
+  minClockNs: 0.1,
+  maxClockNs: 10000,
 } as const;
 
 export type LimitName = keyof typeof LIMITS;
@@ -74,4 +77,14 @@ export function checkLayerShape(shape: readonly number[], loc: DiagnosticLoc): v
   if (shape.some((d) => !Number.isSafeInteger(d) || d < 1))
     throw new DiagnosticError([diag('FML0022', `the layer's output shape [${shape.join(', ')}] has a dimension that is not a positive integer`, loc, 'check the pads, strides, kernel and input sizes of this layer')], EXIT.USAGE);
   checkTensorSize(shape, "the layer's output", loc);
+}
+
+/** A clock period in ns, from a flag or a configuration: a finite number within [minClockNs, maxClockNs]. */
+export function checkClock(ns: number, what: string, loc?: DiagnosticLoc): number {
+  if (!Number.isFinite(ns) || ns <= 0)
+    throw new DiagnosticError([diag('FML0021', `${what}: ${ns} is not a positive number of ns`, loc)], EXIT.USAGE);
+  if (ns < LIMITS.minClockNs)
+    throw new DiagnosticError([diag('FML0020', `${what} of ${ns} ns is under fastml's limit minClockNs = ${LIMITS.minClockNs}`, loc, 'see docs/reliability.md for the limits and why they are set where they are')], EXIT.USAGE);
+  if (ns > LIMITS.maxClockNs) overLimit('maxClockNs', `${what} of ${ns} ns`, loc);
+  return ns;
 }

@@ -461,6 +461,8 @@ export function compileEmulator(g: Graph, opts: EmulatorOptions = {}): CompiledE
     } catch (e) {
       if (e instanceof WidthError)
         c.fail(l, e.message, 'narrow the input type of this layer in the config (types wider than 53 bits are emulated exactly by the multiply-accumulate, scale-and-bias and cast layers)');
+      // A constant (weight, bias, table) of a wide type that no double holds: the layer, not a crash.
+      if (e instanceof WideValueError) c.fail(l, e.message, 'narrow the types of this layer in the config');
       throw e;
     }
   }

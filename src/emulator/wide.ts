@@ -24,6 +24,8 @@ export class WideValueError extends Error {}
 /** raw * 2^-F as a double; throws when that is not exact. */
 export function exactNumber(raw: bigint, F: number, t: FixedType): number {
   const n = Number(raw);
+  if (!Number.isFinite(n))
+    throw new WideValueError(`a value of ${formatType(t)} is beyond the range of a double (about 2^1024); the emulator holds wide types exactly only while their values fit 53 bits`);
   if (BigInt(n) !== raw)
     throw new WideValueError(
       `a value of ${formatType(t)} has ${raw.toString(2).replace('-', '').replace(/0+$/, '').length} significant bits; the emulator holds wide types exactly only while their values fit 53 bits`,

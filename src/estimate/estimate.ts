@@ -7,6 +7,7 @@
  * where it comes from in `source`.
  */
 
+import { checkClock } from '../diagnostics/limits.js';
 import type { Graph, Strategy } from '../ir/graph.js';
 import { FIGURE_KEYS } from './types.js';
 import calibrationJson from './calibration.json' with { type: 'json' };
@@ -167,7 +168,7 @@ export function combineLatency(
 export function estimate(g: Graph, opts: EstimateOptions = {}): Estimate {
   const backend: Backend = opts.backend ?? 'vitis';
   const ioType: IoType = opts.ioType ?? 'io_parallel';
-  const clockNs = opts.clockNs ?? DEFAULT_CLOCK_NS;
+  const clockNs = checkClock(opts.clockNs ?? DEFAULT_CLOCK_NS, 'the clock period');
   const strategy: Strategy = opts.strategy ?? 'latency';
   const cal = opts.calibration ?? SHIPPED_CALIBRATION;
   const fam = cal.families[backend];

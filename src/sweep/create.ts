@@ -20,6 +20,7 @@ import type { Graph } from '../ir/graph.js';
 import type { HlsConfig } from '../config/load.js';
 import { expandGrid, pointSettings, type DesignPoint, type Grid } from './grid.js';
 import { MANIFEST, readManifest, type PointEntry, type SweepManifest } from './manifest.js';
+import { checkClock } from '../diagnostics/limits.js';
 
 export interface SweepCreateOptions {
   readonly model: string;
@@ -74,7 +75,7 @@ export async function createSweep(ctx: CommandContext, o: SweepCreateOptions): P
   const base = o.config ? loadConfig(o.config) : defaultConfig();
   const backend: 'vivado' | 'vitis' = (o.backend ?? base.backend ?? 'vivado').toLowerCase().startsWith('vitis') ? 'vitis' : 'vivado';
   const clock = o.clock !== undefined ? Number(o.clock) : (base.clockPeriod ?? 5);
-  if (!(clock > 0)) fail(`--clock: "${o.clock}" is not a positive number of ns`);
+  checkClock(clock, o.clock !== undefined ? '--clock' : 'ClockPeriod');
   const target = o.target ?? base.part;
   resolveTarget(target);
   const hlsCmd = o.hlsCmd ?? defaultHlsCmd(backend);

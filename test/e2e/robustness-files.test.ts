@@ -186,3 +186,17 @@ describe('walks and scratch files', () => {
   });
 });
 
+
+describe('clock periods (found by the fuzzer: --clock 1e-300 made the estimate run for minutes)', () => {
+  it('refuses a clock outside minClockNs..maxClockNs in every command, before writing anything', async () => {
+    const dir = tmp();
+    expectClean(await cli(['compile', jetOnnx, '-o', 'prj', '--clock', '1e-300'], dir), 2, /--clock of 1e-300 ns is under fastml's limit minClockNs/);
+    expect(existsSync(path.join(dir, 'prj'))).toBe(false);
+    expectClean(await cli(['estimate', jetOnnx, '--clock', '1e9'], dir), 2, /--clock of 1000000000 ns is over fastml's limit maxClockNs/);
+    writeFileSync(path.join(dir, 'c.yml'), 'ClockPeriod: 1e-20\nHLSConfig:\n  Model: {Precision: "fixed<16,6>", ReuseFactor: 1}\n');
+    expectClean(await cli(['estimate', jetOnnx, '-c', 'c.yml'], dir), 2, /ClockPeriod of 1e-20 ns is under fastml's limit minClockNs/);
+    expect(LIMITS.minClockNs).toBeGreaterThan(0);
+    // The shortest period allowed still estimates promptly.
+    expect((await cli(['estimate', jetOnnx, '--clock', String(LIMITS.minClockNs)], dir)).code).toBe(0);
+  });
+});

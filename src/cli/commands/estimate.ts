@@ -19,6 +19,7 @@ import { addPipelineOptions, parseReuseFlag, pipelineFlagsOf, pipelineJson, pipe
 import type { PipelineResult } from '../../passes/pipeline.js';
 import { withModelOverrides } from '../../config/overrides.js';
 import { MODEL_ARG_HELP, parseIo, parseStrategy, printConfigWarnings, resolveModelArgs } from '../model-args.js';
+import { checkClock } from '../../diagnostics/limits.js';
 
 interface EstimateFlags {
   config?: string;
@@ -123,7 +124,7 @@ export function register(program: Command, ctx: CommandContext): void {
       // --reuse N sets the Model reuse factor; the reuse-factor pass checks it (exit 2 when invalid).
       const reuse = parseReuseFlag(flags.reuse).factor;
       const clock = flags.clock !== undefined ? Number(flags.clock) : (baseCfg.clockPeriod ?? 5);
-      if (!(clock > 0)) usage(`--clock: "${flags.clock}" is not a positive number of ns`);
+      checkClock(clock, flags.clock !== undefined ? '--clock' : 'ClockPeriod');
       const io: IoType = parseIo(flags.io, '--io') ?? parseIo(flags.ioType, '--io-type') ?? baseCfg.ioType;
       const mult = flags.multipliers as MultiplierImpl;
       if (!['auto', 'dsp', 'fabric'].includes(mult)) usage(`--multipliers: "${flags.multipliers}" is not auto, dsp or fabric`);
@@ -230,7 +231,7 @@ async function estimateProject(ctx: CommandContext, dir: string, flags: Estimate
   if (flags.config || flags.strategy || flags.reuse || flags.sweep?.length)
     usage('an hls4ml project fixes its configuration: --config, --strategy, --reuse and --sweep apply to a model file', 'give the model file and its hls4ml config instead to explore other settings');
   const clock = flags.clock !== undefined ? Number(flags.clock) : undefined;
-  if (clock !== undefined && !(clock > 0)) usage(`--clock: "${flags.clock}" is not a positive number of ns`);
+  if (clock !== undefined) checkClock(clock, '--clock');
   const io = flags.ioType as IoType | undefined;
   if (io !== undefined && io !== 'io_parallel' && io !== 'io_stream') usage(`--io-type: "${flags.ioType}" is not io_parallel or io_stream`);
   const mult = flags.multipliers as MultiplierImpl;

@@ -21,6 +21,7 @@ import { resolvePath } from '../context.js';
 import { DiagnosticError, diag } from '../../diagnostics/diagnostic.js';
 import type { EstimateOptions, IoType } from '../../estimate/types.js';
 import { addPipelineOptions, anyPipelineFlag, parseReuseFlag, pipelineFlagsOf, pipelineJson, pipelineOptionsFrom, printPipeline, type PipelineFlags } from '../../passes/options.js';
+import { checkClock } from '../../diagnostics/limits.js';
 
 /** What `fastml compile` recorded in fastml.lock.json (config.resolved) that shapes the design. */
 interface LockSettings {
@@ -148,7 +149,7 @@ export function register(program: Command, ctx: CommandContext): void {
         const cfg = overridden ? configFromObject({ ...baseCfg.raw, HLSConfig: { ...hls, Model: model } }, baseCfg.file) : baseCfg;
         const reportBackend = rep?.top.tool === 'Vitis HLS' ? 'vitis' : rep?.top.tool === 'Vivado HLS' ? 'vivado' : undefined;
         const clock = flags.clock !== undefined ? Number(flags.clock) : (lock.clockNs ?? rep?.top.clock_ns ?? cfg.clockPeriod ?? 5);
-        if (!(clock > 0)) throw new DiagnosticError([diag('FML7002', `--clock: "${flags.clock}" is not a positive number of ns`)]);
+        checkClock(clock, flags.clock !== undefined ? '--clock' : 'the clock period');
         const io = (flags.ioType ?? lock.io ?? cfg.ioType) as IoType;
         if (io !== 'io_parallel' && io !== 'io_stream') throw new DiagnosticError([diag('FML7002', `--io-type: "${io}" is not io_parallel or io_stream`)]);
         const part = flags.target ?? lock.part ?? rep?.top.part ?? cfg.part;
@@ -185,7 +186,7 @@ export function register(program: Command, ctx: CommandContext): void {
         const { backendOf } = await import('./estimate.js');
         const p = readHls4mlProject(dir);
         const clock = flags.clock !== undefined ? Number(flags.clock) : undefined;
-        if (clock !== undefined && !(clock > 0)) throw new DiagnosticError([diag('FML7002', `--clock: "${flags.clock}" is not a positive number of ns`)]);
+        if (clock !== undefined) checkClock(clock, '--clock');
         const reportBackend = rep?.top.tool === 'Vitis HLS' ? 'vitis' : rep?.top.tool === 'Vivado HLS' ? 'vivado' : undefined;
         const backendName = flags.backend ?? reportBackend;
         est = estimate(
@@ -279,7 +280,7 @@ async function modelAction(ctx: CommandContext, model: string, flags: ModelFlags
   const cfg = cfgFile ? loadConfig(cfgFile) : defaultConfig();
   // The estimate's settings as `fastml estimate` takes them: flags, else the config.
   const clock = flags.clock !== undefined ? Number(flags.clock) : (cfg.clockPeriod ?? 5);
-  if (!(clock > 0)) throw new DiagnosticError([diag('FML7002', `--clock: "${flags.clock}" is not a positive number of ns`)]);
+  checkClock(clock, flags.clock !== undefined ? '--clock' : 'the clock period');
   const io = (flags.ioType ?? cfg.ioType) as IoType;
   if (io !== 'io_parallel' && io !== 'io_stream') throw new DiagnosticError([diag('FML7002', `--io-type: "${io}" is not io_parallel or io_stream`)]);
   const part = flags.target ?? cfg.part;

@@ -249,6 +249,10 @@ export class Attrs {
   float(name: string, dflt: number): number;
   float(name: string): number | undefined;
   float(name: string, dflt?: number): number | undefined {
+    // An INT where a FLOAT is expected (writers that store 1 rather than 1.0) is read as its exact
+    // value, not refused and never as the unset float field (0).
+    const i = this.map.get(name);
+    if (i && i.type === ATTR.INT) return toNum(i.i ?? 0);
     const a = this.typed(name, ATTR.FLOAT);
     // float attributes are float32 in the proto; keep the exact float32 value.
     return a ? (a.f ?? 0) : dflt;
