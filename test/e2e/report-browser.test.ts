@@ -1,6 +1,6 @@
 /**
  * @fileoverview The report pages in a real browser: Debian's Chromium (/usr/bin/chromium, installed
- * by .ci/run when absent) driven by puppeteer-core, headless, from file:// URLs. For the MLP, CNN
+ * by .ci/run, or by this test when it runs as root, when absent) driven by puppeteer-core, headless, from file:// URLs. For the MLP, CNN
  * and QONNX models and a sweep: the page loads with no console error, every section is there with
  * as many drawn layers / points as the embedded data has, and a screenshot is not blank.
  *
@@ -8,6 +8,7 @@
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,6 +48,9 @@ const pages: Page[] = [];
 let browser: Browser;
 
 beforeAll(async () => {
+  // Debian's Chromium, installed here when absent and the tests run as root (as .ci/run does first).
+  if (!existsSync(CHROMIUM) && !process.env['CHROMIUM'] && process.getuid?.() === 0)
+    execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=120 chromium'], { stdio: 'ignore', timeout: 900_000 });
   expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`).toBe(true);
   const jetX = slice(ref('jet_mlp_3layer_model_stable', 'X.npy'), 200, 'jet.npy');
   const cnnX = slice(ref('conv2d_small', 'X.npy'), 50, 'cnn.npy');
@@ -65,7 +69,7 @@ beforeAll(async () => {
   // vega-lite accepted every spec without a warning.
   expect(renderWarnings).toEqual([]);
   browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-});
+}, 900_000);
 
 afterAll(async () => {
   await browser?.close();
