@@ -82,7 +82,7 @@ export function checkLayerShape(shape: readonly number[], loc: DiagnosticLoc): v
 /** A clock period in ns, from a flag or a configuration: a finite number within [minClockNs, maxClockNs]. */
 export function checkClock(ns: number, what: string, loc?: DiagnosticLoc): number {
   if (!Number.isFinite(ns) || ns <= 0)
-    throw new DiagnosticError([diag('FML0021', `${what}: ${ns} is not a positive number of ns`, loc)], EXIT.USAGE);
+    throw new DiagnosticError([diag('FML0021', `${what}: "${String(ns)}" is not a positive number of ns`, loc)], EXIT.USAGE);
   if (ns < LIMITS.minClockNs)
     throw new DiagnosticError([diag('FML0020', `${what} of ${ns} ns is under fastml's limit minClockNs = ${LIMITS.minClockNs}`, loc, 'see docs/reliability.md for the limits and why they are set where they are')], EXIT.USAGE);
   if (ns > LIMITS.maxClockNs) overLimit('maxClockNs', `${what} of ${ns} ns`, loc);

@@ -53,7 +53,7 @@ function rnn(kind: 'GRU' | 'LSTM' | 'SimpleRNN'): Converter {
     const units = Number(cfg.units);
     let ok = checkRnnVariant(l, src, c);
     if (!Number.isInteger(units) || units < 1) {
-      c.b.problem('FML2401', `units ${JSON.stringify(cfg.units)} is not a positive integer`, src);
+      c.b.problem('FML2401', cfg.units === undefined ? 'units is missing from the layer config' : `units ${JSON.stringify(cfg.units)} is not a positive integer`, src);
       ok = false;
     }
     const act = recurrentActivation(cfg.activation ?? 'tanh', 'activation', src, c);
@@ -109,12 +109,12 @@ const timeDistributed: Converter = (l, ins, src, c) => {
   const cls = inner?.class_name;
   const icfg = inner?.config ?? {};
   if (cls !== 'Dense') {
-    c.b.problem('FML2410', `TimeDistributed(${cls ?? '?'}) is not supported: only a wrapped Dense is`, src);
+    c.b.problem('FML2410', `TimeDistributed of ${typeof cls === 'string' ? `"${cls}"` : 'a layer without a class name'} is not supported: only a wrapped Dense is`, src);
     return undefined;
   }
   const units = Number(icfg.units);
   if (!Number.isInteger(units) || units < 1) {
-    c.b.problem('FML2401', `units ${JSON.stringify(icfg.units)} of the wrapped Dense is not a positive integer`, src);
+    c.b.problem('FML2401', icfg.units === undefined ? 'units of the wrapped Dense is missing' : `units ${JSON.stringify(icfg.units)} of the wrapped Dense is not a positive integer`, src);
     return undefined;
   }
   let act;
@@ -208,7 +208,7 @@ const multiHeadAttention: Converter = (l, ins, src, c) => {
     ok = false;
   };
   for (const [k, v] of [['num_heads', heads], ['key_dim', keyDim], ['value_dim', valueDim]] as const)
-    if (!Number.isInteger(v) || v < 1) refuse(`${k} ${JSON.stringify(cfg[k])} is not a positive integer`);
+    if (!Number.isInteger(v) || v < 1) refuse(cfg[k] === undefined ? `${k} is missing from the layer config` : `${k} ${JSON.stringify(cfg[k])} is not a positive integer`);
   if (Number(cfg.dropout ?? 0) > 0)
     refuse(`attention dropout (dropout=${cfg.dropout}) is not supported: the generated firmware has no random source, so inference would silently differ from a model that applies dropout`, 'set dropout=0 for the exported model');
   const axes = cfg.attention_axes;
