@@ -23,7 +23,7 @@
 
 import { existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { removeStaleScratch } from './scratch.js';
+import { recoverInterruptedReplacement, removeStaleScratch } from './scratch.js';
 import { DiagnosticError, EXIT, diag } from '../diagnostics/diagnostic.js';
 
 /** A file or folder the command reads, with the flag that named it (for the message). */
@@ -149,8 +149,11 @@ function scratchTag(): string {
  */
 export function replaceFolder(dir: string, force: boolean, fill: (tmp: string) => void, flag = '-o'): void {
   const root = path.resolve(dir);
-  checkReplaceable(root, force, flag);
   const parent = path.dirname(root);
+  // A replacement killed between its two renames left the previous project only aside: put it back
+  // first, so the rules below apply to the folder as the user last had it.
+  for (const note of recoverInterruptedReplacement(parent, path.basename(root))) process.stderr.write(`fastml: note: ${note}\n`);
+  checkReplaceable(root, force, flag);
   mkdirSync(parent, { recursive: true });
   // Scratch that runs killed before their rename left beside this output (never an `.old-` project).
   removeStaleScratch(parent, path.basename(root));

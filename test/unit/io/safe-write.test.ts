@@ -100,6 +100,36 @@ describe('safe-write', () => {
     expect(readdirSync(tmp).filter((f) => f.startsWith('.keep'))).toEqual([]);
   });
 
+  it('restores a project left aside by a replacement killed between its renames, and never removes one', () => {
+    const parent = path.join(tmp, 'interrupted');
+    mkdirSync(parent);
+    // A dead process id: the largest pid the kernel hands out is below 2^22.
+    const dead = 4194303;
+    const aside = path.join(parent, `.prj.old-${dead}-abc-1`);
+    mkdirSync(aside);
+    writeFileSync(path.join(aside, 'fastml.lock.json'), '{}');
+    writeFileSync(path.join(aside, 'x.cpp'), 'previous');
+    // Without --force the restored project is protected, as it was before the interrupted run.
+    expect(codeOf(() => replaceFolder(path.join(parent, 'prj'), false, () => undefined))).toBe('FML5801');
+    expect(readFileSync(path.join(parent, 'prj', 'x.cpp'), 'utf8')).toBe('previous');
+    expect(existsSync(aside)).toBe(false);
+    // A second leftover while the folder exists is kept (and only named).
+    const older = path.join(parent, `.prj.old-${dead}-abd-2`);
+    mkdirSync(older);
+    writeFileSync(path.join(older, 'fastml.lock.json'), '{}');
+    replaceFolder(path.join(parent, 'prj'), true, (t) => {
+      writeFileSync(path.join(t, 'fastml.lock.json'), '{}');
+      writeFileSync(path.join(t, 'x.cpp'), 'new');
+    });
+    expect(readFileSync(path.join(parent, 'prj', 'x.cpp'), 'utf8')).toBe('new');
+    expect(existsSync(older)).toBe(true);
+    // A live process's copy (this one's parent) is never touched.
+    const live = path.join(parent, `.other.old-${process.ppid}-abe-3`);
+    mkdirSync(live);
+    expect(codeOf(() => replaceFolder(path.join(parent, 'other'), false, () => undefined))).toBeUndefined();
+    expect(existsSync(live)).toBe(true);
+  });
+
   it('writes files whole, and says clearly when it cannot', () => {
     const f = path.join(tmp, 'out.txt');
     writeFileAtomic(f, 'one');
