@@ -182,8 +182,9 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
   const cfgDir = typeof rawCfg.OutputDir === 'string' ? rawCfg.OutputDir : undefined;
   const stem = path.basename(f.model).replace(/\.[^.]*$/, '');
   const project = projectIdent(f.project ?? cfgName ?? stem);
-  // OutputDir is read relative to the configuration file, like the model paths it names.
-  const dest = f.output !== undefined ? path.resolve(ctx.io.cwd, f.output) : cfgDir !== undefined && f.config ? path.resolve(path.dirname(f.config), cfgDir) : path.resolve(ctx.io.cwd, `${project}_prj`);
+  // OutputDir is read relative to the configuration file, like the model paths it names (in a
+  // file hls4ml wrote into its project, it is that folder: config/load.ts resolves it).
+  const dest = f.output !== undefined ? path.resolve(ctx.io.cwd, f.output) : cfgDir !== undefined && base.outputDir !== undefined ? base.outputDir : path.resolve(ctx.io.cwd, `${project}_prj`);
   const outFlag = f.output !== undefined ? '-o' : cfgDir !== undefined ? 'OutputDir' : 'output folder';
   checkOutputDir(dest, compileInputs(f, weights), outFlag);
   checkReplaceable(dest, Boolean(f.force), outFlag);
