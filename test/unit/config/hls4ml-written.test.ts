@@ -227,3 +227,109 @@ describe('example-models qkeras_mnist_dense with its hls4ml-written config (po2 
     expect(s.diagnostics.filter((d) => d.code === 'FML4010' || d.code === 'FML4012')).toEqual([]);
   });
 });
+
+/** `typedef ap_fixed<8,3> name;` lines of an hls4ml defines.h, by name. */
+function typedefs(text: string): Record<string, string> {
+  return Object.fromEntries([...text.matchAll(/^typedef\s+(.+?)\s+(\w+);$/gm)].map((m) => [m[2]!, m[1]!]));
+}
+
+const conv = (cls: string, name: string, config: Record<string, unknown>, inputs: string[]) =>
+  klayer(cls, name, { strides: cls === 'Conv1D' ? [1] : [1, 1], padding: 'same', data_format: 'channels_last', dilation_rate: cls === 'Conv1D' ? [1] : [1, 1], use_bias: true, ...config }, inputs);
+
+describe('public hls4ml projects: their written configs give the types hls4ml built', () => {
+  it('pointwise_conv1d: the typedefs of its defines.h and the struct of its parameters.h', async () => {
+    const defs = typedefs(readFileSync(path.join(DIR, 'pointwise_conv1d_defines.h'), 'utf8'));
+    const params = readFileSync(path.join(DIR, 'pointwise_conv1d_parameters.h'), 'utf8');
+    const num = (k: string) => Number(new RegExp(`struct config4 : [^]*?static const unsigned ${k} = (\\d+);`).exec(params)![1]);
+    // The model of parameters.h: input 4 x 3, a Conv1D of 10 filters of width 1.
+    const [width, chan, filt, kw] = [num('in_width'), num('n_chan'), num('n_filt'), num('filt_width')];
+    expect([width, chan, filt, kw]).toEqual([4, 3, 10, 1]);
+    const dir = tmpDir();
+    const json = await writeJsonModel(dir, 'pw', functional([inputLayer('input_1', [width, chan]), conv('Conv1D', 'conv1d', { filters: filt, kernel_size: [kw], padding: 'valid', activation: 'linear' }, ['input_1'])], ['input_1'], ['conv1d']), [
+      { name: 'input_1', weights: [] },
+      { name: 'conv1d', weights: [{ name: 'kernel', shape: [kw, chan, filt], data: seq(kw * chan * filt, 3) }, { name: 'bias', shape: [filt], data: seq(filt, 4) }] },
+    ]);
+    const s = await loadSession(json, { config: path.join(DIR, 'pointwise_conv1d_hls4ml_config.yml') });
+    const g = s.graph;
+    const c = layer(g, 'conv1d');
+    expect(fmt(layer(g, 'input_1').precision['result'])).toBe(t(defs['input_t']!));
+    expect(fmt(c.precision['weight'])).toBe(t(defs['conv1d_weight_t']!));
+    expect(fmt(c.precision['bias'])).toBe(t(defs['conv1d_bias_t']!));
+    // parameters.h: accum_t is model_default_t; the output of the last layer is result_t.
+    expect(params).toMatch(/typedef model_default_t accum_t;/);
+    expect(fmt(c.precision['accum'])).toBe(t(defs['model_default_t']!));
+    const out = g.layers.find((l) => l.outputs.includes(g.outputs[0]!))!;
+    expect(fmt(out.precision['result'])).toBe(t(defs['result_t']!));
+    expect(c.reuseFactor).toBe(num('reuse_factor'));
+    expect(params).toMatch(/static const unsigned strategy = nnet::latency;/);
+    expect(c.strategy).toBe('latency');
+    expect(s.diagnostics.filter((d) => d.code === 'FML4010' || d.code === 'FML4012')).toEqual([]);
+    expect(s.diagnostics.find((d) => d.loc?.jsonPointer === '/HLSConfig/LayerName/conv1d/ConvImplementation')?.code).toBe('FML4015');
+  });
+
+  it('vitis_accel_backend_test: Strategy: Stable on output_softmax, QKeras-typed conv/dense layers, every LayerName matched', async () => {
+    // A model with the layer names (and layer kinds) of that project: three QConv2D + QActivation +
+    // MaxPooling2D blocks, Flatten, two QDense + BatchNormalization + QActivation, a Dense and a softmax.
+    const q = (name: string, config: Record<string, unknown>) => ({ class_name: name, config });
+    const bits6 = q('quantized_bits', { bits: 6, integer: 0, alpha: 1 });
+    const relu6 = q('quantized_relu', { bits: 6, integer: 0 });
+    const layers: Record<string, unknown>[] = [inputLayer('input_2', [8, 8, 1])];
+    const weightsOf: Array<{ name: string; weights: SynthWeight[] }> = [{ name: 'input_2', weights: [] }];
+    let prev = 'input_2';
+    let ch = 1;
+    for (let k = 0; k < 3; k++) {
+      layers.push(conv('QConv2D', `fused_convbn_${k}`, { filters: 2, kernel_size: [3, 3], activation: 'linear', kernel_quantizer: bits6, bias_quantizer: bits6 }, [prev]));
+      layers.push(klayer('QActivation', `conv_act_${k}`, { activation: relu6 }, [`fused_convbn_${k}`]));
+      layers.push(klayer('MaxPooling2D', `pool_${k}`, { pool_size: [2, 2], strides: [2, 2], padding: 'valid', data_format: 'channels_last' }, [`conv_act_${k}`]));
+      weightsOf.push({ name: `fused_convbn_${k}`, weights: [{ name: 'kernel', shape: [3, 3, ch, 2], data: weights(18 * ch, 11 + k, 0.9) }, { name: 'bias', shape: [2], data: weights(2, 21 + k, 0.4) }] });
+      for (const n of [`conv_act_${k}`, `pool_${k}`]) weightsOf.push({ name: n, weights: [] });
+      prev = `pool_${k}`;
+      ch = 2;
+    }
+    layers.push(klayer('Flatten', 'flatten_1', {}, [prev]));
+    weightsOf.push({ name: 'flatten_1', weights: [] });
+    prev = 'flatten_1';
+    let nIn = 2;
+    for (let k = 0; k < 2; k++) {
+      layers.push(klayer('QDense', `dense_${k}`, { units: 4, activation: 'linear', use_bias: true, kernel_quantizer: bits6 }, [prev]));
+      layers.push(klayer('BatchNormalization', `bn_dense_${k}`, { axis: -1, epsilon: 0.001, center: true, scale: true }, [`dense_${k}`]));
+      layers.push(klayer('QActivation', `dense_act_${k}`, { activation: relu6 }, [`bn_dense_${k}`]));
+      weightsOf.push({ name: `dense_${k}`, weights: [{ name: 'kernel', shape: [nIn, 4], data: weights(nIn * 4, 31 + k, 0.9) }, { name: 'bias', shape: [4], data: weights(4, 41 + k, 0.3) }] });
+      const bn = (n: string, seed: number, off: number) => ({ name: n, shape: [4], data: seq(4, seed).map((v) => off + 0.3 * v) });
+      weightsOf.push({ name: `bn_dense_${k}`, weights: [bn('gamma', 51 + k, 1), bn('beta', 61 + k, 0), bn('moving_mean', 71 + k, 0), bn('moving_variance', 81 + k, 1)] });
+      weightsOf.push({ name: `dense_act_${k}`, weights: [] });
+      prev = `dense_act_${k}`;
+      nIn = 4;
+    }
+    layers.push(klayer('Dense', 'output_dense', { units: 3, activation: 'linear', use_bias: true }, [prev]));
+    layers.push(klayer('Activation', 'output_softmax', { activation: 'softmax' }, ['output_dense']));
+    weightsOf.push({ name: 'output_dense', weights: [{ name: 'kernel', shape: [4, 3], data: seq(12, 91) }, { name: 'bias', shape: [3], data: seq(3, 92) }] });
+    weightsOf.push({ name: 'output_softmax', weights: [] });
+    const json = await writeJsonModel(tmpDir(), 'vitis_accel_cnn', functional(layers, ['input_2'], ['output_softmax']), weightsOf);
+    const s = await loadSession(json, { config: path.join(DIR, 'vitis_accel_backend_test_hls4ml_config.yml') });
+    const g = s.graph;
+    expect(s.config.ioType).toBe('io_stream');
+    expect(layer(g, 'output_softmax').attrs).toMatchObject({ op: 'Softmax', implementation: 'stable' });
+    expect(s.diagnostics.find((d) => d.code === 'FML4013')?.loc?.jsonPointer).toBe('/HLSConfig/LayerName/output_softmax/Strategy');
+    for (let k = 0; k < 3; k++) {
+      const c = layer(g, `fused_convbn_${k}`);
+      expect([fmt(c.precision['weight']), fmt(c.precision['bias']), fmt(c.precision['result'])]).toEqual([t('fixed<6,1>'), t('fixed<6,1>'), t('fixed<16,6>')]);
+      expect(fmt(layer(g, `conv_act_${k}`).precision['result'])).toBe(t('ufixed<6,0,RND_CONV,SAT>'));
+      expect(fmt(layer(g, `pool_${k}`).precision['result'])).toBe(t('fixed<16,6>'));
+    }
+    for (let k = 0; k < 2; k++) {
+      const d = layer(g, `dense_${k}`);
+      expect([fmt(d.precision['weight']), fmt(d.precision['bias'])]).toEqual([t('fixed<6,1>'), t('fixed<16,6>')]);
+      expect(fmt(layer(g, `dense_act_${k}`).precision['result'])).toBe(t('ufixed<6,0,RND_CONV,SAT>'));
+    }
+    // The quantized 6-bit kernels are kept as the quantizer makes them.
+    const raw = layer(s.raw, 'fused_convbn_0');
+    const m = mapFact(raw.quant!.kernel!, true);
+    if (!m.ok) throw new Error(m.reason);
+    const c0 = layer(g, 'fused_convbn_0');
+    expect(Array.from(quantizeConst(c0.weights['kernel']!.data, c0.precision['weight'] as FixedType, true))).toEqual(Array.from(raw.weights['kernel']!.data, (v) => m.value.quantize(v, 0)));
+    // Every LayerName of the file names a layer of this model (hls4ml's names, as fastml builds them).
+    expect(s.diagnostics.filter((d) => d.code === 'FML4012').map((d) => d.message)).toEqual([]);
+    expect(s.diagnostics.find((d) => d.loc?.jsonPointer === '/Backend')?.message).toMatch(/VitisAccelerator.*AcceleratorConfig/);
+  });
+});
