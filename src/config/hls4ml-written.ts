@@ -20,6 +20,7 @@ export interface NotApplied {
   readonly why: string;
 }
 
+/** What a key means for fastml; undefined when the value asks for what fastml does anyway. */
 type Rule = (value: unknown) => NotApplied | undefined;
 
 const isEmpty = (v: unknown): boolean =>
@@ -91,11 +92,12 @@ export const HLSCONFIG_NOT_APPLIED: Readonly<Record<string, Rule>> = {
 
 /** Keys of a Model / LayerType / LayerName block that fastml reads but does not apply. */
 export const BLOCK_NOT_APPLIED: Readonly<Record<string, Rule>> = {
+  // hls4ml's default (1e9): no array is that large, so no weight becomes a BRAM port, as in fastml.
   BramFactor: (v) =>
     typeof v === 'number' && v >= 1e6
-      ? info(`BramFactor ${v}: no weight array is large enough for hls4ml to move it to a BRAM port, as in fastml's projects`)
+      ? undefined
       : warning(`BramFactor ${show(v)} is not applied: fastml keeps every weight array inside the design, where hls4ml would make arrays over ${show(v)} weights ports of the top function`),
-  TraceOutput: (v) => (v ? info('TraceOutput: fastml traces any layer on request (emulate --trace), whatever the configuration says') : info('TraceOutput is off')),
+  TraceOutput: (v) => (v ? info('TraceOutput: fastml traces any layer on request (emulate --trace), whatever the configuration says') : undefined),
   ConvImplementation: (v) =>
     info(`ConvImplementation ${show(v)} chooses how hls4ml's convolution reads its window; the arithmetic, and so every value, is the same; fastml's C++ uses its own window buffer`),
   StreamDepth: (v) => info(`StreamDepth ${show(v)} is the FIFO depth hls4ml gives an io_stream connection; fastml sizes its FIFOs itself (no effect on values)`),
