@@ -193,7 +193,9 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
   const flags: PipelineFlags = { ...(f.pipeline ?? {}), ...(f.reuse !== undefined ? { reuse: f.reuse } : {}) };
   const popts = await pipelineOptionsFrom(flags, raw, (p) => path.resolve(ctx.io.cwd, p));
   const res = runPipeline(raw, cfg, { ...popts, estimate: eopts });
-  for (const d of [...cfg.warnings, ...res.diagnostics]) if (d.severity !== 'info') ctx.io.err(formatDiagnostic(d) + '\n');
+  // The file's own warnings (base): cfg is the file with the flags written in (Backend, Part ...),
+  // whose combination of keys is fastml's doing, not the user's.
+  for (const d of [...base.warnings, ...res.diagnostics]) if (d.severity !== 'info') ctx.io.err(formatDiagnostic(d) + '\n');
   printPipeline(res, flags, ctx.io, false);
   const g = res.graph;
 
