@@ -271,6 +271,34 @@ describe('public hls4ml projects: their written configs give the types hls4ml bu
     expect(s.diagnostics.find((d) => d.loc?.jsonPointer === '/HLSConfig/LayerName/conv1d/ConvImplementation')?.code).toBe('FML4015');
   });
 
+  it('SR_HLS: Resource RF 8 on every layer, table_size / table_t on the ReLUs, BramFactor 0 warned', async () => {
+    // Its seven Conv2D layers (conv2d ... conv2d_5 with ReLU, conv2d_6 linear), 8 channels so that RF 8 is valid.
+    const layers: Record<string, unknown>[] = [inputLayer('input_1', [4, 4, 8])];
+    const ws: Array<{ name: string; weights: SynthWeight[] }> = [{ name: 'input_1', weights: [] }];
+    let prev = 'input_1';
+    for (let k = 0; k < 7; k++) {
+      const name = k === 0 ? 'conv2d' : `conv2d_${k}`;
+      layers.push(conv('Conv2D', name, { filters: 8, kernel_size: [3, 3], activation: k === 6 ? 'linear' : 'relu' }, [prev]));
+      ws.push({ name, weights: [{ name: 'kernel', shape: [3, 3, 8, 8], data: weights(576, 100 + k, 0.3) }, { name: 'bias', shape: [8], data: weights(8, 200 + k, 0.2) }] });
+      prev = name;
+    }
+    const json = await writeJsonModel(tmpDir(), 'sr', functional(layers, ['input_1'], [prev]), ws);
+    const s = await loadSession(json, { config: path.join(DIR, 'sr_hls_hls4ml_config.yml') });
+    const g = s.graph;
+    expect(s.config.ioType).toBe('io_stream');
+    for (let k = 0; k < 7; k++) {
+      const c = layer(g, k === 0 ? 'conv2d' : `conv2d_${k}`);
+      expect([c.reuseFactor, c.strategy], c.name).toEqual([8, 'resource']);
+      expect([fmt(c.precision['weight']), fmt(c.precision['bias']), fmt(c.precision['result'])]).toEqual([t('ap_fixed<16,6>'), t('ap_fixed<16,6>'), t('ap_fixed<16,6>')]);
+      if (k < 6) expect(fmt(layer(g, `${c.name}_relu`).precision['result'])).toBe(t('ap_fixed<16,6>'));
+    }
+    expect(s.config.layerName.get('conv2d_relu')?.tableSize).toBe(1024);
+    const bram = s.diagnostics.find((d) => d.loc?.jsonPointer === '/HLSConfig/Model/BramFactor');
+    expect(bram).toMatchObject({ code: 'FML4015', severity: 'warning' });
+    // conv2d_6_linear is the identity hls4ml also removes; every other LayerName is a layer.
+    expect(s.diagnostics.filter((d) => d.code === 'FML4012').map((d) => d.message).filter((m) => !/"conv2d_6_linear"/.test(m))).toEqual([]);
+  });
+
   it('vitis_accel_backend_test: Strategy: Stable on output_softmax, QKeras-typed conv/dense layers, every LayerName matched', async () => {
     // A model with the layer names (and layer kinds) of that project: three QConv2D + QActivation +
     // MaxPooling2D blocks, Flatten, two QDense + BatchNormalization + QActivation, a Dense and a softmax.
