@@ -51,6 +51,11 @@ export const TOP_NOT_APPLIED: Readonly<Record<string, Rule>> = {
   HyperoptHandshake: (v) => (v === false || isEmpty(v) ? info('HyperoptHandshake is off (an oneAPI backend option)') : warning('HyperoptHandshake (an oneAPI backend option) is not applied: fastml writes Vivado/Vitis HLS')),
   InputShape: () => info('InputShape is how hls4ml is told the input shape of a model that does not carry one; fastml reads the shape from the model file'),
   InputShapes: () => info('InputShapes is how hls4ml is told the input shapes of a model that does not carry them; fastml reads the shapes from the model file'),
+  Namespace: (v) => (isEmpty(v) ? info('Namespace is empty: the C++ is not wrapped in a namespace, as in fastml') : warning(`Namespace ${show(v)} is not applied: fastml's C++ is not wrapped in a namespace`)),
+  Interface: (v) => warning(`Interface ${show(v)} at the top level is not applied: the accelerator interface is read from AcceleratorConfig.Interface (Backend: VivadoAccelerator)`),
+  Driver: (v) => warning(`Driver ${show(v)} at the top level is not applied: the accelerator driver is read from AcceleratorConfig.Driver (Backend: VivadoAccelerator)`),
+  Bitfile: (v) => warning(`Bitfile ${show(v)} is not applied: fastml writes no bitstream step; the accelerator's build script names its own`),
+  BuildSystem: (v) => warning(`BuildSystem ${show(v)} is not applied: fastml writes a Vivado / Vitis HLS Tcl build script`),
   PytorchModel: () => warning('PytorchModel is not read: fastml reads ONNX and Keras models (export the PyTorch model to ONNX and name it with OnnxModel)'),
 };
 
@@ -109,6 +114,13 @@ export const BLOCK_NOT_APPLIED: Readonly<Record<string, Rule>> = {
       : warning(`PipelineStyle ${show(v)} is not applied: fastml's top function uses its own choice (dataflow for io_stream and Resource, pipeline otherwise)`),
   PipelineInterval: (v) => warning(`PipelineInterval ${show(v)} is not applied: fastml's top function has no II pragma of its own`),
   BitExact: (v) => (isEmpty(v) || v === false ? info('BitExact is off (hls4ml\'s option for HGQ models)') : warning('BitExact (hls4ml\'s type inference for HGQ models) is not applied')),
+  Compression: (v) => (v === true ? warning('Compression is not applied: fastml stores the weights uncompressed (the same values; hls4ml\'s sparse storage changes only memory)') : undefined),
+  MergedRelu: () => info('MergedRelu: hls4ml\'s merge of a ReLU into the layer before it; the values are the same, fastml keeps the ReLU a layer'),
+  ChannelsLastConversion: (v) =>
+    isEmpty(v) || String(v).toLowerCase() === 'full' ? undefined : warning(`ChannelsLastConversion ${show(v)} is not applied: fastml converts every channels-first model to channels-last itself`),
+  InputsChannelLast: (v) => (v === true ? warning('InputsChannelLast is not applied: give channels-last input arrays with --layout channels_last') : undefined),
+  TransposeOutputs: (v) => (v === true ? warning('TransposeOutputs is not applied (hls4ml\'s option to transpose channels-last outputs back)') : undefined),
+  ClipValues: (v) => (isEmpty(v) || v === false ? undefined : warning(`ClipValues ${show(v)} is not applied`)),
   Skip: (v) => (v === true ? warning('Skip: true (drop this softmax from the firmware, as hls4ml\'s skip_softmax optimizer does) is not applied: fastml keeps the softmax') : info('Skip is off: the layer is kept')),
 };
 

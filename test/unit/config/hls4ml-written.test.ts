@@ -136,6 +136,20 @@ describe('verbatim hls4ml-written configs: every key used or reported', () => {
     expect(by('/WriterConfig')?.message).toMatch(/Namespace "?my_ns"? is not applied/);
   });
 
+  it('layer keys that would change hls4ml\'s firmware warn; those that describe it are notes; default values say nothing', () => {
+    const cfg = loadConfig(
+      writeYaml('Namespace: ns1\nHLSConfig:\n  Model:\n    Precision: fixed<16,6>\n    BramFactor: 1000000000\n    TraceOutput: false\n  LayerName:\n    fc1:\n      Compression: true\n      ParallelizationFactor: 4\n      StreamDepth: 8\n      Skip: false\n'),
+    );
+    const by = (p: string) => cfg.warnings.find((d) => d.loc?.jsonPointer === p);
+    expect(by('/Namespace')).toMatchObject({ code: 'FML4015', severity: 'warning' });
+    expect(by('/HLSConfig/LayerName/fc1/Compression')).toMatchObject({ code: 'FML4015', severity: 'warning' });
+    expect(by('/HLSConfig/LayerName/fc1/ParallelizationFactor')?.message).toMatch(/ParallelizationFactor 4 is not applied/);
+    expect(by('/HLSConfig/LayerName/fc1/StreamDepth')).toMatchObject({ code: 'FML4015', severity: 'info' });
+    expect(by('/HLSConfig/LayerName/fc1/Skip')?.severity).toBe('info');
+    expect(by('/HLSConfig/Model/BramFactor')).toBeUndefined();
+    expect(by('/HLSConfig/Model/TraceOutput')).toBeUndefined();
+  });
+
   it('table_size is TableSize, as hls4ml reads it (every layer key is set as its snake_case attribute)', () => {
     const cfg = loadConfig(writeYaml('HLSConfig:\n  Model:\n    Precision: fixed<16,6>\n  LayerName:\n    sm:\n      table_size: 512\n'));
     expect(cfg.layerName.get('sm')?.tableSize).toBe(512);
