@@ -121,7 +121,7 @@ export const BLOCK_NOT_APPLIED: Readonly<Record<string, Rule>> = {
   InputsChannelLast: (v) => (v === true ? warning('InputsChannelLast is not applied: give channels-last input arrays with --layout channels_last') : undefined),
   TransposeOutputs: (v) => (v === true ? warning('TransposeOutputs is not applied (hls4ml\'s option to transpose channels-last outputs back)') : undefined),
   ClipValues: (v) => (isEmpty(v) || v === false ? undefined : warning(`ClipValues ${show(v)} is not applied`)),
-  Skip: (v) => (v === true ? warning('Skip: true (drop this softmax from the firmware, as hls4ml\'s skip_softmax optimizer does) is not applied: fastml keeps the softmax') : info('Skip is off: the layer is kept')),
+  Skip: (v) => (v === true ? warning('Skip: true (drop this softmax from the firmware, as hls4ml\'s skip_softmax optimizer does) is not applied: fastml keeps the softmax') : undefined),
 };
 
 /** One YAML tag found in the file, where it is (JSON pointer) and what it says. */
