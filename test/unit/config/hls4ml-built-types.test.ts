@@ -3,9 +3,9 @@
  *
  * For every hls4ml reference case (reference/hls4ml/<case>: config.yml as hls4ml read it, case.yml
  * with what it built), every type of every layer hls4ml kept is compared with fastml's, twice: with
- * `resolved_layers` (hls4ml's types after its optimizer flows) and with `generated_cpp` (the
- * typedefs and config structs read back from the C++ hls4ml wrote: the output type of each kernel
- * call and every `*_t` of its config structs). Types hls4ml lists that no fastml kernel reads are
+ * `resolved_layers` (hls4ml's types after its optimizer flows) and with `generated_cpp` (read back
+ * from the C++ hls4ml wrote: the output type of each kernel call, every `*_t` of its config structs,
+ * and every typedef of defines.h, each accounted for by its name or by the call it feeds). Types hls4ml lists that no fastml kernel reads are
  * allowed only from an explicit list, each with why, so a new kind of type fails the test.
  *
  * For the configurations shipped with the example-models QKeras models (written by hls4ml's
@@ -133,7 +133,9 @@ describe('hls4ml reference configs: fastml builds the types hls4ml built', () =>
         for (const [name, call] of Object.entries(gc.calls)) {
           const l = g.layers.find((x) => x.name === name);
           if (!l) {
-            if (!/time_distributed/.test(name)) mismatches.push(`C++ call of ${name} has no fastml layer`);
+            // TimeDistributed's loop start and end (time-step copies): part 3 checks their types.
+            const role = meta.resolved_layers.find((rl) => rl.name === name)?.time_distributed_role;
+            if (!role?.startsWith('loop')) mismatches.push(`C++ call of ${name} has no fastml layer`);
             continue;
           }
           const args = /<(.*)>/.exec(call.call)?.[1]?.split(',').map((s) => s.trim()) ?? [];
@@ -146,6 +148,55 @@ describe('hls4ml reference configs: fastml builds the types hls4ml built', () =>
               const got = fastmlType(g, l, k.slice(0, -2));
               if (got === undefined && UNREAD[unreadKey(cls, l, k)]) continue;
               check(`${name} C++ ${k}`, cpp(v), got);
+            }
+          }
+        }
+      }
+      // 3. Every typedef of defines.h, each accounted for: by name (input_t, result_t,
+      // model_default_t, <layer or class>_<slot>_t, layerN_index) or as the output of a call.
+      if (gc) {
+        const outputsOf = new Map<string, string>();
+        let wrapped: string[] = [];
+        for (const [name, call] of Object.entries(gc.calls)) {
+          const args = /<([^()]*)>/.exec(call.call)?.[1]?.split(',').map((x) => x.trim()) ?? [];
+          const role = meta.resolved_layers.find((rl) => rl.name === name) as (ResolvedLayer & { wrapped_layers?: string[] }) | undefined;
+          if (role?.time_distributed_role?.startsWith('loop start')) {
+            // read_time_step<seq_t, configN>: layerN_t holds one time step of the sequence, a copy.
+            wrapped = role.wrapped_layers ?? [];
+            const n = /config(\d+)/.exec(call.call)?.[1];
+            const owner = outputsOf.get(args[0]!);
+            if (n && owner) outputsOf.set(`layer${n}_t`, owner);
+          } else if (role?.time_distributed_role?.startsWith('loop end')) {
+            // write_time_step<seq_t, configN>: seq_t collects the last wrapped layer's outputs.
+            if (args[0] && wrapped.length) outputsOf.set(args[0], wrapped[wrapped.length - 1]!);
+          } else if (args[1]) outputsOf.set(args[1], name);
+        }
+        const inputLayer = g.layers.find((l) => l.attrs.op === 'Input');
+        const lastLayer = g.layers.find((l) => l.outputs.includes(g.outputs[0]!));
+        const SLOTS = ['recurrent_weight', 'recurrent_bias', 'exp_table', 'inv_table', 'inv_inp', 'inp_norm', 'accum', 'weight', 'bias', 'scale', 'table'];
+        for (const [name, v] of Object.entries(gc.typedefs)) {
+          const want = cpp(v);
+          if (name === 'input_t') check('typedef input_t', want, inputLayer?.precision['result']);
+          else if (name === 'result_t') check('typedef result_t', want, lastLayer?.precision['result']);
+          else if (name === 'model_default_t') check('typedef model_default_t', want, cfg.model.precision['default']);
+          else if (/^layer\d+_index$/.test(name)) continue; // index_t of compressed weights (UNREAD)
+          else if (/^layer\d+_t$/.test(name)) {
+            const owner = outputsOf.get(name);
+            if (owner === undefined) mismatches.push(`typedef ${name} is the output of no kernel call`);
+            else check(`typedef ${name}`, want, g.layers.find((l) => l.name === owner)?.precision['result']);
+          } else {
+            const slot = SLOTS.find((sl) => name.endsWith(`_${sl}_t`));
+            const prefix = slot ? name.slice(0, -(slot.length + 3)) : undefined;
+            const owners = prefix === undefined ? [] : g.layers.filter((l) => l.name === prefix || (meta.resolved_layers.find((rl) => rl.name === l.name)?.class === prefix && !g.layers.some((x) => x.name === prefix)));
+            if (!slot || owners.length === 0) {
+              mismatches.push(`typedef ${name} names no layer or class`);
+              continue;
+            }
+            for (const l of owners) {
+              const got = fastmlType(g, l, slot);
+              const cls = meta.resolved_layers.find((rl) => rl.name === l.name)?.class ?? l.attrs.op;
+              if (got === undefined && UNREAD[unreadKey(cls, l, `${slot}_t`)]) continue;
+              check(`typedef ${name} (${l.name})`, want, got);
             }
           }
         }
