@@ -50,11 +50,11 @@ const usage = (msg: string, hint?: string): never => {
   throw new DiagnosticError([diag('FML5802', msg, undefined, hint)], EXIT.USAGE);
 };
 
-function backendOf(name: string): Backend {
+function backendOf(name: string, from = '--backend'): Backend {
   const b = name.toLowerCase();
   if (b === 'vivado' || b === 'vivadoaccelerator') return 'vivado';
   if (b === 'vitis' || b === 'vitisaccelerator') return 'vitis';
-  return usage(`--backend: "${name}" is not vivado or vitis`);
+  return usage(`${from}: "${name}" is not vivado or vitis (fastml writes Vivado and Vitis HLS projects)`, from === '--backend' ? undefined : 'give --backend vivado or --backend vitis (and --part with a Xilinx part) to build this configuration for a Xilinx tool');
 }
 
 function positiveInt(flag: string, v: string | undefined): number | undefined {
@@ -141,7 +141,7 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
   const { compileEmulator, prepareInputs, runBatch } = await import('../emulator/index.js');
 
   const base = f.config ? loadConfig(f.config) : defaultConfig();
-  const backend = backendOf(f.backend ?? base.backend ?? 'vivado');
+  const backend = f.backend !== undefined ? backendOf(f.backend) : backendOf(base.backend ?? 'vivado', base.file ? `Backend in ${base.file}` : 'Backend');
   const io = (f.io ?? base.ioType) as IoType;
   if (io !== 'io_parallel' && io !== 'io_stream') usage(`--io: "${f.io}" is not io_parallel or io_stream`, 'use --io parallel or --io stream');
   const strategy = f.strategy?.toLowerCase();

@@ -75,7 +75,7 @@ export function backendNote(backend: unknown, hasAcceleratorConfig: boolean): No
       `Backend VitisAccelerator: fastml builds the Vitis HLS kernel (the same C++ and numbers) but not hls4ml's Alveo host program${hasAcceleratorConfig ? '; AcceleratorConfig (Board, Num_Kernel, Num_Thread, Batchsize) is not applied' : ''}`,
     );
   return warning(
-    `Backend ${show(backend)}: fastml writes Vivado and Vitis HLS projects only (compile needs --backend vivado or vitis); emulate, check and estimate use the configuration's types as given, and estimates are for Xilinx parts`,
+    `Backend ${show(backend)}: fastml writes Vivado and Vitis HLS projects only (compile needs --backend vivado or vitis, and --part for a part that is not Xilinx's); emulate, check and estimate use the configuration's types as given, and estimates are for Xilinx parts`,
   );
 }
 

@@ -58,6 +58,25 @@ describe('an hls4ml project folder as MODEL', () => {
     expect(readFileSync(cfg, 'utf8')).toBe(readFileSync(path.join(dataDir, 'configs/hls4ml-written/image_only_qmodel_hls4ml_config.yml'), 'utf8'));
   });
 
+  it('Backend: oneAPI (a verbatim hls4ml 1.0 file): emulate works, compile names the key and the file, --backend vivado builds', async () => {
+    const one = path.join(tmp, 'hls4ml_prj');
+    mkdirSync(one);
+    const ocfg = path.join(one, 'hls4ml_config.yml');
+    copyFileSync(path.join(dataDir, 'configs/hls4ml-written/oneapi_optimizer_issue_hls4ml_config.yml'), ocfg);
+    copyFileSync(path.join(dataDir, 'models/qkeras_jet_mlp_3layer/qkeras-v3_3layer.keras'), path.join(one, 'keras_model.keras'));
+    const e = await cli('emulate', ocfg, '-i', xf, '-o', 'y1.npy');
+    expect(e.code).toBe(0);
+    expect(e.err).toMatch(/warning FML4015: .*Backend oneAPI: fastml writes Vivado and Vitis HLS projects only/);
+    const c = await cli('compile', ocfg, '-o', 'one_prj');
+    expect(c.code).toBe(2);
+    expect(c.err).toContain(`Backend in ${ocfg}: "oneAPI" is not vivado or vitis`);
+    expect(existsSync(path.join(tmp, 'one_prj'))).toBe(false);
+    // Its Part (Agilex7) is Intel's: a Xilinx part is needed too.
+    const v = await cli('compile', ocfg, '-o', 'one_prj', '--backend', 'vivado', '--part', 'xcvu13p-flga2577-2-e');
+    expect(v.code).toBe(0);
+    expect(existsSync(path.join(tmp, 'one_prj', 'firmware'))).toBe(true);
+  });
+
   it('compile -o: builds for the XilinxPart of the file', async () => {
     const r = await cli('compile', cfg, '-o', 'fastml_prj');
     expect(r.err).not.toMatch(/^error/m);
