@@ -27,6 +27,8 @@ import { runPipeline } from '../../../src/passes/pipeline.js';
 import { defaultInpNorm } from '../../../src/emulator/activations.js';
 import { loadSession } from '../../../src/emulator/session.js';
 import { dataDir } from '../../helpers/data.js';
+import { quantizeConst } from '../../../src/emulator/weights.js';
+import { mapFact } from '../../../src/passes/quant-types.js';
 
 const ref = path.join(dataDir, 'reference/hls4ml');
 const fmt = (t: TypeSpec | undefined): string => (t === undefined ? 'none' : t === 'auto' ? 'auto' : formatHls4ml(t));
@@ -207,6 +209,18 @@ describe('hls4ml reference configs: fastml builds the types hls4ml built', () =>
   }
 });
 
+/** A layer's kernel as the emulator (and the C++) holds it: cast to the layer's weight type. */
+function castWeights(l: Layer): number[] {
+  return Array.from(quantizeConst(l.weights['kernel']!.data, l.precision['weight'] as FixedType, true));
+}
+
+/** The model's own kernel quantizer applied to the raw kernel. */
+function quantizerValues(raw: Layer): number[] {
+  const m = mapFact(raw.quant!.kernel!, true);
+  if (!m.ok) throw new Error(m.reason);
+  return Array.from(raw.weights['kernel']!.data, (v) => m.value.quantize(v, 0));
+}
+
 /** The QKeras example models with the hls4ml configurations shipped beside them. */
 describe('example-models QKeras configs: the types hls4ml builds from them', () => {
   const models = path.join(dataDir, 'models');
@@ -237,9 +251,8 @@ describe('example-models QKeras configs: the types hls4ml builds from them', () 
     expect(fmt(sm.precision['exp_table'])).toBe(t('ap_fixed<18,8>'));
     expect(fmt(sm.precision['inv_table'])).toBe(t('ap_fixed<18,4>'));
     expect(sm.tableSize).toBe(1024);
-    // The weights are the quantizer's: 6-bit values with 5 fractional bits, all kept by ap_fixed<6,1>.
-    const w = get(g, 'fc1').weights['kernel']!.data;
-    expect(Array.from(w).every((v) => Number.isInteger(v * 32) && v >= -1 && v < 1)).toBe(true);
+    // The weights the emulator computes with (cast to ap_fixed<6,1>) are the quantizer's, in every layer.
+    for (const d of ['fc1', 'fc2', 'fc3', 'output']) expect(castWeights(get(g, d)), d).toEqual(quantizerValues(get(s.raw, d)));
     expect(s.diagnostics.filter((d) => d.code === 'FML4010' || d.code === 'FML4012')).toEqual([]);
   });
 
@@ -254,6 +267,7 @@ describe('example-models QKeras configs: the types hls4ml builds from them', () 
       expect(fmt(l.precision['bias']), `${d} bias`).toBe(t('ap_fixed<6,1>'));
       expect(l.reuseFactor, `${d} RF`).toBe(1);
     }
+    for (const d of ['q_conv2d', 'q_conv2d_1', 'q_dense']) expect(castWeights(get(g, d)), d).toEqual(quantizerValues(get(s.raw, d)));
     for (const a of ['q_activation', 'q_activation_1']) expect(fmt(get(g, a).precision['result']), a).toBe(t('ap_fixed<7,1,AP_RND,AP_SAT>'));
     for (const p of ['max_pooling2d', 'max_pooling2d_1']) expect(fmt(get(g, p).precision['result']), p).toBe(t('ap_fixed<16,6>'));
     const sm = get(g, 'softmax');
