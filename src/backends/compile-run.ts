@@ -50,11 +50,11 @@ const usage = (msg: string, hint?: string): never => {
   throw new DiagnosticError([diag('FML5802', msg, undefined, hint)], EXIT.USAGE);
 };
 
-function backendOf(name: string): Backend {
+function backendOf(name: string, from = '--backend'): Backend {
   const b = name.toLowerCase();
   if (b === 'vivado' || b === 'vivadoaccelerator') return 'vivado';
   if (b === 'vitis' || b === 'vitisaccelerator') return 'vitis';
-  return usage(`--backend: "${name}" is not vivado or vitis`);
+  return usage(`${from}: "${name}" is not vivado or vitis (fastml writes Vivado and Vitis HLS projects)`, from === '--backend' ? undefined : 'give --backend vivado or --backend vitis (and --part with a Xilinx part) to build this configuration for a Xilinx tool');
 }
 
 function positiveInt(flag: string, v: string | undefined): number | undefined {
@@ -141,7 +141,7 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
   const { compileEmulator, prepareInputs, runBatch } = await import('../emulator/index.js');
 
   const base = f.config ? loadConfig(f.config) : defaultConfig();
-  const backend = backendOf(f.backend ?? base.backend ?? 'vivado');
+  const backend = f.backend !== undefined ? backendOf(f.backend) : backendOf(base.backend ?? 'vivado', base.file ? `Backend in ${base.file}` : 'Backend');
   const io = (f.io ?? base.ioType) as IoType;
   if (io !== 'io_parallel' && io !== 'io_stream') usage(`--io: "${f.io}" is not io_parallel or io_stream`, 'use --io parallel or --io stream');
   const strategy = f.strategy?.toLowerCase();
@@ -182,8 +182,9 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
   const cfgDir = typeof rawCfg.OutputDir === 'string' ? rawCfg.OutputDir : undefined;
   const stem = path.basename(f.model).replace(/\.[^.]*$/, '');
   const project = projectIdent(f.project ?? cfgName ?? stem);
-  // OutputDir is read relative to the configuration file, like the model paths it names.
-  const dest = f.output !== undefined ? path.resolve(ctx.io.cwd, f.output) : cfgDir !== undefined && f.config ? path.resolve(path.dirname(f.config), cfgDir) : path.resolve(ctx.io.cwd, `${project}_prj`);
+  // OutputDir is read relative to the configuration file, like the model paths it names (in a
+  // file hls4ml wrote into its project, it is that folder: config/load.ts resolves it).
+  const dest = f.output !== undefined ? path.resolve(ctx.io.cwd, f.output) : cfgDir !== undefined && base.outputDir !== undefined ? base.outputDir : path.resolve(ctx.io.cwd, `${project}_prj`);
   const outFlag = f.output !== undefined ? '-o' : cfgDir !== undefined ? 'OutputDir' : 'output folder';
   checkOutputDir(dest, compileInputs(f, weights), outFlag);
   checkReplaceable(dest, Boolean(f.force), outFlag);
@@ -192,7 +193,9 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
   const flags: PipelineFlags = { ...(f.pipeline ?? {}), ...(f.reuse !== undefined ? { reuse: f.reuse } : {}) };
   const popts = await pipelineOptionsFrom(flags, raw, (p) => path.resolve(ctx.io.cwd, p));
   const res = runPipeline(raw, cfg, { ...popts, estimate: eopts });
-  for (const d of [...cfg.warnings, ...res.diagnostics]) if (d.severity !== 'info') ctx.io.err(formatDiagnostic(d) + '\n');
+  // The file's own warnings (base): cfg is the file with the flags written in (Backend, Part ...),
+  // whose combination of keys is fastml's doing, not the user's.
+  for (const d of [...base.warnings, ...res.diagnostics]) if (d.severity !== 'info') ctx.io.err(formatDiagnostic(d) + '\n');
   printPipeline(res, flags, ctx.io, false);
   const g = res.graph;
 

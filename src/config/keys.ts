@@ -11,7 +11,6 @@ export const TOP_KEYS = [
   'Board',
   'AcceleratorConfig',
   'ClockPeriod',
-  'ClockUncertainty',
   'IOType',
   'HLSConfig',
   'KerasJson',
@@ -33,6 +32,10 @@ export const TOP_KEYS = [
   'Interface',
   'Driver',
   'Bitfile',
+  // Written by hls4ml about its own run (see hls4ml-written.ts: reported, not applied).
+  'ClockUncertainty',
+  'HyperoptHandshake',
+  'InputShapes',
 ] as const;
 
 export const HLSCONFIG_KEYS = ['Model', 'LayerType', 'LayerName', 'Optimizers', 'SkipOptimizers', 'Flows'] as const;
@@ -63,6 +66,11 @@ export const BLOCK_KEYS = [
   'recurrent_reuse_factor',
   'RecurrentReuseFactor',
   'table_range_power2',
+  // hls4ml turns every layer key into an attribute in snake_case, so `table_size` (as its older
+  // config writer spelled it) is TableSize; the others are reported by hls4ml-written.ts.
+  'table_size',
+  'StreamDepth',
+  'BitExact',
 ] as const;
 
 /** Keys of a Precision map. */

@@ -4,8 +4,12 @@
  * keys hls4ml would silently ignore but fastml honours. Bad values (unparsable type strings,
  * non-integer reuse factors ...) are errors that name the key path.
  *
+ * Configurations hls4ml wrote itself are read as they are: its YAML tags (`!keras_model`, pickled
+ * Python objects) and the keys about its own run are handled by hls4ml-written.ts.
+ *
  * Codes: FML4001 unreadable file, FML4002 syntax error, FML4003 bad type string, FML4004 bad
- * value, FML4010 unknown key (warning), FML4011 key hls4ml ignores (warning, honoured).
+ * value, FML4010 unknown key (warning), FML4011 key hls4ml ignores (warning, honoured), FML4015
+ * key hls4ml writes that fastml does not apply, FML4016 YAML tag, FML4017 older spelling read.
  */
 
 import { readFileSync, existsSync } from 'node:fs';
@@ -20,6 +24,20 @@ import type { TypeSpec } from '../fixed/type.js';
 import { parseType, FixedTypeError } from '../fixed/type.js';
 import type { Strategy } from '../ir/graph.js';
 import { BLOCK_KEYS, closestKey, GET_PRECISION_SLOTS, HLSCONFIG_KEYS, PRECISION_KEYS, TOP_KEYS } from './keys.js';
+import type { NotApplied, YamlTag } from './hls4ml-written.js';
+import {
+  backendNote,
+  BLOCK_NOT_APPLIED,
+  collectTags,
+  CONFIG_TAGS,
+  HLSCONFIG_NOT_APPLIED,
+  KERAS_MODEL_TAG,
+  PLAIN_DATA_TAGS,
+  shortTag,
+  taggedKerasModelPath,
+  TOP_NOT_APPLIED,
+  writtenByHls4ml,
+} from './hls4ml-written.js';
 
 /** One Model / LayerType / LayerName block. */
 export interface LevelConfig {
@@ -58,6 +76,13 @@ export interface HlsConfig {
   readonly layerName: ReadonlyMap<string, LevelConfig & { readonly key: string }>;
   /** Model files named in the config (KerasJson, KerasH5, OnnxModel ...), resolved against `baseDir`. */
   readonly modelFiles: Readonly<{ kerasJson?: string; kerasH5?: string; kerasModel?: string; onnx?: string }>;
+  /**
+   * OutputDir, resolved: against the file's folder, except in a file hls4ml wrote into its project
+   * (`writtenByHls4ml`), where OutputDir is the folder the file is in.
+   */
+  readonly outputDir?: string;
+  /** The file was written by hls4ml's own project writer (it has a Stamp or a !keras_model tag). */
+  readonly writtenByHls4ml: boolean;
   readonly raw: Readonly<Record<string, unknown>>;
   readonly warnings: readonly Diagnostic[];
 }
@@ -65,6 +90,8 @@ export interface HlsConfig {
 export interface LoadConfigOptions {
   /** Directory model paths in the config are relative to (default: the config's directory). */
   readonly baseDir?: string;
+  /** YAML tags of the file (loadConfig finds them), by JSON pointer. */
+  readonly tags?: readonly YamlTag[];
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -95,6 +122,14 @@ class Reader {
         `${pointer}/${k}`,
         near ? `did you mean "${near}"?` : `known keys: ${known.join(', ')}`,
       );
+    }
+  }
+  /** Reports each key of `obj` that `rules` knows as written by hls4ml but not applied by fastml. */
+  notApplied(obj: Record<string, unknown>, rules: Readonly<Record<string, (v: unknown) => NotApplied | undefined>>, pointer: string): void {
+    for (const [k, v] of Object.entries(obj)) {
+      const rule = Object.hasOwn(rules, k) ? rules[k] : undefined;
+      const r = rule?.(v);
+      if (r) this.warnings.push(diag('FML4015', r.why, this.loc(`${pointer}/${k}`), undefined, r.severity));
     }
   }
   type(v: unknown, pointer: string): TypeSpec | undefined {
@@ -133,6 +168,7 @@ class Reader {
       return out as LevelConfig;
     }
     this.unknownKeys(obj, BLOCK_KEYS, pointer, `${level} block`, true);
+    this.notApplied(obj, BLOCK_NOT_APPLIED, pointer);
     const p = obj['Precision'];
     if (typeof p === 'string') {
       const t = this.type(p, `${pointer}/Precision`);
@@ -165,7 +201,13 @@ class Reader {
         this.warn('FML4011', `"${k}" in the Model block is ignored by hls4ml (it reads *_t keys only from LayerType / LayerName blocks); fastml applies it to every layer with that slot`, `${pointer}/${k}`, 'move it to a LayerType or LayerName block to get the same behaviour in both tools');
     }
     if (obj['ReuseFactor'] !== undefined) out.reuseFactor = this.posInt(obj['ReuseFactor'], `${pointer}/ReuseFactor`, 'ReuseFactor');
-    if (obj['TableSize'] !== undefined) out.tableSize = this.posInt(obj['TableSize'], `${pointer}/TableSize`, 'TableSize', 'maxTableSize');
+    // hls4ml sets every layer key as an attribute in snake_case: `table_size` (older config
+    // writers' spelling) is TableSize. With both, hls4ml keeps whichever comes last; say so.
+    const tsKeys = Object.keys(obj).filter((k) => k === 'TableSize' || k === 'table_size');
+    const tsKey = tsKeys[tsKeys.length - 1];
+    if (tsKey !== undefined) out.tableSize = this.posInt(obj[tsKey], `${pointer}/${tsKey}`, tsKey, 'maxTableSize');
+    if (tsKeys.length > 1 && obj['TableSize'] !== obj['table_size'])
+      this.warn('FML4017', `both TableSize (${JSON.stringify(obj['TableSize'])}) and table_size (${JSON.stringify(obj['table_size'])}) are set; like hls4ml, the later one (${tsKey}) is used`, `${pointer}/${tsKey}`, 'keep one of them');
     const s = obj['Strategy'];
     if (s !== undefined) {
       const low = String(s).toLowerCase();
@@ -197,17 +239,60 @@ class Reader {
   }
 }
 
+/**
+ * The object without the values fastml cannot read: a tagged value other than `!keras_model`
+ * (a Python object PyYAML pickled into the file, such as a Keras 3 model under KerasModel) is
+ * dropped with a warning naming its key, so that it is never read as a path or a setting.
+ */
+function readTags(r: Reader, obj: Record<string, unknown>, tags: readonly YamlTag[]): Record<string, unknown> {
+  let out = obj;
+  for (const t of tags) {
+    if (PLAIN_DATA_TAGS.has(t.tag)) continue;
+    if (t.tag === KERAS_MODEL_TAG && t.pointer === '/KerasModel') continue;
+    const keys = t.pointer.split('/').slice(1);
+    const python = t.tag.startsWith('tag:yaml.org,2002:python/');
+    r.warn(
+      'FML4016',
+      `${t.pointer} has the YAML tag ${shortTag(t.tag)}${python ? ' (a Python object that PyYAML wrote into the file; fastml cannot read it)' : ', which fastml does not know'}; the value is ignored`,
+      t.pointer,
+      t.pointer === '/KerasModel' ? 'pass the model file as MODEL with --config (hls4ml keeps a copy of the model, keras_model.keras / .h5, in its project folder)' : undefined,
+    );
+    if (keys.length === 0) continue;
+    // Copy the maps on the path, then drop the tagged value.
+    const root: Record<string, unknown> = { ...out };
+    let cur: Record<string, unknown> = root;
+    for (const k of keys.slice(0, -1)) {
+      const next = cur[k];
+      if (!isObj(next)) {
+        cur = {};
+        break;
+      }
+      cur = cur[k] = { ...next };
+    }
+    delete cur[keys[keys.length - 1]!];
+    out = root;
+  }
+  return out;
+}
+
 /** Builds an HlsConfig from an already-parsed object. */
-export function configFromObject(obj: unknown, file?: string, opts: LoadConfigOptions = {}): HlsConfig {
+export function configFromObject(input: unknown, file?: string, opts: LoadConfigOptions = {}): HlsConfig {
   const r = new Reader(file);
-  if (!isObj(obj)) {
+  if (!isObj(input)) {
     throw new DiagnosticError([diag('FML4002', 'the configuration must be a map with HLSConfig etc. at the top level', file ? { file } : undefined)], EXIT.USAGE);
   }
+  const tags = opts.tags ?? ((input as { [CONFIG_TAGS]?: readonly YamlTag[] })[CONFIG_TAGS] ?? []);
+  const kept = readTags(r, input, tags);
+  const obj: Record<string, unknown> = tags.length ? { ...kept, [CONFIG_TAGS]: tags } : kept;
   r.unknownKeys(obj, TOP_KEYS, '', 'top-level');
+  r.notApplied(obj, TOP_NOT_APPLIED, '');
+  const bNote = backendNote(obj['Backend'], obj['AcceleratorConfig'] !== undefined);
+  if (bNote) r.warnings.push(diag('FML4015', bNote.why, r.loc('/Backend'), undefined, bNote.severity));
   const hls = obj['HLSConfig'];
   const hlsObj = isObj(hls) ? hls : {};
   if (hls !== undefined && !isObj(hls)) r.error('FML4004', 'HLSConfig must be a map', '/HLSConfig');
   r.unknownKeys(hlsObj, HLSCONFIG_KEYS, '/HLSConfig', 'HLSConfig');
+  r.notApplied(hlsObj, HLSCONFIG_NOT_APPLIED, '/HLSConfig');
   const model = r.block(hlsObj['Model'] ?? {}, '/HLSConfig/Model', 'Model');
   const level = (key: 'LayerType' | 'LayerName'): Map<string, LevelConfig & { key: string }> => {
     const m = new Map<string, LevelConfig & { key: string }>();
@@ -228,6 +313,7 @@ export function configFromObject(obj: unknown, file?: string, opts: LoadConfigOp
   else r.error('FML4004', `IOType must be io_parallel or io_stream, got ${JSON.stringify(obj['IOType'])}`, '/IOType');
   const base = opts.baseDir ?? (file ? path.dirname(file) : process.cwd());
   const rel = (k: string): string | undefined => (typeof obj[k] === 'string' ? path.resolve(base, obj[k] as string) : undefined);
+  const hls4mlWrote = writtenByHls4ml(obj, tags);
   const modelFiles: { kerasJson?: string; kerasH5?: string; kerasModel?: string; onnx?: string } = {};
   for (const [k, f] of [
     ['KerasJson', 'kerasJson'],
@@ -238,18 +324,47 @@ export function configFromObject(obj: unknown, file?: string, opts: LoadConfigOp
     const v = rel(k);
     if (v) modelFiles[f] = v;
   }
+  const kerasTag = tags.find((t) => t.pointer === '/KerasModel' && t.tag === KERAS_MODEL_TAG);
+  if (kerasTag && typeof obj['KerasModel'] === 'string') {
+    modelFiles.kerasModel = taggedKerasModelPath(base, obj['KerasModel']);
+    r.warnings.push(
+      diag(
+        'FML4016',
+        `KerasModel: !keras_model ${JSON.stringify(obj['KerasModel'])} is where hls4ml saved the Keras model when it wrote this file into its project folder (OutputDir); fastml reads it from beside this file: ${modelFiles.kerasModel}`,
+        r.loc('/KerasModel'),
+        undefined,
+        'info',
+      ),
+    );
+  }
+  const outDir = typeof obj['OutputDir'] === 'string' && obj['OutputDir'] !== '' ? (obj['OutputDir'] as string) : undefined;
+  let outputDir = outDir !== undefined ? path.resolve(base, outDir) : undefined;
+  if (outDir !== undefined && hls4mlWrote && file) {
+    // hls4ml wrote this file into OutputDir itself: that is the folder the file is in.
+    outputDir = path.dirname(path.resolve(file));
+    r.warnings.push(
+      diag('FML4015', `OutputDir ${JSON.stringify(outDir)} is the hls4ml project this file was written into (${outputDir}); compile writes there only into an empty or fastml-written folder`, r.loc('/OutputDir'), 'give compile -o DIR to write elsewhere', 'info'),
+    );
+  }
+  // Older hls4ml spelled the FPGA part XilinxPart.
+  const partKey = typeof obj['Part'] === 'string' ? 'Part' : typeof obj['XilinxPart'] === 'string' ? 'XilinxPart' : undefined;
+  if (partKey === 'XilinxPart') r.warnings.push(diag('FML4017', `XilinxPart (older hls4ml's name for Part) read as Part: ${obj['XilinxPart'] as string}`, r.loc('/XilinxPart'), undefined, 'info'));
+  if (partKey === 'Part' && typeof obj['XilinxPart'] === 'string' && obj['XilinxPart'] !== obj['Part'])
+    r.warn('FML4017', `XilinxPart ${JSON.stringify(obj['XilinxPart'])} differs from Part ${JSON.stringify(obj['Part'])}; Part is used`, '/XilinxPart', 'keep one of them');
   if (r.errors.length) throw new DiagnosticError([...r.errors, ...r.warnings], EXIT.USAGE);
   const cp = obj['ClockPeriod'];
   return {
     ...(file ? { file } : {}),
     backend: String(obj['Backend'] ?? 'Vivado'),
-    ...(typeof obj['Part'] === 'string' ? { part: obj['Part'] } : {}),
+    ...(partKey ? { part: obj[partKey] as string } : {}),
     ...(typeof cp === 'number' || (typeof cp === 'string' && cp.trim() !== '' && !Number.isNaN(Number(cp))) ? { clockPeriod: Number(cp) } : {}),
     ioType,
     model,
     layerType,
     layerName,
     modelFiles,
+    ...(outputDir !== undefined ? { outputDir } : {}),
+    writtenByHls4ml: hls4mlWrote,
     raw: obj,
     warnings: r.warnings,
   };
@@ -268,9 +383,19 @@ function yaml(): typeof import('yaml') {
 export function loadConfig(file: string, opts: LoadConfigOptions = {}): HlsConfig {
   const text = new TextDecoder().decode(readUserFile(file, 'FML4001', 'configuration file'));
   let obj: unknown;
+  let tags: YamlTag[] = [];
   try {
     // YAML is a superset of JSON, so one parser serves both; JSON errors still read well.
-    obj = file.toLowerCase().endsWith('.json') ? JSON.parse(text) : yaml().parse(text);
+    if (file.toLowerCase().endsWith('.json')) obj = JSON.parse(text);
+    else {
+      // As a document, so that hls4ml's tags (KerasModel: !keras_model ...) are found and reported
+      // with their key instead of being printed by the parser as process warnings.
+      const Y = yaml();
+      const doc = Y.parseDocument(text);
+      if (doc.errors.length) throw doc.errors[0];
+      tags = collectTags(Y.visit as never, doc);
+      obj = doc.toJS();
+    }
   } catch (e) {
     // The parsers recurse per nesting level: a deep document ends as a stack overflow.
     if (e instanceof RangeError || /Maximum call stack/.test(String((e as Error)?.message))) overLimit('maxNestingDepth', 'the nesting of the configuration', { file });
@@ -282,7 +407,7 @@ export function loadConfig(file: string, opts: LoadConfigOptions = {}): HlsConfi
     );
   }
   if (nestingDepth(obj) > LIMITS.maxNestingDepth) overLimit('maxNestingDepth', 'the nesting of the configuration', { file });
-  return configFromObject(obj, file, opts);
+  return configFromObject(obj, file, { ...opts, tags });
 }
 
 /** hls4ml's behaviour without a configuration: every type fixed<16,6>, Latency, RF 1. */
