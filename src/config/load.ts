@@ -24,9 +24,10 @@ import { DiagnosticError, diag, EXIT } from '../diagnostics/diagnostic.js';
 import type { TypeSpec } from '../fixed/type.js';
 import { parseType, FixedTypeError } from '../fixed/type.js';
 import type { Strategy } from '../ir/graph.js';
-import { BLOCK_KEYS, closestKey, HLSCONFIG_KEYS, PRECISION_KEYS, TOP_KEYS } from './keys.js';
+import { ACCELERATOR_KEYS, ACCELERATOR_PRECISION_KEYS, BLOCK_KEYS, closestKey, HLSCONFIG_KEYS, PRECISION_KEYS, TOP_KEYS } from './keys.js';
 import type { NotApplied, YamlTag } from './hls4ml-written.js';
 import {
+  ACCELERATOR_NOT_APPLIED,
   backendNote,
   BLOCK_NOT_APPLIED,
   collectTags,
@@ -284,6 +285,16 @@ export function configFromObject(input: unknown, file?: string, opts: LoadConfig
   r.notApplied(obj, TOP_NOT_APPLIED, '');
   const bNote = backendNote(obj['Backend'], obj['AcceleratorConfig'] !== undefined);
   if (bNote) r.warnings.push(diag('FML4015', bNote.why, r.loc('/Backend'), undefined, bNote.severity));
+  // AcceleratorConfig is read (backends/accelerator) only with Backend: VivadoAccelerator; there its
+  // keys get the same did-you-mean as every other level (with another backend, backendNote says
+  // the whole map is not applied).
+  const accel = obj['AcceleratorConfig'];
+  if (isObj(accel) && String(obj['Backend'] ?? '').toLowerCase() === 'vivadoaccelerator') {
+    r.unknownKeys(accel, ACCELERATOR_KEYS, '/AcceleratorConfig', 'AcceleratorConfig');
+    r.notApplied(accel, ACCELERATOR_NOT_APPLIED, '/AcceleratorConfig');
+    const ap = accel['Precision'];
+    if (isObj(ap)) r.unknownKeys(ap, ACCELERATOR_PRECISION_KEYS, '/AcceleratorConfig/Precision', 'AcceleratorConfig Precision');
+  }
   const hls = obj['HLSConfig'];
   const hlsObj = isObj(hls) ? hls : {};
   if (hls !== undefined && !isObj(hls)) r.error('FML4004', 'HLSConfig must be a map', '/HLSConfig');
