@@ -2,7 +2,7 @@
  * @fileoverview Every command that reads an hls4ml configuration reports its diagnostics the same
  * way (one shared path, src/cli/model-args.ts reportConfigDiagnostics): the warnings and the info
  * notes about keys hls4ml writes for its own run (FML4015 / FML4016 / FML4017) are printed by
- * emulate, check, compile, estimate, report and sweep alike, line for line. A note that says the
+ * emulate, check, compile, estimate, report, sweep and serve alike, line for line. A note that says the
  * same at several keys is one line naming how many more.
  */
 
@@ -13,6 +13,7 @@ import path from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { memoryIO } from '../../src/cli/io.js';
 import { configDiagnosticLines } from '../../src/cli/model-args.js';
+import { startServer } from '../../src/serve/server.js';
 import { diag } from '../../src/diagnostics/diagnostic.js';
 import { dataDir } from '../helpers/data.js';
 
@@ -112,6 +113,14 @@ describe('config diagnostics: the same from every command', () => {
     const sw = await cli('sweep', model, '-c', cfg, '--grid', 'reuse=1', '--out', 'sw');
     expect(sw.code).toBe(0);
     expect(configLines(sw.err)).toEqual(runs.emulate);
+  });
+
+  it('serve prints the same lines when it loads the model (no port opened here)', async () => {
+    const io = memoryIO(tmp);
+    const batching = { maxBatch: 1, delayUs: 0, workers: 0, poolMinBatch: 1 };
+    const server = await startServer({ models: [{ file: model, name: 'mlp', config: cfg }], host: '127.0.0.1', batching, maxRequestBytes: 1 << 20, version: 'test' }, io);
+    await server.stop();
+    expect(configLines(io.stderr)).toEqual(runs.emulate);
   });
 });
 
