@@ -131,7 +131,7 @@ export const applyConfigPass: Pass = {
       ctx.diagnostics.push(
         diag(
           'FML4011',
-          `Precision "${t.slot}" = ${t.value} is ignored by hls4ml, which reads table types only from a "${t.slot}_t" key and uses its default ${t.dflt} instead; fastml honours it, so its tables differ from hls4ml's on ${n} layer${n === 1 ? '' : 's'}: ${shown}`,
+          `Precision "${t.slot}" = ${t.value} is ignored by hls4ml, which reads table types only from a "${t.slot}_t" key and uses ${t.dflt === 'auto' ? 'the type it sizes for the layer' : `its default ${t.dflt}`} instead; fastml honours it, so its tables differ from hls4ml's on ${n} layer${n === 1 ? '' : 's'}: ${shown}`,
           { ...(cfg.file ? { file: cfg.file } : {}), jsonPointer: t.pointer },
           `write "${t.slot}_t: ${t.value}" in the layer block${n === 1 ? '' : 's'} to get the same tables in both tools`,
           'warning',
