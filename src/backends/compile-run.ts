@@ -8,6 +8,7 @@ import { LIMITS, overLimit } from '../diagnostics/limits.js';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CommandContext } from '../cli/context.js';
+import { reportConfigDiagnostics } from '../cli/model-args.js';
 import { DiagnosticError, EXIT, diag, formatDiagnostic } from '../diagnostics/diagnostic.js';
 import type { Graph } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
@@ -195,7 +196,8 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
   const res = runPipeline(raw, cfg, { ...popts, estimate: eopts });
   // The file's own warnings (base): cfg is the file with the flags written in (Backend, Part ...),
   // whose combination of keys is fastml's doing, not the user's.
-  for (const d of [...base.warnings, ...res.diagnostics]) if (d.severity !== 'info') ctx.io.err(formatDiagnostic(d) + '\n');
+  reportConfigDiagnostics(ctx.io, base.warnings);
+  for (const d of res.diagnostics) if (d.severity !== 'info') ctx.io.err(formatDiagnostic(d) + '\n');
   printPipeline(res, flags, ctx.io, false);
   const g = res.graph;
 

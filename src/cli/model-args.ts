@@ -1,7 +1,8 @@
 /**
  * @fileoverview What every command that reads a model shares: the MODEL argument (a model file, or
  * an hls4ml configuration that names the model, as hls4ml's own tooling is driven), the spelling of
- * the flags that several commands take (--io, --strategy), and printing the configuration's warnings.
+ * the flags that several commands take (--io, --strategy), and printing the configuration's
+ * diagnostics (warnings and info notes).
  * One definition here instead of a copy per command, so the commands cannot drift apart.
  */
 
@@ -11,6 +12,7 @@ import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
 import { DiagnosticError, diag, EXIT, formatDiagnostic } from '../diagnostics/diagnostic.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { CliIO } from './io.js';
 
 /** The model, weights and configuration a command works on, as absolute paths. */
 export interface ModelArgs {
@@ -107,7 +109,33 @@ export function addLayoutOption(cmd: Command): Command {
   return cmd.option('--layout <l>', "how the input array is laid out: model (default: the model's own input layout), channels_first (nchw) or channels_last (nhwc); an array with the right values in another shape is an error without it");
 }
 
-/** Prints the configuration's warnings (misspelled keys with "did you mean", ignored keys) to stderr. */
-export function printConfigWarnings(ctx: CommandContext, warnings: readonly Diagnostic[]): void {
-  for (const d of warnings) if (d.severity !== 'info') ctx.io.err(formatDiagnostic(d) + '\n');
+/**
+ * The lines a configuration's own diagnostics print as: warnings (misspelled keys with "did you
+ * mean", keys whose setting fastml does not apply) and info notes (keys hls4ml writes about its own
+ * run, FML4015 / FML4016 / FML4017). Notes that say the same thing at several keys (hls4ml writes
+ * `ConvImplementation: LineBuffer` into every convolution's block) are one line naming the first
+ * key and how many more, so that a large file hls4ml wrote gives a few lines, not one per layer.
+ */
+export function configDiagnosticLines(diags: readonly Diagnostic[]): string[] {
+  const groups = new Map<string, { d: Diagnostic; more: string[] }>();
+  for (const d of diags) {
+    const key = [d.code, d.severity, d.message, d.hint ?? '', d.loc?.file ?? '', d.loc?.node ?? ''].join('\u0000');
+    const g = groups.get(key);
+    if (g && d.loc?.jsonPointer !== undefined) g.more.push(d.loc.jsonPointer);
+    else if (!g) groups.set(key, { d, more: [] });
+  }
+  return [...groups.values()].map(({ d, more }) => {
+    if (more.length === 0) return formatDiagnostic(d);
+    const shown = more.length > 3 ? `${more.slice(0, 3).join(', ')} ...` : more.join(', ');
+    return formatDiagnostic({ ...d, message: `${d.message} (also at ${more.length} more key${more.length === 1 ? '' : 's'}: ${shown})` });
+  });
+}
+
+/**
+ * Prints a configuration's diagnostics to stderr: the one path every command that reads a
+ * configuration (emulate, check, compile, estimate, report, sweep, serve) uses, so that each
+ * says the same about the same file.
+ */
+export function reportConfigDiagnostics(io: Pick<CliIO, 'err'>, diags: readonly Diagnostic[]): void {
+  for (const line of configDiagnosticLines(diags)) io.err(line + '\n');
 }

@@ -93,6 +93,17 @@ export const HLSCONFIG_NOT_APPLIED: Readonly<Record<string, Rule>> = {
     isEmpty(v)
       ? info('SkipOptimizers is empty: hls4ml skipped none of its optimizers, as fastml assumes')
       : warning(`SkipOptimizers ${show(v)} is not applied: fastml runs all of its passes (e.g. batch-norm folding), so its numbers may differ from hls4ml's for the skipped ones`),
+  // hls4ml's HLSConfig (hls4ml/model/graph.py, in the versions of its source checked, up to 1.x)
+  // reads Model, LayerType, LayerName, Flows, Optimizers and SkipOptimizers from HLSConfig and
+  // nothing called ContextLength; a layer's settings come from its LayerType / LayerName blocks. So it changes nothing in what hls4ml builds, and fastml takes every length
+  // (sequence, context) from the model's own input shapes.
+  ContextLength: (v) =>
+    info(`ContextLength ${show(v)} is not read by hls4ml (its HLSConfig has no such key), so it changes nothing in what hls4ml builds; fastml likewise takes sequence lengths from the model's input shapes`),
+};
+
+/** AcceleratorConfig keys (Backend: VivadoAccelerator) that fastml reads but does not apply. */
+export const ACCELERATOR_NOT_APPLIED: Readonly<Record<string, Rule>> = {
+  Platform: (v) => info(`Platform ${show(v)} names the Alveo platform of hls4ml's Alveo boards; the Zynq boards fastml builds for have none`),
 };
 
 /** Keys of a Model / LayerType / LayerName block that fastml reads but does not apply. */

@@ -38,7 +38,16 @@ export const TOP_KEYS = [
   'InputShapes',
 ] as const;
 
-export const HLSCONFIG_KEYS = ['Model', 'LayerType', 'LayerName', 'Optimizers', 'SkipOptimizers', 'Flows'] as const;
+// ContextLength: seen in configurations of hls4ml 1.x users; no HLSConfig of hls4ml reads it (see
+// hls4ml-written.ts), so it is reported, not unknown.
+export const HLSCONFIG_KEYS = ['Model', 'LayerType', 'LayerName', 'Optimizers', 'SkipOptimizers', 'Flows', 'ContextLength'] as const;
+
+/**
+ * Keys of `AcceleratorConfig` for Backend: VivadoAccelerator, as hls4ml's VivadoAcceleratorConfig
+ * reads them (Platform only for its Alveo boards), and of its Precision map.
+ */
+export const ACCELERATOR_KEYS = ['Board', 'Interface', 'Driver', 'Precision', 'Platform'] as const;
+export const ACCELERATOR_PRECISION_KEYS = ['Input', 'Output'] as const;
 
 /** Keys of a Model / LayerType / LayerName block (besides any `*_t` key). */
 export const BLOCK_KEYS = [

@@ -8,7 +8,8 @@
  * Python objects) and the keys about its own run are handled by hls4ml-written.ts.
  *
  * Codes: FML4001 unreadable file, FML4002 syntax error, FML4003 bad type string, FML4004 bad
- * value, FML4010 unknown key (warning), FML4011 key hls4ml ignores (warning, honoured), FML4015
+ * value, FML4010 unknown key (warning), FML4011 key hls4ml ignores (warning, honoured; for table
+ * types inside Precision the apply-config pass decides, per layer), FML4015
  * key hls4ml writes that fastml does not apply, FML4016 YAML tag, FML4017 older spelling read.
  */
 
@@ -23,9 +24,10 @@ import { DiagnosticError, diag, EXIT } from '../diagnostics/diagnostic.js';
 import type { TypeSpec } from '../fixed/type.js';
 import { parseType, FixedTypeError } from '../fixed/type.js';
 import type { Strategy } from '../ir/graph.js';
-import { BLOCK_KEYS, closestKey, GET_PRECISION_SLOTS, HLSCONFIG_KEYS, PRECISION_KEYS, TOP_KEYS } from './keys.js';
+import { ACCELERATOR_KEYS, ACCELERATOR_PRECISION_KEYS, BLOCK_KEYS, closestKey, HLSCONFIG_KEYS, PRECISION_KEYS, TOP_KEYS } from './keys.js';
 import type { NotApplied, YamlTag } from './hls4ml-written.js';
 import {
+  ACCELERATOR_NOT_APPLIED,
   backendNote,
   BLOCK_NOT_APPLIED,
   collectTags,
@@ -176,18 +178,13 @@ class Reader {
     } else if (isObj(p)) {
       // `maximum` (hls4ml's max_precision: the bound of every inferred type) exists only at Model level.
       this.unknownKeys(p, level === 'Model' ? [...PRECISION_KEYS, 'maximum'] : PRECISION_KEYS, `${pointer}/Precision`, 'Precision');
+      // Table slots (table, exp_table ...) in a Precision map are read here but hls4ml ignores them:
+      // whether that matters depends on the layer's own default, so the apply-config pass, which
+      // knows each layer, warns where the value differs from it (hls4ml 1.x writes the defaults
+      // there for every activation, which must not give one warning per layer).
       for (const [k, v] of Object.entries(p)) {
         const t = this.type(v, `${pointer}/Precision/${k}`);
-        if (!t) continue;
-        precision[k] = t;
-        if (k !== 'maximum' && !GET_PRECISION_SLOTS.has(k) && (PRECISION_KEYS as readonly string[]).includes(k)) {
-          this.warn(
-            'FML4011',
-            `Precision "${k}" is ignored by hls4ml (it only reads table types from a direct "${k}_t" key); fastml honours it, so fastml's numbers will differ from hls4ml's if the value differs from hls4ml's default`,
-            `${pointer}/Precision/${k}`,
-            `write "${k}_t: ${typeof v === 'string' ? v : '...'}" in the layer block to get the same behaviour in both tools`,
-          );
-        }
+        if (t) precision[k] = t;
       }
     } else if (p !== undefined) {
       this.error('FML4004', `Precision must be a type string or a map, got ${JSON.stringify(p)}`, `${pointer}/Precision`);
@@ -288,6 +285,16 @@ export function configFromObject(input: unknown, file?: string, opts: LoadConfig
   r.notApplied(obj, TOP_NOT_APPLIED, '');
   const bNote = backendNote(obj['Backend'], obj['AcceleratorConfig'] !== undefined);
   if (bNote) r.warnings.push(diag('FML4015', bNote.why, r.loc('/Backend'), undefined, bNote.severity));
+  // AcceleratorConfig is read (backends/accelerator) only with Backend: VivadoAccelerator; there its
+  // keys get the same did-you-mean as every other level (with another backend, backendNote says
+  // the whole map is not applied).
+  const accel = obj['AcceleratorConfig'];
+  if (isObj(accel) && String(obj['Backend'] ?? '').toLowerCase() === 'vivadoaccelerator') {
+    r.unknownKeys(accel, ACCELERATOR_KEYS, '/AcceleratorConfig', 'AcceleratorConfig');
+    r.notApplied(accel, ACCELERATOR_NOT_APPLIED, '/AcceleratorConfig');
+    const ap = accel['Precision'];
+    if (isObj(ap)) r.unknownKeys(ap, ACCELERATOR_PRECISION_KEYS, '/AcceleratorConfig/Precision', 'AcceleratorConfig Precision');
+  }
   const hls = obj['HLSConfig'];
   const hlsObj = isObj(hls) ? hls : {};
   if (hls !== undefined && !isObj(hls)) r.error('FML4004', 'HLSConfig must be a map', '/HLSConfig');

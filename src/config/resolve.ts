@@ -7,7 +7,8 @@
  * LayerType.default > Model[slot] > Model.default > fixed<16,6>. A direct `*_t` key in a block
  * overrides the Precision chain (hls4ml sets it as the layer attribute after the fact).
  * Table types (table, exp_table, inv_table, inv_inp) come from direct `*_t` keys; a Precision-map
- * entry for them is honoured too (hls4ml ignores it: load.ts warns); otherwise hls4ml's attribute
+ * entry for them is honoured too (hls4ml ignores it: the apply-config pass warns where the value
+ * differs from the default hls4ml uses instead, hls4mlTableDefault); otherwise hls4ml's attribute
  * defaults apply. Scalar settings (ReuseFactor, Strategy, TableSize, Implementation) take the most
  * specific level that sets them.
  */
@@ -48,6 +49,19 @@ export interface ResolvedLayerConfig {
   readonly trace: boolean;
   /** Where each precision slot came from, e.g. "LayerName.fc1.Precision.result", for --explain output. */
   readonly origin: Readonly<Record<string, string>>;
+  /**
+   * Table slots taken from a Precision map (which hls4ml ignores for them), with the JSON pointer
+   * of the entry: the apply-config pass compares them with hls4ml's default.
+   */
+  readonly precisionTables: Readonly<Record<string, string>>;
+}
+
+/**
+ * The table type hls4ml gives `slot` of this layer when no `<slot>_t` key sets it (its attribute
+ * default): what it uses where a config puts the slot inside Precision, which it does not read.
+ */
+export function hls4mlTableDefault(l: Layer, slot: string): string | undefined {
+  return OP_TABLE_DEFAULTS[l.attrs.op]?.types[slot] ?? TABLE_DEFAULTS[slot];
 }
 
 /**
@@ -251,6 +265,7 @@ export function resolveLayer(cfg: HlsConfig, l: Layer, classes: readonly string[
   const lv = levels(cfg, l, classes);
   const precision: Record<string, TypeSpec> = {};
   const origin: Record<string, string> = {};
+  const precisionTables: Record<string, string> = {};
   for (const slot of slotsFor(l)) {
     let found: { t: TypeSpec; from: string } | undefined;
     // A direct `<slot>_t` key is the most specific thing there is, at any level.
@@ -267,10 +282,11 @@ export function resolveLayer(cfg: HlsConfig, l: Layer, classes: readonly string[
           const t = L.cfg.precision[slot];
           if (t !== undefined) {
             found = { t, from: `${L.name}.Precision.${slot}` };
+            precisionTables[slot] = `${L.cfg.pointer}/Precision/${slot}`;
             break;
           }
         }
-        const dflt = OP_TABLE_DEFAULTS[l.attrs.op]?.types[slot] ?? TABLE_DEFAULTS[slot];
+        const dflt = hls4mlTableDefault(l, slot);
         if (!found && dflt) found = { t: parseType(dflt), from: 'hls4ml default' };
       } else {
         for (const L of lv) {
@@ -301,6 +317,7 @@ export function resolveLayer(cfg: HlsConfig, l: Layer, classes: readonly string[
     ...(l.attrs.op === 'Softmax' && impl ? { implementation: impl } : {}),
     trace: pick('trace') ?? false,
     origin,
+    precisionTables,
   };
 }
 

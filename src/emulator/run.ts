@@ -26,6 +26,7 @@ import { canRunParallel, defaultWorkers, runParallel } from './parallel.js';
 import { compareOutputs, junitXml, formatCheckReport } from './check.js';
 import type { CheckReport } from './check.js';
 import { createProgress, type Progress } from '../cli/progress.js';
+import { reportConfigDiagnostics } from '../cli/model-args.js';
 
 function printDiagnostics(ctx: CommandContext, diags: readonly { severity: string }[]): void {
   for (const d of diags) ctx.io.err(formatDiagnostic(d as never) + '\n');
@@ -97,7 +98,8 @@ export async function runEmulate(ctx: CommandContext, a: EmulateArgs): Promise<n
   // Checked before any work: emulate never overwrites what it reads.
   checkOutputFile(a.output, inputsOf(a), '--output');
   const s = await loadSession(a.model, { ...(a.config ? { config: a.config } : {}), ...(a.weights ? { weights: a.weights } : {}), ...(a.pipeline ? { pipeline: a.pipeline } : {}), ...(a.io ? { io: a.io } : {}) });
-  printDiagnostics(ctx, s.diagnostics);
+  reportConfigDiagnostics(ctx.io, s.config.warnings);
+  printDiagnostics(ctx, s.pipeline.diagnostics);
   printPipeline(s.pipeline, a.pipeline ?? {}, ctx.io, Boolean(a.json));
   const g = s.graph;
   const { n, data } = prepareInputs(g, readBatchInputs(g, a.input, a.layout));
@@ -227,7 +229,8 @@ export async function computeCheck(ctx: CommandContext, a: CheckArgs, hooks: Che
     ...(a.pipeline ? { pipeline: a.pipeline } : {}),
     ...(a.io ? { io: a.io } : {}),
   });
-  printDiagnostics(ctx, s.diagnostics);
+  reportConfigDiagnostics(ctx.io, s.config.warnings);
+  printDiagnostics(ctx, s.pipeline.diagnostics);
   printPipeline(s.pipeline, a.pipeline ?? {}, ctx.io, Boolean(a.json));
   const bar = hooks.progress;
   const g = s.graph;

@@ -8,17 +8,23 @@
  * default does not. LayerName entries that match no layer are reported (likely typos), with the
  * closest layer name.
  *
+ * A table type written inside Precision (`Precision: {table: ...}`, as hls4ml 1.x's config writer
+ * does for every activation) is honoured, though hls4ml reads table types only from `table_t`
+ * keys and uses its attribute default otherwise. Where the value equals that default both tools
+ * build the same table and nothing is said; where it differs, one FML4011 warning per slot and
+ * value lists the layers, rather than one per layer.
+ *
  * `ctx.config` is an HlsConfig (src/config); without one, hls4ml's defaults apply.
  */
 
 import type { Graph, Layer, LayerAttrs } from '../ir/graph.js';
 import type { FixedType, TypeSpec } from '../fixed/type.js';
-import { formatHls4ml } from '../fixed/type.js';
+import { formatHls4ml, parseType } from '../fixed/type.js';
 import { diag, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Pass, PassContext } from './pass.js';
 import type { HlsConfig } from '../config/load.js';
 import { defaultConfig } from '../config/load.js';
-import { resolveLayer, unmatchedLayerNames } from '../config/resolve.js';
+import { hls4mlTableDefault, resolveLayer, unmatchedLayerNames } from '../config/resolve.js';
 import { closestKey } from '../config/keys.js';
 
 function configOf(ctx: PassContext): HlsConfig {
@@ -45,7 +51,12 @@ function isExponentSpelling(l: Layer, slot: string, t: TypeSpec): boolean {
   });
 }
 
-export function applyConfigToLayer(cfg: HlsConfig, l: Layer, notes?: Diagnostic[]): Layer {
+/** Precision-map table types that differ from hls4ml's default, by slot, value and default. */
+type IgnoredTables = Map<string, { slot: string; value: string; dflt: string; pointer: string; layers: string[] }>;
+
+const typeText = (t: TypeSpec): string => (t === 'auto' ? 'auto' : formatHls4ml(t));
+
+export function applyConfigToLayer(cfg: HlsConfig, l: Layer, notes?: Diagnostic[], ignored?: IgnoredTables): Layer {
   const r = resolveLayer(cfg, l);
   const precision: Record<string, TypeSpec | undefined> = { ...l.precision };
   for (const [slot, t] of Object.entries(r.precision)) {
@@ -66,6 +77,19 @@ export function applyConfigToLayer(cfg: HlsConfig, l: Layer, notes?: Diagnostic[
       continue;
     }
     precision[slot] = t;
+    const at = r.precisionTables[slot];
+    const dflt = at !== undefined ? hls4mlTableDefault(l, slot) : undefined;
+    if (at !== undefined && ignored && dflt !== undefined) {
+      // Compared as types, so `fixed<18,8>` equals hls4ml's `fixed<18,8,TRN,WRAP,0>`.
+      const value = typeText(t);
+      const d = typeText(parseType(dflt));
+      if (value !== d) {
+        const key = `${slot}\u0000${value}\u0000${d}`;
+        const g = ignored.get(key) ?? { slot, value, dflt: d, pointer: at, layers: [] };
+        g.layers.push(l.name);
+        ignored.set(key, g);
+      }
+    }
   }
   let attrs: LayerAttrs = l.attrs;
   if (attrs.op === 'Softmax' && r.implementation && attrs.implementation !== r.implementation) attrs = { ...attrs, implementation: r.implementation };
@@ -99,6 +123,21 @@ export const applyConfigPass: Pass = {
         ),
       );
     }
-    return { ...g, layers: g.layers.map((l) => applyConfigToLayer(cfg, l, ctx.diagnostics)) };
+    const ignored: IgnoredTables = new Map();
+    const layers = g.layers.map((l) => applyConfigToLayer(cfg, l, ctx.diagnostics, ignored));
+    for (const t of ignored.values()) {
+      const n = t.layers.length;
+      const shown = n > 8 ? `${t.layers.slice(0, 8).join(', ')} and ${n - 8} more` : t.layers.join(', ');
+      ctx.diagnostics.push(
+        diag(
+          'FML4011',
+          `Precision "${t.slot}" = ${t.value} is ignored by hls4ml, which reads table types only from a "${t.slot}_t" key and uses ${t.dflt === 'auto' ? 'the type it sizes for the layer' : `its default ${t.dflt}`} instead; fastml honours it, so its tables differ from hls4ml's on ${n} layer${n === 1 ? '' : 's'}: ${shown}`,
+          { ...(cfg.file ? { file: cfg.file } : {}), jsonPointer: t.pointer },
+          `write "${t.slot}_t: ${t.value}" in the layer block${n === 1 ? '' : 's'} to get the same tables in both tools`,
+          'warning',
+        ),
+      );
+    }
+    return { ...g, layers };
   },
 };

@@ -15,6 +15,7 @@ import { fromIrLayout } from '../emulator/float.js';
 import { loadSession } from '../emulator/session.js';
 import { EmulatorPool, poolAvailable } from './pool.js';
 import type { Metrics } from './metrics.js';
+import type { CliIO } from '../cli/io.js';
 import { RequestError, type OutputDatatype } from './tensors.js';
 
 export interface TensorSpec {
@@ -93,8 +94,9 @@ export class ServedModel {
       this.pool = new EmulatorPool(graph, opts.workers, this.emu.inputs.map((i) => i.size), this.emu.outputs.map((o) => o.size));
   }
 
-  static async load(file: string, name: string, o: { config?: string; weights?: string }, batching: BatchingOptions, metrics: Metrics): Promise<ServedModel> {
+  static async load(file: string, name: string, o: { config?: string; weights?: string }, batching: BatchingOptions, metrics: Metrics, io?: Pick<CliIO, 'err'>): Promise<ServedModel> {
     const s = await loadSession(file, { ...(o.config ? { config: o.config } : {}), ...(o.weights ? { weights: o.weights } : {}) });
+    if (io) (await import('../cli/model-args.js')).reportConfigDiagnostics(io, s.config.warnings);
     return new ServedModel(name, file, s.graph, batching, metrics);
   }
 

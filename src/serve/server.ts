@@ -33,7 +33,7 @@ export interface RunningServer {
 
 export async function startServer(o: ServeOptions, io: CliIO): Promise<RunningServer> {
   const reg = new Registry(o.version);
-  for (const m of o.models) reg.add(await ServedModel.load(m.file, m.name, m, o.batching, reg.metrics));
+  for (const m of o.models) reg.add(await ServedModel.load(m.file, m.name, m, o.batching, reg.metrics, io));
   const log = (line: string): void => io.err(`${new Date().toISOString()} ${line}\n`);
 
   let httpServer: http.Server | undefined;

@@ -73,6 +73,8 @@ export async function createSweep(ctx: CommandContext, o: SweepCreateOptions): P
   checkOutputDir(out, [{ path: o.model, role: 'model' }, o.weights ? { path: o.weights, role: 'weights' } : undefined, o.config ? { path: o.config, role: 'config' } : undefined, o.input ? { path: o.input, role: 'input data' } : undefined], '--out');
 
   const base = o.config ? loadConfig(o.config) : defaultConfig();
+  // Said once here: the points compile with their output captured.
+  (await import('../cli/model-args.js')).reportConfigDiagnostics(ctx.io, base.warnings);
   const backend: 'vivado' | 'vitis' = (o.backend ?? base.backend ?? 'vivado').toLowerCase().startsWith('vitis') ? 'vitis' : 'vivado';
   const clock = o.clock !== undefined ? Number(o.clock) : (base.clockPeriod ?? 5);
   checkClock(clock, o.clock !== undefined ? '--clock' : 'ClockPeriod');

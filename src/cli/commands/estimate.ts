@@ -18,7 +18,7 @@ import type { SweepResult } from '../../estimate/sweep.js';
 import { addPipelineOptions, parseReuseFlag, pipelineFlagsOf, pipelineJson, pipelineOptionsFrom, printPipeline, type PipelineFlags } from '../../passes/options.js';
 import type { PipelineResult } from '../../passes/pipeline.js';
 import { withModelOverrides } from '../../config/overrides.js';
-import { MODEL_ARG_HELP, parseIo, parseStrategy, printConfigWarnings, resolveModelArgs } from '../model-args.js';
+import { MODEL_ARG_HELP, parseIo, parseStrategy, reportConfigDiagnostics, resolveModelArgs } from '../model-args.js';
 import { checkClock } from '../../diagnostics/limits.js';
 
 interface EstimateFlags {
@@ -110,8 +110,8 @@ export function register(program: Command, ctx: CommandContext): void {
       const modelFile = m.model;
       const cfgFile = m.config;
       const baseCfg = cfgFile ? loadConfig(cfgFile) : defaultConfig();
-      // Misspelled or ignored configuration keys are reported here as by every command.
-      printConfigWarnings(ctx, baseCfg.warnings);
+      // The configuration's warnings and notes, as every command that reads one reports them.
+      reportConfigDiagnostics(ctx.io, baseCfg.warnings);
       const strategy = parseStrategy(flags.strategy);
       if (flags.precision !== undefined) {
         const { parseType } = await import('../../fixed/type.js');

@@ -138,6 +138,7 @@ export function register(program: Command, ctx: CommandContext): void {
         if (settings.quantize && !pflags.quantize)
           ctx.io.err(`note: the project was compiled with --quantize ${settings.quantize}; give --quantize and --calibration again to estimate the same types\n`);
         const baseCfg = flags.config ? loadConfig(await resolvePath(ctx, flags.config)) : defaultConfig();
+        (await import('../model-args.js')).reportConfigDiagnostics(ctx.io, baseCfg.warnings);
         // The Model-level overrides compile applied (--strategy, --reuse N, --precision), from the lock.
         const reuseN = parseReuseFlag(pflags.reuse).factor;
         const hls = { ...((baseCfg.raw.HLSConfig as Record<string, unknown>) ?? {}) };
