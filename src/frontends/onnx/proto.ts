@@ -10,17 +10,21 @@
 import { createRequire } from 'node:module';
 import { DiagnosticError, EXIT, diag, fail } from '../../diagnostics/diagnostic.js';
 import { checkTensorSize } from '../../diagnostics/limits.js';
+import { decodeModelProto, type AttributeProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './wire.js';
 
-// onnx-proto is a CommonJS bundle whose single export is the `onnx` namespace. It is loaded with
-// require: an ESM import of it scans the whole generated file for export names first, which costs
-// about 0.1 s of every run that reads an ONNX model.
-const onnxPkg: unknown = createRequire(import.meta.url)('onnx-proto');
-export const onnx = (onnxPkg as { onnx: typeof import('onnx-proto').onnx }).onnx;
-export type ModelProto = import('onnx-proto').onnx.ModelProto;
-export type NodeProto = import('onnx-proto').onnx.INodeProto;
-export type TensorProto = import('onnx-proto').onnx.ITensorProto;
-export type AttributeProto = import('onnx-proto').onnx.IAttributeProto;
-export type ValueInfoProto = import('onnx-proto').onnx.IValueInfoProto;
+export type { AttributeProto, GraphProto, ModelProto, NodeProto, TensorProto, ValueInfoProto } from './wire.js';
+
+type OnnxNamespace = typeof import('onnx-proto').onnx;
+let onnxNs: OnnxNamespace | undefined;
+
+/**
+ * onnx-proto's `onnx` namespace (encoders, enums), for code that writes ONNX: the fuzzer, the tests.
+ * Loaded on first use: reading a model goes through wire.ts and never needs it (it costs ~40 ms to
+ * load). onnx-proto is a CommonJS bundle, hence require (an ESM import scans the whole file).
+ */
+export const onnx: OnnxNamespace = new Proxy({} as OnnxNamespace, {
+  get: (_, key) => (onnxNs ??= (createRequire(import.meta.url)('onnx-proto') as { onnx: OnnxNamespace }).onnx)[key as keyof OnnxNamespace],
+});
 
 export const DT = {
   FLOAT: 1,
@@ -42,7 +46,7 @@ export const DT = {
 const DT_NAMES: Record<number, string> = Object.fromEntries(Object.entries(DT).map(([k, v]) => [v, k]));
 export const dataTypeName = (t: number): string => DT_NAMES[t] ?? `type ${t}`;
 
-/** protobufjs gives int64 fields as Long objects (or numbers); models never need more than 2^53. */
+/** int64 fields: Numbers from wire.ts, Long objects from onnx-proto (tests); models never need more than 2^53. */
 export function toNum(x: unknown): number {
   if (typeof x === 'number') return x;
   if (x && typeof (x as { toNumber?: unknown }).toNumber === 'function') return (x as { toNumber(): number }).toNumber();
@@ -62,7 +66,7 @@ export function decodeModel(bytes: Uint8Array, file: string): ModelProto {
   if (bytes.length === 0) fail('FML1100', 'the file is empty, not an ONNX model', { file });
   let m: ModelProto;
   try {
-    m = onnx.ModelProto.decode(bytes);
+    m = decodeModelProto(bytes);
   } catch (e) {
     const why = (e as Error).message ?? String(e);
     fail('FML1100', `not a valid ONNX file (protobuf decoding failed: ${why}); the file is truncated or corrupt`, { file });
@@ -269,7 +273,7 @@ export class Attrs {
   }
   floats(name: string): number[] | undefined {
     const a = this.typed(name, ATTR.FLOATS);
-    return a ? [...(a.floats ?? [])] : undefined;
+    return a ? Array.from(a.floats ?? []) : undefined;
   }
   tensor(name: string): ConstTensor | undefined {
     const a = this.typed(name, ATTR.TENSOR);
