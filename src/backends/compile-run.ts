@@ -101,6 +101,21 @@ function compileInputs(f: CompileFlags, weights: string | undefined): InputRef[]
   return out;
 }
 
+const WASM_MIN_MACS = 1_000_000;
+
+/** Multiply-accumulates per sample, roughly: each kernel weight once per output pixel. */
+function macsPerSample(g: Graph): number {
+  let macs = 0;
+  for (const l of g.layers) {
+    const w = l.weights.kernel ?? l.weights.depthwise;
+    if (!w) continue;
+    const out = g.tensors.get(l.outputs[0]!)?.shape ?? [];
+    const pixels = out.length > 1 ? numel(out) / Math.max(1, out[out.length - 1]!) : 1;
+    macs += w.data.length * pixels + (l.weights.pointwise?.data.length ?? 0) * pixels;
+  }
+  return macs;
+}
+
 /**
  * The test bench's rows: inputs and the emulator's outputs, one sample a row. A function of its
  * own so that the emulator (its kernels and their copies of the weights) can be collected before
@@ -113,7 +128,9 @@ function testBench(
   compileEmulator: typeof import('../emulator/index.js').compileEmulator,
   runBatch: typeof import('../emulator/index.js').runBatch,
 ): { tbInputs: number[][]; tbOutputs: number[][] } {
-  const emu = compileEmulator(g);
+  // The WebAssembly kernels pay off from about a million multiply-accumulates; below that (the
+  // jet tagger's 32 samples: 0.14M) assembling and compiling them costs more than the run.
+  const emu = compileEmulator(g, { wasm: n * macsPerSample(g) >= WASM_MIN_MACS });
   const out = runBatch(emu, n, data);
   const tbInputs: number[][] = [];
   const tbOutputs: number[][] = [];

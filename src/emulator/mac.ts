@@ -424,10 +424,11 @@ function compileMacInt(plan: MacPlan, wq: Float64Array, b0: Float64Array, t: Mac
 /** The input order shared by every output of a Dense layer (undefined if outputs differ). */
 /**
  * The common case of sharedDenseOrder without the n_in x n_out order table (20 MB for a 5M-weight
- * layer): two visits of the loops, the first recording output 0's order, the second checking every
- * output against it. When every output sees the same permutation of the inputs, the table would be
- * valid and shared, so that permutation is the answer; anything else (undefined) is decided from
- * the table as before.
+ * layer), in one visit of the loops: output 0's order is recorded as it comes and every other
+ * output's k-th input is checked against output 0's k-th (hls4ml's loops reach output 0's k-th
+ * first; when they would not, or anything differs, this returns undefined and the table decides).
+ * When every output sees the same permutation of the inputs, the table is valid and shared, so
+ * that permutation is the answer.
  */
 function sharedResourceOrder(nIn: number, nOut: number, rf: number): number[] | undefined {
   const first = new Int32Array(nIn);
@@ -438,6 +439,7 @@ function sharedResourceOrder(nIn: number, nOut: number, rf: number): number[] | 
     if (k >= nIn) same = false;
     else {
       if (o === 0) first[k] = i;
+      else if (k >= fill[0]! || first[k] !== i) same = false;
       fill[o] = k + 1;
     }
   });
@@ -448,17 +450,22 @@ function sharedResourceOrder(nIn: number, nOut: number, rf: number): number[] | 
     if (i < 0 || i >= nIn || seen[i]) return undefined;
     seen[i] = 1;
   }
-  fill.fill(0);
-  visitResourceOrder(nIn, nOut, rf, (o, i) => {
-    if (first[fill[o]!++] !== i) same = false;
-  });
-  return same ? Array.from(first) : undefined;
+  return Array.from(first);
 }
 
-export function sharedDenseOrder(nIn: number, nOut: number, strategy: Strategy, rf: number): number[] | undefined {
+/** sharedDenseOrder's answers: a pure function of the shape, asked by the emulator and its fast paths. */
+const sharedOrderCache = new Map<string, readonly number[] | undefined>();
+
+export function sharedDenseOrder(nIn: number, nOut: number, strategy: Strategy, rf: number): readonly number[] | undefined {
   if (strategy !== 'resource') return Array.from({ length: nIn }, (_, i) => i);
-  const shared = sharedResourceOrder(nIn, nOut, rf);
-  if (shared) return shared;
+  const key = `${nIn},${nOut},${rf}`;
+  if (sharedOrderCache.has(key)) return sharedOrderCache.get(key);
+  const order = sharedResourceOrder(nIn, nOut, rf) ?? sharedFromTable(nIn, nOut, rf);
+  sharedOrderCache.set(key, order);
+  return order;
+}
+
+function sharedFromTable(nIn: number, nOut: number, rf: number): number[] | undefined {
   const flat = resourceOrderFlat(nIn, nOut, rf);
   for (let k = nIn; k < flat.length; k++) if (flat[k] !== flat[k % nIn]) return undefined;
   return Array.from(flat.subarray(0, nIn));

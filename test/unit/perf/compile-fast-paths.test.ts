@@ -5,7 +5,9 @@
  *   (castTo), for narrow types, types wider than a double, and every Q/O mode;
  * - csdDigits' int32 non-adjacent-form count equals the digit loop it short-cuts;
  * - sharedDenseOrder without the n_in x n_out table equals what the table gives;
- * - ONNX weights that are exactly float32 are kept as Float32Array (same values), others are not.
+ * - ONNX weights that are exactly float32 are kept as Float32Array (same values), others are not;
+ * - an emulator built without WebAssembly kernels (compile's small test benches) computes the same
+ *   bits as one with them, and the switch is scoped to the build.
  */
 
 import { describe, expect, it } from 'vitest';
@@ -15,7 +17,9 @@ import { csdDigits } from '../../../src/estimate/model.js';
 import { resourceOrder, sharedDenseOrder } from '../../../src/emulator/mac.js';
 import { weight, weightCopy } from '../../../src/frontends/onnx/context.js';
 import { Q_MODES, O_MODES, fixedType, type FixedType } from '../../../src/fixed/type.js';
-import { SeqBuilder, T, ctx, rng } from '../passes/helpers.js';
+import { SeqBuilder, T, ctx, rng, sampleInputs } from '../passes/helpers.js';
+import { compileEmulator } from '../../../src/emulator/compile.js';
+import { simdAvailable, withScalarKernels } from '../../../src/emulator/simd.js';
 
 /** The pass's counts the slow way: every weight through the reference cast. */
 function referenceDamage(data: ArrayLike<number>, t: FixedType): { nonzero: number; zeroed: number; changed: number } {
@@ -137,5 +141,25 @@ describe('ONNX weights keep float32 values as Float32Array', () => {
     expect(c.data).toBeInstanceOf(Float64Array);
     expect(Array.from(c.data)).toEqual(Array.from(f64));
     expect(weightCopy([4096], f32).data).toBeInstanceOf(Float32Array);
+  });
+});
+
+describe('emulator without WebAssembly kernels', () => {
+  it('gives the same outputs as with them, and only while it is built', () => {
+    const r = rng(11);
+    const g = new SeqBuilder([16]).dense('fc1', 32, r).act('r1', 'relu').dense('fc2', 24, r, { strategy: 'resource', reuseFactor: 4 }).act('r2', 'relu').dense('fc3', 5, r).build();
+    const xs = sampleInputs(g, 20, 5);
+    const run = (wasm: boolean) => {
+      const em = compileEmulator(g, { wasm });
+      return xs.map((x) => Array.from(em.runSample([x])[0]!));
+    };
+    expect(simdAvailable()).toBe(true);
+    const a = run(true);
+    const b = run(false);
+    expect(b).toEqual(a);
+    // Not all zeros (the comparison means something).
+    expect(a.flat().some((v) => v !== 0)).toBe(true);
+    expect(withScalarKernels(() => simdAvailable())).toBe(false);
+    expect(simdAvailable()).toBe(true);
   });
 });
