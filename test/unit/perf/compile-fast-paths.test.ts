@@ -6,6 +6,7 @@
  * - csdDigits' int32 non-adjacent-form count equals the digit loop it short-cuts;
  * - sharedDenseOrder without the n_in x n_out table equals what the table gives;
  * - ONNX weights that are exactly float32 are kept as Float32Array (same values), others are not;
+ * - the byte writer of weight arrays prints exactly exactDecimal's text at every digit-count edge;
  * - an emulator built without WebAssembly kernels (compile's small test benches) computes the same
  *   bits as one with them, and the switch is scoped to the build.
  */
@@ -19,6 +20,7 @@ import { weight, weightCopy } from '../../../src/frontends/onnx/context.js';
 import { Q_MODES, O_MODES, fixedType, type FixedType } from '../../../src/fixed/type.js';
 import { SeqBuilder, T, ctx, rng, sampleInputs } from '../passes/helpers.js';
 import { compileEmulator } from '../../../src/emulator/compile.js';
+import { cppArrayInit, exactDecimal } from '../../../src/backends/cpp-values.js';
 import { simdAvailable, withScalarKernels } from '../../../src/emulator/simd.js';
 
 /** The pass's counts the slow way: every weight through the reference cast. */
@@ -161,5 +163,21 @@ describe('emulator without WebAssembly kernels', () => {
     expect(a.flat().some((v) => v !== 0)).toBe(true);
     expect(withScalarKernels(() => simdAvailable())).toBe(false);
     expect(simdAvailable()).toBe(true);
+  });
+});
+
+describe('weight array bytes', () => {
+  it('print exactly exactDecimal at every integer digit count and fraction length', () => {
+    const vals: number[] = [0, -0, 2 ** 31 - 1, -(2 ** 31 - 1), 2 ** 31 - 2 ** -15, 2 ** -15, -(2 ** -15), 1 - 2 ** -15];
+    for (let d = 0; d <= 10; d++)
+      for (const base of [10 ** d, 10 ** d - 1, 10 ** d + 1])
+        for (let f = 0; f <= 16; f++) for (const frac of [0, 2 ** -f, 1 - 2 ** -f, 0.5 + 2 ** -f]) if (base + frac < 2 ** 31) vals.push(base + frac, -(base + frac));
+    const line = (v: number[]) => {
+      const rows: string[] = [];
+      for (let k = 0; k < v.length; k += 8) rows.push('    ' + v.slice(k, k + 8).map(exactDecimal).join(', '));
+      return `{\n${rows.join(',\n')}\n}`;
+    };
+    expect(vals.length).toBeGreaterThan(1000);
+    expect(cppArrayInit(Float64Array.from(vals), 8)).toBe(line(vals));
   });
 });
