@@ -81,6 +81,8 @@ export function decodeModel(bytes: Uint8Array, file: string): ModelProto {
   return m;
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 function le(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
@@ -175,6 +177,14 @@ export function decodeTensor(t: TensorProto, where: { file: string; node?: strin
     if (raw.length !== n * RAW_SIZE[dt]!)
       fail('FML1105', `tensor "${name}" has ${raw.length} bytes of raw_data, expected ${n * RAW_SIZE[dt]!} for shape [${shape.join(', ')}] of ${dataTypeName(dt)}`, loc);
     const out = new Float64Array(n);
+    if (LITTLE_ENDIAN && (dt === DT.FLOAT || dt === DT.DOUBLE)) {
+      // The common case (every float32 initializer): the bytes copied into an aligned typed array
+      // of the host's (little-endian) layout, then widened: no DataView call per value.
+      const aligned = new Uint8Array(raw.length);
+      aligned.set(raw);
+      out.set(dt === DT.FLOAT ? new Float32Array(aligned.buffer) : new Float64Array(aligned.buffer));
+      return { shape, data: out, dataType: dt };
+    }
     const dv = le(raw);
     for (let k = 0; k < n; k++) out[k] = readRaw(dv, dt, k);
     return { shape, data: out, dataType: dt };
