@@ -81,9 +81,14 @@ export function weight(shape: number[], data: Float64Array): WeightTensor {
   return { shape, data: narrowExact(data) ?? data };
 }
 
-/** An IR weight holding a copy of a constant's values (the constant may feed other nodes too). */
-export function weightCopy(shape: number[], src: Float64Array): WeightTensor {
-  return { shape, data: narrowExact(src) ?? Float64Array.from(src) };
+/**
+ * An IR weight holding a constant's values unchanged. A float32 initializer is shared as it was
+ * read (ConstTensor.f32: IR weights and constants are never modified); anything else is copied
+ * (narrowed when exactly float32), since the constant may feed other nodes too.
+ */
+export function weightOf(shape: number[], t: ConstTensor): WeightTensor {
+  if (t.f32) return { shape, data: t.f32 };
+  return { shape, data: narrowExact(t.data) ?? Float64Array.from(t.data) };
 }
 
 /** `data` copied into a Float32Array when that holds every value exactly (NaN: not narrowed). */

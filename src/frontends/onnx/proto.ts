@@ -59,6 +59,13 @@ export interface ConstTensor {
   readonly data: Float64Array;
   /** ONNX element type it came from (integers matter for zero points and shapes). */
   readonly dataType: number;
+  /**
+   * The values as stored, when the file stored them as float32 raw_data: `data` is then widened
+   * from this on first use only, so a weight matrix that goes straight into the IR (MatMul's B)
+   * never exists as float64 (10M parameters: 80 MB less at load). Never modified, and not
+   * enumerable, so that a tensor derived by spreading (`{ ...t, data }`) does not inherit it.
+   */
+  readonly f32?: Float32Array;
 }
 
 /** Decodes a model file; every failure is a one-line DiagnosticError naming the file. */
@@ -176,15 +183,26 @@ export function decodeTensor(t: TensorProto, where: { file: string; node?: strin
   if (raw && raw.length > 0) {
     if (raw.length !== n * RAW_SIZE[dt]!)
       fail('FML1105', `tensor "${name}" has ${raw.length} bytes of raw_data, expected ${n * RAW_SIZE[dt]!} for shape [${shape.join(', ')}] of ${dataTypeName(dt)}`, loc);
-    const out = new Float64Array(n);
     if (LITTLE_ENDIAN && (dt === DT.FLOAT || dt === DT.DOUBLE)) {
       // The common case (every float32 initializer): the bytes copied into an aligned typed array
-      // of the host's (little-endian) layout, then widened: no DataView call per value.
+      // of the host's (little-endian) layout: no DataView call per value.
       const aligned = new Uint8Array(raw.length);
       aligned.set(raw);
-      out.set(dt === DT.FLOAT ? new Float32Array(aligned.buffer) : new Float64Array(aligned.buffer));
-      return { shape, data: out, dataType: dt };
+      if (dt === DT.DOUBLE) return { shape, data: new Float64Array(aligned.buffer), dataType: dt };
+      const f32 = new Float32Array(aligned.buffer);
+      let wide: Float64Array | undefined;
+      const t: ConstTensor = {
+        shape,
+        dataType: dt,
+        get data(): Float64Array {
+          return (wide ??= Float64Array.from(f32));
+        },
+      };
+      // Not enumerable: a tensor derived with { ...t, data: other } must not carry these values.
+      Object.defineProperty(t, 'f32', { value: f32, enumerable: false });
+      return t;
     }
+    const out = new Float64Array(n);
     const dv = le(raw);
     for (let k = 0; k < n; k++) out[k] = readRaw(dv, dt, k);
     return { shape, data: out, dataType: dt };

@@ -16,7 +16,8 @@ import { checkWeightTypesPass, type WeightTypeDamage } from '../../../src/passes
 import { castTo } from '../../../src/passes/quant-types.js';
 import { csdDigits } from '../../../src/estimate/model.js';
 import { resourceOrder, sharedDenseOrder } from '../../../src/emulator/mac.js';
-import { weight, weightCopy } from '../../../src/frontends/onnx/context.js';
+import { weight, weightOf } from '../../../src/frontends/onnx/context.js';
+import { decodeTensor } from '../../../src/frontends/onnx/proto.js';
 import { Q_MODES, O_MODES, fixedType, type FixedType } from '../../../src/fixed/type.js';
 import { SeqBuilder, T, ctx, rng, sampleInputs } from '../passes/helpers.js';
 import { compileEmulator } from '../../../src/emulator/compile.js';
@@ -137,12 +138,21 @@ describe('ONNX weights keep float32 values as Float32Array', () => {
     const nan = Float64Array.from(f32);
     nan[7] = Number.NaN;
     expect(weight([4096], nan).data).toBeInstanceOf(Float64Array);
-    // A copy never aliases the constant it came from, narrowed or not.
-    const c = weightCopy([4096], f64);
+    // A constant's values: copied (narrowed when exact) unless read from float32 raw_data, which is
+    // shared as read; a tensor derived from that one by spreading does not inherit the float32 view.
+    const c = weightOf([4096], { shape: [4096], data: f64, dataType: 11 });
     expect(c.data).not.toBe(f64);
     expect(c.data).toBeInstanceOf(Float64Array);
     expect(Array.from(c.data)).toEqual(Array.from(f64));
-    expect(weightCopy([4096], f32).data).toBeInstanceOf(Float32Array);
+    expect(weightOf([4096], { shape: [4096], data: f32, dataType: 1 }).data).toBeInstanceOf(Float32Array);
+    const raw = new Uint8Array(Float32Array.from(f32).buffer);
+    const t = decodeTensor({ name: 'w', dims: [4096], dataType: 1, rawData: raw }, { file: 'm.onnx' });
+    expect(t.f32).toBeInstanceOf(Float32Array);
+    expect(weightOf([4096], t).data).toBe(t.f32);
+    expect(Array.from(t.data)).toEqual(Array.from(f32));
+    const neg = { ...t, data: t.data.map((x) => -x) };
+    expect(neg.f32).toBeUndefined();
+    expect(weightOf([4096], neg).data[1]).toBe(-f32[1]!);
   });
 });
 
