@@ -7,6 +7,8 @@
 import { LIMITS, overLimit } from '../diagnostics/limits.js';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import type { CommandContext } from '../cli/context.js';
 import { DiagnosticError, EXIT, diag, formatDiagnostic } from '../diagnostics/diagnostic.js';
 import type { Graph } from '../ir/graph.js';
@@ -102,6 +104,26 @@ function compileInputs(f: CompileFlags, weights: string | undefined): InputRef[]
 }
 
 const WASM_MIN_MACS = 1_000_000;
+const FULL_GC_MIN_PARAMS = 1_000_000;
+
+function paramCount(g: Graph): number {
+  let n = 0;
+  for (const l of g.layers) for (const w of Object.values(l.weights)) n += w.data.length;
+  return n;
+}
+
+/**
+ * A full garbage collection, if this V8 lets a running process ask for one (the `gc` function
+ * that --expose-gc installs, obtained without the flag on the command line); otherwise nothing.
+ */
+function collectGarbage(): void {
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    (vm.runInNewContext('gc') as () => void)();
+  } catch {
+    // Only memory is at stake: carry on.
+  }
+}
 
 /** Multiply-accumulates per sample, roughly: each kernel weight once per output pixel. */
 function macsPerSample(g: Graph): number {
@@ -231,6 +253,10 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
     data = generateSamples(g, n);
   }
   const { tbInputs, tbOutputs } = testBench(g, n, data, compileEmulator, runBatch);
+  // A large model's emulator (its WebAssembly memories hold an int32 copy of every weight) is
+  // garbage now, but V8 would collect it only after the writer has allocated more: collecting it
+  // here keeps the writer's allocations from stacking on it (10M parameters: ~35 MB less peak RSS).
+  if (paramCount(g) >= FULL_GC_MIN_PARAMS) collectGarbage();
 
   const accelFiles = accel
     ? (await import('./accelerator/files.js')).acceleratorFiles(g, { project, io, part: target.part, clockNs: clock, fastmlVersion: f.fastmlVersion }, accel)
