@@ -12,7 +12,7 @@
  *
  * Errors (truncated or corrupt data, a wire type that contradicts the field's type) throw a
  * WireError with the byte offset; decodeModel turns it into the FML1100 diagnostic. Field numbers
- * are onnx.proto's (onnx/onnx.proto3, IR version 10).
+ * are onnx.proto's (the same in onnx-proto's generated decoder, which the tests compare against).
  */
 
 export class WireError extends Error {}
@@ -234,11 +234,6 @@ function repeated(r: Reader, wire: number, scalarWire: number, end: number, read
   }
 }
 
-/** Packed float32 values copied out in one go (float_data of a large tensor). */
-function packedFloats(r: Reader, wire: number, end: number, into: number[]): void {
-  repeated(r, wire, I32, end, () => r.float(), into);
-}
-
 function sub<T>(r: Reader, wire: number, end: number, decode: (r: Reader, end: number) => T): T {
   expectWire(r, wire, LEN, 'a message field');
   const stop = r.lenEnd(end);
@@ -284,7 +279,7 @@ function tensor(r: Reader, end: number): TensorProto {
         t.dataType = r.int32();
         return true;
       case 4:
-        packedFloats(r, wire, end, (floatData ??= []));
+        repeated(r, wire, I32, end, () => r.float(), (floatData ??= []));
         return true;
       case 5:
         repeated(r, wire, VARINT, end, () => r.int32(), (int32Data ??= []));
@@ -352,7 +347,7 @@ function attribute(r: Reader, end: number): AttributeProto {
         a.t = sub(r, wire, end, tensor);
         return true;
       case 7:
-        packedFloats(r, wire, end, (floats ??= []));
+        repeated(r, wire, I32, end, () => r.float(), (floats ??= []));
         return true;
       case 8:
         repeated(r, wire, VARINT, end, () => r.int64(), (ints ??= []));
