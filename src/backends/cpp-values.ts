@@ -110,40 +110,65 @@ export function transposedSource(src: ArrayLike<number>, rows: number, cols: num
 
 const CHUNK = 1 << 16;
 
+/** "00".."99" as ASCII pairs: digits are written two at a time. */
+const PAIRS = Uint8Array.from({ length: 200 }, (_, k) => 48 + (k & 1 ? (k >> 1) % 10 : Math.floor((k >> 1) / 10)));
+
+/** Writes the `count` low decimal digits of x (an integer 0 <= x < 2^31) ending before `end`, zero-padded. */
+function putDigits(buf: Uint8Array, end: number, x: number, count: number): void {
+  let p = end;
+  while (count >= 2) {
+    const q = (x / 100) | 0;
+    const r = (x - q * 100) << 1;
+    buf[--p] = PAIRS[r + 1]!;
+    buf[--p] = PAIRS[r]!;
+    x = q;
+    count -= 2;
+  }
+  if (count === 1) buf[--p] = 48 + (x % 10);
+}
+
+/** Decimal digits of an integer 0 <= x < 2^31 (at least 1). */
+function digitCount(x: number): number {
+  let n = 1;
+  while (n < 10 && x >= POW10[n]!) n++;
+  return n;
+}
+
+const POW10 = Array.from({ length: 11 }, (_, k) => 10 ** k);
+
 /**
  * Writes exactDecimal(v) as ASCII into buf at pos for the common case (|v| < 2^31, at most 15
- * fractional bits: the same arithmetic as exactDecimal's first path, digit by digit, no string);
- * returns the new position, or -1 when v needs the general path.
+ * fractional bits: the same arithmetic as exactDecimal's first path, no string); returns the new
+ * position, or -1 when v needs the general path. The fraction's bit count comes from the trailing
+ * zeros of frac * 2^15 (exact: an integer below 2^15), its digits two at a time in int32
+ * arithmetic (r * 5^k < 10^15 is split at 10^9 when longer than nine digits).
  */
 function writeDecimal(buf: Uint8Array, pos: number, v: number): number {
   const a = Math.abs(v);
   if (!(a < 2 ** 31)) return -1;
-  let ip = Math.floor(a);
-  let r = a - ip;
+  const ip = Math.floor(a);
+  const y = (a - ip) * 32768;
+  if (!Number.isInteger(y)) return -1;
+  let r = y;
   let k = 0;
-  while (!Number.isInteger(r) && k < 15) {
-    r *= 2;
-    k++;
+  if (r !== 0) {
+    const tz = 31 - Math.clz32(r & -r);
+    k = 15 - tz;
+    r >>= tz;
   }
-  if (!Number.isInteger(r)) return -1;
   if (v < 0) buf[pos++] = 45; // '-'
-  // Integer part (at least one digit).
-  let n = 1;
-  for (let t = ip; t >= 10; t = Math.floor(t / 10)) n++;
-  for (let d = n - 1; d >= 0; d--) {
-    const q = Math.floor(ip / 10);
-    buf[pos + d] = 48 + (ip - q * 10);
-    ip = q;
-  }
+  const n = digitCount(ip);
+  putDigits(buf, pos + n, ip, n);
   pos += n;
   if (k === 0) return pos;
   buf[pos++] = 46; // '.'
   // r * 5^k < 10^k, printed on exactly k digits.
-  let f = r * POW5[k]!;
-  for (let d = k - 1; d >= 0; d--) {
-    const q = Math.floor(f / 10);
-    buf[pos + d] = 48 + (f - q * 10);
-    f = q;
+  const f = r * POW5[k]!;
+  if (k <= 9) putDigits(buf, pos + k, f, k);
+  else {
+    const hi = Math.floor(f / 1e9);
+    putDigits(buf, pos + k, f - hi * 1e9, 9);
+    putDigits(buf, pos + k - 9, hi, k - 9);
   }
   return pos + k;
 }

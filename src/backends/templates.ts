@@ -42,10 +42,14 @@ function precompiledSpecs(): Precompiled {
   return precompiled;
 }
 
-/** The Handlebars runtime alone (no compiler) until a template has to be compiled. */
+/**
+ * The Handlebars runtime alone (no compiler) until a template has to be compiled: the package's
+ * single-file build of it (the same version and code as `handlebars/runtime`, which requires a
+ * tree of small CommonJS files: ~25 ms of every compile against ~4 ms for the one file).
+ */
 let runtime: HB | undefined;
 let full: HB | undefined;
-const hbRuntime = (): HB => (runtime ??= require('handlebars/runtime') as HB);
+const hbRuntime = (): HB => (runtime ??= require('handlebars/dist/handlebars.runtime.js') as HB);
 const hbFull = (): HB => (full ??= require('handlebars') as HB);
 
 export const sha256Text = (s: string): string => createHash('sha256').update(s).digest('hex');

@@ -5,7 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { DiagnosticError, EXIT, InternalError, formatDiagnostic } from '../diagnostics/diagnostic.js';
-import { COMMANDS } from './commands/index.js';
+import { COMMAND_BY_NAME, COMMANDS } from './commands/index.js';
 import type { CommandContext } from './context.js';
 import type { CliIO } from './io.js';
 import { processIO } from './io.js';
@@ -44,7 +44,10 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_HELP);
-  for (const load of COMMANDS) (await load()).register(program, ctx);
+  // The command named on the line (global options take no values, so it is the first non-option).
+  const named = argv.find((a) => !a.startsWith('-'));
+  const only = named !== undefined && Object.hasOwn(COMMAND_BY_NAME, named) ? COMMAND_BY_NAME[named] : undefined;
+  for (const load of only ? [only] : COMMANDS) (await load()).register(program, ctx);
   for (const cmd of program.commands) cmd.addHelpText('after', EXIT_HELP);
   try {
     await program.parseAsync(['node', 'fastml', ...argv]);

@@ -37,6 +37,7 @@ import { makeCast, WidthError } from './quant.js';
 import { compileSequenceLayer } from './compile-seq.js';
 import { compileWideMerge, compileWideScaleBias, WideValueError } from './wide.js';
 import { compileIntChain, intChainsEnabled } from './int-chain.js';
+import { withScalarKernels } from './simd.js';
 import { compileDenseIntCounting } from './mac-count.js';
 
 export interface EmulatorOptions {
@@ -47,6 +48,12 @@ export interface EmulatorOptions {
    * true); false casts the float values directly.
    */
   readonly weightsAsText?: boolean;
+  /**
+   * Use the WebAssembly kernels (Dense/ReLU chains, SIMD Dense) where they apply (default true).
+   * false: JavaScript kernels only, the same bits; cheaper when only a few samples of a small
+   * model run (compile's test bench), since nothing has to be assembled and compiled.
+   */
+  readonly wasm?: boolean;
 }
 
 export interface TensorSlot {
@@ -442,6 +449,10 @@ export class Compiler {
 }
 
 export function compileEmulator(g: Graph, opts: EmulatorOptions = {}): CompiledEmulator {
+  return opts.wasm === false ? withScalarKernels(() => buildEmulator(g, opts)) : buildEmulator(g, opts);
+}
+
+function buildEmulator(g: Graph, opts: EmulatorOptions): CompiledEmulator {
   const c = new Compiler(g, opts);
   // Dense/ReLU chains run as one WebAssembly call on raw integers (int-chain.ts); never when
   // counting overflows (the chain has no counters).

@@ -56,17 +56,10 @@ export function resourceOrder(nIn: number, nOut: number, rf: number): number[][]
 }
 
 /**
- * resourceOrder as one Int32Array, output o's order at [o * n_in, (o + 1) * n_in): for a large
- * layer (millions of weights) this is 4 bytes a weight instead of a JavaScript array per output.
+ * Calls push(output, input) in the order hls4ml's Resource loops visit the products (the order
+ * each output's accumulator sees its inputs), without storing it.
  */
-export function resourceOrderFlat(nIn: number, nOut: number, rf: number): Int32Array {
-  const flat = new Int32Array(nIn * nOut);
-  const fill = new Int32Array(nOut);
-  let ok = true;
-  const push = (o: number, i: number): void => {
-    if (fill[o]! >= nIn) ok = false;
-    else flat[o * nIn + fill[o]!++] = i;
-  };
+function visitResourceOrder(nIn: number, nOut: number, rf: number, push: (o: number, i: number) => void): void {
   const total = nIn * nOut;
   if (rf <= nIn) {
     // dense_resource_rf_leq_nin: weights stored transposed (w_index = j * n_in + i).
@@ -115,6 +108,20 @@ export function resourceOrderFlat(nIn: number, nOut: number, rf: number): Int32A
       if (inIndex >= nIn) inIndex = 0;
     }
   }
+}
+
+/**
+ * resourceOrder as one Int32Array, output o's order at [o * n_in, (o + 1) * n_in): for a large
+ * layer (millions of weights) this is 4 bytes a weight instead of a JavaScript array per output.
+ */
+export function resourceOrderFlat(nIn: number, nOut: number, rf: number): Int32Array {
+  const flat = new Int32Array(nIn * nOut);
+  const fill = new Int32Array(nOut);
+  let ok = true;
+  visitResourceOrder(nIn, nOut, rf, (o, i) => {
+    if (fill[o]! >= nIn) ok = false;
+    else flat[o * nIn + fill[o]!++] = i;
+  });
   // Valid reuse factors give every (i, j) exactly once; anything else falls back to input order.
   const seen = new Int32Array(nIn).fill(-1);
   for (let o = 0; ok && o < nOut; o++) {
@@ -415,8 +422,50 @@ function compileMacInt(plan: MacPlan, wq: Float64Array, b0: Float64Array, t: Mac
 }
 
 /** The input order shared by every output of a Dense layer (undefined if outputs differ). */
-export function sharedDenseOrder(nIn: number, nOut: number, strategy: Strategy, rf: number): number[] | undefined {
+/**
+ * The common case of sharedDenseOrder without the n_in x n_out order table (20 MB for a 5M-weight
+ * layer), in one visit of the loops: output 0's order is recorded as it comes and every other
+ * output's k-th input is checked against output 0's k-th (hls4ml's loops reach output 0's k-th
+ * first; when they would not, or anything differs, this returns undefined and the table decides).
+ * When every output sees the same permutation of the inputs, the table is valid and shared, so
+ * that permutation is the answer.
+ */
+function sharedResourceOrder(nIn: number, nOut: number, rf: number): number[] | undefined {
+  const first = new Int32Array(nIn);
+  const fill = new Int32Array(nOut);
+  let same = true;
+  visitResourceOrder(nIn, nOut, rf, (o, i) => {
+    const k = fill[o]!;
+    if (k >= nIn) same = false;
+    else {
+      if (o === 0) first[k] = i;
+      else if (k >= fill[0]! || first[k] !== i) same = false;
+      fill[o] = k + 1;
+    }
+  });
+  if (!same || fill.some((c) => c !== nIn)) return undefined;
+  const seen = new Uint8Array(nIn);
+  for (let k = 0; k < nIn; k++) {
+    const i = first[k]!;
+    if (i < 0 || i >= nIn || seen[i]) return undefined;
+    seen[i] = 1;
+  }
+  return Array.from(first);
+}
+
+/** sharedDenseOrder's answers: a pure function of the shape, asked by the emulator and its fast paths. */
+const sharedOrderCache = new Map<string, readonly number[] | undefined>();
+
+export function sharedDenseOrder(nIn: number, nOut: number, strategy: Strategy, rf: number): readonly number[] | undefined {
   if (strategy !== 'resource') return Array.from({ length: nIn }, (_, i) => i);
+  const key = `${nIn},${nOut},${rf}`;
+  if (sharedOrderCache.has(key)) return sharedOrderCache.get(key);
+  const order = sharedResourceOrder(nIn, nOut, rf) ?? sharedFromTable(nIn, nOut, rf);
+  sharedOrderCache.set(key, order);
+  return order;
+}
+
+function sharedFromTable(nIn: number, nOut: number, rf: number): number[] | undefined {
   const flat = resourceOrderFlat(nIn, nOut, rf);
   for (let k = nIn; k < flat.length; k++) if (flat[k] !== flat[k % nIn]) return undefined;
   return Array.from(flat.subarray(0, nIn));

@@ -66,7 +66,16 @@ const br = (d: number) => [0x0c, ...uleb(d)];
 
 // Params: 0 xPtr, 1 ordPtr, 2 nIn, 3 wPtr, 4 accPtr, 5 rowBytes, 6 sh, 7 lo, 8 hi.
 // Locals: 9 q, 10 i, 11 xv, 12 base, 13 j, 14 addr (i32); 15 splat, 16 vlo, 17 vhi, 18 one, 19 p (v128).
+/** The four function bodies, assembled once per process (the SIMD probe and every kernel module use them). */
+const bodies = new Map<string, number[]>();
 function body(sat: boolean, rnd: boolean): number[] {
+  const key = `${sat},${rnd}`;
+  let b = bodies.get(key);
+  if (!b) bodies.set(key, (b = assembleBody(sat, rnd)));
+  return b;
+}
+
+function assembleBody(sat: boolean, rnd: boolean): number[] {
   const [X, ORD, NIN, W, ACC, ROW, SH, LO, HI, Q, I, XV, BASE, J, ADDR, SPL, VLO, VHI, ONE, P] = Array.from({ length: 20 }, (_, k) => k);
   // p = cast(splat * w[base + j])
   const product = [
@@ -141,9 +150,26 @@ export interface SimdDense {
 }
 
 let supported: boolean | undefined;
+let scalarOnly = 0;
 
-/** Whether this runtime has WebAssembly SIMD (and FASTML_NO_SIMD is not set). */
+/**
+ * Runs `build` with the WebAssembly kernels switched off (simdAvailable() is false inside), so
+ * every kernel it compiles is JavaScript: the same bits (the tests compare both paths), and no
+ * WebAssembly module to assemble and compile, which for a few samples of a small model costs
+ * more than running them (EmulatorOptions.wasm).
+ */
+export function withScalarKernels<T>(build: () => T): T {
+  scalarOnly++;
+  try {
+    return build();
+  } finally {
+    scalarOnly--;
+  }
+}
+
+/** Whether this runtime has WebAssembly SIMD (and FASTML_NO_SIMD is not set, nor withScalarKernels running). */
 export function simdAvailable(): boolean {
+  if (scalarOnly > 0) return false;
   if (supported === undefined) {
     try {
       supported = WA !== undefined && !process.env['FASTML_NO_SIMD'] && WA.validate(moduleBytes(1));

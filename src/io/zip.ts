@@ -8,9 +8,15 @@
  * savez writes, are read.
  */
 
-import { Inflate } from 'fflate';
+import { createRequire } from 'node:module';
 import { DiagnosticError, diag, EXIT } from '../diagnostics/diagnostic.js';
 import { LIMITS, overLimit } from '../diagnostics/limits.js';
+
+// fflate loads on the first deflated member: its module costs ~25 ms, and most runs (every
+// `fastml compile` of an ONNX model) read no zip archive.
+type Fflate = typeof import('fflate');
+let fflateMod: Fflate | undefined;
+const fflate = (): Fflate => (fflateMod ??= createRequire(import.meta.url)('fflate') as Fflate);
 
 interface Member {
   readonly name: string;
@@ -84,7 +90,7 @@ function boundedInflate(data: Uint8Array, max: number): Uint8Array | undefined {
   const parts: Uint8Array[] = [];
   let total = 0;
   let over = false;
-  const inf = new Inflate((chunk) => {
+  const inf = new (fflate().Inflate)((chunk) => {
     total += chunk.length;
     if (total > max) over = true;
     else parts.push(chunk);

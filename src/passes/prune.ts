@@ -146,8 +146,14 @@ export function layerSparsity(l: Layer): LayerSparsity | undefined {
   // (this runs over every weight of the model).
   const cast = t && fastPathApplies(t) ? makeQuantizer(t) : t ? (x: number) => castTo(x, t) : undefined;
   let zq = 0;
-  for (let i = 0; i < k.data.length; i++) if (k.data[i] === 0 || (cast && cast(k.data[i]!) === 0)) zq++;
-  const zeros = countZeros(k.data);
+  let zeros = 0;
+  const d = k.data;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i]!;
+    if (v === 0) zeros++;
+    else if (cast && cast(v) === 0) zq++;
+  }
+  zq += zeros;
   return { layer: l.name, weights: k.data.length, zeros, zerosQuantized: zq, sparsity: zq / k.data.length, multipliers: k.data.length - zq };
 }
 

@@ -22,3 +22,23 @@ export const COMMANDS: Array<() => Promise<{ register: Register }>> = [
   () => import('./sweep.js'),
   () => import('./calibrate.js'),
 ];
+
+/**
+ * The module that registers each top-level command, so that `fastml NAME ...` loads only that one:
+ * the other commands' modules (and what they import) cost more start-up time than a small compile
+ * itself. Help, an unknown name or no command loads every module of COMMANDS (a command missing
+ * here is only slower to start, never missing).
+ */
+export const COMMAND_BY_NAME: Readonly<Record<string, () => Promise<{ register: Register }>>> = {
+  inspect: () => import('./inspect.js'),
+  estimate: () => import('./estimate.js'),
+  report: () => import('./report.js'),
+  emulate: () => import('./emulate.js'),
+  check: () => import('./check.js'),
+  compile: () => import('./compile.js'),
+  csim: () => import('./csim.js'),
+  config: () => import('./config.js'),
+  serve: () => import('./serve.js'),
+  sweep: () => import('./sweep.js'),
+  calibrate: () => import('./calibrate.js'),
+};

@@ -70,8 +70,38 @@ export function scalarOf(t: ConstTensor): number | undefined {
 export const isIntType = (dt: number) => [2, 3, 4, 5, 6, 7, 9, 12, 13].includes(dt);
 export { dataTypeName };
 
+/**
+ * An IR weight. Values that are all exactly float32 (every weight of a float32 model that the
+ * frontend did not scale) are kept as a Float32Array: the same values in half the memory, which is
+ * what keeps a 10M-parameter model's compile within twice its weight bytes (the emulator and the
+ * writer then hold their quantized copies next to it). Anything else (float64 initializers, values
+ * the frontend computed in float64) stays a Float64Array, so nothing is ever rounded.
+ */
 export function weight(shape: number[], data: Float64Array): WeightTensor {
-  return { shape, data };
+  return { shape, data: narrowExact(data) ?? data };
+}
+
+/**
+ * An IR weight holding a constant's values unchanged. A float32 initializer is shared as it was
+ * read (ConstTensor.f32: IR weights and constants are never modified); anything else is copied
+ * (narrowed when exactly float32), since the constant may feed other nodes too.
+ */
+export function weightOf(shape: number[], t: ConstTensor): WeightTensor {
+  if (t.f32) return { shape, data: t.f32 };
+  return { shape, data: narrowExact(t.data) ?? Float64Array.from(t.data) };
+}
+
+/** `data` copied into a Float32Array when that holds every value exactly (NaN: not narrowed). */
+function narrowExact(data: Float64Array): Float32Array | undefined {
+  // Small arrays: no memory to save.
+  if (data.length < 1024) return undefined;
+  const out = new Float32Array(data.length);
+  for (let k = 0; k < data.length; k++) {
+    const v = data[k]!;
+    out[k] = v;
+    if (out[k] !== v) return undefined;
+  }
+  return out;
 }
 
 /** Builds a dyn value for an IR tensor of shape irShape stored as ONNX axes `perm` of a rank-`rank` tensor. */

@@ -7,7 +7,7 @@ import type { ActivationKind, LayerAttrs, Padding2D } from '../../ir/graph.js';
 import type { ConstValue, DynValue } from './builder.js';
 import { broadcastTo, canonicalPerm, channelsLastPerm, constInLayout, identity, transposeData } from './builder.js';
 import type { Handler, OpCtx } from './context.js';
-import { constIn, dynIn, emit, optConst, quantOf, sameLayout, unsupported, unsupportedAttr, weight, windowAttrsOk } from './context.js';
+import { constIn, dynIn, emit, optConst, quantOf, sameLayout, unsupported, unsupportedAttr, weight, weightOf, windowAttrsOk } from './context.js';
 
 const ZERO_PADS: Padding2D = { top: 0, bottom: 0, left: 0, right: 0 };
 
@@ -62,7 +62,7 @@ export const matmul: Handler = (c) => {
   perm = [...perm.filter((p) => p !== r - 1), r - 1];
   const ir = c.b.toLayout(A, perm, c);
   if (!ir) return undefined;
-  return [emit(c, { op: 'Dense', nIn: K, nOut: N }, [ir], { rank: r, batch: A.batch, perm }, { weights: { kernel: weight([K, N], Float64Array.from(B.t.data)) }, quant: quantOf([['kernel', B, undefined, N]]) })];
+  return [emit(c, { op: 'Dense', nIn: K, nOut: N }, [ir], { rank: r, batch: A.batch, perm }, { weights: { kernel: weightOf([K, N], B.t) }, quant: quantOf([['kernel', B, undefined, N]]) })];
 };
 
 /** Explicit pads from ONNX pads / auto_pad, per spatial dim [begin, end]. */
@@ -147,7 +147,7 @@ function convHandler(channelsLast: boolean): Handler {
     const weights: Record<string, ReturnType<typeof weight>> = { kernel: weight(kshape, kdata) };
     if (B) {
       if (B.t.data.length !== cOut) return void unsupported(c, `bias has ${B.t.data.length} values for ${cOut} output channels`);
-      weights.bias = weight([cOut], Float64Array.from(B.t.data));
+      weights.bias = weightOf([cOut], B.t);
     }
     const attrs: LayerAttrs = depthwise
       ? { op: 'DepthwiseConv', dims, kernel, strides, dilations: dil, pads, cIn, depthMultiplier: cOut / cIn }

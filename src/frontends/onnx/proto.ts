@@ -10,17 +10,21 @@
 import { createRequire } from 'node:module';
 import { DiagnosticError, EXIT, diag, fail } from '../../diagnostics/diagnostic.js';
 import { checkTensorSize } from '../../diagnostics/limits.js';
+import { decodeModelProto, type AttributeProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './wire.js';
 
-// onnx-proto is a CommonJS bundle whose single export is the `onnx` namespace. It is loaded with
-// require: an ESM import of it scans the whole generated file for export names first, which costs
-// about 0.1 s of every run that reads an ONNX model.
-const onnxPkg: unknown = createRequire(import.meta.url)('onnx-proto');
-export const onnx = (onnxPkg as { onnx: typeof import('onnx-proto').onnx }).onnx;
-export type ModelProto = import('onnx-proto').onnx.ModelProto;
-export type NodeProto = import('onnx-proto').onnx.INodeProto;
-export type TensorProto = import('onnx-proto').onnx.ITensorProto;
-export type AttributeProto = import('onnx-proto').onnx.IAttributeProto;
-export type ValueInfoProto = import('onnx-proto').onnx.IValueInfoProto;
+export type { AttributeProto, GraphProto, ModelProto, NodeProto, TensorProto, ValueInfoProto } from './wire.js';
+
+type OnnxNamespace = typeof import('onnx-proto').onnx;
+let onnxNs: OnnxNamespace | undefined;
+
+/**
+ * onnx-proto's `onnx` namespace (encoders, enums), for code that writes ONNX: the fuzzer, the tests.
+ * Loaded on first use: reading a model goes through wire.ts and never needs it (it costs ~40 ms to
+ * load). onnx-proto is a CommonJS bundle, hence require (an ESM import scans the whole file).
+ */
+export const onnx: OnnxNamespace = new Proxy({} as OnnxNamespace, {
+  get: (_, key) => (onnxNs ??= (createRequire(import.meta.url)('onnx-proto') as { onnx: OnnxNamespace }).onnx)[key as keyof OnnxNamespace],
+});
 
 export const DT = {
   FLOAT: 1,
@@ -42,7 +46,7 @@ export const DT = {
 const DT_NAMES: Record<number, string> = Object.fromEntries(Object.entries(DT).map(([k, v]) => [v, k]));
 export const dataTypeName = (t: number): string => DT_NAMES[t] ?? `type ${t}`;
 
-/** protobufjs gives int64 fields as Long objects (or numbers); models never need more than 2^53. */
+/** int64 fields: Numbers from wire.ts, Long objects from onnx-proto (tests); models never need more than 2^53. */
 export function toNum(x: unknown): number {
   if (typeof x === 'number') return x;
   if (x && typeof (x as { toNumber?: unknown }).toNumber === 'function') return (x as { toNumber(): number }).toNumber();
@@ -55,6 +59,13 @@ export interface ConstTensor {
   readonly data: Float64Array;
   /** ONNX element type it came from (integers matter for zero points and shapes). */
   readonly dataType: number;
+  /**
+   * The values as stored, when the file stored them as float32 raw_data: `data` is then widened
+   * from this on first use only, so a weight matrix that goes straight into the IR (MatMul's B)
+   * never exists as float64 (10M parameters: 80 MB less at load). Never modified, and not
+   * enumerable, so that a tensor derived by spreading (`{ ...t, data }`) does not inherit it.
+   */
+  readonly f32?: Float32Array;
 }
 
 /** Decodes a model file; every failure is a one-line DiagnosticError naming the file. */
@@ -62,7 +73,7 @@ export function decodeModel(bytes: Uint8Array, file: string): ModelProto {
   if (bytes.length === 0) fail('FML1100', 'the file is empty, not an ONNX model', { file });
   let m: ModelProto;
   try {
-    m = onnx.ModelProto.decode(bytes);
+    m = decodeModelProto(bytes);
   } catch (e) {
     const why = (e as Error).message ?? String(e);
     fail('FML1100', `not a valid ONNX file (protobuf decoding failed: ${why}); the file is truncated or corrupt`, { file });
@@ -76,6 +87,8 @@ export function decodeModel(bytes: Uint8Array, file: string): ModelProto {
     if (!n.opType) fail('FML1101', 'a node has no op type: the file is not a well-formed ONNX model', { file, node: n.name ?? '' });
   return m;
 }
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function le(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -170,6 +183,25 @@ export function decodeTensor(t: TensorProto, where: { file: string; node?: strin
   if (raw && raw.length > 0) {
     if (raw.length !== n * RAW_SIZE[dt]!)
       fail('FML1105', `tensor "${name}" has ${raw.length} bytes of raw_data, expected ${n * RAW_SIZE[dt]!} for shape [${shape.join(', ')}] of ${dataTypeName(dt)}`, loc);
+    if (LITTLE_ENDIAN && (dt === DT.FLOAT || dt === DT.DOUBLE)) {
+      // The common case (every float32 initializer): the bytes copied into an aligned typed array
+      // of the host's (little-endian) layout: no DataView call per value.
+      const aligned = new Uint8Array(raw.length);
+      aligned.set(raw);
+      if (dt === DT.DOUBLE) return { shape, data: new Float64Array(aligned.buffer), dataType: dt };
+      const f32 = new Float32Array(aligned.buffer);
+      let wide: Float64Array | undefined;
+      const t: ConstTensor = {
+        shape,
+        dataType: dt,
+        get data(): Float64Array {
+          return (wide ??= Float64Array.from(f32));
+        },
+      };
+      // Not enumerable: a tensor derived with { ...t, data: other } must not carry these values.
+      Object.defineProperty(t, 'f32', { value: f32, enumerable: false });
+      return t;
+    }
     const out = new Float64Array(n);
     const dv = le(raw);
     for (let k = 0; k < n; k++) out[k] = readRaw(dv, dt, k);
@@ -269,7 +301,7 @@ export class Attrs {
   }
   floats(name: string): number[] | undefined {
     const a = this.typed(name, ATTR.FLOATS);
-    return a ? [...(a.floats ?? [])] : undefined;
+    return a ? Array.from(a.floats ?? []) : undefined;
   }
   tensor(name: string): ConstTensor | undefined {
     const a = this.typed(name, ATTR.TENSOR);
