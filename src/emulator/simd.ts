@@ -48,6 +48,10 @@ const i32c = (v: number) => [0x41, ...sleb(v)];
 const ADD = [0x6a];
 const MUL = [0x6c];
 const GE_S = [0x4e];
+const GE_U = [0x4f];
+const NE = [0x47];
+const SHL = [0x74];
+const tee = (i: number) => [0x22, ...uleb(i)];
 const EQZ = [0x45];
 const LOAD = [0x28, 0x02, 0x00];
 const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm];
@@ -184,7 +188,7 @@ export function simdDense(nIn: number, nOut: number, order: Int32Array, wq: Floa
  * module around them (int-chain.ts: a whole Dense/ReLU chain in one instance).
  * Function body k of `denseBodies()` is variant NAMES[k]; its type is `DENSE_TYPE`.
  */
-export const wasmAsm = { uleb, sleb, vec, section, str, get, set, i32c, simd, block, loop, brIf, br, ADD, GE_S, VLOAD, VSTORE, SPLAT, VMAX, VSHR, I32, V128 };
+export const wasmAsm = { uleb, sleb, vec, section, str, get, set, tee, i32c, GE_U, NE, SHL, simd, block, loop, brIf, br, ADD, GE_S, VLOAD, VSTORE, SPLAT, VMAX, VSHR, I32, V128 };
 export const DENSE_VARIANTS = NAMES;
 export const DENSE_TYPE = [0x60, ...vec(Array.from({ length: 9 }, () => [I32])), 0x00];
 export function denseBodies(): number[][] {
