@@ -63,6 +63,8 @@ export interface CompiledEmulator {
   readonly layers: readonly { readonly name: string; readonly tensor: string; readonly shape: readonly number[] }[];
   /** Runs one sample (inputs in IR layout, channels-last); returns the output buffers (reused). */
   runSample(inputs: readonly ArrayLike<number>[]): readonly Float64Array[];
+  /** Runs sample `s` of batch-first arrays (IR layout): runSample without a view per sample (runBatch's loop). */
+  runSampleAt(data: readonly Float64Array[], s: number): readonly Float64Array[];
   /** A tensor's buffer after the last runSample. */
   buffer(tensor: string): Float64Array;
   /** The fixed-point type of a tensor. */
@@ -484,6 +486,17 @@ export function compileEmulator(g: Graph, opts: EmulatorOptions = {}): CompiledE
   });
   const steps = c.steps;
   const nSteps = steps.length;
+  const runSteps = (): readonly Float64Array[] => {
+    let s = 0;
+    try {
+      for (; s < nSteps; s++) steps[s]!();
+    } catch (e) {
+      // A wide type's value that a double cannot hold: name the layer rather than round.
+      if (e instanceof WideValueError) c.failStep(s, e.message);
+      throw e;
+    }
+    return outBufs;
+  };
   return {
     graph: g,
     inputs,
@@ -495,15 +508,16 @@ export function compileEmulator(g: Graph, opts: EmulatorOptions = {}): CompiledE
         const src = ins[k]!;
         for (let i = 0; i < dst.length; i++) dst[i] = src[i]!;
       }
-      let s = 0;
-      try {
-        for (; s < nSteps; s++) steps[s]!();
-      } catch (e) {
-        // A wide type's value that a double cannot hold: name the layer rather than round.
-        if (e instanceof WideValueError) c.failStep(s, e.message);
-        throw e;
+      return runSteps();
+    },
+    runSampleAt(data, s) {
+      for (let k = 0; k < userIns.length; k++) {
+        const dst = userIns[k]!;
+        const src = data[k]!;
+        const o = s * dst.length;
+        for (let i = 0; i < dst.length; i++) dst[i] = src[o + i]!;
       }
-      return outBufs;
+      return runSteps();
     },
     buffer(tensor) {
       const b = c.bufs.get(tensor);

@@ -62,13 +62,20 @@ export function runBatch(emu: CompiledEmulator, n: number, data: readonly Float6
   const traced = emu.layers.filter((l) => traceSet.has(l.name));
   const traces: BatchResult['traces'] = {};
   for (const l of traced) traces[l.name] = { shape: l.shape, data: new Float64Array(n * numel(l.shape)) };
-  const inSizes = emu.inputs.map((i) => i.size);
-  const views: Float64Array[] = inSizes.map(() => new Float64Array(0));
   const every = opts.progressEvery ?? 1000;
+  const outArrays = emu.outputs.map((o) => outputs[o.name]!);
+  const outSizes = emu.outputs.map((o) => o.size);
+  const nOut = outArrays.length;
   for (let s = 0; s < n; s++) {
-    for (let k = 0; k < inSizes.length; k++) views[k] = data[k]!.subarray(s * inSizes[k]!, (s + 1) * inSizes[k]!);
-    const outs = emu.runSample(views);
-    for (let k = 0; k < emu.outputs.length; k++) outputs[emu.outputs[k]!.name]!.set(outs[k]!, s * emu.outputs[k]!.size);
+    const outs = emu.runSampleAt(data, s);
+    for (let k = 0; k < nOut; k++) {
+      // Small outputs by element: a typed-array set() per sample costs more than a few values.
+      const src = outs[k]!;
+      const dst = outArrays[k]!;
+      const o = s * outSizes[k]!;
+      if (src.length > 64) dst.set(src, o);
+      else for (let i = 0; i < src.length; i++) dst[o + i] = src[i]!;
+    }
     for (const l of traced) {
       const t = traces[l.name]!;
       const size = t.data.length / Math.max(n, 1);
