@@ -12,7 +12,7 @@ import type { FixedType } from '../fixed/type.js';
 import { fixedType, fracBits } from '../fixed/type.js';
 import type { ActivationKind, SoftmaxImplementation } from '../ir/graph.js';
 import type { VarStats } from './overflow.js';
-import { makeCast } from './quant.js';
+import { countingLoop, makeCast } from './quant.js';
 import { compileCast } from './misc.js';
 import type { Cast } from './quant.js';
 import {
@@ -111,6 +111,10 @@ export function compileActivation(s: ActivationSpec, stats: StatsFor): Kernel {
           }
         };
       }
+      // Accounting on the common types: a counting loop generated for this layer.
+      const rs = stats('result', r);
+      const loop = rs ? countingLoop(r, rs, true) : undefined;
+      if (loop) return (x, y) => loop(x, 0, 1, y, 0, x.length);
       return (x, y) => {
         for (let i = 0; i < x.length; i++) {
           const v = x[i]!;

@@ -33,7 +33,7 @@ import {
   transposeMap,
 } from './misc.js';
 import { batchNormScaleBias, quantizeConst } from './weights.js';
-import { makeCast, WidthError } from './quant.js';
+import { countingLoop, makeCast, WidthError } from './quant.js';
 import { compileSequenceLayer } from './compile-seq.js';
 import { compileWideMerge, compileWideScaleBias, WideValueError } from './wide.js';
 import { compileIntChain, intChainsEnabled } from './int-chain.js';
@@ -198,10 +198,14 @@ export class Compiler {
         this.userIn.set(out, user);
         const y = this.alloc(out);
         this.types.set(out, t);
-        const cast = makeCast(t, this.stats(l, 'input', t));
-        this.steps.push(() => {
-          for (let i = 0; i < user.length; i++) y[i] = cast(user[i]!);
-        });
+        const st = this.stats(l, 'input', t);
+        const loop = st ? countingLoop(t, st) : undefined;
+        const cast = makeCast(t, st);
+        if (loop) this.steps.push(() => loop(user, 0, 1, y, 0, user.length));
+        else
+          this.steps.push(() => {
+            for (let i = 0; i < user.length; i++) y[i] = cast(user[i]!);
+          });
         return;
       }
       case 'Reshape':

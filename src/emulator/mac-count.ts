@@ -17,8 +17,9 @@
 import type { FixedType } from '../fixed/type.js';
 import { fracBits } from '../fixed/type.js';
 import type { MacStats, MacTypes } from './mac.js';
+import type { CountingLoop } from './quant.js';
 import { productShift } from './mac.js';
-import { makeCast, rawLimits, toRaw, wrapRaw } from './quant.js';
+import { countingLoop, makeCast, rawLimits, toRaw, wrapRaw } from './quant.js';
 import { simdAvailable, wasmApi, wasmAsm as A } from './simd.js';
 
 type Kernel = (x: Float64Array, y: Float64Array) => void;
@@ -49,7 +50,14 @@ export function compileDenseIntCounting(nIn: number, nOut: number, rows: number,
   const as = stats.accum;
   ps.type = A;
   as.type = A;
-  const castRes = makeCast(t.res, stats.result);
+  // The result cast: a counting loop generated for this layer when the type allows, else makeCast's.
+  const loop = countingLoop(t.res, stats.result);
+  const cast = loop ? undefined : makeCast(t.res, stats.result);
+  const castRes: CountingLoop =
+    loop ??
+    ((a, aOff, sc, y, yOff, n) => {
+      for (let j = 0; j < n; j++) y[yOff + j] = cast!(a[aOff + j]! * sc);
+    });
   const acc = new Float64Array(nOut);
   const xr = new Int32Array(nIn);
   const nProducts = rows * nIn * nOut;
@@ -77,7 +85,7 @@ interface KernelParams {
   readonly invProd: number;
   readonly ps: MacStats['product'];
   readonly as: MacStats['accum'];
-  readonly castRes: (v: number) => number;
+  readonly castRes: CountingLoop;
   readonly acc: Float64Array;
   readonly xr: Int32Array;
   readonly nProducts: number;
@@ -134,7 +142,7 @@ function countingKernel(k: KernelParams): Kernel {
         }
       }
       const yo = r * nOut;
-      for (let j = 0; j < nOut; j++) y[yo + j] = castRes(acc[j]! * invAcc);
+      castRes(acc, 0, invAcc, y, yo, nOut);
     }
     ps.count += nProducts;
     ps.inexact += pInexact;
@@ -192,7 +200,7 @@ function simdCounting(
   invProd: number,
   ps: MacStats['product'],
   as: MacStats['accum'],
-  castRes: (v: number) => number,
+  castRes: CountingLoop,
 ): Kernel | undefined {
   const WA = wasmApi();
   if (!WA) return undefined;
@@ -301,7 +309,7 @@ function simdCounting(
       aUnder += lane(5);
       aMax = Math.max(aMax, laneMax(6));
       const yo = r * nOut;
-      for (let j = 0; j < nOut; j++) y[yo + j] = castRes(acc[j]! * invAcc);
+      castRes(acc, 0, invAcc, y, yo, nOut);
     }
     ps.count += nProducts;
     ps.inexact += pInexact;
