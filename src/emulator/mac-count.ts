@@ -19,6 +19,7 @@ import type { FixedType } from '../fixed/type.js';
 import { fracBits } from '../fixed/type.js';
 import type { MacStats, MacTypes } from './mac.js';
 import type { CountingLoop } from './quant.js';
+import { addMacCounts } from './overflow.js';
 import { productShift } from './mac.js';
 import { countingLoop, makeCast, rawLimits, toRaw, wrapRaw } from './quant.js';
 import { simdAvailable, wasmApi, wasmAsm as A } from './simd.js';
@@ -71,7 +72,7 @@ export function compileDenseIntCounting(nIn: number, nOut: number, rows: number,
   }
   // A fresh copy of the loop per layer (see freshKernel): V8 then specialises it to this layer's
   // constants; one closure literal shared by every layer ran 2.5x slower.
-  return freshKernel()({ mask, sh, sx, wr, b0, ord, lo, hi, aw, signed, invAcc, invProd, ps, as, castRes, acc, xr, nProducts, rows, nIn, nOut, wrapM, wrapRaw });
+  return freshKernel()({ mask, sh, sx, wr, b0, ord, lo, hi, aw, signed, invAcc, invProd, ps, as, castRes, acc, xr, nProducts, rows, nIn, nOut, wrapM, wrapRaw, fold: addMacCounts });
 }
 
 interface KernelParams {
@@ -98,11 +99,12 @@ interface KernelParams {
   readonly nOut: number;
   readonly wrapM: boolean;
   readonly wrapRaw: typeof wrapRaw;
+  readonly fold: typeof addMacCounts;
 }
 
 /** The counting loop; everything it uses comes in through `k` (it is recompiled from its source). */
 function countingKernel(k: KernelParams): Kernel {
-  const { mask, sh, sx, wr, b0, ord, lo, hi, aw, signed, invAcc, invProd, ps, as, castRes, acc, xr, nProducts, rows, nIn, nOut, wrapM, wrapRaw } = k;
+  const { mask, sh, sx, wr, b0, ord, lo, hi, aw, signed, invAcc, invProd, ps, as, castRes, acc, xr, nProducts, rows, nIn, nOut, wrapM, wrapRaw, fold } = k;
   const small = aw <= 30;
   return (x, y) => {
     let pInexact = 0;
@@ -148,22 +150,7 @@ function countingKernel(k: KernelParams): Kernel {
       const yo = r * nOut;
       castRes(acc, 0, invAcc, y, yo, nOut);
     }
-    ps.count += nProducts;
-    ps.inexact += pInexact;
-    ps.overflow += pOver;
-    ps.underflow += pUnder;
-    as.count += nProducts;
-    as.overflow += aOver;
-    as.underflow += aUnder;
-    if (wrapM) {
-      ps.wrapped += pOver + pUnder;
-      as.wrapped += aOver + aUnder;
-    } else {
-      ps.saturated += pOver + pUnder;
-      as.saturated += aOver + aUnder;
-    }
-    if (pMax * invProd > ps.maxAbs) ps.maxAbs = pMax * invProd;
-    if (aMax * invAcc > as.maxAbs) as.maxAbs = aMax * invAcc;
+    fold(ps, as, wrapM, nProducts, pInexact, pOver, pUnder, pMax * invProd, aOver, aUnder, aMax * invAcc);
   };
 }
 
@@ -339,21 +326,6 @@ function simdCounting(
       const yo = r * nOut;
       castRes(acc, 0, invAcc, y, yo, nOut);
     }
-    ps.count += nProducts;
-    ps.inexact += pInexact;
-    ps.overflow += pOver;
-    ps.underflow += pUnder;
-    as.count += nProducts;
-    as.overflow += aOver;
-    as.underflow += aUnder;
-    if (wrapM) {
-      ps.wrapped += pOver + pUnder;
-      as.wrapped += aOver + aUnder;
-    } else {
-      ps.saturated += pOver + pUnder;
-      as.saturated += aOver + aUnder;
-    }
-    if (pMax * invProd > ps.maxAbs) ps.maxAbs = pMax * invProd;
-    if (aMax * invAcc > as.maxAbs) as.maxAbs = aMax * invAcc;
+    addMacCounts(ps, as, wrapM, nProducts, pInexact, pOver, pUnder, pMax * invProd, aOver, aUnder, aMax * invAcc);
   };
 }
