@@ -111,6 +111,7 @@ export async function runParallel(g: Graph, emu: CompiledEmulator, n: number, da
   const left = (n - Math.min(chunk, n)) * perSample;
   const jobs: Array<Promise<WorkerDone | undefined>> = [];
   const workers: Worker[] = [];
+  const cancel: Array<() => void> = [];
   const force = opts.forceSpawn ?? process.env['FASTML_PARALLEL_FORCE'] === '1';
   if (can && nChunks > 1 && (force || left >= SPAWN_MIN_SECONDS)) {
     const sharedData = data.map((d) => {
@@ -124,14 +125,11 @@ export async function runParallel(g: Graph, emu: CompiledEmulator, n: number, da
       workers.push(worker);
       jobs.push(
         new Promise<WorkerDone | undefined>((resolve, reject) => {
-          let done: WorkerDone | undefined;
-          worker.on('message', (m: WorkerDone) => (done = m));
+          // A cancelled worker has nothing to merge: resolved at once, not when its thread ends.
+          cancel.push(() => resolve(undefined));
+          worker.on('message', (m: WorkerDone) => resolve(m));
           worker.on('error', reject);
-          worker.on('exit', (code) => {
-            // Cancelled workers are terminated (code 1) without a message: nothing to merge.
-            if (done || Atomics.load(ctrl, 2 + w) === -1) resolve(done);
-            else reject(new Error(`emulator worker exited with code ${code}`));
-          });
+          worker.on('exit', (code) => reject(new Error(`emulator worker exited with code ${code} before reporting`)));
         }),
       );
     }
@@ -140,7 +138,10 @@ export async function runParallel(g: Graph, emu: CompiledEmulator, n: number, da
   // No chunk left: a worker still starting up is cancelled (it checks its slot before its first
   // claim); a working one finishes its chunk and reports.
   workers.forEach((worker, w) => {
-    if (Atomics.compareExchange(ctrl, 2 + w, 0, -1) === 0) void worker.terminate();
+    if (Atomics.compareExchange(ctrl, 2 + w, 0, -1) === 0) {
+      cancel[w]!();
+      void worker.terminate();
+    }
   });
   const results = await Promise.all(jobs);
   let threadsUsed = mainSamples > 0 ? 1 : 0;
