@@ -299,14 +299,16 @@ function build(h: ChainHost, links: readonly Link[]): void {
     [...A.uleb(5 + maxM), A.V128],
   ]);
   const chainBody = [...locals, ...code, 0x0b];
-  const nDense = DENSE_VARIANTS.length;
+  // simd.ts's loop bodies only when a layer calls them (function indices 0..3, the chain after).
+  const looped = plan.some((p) => p.lk.kind === 'dense' && !unrolled(p.lk));
+  const nDense = looped ? DENSE_VARIANTS.length : 0;
   const bytes = new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...A.section(1, A.vec([DENSE_TYPE, [0x60, 0x00, 0x00]])),
-    ...A.section(3, A.vec([...DENSE_VARIANTS.map(() => [0x00]), [0x01]])),
+    ...A.section(3, A.vec([...(looped ? DENSE_VARIANTS.map(() => [0x00]) : []), [0x01]])),
     ...A.section(5, A.vec([[0x00, ...A.uleb(pages)]])),
     ...A.section(7, A.vec([[...A.str('chain'), 0x00, nDense], [...A.str('mem'), 0x02, 0x00]])),
-    ...A.section(10, A.vec([...denseBodies(), [...A.uleb(chainBody.length), ...chainBody]])),
+    ...A.section(10, A.vec([...(looped ? denseBodies() : []), [...A.uleb(chainBody.length), ...chainBody]])),
   ]);
   const WA = wasmApi()!;
   const inst = new WA.Instance(new WA.Module(bytes), {});
