@@ -19,6 +19,8 @@ import type { Pass, PassContext } from './pass.js';
 import { diag } from '../diagnostics/diagnostic.js';
 import { formatHls4ml, type FixedType } from '../fixed/type.js';
 import { castTo } from './quant-types.js';
+import { makeQuantizer } from '../fixed/fast.js';
+import { fastPathApplies } from '../fixed/codegen.js';
 import { isFixed, locOf } from './graph-edit.js';
 
 /** Precision slot -> the weight roles it types. */
@@ -46,9 +48,12 @@ function damage(l: Layer, role: string, t: FixedType): WeightTypeDamage | undefi
   let nonzero = 0;
   let zeroed = 0;
   let changed = 0;
+  // The generated per-type quantizer where it applies (bit-identical to castTo, much faster on the
+  // first run: this pass visits every weight of the model before anything else happens).
+  const cast = fastPathApplies(t) ? makeQuantizer(t) : (x: number) => castTo(x, t);
   for (let k = 0; k < w.data.length; k++) {
     const v = w.data[k]!;
-    const c = castTo(v, t);
+    const c = cast(v);
     if (v !== 0) {
       nonzero++;
       // Destroyed: gone, or moved by more than half its own size (TRN takes -0.3 to -1).
