@@ -161,6 +161,8 @@ const VSHL = A.simd(0xab);
 const VSHR_S = A.simd(0xac);
 const VSHR_U = A.simd(0xad);
 const CALL = (f: number) => [0x10, ...A.uleb(f)];
+/** Output vectors accumulated per pass over the nonzero inputs (see denseUnrolled). */
+const BLOCK = 8;
 const I32_LOAD = (off: number) => [0x28, 0x02, ...A.uleb(off)];
 const I32_STORE = (off: number) => [0x36, 0x02, ...A.uleb(off)];
 
@@ -266,32 +268,38 @@ function build(h: ChainHost, links: readonly Link[]): void {
       out.push(...A.get(P), ...A.get(XV), ...A.i32c(0), ...A.NE, ...A.i32c(3), ...A.SHL, ...A.ADD, ...A.set(P));
     }
     const clamp = [...A.get(VHI), ...A.simd(0xb6), ...A.get(VLO), ...A.VMAX];
-    const body: number[] = [...A.get(Q), ...I32_LOAD(0), ...A.SPLAT, ...A.set(SPL), ...A.get(Q), ...I32_LOAD(4), ...A.set(BASE)];
-    for (let m = 0; m < M; m++) {
-      body.push(...A.get(ACC0 + m), ...A.get(SPL), ...A.get(BASE), ...A.simd(0x00, 0x04, ...A.uleb(16 * m)), ...A.simd(0xb5));
-      if (rnd) body.push(...A.i32c(lk.sh - 1), ...VSHR_S, ...A.get(ONE), ...A.simd(0xae), ...A.i32c(1), ...VSHR_S);
-      else if (lk.sh > 0) body.push(...A.i32c(lk.sh), ...VSHR_S);
-      if (sat) body.push(...clamp);
-      body.push(...A.simd(0xae));
-      if (sat) body.push(...clamp);
-      body.push(...A.set(ACC0 + m));
-    }
-    out.push(
-      ...A.i32c(listOff),
-      ...A.set(Q),
-      ...A.block(A.loop([...A.get(Q), ...A.get(P), ...A.GE_U, ...A.brIf(1)], body, [...A.get(Q), ...A.i32c(8), ...A.ADD, ...A.set(Q)], A.br(0))),
-    );
-    for (let m = 0; m < M; m++)
+    // Outputs in blocks of at most BLOCK vectors, one pass over the list each: the accumulators
+    // of a block, the splat and the temporaries then fit the 16 vector registers V8 allocates
+    // (16 accumulators for the jet tagger's first layer spilled to the stack in every iteration).
+    for (let m0 = 0; m0 < M; m0 += BLOCK) {
+      const m1 = Math.min(M, m0 + BLOCK);
+      const body: number[] = [...A.get(Q), ...I32_LOAD(0), ...A.SPLAT, ...A.set(SPL), ...A.get(Q), ...I32_LOAD(4), ...A.set(BASE)];
+      for (let m = m0; m < m1; m++) {
+        body.push(...A.get(ACC0 + m), ...A.get(SPL), ...A.get(BASE), ...A.simd(0x00, 0x04, ...A.uleb(16 * m)), ...A.simd(0xb5));
+        if (rnd) body.push(...A.i32c(lk.sh - 1), ...VSHR_S, ...A.get(ONE), ...A.simd(0xae), ...A.i32c(1), ...VSHR_S);
+        else if (lk.sh > 0) body.push(...A.i32c(lk.sh), ...VSHR_S);
+        if (sat) body.push(...clamp);
+        body.push(...A.simd(0xae));
+        if (sat) body.push(...clamp);
+        body.push(...A.set(ACC0 + m));
+      }
       out.push(
-        ...A.i32c(0),
-        ...A.get(ACC0 + m),
-        ...shift(VSHL, lk.sa),
-        ...shift(VSHR_S, lk.sa),
-        ...shift(VSHR_S, lk.dF),
-        ...shift(VSHL, lk.sr),
-        ...shift(VSHR_S, lk.sr),
-        ...A.simd(0x0b, 0x04, ...A.uleb(outOff + 16 * m)),
+        ...A.i32c(listOff),
+        ...A.set(Q),
+        ...A.block(A.loop([...A.get(Q), ...A.get(P), ...A.GE_U, ...A.brIf(1)], body, [...A.get(Q), ...A.i32c(8), ...A.ADD, ...A.set(Q)], A.br(0))),
       );
+      for (let m = m0; m < m1; m++)
+        out.push(
+          ...A.i32c(0),
+          ...A.get(ACC0 + m),
+          ...shift(VSHL, lk.sa),
+          ...shift(VSHR_S, lk.sa),
+          ...shift(VSHR_S, lk.dF),
+          ...shift(VSHL, lk.sr),
+          ...shift(VSHR_S, lk.sr),
+          ...A.simd(0x0b, 0x04, ...A.uleb(outOff + 16 * m)),
+        );
+    }
     return out;
   }
   const locals = A.vec([
