@@ -347,6 +347,9 @@ export function compileSoftmax(s: SoftmaxSpec, stats: StatsFor): Kernel {
   const castAcc = makeCast(s.accT, accStats);
   const castInvInp = makeCast(s.invInpT, invInpStats);
   const plan = reducePlan(n);
+  // The plan flat ([dst, a, b] per add) for indexed loops in the kernels below.
+  const flat = Int32Array.from(plan.flat());
+  const nFlat = flat.length;
   const scratch = new Float64Array(2 * n + 1);
   const root = plan.length ? plan[plan.length - 1]![0] : 0;
   const expScale = 2 ** fracBits(addrT);
@@ -379,7 +382,7 @@ export function compileSoftmax(s: SoftmaxSpec, stats: StatsFor): Kernel {
           }
           scratch[i] = v;
         }
-        for (const [d, a, b] of plan) scratch[d] = castAcc(scratch[a]! + scratch[b]!);
+        for (let p = 0; p < nFlat; p += 3) scratch[flat[p]!] = castAcc(scratch[flat[p + 1]!]! + scratch[flat[p + 2]!]!);
         const key = scratch[root]! * accScale + accOff;
         let inv = invOf[key]!;
         if (inv !== inv) inv = invOf[key] = invTable[indexFromValue(s.invInpT, invBits, castInvInp(scratch[root]!))]!;

@@ -33,7 +33,7 @@ import {
   transposeMap,
 } from './misc.js';
 import { batchNormScaleBias, quantizeConst } from './weights.js';
-import { countingLoop, makeCast, WidthError } from './quant.js';
+import { countingLoop, WidthError } from './quant.js';
 import { compileSequenceLayer } from './compile-seq.js';
 import { compileWideMerge, compileWideScaleBias, WideValueError } from './wide.js';
 import { compileIntChain, intChainsEnabled } from './int-chain.js';
@@ -199,13 +199,13 @@ export class Compiler {
         const y = this.alloc(out);
         this.types.set(out, t);
         const st = this.stats(l, 'input', t);
+        // Counting: a loop generated for the type; else misc.ts's cast (src/fixed's array loop).
         const loop = st ? countingLoop(t, st) : undefined;
-        const cast = makeCast(t, st);
         if (loop) this.steps.push(() => loop(user, 0, 1, y, 0, user.length));
-        else
-          this.steps.push(() => {
-            for (let i = 0; i < user.length; i++) y[i] = cast(user[i]!);
-          });
+        else {
+          const k = compileCast(t, st);
+          this.steps.push(() => k(user, y));
+        }
         return;
       }
       case 'Reshape':
