@@ -164,6 +164,6 @@ export async function runParallel(g: Graph, emu: CompiledEmulator, n: number, da
   report();
   // Plain arrays for the callers (writers, transfers) rather than views of shared memory.
   const outputs: Record<string, Float64Array> = {};
-  emu.outputs.forEach((o, k) => (outputs[o.name] = can ? Float64Array.from(outs[k]!) : outs[k]!));
+  emu.outputs.forEach((o, k) => (outputs[o.name] = can ? outs[k]!.slice() : outs[k]!));
   return { n, outputs, traces: {}, ...(emu.book ? { overflow: emu.book.report } : {}), parallel: { threadsUsed, mainSamples } };
 }
