@@ -358,9 +358,10 @@ export function compileSoftmax(s: SoftmaxSpec, stats: StatsFor): Kernel {
   // Without accounting, every cast above is a pure function, so the chain from a difference
   // xmax - x (a multiple of the input's ulp in [0, 2^W ulp]) to its accumulated exp term, and from
   // a sum (a value of accT) to its inverse, can be computed once per distinct argument and kept:
-  // memo tables filled on first use (NaN: not yet), for input and accumulator types of at most 20
-  // bits. Same functions, same bits; with accounting the casts run every time, to be counted.
-  const memo = stable && !normStats && !accStats && !invInpStats && s.inT.w <= 20 && s.accT.w <= 20;
+  // memo tables filled on first use (NaN: not yet), for input and accumulator types of at most 18
+  // bits (2 MB per table at most). Same functions, same bits; with accounting the casts run every
+  // time, to be counted.
+  const memo = stable && !normStats && !accStats && !invInpStats && s.inT.w <= 18 && s.accT.w <= 18;
   if (memo) {
     const inScale = 2 ** fracBits(s.inT);
     const inInv = 2 ** -fracBits(s.inT);
