@@ -9,7 +9,9 @@
  * every layer, JavaScript reads the last output. Intermediate tensors are converted to doubles only
  * when someone asks for them (traces: CompiledEmulator.buffer).
  *
- * Exactness: the multiply-accumulate is simd.ts's function (the same code compileDenseInt runs);
+ * Exactness: the multiply-accumulate is simd.ts's function (the same code compileDenseInt runs), or
+ * for small layers the same i32x4 operations generated per layer over the nonzero inputs only (a
+ * zero input adds exact zeros; the others keep their order, which a saturating accumulator needs);
  * the casts are the ones the JavaScript kernels inline, on i32x4 lanes:
  * - Dense result (signed accumulator, signed TRN/WRAP result of at most 32 bits, dF = F_acc -
  *   F_res in [0, 31]): wrap to W_acc (shl, shr_s; an identity for a saturated accumulator, which
@@ -151,9 +153,9 @@ export function compileIntChain(h: ChainHost, layers: readonly Layer[], start: n
 }
 
 /**
- * Small Dense layers are generated in full: the input order and every address are constants, the
- * accumulators live in v128 locals for the whole layer (no load/store per product), and zero
- * inputs are skipped by a branch. Larger ones call simd.ts's loop.
+ * Small Dense layers get code of their own: the input order and the weight row addresses are
+ * constants of the compaction of nonzero inputs, and the accumulators live in v128 locals (no
+ * load/store per product; see denseUnrolled). Larger ones call simd.ts's loop.
  */
 const unrolled = (lk: DenseLink): boolean => Math.ceil(lk.nOut / 4) <= 32 && lk.nIn * Math.ceil(lk.nOut / 4) <= 8192;
 
