@@ -99,9 +99,10 @@ export async function runParallel(g: Graph, emu: CompiledEmulator, n: number, da
   const threads = Math.max(1, Math.min(opts.workers ?? defaultWorkers(), n));
   const can = threads > 1 && canRunParallel();
   const outs = emu.outputs.map((o) => (can ? shared(n * o.size) : new Float64Array(n * o.size)));
-  // Chunks: enough of them to balance two threads started at different times, large enough that
-  // the shared counter is touched rarely.
-  const chunk = Math.max(64, Math.min(8192, Math.ceil(n / 128)));
+  // Chunks: about 128 of them, to balance threads started at different times (at most 8192 samples,
+  // so the counter is touched rarely; down to one sample, so that a heavy model's first chunk, which
+  // decides whether to start workers, does not take minutes).
+  const chunk = Math.max(1, Math.min(8192, Math.ceil(n / 128)));
   const nChunks = Math.ceil(n / chunk);
   const ctrl = new Int32Array(can ? new SharedArrayBuffer(4 * (2 + threads)) : new ArrayBuffer(4 * (2 + threads)));
   const report = (): void => opts.onProgress?.(Atomics.load(ctrl, 1));
