@@ -2,7 +2,7 @@
 /**
  * @fileoverview Emulator throughput: samples per second of the bit-accurate fixed-point emulator
  * for the jet tagger (16-64-32-32-5) and a Conv2D model, single-threaded and on all cores
- * (worker_threads), with fastml's float64 evaluator of the same graph as the same-run reference.
+ * (the calling thread and worker_threads sharing the batch), with fastml's float64 evaluator of the same graph as the same-run reference.
  * Inputs are the hls4ml reference inputs (../shared/reference/hls4ml), tiled to the sample count;
  * before timing, the emulator's outputs are checked bit for bit against hls4ml's C simulation.
  *
@@ -10,7 +10,9 @@
  * compiled with g++ -O3 and called per sample from a C++ loop on the same inputs, after checking its
  * outputs equal the emulator's (csim-reference.mjs); both rates and their ratio are printed.
  *
- * Usage: npm run build && node bench/emulator/bench.mjs [--samples N] [--json] [--no-csim] [--ref-headers DIR]
+ * Usage: npm run build && node bench/emulator/bench.mjs [--samples N] [--runs R] [--min-seconds S] [--json] [--no-csim] [--ref-headers DIR]
+ * Timed figures are medians of R runs (default 3); a single-thread run passes over the N samples
+ * until S seconds have passed (default 2), as the C++ reference does.
  * Reports wall-clock and CPU-time rates and the load average (the machine is shared: CPU time is
  * the fairer single-thread figure when other processes compete for the cores).
  */
@@ -30,6 +32,15 @@ const refArg = args.indexOf('--ref-headers');
 const refHeaders = refArg >= 0 ? path.resolve(args[refArg + 1]) : undefined;
 const samplesArg = args.indexOf('--samples');
 const SAMPLES = samplesArg >= 0 ? Number(args[samplesArg + 1]) : 100000;
+// --runs R: every timed figure is the median of R runs (default 3), the C++ reference's too.
+const runsArg = args.indexOf('--runs');
+const RUNS = runsArg >= 0 ? Number(args[runsArg + 1]) : 3;
+const loadStart = os.loadavg().map((x) => Number(x.toFixed(2)));
+// --min-seconds S: each single-thread run repeats the batch until S seconds have passed (default 2,
+// the C++ reference's own minimum).
+const minArg = args.indexOf('--min-seconds');
+const MIN_SECONDS = minArg >= 0 ? Number(args[minArg + 1]) : 2;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const HLS4ML_US_PER_SAMPLE = 110; // hls4ml C simulation, jet tagger, this kind of machine (issue 4)
 
 const { compileEmulator } = await dist('emulator/compile.js');
@@ -76,13 +87,37 @@ for (const [label, name, n, model] of [
   for (let i = 0; i < Y.data.length; i++) if (got[i] !== Y.data[i]) bad++;
   const data = tile(X, n);
   runBatch(emu, Math.min(n, 5000), [data]); // warm-up
-  const b = await bar(n, label.slice(0, 24));
-  const single = timed(() => runBatch(emu, n, [data], { onProgress: (k) => b.update(k), progressEvery: 5000 }));
-  b.stop();
+  // One thread: passes over the n samples until MIN_SECONDS have passed (as the C++ reference
+  // times its loop), per run; the time per n samples is the median over the runs.
+  const singles = [];
+  for (let k = 0; k < RUNS; k++) {
+    const b = await bar(n, `${label.slice(0, 20)} ${k + 1}/${RUNS}`);
+    let passes = 0;
+    let r;
+    const t = timed(() => {
+      const t0 = performance.now();
+      do {
+        r = runBatch(emu, n, [data], passes === 0 ? { onProgress: (k) => b.update(k), progressEvery: 5000 } : {});
+        passes++;
+      } while (performance.now() - t0 < MIN_SECONDS * 1000);
+    });
+    b.stop();
+    singles.push({ r, wall: t.wall / passes, cpu: t.cpu / passes, passes });
+  }
+  const single = { r: singles[0].r, wall: median(singles.map((x) => x.wall)), cpu: median(singles.map((x) => x.cpu)), passes: singles.map((x) => x.passes) };
+  // All cores: the calling thread and worker threads share the batch by chunks (workers forced to
+  // start here, to measure them; by default they start only when the batch takes over 0.25 s).
   const workers = defaultWorkers();
-  const t0 = performance.now();
-  const par = await runParallel(graph, n, [data], { workers });
-  const parWall = (performance.now() - t0) / 1000;
+  const pars = [];
+  for (let k = 0; k < RUNS; k++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const r = await runParallel(graph, emu, n, [data], { workers, forceSpawn: true });
+    pars.push({ r, wall: (performance.now() - t0) / 1000, cpu: process.cpuUsage(c0).user / 1e6 });
+  }
+  const par = pars[0].r;
+  const parWall = median(pars.map((x) => x.wall));
+  const parCpu = median(pars.map((x) => x.cpu));
   let same = true;
   const a1 = Object.values(single.r.outputs)[0];
   const a2 = Object.values(par.outputs)[0];
@@ -99,8 +134,13 @@ for (const [label, name, n, model] of [
     bitExactVsHls4ml: bad === 0 ? `${Y.data.length / outSize}/${Y.data.length / outSize} rows` : `${bad} values differ`,
     singleWallPerS: Math.round(n / single.wall),
     singleCpuPerS: Math.round(n / single.cpu),
+    singlePasses: single.passes,
     workers,
     parallelWallPerS: Math.round(n / parWall),
+    parallelCpuPerS: Math.round(n / parCpu),
+    parallelThreadsUsed: par.parallel.threadsUsed,
+    parallelMainShare: Number((par.parallel.mainSamples / n).toFixed(2)),
+    parallelGain: Number((single.wall / parWall).toFixed(2)),
     parallelSameBits: same,
     floatWallPerS: Math.round(nf / flt.wall),
     floatCpuPerS: Math.round(nf / flt.cpu),
@@ -109,13 +149,13 @@ for (const [label, name, n, model] of [
   };
   // Same-run reference: fastml's emitted project for this model and config, g++ -O3, C++ loop.
   if (withCsim && model) {
-    const c = csimReference(name, path.join(sharedDir, 'models', model), X);
+    const c = csimReference(name, path.join(sharedDir, 'models', model), X, { runs: RUNS, minSeconds: MIN_SECONDS });
     row.csim = { perS: Math.round(c.perS), perCpuS: Math.round(c.perCpuS), identical: c.identical, gccSeconds: Number(c.gccSeconds.toFixed(1)) };
     row.vsCsimWall = Number((n / single.wall / c.perS).toFixed(1));
     row.vsCsimCpu = Number((n / single.cpu / c.perCpuS).toFixed(1));
     row.vsCsimParallelWall = Number((n / parWall / c.perS).toFixed(1));
     if (refHeaders) {
-      const o = csimReference(name, path.join(sharedDir, 'models', model), X, { headers: refHeaders });
+      const o = csimReference(name, path.join(sharedDir, 'models', model), X, { headers: refHeaders, runs: RUNS, minSeconds: MIN_SECONDS });
       row.csimOther = { headers: refHeaders, perS: Math.round(o.perS), perCpuS: Math.round(o.perCpuS), identical: o.identical };
       row.vsCsimOtherCpu = Number((n / single.cpu / o.perCpuS).toFixed(1));
       row.vsCsimOtherWall = Number((n / single.wall / o.perS).toFixed(1));
@@ -126,14 +166,14 @@ for (const [label, name, n, model] of [
   results.push(row);
 }
 
-const env = { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loadavg: os.loadavg().map((x) => Number(x.toFixed(2))) };
+const env = { runs: RUNS, node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loadavgStart: loadStart, loadavg: os.loadavg().map((x) => Number(x.toFixed(2))) };
 if (json) console.log(JSON.stringify({ env, results }, null, 2));
 else {
-  console.log(`node ${env.node}, ${env.cpus} x ${env.cpu}, load average ${env.loadavg.join(' ')}`);
+  console.log(`node ${env.node}, ${env.cpus} x ${env.cpu}, load average ${env.loadavgStart.join(' ')} at the start, ${env.loadavg.join(' ')} at the end; medians of ${RUNS} runs`);
   for (const r of results) {
     console.log(`\n${r.case} (${r.samples} samples; bit-exact vs hls4ml: ${r.bitExactVsHls4ml})`);
-    console.log(`  fixed point, 1 thread : ${r.singleWallPerS} samples/s wall, ${r.singleCpuPerS} samples/s per CPU-second`);
-    console.log(`  fixed point, ${r.workers} workers: ${r.parallelWallPerS} samples/s wall (same bits: ${r.parallelSameBits})`);
+    console.log(`  fixed point, 1 thread : ${r.singleWallPerS} samples/s wall, ${r.singleCpuPerS} samples/s per CPU-second (passes per run: ${r.singlePasses.join(', ')})`);
+    console.log(`  fixed point, ${r.workers} threads: ${r.parallelWallPerS} samples/s wall, ${r.parallelCpuPerS} per CPU-second; ${r.parallelGain}x the 1-thread wall time; ${r.parallelThreadsUsed} threads ran chunks, the calling one ${Math.round(r.parallelMainShare * 100)}% (same bits: ${r.parallelSameBits})`);
     console.log(`  float64 reference     : ${r.floatWallPerS} samples/s wall, ${r.floatCpuPerS} per CPU-second; fixed/float = ${r.fixedOverFloat}x`);
     if (r.csim)
       console.log(`  same-run C++ reference (fastml's project, g++ -O3 in ${r.csim.gccSeconds} s, outputs identical: ${r.csim.identical}): ${r.csim.perS} samples/s wall, ${r.csim.perCpuS} per CPU-second\n  emulator / C++ : ${r.vsCsimWall}x wall, ${r.vsCsimCpu}x per CPU-second (1 thread); ${r.vsCsimParallelWall}x wall with ${r.workers} workers`);

@@ -85,9 +85,9 @@ function parseHeader(text, project) {
 /**
  * Compiles `model` with the reference case's config and inputs X (the first `rows` rows), builds the
  * harness with g++ -O3 and runs it. Returns samples/s (compute only), the g++ time and whether every
- * output matched the emulator.
+ * output matched the emulator; with `runs`, the median rates of that many runs.
  */
-export function csimReference(caseName, model, X, { rows = 2000, minSeconds = 2, headers } = {}) {
+export function csimReference(caseName, model, X, { rows = 2000, minSeconds = 2, headers, runs = 1 } = {}) {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'fml-bench-csim-'));
   try {
     const per = X.data.length / X.shape[0];
@@ -109,10 +109,16 @@ export function csimReference(caseName, model, X, { rows = 2000, minSeconds = 2,
     const cc = spawnSync('g++', ['-std=c++11', '-O3', '-I', path.join(prj, 'firmware'), '-I', path.join(prj, 'firmware', 'ap_types'), '-o', exe, path.join(prj, 'bench_main.cpp')], { encoding: 'utf8' });
     const gccSeconds = (performance.now() - t0) / 1000;
     if (cc.status !== 0) throw new Error(`bench: g++ failed:\n${cc.stderr}`);
-    const r = spawnSync(exe, [String(minSeconds)], { cwd: prj, encoding: 'utf8' });
-    if (r.status === 2 || !r.stdout) throw new Error(`bench: the C++ harness could not read its data (${r.status}): ${r.stderr}`);
-    const res = JSON.parse(r.stdout);
-    return { perS: res.calls / res.seconds, perCpuS: res.calls / res.cpu, identical: res.mismatches === 0, mismatches: res.mismatches, samples: res.samples, gccSeconds };
+    // `runs` timed runs of the binary; medians of the rates.
+    const all = [];
+    for (let k = 0; k < runs; k++) {
+      const r = spawnSync(exe, [String(minSeconds)], { cwd: prj, encoding: 'utf8' });
+      if (r.status === 2 || !r.stdout) throw new Error(`bench: the C++ harness could not read its data (${r.status}): ${r.stderr}`);
+      all.push(JSON.parse(r.stdout));
+    }
+    const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const mismatches = Math.max(...all.map((r) => r.mismatches));
+    return { perS: med(all.map((r) => r.calls / r.seconds)), perCpuS: med(all.map((r) => r.calls / r.cpu)), identical: mismatches === 0, mismatches, samples: all[0].samples, gccSeconds, runs };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -12,7 +12,7 @@ import type { FixedType } from '../fixed/type.js';
 import { fixedType, fracBits } from '../fixed/type.js';
 import type { ActivationKind, SoftmaxImplementation } from '../ir/graph.js';
 import type { VarStats } from './overflow.js';
-import { makeCast } from './quant.js';
+import { countingLoop, makeCast } from './quant.js';
 import { compileCast } from './misc.js';
 import type { Cast } from './quant.js';
 import {
@@ -111,6 +111,10 @@ export function compileActivation(s: ActivationSpec, stats: StatsFor): Kernel {
           }
         };
       }
+      // Accounting on the common types: a counting loop generated for this layer.
+      const rs = stats('result', r);
+      const loop = rs ? countingLoop(r, rs, true) : undefined;
+      if (loop) return (x, y) => loop(x, 0, 1, y, 0, x.length);
       return (x, y) => {
         for (let i = 0; i < x.length; i++) {
           const v = x[i]!;
@@ -336,15 +340,57 @@ export function compileSoftmax(s: SoftmaxSpec, stats: StatsFor): Kernel {
   const addrT = stable ? normT : s.inT;
   const expTable = softmaxExpTable(expSize, addrT, s.expT, stable);
   const invTable = softmaxInvTable(invSize, s.invInpT, s.invT);
-  const castNorm = makeCast(normT, stats('inp_norm', normT));
-  const castAcc = makeCast(s.accT, stats('accum', s.accT));
-  const castInvInp = makeCast(s.invInpT, stats('inv_inp', s.invInpT));
+  const normStats = stats('inp_norm', normT);
+  const accStats = stats('accum', s.accT);
+  const invInpStats = stats('inv_inp', s.invInpT);
+  const castNorm = makeCast(normT, normStats);
+  const castAcc = makeCast(s.accT, accStats);
+  const castInvInp = makeCast(s.invInpT, invInpStats);
   const plan = reducePlan(n);
+  // The plan flat ([dst, a, b] per add) for indexed loops in the kernels below.
+  const flat = Int32Array.from(plan.flat());
+  const nFlat = flat.length;
   const scratch = new Float64Array(2 * n + 1);
   const root = plan.length ? plan[plan.length - 1]![0] : 0;
   const expScale = 2 ** fracBits(addrT);
   const expMod = 2 ** addrT.w;
   const expDiv = 2 ** (addrT.w - expBits);
+  // Without accounting, every cast above is a pure function, so the chain from a difference
+  // xmax - x (a multiple of the input's ulp in [0, 2^W ulp]) to its accumulated exp term, and from
+  // a sum (a value of accT) to its inverse, can be computed once per distinct argument and kept:
+  // memo tables filled on first use (NaN: not yet), for input and accumulator types of at most 18
+  // bits (2 MB per table at most). Same functions, same bits; with accounting the casts run every
+  // time, to be counted.
+  const memo = stable && !normStats && !accStats && !invInpStats && s.inT.w <= 18 && s.accT.w <= 18;
+  if (memo) {
+    const inScale = 2 ** fracBits(s.inT);
+    const inInv = 2 ** -fracBits(s.inT);
+    const expOf = new Float64Array(2 ** s.inT.w + 1).fill(NaN);
+    const accScale = 2 ** fracBits(s.accT);
+    const accOff = s.accT.signed ? 2 ** (s.accT.w - 1) : 0;
+    const invOf = new Float64Array(2 ** s.accT.w).fill(NaN);
+    return (x, y) => {
+      for (let off = 0; off < x.length; off += n) {
+        let xmax = x[off]!;
+        for (let i = 1; i < n; i++) if (x[off + i]! > xmax) xmax = x[off + i]!;
+        for (let i = 0; i < n; i++) {
+          const k = (xmax - x[off + i]!) * inScale;
+          let v = expOf[k]!;
+          if (v !== v) {
+            let raw = castNorm(k * inInv) * expScale;
+            if (raw < 0) raw += expMod;
+            v = expOf[k] = castAcc(expTable[Math.floor(raw / expDiv)]!);
+          }
+          scratch[i] = v;
+        }
+        for (let p = 0; p < nFlat; p += 3) scratch[flat[p]!] = castAcc(scratch[flat[p + 1]!]! + scratch[flat[p + 2]!]!);
+        const key = scratch[root]! * accScale + accOff;
+        let inv = invOf[key]!;
+        if (inv !== inv) inv = invOf[key] = invTable[indexFromValue(s.invInpT, invBits, castInvInp(scratch[root]!))]!;
+        for (let i = 0; i < n; i++) y[off + i] = castRes(scratch[i]! * inv);
+      }
+    };
+  }
   return (x, y) => {
     for (let off = 0; off < x.length; off += n) {
       let xmax = x[off]!;

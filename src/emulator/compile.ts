@@ -33,7 +33,7 @@ import {
   transposeMap,
 } from './misc.js';
 import { batchNormScaleBias, quantizeConst } from './weights.js';
-import { makeCast, WidthError } from './quant.js';
+import { countingLoop, WidthError } from './quant.js';
 import { compileSequenceLayer } from './compile-seq.js';
 import { compileWideMerge, compileWideScaleBias, WideValueError } from './wide.js';
 import { compileIntChain, intChainsEnabled } from './int-chain.js';
@@ -70,6 +70,8 @@ export interface CompiledEmulator {
   readonly layers: readonly { readonly name: string; readonly tensor: string; readonly shape: readonly number[] }[];
   /** Runs one sample (inputs in IR layout, channels-last); returns the output buffers (reused). */
   runSample(inputs: readonly ArrayLike<number>[]): readonly Float64Array[];
+  /** Runs sample `s` of batch-first arrays (IR layout): runSample without a view per sample (runBatch's loop). */
+  runSampleAt(data: readonly Float64Array[], s: number): readonly Float64Array[];
   /** A tensor's buffer after the last runSample. */
   buffer(tensor: string): Float64Array;
   /** The fixed-point type of a tensor. */
@@ -203,10 +205,14 @@ export class Compiler {
         this.userIn.set(out, user);
         const y = this.alloc(out);
         this.types.set(out, t);
-        const cast = makeCast(t, this.stats(l, 'input', t));
-        this.steps.push(() => {
-          for (let i = 0; i < user.length; i++) y[i] = cast(user[i]!);
-        });
+        const st = this.stats(l, 'input', t);
+        // Counting: a loop generated for the type; else misc.ts's cast (src/fixed's array loop).
+        const loop = st ? countingLoop(t, st) : undefined;
+        if (loop) this.steps.push(() => loop(user, 0, 1, y, 0, user.length));
+        else {
+          const k = compileCast(t, st);
+          this.steps.push(() => k(user, y));
+        }
         return;
       }
       case 'Reshape':
@@ -495,6 +501,17 @@ function buildEmulator(g: Graph, opts: EmulatorOptions): CompiledEmulator {
   });
   const steps = c.steps;
   const nSteps = steps.length;
+  const runSteps = (): readonly Float64Array[] => {
+    let s = 0;
+    try {
+      for (; s < nSteps; s++) steps[s]!();
+    } catch (e) {
+      // A wide type's value that a double cannot hold: name the layer rather than round.
+      if (e instanceof WideValueError) c.failStep(s, e.message);
+      throw e;
+    }
+    return outBufs;
+  };
   return {
     graph: g,
     inputs,
@@ -506,15 +523,16 @@ function buildEmulator(g: Graph, opts: EmulatorOptions): CompiledEmulator {
         const src = ins[k]!;
         for (let i = 0; i < dst.length; i++) dst[i] = src[i]!;
       }
-      let s = 0;
-      try {
-        for (; s < nSteps; s++) steps[s]!();
-      } catch (e) {
-        // A wide type's value that a double cannot hold: name the layer rather than round.
-        if (e instanceof WideValueError) c.failStep(s, e.message);
-        throw e;
+      return runSteps();
+    },
+    runSampleAt(data, s) {
+      for (let k = 0; k < userIns.length; k++) {
+        const dst = userIns[k]!;
+        const src = data[k]!;
+        const o = s * dst.length;
+        for (let i = 0; i < dst.length; i++) dst[i] = src[o + i]!;
       }
-      return outBufs;
+      return runSteps();
     },
     buffer(tensor) {
       const b = c.bufs.get(tensor);

@@ -62,13 +62,20 @@ export function runBatch(emu: CompiledEmulator, n: number, data: readonly Float6
   const traced = emu.layers.filter((l) => traceSet.has(l.name));
   const traces: BatchResult['traces'] = {};
   for (const l of traced) traces[l.name] = { shape: l.shape, data: new Float64Array(n * numel(l.shape)) };
-  const inSizes = emu.inputs.map((i) => i.size);
-  const views: Float64Array[] = inSizes.map(() => new Float64Array(0));
   const every = opts.progressEvery ?? 1000;
+  const outArrays = emu.outputs.map((o) => outputs[o.name]!);
+  if (traced.length === 0) {
+    // No traces: in blocks of `every` samples between progress calls.
+    for (let s = 0; s < n; s += every) {
+      const e = Math.min(n, s + every);
+      runInto(emu, s, e, data, outArrays);
+      if (opts.onProgress && e % every === 0) opts.onProgress(e);
+    }
+    opts.onProgress?.(n);
+    return { n, outputs, traces, ...(emu.book ? { overflow: emu.book.report } : {}) };
+  }
   for (let s = 0; s < n; s++) {
-    for (let k = 0; k < inSizes.length; k++) views[k] = data[k]!.subarray(s * inSizes[k]!, (s + 1) * inSizes[k]!);
-    const outs = emu.runSample(views);
-    for (let k = 0; k < emu.outputs.length; k++) outputs[emu.outputs[k]!.name]!.set(outs[k]!, s * emu.outputs[k]!.size);
+    runInto(emu, s, s + 1, data, outArrays);
     for (const l of traced) {
       const t = traces[l.name]!;
       const size = t.data.length / Math.max(n, 1);
@@ -78,6 +85,26 @@ export function runBatch(emu: CompiledEmulator, n: number, data: readonly Float6
   }
   opts.onProgress?.(n);
   return { n, outputs, traces, ...(emu.book ? { overflow: emu.book.report } : {}) };
+}
+
+/**
+ * Runs samples [s0, s1) of batch-first inputs (IR layout) into batch-first outputs (in the order of
+ * emu.outputs): the loop of runBatch, also run by worker threads on their chunks (parallel.ts).
+ */
+export function runInto(emu: CompiledEmulator, s0: number, s1: number, data: readonly Float64Array[], outputs: readonly Float64Array[]): void {
+  const outSizes = emu.outputs.map((o) => o.size);
+  const nOut = outputs.length;
+  for (let s = s0; s < s1; s++) {
+    const outs = emu.runSampleAt(data, s);
+    for (let k = 0; k < nOut; k++) {
+      // Small outputs by element: a typed-array set() per sample costs more than a few values.
+      const src = outs[k]!;
+      const dst = outputs[k]!;
+      const o = s * outSizes[k]!;
+      if (src.length > 64) dst.set(src, o);
+      else for (let i = 0; i < src.length; i++) dst[o + i] = src[i]!;
+    }
+  }
 }
 
 /** Compiles and runs in one call. Inputs batch-first in the model's own layout. */

@@ -9,7 +9,9 @@
  * every layer, JavaScript reads the last output. Intermediate tensors are converted to doubles only
  * when someone asks for them (traces: CompiledEmulator.buffer).
  *
- * Exactness: the multiply-accumulate is simd.ts's function (the same code compileDenseInt runs);
+ * Exactness: the multiply-accumulate is simd.ts's function (the same code compileDenseInt runs), or
+ * for small layers the same i32x4 operations generated per layer over the nonzero inputs only (a
+ * zero input adds exact zeros; the others keep their order, which a saturating accumulator needs);
  * the casts are the ones the JavaScript kernels inline, on i32x4 lanes:
  * - Dense result (signed accumulator, signed TRN/WRAP result of at most 32 bits, dF = F_acc -
  *   F_res in [0, 31]): wrap to W_acc (shl, shr_s; an identity for a saturated accumulator, which
@@ -151,9 +153,9 @@ export function compileIntChain(h: ChainHost, layers: readonly Layer[], start: n
 }
 
 /**
- * Small Dense layers are generated in full: the input order and every address are constants, the
- * accumulators live in v128 locals for the whole layer (no load/store per product), and zero
- * inputs are skipped by a branch. Larger ones call simd.ts's loop.
+ * Small Dense layers get code of their own: the input order and the weight row addresses are
+ * constants of the compaction of nonzero inputs, and the accumulators live in v128 locals (no
+ * load/store per product; see denseUnrolled). Larger ones call simd.ts's loop.
  */
 const unrolled = (lk: DenseLink): boolean => Math.ceil(lk.nOut / 4) <= 32 && lk.nIn * Math.ceil(lk.nOut / 4) <= 8192;
 
@@ -161,6 +163,10 @@ const VSHL = A.simd(0xab);
 const VSHR_S = A.simd(0xac);
 const VSHR_U = A.simd(0xad);
 const CALL = (f: number) => [0x10, ...A.uleb(f)];
+/** Output vectors accumulated per pass over the nonzero inputs (see denseUnrolled). */
+const BLOCK = 8;
+const I32_LOAD = (off: number) => [0x28, 0x02, ...A.uleb(off)];
+const I32_STORE = (off: number) => [0x36, 0x02, ...A.uleb(off)];
 
 function build(h: ChainHost, links: readonly Link[]): void {
   // Memory: every tensor of the chain as int32 padded to a multiple of 4 lanes, then per Dense its
@@ -176,21 +182,24 @@ function build(h: ChainHost, links: readonly Link[]): void {
   const plan = links.map((lk) => {
     if (lk.kind === 'relu') return { lk, out: take(lk.n) };
     const n4 = Math.ceil(lk.nOut / 4) * 4;
-    return { lk, n4, ord: take(lk.nIn), w: take(lk.nIn * n4), b: take(n4), acc: take(n4), out: take(lk.nOut) };
+    return { lk, n4, ord: take(lk.nIn), w: take(lk.nIn * n4), b: take(n4), acc: take(n4), list: take(2 * lk.nIn), out: take(lk.nOut) };
   });
   for (const p of plan) tensorOff.push(p.out);
   const pages = Math.ceil((top + 64) / 65536);
 
-  // The chain function: no parameters. Locals: 0 j, 1 xv (i32); 2 zero (v128, zero-initialised),
-  // 3 splat, 4 one, 5 vlo, 6 vhi, then the accumulators of an unrolled Dense (v128).
+  // The chain function: no parameters. Locals: 0 j, 1 xv, 2 p, 3 q, 4 base (i32); 5 zero (v128,
+  // zero-initialised), 6 splat, 7 one, 8 vlo, 9 vhi, then the accumulators of an unrolled Dense (v128).
   const J = 0;
   const XV = 1;
-  const ZERO = 2;
-  const SPL = 3;
-  const ONE = 4;
-  const VLO = 5;
-  const VHI = 6;
-  const ACC0 = 7;
+  const P = 2;
+  const Q = 3;
+  const BASE = 4;
+  const ZERO = 5;
+  const SPL = 6;
+  const ONE = 7;
+  const VLO = 8;
+  const VHI = 9;
+  const ACC0 = 10;
   const maxM = Math.max(0, ...plan.map((p) => (p.lk.kind === 'dense' && unrolled(p.lk) ? Math.ceil(p.lk.nOut / 4) : 0)));
   const overLanes = (bytes: number, body: number[]): number[] => [
     ...A.i32c(0),
@@ -204,8 +213,8 @@ function build(h: ChainHost, links: readonly Link[]): void {
     const inOff = tensorOff[k]!;
     const lk = p.lk;
     if (lk.kind === 'dense' && unrolled(lk)) {
-      const q = p as { n4: number; w: number; b: number; out: number };
-      code.push(...denseUnrolled(lk, inOff, q.w, q.b, q.out, q.n4));
+      const q = p as { n4: number; w: number; b: number; list: number; out: number };
+      code.push(...denseUnrolled(lk, inOff, q.w, q.b, q.out, q.n4, q.list));
     } else if (lk.kind === 'dense') {
       const q = p as { n4: number; ord: number; w: number; b: number; acc: number; out: number };
       code.push(...overLanes(q.n4 * 4, [...at(q.acc), ...at(q.b), ...A.VLOAD, ...A.VSTORE]));
@@ -240,7 +249,7 @@ function build(h: ChainHost, links: readonly Link[]): void {
       );
     }
   });
-  function denseUnrolled(lk: DenseLink, xOff: number, wOff: number, bOff: number, outOff: number, n4: number): number[] {
+  function denseUnrolled(lk: DenseLink, xOff: number, wOff: number, bOff: number, outOff: number, n4: number, listOff: number): number[] {
     const M = n4 / 4;
     const rowBytes = n4 * 4;
     const sat = lk.variant >= 2;
@@ -250,11 +259,25 @@ function build(h: ChainHost, links: readonly Link[]): void {
     if (sat) out.push(...A.i32c(lk.lo), ...A.SPLAT, ...A.set(VLO), ...A.i32c(lk.hi), ...A.SPLAT, ...A.set(VHI));
     if (rnd) out.push(...A.i32c(1), ...A.SPLAT, ...A.set(ONE));
     for (let m = 0; m < M; m++) out.push(...vload(bOff + 16 * m), ...A.set(ACC0 + m));
-    const clamp = [...A.get(VHI), ...A.simd(0xb6), ...A.get(VLO), ...A.VMAX];
+    // Zero inputs (half of a ReLU's outputs) contribute exact zeros. Skipping them with a branch
+    // per input costs a misprediction whenever the pattern changes; instead the nonzero inputs are
+    // compacted first without branches, in accumulation order, as (value, weight row address)
+    // pairs: each pair is written at P and P advances only when the value is nonzero.
+    out.push(...A.i32c(listOff), ...A.set(P));
     for (const i of lk.order) {
-      const body: number[] = [...A.get(XV), ...A.SPLAT, ...A.set(SPL)];
-      for (let m = 0; m < M; m++) {
-        body.push(...A.get(ACC0 + m), ...A.get(SPL), ...vload(wOff + i * rowBytes + 16 * m), ...A.simd(0xb5));
+      out.push(...A.get(P), ...A.i32c(0), ...I32_LOAD(xOff + 4 * i), ...A.tee(XV), ...I32_STORE(0));
+      out.push(...A.get(P), ...A.i32c(wOff + i * rowBytes), ...I32_STORE(4));
+      out.push(...A.get(P), ...A.get(XV), ...A.i32c(0), ...A.NE, ...A.i32c(3), ...A.SHL, ...A.ADD, ...A.set(P));
+    }
+    const clamp = [...A.get(VHI), ...A.simd(0xb6), ...A.get(VLO), ...A.VMAX];
+    // Outputs in blocks of at most BLOCK vectors, one pass over the list each: the accumulators
+    // of a block, the splat and the temporaries then fit the 16 vector registers V8 allocates
+    // (16 accumulators for the jet tagger's first layer spilled to the stack in every iteration).
+    for (let m0 = 0; m0 < M; m0 += BLOCK) {
+      const m1 = Math.min(M, m0 + BLOCK);
+      const body: number[] = [...A.get(Q), ...I32_LOAD(0), ...A.SPLAT, ...A.set(SPL), ...A.get(Q), ...I32_LOAD(4), ...A.set(BASE)];
+      for (let m = m0; m < m1; m++) {
+        body.push(...A.get(ACC0 + m), ...A.get(SPL), ...A.get(BASE), ...A.simd(0x00, 0x04, ...A.uleb(16 * m)), ...A.simd(0xb5));
         if (rnd) body.push(...A.i32c(lk.sh - 1), ...VSHR_S, ...A.get(ONE), ...A.simd(0xae), ...A.i32c(1), ...VSHR_S);
         else if (lk.sh > 0) body.push(...A.i32c(lk.sh), ...VSHR_S);
         if (sat) body.push(...clamp);
@@ -262,35 +285,40 @@ function build(h: ChainHost, links: readonly Link[]): void {
         if (sat) body.push(...clamp);
         body.push(...A.set(ACC0 + m));
       }
-      // xv = x[i]; skip the input when it is zero (its products are exact zeros).
-      out.push(...A.block([...A.i32c(0), 0x28, 0x02, ...A.uleb(xOff + 4 * i), 0x22, ...A.uleb(XV), 0x45, ...A.brIf(0)], body));
-    }
-    for (let m = 0; m < M; m++)
       out.push(
-        ...A.i32c(0),
-        ...A.get(ACC0 + m),
-        ...shift(VSHL, lk.sa),
-        ...shift(VSHR_S, lk.sa),
-        ...shift(VSHR_S, lk.dF),
-        ...shift(VSHL, lk.sr),
-        ...shift(VSHR_S, lk.sr),
-        ...A.simd(0x0b, 0x04, ...A.uleb(outOff + 16 * m)),
+        ...A.i32c(listOff),
+        ...A.set(Q),
+        ...A.block(A.loop([...A.get(Q), ...A.get(P), ...A.GE_U, ...A.brIf(1)], body, [...A.get(Q), ...A.i32c(8), ...A.ADD, ...A.set(Q)], A.br(0))),
       );
+      for (let m = m0; m < m1; m++)
+        out.push(
+          ...A.i32c(0),
+          ...A.get(ACC0 + m),
+          ...shift(VSHL, lk.sa),
+          ...shift(VSHR_S, lk.sa),
+          ...shift(VSHR_S, lk.dF),
+          ...shift(VSHL, lk.sr),
+          ...shift(VSHR_S, lk.sr),
+          ...A.simd(0x0b, 0x04, ...A.uleb(outOff + 16 * m)),
+        );
+    }
     return out;
   }
   const locals = A.vec([
-    [...A.uleb(2), A.I32],
+    [...A.uleb(5), A.I32],
     [...A.uleb(5 + maxM), A.V128],
   ]);
   const chainBody = [...locals, ...code, 0x0b];
-  const nDense = DENSE_VARIANTS.length;
+  // simd.ts's loop bodies only when a layer calls them (function indices 0..3, the chain after).
+  const looped = plan.some((p) => p.lk.kind === 'dense' && !unrolled(p.lk));
+  const nDense = looped ? DENSE_VARIANTS.length : 0;
   const bytes = new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...A.section(1, A.vec([DENSE_TYPE, [0x60, 0x00, 0x00]])),
-    ...A.section(3, A.vec([...DENSE_VARIANTS.map(() => [0x00]), [0x01]])),
+    ...A.section(3, A.vec([...(looped ? DENSE_VARIANTS.map(() => [0x00]) : []), [0x01]])),
     ...A.section(5, A.vec([[0x00, ...A.uleb(pages)]])),
     ...A.section(7, A.vec([[...A.str('chain'), 0x00, nDense], [...A.str('mem'), 0x02, 0x00]])),
-    ...A.section(10, A.vec([...denseBodies(), [...A.uleb(chainBody.length), ...chainBody]])),
+    ...A.section(10, A.vec([...(looped ? denseBodies() : []), [...A.uleb(chainBody.length), ...chainBody]])),
   ]);
   const WA = wasmApi()!;
   const inst = new WA.Instance(new WA.Module(bytes), {});

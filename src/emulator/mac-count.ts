@@ -11,17 +11,23 @@
  * - partial sums: count, overflow / underflow, max |sum| (before the wrap or clamp).
  * Counts are sums and maxima, so visiting the (input, output) pairs input-major instead of
  * output-major changes none of them; each accumulator still sees its products in order, so the
- * outputs are the same bits. Zero inputs are not skipped (their partial sums count).
+ * outputs are the same bits. The JavaScript loop visits zero inputs too; the i32x4 one skips them
+ * and adds the one count they can change (see simdCounting).
  */
 
 import type { FixedType } from '../fixed/type.js';
 import { fracBits } from '../fixed/type.js';
 import type { MacStats, MacTypes } from './mac.js';
+import type { CountingLoop } from './quant.js';
+import { addMacCounts } from './overflow.js';
 import { productShift } from './mac.js';
-import { makeCast, rawLimits, toRaw, wrapRaw } from './quant.js';
+import { countingLoop, makeCast, rawLimits, toRaw, wrapRaw } from './quant.js';
 import { simdAvailable, wasmApi, wasmAsm as A } from './simd.js';
 
 type Kernel = (x: Float64Array, y: Float64Array) => void;
+
+const I32_LOAD = (off: number): number[] => [0x28, 0x02, ...A.uleb(off)];
+const I32_STORE = (off: number): number[] => [0x36, 0x02, ...A.uleb(off)];
 
 /** The kernel, or undefined when the types need the general counting kernel. */
 export function compileDenseIntCounting(nIn: number, nOut: number, rows: number, order: readonly number[], wq: Float64Array, bq: Float64Array, t: MacTypes, stats: MacStats, simd = true): Kernel | undefined {
@@ -49,7 +55,14 @@ export function compileDenseIntCounting(nIn: number, nOut: number, rows: number,
   const as = stats.accum;
   ps.type = A;
   as.type = A;
-  const castRes = makeCast(t.res, stats.result);
+  // The result cast: a counting loop generated for this layer when the type allows, else makeCast's.
+  const loop = countingLoop(t.res, stats.result);
+  const cast = loop ? undefined : makeCast(t.res, stats.result);
+  const castRes: CountingLoop =
+    loop ??
+    ((a, aOff, sc, y, yOff, n) => {
+      for (let j = 0; j < n; j++) y[yOff + j] = cast!(a[aOff + j]! * sc);
+    });
   const acc = new Float64Array(nOut);
   const xr = new Int32Array(nIn);
   const nProducts = rows * nIn * nOut;
@@ -59,7 +72,7 @@ export function compileDenseIntCounting(nIn: number, nOut: number, rows: number,
   }
   // A fresh copy of the loop per layer (see freshKernel): V8 then specialises it to this layer's
   // constants; one closure literal shared by every layer ran 2.5x slower.
-  return freshKernel()({ mask, sh, sx, wr, b0, ord, lo, hi, aw, signed, invAcc, invProd, ps, as, castRes, acc, xr, nProducts, rows, nIn, nOut, wrapM, wrapRaw });
+  return freshKernel()({ mask, sh, sx, wr, b0, ord, lo, hi, aw, signed, invAcc, invProd, ps, as, castRes, acc, xr, nProducts, rows, nIn, nOut, wrapM, wrapRaw, fold: addMacCounts });
 }
 
 interface KernelParams {
@@ -77,7 +90,7 @@ interface KernelParams {
   readonly invProd: number;
   readonly ps: MacStats['product'];
   readonly as: MacStats['accum'];
-  readonly castRes: (v: number) => number;
+  readonly castRes: CountingLoop;
   readonly acc: Float64Array;
   readonly xr: Int32Array;
   readonly nProducts: number;
@@ -86,11 +99,12 @@ interface KernelParams {
   readonly nOut: number;
   readonly wrapM: boolean;
   readonly wrapRaw: typeof wrapRaw;
+  readonly fold: typeof addMacCounts;
 }
 
 /** The counting loop; everything it uses comes in through `k` (it is recompiled from its source). */
 function countingKernel(k: KernelParams): Kernel {
-  const { mask, sh, sx, wr, b0, ord, lo, hi, aw, signed, invAcc, invProd, ps, as, castRes, acc, xr, nProducts, rows, nIn, nOut, wrapM, wrapRaw } = k;
+  const { mask, sh, sx, wr, b0, ord, lo, hi, aw, signed, invAcc, invProd, ps, as, castRes, acc, xr, nProducts, rows, nIn, nOut, wrapM, wrapRaw, fold } = k;
   const small = aw <= 30;
   return (x, y) => {
     let pInexact = 0;
@@ -134,24 +148,9 @@ function countingKernel(k: KernelParams): Kernel {
         }
       }
       const yo = r * nOut;
-      for (let j = 0; j < nOut; j++) y[yo + j] = castRes(acc[j]! * invAcc);
+      castRes(acc, 0, invAcc, y, yo, nOut);
     }
-    ps.count += nProducts;
-    ps.inexact += pInexact;
-    ps.overflow += pOver;
-    ps.underflow += pUnder;
-    as.count += nProducts;
-    as.overflow += aOver;
-    as.underflow += aUnder;
-    if (wrapM) {
-      ps.wrapped += pOver + pUnder;
-      as.wrapped += aOver + aUnder;
-    } else {
-      ps.saturated += pOver + pUnder;
-      as.saturated += aOver + aUnder;
-    }
-    if (pMax * invProd > ps.maxAbs) ps.maxAbs = pMax * invProd;
-    if (aMax * invAcc > as.maxAbs) as.maxAbs = aMax * invAcc;
+    fold(ps, as, wrapM, nProducts, pInexact, pOver, pUnder, pMax * invProd, aOver, aUnder, aMax * invAcc);
   };
 }
 
@@ -192,24 +191,27 @@ function simdCounting(
   invProd: number,
   ps: MacStats['product'],
   as: MacStats['accum'],
-  castRes: (v: number) => number,
+  castRes: CountingLoop,
 ): Kernel | undefined {
   const WA = wasmApi();
   if (!WA) return undefined;
   const n4 = Math.ceil(nOut / 4) * 4;
   const M = n4 / 4;
   const rowBytes = n4 * 4;
-  // Memory: x (nIn i32, padded), weights [nIn][n4], bias n4, acc out n4, 7 counter vectors.
+  // Memory: x (nIn i32, padded), weights [nIn][n4], bias n4, acc out n4, 7 counter vectors, then
+  // the list of nonzero inputs (value, weight row address).
   const xOff = 0;
   const wOff = Math.ceil(nIn / 4) * 16;
   const bOff = wOff + nIn * rowBytes;
   const accOff = bOff + rowBytes;
   const cOff = accOff + rowBytes;
-  const top = cOff + 7 * 16;
+  const listOff = cOff + 7 * 16;
+  const top = listOff + 8 * nIn;
   const pages = Math.ceil((top + 64) / 65536);
-  // Locals: 0 xv (i32); v128: 1 spl, 2 prod, 3 p, 4 sum, 5 vlo, 6 vhi, 7 vmask, 8 zero,
-  // 9 pInex, 10 pOver, 11 pUnder, 12 pMax, 13 aOver, 14 aUnder, 15 aMax, 16.. acc.
-  const [SPL, PROD, P, SUM, VLO, VHI, VMASK, ZERO, PINEX, POVER, PUNDER, PMAX, AOVER, AUNDER, AMAX, ACC0] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+  // Locals: 0 xv, 1 p, 2 q, 3 base (i32); v128: 4 spl, 5 prod, 6 p, 7 sum, 8 vlo, 9 vhi, 10 vmask,
+  // 11 zero, 12 pInex, 13 pOver, 14 pUnder, 15 pMax, 16 aOver, 17 aUnder, 18 aMax, 19.. acc.
+  const [XV, LP, LQ, BASE] = [0, 1, 2, 3];
+  const [SPL, PROD, P, SUM, VLO, VHI, VMASK, ZERO, PINEX, POVER, PUNDER, PMAX, AOVER, AUNDER, AMAX, ACC0] = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
   const op = (o: number): number[] => A.simd(o);
   const vload = (off: number): number[] => [...A.i32c(0), ...A.simd(0x00, 0x04, ...A.uleb(off))];
   const vstore = (off: number, v: number[]): number[] => [...A.i32c(0), ...v, ...A.simd(0x0b, 0x04, ...A.uleb(off))];
@@ -230,42 +232,58 @@ function simdCounting(
   const s32 = 32 - aw;
   const reduce = (v: number): number[] =>
     wrapM ? (s32 === 0 ? [] : [...A.i32c(s32), ...SHL, ...A.i32c(s32), ...(signed ? SHRS : SHRU)]) : [...g(VHI), ...MINS, ...g(VLO), ...MAXS];
+  // Zero inputs: their products are 0 (nothing to count) and their partial sums are the current
+  // accumulators, in range after the previous wrap or clamp and no larger in magnitude than the
+  // partial sum they came from (products are cast into the accumulator's range before the add, so
+  // an unsigned sum is never negative; a signed sum that left the range has |s| >= 2^(W-1) >=
+  // |wrap(s)|; a clamp only shrinks), except the bias itself when the first input in order is zero
+  // (added after the call). So zero inputs are skipped, without a branch per input: the nonzero ones
+  // are compacted first, in order, as (value, weight row address) pairs.
   const code: number[] = [];
   code.push(...A.i32c(lo), ...A.SPLAT, ...st(VLO), ...A.i32c(hi), ...A.SPLAT, ...st(VHI), ...A.i32c(mask), ...A.SPLAT, ...st(VMASK));
   for (let m = 0; m < M; m++) code.push(...vload(bOff + 16 * m), ...st(ACC0 + m));
+  code.push(...A.i32c(listOff), ...st(LP));
   for (let q = 0; q < nIn; q++) {
     const i = ord[q]!;
-    code.push(...A.i32c(0), 0x28, 0x02, ...A.uleb(xOff + 4 * i), ...A.SPLAT, ...st(SPL));
-    for (let m = 0; m < M; m++) {
-      code.push(
-        ...g(SPL), ...vload(wOff + i * rowBytes + 16 * m), ...MUL, ...st(PROD),
-        ...g(PMAX), ...g(PROD), ...ABS, ...MAXS, ...st(PMAX),
-        ...g(PINEX), ...g(PROD), ...g(VMASK), ...AND, ...g(ZERO), ...NE, ...ADD, ...st(PINEX),
-        ...g(PROD), ...(sh > 0 ? [...A.i32c(sh), ...SHRS] : []), ...st(P),
-        ...g(POVER), ...g(P), ...g(VHI), ...GTS, ...ADD, ...st(POVER),
-        ...g(PUNDER), ...g(P), ...g(VLO), ...LTS, ...ADD, ...st(PUNDER),
-        ...g(ACC0 + m), ...g(P), ...reduce(P), ...ADD, ...st(SUM),
-        ...g(AMAX), ...g(SUM), ...ABS, ...MAXS, ...st(AMAX),
-        ...g(AOVER), ...g(SUM), ...g(VHI), ...GTS, ...ADD, ...st(AOVER),
-        ...g(AUNDER), ...g(SUM), ...g(VLO), ...LTS, ...ADD, ...st(AUNDER),
-        ...g(SUM), ...reduce(SUM), ...st(ACC0 + m),
-      );
-    }
+    code.push(...g(LP), ...A.i32c(0), ...I32_LOAD(xOff + 4 * i), ...A.tee(XV), ...I32_STORE(0));
+    code.push(...g(LP), ...A.i32c(wOff + i * rowBytes), ...I32_STORE(4));
+    code.push(...g(LP), ...g(XV), ...A.i32c(0), ...A.NE, ...A.i32c(3), ...A.SHL, ...A.ADD, ...st(LP));
   }
+  const body: number[] = [...g(LQ), ...I32_LOAD(0), ...A.SPLAT, ...st(SPL), ...g(LQ), ...I32_LOAD(4), ...st(BASE)];
+  for (let m = 0; m < M; m++) {
+    body.push(
+      ...g(SPL), ...g(BASE), ...A.simd(0x00, 0x04, ...A.uleb(16 * m)), ...MUL, ...st(PROD),
+      ...g(PMAX), ...g(PROD), ...ABS, ...MAXS, ...st(PMAX),
+      ...g(PINEX), ...g(PROD), ...g(VMASK), ...AND, ...g(ZERO), ...NE, ...ADD, ...st(PINEX),
+      ...g(PROD), ...(sh > 0 ? [...A.i32c(sh), ...SHRS] : []), ...st(P),
+      ...g(POVER), ...g(P), ...g(VHI), ...GTS, ...ADD, ...st(POVER),
+      ...g(PUNDER), ...g(P), ...g(VLO), ...LTS, ...ADD, ...st(PUNDER),
+      ...g(ACC0 + m), ...g(P), ...reduce(P), ...ADD, ...st(SUM),
+      ...g(AMAX), ...g(SUM), ...ABS, ...MAXS, ...st(AMAX),
+      ...g(AOVER), ...g(SUM), ...g(VHI), ...GTS, ...ADD, ...st(AOVER),
+      ...g(AUNDER), ...g(SUM), ...g(VLO), ...LTS, ...ADD, ...st(AUNDER),
+      ...g(SUM), ...reduce(SUM), ...st(ACC0 + m),
+    );
+  }
+  code.push(
+    ...A.i32c(listOff),
+    ...st(LQ),
+    ...A.block(A.loop([...g(LQ), ...g(LP), ...A.GE_U, ...A.brIf(1)], body, [...g(LQ), ...A.i32c(8), ...A.ADD, ...st(LQ)], A.br(0))),
+  );
   for (let m = 0; m < M; m++) code.push(...vstore(accOff + 16 * m, g(ACC0 + m)));
   [PINEX, POVER, PUNDER, PMAX, AOVER, AUNDER, AMAX].forEach((v, k) => code.push(...vstore(cOff + 16 * k, g(v))));
   const locals = A.vec([
-    [...A.uleb(1), A.I32],
+    [...A.uleb(4), A.I32],
     [...A.uleb(15 + M), A.V128],
   ]);
-  const body = [...locals, ...code, 0x0b];
+  const fn = [...locals, ...code, 0x0b];
   const bytes = new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...A.section(1, A.vec([[0x60, 0x00, 0x00]])),
     ...A.section(3, A.vec([[0x00]])),
     ...A.section(5, A.vec([[0x00, ...A.uleb(pages)]])),
     ...A.section(7, A.vec([[...A.str('run'), 0x00, 0x00], [...A.str('mem'), 0x02, 0x00]])),
-    ...A.section(10, A.vec([[...A.uleb(body.length), ...body]])),
+    ...A.section(10, A.vec([[...A.uleb(fn.length), ...fn]])),
   ]);
   const inst = new WA.Instance(new WA.Module(bytes), {});
   const buf = (inst.exports['mem'] as { buffer: ArrayBuffer }).buffer;
@@ -278,6 +296,9 @@ function simdCounting(
   const acc = new Int32Array(buf, accOff, n4);
   const cnt = new Int32Array(buf, cOff, 28);
   const nProducts = rows * nIn * nOut;
+  const first = ord[0]!;
+  let maxBias = 0;
+  for (let j = 0; j < nOut; j++) maxBias = Math.max(maxBias, Math.abs(b0[j]!));
   const lane = (k: number): number => -(cnt[4 * k]! + cnt[4 * k + 1]! + cnt[4 * k + 2]! + cnt[4 * k + 3]!);
   const laneMax = (k: number): number => Math.max(cnt[4 * k]!, cnt[4 * k + 1]!, cnt[4 * k + 2]!, cnt[4 * k + 3]!);
   return (x, y) => {
@@ -292,6 +313,8 @@ function simdCounting(
       const xo = r * nIn;
       for (let i = 0; i < nIn; i++) xs[i] = x[xo + i]! * sx;
       run();
+      // The bias is a partial sum of its own when the first input in order is zero (skipped).
+      if (xs[first] === 0 && maxBias > aMax) aMax = maxBias;
       // The counters hold -1 per event (lane masks added up).
       pInexact += lane(0);
       pOver += lane(1);
@@ -301,23 +324,8 @@ function simdCounting(
       aUnder += lane(5);
       aMax = Math.max(aMax, laneMax(6));
       const yo = r * nOut;
-      for (let j = 0; j < nOut; j++) y[yo + j] = castRes(acc[j]! * invAcc);
+      castRes(acc, 0, invAcc, y, yo, nOut);
     }
-    ps.count += nProducts;
-    ps.inexact += pInexact;
-    ps.overflow += pOver;
-    ps.underflow += pUnder;
-    as.count += nProducts;
-    as.overflow += aOver;
-    as.underflow += aUnder;
-    if (wrapM) {
-      ps.wrapped += pOver + pUnder;
-      as.wrapped += aOver + aUnder;
-    } else {
-      ps.saturated += pOver + pUnder;
-      as.saturated += aOver + aUnder;
-    }
-    if (pMax * invProd > ps.maxAbs) ps.maxAbs = pMax * invProd;
-    if (aMax * invAcc > as.maxAbs) as.maxAbs = aMax * invAcc;
+    addMacCounts(ps, as, wrapM, nProducts, pInexact, pOver, pUnder, pMax * invProd, aOver, aUnder, aMax * invAcc);
   };
 }

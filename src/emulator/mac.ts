@@ -19,6 +19,7 @@ import type { FixedType } from '../fixed/type.js';
 import { fracBits } from '../fixed/type.js';
 import type { Strategy } from '../ir/graph.js';
 import type { VarStats } from './overflow.js';
+import { addMacCounts } from './overflow.js';
 import { simdAvailable, simdDense } from './simd.js';
 import { compileBigMac } from './bigmac.js';
 import { makeCast, overflowRaw, rawLimits, roundScaled, toRaw, wrapRaw } from './quant.js';
@@ -654,21 +655,6 @@ function compileMacCountingTrn(
       }
       y[o] = castRes(acc * invAcc);
     }
-    ps.count += nProducts;
-    ps.inexact += pInexact;
-    ps.overflow += pOver;
-    ps.underflow += pUnder;
-    as.count += nProducts;
-    as.overflow += aOver;
-    as.underflow += aUnder;
-    if (wrapM) {
-      ps.wrapped += pOver + pUnder;
-      as.wrapped += aOver + aUnder;
-    } else {
-      ps.saturated += pOver + pUnder;
-      as.saturated += aOver + aUnder;
-    }
-    if (pMax * invAcc > ps.maxAbs) ps.maxAbs = pMax * invAcc;
-    if (aMax * invAcc > as.maxAbs) as.maxAbs = aMax * invAcc;
+    addMacCounts(ps, as, wrapM, nProducts, pInexact, pOver, pUnder, pMax * invAcc, aOver, aUnder, aMax * invAcc);
   };
 }

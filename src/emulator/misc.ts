@@ -10,7 +10,7 @@ import { fracBits } from '../fixed/type.js';
 import type { Padding2D } from '../ir/graph.js';
 import type { VarStats } from './overflow.js';
 import { fastPathApplies, kernelsFor } from '../fixed/codegen.js';
-import { makeCast, WidthError } from './quant.js';
+import { countingLoop, makeCast, WidthError } from './quant.js';
 
 export type Kernel = (x: Float64Array, y: Float64Array) => void;
 export type Kernel2 = (xs: readonly Float64Array[], y: Float64Array) => void;
@@ -233,6 +233,8 @@ export function compileCast(resT: FixedType, result?: VarStats): Kernel {
     const loop = kernelsFor(resT).array;
     return (x, y) => loop(x, y, x.length);
   }
+  const loop = result ? countingLoop(resT, result) : undefined;
+  if (loop) return (x, y) => loop(x, 0, 1, y, 0, x.length);
   const cast = makeCast(resT, result);
   return (x, y) => {
     for (let i = 0; i < x.length; i++) y[i] = cast(x[i]!);

@@ -26,6 +26,32 @@ export function newVarStats(type?: FixedType): VarStats {
   return { type, count: 0, overflow: 0, underflow: 0, wrapped: 0, saturated: 0, inexact: 0, maxAbs: 0 };
 }
 
+/**
+ * Adds a multiply-accumulate kernel's run of counters to its product and accumulator records:
+ * `products` products and as many partial sums, out-of-range counts (wrapped or saturated as the
+ * accumulator's mode says) and the largest magnitudes, already in value units. One place for the
+ * general and the integer counting kernels (mac.ts, mac-count.ts; the latter's JavaScript loop is
+ * recompiled from its source, so it receives this function as a parameter rather than importing it).
+ */
+export function addMacCounts(ps: VarStats, as: VarStats, wrap: boolean, products: number, pInexact: number, pOver: number, pUnder: number, pMaxAbs: number, aOver: number, aUnder: number, aMaxAbs: number): void {
+  ps.count += products;
+  ps.inexact += pInexact;
+  ps.overflow += pOver;
+  ps.underflow += pUnder;
+  as.count += products;
+  as.overflow += aOver;
+  as.underflow += aUnder;
+  if (wrap) {
+    ps.wrapped += pOver + pUnder;
+    as.wrapped += aOver + aUnder;
+  } else {
+    ps.saturated += pOver + pUnder;
+    as.saturated += aOver + aUnder;
+  }
+  if (pMaxAbs > ps.maxAbs) ps.maxAbs = pMaxAbs;
+  if (aMaxAbs > as.maxAbs) as.maxAbs = aMaxAbs;
+}
+
 /** layer name -> variable name -> stats, in layer order. */
 export type OverflowReport = Map<string, Map<string, VarStats>>;
 

@@ -191,27 +191,122 @@ export function makeCast(t: FixedType, stats?: VarStats): Cast {
   const scale = 2 ** F;
   const inv = 2 ** -F;
   const { lo, hi } = rawLimits(t);
-  const w = t.w;
   if (stats) {
     stats.type = t;
+    const fast = countingFastCast(t, stats, scale, inv, lo, hi);
+    if (fast) return fast;
+    return generalCountingCast(t, stats, scale, inv, lo, hi);
+  }
+  return plainCast(t, scale, inv, lo, hi);
+}
+
+/** The counting cast of makeCast for any type of at most 53 bits (exported for the tests of the fast ones). */
+export function generalCountingCast(t: FixedType, stats: VarStats, scale = 2 ** fracBits(t), inv = 2 ** -fracBits(t), lo = rawLimits(t).lo, hi = rawLimits(t).hi): Cast {
+  return (x: number): number => {
+    const y = x * scale;
+    const fl = Math.floor(y);
+    const q = roundScaled(y, t.q);
+    const r = overflowRaw(q, fl, t, lo, hi);
+    stats.count++;
+    const ax = Math.abs(x);
+    if (ax > stats.maxAbs) stats.maxAbs = ax;
+    if (q !== y) stats.inexact++;
+    if (q > hi) stats.overflow++;
+    else if (q < lo) stats.underflow++;
+    if (r !== q) {
+      if (t.o === 'AP_WRAP' || t.o === 'AP_WRAP_SM') stats.wrapped++;
+      else stats.saturated++;
+    }
+    return r * inv;
+  };
+}
+
+/**
+ * The counting cast for the common modes (TRN or RND, WRAP without saturation bits or SAT, at most
+ * 32 bits), with the rounding and the overflow step inline: the same q and r as roundScaled and
+ * overflowRaw (TRN is the floor, never -0; the wrap is ToInt32 after a shift, exact modulo 2^32 for
+ * any integer-valued double; NaN and infinities take the same comparisons), hence the same counts.
+ * Overflow accounting runs every result, ReLU and softmax value through these.
+ */
+function countingFastCast(t: FixedType, stats: VarStats, scale: number, inv: number, lo: number, hi: number): Cast | undefined {
+  const wrap = t.o === 'AP_WRAP' && t.n === 0;
+  if (t.w > 32 || (!wrap && t.o !== 'AP_SAT') || (t.q !== 'AP_TRN' && t.q !== 'AP_RND')) return undefined;
+  const trn = t.q === 'AP_TRN';
+  const s = 32 - t.w;
+  const signed = t.signed;
+  const count = (x: number, y: number, q: number): void => {
+    stats.count++;
+    const ax = Math.abs(x);
+    if (ax > stats.maxAbs) stats.maxAbs = ax;
+    if (q !== y) stats.inexact++;
+    if (q > hi) stats.overflow++;
+    else if (q < lo) stats.underflow++;
+  };
+  if (wrap)
     return (x: number): number => {
       const y = x * scale;
-      const fl = Math.floor(y);
-      const q = roundScaled(y, t.q);
-      const r = overflowRaw(q, fl, t, lo, hi);
-      stats.count++;
-      const ax = Math.abs(x);
-      if (ax > stats.maxAbs) stats.maxAbs = ax;
-      if (q !== y) stats.inexact++;
-      if (q > hi) stats.overflow++;
-      else if (q < lo) stats.underflow++;
-      if (r !== q) {
-        if (t.o === 'AP_WRAP' || t.o === 'AP_WRAP_SM') stats.wrapped++;
-        else stats.saturated++;
-      }
+      const q = trn ? Math.floor(y) + 0 : roundScaled(y, 'AP_RND');
+      const r = signed ? (q << s) >> s : (q << s) >>> s;
+      count(x, y, q);
+      if (r !== q) stats.wrapped++;
       return r * inv;
     };
+  return (x: number): number => {
+    const y = x * scale;
+    const q = trn ? Math.floor(y) + 0 : roundScaled(y, 'AP_RND');
+    const r = q > hi ? hi : q < lo ? lo : q;
+    count(x, y, q);
+    if (r !== q) stats.saturated++;
+    return r * inv;
+  };
+}
+
+/** A counting cast over an array: y[yOff + i] = cast(f(x[xOff + i] * xScale)), f = max(., 0) for a ReLU. */
+export type CountingLoop = (x: ArrayLike<number>, xOff: number, xScale: number, y: Float64Array, yOff: number, n: number) => void;
+
+/**
+ * countingFastCast's arithmetic and counts as a loop generated for one type and one stats record
+ * (constants in the code, counters in locals written back once per call), or undefined for the
+ * other types. Each call site gets its own function (new Function), so V8 specialises each; one
+ * closure shared by several layers with different casts inside ran several times slower. With
+ * `relu`, each value is max(v, 0) first (NaN: 0), as the ReLU kernel's `castRes(v > 0 ? v : 0)`.
+ * Counts, maxima and values are those of makeCast with the same stats (counting-cast.test.ts).
+ */
+export function countingLoop(t: FixedType, stats: VarStats, relu = false): CountingLoop | undefined {
+  const wrap = t.o === 'AP_WRAP' && t.n === 0;
+  if (t.w > 32 || (!wrap && t.o !== 'AP_SAT') || (t.q !== 'AP_TRN' && t.q !== 'AP_RND')) return undefined;
+  stats.type = t;
+  const { lo, hi } = rawLimits(t);
+  const s = 32 - t.w;
+  const num = (v: number): string => (Object.is(v, -0) ? '-0' : String(v));
+  const src = `return function (x, xOff, xScale, y, yOff, n) {
+  let over = 0, under = 0, inexact = 0, events = 0, mx = stats.maxAbs;
+  for (let i = 0; i < n; i++) {
+    let v = x[xOff + i] * xScale;
+    ${relu ? 'v = v > 0 ? v : 0;' : ''}
+    const u = v * ${num(2 ** fracBits(t))};
+    const q = ${t.q === 'AP_TRN' ? 'Math.floor(u) + 0' : "roundScaled(u, 'AP_RND')"};
+    const r = ${wrap ? (t.signed ? `(q << ${s}) >> ${s}` : `(q << ${s}) >>> ${s}`) : `q > ${num(hi)} ? ${num(hi)} : q < ${num(lo)} ? ${num(lo)} : q`};
+    const ax = Math.abs(v);
+    if (ax > mx) mx = ax;
+    if (q !== u) inexact++;
+    if (q > ${num(hi)}) over++;
+    else if (q < ${num(lo)}) under++;
+    if (r !== q) events++;
+    y[yOff + i] = r * ${num(2 ** -fracBits(t))};
   }
+  stats.count += n;
+  stats.maxAbs = mx;
+  stats.inexact += inexact;
+  stats.overflow += over;
+  stats.underflow += under;
+  stats.${wrap ? 'wrapped' : 'saturated'} += events;
+};`;
+  return new Function('stats', 'roundScaled', src)(stats, roundScaled) as CountingLoop;
+}
+
+function plainCast(t: FixedType, scale: number, inv: number, lo: number, hi: number): Cast {
+  const w = t.w;
   // Specialised fast paths for the common modes.
   if (t.o === 'AP_WRAP' && t.n === 0 && w <= 32) {
     const s = 32 - w;

@@ -81,9 +81,6 @@ export interface EmulateArgs {
   pipeline?: PipelineFlags;
 }
 
-/** Batches at least this large run on all cores by default. */
-const PARALLEL_MIN = 50000;
-
 /** The files a run reads (model, weights, config, inputs, calibration, reference), for the output rules. */
 function inputsOf(a: { model: string; input: string; config?: string; weights?: string; reference?: string; pipeline?: PipelineFlags }): InputRef[] {
   const out: InputRef[] = [{ role: 'model', path: a.model }, { role: '--input', path: a.input }];
@@ -104,21 +101,19 @@ export async function runEmulate(ctx: CommandContext, a: EmulateArgs): Promise<n
   const g = s.graph;
   const { n, data } = prepareInputs(g, readBatchInputs(g, a.input, a.layout));
   const t0 = performance.now();
-  let res: BatchResult;
+  let res: BatchResult & { parallel?: { threadsUsed: number } };
   if (a.float) res = floatBatch(g, n, data, Boolean(a.trace));
   else {
     // Batches under 20000 samples take well under a second: no bar for them.
     const bar = await createProgress(ctx.io, { quiet: Boolean(a.json), minTotal: 20000, delayMs: 0 });
     bar.phase('emulate', n, 'samples');
-    // Large batches go to worker threads (one per core) unless traces are wanted; every sample is
-    // independent, so the bits do not depend on the split.
-    const workers = a.workers ?? (n >= PARALLEL_MIN ? defaultWorkers() : 1);
-    if (workers > 1 && !a.trace && canRunParallel()) {
-      res = await runParallel(g, n, data, { workers, accounting: Boolean(a.overflow), onProgress: (k) => bar.update(k) });
-    } else {
-      const emu = compileEmulator(g, { accounting: Boolean(a.overflow) });
-      res = runBatch(emu, n, data, { trace: Boolean(a.trace), onProgress: (k) => bar.update(k), progressEvery: 5000 });
-    }
+    // One thread per core unless traces are wanted; parallel.ts starts worker threads only when
+    // the batch is long enough for them to pay. Every sample is independent, so the bits do not
+    // depend on the split.
+    const workers = a.workers ?? defaultWorkers();
+    const emu = compileEmulator(g, { accounting: Boolean(a.overflow) });
+    if (workers > 1 && !a.trace && canRunParallel()) res = await runParallel(g, emu, n, data, { workers, onProgress: (k) => bar.update(k) });
+    else res = runBatch(emu, n, data, { trace: Boolean(a.trace), onProgress: (k) => bar.update(k), progressEvery: 5000 });
     bar.stop();
   }
   const ms = performance.now() - t0;
@@ -141,6 +136,7 @@ export async function runEmulate(ctx: CommandContext, a: EmulateArgs): Promise<n
           output: a.output,
           seconds: ms / 1000,
           samplesPerSecond: n / (ms / 1000),
+          ...(a.float ? {} : { threads: res.parallel?.threadsUsed ?? 1 }),
           ...(res.overflow ? { overflow: markQuantizerRows(overflowRows(res.overflow), s.pipeline.report) } : {}),
           ...pipelineJson(s.pipeline, a.pipeline ?? {}),
         },

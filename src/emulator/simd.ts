@@ -48,6 +48,10 @@ const i32c = (v: number) => [0x41, ...sleb(v)];
 const ADD = [0x6a];
 const MUL = [0x6c];
 const GE_S = [0x4e];
+const GE_U = [0x4f];
+const NE = [0x47];
+const SHL = [0x74];
+const tee = (i: number) => [0x22, ...uleb(i)];
 const EQZ = [0x45];
 const LOAD = [0x28, 0x02, 0x00];
 const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm];
@@ -167,12 +171,27 @@ export function withScalarKernels<T>(build: () => T): T {
   }
 }
 
+/**
+ * The smallest module using SIMD (i32x4.splat, extract_lane): validating it answers whether this
+ * runtime has the proposal, without assembling the Dense kernels (a measurable part of the time to
+ * the first output of a one-sample run).
+ */
+function probeBytes(): Uint8Array {
+  const fn = [0x00, ...i32c(1), ...SPLAT, ...simd(0x1b, 0x00), 0x0b];
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([[0x60, 0x00, 0x01, I32]])),
+    ...section(3, vec([[0x00]])),
+    ...section(10, vec([[...uleb(fn.length), ...fn]])),
+  ]);
+}
+
 /** Whether this runtime has WebAssembly SIMD (and FASTML_NO_SIMD is not set, nor withScalarKernels running). */
 export function simdAvailable(): boolean {
   if (scalarOnly > 0) return false;
   if (supported === undefined) {
     try {
-      supported = WA !== undefined && !process.env['FASTML_NO_SIMD'] && WA.validate(moduleBytes(1));
+      supported = WA !== undefined && !process.env['FASTML_NO_SIMD'] && WA.validate(probeBytes());
     } catch {
       supported = false;
     }
@@ -210,7 +229,7 @@ export function simdDense(nIn: number, nOut: number, order: Int32Array, wq: Floa
  * module around them (int-chain.ts: a whole Dense/ReLU chain in one instance).
  * Function body k of `denseBodies()` is variant NAMES[k]; its type is `DENSE_TYPE`.
  */
-export const wasmAsm = { uleb, sleb, vec, section, str, get, set, i32c, simd, block, loop, brIf, br, ADD, GE_S, VLOAD, VSTORE, SPLAT, VMAX, VSHR, I32, V128 };
+export const wasmAsm = { uleb, sleb, vec, section, str, get, set, tee, i32c, GE_U, NE, SHL, simd, block, loop, brIf, br, ADD, GE_S, VLOAD, VSTORE, SPLAT, VMAX, VSHR, I32, V128 };
 export const DENSE_VARIANTS = NAMES;
 export const DENSE_TYPE = [0x60, ...vec(Array.from({ length: 9 }, () => [I32])), 0x00];
 export function denseBodies(): number[][] {

@@ -1,29 +1,29 @@
 /**
- * @fileoverview worker_threads entry for parallel emulation: compiles the emulator from the graph
- * it is given (structured-cloned) and runs its slice of the batch. Outputs go back as transferred
- * buffers; overflow counts as plain objects to merge.
+ * @fileoverview worker_threads entry for parallel emulation (parallel.ts): compiles the emulator
+ * from the graph it is given, then, unless the calling thread cancelled it meanwhile, takes chunks
+ * from the shared counter and writes their outputs into the shared output arrays. Its last message
+ * says how many samples it ran and carries its overflow counts (plain arrays, to merge).
  */
 
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Graph } from '../ir/graph.js';
 import { compileEmulator } from './compile.js';
-import { runBatch } from './index.js';
+import { runInto } from './index.js';
+import type { WorkerDone, WorkerJob } from './parallel.js';
 
-interface Job {
-  graph: Graph;
-  n: number;
-  data: Float64Array[];
-  accounting: boolean;
-}
-
-const job = workerData as Job;
+const job = workerData as WorkerJob;
 const emu = compileEmulator(job.graph, { accounting: job.accounting });
-const res = runBatch(emu, job.n, job.data, {
-  progressEvery: 2000,
-  onProgress: (k) => parentPort!.postMessage({ progress: k }),
-});
-const outs = Object.values(res.outputs);
-parentPort!.postMessage(
-  { outputs: res.outputs, overflow: res.overflow ? [...res.overflow].map(([l, m]) => [l, [...m]]) : undefined },
-  outs.map((o) => o.buffer as ArrayBuffer),
-);
+const { ctrl, slot, n, chunk } = job;
+let samples = 0;
+// 0 -> 1: working. -1: cancelled while compiling (the batch is done); exit without claiming.
+if (Atomics.compareExchange(ctrl, slot, 0, 1) === 0) {
+  for (;;) {
+    const s0 = Atomics.add(ctrl, 0, 1) * chunk;
+    if (s0 >= n) break;
+    const s1 = Math.min(n, s0 + chunk);
+    runInto(emu, s0, s1, job.data, job.outputs);
+    Atomics.add(ctrl, 1, s1 - s0);
+    samples += s1 - s0;
+  }
+  const done: WorkerDone = { samples, ...(emu.book ? { overflow: [...emu.book.report].map(([l, m]) => [l, [...m]]) } : {}) };
+  parentPort!.postMessage(done);
+}

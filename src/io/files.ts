@@ -39,7 +39,11 @@ export function readUserFile(file: string, code: string, what = 'file'): Uint8Ar
   if (!existsSync(file)) throw new DiagnosticError([diag(code, `no such ${what}`, { file })], EXIT.USAGE);
   if (statSync(file).isDirectory()) throw new DiagnosticError([diag(code, `the ${what} is a directory, not a file`, { file })], EXIT.USAGE);
   try {
-    return new Uint8Array(readFileSync(file));
+    // A plain Uint8Array over the Buffer's memory, not a copy: a batch of inputs is read once,
+    // and a float64 .npy is then a view of these bytes (decodeNpy). Not the Buffer itself, whose
+    // slice() is a view where every reader expects Uint8Array's copy.
+    const b = readFileSync(file);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   } catch (e) {
     throw new DiagnosticError([diag(code, `cannot read the ${what}: ${errnoText(e)}`, { file })], EXIT.USAGE);
   }

@@ -60,6 +60,17 @@ export function decodeNpy(bytes: Uint8Array, file?: string): NdArray {
   if (n > LIMITS.maxBatchElements) overLimit('maxBatchElements', `the array of shape (${shape.join(', ')}) (${n} values)`, file ? { file } : undefined);
   const start = off + hlen;
   if (bytes.length < start + n * size) bad(file, `truncated .npy: ${n} values of ${size} bytes need ${start + n * size} bytes, file has ${bytes.length}`);
+  // Little-endian float64 on a little-endian host: the file's bytes are the values. A view of them
+  // when aligned (zero-copy: the emulator reads the batch straight from the file buffer), else one
+  // copy; float32 converts through a typed array. Other dtypes go element by element below.
+  if (little && kind === 'f' && (size === 8 || size === 4) && HOST_LE) {
+    const at = bytes.byteOffset + start;
+    const Typed = size === 8 ? Float64Array : Float32Array;
+    const src = at % size === 0 ? new Typed(bytes.buffer as ArrayBuffer, at, n) : new Typed(bytes.slice(start, start + n * size).buffer, 0, n);
+    const data = size === 8 ? (src as Float64Array) : Float64Array.from(src);
+    if (fortran && shape.length > 1) return { shape, data: fromFortran(data, shape), dtype: descr };
+    return { shape, data, dtype: descr };
+  }
   const out = new Float64Array(n);
   const get = ((): ((o: number) => number) => {
     if (kind === 'f') {
@@ -83,6 +94,8 @@ export function decodeNpy(bytes: Uint8Array, file?: string): NdArray {
   if (fortran && shape.length > 1) return { shape, data: fromFortran(out, shape), dtype: descr };
   return { shape, data: out, dtype: descr };
 }
+
+const HOST_LE = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1;

@@ -47,7 +47,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--overflow', 'print the per-layer overflow table (counts wraps and saturations)')
     .option('--f32', 'write float32 .npy/.npz instead of float64')
     .option('--json', 'print a JSON summary on stdout')
-    .option('--workers <n>', 'worker threads (default: all cores for batches of 50000 samples or more, else 1)');
+    .option('--workers <n>', 'threads, this one included (default: one per core; worker threads start only when the batch would take this thread over 0.25 s and the load average leaves a core idle)');
   addLayoutOption(cmd);
   addModelOptions(cmd, { io: true });
   addPipelineOptions(cmd)

@@ -59,6 +59,11 @@ describe('input-major counting Dense kernel', () => {
           const s2 = stats();
           const k2 = compileMac(densePlan(nIn, nOut, rows, strategy, rf), wq, bq, T, s2);
           const x = quantizeDirect(data(nIn * rows, seed + 2, 2 ** (xT.i + 1)), xT);
+          // Zero inputs (as after a ReLU) are skipped by the i32x4 path: some rows start with
+          // zeros in accumulation order (the bias is then a partial sum), some are all zeros.
+          for (let k = 0; k < x.length; k++) if ((k * 7 + seed) % 3 === 0) x[k] = 0;
+          if (seed % 4 === 0) x.fill(0, 0, nIn);
+          if (seed % 5 === 0) for (let r = 0; r < rows; r++) x[r * nIn + order[0]!] = 0;
           const y1 = new Float64Array(nOut * rows);
           const y2 = new Float64Array(nOut * rows);
           for (let r = 0; r < 2; r++) {
@@ -71,6 +76,32 @@ describe('input-major counting Dense kernel', () => {
       { numRuns: 800 },
     );
     expect(built).toBeGreaterThan(300);
+  });
+
+  for (const simd of [true, false])
+  it(`zero inputs after a wrap and a zero first input, ${simd ? 'i32x4' : 'JavaScript'} path`, () => {
+    // Unsigned wrapping accumulator: the product -1 wraps to 255 before the add, then a zero input;
+    // signed: a zero first input makes the bias (-100) a partial sum of its own.
+    const i8 = fixedType(8, 8);
+    for (const [acc, x, bias] of [
+      [fixedType(8, 8, false), [-1, 0], 0],
+      [fixedType(8, 8, true), [0, 1], -100],
+    ] as const) {
+      const T = { x: i8, w: i8, acc, res: fixedType(16, 16) };
+      const wq = Float64Array.of(1, 1);
+      const bq = Float64Array.of(bias);
+      const s1 = stats();
+      const s2 = stats();
+      const k1 = compileDenseIntCounting(2, 1, 1, [0, 1], wq, bq, T, s1, simd)!;
+      const k2 = compileMac(densePlan(2, 1, 1, 'latency', 1), wq, bq, T, s2);
+      const y1 = new Float64Array(1);
+      const y2 = new Float64Array(1);
+      k1(Float64Array.from(x), y1);
+      k2(Float64Array.from(x), y2);
+      expect(y1[0]).toBe(y2[0]);
+      expect(plain(s1)).toEqual(plain(s2));
+      expect(s1.accum.maxAbs).toBe(acc.signed ? 100 : 255);
+    }
   });
 
   it('leaves rounding accumulators and wide products to the general kernel', () => {

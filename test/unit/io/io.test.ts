@@ -44,6 +44,26 @@ describe('npy', () => {
     for (let i = 0; i < 6; i++) dv.setFloat64(i * 8, i + 1, true);
     expect(Array.from(decodeNpy(rawNpy('<f8', [2, 3], f, true)).data)).toEqual([1, 3, 5, 2, 4, 6]);
   });
+  it('reads little-endian floats as a view when aligned, by copy when not (same values)', () => {
+    const data = [0.1, -1e300, 5e-324, Math.PI, -0, NaN, Infinity];
+    for (const dtype of ['f8', 'f4'] as const) {
+      const enc = encodeNpy({ shape: [7], data }, dtype);
+      const want = dtype === 'f8' ? data : data.map(Math.fround);
+      for (let shift = 0; shift < 8; shift++) {
+        const buf = new Uint8Array(enc.length + shift);
+        buf.set(enc, shift);
+        const a = decodeNpy(buf.subarray(shift));
+        expect(Array.from(a.data)).toEqual(want);
+        // Zero-copy only for aligned float64; never a view that outlives a write into the bytes wrongly.
+        expect(a.data.buffer === buf.buffer).toBe(dtype === 'f8' && (shift + enc.length - 7 * 8) % 8 === 0);
+      }
+    }
+    // Fortran order through the fast path.
+    const f = new Uint8Array(6 * 8);
+    const dv = new DataView(f.buffer);
+    for (let i = 0; i < 6; i++) dv.setFloat64(i * 8, i + 1, true);
+    expect(Array.from(decodeNpy(rawNpy('<f8', [3, 2], f, true)).data)).toEqual([1, 4, 2, 5, 3, 6]);
+  });
   it('rejects garbage and truncation with FML6001', () => {
     expect(() => decodeNpy(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]), 'x.npy')).toThrow(/FML6001.*bad magic/);
     expect(() => decodeNpy(rawNpy('<f8', [4], new Uint8Array(8)), 'x.npy')).toThrow(/truncated/);
