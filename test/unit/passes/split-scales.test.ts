@@ -192,10 +192,49 @@ describe('split-scales', () => {
     expect(same / xs.length).toBeGreaterThan(0.95);
   });
 
+  it('per-input-channel kernel scales with a zero point: input scale layer, integer kernel q - z', () => {
+    const r = rng(21);
+    const nIn = 5;
+    const nOut = 3;
+    const sIn = [0.011, 0.023, 0.0137, 0.031, 0.0191];
+    const z = 3;
+    // W[i][o] = s_i * (q - z), q an unsigned 4-bit integer: the ONNX frontend records one scale
+    // per element in the IR kernel layout [nIn, nOut].
+    const qs = Array.from({ length: nIn * nOut }, () => Math.floor(r() * 16));
+    const kernel = Float64Array.from(qs, (v, k) => sIn[Math.floor(k / nOut)]! * (v - z));
+    const sFull = Array.from({ length: nIn * nOut }, (_, k) => sIn[Math.floor(k / nOut)]!);
+    const g = new SeqBuilder([nIn], T('fixed<24,6>'))
+      .add('q_in', { op: 'Quant', fact: q(8, [0.0173]) }, [nIn])
+      .dense('fc', nOut, r, {
+        weights: { kernel: { shape: [nIn, nOut], data: kernel }, bias: { shape: [nOut], data: gridValues(nOut, r, 0.4, 9) } },
+        quant: { kernel: q(4, sFull, sFull.map(() => z), false) },
+        precision: {},
+      })
+      .build();
+    const c = ctx();
+    const out = runPass(splitScalesPass, g, c);
+    // q_in's rescale merged with the input scale layer (one per-channel scale layer); fc_alpha
+    // (scale 1, the bias) folded back into the integer layer, its bias exact in 24 bits.
+    expect(out.layers.map((l) => l.name)).toEqual(['x', 'q_in_scale', 'q_in', 'q_in_rescale', 'fc']);
+    const fc = layer(out, 'fc');
+    expect(Array.from(fc.weights.kernel!.data)).toEqual(qs.map((v) => v - z));
+    // q - z spans [-3, 12]: a signed 5-bit integer, one bit wider than q.
+    expect(fc.quant!.kernel).toMatchObject({ bits: 5, signed: true, scale: [1], zeroPoint: [0] });
+    expect(Array.from(layer(out, 'q_in_rescale').weights.scale!.data)).toEqual(sIn.map((v) => 0.0173 * v));
+    const xs = sampleInputs(g, 40, 3, 2, 12);
+    expect(maxAbsDiff(floatRef(out, xs), floatRef(g, xs))).toBeLessThan(1e-9);
+    // The whole pipeline emulates it, within the scale types' bound of the float model.
+    const res = runPipeline(g, undefined, { verify: true });
+    const got = emulate(res.graph, xs);
+    expect(maxAbsDiff(got, floatRef(g, xs))).toBeLessThan(1e-4);
+  });
+
   it('still refuses what it cannot express, naming the fastml way in the hint', () => {
     const r = rng(2);
+    // Scales varying along both the input and the output axis: no per-channel scale layer holds them.
+    const s = Array.from({ length: 12 }, (_, k) => 0.01 + 0.001 * k);
     const g = new SeqBuilder([4])
-      .dense('fc', 3, r, { quant: { kernel: q(8, [0.1], [3]) } })
+      .dense('fc', 3, r, { quant: { kernel: q(8, s, [0]) } })
       .build();
     let err: DiagnosticError | undefined;
     try {
