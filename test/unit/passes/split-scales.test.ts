@@ -229,6 +229,24 @@ describe('split-scales', () => {
     expect(maxAbsDiff(got, floatRef(g, xs))).toBeLessThan(1e-4);
   });
 
+  it('a scale layer read only by a quantizing ReLU rounds at once to its type (plus a sign bit), with 24-bit scales', () => {
+    const g = mlp(128);
+    const res = runPipeline(g, undefined, { verify: true });
+    const alpha = layer(res.graph, 'fc1_alpha');
+    const relu = layer(res.graph, 'relu');
+    // relu's result is q_act's uint4; relu(cast(v)) = cast_uint4(relu(v)) with the sign bit added.
+    expect(formatHls4ml(relu.precision.result!)).toBe('ufixed<4,4,RND_CONV,SAT,0>');
+    expect(formatHls4ml(alpha.precision.result!)).toBe('fixed<5,5,RND_CONV,SAT,0>');
+    // The scale is no longer squeezed to keep an exact product within a double.
+    expect((alpha.precision.scale as { w: number }).w).toBe(24);
+    const xs = sampleInputs(g, 300, 11, 2, 18);
+    const got = emulate(res.graph, xs);
+    const want = floatRef(g, xs);
+    let same = 0;
+    for (let s = 0; s < xs.length; s++) if (maxAbsDiff([got[s]!], [want[s]!]) < 1e-9) same++;
+    expect(same).toBeGreaterThanOrEqual(xs.length - 3);
+  });
+
   it('still refuses what it cannot express, naming the fastml way in the hint', () => {
     const r = rng(2);
     // Scales varying along both the input and the output axis: no per-channel scale layer holds them.
