@@ -15,6 +15,7 @@ import type { VarStats } from './overflow.js';
 import { makeCast } from './quant.js';
 import { compileCast } from './misc.js';
 import type { Cast } from './quant.js';
+import { wideHardSigmoid, wideLeaky, wideSelu, wideSoftmax } from './wide-ops.js';
 import {
   ceilLog2,
   eluTable,
@@ -131,6 +132,8 @@ export function compileActivation(s: ActivationSpec, stats: StatsFor): Kernel {
     }
     case 'leaky_relu': {
       const a = param(s.alpha ?? 0.3);
+      // alpha * x needs up to W(param) + W(x) bits: beyond a double, the exact kernel.
+      if (s.inT.w + paramT.w > 53) return wideLeaky(Float64Array.of(a), s.resT, stats('result', s.resT));
       return (x, y) => {
         for (let i = 0; i < x.length; i++) {
           const v = x[i]!;
@@ -140,6 +143,7 @@ export function compileActivation(s: ActivationSpec, stats: StatsFor): Kernel {
     }
     case 'prelu': {
       const al = Float64Array.from(s.alphas ?? [], (v) => param(v));
+      if (s.inT.w + paramT.w > 53) return wideLeaky(al, s.resT, stats('result', s.resT));
       return (x, y) => {
         for (let i = 0; i < x.length; i++) {
           const v = x[i]!;
@@ -161,6 +165,7 @@ export function compileActivation(s: ActivationSpec, stats: StatsFor): Kernel {
       const slope = param(s.slope ?? 0.2);
       const shift = param(s.shift ?? 0.5);
       const tanh = s.kind === 'hard_tanh';
+      if (s.inT.w + paramT.w + 1 > 53) return wideHardSigmoid(slope, shift, tanh, s.resT, stats('result', s.resT));
       return (x, y) => {
         for (let i = 0; i < x.length; i++) {
           let v = slope * x[i]! + shift;
@@ -207,6 +212,9 @@ export function compileActivation(s: ActivationSpec, stats: StatsFor): Kernel {
       // SELU's positive branch multiplies by lambda held in ap_ufixed<16,1> (hls4ml selu_const_t).
       const lambda = makeCast(SELU_LAMBDA_T)(SELU_LAMBDA);
       const idxStats = stats('table_index');
+      // lambda * x needs up to 16 + W(x) bits: beyond a double, the exact kernel (elu's branches
+      // are a cast and a narrow product, exact as they are).
+      if (!elu && s.inT.w + SELU_LAMBDA_T.w > 53) return wideSelu(lambda, table, n, s.resT, stats('result', s.resT), idxStats);
       return (x, y) => {
         for (let i = 0; i < x.length; i++) {
           const v = x[i]!;
@@ -336,10 +344,16 @@ export function compileSoftmax(s: SoftmaxSpec, stats: StatsFor): Kernel {
   const addrT = stable ? normT : s.inT;
   const expTable = softmaxExpTable(expSize, addrT, s.expT, stable);
   const invTable = softmaxInvTable(invSize, s.invInpT, s.invT);
+  const plan = reducePlan(n);
+  // max - x_i, the index patterns, the sums or exp * inv beyond 53 bits: the exact kernel.
+  if (Math.max(s.inT.w, addrT.w, s.accT.w, s.invInpT.w, s.resT.w) > 53 || s.accT.w + s.invT.w > 53)
+    return wideSoftmax(
+      { stable, addrT, accT: s.accT, invInpT: s.invInpT, resT: s.resT, expTable, invTable, expBits, invBits, slice: n, plan },
+      { norm: stats('inp_norm', normT), accum: stats('accum', s.accT), invInp: stats('inv_inp', s.invInpT), result: stats('result', s.resT) },
+    );
   const castNorm = makeCast(normT, stats('inp_norm', normT));
   const castAcc = makeCast(s.accT, stats('accum', s.accT));
   const castInvInp = makeCast(s.invInpT, stats('inv_inp', s.invInpT));
-  const plan = reducePlan(n);
   const scratch = new Float64Array(2 * n + 1);
   const root = plan.length ? plan[plan.length - 1]![0] : 0;
   const expScale = 2 ** fracBits(addrT);
