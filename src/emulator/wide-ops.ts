@@ -46,8 +46,6 @@ export function makeExactCast(t: FixedType, stats?: VarStats): (v: Exact) => num
   };
 }
 
-/** Significant bits an exact product of a `a`-bit and a `b`-bit value can need. */
-export const productFits = (a: FixedType, b: FixedType): boolean => a.w + b.w <= 53;
 
 /** y = x > 0 ? x : alpha[c] * x (leaky ReLU: one alpha; PReLU: one per element of the pattern). */
 export function wideLeaky(alphas: Float64Array, resT: FixedType, stats?: VarStats): Kernel {
