@@ -247,6 +247,37 @@ describe('split-scales', () => {
     expect(same).toBeGreaterThanOrEqual(xs.length - 3);
   });
 
+  it('depthwise and grouped Conv kernels with per-channel scales: integer kernel, scale layer after (float function kept)', () => {
+    const r = rng(33);
+    const pads = { top: 0, bottom: 0, left: 0, right: 0 };
+    // Depthwise 3x3 over 2 channels, multiplier 2: kernel [3, 3, 2, 2], output channel ci * 2 + m;
+    // the frontend records one scale per element (IR layout), varying with the output channel.
+    const sDw = [0.011, 0.017, 0.029, 0.023];
+    const qDw = Array.from({ length: 36 }, () => Math.round((r() * 2 - 1) * 7));
+    const dwFull = qDw.map((_, k) => sDw[k % 4]!);
+    // Grouped 1x1 Conv, 4 -> 4 in 2 groups: kernel [1, 1, 2, 4], scale per output channel.
+    const sG = [0.031, 0.019, 0.027, 0.013];
+    const qG = Array.from({ length: 8 }, () => Math.round((r() * 2 - 1) * 7));
+    const g = new SeqBuilder([5, 5, 2], T('fixed<24,6>'))
+      .add('q_in', { op: 'Quant', fact: q(8, [0.0173]) }, [5, 5, 2])
+      .add('dw', { op: 'DepthwiseConv', dims: 2, kernel: [3, 3], strides: [1, 1], dilations: [1, 1], pads, cIn: 2, depthMultiplier: 2 }, [3, 3, 4], {
+        weights: { kernel: { shape: [3, 3, 2, 2], data: Float64Array.from(qDw, (v, k) => v * dwFull[k]!) }, bias: { shape: [4], data: gridValues(4, r, 0.4, 9) } },
+        quant: { kernel: q(4, dwFull, [0], true, true) },
+      })
+      .add('gconv', { op: 'Conv', dims: 2, kernel: [1, 1], strides: [1, 1], dilations: [1, 1], pads, cIn: 4, cOut: 4, groups: 2 }, [3, 3, 4], {
+        weights: { kernel: { shape: [1, 1, 2, 4], data: Float64Array.from(qG, (v, k) => v * sG[k % 4]!) } },
+        quant: { kernel: q(4, sG, [0], true, true) },
+      })
+      .build();
+    const out = runPass(splitScalesPass, g);
+    expect(out.layers.map((l) => l.name)).toEqual(['x', 'q_in_scale', 'q_in', 'q_in_rescale', 'dw', 'dw_alpha', 'gconv', 'gconv_alpha']);
+    expect(Array.from(layer(out, 'dw').weights.kernel!.data)).toEqual(qDw);
+    expect(Array.from(layer(out, 'gconv').weights.kernel!.data)).toEqual(qG);
+    expect(Array.from(layer(out, 'dw_alpha').weights.scale!.data)).toEqual(sDw);
+    const xs = sampleInputs(g, 20, 4, 2, 12);
+    expect(maxAbsDiff(floatRef(out, xs), floatRef(g, xs))).toBeLessThan(1e-9);
+  });
+
   it('still refuses what it cannot express, naming the fastml way in the hint', () => {
     const r = rng(2);
     // Scales varying along both the input and the output axis: no per-channel scale layer holds them.
