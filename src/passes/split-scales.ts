@@ -22,7 +22,8 @@
  * - a `<q>_rescale` with one scale that feeds a Dense / Conv with integer weights moves behind it,
  *   into that layer's `_alpha` (s_a * s_w, and the zero-point term W^T c folded into its bias):
  *   the layer then multiplies integers only (a Conv only when the rescale has no offset or the
- *   Conv no padding, because padding inserts zeros on the integer side);
+ *   Conv no padding, because padding inserts zeros on the integer side; a depthwise or grouped
+ *   Conv only without offset);
  * - a scale layer with power-of-two scales right after the integer Dense / Conv it scales folds
  *   into that kernel (w * 2^k is exact and needs no wider multiplier);
  * - two adjacent scale layers with nothing in between merge into one (the requantization
@@ -158,15 +159,17 @@ function propagateOne(g: Graph): Graph | undefined {
   for (const r of g.layers) {
     if (!isAlpha(r) || r.quant || !hasSingleReader(g, r.outputs[0]!)) continue;
     const d = readersOf(g, r.outputs[0]!)[0]!;
-    if (!COMPUTES.has(d.attrs.op) || d.weights.bias || !hasSingleReader(g, d.outputs[0]!)) continue;
-    if (d.attrs.op === 'Conv' && d.attrs.groups !== 1) continue;
+    // A depthwise or grouped convolution takes the scale too, but not an offset: its zero-point
+    // term would need the per-group kernel sums (kernelTimes reads a [..., cIn, cOut] kernel).
+    const grouped = d.attrs.op === 'DepthwiseConv' || (d.attrs.op === 'Conv' && d.attrs.groups !== 1);
+    if ((!COMPUTES.has(d.attrs.op) && !grouped) || d.weights.bias || !hasSingleReader(g, d.outputs[0]!)) continue;
     const p = readersOf(g, d.outputs[0]!)[0]!;
     if (!isAlpha(p) || p.quant) continue;
     const sr = data(r.weights.scale, 1);
     const c = data(r.weights.bias, 0);
     if (sr.length !== 1) continue;
     const offset = c.some((v) => v !== 0);
-    if (offset && hasPadding(d)) continue;
+    if (offset && (hasPadding(d) || grouped)) continue;
     const sp = data(p.weights.scale, 1);
     const bp = data(p.weights.bias, 0);
     const wc = offset ? kernelTimes(d.weights.kernel!, c) : new Float64Array(1);

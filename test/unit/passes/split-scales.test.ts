@@ -270,10 +270,12 @@ describe('split-scales', () => {
       })
       .build();
     const out = runPass(splitScalesPass, g);
-    expect(out.layers.map((l) => l.name)).toEqual(['x', 'q_in_scale', 'q_in', 'q_in_rescale', 'dw', 'dw_alpha', 'gconv', 'gconv_alpha']);
+    // q_in's one-scale rescale (no offset) moves through the depthwise Conv into dw_alpha; dw_alpha
+    // carries the bias (an offset), which a grouped Conv does not take, so it stays before gconv.
+    expect(out.layers.map((l) => l.name)).toEqual(['x', 'q_in_scale', 'q_in', 'dw', 'dw_alpha', 'gconv', 'gconv_alpha']);
     expect(Array.from(layer(out, 'dw').weights.kernel!.data)).toEqual(qDw);
     expect(Array.from(layer(out, 'gconv').weights.kernel!.data)).toEqual(qG);
-    expect(Array.from(layer(out, 'dw_alpha').weights.scale!.data)).toEqual(sDw);
+    expect(Array.from(layer(out, 'dw_alpha').weights.scale!.data)).toEqual(sDw.map((v) => v * 0.0173));
     const xs = sampleInputs(g, 20, 4, 2, 12);
     expect(maxAbsDiff(floatRef(out, xs), floatRef(g, xs))).toBeLessThan(1e-9);
   });
