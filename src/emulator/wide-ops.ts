@@ -47,6 +47,23 @@ export function makeExactCast(t: FixedType, stats?: VarStats): (v: Exact) => num
 }
 
 
+/**
+ * trunc0(x * n / 2^d), the table activations' index, exactly: undefined when the double
+ * expression is exact already (n a power of two, or x * n within 53 bits for `inBits`-bit inputs),
+ * else a BigInt version (a table of 1000 entries on a 48-bit input: x * 1000 needs 58 bits).
+ */
+export function exactScaledTrunc(n: number, d: number, inBits: number): ((x: number) => number) | undefined {
+  if (Number.isInteger(Math.log2(n)) || inBits + Math.ceil(Math.log2(n)) <= 53) return undefined;
+  const N = BigInt(n);
+  return (x) => {
+    const v = splitDouble(x);
+    const num = v.n * N;
+    const e = v.e - d;
+    // BigInt division truncates toward zero, as ap_fixed's (int) conversion of the index does.
+    return Number(e >= 0 ? num << BigInt(e) : num / (1n << BigInt(-e)));
+  };
+}
+
 /** y = x > 0 ? x : alpha[c] * x (leaky ReLU: one alpha; PReLU: one per element of the pattern). */
 export function wideLeaky(alphas: Float64Array, resT: FixedType, stats?: VarStats): Kernel {
   const al = Array.from(alphas, splitDouble);
@@ -75,8 +92,9 @@ export function wideHardSigmoid(slope: number, shift: number, tanh: boolean, res
 }
 
 /** SELU's positive branch lambda * x exactly; the negative branch is the table (an exact value). */
-export function wideSelu(lambda: number, table: Float64Array, n: number, resT: FixedType, stats?: VarStats, idxStats?: VarStats): Kernel {
+export function wideSelu(lambda: number, table: Float64Array, n: number, resT: FixedType, stats?: VarStats, idxStats?: VarStats, inBits = 53): Kernel {
   const lam = splitDouble(lambda);
+  const exactIdx = exactScaledTrunc(n, 3, inBits);
   const cast = makeExactCast(resT, stats);
   const castTable = makeCast(resT, stats);
   return (x, y) => {
@@ -86,8 +104,7 @@ export function wideSelu(lambda: number, table: Float64Array, n: number, resT: F
         y[i] = cast(mul(lam, splitDouble(v)));
         continue;
       }
-      // v * n / -8 scales by a power of two: exact for any double.
-      let idx = Math.trunc((v * n) / -8);
+      let idx = exactIdx ? -exactIdx(v) : Math.trunc((v * n) / -8);
       if (idxStats) {
         idxStats.count++;
         if (idx > idxStats.maxAbs) idxStats.maxAbs = idx;

@@ -21,6 +21,8 @@ import { fixedType } from '../../src/fixed/type.js';
 import { quantizeBig } from '../../src/fixed/quantize.js';
 import { splitDouble } from '../../src/emulator/wide.js';
 import { wideSelu } from '../../src/emulator/wide-ops.js';
+import { compileActivation } from '../../src/emulator/activations.js';
+import { sigmoidTable } from '../../src/emulator/tables.js';
 import { buildModel, f, i, ints, type ModelSpec, type NodeSpec } from '../unit/frontends/onnx/onnx-build.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fml-wide-'));
@@ -266,5 +268,39 @@ describe('wide inputs to table activations (elu, selu)', () => {
     const k = await cli('compile', model, '-c', cfg, '-o', path.join(tmp, 'selu_prj'));
     expect(k.code).not.toBe(0);
     expect(k.err).toMatch(/head[\s\S]*table activation on a 57-bit input/);
+  });
+});
+
+describe('table activation index on inputs too wide for x * N in a double', () => {
+  it('a 1000-entry sigmoid table on a 56-bit input indexes exactly (trunc0(x * N / 16) on BigInts)', () => {
+    const inT = fixedType(56, 8);
+    const resT = fixedType(18, 8);
+    const N = 1000;
+    const table = sigmoidTable(N, fixedType(18, 8));
+    const k = compileActivation({ kind: 'sigmoid', inT, resT, tableSize: N }, () => undefined);
+    // Inputs x = a 2^-48 (|x| in [4, 8): 51 significant bits, exact doubles) just below an index
+    // step: x * N / 16 = m - r 2^-49 with a small r, so that x * N rounded to a double lands on
+    // the step and would truncate one entry too high. a = (m 2^49 - r) / 125 must be an integer.
+    const xs: number[] = [];
+    for (let m = 250; m < 500; m++) {
+      const r = (BigInt(m) << 49n) % 125n;
+      if (r >= 1n && r <= 15n) for (const sign of [1, -1]) xs.push(sign * Number(((BigInt(m) << 49n) - r) / 125n) * 2 ** -48);
+    }
+    expect(xs.length).toBeGreaterThan(10);
+    const y = new Float64Array(xs.length);
+    k(Float64Array.from(xs), y);
+    const cast = makeCast(resT);
+    let naiveDiffers = 0;
+    xs.forEach((x, q) => {
+      const v = splitDouble(x);
+      const num = v.n * BigInt(N);
+      const e = v.e - 4;
+      const t = Number(e >= 0 ? num << BigInt(e) : num / (1n << BigInt(-e)));
+      const idx = Math.min(N - 1, Math.max(0, t + N / 2));
+      expect(y[q]).toBe(cast(table[idx]!));
+      const naive = Math.min(N - 1, Math.max(0, Math.trunc((x * N) / 16) + N / 2));
+      if (naive !== idx) naiveDiffers++;
+    });
+    expect(naiveDiffers).toBeGreaterThan(0);
   });
 });
