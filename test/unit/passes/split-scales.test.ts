@@ -280,6 +280,27 @@ describe('split-scales', () => {
     expect(maxAbsDiff(floatRef(out, xs), floatRef(g, xs))).toBeLessThan(1e-9);
   });
 
+  it('per-output-channel zero points on a kernel: integers q - z_o, the type from their range', () => {
+    const r = rng(8);
+    const s = [0.021, 0.013, 0.034];
+    const z = [5, -3, 0];
+    // Unsigned 3-bit q in [0, 7]: q - z spans [-5, 10] over the three channels.
+    const qs = Array.from({ length: 12 }, (_, k) => (k < 3 ? [0, 7, 7][k]! : Math.floor(r() * 8)));
+    const g = new SeqBuilder([4], T('fixed<24,6>'))
+      .dense('fc', 3, r, {
+        weights: { kernel: { shape: [4, 3], data: Float64Array.from(qs, (v, k) => s[k % 3]! * (v - z[k % 3]!)) }, bias: { shape: [3], data: gridValues(3, r, 0.4, 9) } },
+        quant: { kernel: q(3, s, z, false) },
+        precision: {},
+      })
+      .build();
+    const out = runPass(splitScalesPass, g);
+    expect(Array.from(layer(out, 'fc').weights.kernel!.data)).toEqual(qs.map((v, k) => v - z[k % 3]!));
+    expect(layer(out, 'fc').quant!.kernel).toMatchObject({ bits: 5, signed: true, scale: [1], zeroPoint: [0] });
+    expect(Array.from(layer(out, 'fc_alpha').weights.scale!.data)).toEqual(s);
+    const xs = sampleInputs(g, 30, 6, 2, 12);
+    expect(maxAbsDiff(floatRef(out, xs), floatRef(g, xs))).toBeLessThan(1e-9);
+  });
+
   it('still refuses what it cannot express, naming the fastml way in the hint', () => {
     const r = rng(2);
     // Scales varying along both the input and the output axis: no per-channel scale layer holds them.
