@@ -344,7 +344,8 @@ const activation: Builder = (c) => {
     case 'hard_tanh': {
       const pt = paramType();
       params([a.slope ?? 0.2, a.shift ?? 0.5], pt);
-      types.push(ty('inter_t', c.cpp(fixedType(Math.min(64, inT.w + pt.w + 2), Math.max(inT.i + pt.i + 2, 2)))));
+      // Exact slope * x + shift (the emulator's rule), also for inputs wider than 64 bits.
+      types.push(ty('inter_t', c.cpp(fixedType(inT.w + pt.w + 2, Math.max(inT.i + pt.i + 2, 2)))));
       return mk(a.activation);
     }
     case 'binary_tanh':

@@ -3,8 +3,9 @@
  * (../shared/NUMERICS.md "Simple activations", "Table activations", "Softmax").
  *
  * Table indices: sigmoid-like tables cover [-8, 8): index = trunc0(x * N / 16) + N / 2, clamped
- * to [0, N-1]; tanh covers [-4, 4): trunc0(x * N / 8) + N / 2. x * N / 16 is exact in a double for
- * the types the emulator accepts, and ap_fixed's (int) conversion truncates toward zero.
+ * to [0, N-1]; tanh covers [-4, 4): trunc0(x * N / 8) + N / 2. x * N / 16 is exact in a double when
+ * N is a power of two or x * N fits 53 bits; otherwise the index is computed on BigInts
+ * (exactScaledTrunc). ap_fixed's (int) conversion truncates toward zero, as BigInt division does.
  * Every clamped index is counted as a table-index overflow in the accounting.
  */
 
@@ -15,6 +16,7 @@ import type { VarStats } from './overflow.js';
 import { countingLoop, makeCast } from './quant.js';
 import { compileCast } from './misc.js';
 import type { Cast } from './quant.js';
+import { exactScaledTrunc, wideHardSigmoid, wideLeaky, wideSelu, wideSoftmax } from './wide-ops.js';
 import {
   ceilLog2,
   eluTable,
@@ -67,12 +69,13 @@ export interface ActivationSpec {
 }
 
 /** A table-lookup activation kernel (index rule of sigmoid/tanh/softplus/softsign). */
-function tableKernel(table: Float64Array, n: number, range: number, castRes: Cast, idxStats: VarStats | undefined): Kernel {
+function tableKernel(table: Float64Array, n: number, range: number, castRes: Cast, idxStats: VarStats | undefined, inBits: number): Kernel {
   const scale = n / (2 * range);
   const half = n / 2;
+  const exact = exactScaledTrunc(n, Math.log2(2 * range), inBits);
   return (x, y) => {
     for (let i = 0; i < x.length; i++) {
-      let idx = Math.trunc(x[i]! * scale) + half;
+      let idx = (exact ? exact(x[i]!) : Math.trunc(x[i]! * scale)) + half;
       countIndex(idxStats, idx, n);
       if (idx < 0) idx = 0;
       else if (idx > n - 1) idx = n - 1;
@@ -135,6 +138,8 @@ export function compileActivation(s: ActivationSpec, stats: StatsFor): Kernel {
     }
     case 'leaky_relu': {
       const a = param(s.alpha ?? 0.3);
+      // alpha * x needs up to W(param) + W(x) bits: beyond a double, the exact kernel.
+      if (s.inT.w + paramT.w > 53) return wideLeaky(Float64Array.of(a), s.resT, stats('result', s.resT));
       return (x, y) => {
         for (let i = 0; i < x.length; i++) {
           const v = x[i]!;
@@ -144,6 +149,7 @@ export function compileActivation(s: ActivationSpec, stats: StatsFor): Kernel {
     }
     case 'prelu': {
       const al = Float64Array.from(s.alphas ?? [], (v) => param(v));
+      if (s.inT.w + paramT.w > 53) return wideLeaky(al, s.resT, stats('result', s.resT));
       return (x, y) => {
         for (let i = 0; i < x.length; i++) {
           const v = x[i]!;
@@ -165,6 +171,7 @@ export function compileActivation(s: ActivationSpec, stats: StatsFor): Kernel {
       const slope = param(s.slope ?? 0.2);
       const shift = param(s.shift ?? 0.5);
       const tanh = s.kind === 'hard_tanh';
+      if (s.inT.w + paramT.w + 1 > 53) return wideHardSigmoid(slope, shift, tanh, s.resT, stats('result', s.resT));
       return (x, y) => {
         for (let i = 0; i < x.length; i++) {
           let v = slope * x[i]! + shift;
@@ -196,13 +203,13 @@ export function compileActivation(s: ActivationSpec, stats: StatsFor): Kernel {
       };
     }
     case 'sigmoid':
-      return tableKernel(sigmoidTable(n, tableT), n, 8, castRes, stats('table_index'));
+      return tableKernel(sigmoidTable(n, tableT), n, 8, castRes, stats('table_index'), s.inT.w);
     case 'tanh':
-      return tableKernel(tanhTable(n, tableT), n, 4, castRes, stats('table_index'));
+      return tableKernel(tanhTable(n, tableT), n, 4, castRes, stats('table_index'), s.inT.w);
     case 'softplus':
-      return tableKernel(softplusTable(n, tableT), n, 8, castRes, stats('table_index'));
+      return tableKernel(softplusTable(n, tableT), n, 8, castRes, stats('table_index'), s.inT.w);
     case 'softsign':
-      return tableKernel(softsignTable(n, tableT), n, 8, castRes, stats('table_index'));
+      return tableKernel(softsignTable(n, tableT), n, 8, castRes, stats('table_index'), s.inT.w);
     case 'elu':
     case 'selu': {
       const elu = s.kind === 'elu';
@@ -211,6 +218,10 @@ export function compileActivation(s: ActivationSpec, stats: StatsFor): Kernel {
       // SELU's positive branch multiplies by lambda held in ap_ufixed<16,1> (hls4ml selu_const_t).
       const lambda = makeCast(SELU_LAMBDA_T)(SELU_LAMBDA);
       const idxStats = stats('table_index');
+      // lambda * x needs up to 16 + W(x) bits: beyond a double, the exact kernel (elu's branches
+      // are a cast and a narrow product, exact as they are).
+      if (!elu && s.inT.w + SELU_LAMBDA_T.w > 53) return wideSelu(lambda, table, n, s.resT, stats('result', s.resT), idxStats, s.inT.w);
+      const exactIdx = exactScaledTrunc(n, 3, s.inT.w);
       return (x, y) => {
         for (let i = 0; i < x.length; i++) {
           const v = x[i]!;
@@ -218,7 +229,7 @@ export function compileActivation(s: ActivationSpec, stats: StatsFor): Kernel {
             y[i] = castRes(elu ? v : lambda * v);
             continue;
           }
-          let idx = Math.trunc((v * n) / -8);
+          let idx = exactIdx ? -exactIdx(v) : Math.trunc((v * n) / -8);
           countIndex(idxStats, idx, n);
           if (idx > n - 1) idx = n - 1;
           y[i] = castRes(elu ? a * table[idx]! : table[idx]!);
@@ -340,13 +351,19 @@ export function compileSoftmax(s: SoftmaxSpec, stats: StatsFor): Kernel {
   const addrT = stable ? normT : s.inT;
   const expTable = softmaxExpTable(expSize, addrT, s.expT, stable);
   const invTable = softmaxInvTable(invSize, s.invInpT, s.invT);
+  const plan = reducePlan(n);
+  // max - x_i, the index patterns, the sums or exp * inv beyond 53 bits: the exact kernel.
+  if (Math.max(s.inT.w, addrT.w, s.accT.w, s.invInpT.w, s.resT.w) > 53 || s.accT.w + s.invT.w > 53)
+    return wideSoftmax(
+      { stable, addrT, accT: s.accT, invInpT: s.invInpT, resT: s.resT, expTable, invTable, expBits, invBits, slice: n, plan },
+      { norm: stats('inp_norm', normT), accum: stats('accum', s.accT), invInp: stats('inv_inp', s.invInpT), result: stats('result', s.resT) },
+    );
   const normStats = stats('inp_norm', normT);
   const accStats = stats('accum', s.accT);
   const invInpStats = stats('inv_inp', s.invInpT);
   const castNorm = makeCast(normT, normStats);
   const castAcc = makeCast(s.accT, accStats);
   const castInvInp = makeCast(s.invInpT, invInpStats);
-  const plan = reducePlan(n);
   // The plan flat ([dst, a, b] per add) for indexed loops in the kernels below.
   const flat = Int32Array.from(plan.flat());
   const nFlat = flat.length;

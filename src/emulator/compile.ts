@@ -36,6 +36,13 @@ import { batchNormScaleBias, quantizeConst } from './weights.js';
 import { countingLoop, WidthError } from './quant.js';
 import { compileSequenceLayer } from './compile-seq.js';
 import { compileWideMerge, compileWideScaleBias, WideValueError } from './wide.js';
+import { wideAvgPool, wideGlobalAvgPool } from './wide-ops.js';
+
+/** Bits of the exact sum of an x-typed value and an acc-typed one (the pooling accumulation). */
+function sumSpan(x: FixedType, acc: FixedType): number {
+  const f = Math.max(fracBits(x), fracBits(acc));
+  return Math.max(x.i, acc.i) + f + 1;
+}
 import { compileIntChain, intChainsEnabled } from './int-chain.js';
 import { withScalarKernels } from './simd.js';
 import { compileDenseIntCounting } from './mac-count.js';
@@ -181,17 +188,17 @@ export class Compiler {
 
   /**
    * Kernels that compute on doubles beyond a cast (sums, averages, products with a parameter) are
-   * exact only while the operands are narrow; with a wide input they are refused rather than
-   * rounded (MAC, scale-and-bias, casts, compare-and-select and table activations handle any width).
+   * exact only while the operands are narrow: each layer picks an exact BigInt kernel (wide.ts,
+   * wide-ops.ts) when an intermediate can exceed 53 bits. What has none is refused, not rounded.
    */
   checkWideOperands(l: Layer): void {
     const a = l.attrs;
     const wide = l.inputs.map((_, k) => this.types.get(l.inputs[k]!)).find((t) => t !== undefined && t.w > 53);
     if (!wide) return;
-    const multiplies = a.op === 'Activation' && ['leaky_relu', 'prelu', 'hard_sigmoid', 'hard_tanh', 'selu', 'elu'].includes(a.activation);
-    const sums = a.op === 'Softmax' || (a.op === 'Pool' && a.mode === 'avg') || (a.op === 'GlobalPool' && a.mode === 'avg');
-    if (multiplies || sums)
-      throw new WidthError(`its input is ${wide.w} bits wide and this layer's arithmetic on such inputs is not exact in the emulator yet (the multiply-accumulate, scale-and-bias, merge, cast and compare layers are)`);
+    // Parametric activations, pooling and softmax take wide inputs through wide-ops.ts; the legacy
+    // softmax's pairwise differences do not (the C++ refuses it beyond 51-bit inputs too).
+    if (a.op === 'Softmax' && a.implementation === 'legacy')
+      throw new WidthError(`its input is ${wide.w} bits wide and the legacy softmax's arithmetic on such inputs is not exact in the emulator (nor accepted by the C++ backend); use the stable or latency implementation`);
   }
 
   layer(l: Layer): void {
@@ -349,22 +356,21 @@ export class Compiler {
         const one = (v: readonly number[], fill: number): number[] => (d === 1 ? [fill, v[0]!] : [v[0]!, v[1]!]);
         const resT = this.type(l, 'result', this.inType(l));
         const accT = this.type(l, 'accum', resT);
-        const k = compilePool(
-          {
-            inSp: this.spatial(l, d, inShape),
-            outSp: this.spatial(l, d, outShape),
-            pool: one(a.pool, 1),
-            strides: one(a.strides, 1),
-            padBefore: d === 1 ? [0, a.pads.left] : [a.pads.top, a.pads.left],
-            c: inShape[inShape.length - 1]!,
-            mode: a.mode,
-            countIncludePad: a.countIncludePad,
-          },
-          this.inType(l),
-          accT,
-          resT,
-          { accum: this.stats(l, 'accum', accT), result: this.stats(l, 'result', resT) },
-        );
+        const geom = {
+          inSp: this.spatial(l, d, inShape),
+          outSp: this.spatial(l, d, outShape),
+          pool: one(a.pool, 1),
+          strides: one(a.strides, 1),
+          padBefore: d === 1 ? [0, a.pads.left] : [a.pads.top, a.pads.left],
+          c: inShape[inShape.length - 1]!,
+          mode: a.mode,
+          countIncludePad: a.countIncludePad,
+        };
+        if (a.mode === 'avg' && sumSpan(this.inType(l), accT) > 53) {
+          this.unary(l, resT, wideAvgPool(geom, accT, resT, { accum: this.stats(l, 'accum', accT), result: this.stats(l, 'result', resT) }));
+          return;
+        }
+        const k = compilePool(geom, this.inType(l), accT, resT, { accum: this.stats(l, 'accum', accT), result: this.stats(l, 'result', resT) });
         this.unary(l, resT, k);
         return;
       }
@@ -373,6 +379,10 @@ export class Compiler {
         const c = inShape[inShape.length - 1]!;
         const resT = this.type(l, 'result', this.inType(l));
         const accT = this.type(l, 'accum', resT);
+        if (a.mode === 'avg' && sumSpan(this.inType(l), accT) > 53) {
+          this.unary(l, resT, wideGlobalAvgPool(numel(inShape) / c, c, accT, resT, { accum: this.stats(l, 'accum', accT), result: this.stats(l, 'result', resT) }));
+          return;
+        }
         const k = compileGlobalPool(numel(inShape) / c, c, a.mode, accT, resT, { accum: this.stats(l, 'accum', accT), result: this.stats(l, 'result', resT) });
         this.unary(l, resT, k);
         return;

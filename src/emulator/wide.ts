@@ -38,7 +38,8 @@ export function splitDouble(x: number): { n: bigint; e: number } {
   return decodeDoubleBits(doubleToBits(x));
 }
 
-function count(s: VarStats | undefined, info: { inexact: boolean; overflow: boolean; underflow: boolean; raw: bigint }, mag: number, t: FixedType): void {
+/** Overflow accounting of one exact cast (shared with wide-ops.ts). */
+export function countWide(s: VarStats | undefined, info: { inexact: boolean; overflow: boolean; underflow: boolean; raw: bigint }, mag: number, t: FixedType): void {
   if (!s) return;
   s.count++;
   if (mag > s.maxAbs) s.maxAbs = mag;
@@ -58,7 +59,7 @@ export function makeWideCast(t: FixedType, stats?: VarStats): (x: number) => num
   return (x) => {
     const d = splitDouble(x);
     const info = quantizeBigInfo(d.n, d.e, t);
-    count(stats, info, Math.abs(x), t);
+    countWide(stats, info, Math.abs(x), t);
     return exactNumber(info.raw, F, t);
   };
 }
@@ -85,7 +86,7 @@ export function compileWideScaleBias(scale: Float64Array, bias: Float64Array, re
       const e = Math.min(pe, bv.e);
       const n = (pn << BigInt(pe - e)) + (bv.n << BigInt(bv.e - e));
       const info = quantizeBigInfo(n, e, resT);
-      count(result, info, Math.abs(x[i]! * scale[i % C]! + bias[i % Cb]!), resT);
+      countWide(result, info, Math.abs(x[i]! * scale[i % C]! + bias[i % Cb]!), resT);
       y[i] = exactNumber(info.raw, F, resT);
     }
   };
@@ -126,7 +127,7 @@ export function compileWideMerge(mode: 'add' | 'sub' | 'mul' | 'avg' | 'max' | '
       let v = splitDouble(xs[0]![i]!);
       for (let k = 1; k < xs.length; k++) v = op(v, splitDouble(xs[k]![i]!));
       const info = quantizeBigInfo(v.n, v.e, resT);
-      count(result, info, Math.abs(Number(v.n) * 2 ** v.e), resT);
+      countWide(result, info, Math.abs(Number(v.n) * 2 ** v.e), resT);
       y[i] = exactNumber(info.raw, F, resT);
     }
   };

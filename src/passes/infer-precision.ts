@@ -101,6 +101,16 @@ export function accumRule(x: FixedType, w: FixedType, n: number, bias?: FixedTyp
   return wideType(width, integer, signed);
 }
 
+/** The saturating result type of the ReLU that alone reads layer `l`'s output, if there is one. */
+function reluQuantizerAfter(g: Graph, l: Layer): FixedType | undefined {
+  const readers = g.layers.filter((r) => r.inputs.includes(l.outputs[0]!));
+  if (readers.length !== 1 || g.outputs.includes(l.outputs[0]!)) return undefined;
+  const r = readers[0]!;
+  if (r.attrs.op !== 'Activation' || r.attrs.activation !== 'relu' || !isFixed(r.precision.result)) return undefined;
+  const t = r.precision.result as FixedType;
+  return t.o === 'AP_SAT' || t.o === 'AP_SAT_SYM' ? t : undefined;
+}
+
 /** x * scale + bias at full precision (hls4ml `_infer_bn_precision`). */
 export function scaleBiasRule(x: FixedType, scale: FixedType | undefined, bias: FixedType | undefined): FixedType {
   const after = scale ? wideType(x.w + scale.w, x.i + scale.i, x.signed || scale.signed) : x;
@@ -183,9 +193,21 @@ export function inferPrecisionPass(opts: PrecisionOptions = {}): Pass {
           case 'ScaleBias': {
             if (a.op === 'ScaleBias' && a.alpha) {
               // Scale layers from quantizers: constants sized to their values (split-scales).
-              // The scale gets at most 50 - W(x) bits so that x * scale + bias stays exact in a
-              // double (the emulator's fast path), and the bias no finer LSB than the product.
-              if (isAuto(p.scale) && l.weights.scale) p.scale = alphaConstType(l.weights.scale.data, Math.min(24, Math.max(8, 50 - x.w))).type;
+              // A scale layer feeding only a ReLU whose result is a saturating quantizer type T
+              // rounds at once to T with a sign bit: relu(cast(v)) = cast_T(relu(v)) for every v
+              // (a negative value never rounds above 0), so the design is unchanged and the
+              // scale layer's result stays narrow.
+              if (isAuto(p.result)) {
+                const t = reluQuantizerAfter(g, l);
+                if (t) p.result = t.signed ? t : fixedType(t.w + 1, t.i + 1, true, t.q, t.o);
+              }
+              // With a narrow result, the wide kernel computes x * scale + bias exactly whatever
+              // the operands' widths, so the scale keeps 24 bits. An exact (auto) result must stay
+              // a double: the scale then gets at most 50 - W(x) bits. The bias gets no finer LSB
+              // than the product.
+              const res = concrete('result');
+              const scaleBits = res && res.w <= 53 ? 24 : Math.min(24, Math.max(8, 50 - x.w));
+              if (isAuto(p.scale) && l.weights.scale) p.scale = alphaConstType(l.weights.scale.data, scaleBits).type;
               const st = concrete('scale');
               if (isAuto(p.bias) && l.weights.bias) p.bias = alphaConstType(l.weights.bias.data, 24, st ? fracBits(x) + fracBits(st) : Infinity).type;
             }

@@ -88,7 +88,7 @@ export function mapQonnx(f: QuantFact, perChannelOk: boolean): MapResult {
   if (zp.some((z) => z !== 0))
     return no(
       `zero point ${zp.join(', ')} is not 0: an offset cannot be expressed as a fixed-point type`,
-      'fastml accepts integer zero points on activations (as a scale layer with an offset, pass split-scales); weights need zero point 0',
+      'fastml accepts integer zero points on activations (a scale layer with an offset) and on Dense / Conv / DepthwiseConv kernels (integer weights q - z), pass split-scales; other weights need zero point 0',
     );
   const scales = f.scale ?? [1];
   if (scales.length === 0) return no('empty scale');
@@ -97,7 +97,7 @@ export function mapQonnx(f: QuantFact, perChannelOk: boolean): MapResult {
   if (bad >= 0)
     return no(
       `scale ${scales[bad]} is not a power of two, so the quantized values are not exactly representable in fixed point`,
-      'fastml turns float scales into integer quantizers plus scale layers (pass split-scales) on activations and on Dense / Conv kernels with one scale per tensor or per output channel and zero point 0; quantize this tensor that way, or with a power-of-two scale',
+      'fastml turns float scales into integer quantizers plus scale layers (pass split-scales) on activations and on Dense / Conv / DepthwiseConv kernels with one scale per tensor, per output channel or per input channel (not varying along both); quantize this tensor that way, or with a power-of-two scale',
     );
   const distinct = new Set(logs);
   if (distinct.size > 1 && !perChannelOk)

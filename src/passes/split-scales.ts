@@ -9,9 +9,10 @@
  * - on an activation, three layers: `<q>_scale` (ScaleBias x * (1/s) + z), `<q>` (a Quant with scale
  *   1 and zero point 0: a cast to an integer type with the quantizer's rounding and saturation) and
  *   `<q>_rescale` (ScaleBias q * s - z * s). Per-channel scales and zero points stay per channel.
- * - on a Dense / Conv kernel (per-tensor or per-output-channel scale, zero point 0): the kernel
- *   holds the integers w / s, the layer accumulates exactly, and `<layer>_alpha` (ScaleBias
- *   acc * s + bias, the layer's bias moved there) follows it.
+ * - on a Dense / Conv / DepthwiseConv kernel: the kernel holds the integers q - z and the scale
+ *   goes to `<layer>_alpha` after the layer (per tensor / per output channel, also of a depthwise
+ *   or grouped Conv) or to `<layer>_alpha_in` before it (per input channel); see
+ *   split-scales-kernel.ts.
  * The scale layers are ScaleBias layers with `alpha: true` (hls4ml class ApplyAlpha): their scale,
  * bias and result types are `auto` unless the configuration names them, and infer-precision gives
  * `auto` scale/bias types that hold the constants exactly when they fit 24 bits, and otherwise
@@ -21,15 +22,17 @@
  * - a `<q>_rescale` with one scale that feeds a Dense / Conv with integer weights moves behind it,
  *   into that layer's `_alpha` (s_a * s_w, and the zero-point term W^T c folded into its bias):
  *   the layer then multiplies integers only (a Conv only when the rescale has no offset or the
- *   Conv no padding, because padding inserts zeros on the integer side);
+ *   Conv no padding, because padding inserts zeros on the integer side; a depthwise or grouped
+ *   Conv only without offset);
  * - a scale layer with power-of-two scales right after the integer Dense / Conv it scales folds
  *   into that kernel (w * 2^k is exact and needs no wider multiplier);
  * - two adjacent scale layers with nothing in between merge into one (the requantization
  *   `<layer>_alpha` + `<q>_scale`, whose integer Quant then folds into it as its result type); a
  *   constant ScaleBias after a scale layer (the bias Add of an ONNX MatMul + Add) merges too.
  *
- * Facts this pass cannot express (Trunc with float scales, a non-integer zero point, zero points on
- * weights) are left for quantize-model, which refuses them with FML6501.
+ * Facts this pass cannot express (Trunc with float scales, a non-integer zero point, kernel scales
+ * varying along both input and output channels, float scales on other weights) are left for
+ * quantize-model, which refuses them with FML6501.
  */
 
 import type { Graph, Layer, QuantFact, TensorInfo, WeightTensor } from '../ir/graph.js';
@@ -39,50 +42,9 @@ import { fixedType } from '../fixed/type.js';
 import { castTo, exactLog2 } from './quant-types.js';
 import { freshName, hasSingleReader, readersOf } from './graph-edit.js';
 import type { FixedType } from '../fixed/type.js';
+import { channels, freshTensor, needsScaleLayer, scaleLayer, splice, splitKernel } from './split-scales-kernel.js';
 
-/** True when the fact is a QONNX Quant / QDQ that only a scale layer can express. */
-export function needsScaleLayer(f: QuantFact | undefined): boolean {
-  if (!f || (f.kind !== 'quant' && f.kind !== 'qdq')) return false;
-  const scales = f.scale ?? [1];
-  const zps = f.zeroPoint ?? [0];
-  if (!zps.every((z) => Number.isInteger(z))) return false;
-  if (!scales.every((s) => Number.isFinite(s) && s > 0)) return false;
-  return scales.some((s) => exactLog2(s) === undefined) || zps.some((z) => z !== 0);
-}
-
-const vec = (a: readonly number[]): WeightTensor => ({ shape: [a.length], data: Float64Array.from(a) });
-const channels = (g: Graph, tensor: string): number => {
-  const s = g.tensors.get(tensor)!.shape;
-  return s.length ? s[s.length - 1]! : 1;
-};
-
-function scaleLayer(name: string, input: string, output: string, scale: readonly number[], bias: readonly number[] | undefined, from: Layer): Layer {
-  const weights: Record<string, WeightTensor> = { scale: vec(scale) };
-  if (bias && bias.some((b) => b !== 0)) weights.bias = vec(bias);
-  return {
-    name,
-    attrs: { op: 'ScaleBias', alpha: true },
-    inputs: [input],
-    outputs: [output],
-    weights,
-    precision: { scale: AUTO, ...(weights.bias ? { bias: AUTO } : {}), result: AUTO },
-    source: { ...from.source, node: from.source?.node ?? from.name, opType: 'ApplyAlpha' },
-  };
-}
-
-/** Inserts `layers` in place of the layer called `name` and registers new tensors. */
-function splice(g: Graph, name: string, layers: Layer[], tensors: TensorInfo[]): Graph {
-  const map = new Map(g.tensors);
-  for (const t of tensors) map.set(t.name, t);
-  return { ...g, tensors: map, layers: g.layers.flatMap((l) => (l.name === name ? layers : [l])) };
-}
-
-function freshTensor(g: Graph, base: string, taken: Set<string>): string {
-  let n = base;
-  for (let k = 1; g.tensors.has(n) || taken.has(n); k++) n = `${base}_${k}`;
-  taken.add(n);
-  return n;
-}
+export { needsScaleLayer } from './split-scales-kernel.js';
 
 /** Activation Quant -> `<q>_scale`, integer Quant `<q>`, `<q>_rescale`. */
 function splitActivation(g: Graph, l: Layer & { attrs: { op: 'Quant' } }): Graph {
@@ -136,38 +98,6 @@ function splitBipolar(g: Graph, l: Layer & { attrs: { op: 'Quant' } }): Graph {
 }
 
 const COMPUTES = new Set(['Dense', 'Conv']);
-
-/** Dense / Conv with a float-scaled kernel -> integer kernel + `<layer>_alpha`. */
-function splitKernel(g: Graph, l: Layer): Graph {
-  const f = l.quant?.kernel;
-  const k = l.weights.kernel;
-  if (!f || !k || !COMPUTES.has(l.attrs.op) || !needsScaleLayer(f)) return g;
-  if ((f.zeroPoint ?? [0]).some((z) => z !== 0)) return g;
-  if (l.attrs.op === 'Conv' && l.attrs.groups !== 1 && (f.scale ?? [1]).length > 1) return g;
-  const s = f.scale ?? [1];
-  const C = k.shape[k.shape.length - 1]!;
-  if (s.length !== 1 && s.length !== C) return g;
-  const ints = new Float64Array(k.data.length);
-  for (let i = 0; i < ints.length; i++) ints[i] = Math.round(k.data[i]! / s[s.length === 1 ? 0 : i % C]!);
-  const { bias, ...rest } = l.weights;
-  const quant: Record<string, QuantFact> = { ...l.quant, kernel: { ...f, scale: [1], zeroPoint: [0] } };
-  const biasFact = quant.bias;
-  delete quant.bias;
-  const taken = new Set<string>();
-  const tAcc = freshTensor(g, `${l.outputs[0]}_int`, taken);
-  const dense: Layer = {
-    ...l,
-    outputs: [tAcc],
-    weights: { ...rest, kernel: { shape: k.shape, data: ints } },
-    quant,
-    // Integers in, integers out: the accumulator and result are exact unless the config says otherwise.
-    precision: { ...l.precision, accum: AUTO, result: AUTO },
-  };
-  const alpha = scaleLayer(freshName(g, `${l.name}_alpha`), tAcc, l.outputs[0]!, s, bias ? Array.from(bias.data) : undefined, l);
-  const withBias: Layer =
-    bias && biasFact && !needsScaleLayer(biasFact) ? { ...alpha, weights: { ...alpha.weights, bias }, quant: { bias: biasFact } } : bias ? { ...alpha, weights: { ...alpha.weights, bias } } : alpha;
-  return splice(g, l.name, [dense, withBias], [{ name: tAcc, shape: g.tensors.get(l.outputs[0]!)!.shape }]);
-}
 
 /**
  * A product of scales that is a power of two up to the float64 rounding of a reciprocal (s * (1/t)
@@ -229,15 +159,17 @@ function propagateOne(g: Graph): Graph | undefined {
   for (const r of g.layers) {
     if (!isAlpha(r) || r.quant || !hasSingleReader(g, r.outputs[0]!)) continue;
     const d = readersOf(g, r.outputs[0]!)[0]!;
-    if (!COMPUTES.has(d.attrs.op) || d.weights.bias || !hasSingleReader(g, d.outputs[0]!)) continue;
-    if (d.attrs.op === 'Conv' && d.attrs.groups !== 1) continue;
+    // A depthwise or grouped convolution takes the scale too, but not an offset: its zero-point
+    // term would need the per-group kernel sums (kernelTimes reads a [..., cIn, cOut] kernel).
+    const grouped = d.attrs.op === 'DepthwiseConv' || (d.attrs.op === 'Conv' && d.attrs.groups !== 1);
+    if ((!COMPUTES.has(d.attrs.op) && !grouped) || d.weights.bias || !hasSingleReader(g, d.outputs[0]!)) continue;
     const p = readersOf(g, d.outputs[0]!)[0]!;
     if (!isAlpha(p) || p.quant) continue;
     const sr = data(r.weights.scale, 1);
     const c = data(r.weights.bias, 0);
     if (sr.length !== 1) continue;
     const offset = c.some((v) => v !== 0);
-    if (offset && hasPadding(d)) continue;
+    if (offset && (hasPadding(d) || grouped)) continue;
     const sp = data(p.weights.scale, 1);
     const bp = data(p.weights.bias, 0);
     const wc = offset ? kernelTimes(d.weights.kernel!, c) : new Float64Array(1);

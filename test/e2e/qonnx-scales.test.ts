@@ -14,7 +14,7 @@ import path from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { memoryIO } from '../../src/cli/io.js';
 import { decodeNpy, encodeNpy } from '../../src/io/npy.js';
-import { buildModel, i, s, type ModelSpec } from '../unit/frontends/onnx/onnx-build.js';
+import { buildModel, i, ints, s, type ModelSpec } from '../unit/frontends/onnx/onnx-build.js';
 import { qonnxToStandard, runOrt } from '../unit/emulator/float-ort.helpers.js';
 import { rng } from '../../src/tools/onnx-writer.js';
 
@@ -216,4 +216,155 @@ describe('QONNX with float scales: compile, emulate, check, csim', () => {
       expect(sim.out).toContain(' 0 mismatching values');
       expect(sim.code).toBe(0);
     });
+});
+
+/** Emulator outputs against the QONNX float model run by onnxruntime-web, sample by sample. */
+async function agreement(std: Uint8Array, x: Float32Array, dims: number[], emu: ArrayLike<number>, nOut: number) {
+  const per = dims.reduce((a, b) => a * b, 1);
+  const n = x.length / per;
+  let maxErr = 0;
+  let agree = 0;
+  let exact = 0;
+  for (let k = 0; k < n; k++) {
+    const out = await runOrt(std, { x: { data: x.subarray(k * per, (k + 1) * per), dims } });
+    const want = out.y!.data;
+    let am = 0;
+    let bm = 0;
+    let same = true;
+    for (let j = 0; j < nOut; j++) {
+      const got = emu[k * nOut + j]!;
+      maxErr = Math.max(maxErr, Math.abs(got - want[j]!));
+      if (Math.abs(got - want[j]!) > 1e-6) same = false;
+      if (want[j]! > want[am]!) am = j;
+      if (got > emu[k * nOut + bm]!) bm = j;
+    }
+    if (am === bm) agree++;
+    if (same) exact++;
+  }
+  return { n, exact, agree: agree / n, maxErr };
+}
+
+/**
+ * A Brevitas-style CNN with the kernel scales split-scales used to refuse: per-INPUT-channel
+ * scales and a zero point on a Conv kernel (padded), per-channel scales on a grouped 1x1 Conv and
+ * on a depthwise Conv, per-input-feature scales and a zero point on the final Gemm.
+ */
+function cnn(): ModelSpec {
+  const r = rng(4242);
+  const rand = (n: number, scale: number) => Array.from({ length: n }, () => (r() * 2 - 1) * scale);
+  const sc = (x: number) => ({ dims: [], data: [x] });
+  const quant = (name: string, x: string, sName: string, zName: string, bName: string, y: string, signed: number, narrow = 0): ModelSpec['nodes'][number] => ({
+    op: 'Quant',
+    domain: QDOM,
+    name,
+    inputs: [x, sName, zName, bName],
+    outputs: [y],
+    attrs: { signed: i(signed), narrow: i(narrow), rounding_mode: s('ROUND') },
+  });
+  const per = (dims: number[], base: number) => ({ dims, data: Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, k) => Math.fround(base * (0.7 + 0.09 * k))) });
+  const FEAT = 4 * 4 * 4;
+  return {
+    inputs: [{ name: 'x', dims: [1, 3, 6, 6] }],
+    outputs: ['y'],
+    nodes: [
+      quant('q_in', 'x', 's_in', 'z0', 'b8', 'xq', 1),
+      // conv1: 3 -> 4, 3x3, padded; scale per INPUT channel ([1, 3, 1, 1]), zero point 3, 5 bits.
+      quant('q_w1', 'W1', 's_w1', 'z_w1', 'b5', 'w1q', 1),
+      { op: 'Conv', name: 'conv1', inputs: ['xq', 'w1q', 'B1'], outputs: ['c1'], attrs: { pads: ints([1, 1, 1, 1]), kernel_shape: ints([3, 3]) } },
+      { op: 'Relu', name: 'relu1', inputs: ['c1'], outputs: ['r1'] },
+      quant('q_a1', 'r1', 's_a1', 'z0', 'b5', 'a1', 0),
+      // gconv: 1x1, 2 groups, scale per output channel.
+      quant('q_wg', 'WG', 's_wg', 'z0', 'b4', 'wgq', 1, 1),
+      { op: 'Conv', name: 'gconv', inputs: ['a1', 'wgq', 'BG'], outputs: ['g1'], attrs: { group: i(2), kernel_shape: ints([1, 1]) } },
+      quant('q_g', 'g1', 's_g', 'z0', 'b6', 'g1q', 1),
+      // dw: depthwise 3x3 (group 4), no padding, scale per channel.
+      quant('q_w2', 'W2', 's_w2', 'z0', 'b4', 'w2q', 1, 1),
+      { op: 'Conv', name: 'dw', inputs: ['g1q', 'w2q', 'B2'], outputs: ['c2'], attrs: { group: i(4), kernel_shape: ints([3, 3]) } },
+      { op: 'Relu', name: 'relu2', inputs: ['c2'], outputs: ['r2'] },
+      quant('q_a2', 'r2', 's_a2', 'z0', 'b5', 'a2', 0),
+      { op: 'Flatten', name: 'flat', inputs: ['a2'], outputs: ['f'] },
+      // fc: scale per INPUT feature ([1, FEAT]), zero point -2 on an unsigned... signed 6-bit kernel.
+      quant('q_w3', 'W3', 's_w3', 'z_w3', 'b6', 'w3q', 1),
+      { op: 'Gemm', name: 'fc', inputs: ['f', 'w3q', 'B3'], outputs: ['o'], attrs: { transB: i(1) } },
+      quant('q_out', 'o', 's_out', 'z0', 'b8', 'y', 1),
+    ],
+    inits: {
+      s_in: sc(Math.fround(2.3 / 127)),
+      z0: sc(0),
+      b4: sc(4),
+      b5: sc(5),
+      b6: sc(6),
+      b8: sc(8),
+      W1: { dims: [4, 3, 3, 3], data: rand(108, 0.5) },
+      s_w1: per([1, 3, 1, 1], 0.5 / 15),
+      z_w1: sc(3),
+      B1: { dims: [4], data: rand(4, 0.2) },
+      s_a1: sc(Math.fround(2.9 / 31)),
+      WG: { dims: [4, 2, 1, 1], data: rand(8, 0.9) },
+      s_wg: per([4, 1, 1, 1], 0.9 / 7),
+      BG: { dims: [4], data: rand(4, 0.2) },
+      s_g: sc(Math.fround(3.3 / 31)),
+      W2: { dims: [4, 1, 3, 3], data: rand(36, 0.6) },
+      s_w2: per([4, 1, 1, 1], 0.6 / 7),
+      B2: { dims: [4], data: rand(4, 0.2) },
+      s_a2: sc(Math.fround(2.1 / 31)),
+      W3: { dims: [5, FEAT], data: rand(5 * FEAT, 0.4) },
+      s_w3: per([1, FEAT], 0.4 / 31 / 6),
+      z_w3: sc(-2),
+      B3: { dims: [5], data: rand(5, 0.2) },
+      s_out: sc(Math.fround(3.1 / 127)),
+    },
+    extraOpsets: [{ domain: QDOM, version: 1 }],
+  };
+}
+
+describe('QONNX CNN with per-input-channel, grouped and depthwise kernel scales and weight zero points', () => {
+  it('compiles, emulates, checks and C-simulates (io_parallel and io_stream)', async () => {
+    const spec = cnn();
+    const model = path.join(tmp, 'cnn.onnx');
+    writeFileSync(model, buildModel(spec));
+    const n = 300;
+    const dims = [1, 3, 6, 6];
+    const per = 3 * 6 * 6;
+    const r = rng(7);
+    const x = Float32Array.from({ length: n * per }, () => (r() * 2 - 1) * 2.2);
+    const xf = path.join(tmp, 'cnn_x.npy');
+    writeFileSync(xf, encodeNpy({ shape: [n, 3, 6, 6], data: x }, 'f4'));
+    const cfg = path.join(tmp, 'cnn.yml');
+    writeFileSync(cfg, 'HLSConfig:\n  Model:\n    Precision: fixed<16,6>\n    ReuseFactor: 1\n  LayerName:\n    x:\n      Precision:\n        result: fixed<26,6>\n');
+
+    // The split is what the docs say: integer kernels, the scales in scale layers.
+    const d = await cli('emulate', model, '-i', xf, '-o', 'cnn_y.npy', '-c', cfg, '--dump-ir', 'split-scales');
+    expect(d.code, d.err).toBe(0);
+    // conv1's per-input-channel scale layer merged with q_in's rescale (one scale per input channel).
+    expect(d.out).toMatch(/q_in_rescale: ScaleBias\(alpha=true\) \[xq_int\] -> \S+ \[6, 6, 3\].*\n\s+scale \[3\]/);
+    for (const name of ['gconv_alpha', 'dw_alpha', 'fc_alpha_in', 'fc_alpha']) expect(d.out).toContain(`  ${name}: ScaleBias(alpha=true)`);
+    // Every kernel is integer (scale 1); the zero-pointed ones one bit wider (q - z).
+    const kernels = [...d.out.matchAll(/quant kernel: (\{.*\})/g)].map((m) => JSON.parse(m[1]!) as { bits: number; scale: number[] });
+    expect(kernels).toHaveLength(4);
+    expect(kernels.every((k) => k.scale.length === 1 && k.scale[0] === 1)).toBe(true);
+    expect(kernels.map((k) => k.bits)).toEqual([6, 4, 4, 7]);
+    expect(d.err.replace(/^(warning|info) .*\n(  hint.*\n)?/gm, '')).toBe('');
+    const emu = decodeNpy(new Uint8Array(readFileSync(path.join(tmp, 'cnn_y.npy')))).data;
+
+    const a = await agreement(qonnxToStandard(buildModel(spec)), x, dims, emu, 5);
+    console.log(`[qonnx-scales] cnn (per-input, grouped, depthwise scales, weight zero points): ${a.exact}/${a.n} samples equal the QONNX float model (ORT) to 1e-6, argmax agreement ${a.agree.toFixed(3)}, max |err| ${a.maxErr.toPrecision(3)}`);
+    // 24-bit scale constants (the ReLU quantizers' types let the scale layers round at once):
+    // every sample equals the float model up to ORT's float32 rounding (300/300 when written).
+    expect(a.exact / a.n).toBeGreaterThan(0.98);
+    expect(a.agree).toBeGreaterThan(0.99);
+
+    const c = await cli('check', model, '-i', xf, '-c', cfg, '--json');
+    expect(c.code, c.err).toBe(0);
+
+    for (const io of ['parallel', 'stream']) {
+      const dir = path.join(tmp, `cnn_${io}_prj`);
+      const comp = await cli('compile', model, '-o', dir, '-c', cfg, '--input', xf, '--io', io);
+      expect(comp.code, comp.err).toBe(0);
+      const sim = await cli('csim', dir);
+      expect(sim.err).toBe('');
+      expect(sim.out).toContain(' 0 mismatching values');
+      expect(sim.code).toBe(0);
+    }
+  });
 });

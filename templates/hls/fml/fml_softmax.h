@@ -51,12 +51,15 @@ struct tree_sum<T, 1> {
   }
 };
 
-/* The top B bits of a W-bit pattern as a table index, clamped to the table size. */
+/*
+ * The top B bits of a W-bit pattern as a table index, clamped to the table size. Only those bits
+ * are read (range(W - 1, W - B)), so W may exceed 64 (a wide softmax input or inp_norm_t).
+ */
 template <unsigned W, unsigned B, unsigned SIZE, class T>
 unsigned top_bits_index(const T &v) {
 #pragma HLS INLINE
-  unsigned long long u = raw_bits<W>(v);
-  unsigned long long idx = (W >= B) ? (u >> (W - B)) : (u << (B - W));
+  unsigned long long u = v.range(W - 1, W >= B ? W - B : 0).to_uint64();
+  unsigned long long idx = (W >= B) ? u : (u << (B - W));
   if (idx > SIZE - 1) idx = SIZE - 1;
   return (unsigned)idx;
 }

@@ -107,6 +107,18 @@ describe('quantizedReference (what check compares QKeras models with)', () => {
     // ... and the model as written is the unquantized one (what --reference float uses).
     expect(maxAbsDiff(floatRef(g, xs), qkerasFloat(g, xs))).toBeGreaterThan(0.01);
   });
+
+  it("rounds exact ties to even and clips after rounding, as QKeras' _round_through (tf.round) does", () => {
+    // quantized_relu(6,0): clip(tf.round(64 x) / 64, 0, 63/64); quantized_bits(6,0) on the
+    // previous layer's kernel: clip(tf.round(32 w), -32, 31) / 32. tf.round rounds half to even.
+    const x = [0.5 / 64, 1.5 / 64, 2.5 / 64, 63.4 / 64, 63.5 / 64, -0.3];
+    const g = new SeqBuilder([x.length]).add('relu1', { op: 'Activation', activation: 'relu' }, [x.length], { quant: { result: qk('quantized_relu', { bits: 6, integer: 0 }) } }).build();
+    expect(Array.from(floatRef(quantizedReference(g).graph, [Float64Array.from(x)])[0]!)).toEqual([0, 2 / 64, 2 / 64, 63 / 64, 63 / 64, 0]);
+    const w = [0.5 / 32, 1.5 / 32, -2.5 / 32, 31.6 / 32, -40 / 32];
+    const d = new SeqBuilder([w.length]).dense('fc', 1, rng(1), { weights: { kernel: { shape: [w.length, 1], data: Float64Array.from(w) } }, bias: false, quant: { kernel: qk('quantized_bits', { bits: 6, integer: 0, alpha: 1 }) } }).build();
+    const kq = quantizedReference(d).graph.layers.find((l) => l.name === 'fc')!.weights.kernel!.data;
+    expect(Array.from(kq)).toEqual([0, 2 / 32, -2 / 32, 31 / 32, -1]);
+  });
 });
 
 describe('quantize-model', () => {

@@ -192,10 +192,121 @@ describe('split-scales', () => {
     expect(same / xs.length).toBeGreaterThan(0.95);
   });
 
+  it('per-input-channel kernel scales with a zero point: input scale layer, integer kernel q - z', () => {
+    const r = rng(21);
+    const nIn = 5;
+    const nOut = 3;
+    const sIn = [0.011, 0.023, 0.0137, 0.031, 0.0191];
+    const z = 3;
+    // W[i][o] = s_i * (q - z), q an unsigned 4-bit integer: the ONNX frontend records one scale
+    // per element in the IR kernel layout [nIn, nOut].
+    const qs = Array.from({ length: nIn * nOut }, () => Math.floor(r() * 16));
+    const kernel = Float64Array.from(qs, (v, k) => sIn[Math.floor(k / nOut)]! * (v - z));
+    const sFull = Array.from({ length: nIn * nOut }, (_, k) => sIn[Math.floor(k / nOut)]!);
+    const g = new SeqBuilder([nIn], T('fixed<24,6>'))
+      .add('q_in', { op: 'Quant', fact: q(8, [0.0173]) }, [nIn])
+      .dense('fc', nOut, r, {
+        weights: { kernel: { shape: [nIn, nOut], data: kernel }, bias: { shape: [nOut], data: gridValues(nOut, r, 0.4, 9) } },
+        quant: { kernel: q(4, sFull, sFull.map(() => z), false) },
+        precision: {},
+      })
+      .build();
+    const c = ctx();
+    const out = runPass(splitScalesPass, g, c);
+    // q_in's rescale merged with the input scale layer (one per-channel scale layer); fc_alpha
+    // (scale 1, the bias) folded back into the integer layer, its bias exact in 24 bits.
+    expect(out.layers.map((l) => l.name)).toEqual(['x', 'q_in_scale', 'q_in', 'q_in_rescale', 'fc']);
+    const fc = layer(out, 'fc');
+    expect(Array.from(fc.weights.kernel!.data)).toEqual(qs.map((v) => v - z));
+    // q - z spans [-3, 12]: a signed 5-bit integer, one bit wider than q.
+    expect(fc.quant!.kernel).toMatchObject({ bits: 5, signed: true, scale: [1], zeroPoint: [0] });
+    expect(Array.from(layer(out, 'q_in_rescale').weights.scale!.data)).toEqual(sIn.map((v) => 0.0173 * v));
+    const xs = sampleInputs(g, 40, 3, 2, 12);
+    expect(maxAbsDiff(floatRef(out, xs), floatRef(g, xs))).toBeLessThan(1e-9);
+    // The whole pipeline emulates it, within the scale types' bound of the float model.
+    const res = runPipeline(g, undefined, { verify: true });
+    const got = emulate(res.graph, xs);
+    expect(maxAbsDiff(got, floatRef(g, xs))).toBeLessThan(1e-4);
+  });
+
+  it('a scale layer read only by a quantizing ReLU rounds at once to its type (plus a sign bit), with 24-bit scales', () => {
+    const g = mlp(128);
+    const res = runPipeline(g, undefined, { verify: true });
+    const alpha = layer(res.graph, 'fc1_alpha');
+    const relu = layer(res.graph, 'relu');
+    // relu's result is q_act's uint4; relu(cast(v)) = cast_uint4(relu(v)) with the sign bit added.
+    expect(formatHls4ml(relu.precision.result!)).toBe('ufixed<4,4,RND_CONV,SAT,0>');
+    expect(formatHls4ml(alpha.precision.result!)).toBe('fixed<5,5,RND_CONV,SAT,0>');
+    // The scale is no longer squeezed to keep an exact product within a double.
+    expect((alpha.precision.scale as { w: number }).w).toBe(24);
+    const xs = sampleInputs(g, 300, 11, 2, 18);
+    const got = emulate(res.graph, xs);
+    const want = floatRef(g, xs);
+    let same = 0;
+    for (let s = 0; s < xs.length; s++) if (maxAbsDiff([got[s]!], [want[s]!]) < 1e-9) same++;
+    expect(same).toBeGreaterThanOrEqual(xs.length - 3);
+  });
+
+  it('depthwise and grouped Conv kernels with per-channel scales: integer kernel, scale layer after (float function kept)', () => {
+    const r = rng(33);
+    const pads = { top: 0, bottom: 0, left: 0, right: 0 };
+    // Depthwise 3x3 over 2 channels, multiplier 2: kernel [3, 3, 2, 2], output channel ci * 2 + m;
+    // the frontend records one scale per element (IR layout), varying with the output channel.
+    const sDw = [0.011, 0.017, 0.029, 0.023];
+    const qDw = Array.from({ length: 36 }, () => Math.round((r() * 2 - 1) * 7));
+    const dwFull = qDw.map((_, k) => sDw[k % 4]!);
+    // Grouped 1x1 Conv, 4 -> 4 in 2 groups: kernel [1, 1, 2, 4], scale per output channel.
+    const sG = [0.031, 0.019, 0.027, 0.013];
+    const qG = Array.from({ length: 8 }, () => Math.round((r() * 2 - 1) * 7));
+    const g = new SeqBuilder([5, 5, 2], T('fixed<24,6>'))
+      .add('q_in', { op: 'Quant', fact: q(8, [0.0173]) }, [5, 5, 2])
+      .add('dw', { op: 'DepthwiseConv', dims: 2, kernel: [3, 3], strides: [1, 1], dilations: [1, 1], pads, cIn: 2, depthMultiplier: 2 }, [3, 3, 4], {
+        weights: { kernel: { shape: [3, 3, 2, 2], data: Float64Array.from(qDw, (v, k) => v * dwFull[k]!) }, bias: { shape: [4], data: gridValues(4, r, 0.4, 9) } },
+        quant: { kernel: q(4, dwFull, [0], true, true) },
+      })
+      .add('gconv', { op: 'Conv', dims: 2, kernel: [1, 1], strides: [1, 1], dilations: [1, 1], pads, cIn: 4, cOut: 4, groups: 2 }, [3, 3, 4], {
+        weights: { kernel: { shape: [1, 1, 2, 4], data: Float64Array.from(qG, (v, k) => v * sG[k % 4]!) } },
+        quant: { kernel: q(4, sG, [0], true, true) },
+      })
+      .build();
+    const out = runPass(splitScalesPass, g);
+    // q_in's one-scale rescale (no offset) moves through the depthwise Conv into dw_alpha; dw_alpha
+    // carries the bias (an offset), which a grouped Conv does not take, so it stays before gconv.
+    expect(out.layers.map((l) => l.name)).toEqual(['x', 'q_in_scale', 'q_in', 'dw', 'dw_alpha', 'gconv', 'gconv_alpha']);
+    expect(Array.from(layer(out, 'dw').weights.kernel!.data)).toEqual(qDw);
+    expect(Array.from(layer(out, 'gconv').weights.kernel!.data)).toEqual(qG);
+    expect(Array.from(layer(out, 'dw_alpha').weights.scale!.data)).toEqual(sDw.map((v) => v * 0.0173));
+    const xs = sampleInputs(g, 20, 4, 2, 12);
+    expect(maxAbsDiff(floatRef(out, xs), floatRef(g, xs))).toBeLessThan(1e-9);
+  });
+
+  it('per-output-channel zero points on a kernel: integers q - z_o, the type from their range', () => {
+    const r = rng(8);
+    const s = [0.021, 0.013, 0.034];
+    const z = [5, -3, 0];
+    // Unsigned 3-bit q in [0, 7]: q - z spans [-5, 10] over the three channels.
+    const qs = Array.from({ length: 12 }, (_, k) => (k < 3 ? [0, 7, 7][k]! : Math.floor(r() * 8)));
+    const g = new SeqBuilder([4], T('fixed<24,6>'))
+      .dense('fc', 3, r, {
+        weights: { kernel: { shape: [4, 3], data: Float64Array.from(qs, (v, k) => s[k % 3]! * (v - z[k % 3]!)) }, bias: { shape: [3], data: gridValues(3, r, 0.4, 9) } },
+        quant: { kernel: q(3, s, z, false) },
+        precision: {},
+      })
+      .build();
+    const out = runPass(splitScalesPass, g);
+    expect(Array.from(layer(out, 'fc').weights.kernel!.data)).toEqual(qs.map((v, k) => v - z[k % 3]!));
+    expect(layer(out, 'fc').quant!.kernel).toMatchObject({ bits: 5, signed: true, scale: [1], zeroPoint: [0] });
+    expect(Array.from(layer(out, 'fc_alpha').weights.scale!.data)).toEqual(s);
+    const xs = sampleInputs(g, 30, 6, 2, 12);
+    expect(maxAbsDiff(floatRef(out, xs), floatRef(g, xs))).toBeLessThan(1e-9);
+  });
+
   it('still refuses what it cannot express, naming the fastml way in the hint', () => {
     const r = rng(2);
+    // Scales varying along both the input and the output axis: no per-channel scale layer holds them.
+    const s = Array.from({ length: 12 }, (_, k) => 0.01 + 0.001 * k);
     const g = new SeqBuilder([4])
-      .dense('fc', 3, r, { quant: { kernel: q(8, [0.1], [3]) } })
+      .dense('fc', 3, r, { quant: { kernel: q(8, s, [0]) } })
       .build();
     let err: DiagnosticError | undefined;
     try {
