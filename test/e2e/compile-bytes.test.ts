@@ -6,11 +6,14 @@
  * strategies, Vitis/Alveo, a global precision, the hls4ml reference cases' own config files) and
  * the SHA-256 of every generated file is compared with test/fixtures/compile-hashes.json. That
  * file was recorded by this test (FASTML_RECORD_HASHES=1) at commit 2ff5e50, before the compile
- * path was rewritten, so it is the old code path's output.
+ * path was rewritten, so it is the old code path's output; re-recorded at bb73c99 (whose every
+ * file equalled 2ff5e50's) when firmware/fml/* joined the library copies below.
  *
- * Excluded on purpose: firmware/ap_types/* (a copy of templates/ap_types, which issue 15 changes
- * deliberately for C simulation memory) and the lock file's hash entries for those files. The
- * copies are checked to equal templates/ap_types byte for byte instead.
+ * Excluded on purpose: the library copies firmware/ap_types/* (templates/ap_types, which issue 15
+ * changes deliberately for C simulation memory) and firmware/fml/* (templates/hls/fml, fixed on
+ * purpose since, e.g. the softmax index of >64-bit inputs in issue 12), and the lock file's hash
+ * entries for those files. The copies are checked to equal their templates byte for byte instead;
+ * what this test guards is the generated code, weights and test bench.
  */
 
 import { afterAll, describe, expect, it } from 'vitest';
@@ -98,17 +101,22 @@ function listAll(dir: string, prefix = ''): string[] {
 }
 
 const sha = (b: string | Buffer): string => createHash('sha256').update(b).digest('hex');
-const AP = 'firmware/ap_types/';
+/** Library folders copied verbatim into every project: project prefix -> template folder. */
+const COPIES: Array<[string, string]> = [
+  ['firmware/ap_types/', 'templates/ap_types'],
+  ['firmware/fml/', 'templates/hls/fml'],
+];
+const isCopy = (f: string): boolean => COPIES.some(([prefix]) => f.startsWith(prefix));
 
-/** path -> sha256 of every generated file except the ap_types copies (lock file without their entries). */
+/** path -> sha256 of every generated file except the library copies (lock file without their entries). */
 function projectHashes(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const f of listAll(dir)) {
-    if (f.startsWith(AP)) continue;
+    if (isCopy(f)) continue;
     let content = readFileSync(path.join(dir, f));
     if (f === 'fastml.lock.json') {
       const lock = JSON.parse(content.toString('utf8')) as { files: Record<string, string> };
-      for (const k of Object.keys(lock.files)) if (k.startsWith(AP)) delete lock.files[k];
+      for (const k of Object.keys(lock.files)) if (isCopy(k)) delete lock.files[k];
       content = Buffer.from(JSON.stringify(lock));
     }
     out[f] = sha(content);
@@ -139,9 +147,11 @@ describe('compile output is byte-identical to the recorded projects', () => {
       expect(io.stderr, name).not.toMatch(/^(error|internal error)/m);
       expect(code, name).toBe(0);
       const got = projectHashes(dir);
-      // The ap_types copies equal the templates they come from.
-      const apRoot = path.join(projectRoot, 'templates/ap_types');
-      for (const f of listAll(apRoot)) expect(readFileSync(path.join(dir, AP, f)).equals(readFileSync(path.join(apRoot, f))), f).toBe(true);
+      // The library copies equal the templates they come from.
+      for (const [prefix, from] of COPIES) {
+        const root = path.join(projectRoot, from);
+        for (const f of listAll(root)) expect(readFileSync(path.join(dir, prefix, f)).equals(readFileSync(path.join(root, f))), prefix + f).toBe(true);
+      }
       rmSync(dir, { recursive: true, force: true });
       if (RECORD) recorded[name] = got;
       else expect(got, name).toEqual(expected[name]);
