@@ -7,7 +7,7 @@
  */
 
 import type { Graph } from '../ir/graph.js';
-import { combineLatency, depthFeatures, designKind, estimate, layerCosts, layerTiming } from './estimate.js';
+import { combineLatency, depthFeatures, designKind, estimate, layerCosts, layerIi, layerTiming } from './estimate.js';
 import type { LayerCost } from './model.js';
 import { resolveTarget } from './devices.js';
 import { nnls } from './nnls.js';
@@ -29,7 +29,10 @@ export const LATENCY_KEYS: Record<string, readonly number[]> = (() => {
     act_c: ints(4),
     act_res_c: ints(4),
     table_c: ints(6),
-    softmax_c: ints(30),
+    // Control cycles only: the softmax's logic is the chain softmax_ns (up to 40 ns, some ten
+    // adder and comparator levels), so a slow clock shortens it.
+    softmax_c: ints(4),
+    softmax_ns: Array.from({ length: 41 }, (_, i) => i),
     pool_c: ints(25),
     stream_c: ints(8),
     top_c: ints(6),
@@ -37,6 +40,8 @@ export const LATENCY_KEYS: Record<string, readonly number[]> = (() => {
     roll_c: ints(8),
     px_res_c: ints(30),
     px_lat_c: ints(8),
+    // A pixel iteration's chain: up to four multiply-accumulate stages of the silicon's bounds.
+    px_lat_ns: Array.from({ length: 41 }, (_, i) => i * 0.5),
   };
 })();
 
@@ -152,7 +157,7 @@ function latencyOf(p: Prepared, fam: FamilyCalibration): { latency: number; ii: 
       latency_cycles: t.stream + t.depth,
       stream_cycles: t.stream,
       pixel_stream: c.pixelStream === true,
-      ii: c.ii,
+      ii: layerIi(c, fam, o.clockNs ?? 5, t.stream + t.depth),
       ...(c.strategy ? { strategy: c.strategy } : {}),
       ...(c.reuse !== undefined ? { reuse_factor: c.reuse } : {}),
     };
@@ -189,8 +194,8 @@ function compileFast(p: Prepared): FastRecord {
         cycles: c.cycles,
         terms: Int32Array.from(entries.map(([k]) => KEY_INDEX.get(k)!)),
         counts: Float64Array.from(entries.map(([, n]) => n)),
-        // 0: whole cycles of depth, 1: nanoseconds, 2: per-pixel streaming cycles
-        kinds: Uint8Array.from(entries.map(([k]) => (k.endsWith('_ns') ? 1 : k.startsWith('px_') ? 2 : 0))),
+        // 0: whole cycles of depth, 1: nanoseconds, 2: per-pixel streaming cycles, 3: per-pixel nanoseconds
+        kinds: Uint8Array.from(entries.map(([k]) => (k.startsWith('px_') ? (k.endsWith('_ns') ? 3 : 2) : k.endsWith('_ns') ? 1 : 0))),
         pixel: c.pixelStream === true,
       };
     }),
@@ -209,11 +214,12 @@ function fastLatency(f: FastRecord, v: Float64Array): number {
       const kind = l.kinds[i];
       if (kind === 1) ns += x;
       else if (kind === 2) st += x;
+      else if (kind === 3) st += Math.ceil(v[l.terms[i]!]! / f.clock - 1e-9) * l.counts[i]!;
       else cyc += x;
     }
     const stream = Math.max(0, Math.round(st));
     const depth = Math.max(0, Math.round(cyc) + Math.floor(ns / f.clock + 1e-9));
-    if (f.stream && l.pixel) (pace = Math.max(pace, stream), (sum += depth));
+    if (f.stream) (pace = Math.max(pace, stream), (sum += depth));
     else sum += stream + depth;
   }
   return pace + sum + (f.layers.length ? Math.round(v[f.top]!) : 0);
@@ -276,6 +282,25 @@ function fitLatency(prep: Prepared[], base: FamilyCalibration, prior?: Readonly<
     if (!changed) break;
   }
   return lat;
+}
+
+/**
+ * The best-case pixel interval of Resource-strategy streamed convolutions (px_ii_c, cycles per input
+ * pixel of the path that does not compute): fitted on the design II of the records that have such a
+ * layer, both tool families pooled (the same hls4ml loop; few repositories build it, and a family
+ * left without any must not fall back to 0). Integer grid 1..12, ties to the smaller value.
+ */
+function fitPixelInterval(prepared: Record<Backend, Prepared[]>, families: Record<Backend, FamilyCalibration>): number {
+  const recs = (['vitis', 'vivado'] as Backend[]).flatMap((b) =>
+    prepared[b].filter((p) => p.r.truth.ii !== undefined && p.costs.some((c) => c.iiTerms?.px_ii_c !== undefined)).map((p) => ({ p, b })),
+  );
+  let best = { v: 4, err: Infinity };
+  for (let v = 1; v <= 12; v++) {
+    let err = 0;
+    for (const { p, b } of recs) err += Math.min(ape(latencyOf(p, { ...families[b], latency: { ...families[b].latency, px_ii_c: v } }).ii, p.r.truth.ii!), 200);
+    if (err < best.err - 1e-9) best = { v, err };
+  }
+  return best.v;
 }
 
 /**
@@ -460,6 +485,8 @@ export function calibrate(records: readonly TruthRecord[], now = new Date(), opt
     const prior = { ...ASSUMED_LATENCY, ...(b === 'vivado' ? families.vitis.latency : {}) };
     families[b] = { ...base, latency: fitLatency(prepared[b], base, prior, opts.quick) };
   }
+  const pxIi = fitPixelInterval(prepared, families);
+  for (const b of ['vitis', 'vivado'] as Backend[]) families[b] = { ...families[b], latency: { ...families[b].latency, px_ii_c: pxIi } };
   const res = fitResources(withFeatures(set, families));
   for (const b of ['vitis', 'vivado'] as Backend[]) families[b] = { ...families[b], lut: res[b].lut, ff: res[b].ff };
   return {

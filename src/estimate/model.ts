@@ -25,6 +25,13 @@
  * part that overlaps with the other layers of a dataflow region, see estimate.ts):
  *   px_res_c   per output pixel of a Resource-strategy streamed convolution (its multiply loop's fill)
  *   px_lat_c   per input pixel of a Latency-strategy streamed convolution (line-buffer shift, stream read)
+ *   px_lat_ns  per input pixel of a Latency-strategy streamed convolution with reuse > 1: the chain
+ *              each pixel iteration must close before the next (shared multiplier, accumulation,
+ *              line-buffer update), in nanoseconds, rounded up to whole cycles per pixel (so the
+ *              pixel interval grows as the clock shortens)
+ *   px_ii_c    per input pixel: the best-case interval of a Resource-strategy streamed convolution,
+ *              whose pixel loop is not pipelined and computes only at output positions (the
+ *              report's Interval-min is the path that does not compute)
  */
 
 import type { Graph, Layer, Strategy } from '../ir/graph.js';
@@ -108,6 +115,13 @@ export interface LayerCost {
   readonly ii: number;
   /** The layer accepts a new sample only when it is done (recurrences): its II is its latency. */
   readonly iiIsLatency?: boolean;
+  /**
+   * Calibrated per-pixel terms (`px_*`) added to `ii`: the interval of a streamed layer whose pixel
+   * loop costs more than its structural cycles (see the file comment).
+   */
+  readonly iiTerms?: Readonly<Record<string, number>>;
+  /** With iiTerms: ii = iiBase + the terms (when the calibration has them all; else `ii`). */
+  readonly iiBase?: number;
   readonly features: Readonly<Record<string, number>>;
   readonly notes: string[];
   /** Problems the user should see (default precision assumed, HLS limits). */
