@@ -7,7 +7,7 @@
  */
 
 import type { Graph } from '../ir/graph.js';
-import { combineLatency, depthFeatures, designKind, estimate, layerCosts, layerIi, layerTiming } from './estimate.js';
+import { combineLatency, depthFeatures, designKind, estimate, layerCosts, layerIi, layerTiming, nsScale } from './estimate.js';
 import type { LayerCost } from './model.js';
 import { resolveTarget } from './devices.js';
 import { nnls } from './nnls.js';
@@ -19,8 +19,8 @@ export const LATENCY_KEYS: Record<string, readonly number[]> = (() => {
   // Nanosecond constants span what the silicon allows: a multiplier (DSP cascade) up to 6 ns, one
   // carry-chain adder level with its routing up to 3 ns. A looser bound (10 ns) fits the ArgyKokk
   // latencies better but doubles the held-out median latency error on the public designs.
-  const ns = Array.from({ length: 25 }, (_, i) => i * 0.25);
-  const nsAdd = Array.from({ length: 13 }, (_, i) => i * 0.25);
+  const ns = Array.from({ length: 21 }, (_, i) => 1 + i * 0.25);
+  const nsAdd = Array.from({ length: 11 }, (_, i) => 0.5 + i * 0.25);
   return {
     res_c: ints(8),
     mul_ns: ns,
@@ -40,6 +40,8 @@ export const LATENCY_KEYS: Record<string, readonly number[]> = (() => {
     roll_c: ints(8),
     px_res_c: ints(30),
     px_lat_c: ints(8),
+    // How much longer the same logic takes on a 7-series part than on UltraScale(+) (timingClock).
+    ns7_scale: Array.from({ length: 9 }, (_, i) => 1 + i * 0.25),
     // A pixel iteration's chain: up to four multiply-accumulate stages of the silicon's bounds.
     px_lat_ns: Array.from({ length: 41 }, (_, i) => i * 0.5),
   };
@@ -50,7 +52,7 @@ export const LATENCY_KEYS: Record<string, readonly number[]> = (() => {
  * them. roll_c: one iteration of a rolled, unpipelined multiply-accumulate loop = weight memory read
  * (2 cycles) + multiply (1) + accumulate (1).
  */
-export const ASSUMED_LATENCY: Readonly<Record<string, number>> = { roll_c: 4 };
+export const ASSUMED_LATENCY: Readonly<Record<string, number>> = { roll_c: 4, ns7_scale: 1 };
 
 type Modelled = TruthRecord & { graph: Graph; options: EstimateOptions & { backend: Backend } };
 
@@ -152,7 +154,7 @@ interface Prepared {
 function latencyOf(p: Prepared, fam: FamilyCalibration): { latency: number; ii: number } {
   const o = p.r.options;
   const layers = p.costs.map((c) => {
-    const t = layerTiming(c, fam, o.clockNs ?? 5);
+    const t = layerTiming(c, fam, o.clockNs ?? 5, nsScale(resolveTarget(o.part).dspKind, fam));
     return {
       latency_cycles: t.stream + t.depth,
       stream_cycles: t.stream,
@@ -174,6 +176,8 @@ interface FastRecord {
   readonly truth: number;
   readonly layers: ReadonlyArray<{ cycles: number; terms: Int32Array; counts: Float64Array; kinds: Uint8Array; pixel: boolean }>;
   readonly clock: number;
+  /** 7-series part: depth nanoseconds are stretched by the fitted ns7_scale (nsScale). */
+  readonly series7: boolean;
   readonly stream: boolean;
   readonly top: number;
 }
@@ -186,6 +190,7 @@ function compileFast(p: Prepared): FastRecord {
   return {
     truth: p.r.truth.latency_cycles ?? NaN,
     clock: o.clockNs ?? 5,
+    series7: resolveTarget(o.part).dspKind === 'DSP48E1',
     stream,
     top: KEY_INDEX.get(stream ? 'top_stream_c' : 'top_c')!,
     layers: p.costs.map((c) => {
@@ -202,9 +207,12 @@ function compileFast(p: Prepared): FastRecord {
   };
 }
 
+const SCALE7 = Object.keys(LATENCY_KEYS).indexOf('ns7_scale');
+
 function fastLatency(f: FastRecord, v: Float64Array): number {
   let pace = 0;
   let sum = 0;
+  const scale = f.series7 ? v[SCALE7]! : 1;
   for (const l of f.layers) {
     let st = l.cycles;
     let cyc = 0;
@@ -212,7 +220,7 @@ function fastLatency(f: FastRecord, v: Float64Array): number {
     for (let i = 0; i < l.terms.length; i++) {
       const x = v[l.terms[i]!]! * l.counts[i]!;
       const kind = l.kinds[i];
-      if (kind === 1) ns += x;
+      if (kind === 1) ns += x * scale;
       else if (kind === 2) st += x;
       else if (kind === 3) st += Math.ceil(v[l.terms[i]!]! / f.clock - 1e-9) * l.counts[i]!;
       else cyc += x;
@@ -375,7 +383,7 @@ function withFeatures(set: PreparedSet, latency: Record<Backend, FamilyCalibrati
     prepared[b] = set.prepared[b].map((p) => {
       const features: Record<string, number> = {};
       for (const c of p.costs) {
-        const f = { ...c.features, ...depthFeatures(c, latency[b], p.r.options.clockNs ?? 5) };
+        const f = { ...c.features, ...depthFeatures(c, latency[b], p.r.options.clockNs ?? 5, nsScale(resolveTarget(p.r.options.part).dspKind, latency[b])) };
         for (const [k, v] of Object.entries(f)) (features[k] = (features[k] ?? 0) + v), allNames.add(k);
       }
       return { ...p, features };

@@ -52,14 +52,14 @@ function linear(coef: Readonly<Record<string, number>>, features: Readonly<Recor
  * on the pixels of a streamed feature map (loop trip counts and `px_*` terms), which overlaps with
  * the neighbouring layers in a dataflow region; `depth` is the pipeline depth and overheads.
  */
-export function layerTiming(c: LayerCost, fam: FamilyCalibration, clockNs: number): { stream: number; depth: number } {
+export function layerTiming(c: LayerCost, fam: FamilyCalibration, clockNs: number, scale = 1): { stream: number; depth: number } {
   let stream = c.cycles;
   let cyc = 0;
   let ns = 0;
   for (const [k, n] of Object.entries(c.latencyTerms)) {
     const v = fam.latency[k] ?? 0;
     if (k.startsWith('px_')) stream += pixelCycles(k, v, clockNs) * n;
-    else if (k.endsWith('_ns')) ns += v * n;
+    else if (k.endsWith('_ns')) ns += v * n * scale;
     else cyc += v * n;
   }
   return { stream: Math.max(0, Math.round(stream)), depth: Math.max(0, Math.round(cyc) + Math.floor(ns / clockNs + 1e-9)) };
@@ -83,6 +83,18 @@ export function layerIi(c: LayerCost, fam: FamilyCalibration, clockNs: number, l
   return Math.max(1, Math.round((c.iiBase ?? c.ii) + extra));
 }
 
+/**
+ * How much longer the pipeline-depth logic (multipliers, adder trees, softmax: the `*_ns` depth
+ * constants) takes on this part than on the UltraScale(+) parts most reports come from: on a
+ * 7-series part (DSP48E1: older process, slower carry chains and routing) a fitted factor
+ * (ns7_scale), else 1. A calibration without the factor (an older user calibration) uses 1. The
+ * per-pixel recurrence of streamed convolutions (px_lat_ns) is not scaled: the 7-series rows
+ * (2.5-25 ns) fit it unscaled and scaling it made them worse.
+ */
+export function nsScale(dspKind: string, fam: FamilyCalibration): number {
+  return dspKind === 'DSP48E1' ? (fam.latency.ns7_scale ?? 1) : 1;
+}
+
 /** Latency of one layer on its own. */
 export function layerLatency(c: LayerCost, fam: FamilyCalibration, clockNs: number): number {
   const t = layerTiming(c, fam, clockNs);
@@ -93,9 +105,9 @@ export function layerLatency(c: LayerCost, fam: FamilyCalibration, clockNs: numb
  * Features that depend on the pipeline depth: the registers between the stages of unrolled adder
  * trees (stages = the layer's depth in cycles at this clock).
  */
-export function depthFeatures(c: LayerCost, fam: FamilyCalibration, clockNs: number): Record<string, number> {
+export function depthFeatures(c: LayerCost, fam: FamilyCalibration, clockNs: number, scale = 1): Record<string, number> {
   if (!c.tree) return {};
-  return { lat_pipe_bits: pipelineRegisterBits(c.tree, layerTiming(c, fam, clockNs).depth) };
+  return { lat_pipe_bits: pipelineRegisterBits(c.tree, layerTiming(c, fam, clockNs, scale).depth) };
 }
 
 /** Design kind for the uncertainty intervals: convolutional / pooled designs behave apart from dense ones. */
@@ -208,11 +220,12 @@ export function estimate(g: Graph, opts: EstimateOptions = {}): Estimate {
     rollsBeyondLimit: backend === 'vivado',
   });
   const seen = new Set<string>();
+  const scale = nsScale(target.dspKind, fam);
   const layers: LayerEstimate[] = costs.map((c) => {
     for (const w of c.warnings) if (!seen.has(w)) (seen.add(w), warnings.push(w));
-    const timing = layerTiming(c, fam, clockNs);
+    const timing = layerTiming(c, fam, clockNs, scale);
     const latency = timing.stream + timing.depth;
-    const feats = { ...c.features, ...depthFeatures(c, fam, clockNs) };
+    const feats = { ...c.features, ...depthFeatures(c, fam, clockNs, scale) };
     const hasFeatures = Object.keys(feats).length > 0;
     return {
       name: c.name,
