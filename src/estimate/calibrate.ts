@@ -383,7 +383,7 @@ function withFeatures(set: PreparedSet, latency: Record<Backend, FamilyCalibrati
     prepared[b] = set.prepared[b].map((p) => {
       const features: Record<string, number> = {};
       for (const c of p.costs) {
-        const f = { ...c.features, ...depthFeatures(c, latency[b], p.r.options.clockNs ?? 5, nsScale(resolveTarget(p.r.options.part).dspKind, latency[b])) };
+        const f = { ...c.features, ...depthFeatures(c, latency[b], p.r.options.clockNs ?? 5) };
         for (const [k, v] of Object.entries(f)) (features[k] = (features[k] ?? 0) + v), allNames.add(k);
       }
       return { ...p, features };

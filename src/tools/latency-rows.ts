@@ -3,7 +3,8 @@
  * record, either in-sample (constants fitted on everything, seconds) or held out (leave one
  * repository out, minutes), and prints est vs truth for latency and II per row with the design
  * features that decide them (tool, io type, strategy, clock, reuse factors, per-layer latency and
- * interval under the constants that estimated the row), worst rows first, plus MAPE / median APE per data set.
+ * interval under the constants that estimated the row), worst rows first, plus MAPE / median APE per data set
+ * (DSP, LUT, FF too: their fit depends on the pipeline depths the latency constants fix).
  *
  *   node dist/tools/latency-rows.js [--loro] [--dataset public-hls4ml] [--json out.json] [--top N]
  *
@@ -27,8 +28,8 @@ interface Row {
   io: string;
   strategy: string;
   clock: number;
-  truth: { lat?: number; ii?: number };
-  est: { lat: number; ii: number };
+  truth: { lat?: number; ii?: number; dsp?: number; lut?: number; ff?: number };
+  est: { lat: number; ii: number; dsp: number; lut: number; ff: number };
   layers: string;
 }
 
@@ -50,7 +51,8 @@ function main(argv: string[]): void {
   const top = topIdx >= 0 ? Number(argv[topIdx + 1]) : 25;
   const records = loadTruth(path.join(sharedDir(root), 'truth'));
   const full = calibrate(records);
-  const ests = new Map<string, { lat: number; ii: number }>();
+  const ests = new Map<string, Row['est']>();
+  const figs = (t: { latency_cycles: number; ii: number; dsp: number; lut: number; ff: number }) => ({ lat: t.latency_cycles, ii: t.ii, dsp: t.dsp, lut: t.lut, ff: t.ff });
   // The calibration each record was estimated with (its fold's under --loro), for the per-layer view.
   const calOf = new Map<string, Calibration>();
   if (loro) {
@@ -62,7 +64,7 @@ function main(argv: string[]): void {
       const cal = calibrate(modelled.filter((r) => r.group !== g), new Date(0));
       for (const r of modelled.filter((x) => x.group === g)) {
         const e = estimate(r.graph!, { ...r.options!, calibration: cal });
-        ests.set(r.id, { lat: e.total.latency_cycles, ii: e.total.ii });
+        ests.set(r.id, figs(e.total));
         calOf.set(r.id, cal);
       }
     });
@@ -70,7 +72,7 @@ function main(argv: string[]): void {
     for (const r of records) {
       if (!r.graph || !r.options || r.excluded) continue;
       const e = estimate(r.graph, { ...r.options, calibration: full });
-      ests.set(r.id, { lat: e.total.latency_cycles, ii: e.total.ii });
+      ests.set(r.id, figs(e.total));
     }
   }
   const rows: Row[] = [];
@@ -86,7 +88,7 @@ function main(argv: string[]): void {
       io: o.ioType ?? 'io_parallel',
       strategy: o.strategy ?? 'latency',
       clock: o.clockNs ?? 5,
-      truth: { lat: r.truth.latency_cycles, ii: r.truth.ii },
+      truth: { lat: r.truth.latency_cycles, ii: r.truth.ii, dsp: r.truth.dsp, lut: r.truth.lut, ff: r.truth.ff },
       est,
       layers: describe(r, calOf.get(r.id) ?? full),
     });
@@ -97,7 +99,11 @@ function main(argv: string[]): void {
     const lat = sub.filter((r) => r.truth.lat !== undefined).map((r) => ape(r.est.lat, r.truth.lat!));
     const ii = sub.filter((r) => r.truth.ii !== undefined).map((r) => ape(r.est.ii, r.truth.ii!));
     const m = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
-    process.stdout.write(`${ds}: latency n=${lat.length} MAPE ${m(lat).toFixed(1)} MdAPE ${median(lat).toFixed(1)} | II n=${ii.length} MAPE ${m(ii).toFixed(1)} MdAPE ${median(ii).toFixed(1)}\n`);
+    const res = (['dsp', 'lut', 'ff'] as const).map((k) => {
+      const e = sub.filter((r) => r.truth[k] !== undefined).map((r) => ape(r.est[k], r.truth[k]!));
+      return `${k} ${m(e).toFixed(1)}/${median(e).toFixed(1)}`;
+    });
+    process.stdout.write(`${ds}: latency n=${lat.length} MAPE ${m(lat).toFixed(1)} MdAPE ${median(lat).toFixed(1)} | II n=${ii.length} MAPE ${m(ii).toFixed(1)} MdAPE ${median(ii).toFixed(1)} | ${res.join(' ')}\n`);
   }
   const worst = [...rows].sort((a, b) => Math.max(b.truth.lat !== undefined ? ape(b.est.lat, b.truth.lat) : 0, b.truth.ii !== undefined ? ape(b.est.ii, b.truth.ii) : 0) - Math.max(a.truth.lat !== undefined ? ape(a.est.lat, a.truth.lat) : 0, a.truth.ii !== undefined ? ape(a.est.ii, a.truth.ii) : 0));
   for (const r of worst.slice(0, top)) {
