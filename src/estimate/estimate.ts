@@ -282,6 +282,13 @@ export function estimate(g: Graph, opts: EstimateOptions = {}): Estimate {
     }
   }
   if (opts.targetII !== undefined && ii > opts.targetII) warnings.push(`initiation interval ${ii} misses the requested ${opts.targetII}`);
+  // The interval above is the report's best case (Interval-min): a Resource streamed convolution's
+  // pixel loop is not pipelined, and a sample whose pixels all compute takes its whole loop time.
+  const bestCase = layers.filter((l, i) => costs[i]!.iiTerms?.px_ii_c !== undefined && (l.stream_cycles ?? 0) > l.ii);
+  if (bestCase.length) {
+    const worst = Math.max(ii, ...bestCase.map((l) => l.stream_cycles ?? 0));
+    warnings.push(`II ${ii} is the best case an HLS report gives (Interval-min): the pixel loop of ${bestCase.map((l) => l.name).join(', ')} is not pipelined (Resource strategy, io_stream), so when every input pixel computes the interval is about ${worst} cycles (the report's Interval-max)`);
+  }
   // The interval the configuration asks for is the largest reuse factor (L1 triggers need a new
   // input every few cycles): a dataflow bottleneck or a rolled layer misses it.
   const maxRf = layers.reduce((m, l) => Math.max(m, l.reuse_factor ?? 1), 1);

@@ -77,6 +77,9 @@ describe('streamed convolutions', () => {
     // Best case: the path that does not compute, px_ii_c = 4 cycles per input pixel.
     expect(l.ii).toBe(1 + 64 * 4);
     expect(l.notes.join(' ')).toMatch(/best-case interval/);
+    // The design's II is that best case, and the user is told the worst case.
+    expect(e.total.ii).toBe(1 + 64 * 4);
+    expect(e.warnings.some((w) => w.includes('best case') && w.includes('conv') && w.includes(`about ${64 * 12} cycles`))).toBe(true);
     // A calibration without px_ii_c keeps the structural interval (the whole loop).
     const { px_ii_c: _drop, ...older } = LATENCY;
     const l2 = estimate(g, { ioType: 'io_stream', part: US, calibration: calWith(older) }).layers.find((x) => x.name === 'conv')!;
