@@ -18,9 +18,12 @@
  *   mul_ns     one multiplication stage;   add_ns  one adder-tree level (log2 n_in levels)
  *   lat_rf_c   loop overhead of a Latency-strategy layer with reuse > 1
  *   act_c      element-wise activation / merge (act_res_c after a Resource-strategy layer)
- *   table_c    table activation;  softmax_c  softmax
+ *   table_c    table activation (one ROM read; the softmax has two);  softmax_c  softmax control
+ *   softmax_ns the softmax's logic besides its sum tree and product (max, differences, indices)
  *   pool_c     io_parallel pooling;  stream_c  per-layer overhead of a streamed layer
  *   roll_c     cycles per product of a layer the tool does not unroll (beyond its limits)
+ *   ns7_scale  not a term: the factor by which the depth `*_ns` constants are stretched on a
+ *              7-series part (DSP48E1), whose logic is slower than the UltraScale(+) parts'
  * Constants named `px_*` are per pixel of a streamed layer and belong to its streaming time (the
  * part that overlaps with the other layers of a dataflow region, see estimate.ts):
  *   px_res_c   per output pixel of a Resource-strategy streamed convolution (its multiply loop's fill)
