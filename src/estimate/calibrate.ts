@@ -168,6 +168,25 @@ function latencyOf(p: Prepared, fam: FamilyCalibration): { latency: number; ii: 
 }
 
 /**
+ * The best-case pixel interval of Resource-strategy streamed convolutions (px_ii_c, cycles per input
+ * pixel of the path that does not compute): fitted on the design II of the records that have such a
+ * layer, both tool families pooled (the same hls4ml loop; few repositories build it, and a family
+ * left without any must not fall back to 0). Integer grid 1..12, ties to the smaller value.
+ */
+function fitPixelInterval(prepared: Record<Backend, Prepared[]>, families: Record<Backend, FamilyCalibration>): number {
+  const recs = (['vitis', 'vivado'] as Backend[]).flatMap((b) =>
+    prepared[b].filter((p) => p.r.truth.ii !== undefined && p.costs.some((c) => c.iiTerms?.px_ii_c !== undefined)).map((p) => ({ p, b })),
+  );
+  let best = { v: 4, err: Infinity };
+  for (let v = 1; v <= 12; v++) {
+    let err = 0;
+    for (const { p, b } of recs) err += Math.min(ape(latencyOf(p, { ...families[b], latency: { ...families[b].latency, px_ii_c: v } }).ii, p.r.truth.ii!), 200);
+    if (err < best.err - 1e-9) best = { v, err };
+  }
+  return best.v;
+}
+
+/**
  * The same computation as latencyOf (layerTiming + combineLatency), compiled once per record into
  * index arrays so the latency search can evaluate it millions of times: constants live in one
  * Float64Array indexed like LATENCY_KEYS. A test checks both give the same result.
@@ -290,25 +309,6 @@ function fitLatency(prep: Prepared[], base: FamilyCalibration, prior?: Readonly<
     if (!changed) break;
   }
   return lat;
-}
-
-/**
- * The best-case pixel interval of Resource-strategy streamed convolutions (px_ii_c, cycles per input
- * pixel of the path that does not compute): fitted on the design II of the records that have such a
- * layer, both tool families pooled (the same hls4ml loop; few repositories build it, and a family
- * left without any must not fall back to 0). Integer grid 1..12, ties to the smaller value.
- */
-function fitPixelInterval(prepared: Record<Backend, Prepared[]>, families: Record<Backend, FamilyCalibration>): number {
-  const recs = (['vitis', 'vivado'] as Backend[]).flatMap((b) =>
-    prepared[b].filter((p) => p.r.truth.ii !== undefined && p.costs.some((c) => c.iiTerms?.px_ii_c !== undefined)).map((p) => ({ p, b })),
-  );
-  let best = { v: 4, err: Infinity };
-  for (let v = 1; v <= 12; v++) {
-    let err = 0;
-    for (const { p, b } of recs) err += Math.min(ape(latencyOf(p, { ...families[b], latency: { ...families[b].latency, px_ii_c: v } }).ii, p.r.truth.ii!), 200);
-    if (err < best.err - 1e-9) best = { v, err };
-  }
-  return best.v;
 }
 
 /**
@@ -508,7 +508,7 @@ export function calibrate(records: readonly TruthRecord[], now = new Date(), opt
       lutMultMaxBits: thr.note,
       csdMaxDigits: `constants with at most ${csd.vitis} (Vitis HLS) / ${csd.vivado} (Vivado HLS) non-zero CSD digits are shift-adds in LUTs: the count with the smallest DSP error (APE capped at 300% per record) over records whose multipliers were left to the tool`,
       weightMemory: `Resource-strategy weights: ${memory.vitis === 'lut' ? 'LUT ROM' : 'BRAM'} for Vitis HLS, ${memory.vivado === 'lut' ? 'LUT ROM' : 'BRAM'} for Vivado HLS (the choice with the smaller BRAM error)`,
-      latency: 'per family: integer cycles (*_c, px_* per pixel) and nanoseconds (*_ns, divided by the clock) minimising (20 x records not reproduced exactly + sum of absolute percentage errors capped at 200%) of whole-design latency; Vivado HLS starts from the Vitis values and keeps them where its reports do not decide',
+      latency: 'per family: integer cycles (*_c, px_* per pixel) and nanoseconds (*_ns, divided by the clock; depth ones stretched by ns7_scale on 7-series parts) minimising (20 x records not reproduced exactly + sum of absolute percentage errors capped at 200%) of whole-design latency; Vivado HLS starts from the Vitis values and keeps them where its reports do not decide; px_ii_c (best-case pixel interval of Resource streamed convolutions) fitted on design II, both families pooled',
       lut: "per family: NNLS of LUT/truth over summed model features (pipeline-register bits from the fitted depth); features a family never exercises take the other family's coefficient",
       ff: 'as lut',
       vivado: `${prepared.vivado.length} records (hls4ml CI Vivado HLS 2020.1; public hls4ml reports, Vivado HLS 2018.2-2020.1)`,

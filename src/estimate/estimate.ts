@@ -89,7 +89,9 @@ export function layerIi(c: LayerCost, fam: FamilyCalibration, clockNs: number, l
  * 7-series part (DSP48E1: older process, slower carry chains and routing) a fitted factor
  * (ns7_scale), else 1. A calibration without the factor (an older user calibration) uses 1. The
  * per-pixel recurrence of streamed convolutions (px_lat_ns) is not scaled: the 7-series rows
- * (2.5-25 ns) fit it unscaled and scaling it made them worse.
+ * (2.5-25 ns) fit it unscaled and scaling it made them worse. Nor are the pipeline registers the FF
+ * model counts (depthFeatures, at the unscaled depth): counting the 7-series stages made the
+ * held-out FF error worse (public designs, median 28.5% -> 38.6%).
  */
 export function nsScale(dspKind: string, fam: FamilyCalibration): number {
   return dspKind === 'DSP48E1' ? (fam.latency.ns7_scale ?? 1) : 1;
@@ -107,8 +109,6 @@ export function layerLatency(c: LayerCost, fam: FamilyCalibration, clockNs: numb
  */
 export function depthFeatures(c: LayerCost, fam: FamilyCalibration, clockNs: number): Record<string, number> {
   if (!c.tree) return {};
-  // At the UltraScale depth on every part: counting the 7-series stages (ns7_scale) made the
-  // held-out FF error worse (public designs, median 28.5% -> 38.6%).
   return { lat_pipe_bits: pipelineRegisterBits(c.tree, layerTiming(c, fam, clockNs).depth) };
 }
 
@@ -246,7 +246,7 @@ export function estimate(g: Graph, opts: EstimateOptions = {}): Estimate {
       ...(ioType === 'io_stream' ? { stream_cycles: timing.stream, pixel_stream: c.pixelStream === true } : {}),
       source: {
         latency_cycles: Object.keys(c.latencyTerms).length ? 'model (loop trip counts) + calibration (pipeline depth constants)' : 'model',
-        ii: 'model',
+        ii: c.iiTerms ? 'model (loop trip counts) + calibration (per-pixel constants of a streamed pixel loop; Resource: the report\'s best case)' : 'model',
         dsp: 'model (multipliers x DSP blocks per product)',
         lut: 'calibration (linear in model features)',
         ff: 'calibration (linear in model features)',

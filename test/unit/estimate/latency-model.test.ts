@@ -77,6 +77,7 @@ describe('streamed convolutions', () => {
     // Best case: the path that does not compute, px_ii_c = 4 cycles per input pixel.
     expect(l.ii).toBe(1 + 64 * 4);
     expect(l.notes.join(' ')).toMatch(/best-case interval/);
+    expect(l.source?.ii).toMatch(/calibration.*best case/);
     // The design's II is that best case, and the user is told the worst case.
     expect(e.total.ii).toBe(1 + 64 * 4);
     expect(e.warnings.some((w) => w.includes('best case') && w.includes('conv') && w.includes(`about ${64 * 12} cycles`))).toBe(true);
