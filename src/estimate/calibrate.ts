@@ -7,7 +7,7 @@
  */
 
 import type { Graph } from '../ir/graph.js';
-import { combineLatency, depthFeatures, designKind, estimate, layerCosts, layerTiming } from './estimate.js';
+import { combineLatency, depthFeatures, designKind, estimate, layerCosts, layerIi, layerTiming, nsScale } from './estimate.js';
 import type { LayerCost } from './model.js';
 import { resolveTarget } from './devices.js';
 import { nnls } from './nnls.js';
@@ -19,8 +19,8 @@ export const LATENCY_KEYS: Record<string, readonly number[]> = (() => {
   // Nanosecond constants span what the silicon allows: a multiplier (DSP cascade) up to 6 ns, one
   // carry-chain adder level with its routing up to 3 ns. A looser bound (10 ns) fits the ArgyKokk
   // latencies better but doubles the held-out median latency error on the public designs.
-  const ns = Array.from({ length: 25 }, (_, i) => i * 0.25);
-  const nsAdd = Array.from({ length: 13 }, (_, i) => i * 0.25);
+  const ns = Array.from({ length: 21 }, (_, i) => 1 + i * 0.25);
+  const nsAdd = Array.from({ length: 11 }, (_, i) => 0.5 + i * 0.25);
   return {
     res_c: ints(8),
     mul_ns: ns,
@@ -29,7 +29,10 @@ export const LATENCY_KEYS: Record<string, readonly number[]> = (() => {
     act_c: ints(4),
     act_res_c: ints(4),
     table_c: ints(6),
-    softmax_c: ints(30),
+    // Control cycles only: the softmax's logic is the chain softmax_ns (up to 40 ns, some ten
+    // adder and comparator levels), so a slow clock shortens it.
+    softmax_c: ints(4),
+    softmax_ns: Array.from({ length: 41 }, (_, i) => i),
     pool_c: ints(25),
     stream_c: ints(8),
     top_c: ints(6),
@@ -37,6 +40,10 @@ export const LATENCY_KEYS: Record<string, readonly number[]> = (() => {
     roll_c: ints(8),
     px_res_c: ints(30),
     px_lat_c: ints(8),
+    // How much longer the same logic takes on a 7-series part than on UltraScale(+) (timingClock).
+    ns7_scale: Array.from({ length: 9 }, (_, i) => 1 + i * 0.25),
+    // A pixel iteration's chain: up to four multiply-accumulate stages of the silicon's bounds.
+    px_lat_ns: Array.from({ length: 41 }, (_, i) => i * 0.5),
   };
 })();
 
@@ -45,7 +52,7 @@ export const LATENCY_KEYS: Record<string, readonly number[]> = (() => {
  * them. roll_c: one iteration of a rolled, unpipelined multiply-accumulate loop = weight memory read
  * (2 cycles) + multiply (1) + accumulate (1).
  */
-export const ASSUMED_LATENCY: Readonly<Record<string, number>> = { roll_c: 4 };
+export const ASSUMED_LATENCY: Readonly<Record<string, number>> = { roll_c: 4, ns7_scale: 1 };
 
 type Modelled = TruthRecord & { graph: Graph; options: EstimateOptions & { backend: Backend } };
 
@@ -147,17 +154,36 @@ interface Prepared {
 function latencyOf(p: Prepared, fam: FamilyCalibration): { latency: number; ii: number } {
   const o = p.r.options;
   const layers = p.costs.map((c) => {
-    const t = layerTiming(c, fam, o.clockNs ?? 5);
+    const t = layerTiming(c, fam, o.clockNs ?? 5, nsScale(resolveTarget(o.part).dspKind, fam));
     return {
       latency_cycles: t.stream + t.depth,
       stream_cycles: t.stream,
       pixel_stream: c.pixelStream === true,
-      ii: c.ii,
+      ii: layerIi(c, fam, o.clockNs ?? 5, t.stream + t.depth),
       ...(c.strategy ? { strategy: c.strategy } : {}),
       ...(c.reuse !== undefined ? { reuse_factor: c.reuse } : {}),
     };
   });
   return combineLatency(layers, fam, o.backend, o.ioType ?? 'io_parallel');
+}
+
+/**
+ * The best-case pixel interval of Resource-strategy streamed convolutions (px_ii_c, cycles per input
+ * pixel of the path that does not compute): fitted on the design II of the records that have such a
+ * layer, both tool families pooled (the same hls4ml loop; few repositories build it, and a family
+ * left without any must not fall back to 0). Integer grid 1..12, ties to the smaller value.
+ */
+function fitPixelInterval(prepared: Record<Backend, Prepared[]>, families: Record<Backend, FamilyCalibration>): number {
+  const recs = (['vitis', 'vivado'] as Backend[]).flatMap((b) =>
+    prepared[b].filter((p) => p.r.truth.ii !== undefined && p.costs.some((c) => c.iiTerms?.px_ii_c !== undefined)).map((p) => ({ p, b })),
+  );
+  let best = { v: 4, err: Infinity };
+  for (let v = 1; v <= 12; v++) {
+    let err = 0;
+    for (const { p, b } of recs) err += Math.min(ape(latencyOf(p, { ...families[b], latency: { ...families[b].latency, px_ii_c: v } }).ii, p.r.truth.ii!), 200);
+    if (err < best.err - 1e-9) best = { v, err };
+  }
+  return best.v;
 }
 
 /**
@@ -169,6 +195,8 @@ interface FastRecord {
   readonly truth: number;
   readonly layers: ReadonlyArray<{ cycles: number; terms: Int32Array; counts: Float64Array; kinds: Uint8Array; pixel: boolean }>;
   readonly clock: number;
+  /** 7-series part: depth nanoseconds are stretched by the fitted ns7_scale (nsScale). */
+  readonly series7: boolean;
   readonly stream: boolean;
   readonly top: number;
 }
@@ -181,6 +209,7 @@ function compileFast(p: Prepared): FastRecord {
   return {
     truth: p.r.truth.latency_cycles ?? NaN,
     clock: o.clockNs ?? 5,
+    series7: resolveTarget(o.part).dspKind === 'DSP48E1',
     stream,
     top: KEY_INDEX.get(stream ? 'top_stream_c' : 'top_c')!,
     layers: p.costs.map((c) => {
@@ -189,17 +218,20 @@ function compileFast(p: Prepared): FastRecord {
         cycles: c.cycles,
         terms: Int32Array.from(entries.map(([k]) => KEY_INDEX.get(k)!)),
         counts: Float64Array.from(entries.map(([, n]) => n)),
-        // 0: whole cycles of depth, 1: nanoseconds, 2: per-pixel streaming cycles
-        kinds: Uint8Array.from(entries.map(([k]) => (k.endsWith('_ns') ? 1 : k.startsWith('px_') ? 2 : 0))),
+        // 0: whole cycles of depth, 1: nanoseconds, 2: per-pixel streaming cycles, 3: per-pixel nanoseconds
+        kinds: Uint8Array.from(entries.map(([k]) => (k.startsWith('px_') ? (k.endsWith('_ns') ? 3 : 2) : k.endsWith('_ns') ? 1 : 0))),
         pixel: c.pixelStream === true,
       };
     }),
   };
 }
 
+const SCALE7 = Object.keys(LATENCY_KEYS).indexOf('ns7_scale');
+
 function fastLatency(f: FastRecord, v: Float64Array): number {
   let pace = 0;
   let sum = 0;
+  const scale = f.series7 ? v[SCALE7]! : 1;
   for (const l of f.layers) {
     let st = l.cycles;
     let cyc = 0;
@@ -207,13 +239,14 @@ function fastLatency(f: FastRecord, v: Float64Array): number {
     for (let i = 0; i < l.terms.length; i++) {
       const x = v[l.terms[i]!]! * l.counts[i]!;
       const kind = l.kinds[i];
-      if (kind === 1) ns += x;
+      if (kind === 1) ns += x * scale;
       else if (kind === 2) st += x;
+      else if (kind === 3) st += Math.ceil(v[l.terms[i]!]! / f.clock - 1e-9) * l.counts[i]!;
       else cyc += x;
     }
     const stream = Math.max(0, Math.round(st));
     const depth = Math.max(0, Math.round(cyc) + Math.floor(ns / f.clock + 1e-9));
-    if (f.stream && l.pixel) (pace = Math.max(pace, stream), (sum += depth));
+    if (f.stream) (pace = Math.max(pace, stream), (sum += depth));
     else sum += stream + depth;
   }
   return pace + sum + (f.layers.length ? Math.round(v[f.top]!) : 0);
@@ -460,6 +493,8 @@ export function calibrate(records: readonly TruthRecord[], now = new Date(), opt
     const prior = { ...ASSUMED_LATENCY, ...(b === 'vivado' ? families.vitis.latency : {}) };
     families[b] = { ...base, latency: fitLatency(prepared[b], base, prior, opts.quick) };
   }
+  const pxIi = fitPixelInterval(prepared, families);
+  for (const b of ['vitis', 'vivado'] as Backend[]) families[b] = { ...families[b], latency: { ...families[b].latency, px_ii_c: pxIi } };
   const res = fitResources(withFeatures(set, families));
   for (const b of ['vitis', 'vivado'] as Backend[]) families[b] = { ...families[b], lut: res[b].lut, ff: res[b].ff };
   return {
@@ -473,7 +508,7 @@ export function calibrate(records: readonly TruthRecord[], now = new Date(), opt
       lutMultMaxBits: thr.note,
       csdMaxDigits: `constants with at most ${csd.vitis} (Vitis HLS) / ${csd.vivado} (Vivado HLS) non-zero CSD digits are shift-adds in LUTs: the count with the smallest DSP error (APE capped at 300% per record) over records whose multipliers were left to the tool`,
       weightMemory: `Resource-strategy weights: ${memory.vitis === 'lut' ? 'LUT ROM' : 'BRAM'} for Vitis HLS, ${memory.vivado === 'lut' ? 'LUT ROM' : 'BRAM'} for Vivado HLS (the choice with the smaller BRAM error)`,
-      latency: 'per family: integer cycles (*_c, px_* per pixel) and nanoseconds (*_ns, divided by the clock) minimising (20 x records not reproduced exactly + sum of absolute percentage errors capped at 200%) of whole-design latency; Vivado HLS starts from the Vitis values and keeps them where its reports do not decide',
+      latency: 'per family: integer cycles (*_c, px_* per pixel) and nanoseconds (*_ns, divided by the clock; depth ones stretched by ns7_scale on 7-series parts) minimising (20 x records not reproduced exactly + sum of absolute percentage errors capped at 200%) of whole-design latency; Vivado HLS starts from the Vitis values and keeps them where its reports do not decide; px_ii_c (best-case pixel interval of Resource streamed convolutions) fitted on design II, both families pooled',
       lut: "per family: NNLS of LUT/truth over summed model features (pipeline-register bits from the fitted depth); features a family never exercises take the other family's coefficient",
       ff: 'as lut',
       vivado: `${prepared.vivado.length} records (hls4ml CI Vivado HLS 2020.1; public hls4ml reports, Vivado HLS 2018.2-2020.1)`,

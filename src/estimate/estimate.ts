@@ -52,17 +52,49 @@ function linear(coef: Readonly<Record<string, number>>, features: Readonly<Recor
  * on the pixels of a streamed feature map (loop trip counts and `px_*` terms), which overlaps with
  * the neighbouring layers in a dataflow region; `depth` is the pipeline depth and overheads.
  */
-export function layerTiming(c: LayerCost, fam: FamilyCalibration, clockNs: number): { stream: number; depth: number } {
+export function layerTiming(c: LayerCost, fam: FamilyCalibration, clockNs: number, scale = 1): { stream: number; depth: number } {
   let stream = c.cycles;
   let cyc = 0;
   let ns = 0;
   for (const [k, n] of Object.entries(c.latencyTerms)) {
     const v = fam.latency[k] ?? 0;
-    if (k.endsWith('_ns')) ns += v * n;
-    else if (k.startsWith('px_')) stream += v * n;
+    if (k.startsWith('px_')) stream += pixelCycles(k, v, clockNs) * n;
+    else if (k.endsWith('_ns')) ns += v * n * scale;
     else cyc += v * n;
   }
   return { stream: Math.max(0, Math.round(stream)), depth: Math.max(0, Math.round(cyc) + Math.floor(ns / clockNs + 1e-9)) };
+}
+
+/**
+ * Cycles per pixel of a `px_*` constant: whole cycles as fitted, or (`px_*_ns`) a chain one pixel
+ * iteration must close before the next, rounded up to whole clock periods (0 ns costs nothing).
+ */
+export function pixelCycles(key: string, v: number, clockNs: number): number {
+  return key.endsWith('_ns') ? Math.ceil(v / clockNs - 1e-9) : v;
+}
+
+/** Interval of one layer: structural, plus calibrated per-pixel terms; a recurrence's is its latency. */
+export function layerIi(c: LayerCost, fam: FamilyCalibration, clockNs: number, latency: number): number {
+  if (c.iiIsLatency) return Math.max(1, latency);
+  // A calibration without the terms (an older user calibration) keeps the structural interval.
+  if (!c.iiTerms || Object.keys(c.iiTerms).some((k) => fam.latency[k] === undefined)) return c.ii;
+  let extra = 0;
+  for (const [k, n] of Object.entries(c.iiTerms)) extra += pixelCycles(k, fam.latency[k]!, clockNs) * n;
+  return Math.max(1, Math.round((c.iiBase ?? c.ii) + extra));
+}
+
+/**
+ * How much longer the pipeline-depth logic (multipliers, adder trees, softmax: the `*_ns` depth
+ * constants) takes on this part than on the UltraScale(+) parts most reports come from: on a
+ * 7-series part (DSP48E1: older process, slower carry chains and routing) a fitted factor
+ * (ns7_scale), else 1. A calibration without the factor (an older user calibration) uses 1. The
+ * per-pixel recurrence of streamed convolutions (px_lat_ns) is not scaled: the 7-series rows
+ * (2.5-25 ns) fit it unscaled and scaling it made them worse. Nor are the pipeline registers the FF
+ * model counts (depthFeatures, at the unscaled depth): counting the 7-series stages made the
+ * held-out FF error worse (public designs, median 28.5% -> 38.6%).
+ */
+export function nsScale(dspKind: string, fam: FamilyCalibration): number {
+  return dspKind === 'DSP48E1' ? (fam.latency.ns7_scale ?? 1) : 1;
 }
 
 /** Latency of one layer on its own. */
@@ -145,14 +177,14 @@ export function combineLatency(
   const maxIi = layers.reduce((m, l) => Math.max(m, l.ii), 1);
   let latency: number;
   if (ioType === 'io_stream') {
-    // A dataflow region: layers on a feature map work on successive pixels at once, so their
-    // streaming times overlap (the slowest sets the pace) and only their depths add up; layers on
-    // a whole vector (dense after flatten, softmax) start when their input is complete.
-    const px = layers.filter((l) => l.pixel_stream);
-    const pace = px.reduce((m, l) => Math.max(m, l.stream_cycles ?? 0), 0);
-    const depths = px.reduce((s, l) => s + l.latency_cycles - (l.stream_cycles ?? 0), 0);
-    const serial = layers.filter((l) => !l.pixel_stream).reduce((s, l) => s + l.latency_cycles, 0);
-    latency = pace + depths + serial + (layers.length ? Math.round(top) : 0);
+    // A dataflow region of processes joined by FIFOs: the tool schedules each process to start
+    // once its producer has started, so their loop times overlap (the slowest sets the pace) and
+    // only their pipeline depths add up. This holds in the reports for layers on a whole vector
+    // too (dense after flatten, softmax): a 4-layer Resource MLP at reuse 64 reports 77 cycles,
+    // a 120x120 pooling followed by four Resource dense layers 14 467 (the pooling's 14 400 + 67).
+    const pace = layers.reduce((m, l) => Math.max(m, l.stream_cycles ?? 0), 0);
+    const depths = layers.reduce((s, l) => s + l.latency_cycles - (l.stream_cycles ?? 0), 0);
+    latency = pace + depths + (layers.length ? Math.round(top) : 0);
   } else {
     latency = layers.reduce((s, l) => s + l.latency_cycles, 0) + (layers.length ? Math.round(top) : 0);
   }
@@ -190,9 +222,10 @@ export function estimate(g: Graph, opts: EstimateOptions = {}): Estimate {
     rollsBeyondLimit: backend === 'vivado',
   });
   const seen = new Set<string>();
+  const scale = nsScale(target.dspKind, fam);
   const layers: LayerEstimate[] = costs.map((c) => {
     for (const w of c.warnings) if (!seen.has(w)) (seen.add(w), warnings.push(w));
-    const timing = layerTiming(c, fam, clockNs);
+    const timing = layerTiming(c, fam, clockNs, scale);
     const latency = timing.stream + timing.depth;
     const feats = { ...c.features, ...depthFeatures(c, fam, clockNs) };
     const hasFeatures = Object.keys(feats).length > 0;
@@ -200,7 +233,7 @@ export function estimate(g: Graph, opts: EstimateOptions = {}): Estimate {
       name: c.name,
       op: c.op,
       latency_cycles: latency,
-      ii: c.iiIsLatency ? Math.max(1, latency) : c.ii,
+      ii: layerIi(c, fam, clockNs, latency),
       dsp: c.dsp,
       lut: hasFeatures ? Math.max(0, Math.round(linear(fam.lut, feats))) : 0,
       ff: hasFeatures ? Math.max(0, Math.round(linear(fam.ff, feats))) : 0,
@@ -213,7 +246,7 @@ export function estimate(g: Graph, opts: EstimateOptions = {}): Estimate {
       ...(ioType === 'io_stream' ? { stream_cycles: timing.stream, pixel_stream: c.pixelStream === true } : {}),
       source: {
         latency_cycles: Object.keys(c.latencyTerms).length ? 'model (loop trip counts) + calibration (pipeline depth constants)' : 'model',
-        ii: 'model',
+        ii: c.iiTerms ? 'model (loop trip counts) + calibration (per-pixel constants of a streamed pixel loop; Resource: the report\'s best case)' : 'model',
         dsp: 'model (multipliers x DSP blocks per product)',
         lut: 'calibration (linear in model features)',
         ff: 'calibration (linear in model features)',
@@ -249,6 +282,13 @@ export function estimate(g: Graph, opts: EstimateOptions = {}): Estimate {
     }
   }
   if (opts.targetII !== undefined && ii > opts.targetII) warnings.push(`initiation interval ${ii} misses the requested ${opts.targetII}`);
+  // The interval above is the report's best case (Interval-min): a Resource streamed convolution's
+  // pixel loop is not pipelined, and a sample whose pixels all compute takes its whole loop time.
+  const bestCase = layers.filter((l, i) => costs[i]!.iiTerms?.px_ii_c !== undefined && (l.stream_cycles ?? 0) > l.ii);
+  if (bestCase.length) {
+    const worst = Math.max(ii, ...bestCase.map((l) => l.stream_cycles ?? 0));
+    warnings.push(`II ${ii} is the best case an HLS report gives (Interval-min): the pixel loop of ${bestCase.map((l) => l.name).join(', ')} is not pipelined (Resource strategy, io_stream), so when every input pixel computes the interval is about ${worst} cycles (the report's Interval-max)`);
+  }
   // The interval the configuration asks for is the largest reuse factor (L1 triggers need a new
   // input every few cycles): a dataflow bottleneck or a rolled layer misses it.
   const maxRf = layers.reduce((m, l) => Math.max(m, l.reuse_factor ?? 1), 1);

@@ -112,17 +112,35 @@ const modelConv: LayerModel = (e) => {
           features: Object.fromEntries(Object.entries(c.features).map(([f, v]) => [f, f.endsWith('k_dense') ? v : v * chans])),
           ...(c.tree ? { tree: { ...c.tree, copies: chans } } : {}),
         };
+  const strategy = c.strategy ?? ctx.strategy;
   if (stream) {
     // Line-buffer convolution: the pixel loop reads one input pixel per iteration. Latency
     // strategy: the loop is pipelined at the interval the multipliers allow (live products /
-    // multipliers), plus a per-pixel cost (px_lat_c). Resource strategy: the reports show the
-    // multiply loop (reuse factor + fill, px_res_c) running for every input pixel, not only at
-    // output positions (pominiq 28x28 rows: 784 x (RF + 9) for RF 3, 9 and 36).
-    const strategy = c.strategy ?? ctx.strategy;
+    // multipliers), plus a per-pixel cost (px_lat_c); with reuse > 1 each iteration also closes a
+    // chain through the shared multipliers and the accumulation (px_lat_ns, whole cycles per pixel:
+    // the public 28x28 RF-16 rows take 3, 4, 5 cycles per pixel at 4, 3.33, 2 ns). Resource strategy:
+    // the reports show the multiply loop (reuse factor + fill, px_res_c) running for every input
+    // pixel, not only at output positions (pominiq 28x28 rows: 784 x (RF + 9) for RF 3, 9 and 36);
+    // that loop is not pipelined, so the report's best-case interval is the path that does not
+    // compute (px_ii_c per input pixel), its worst case the latency.
     const perPix = strategy === 'latency' ? Math.max(1, Math.round(c.ii / Math.max(1, out.pix))) : 1;
     const cycles = strategy === 'latency' ? inp.pix * perPix : inp.pix * (c.reuse ?? 1);
-    const latencyTerms: Record<string, number> = strategy === 'latency' ? { stream_c: 1, mul_ns: 1, px_lat_c: inp.pix } : { stream_c: 1, px_res_c: inp.pix };
-    return streamFeatures({ ...scaled, cycles, latencyTerms, ii: cycles + 1, pixelStream: true }, resT.w);
+    const shared = (c.reuse ?? 1) > 1;
+    const pxTerms: Record<string, number> = strategy === 'latency' ? { px_lat_c: inp.pix, ...(shared ? { px_lat_ns: inp.pix } : {}) } : { px_res_c: inp.pix };
+    const latencyTerms: Record<string, number> = strategy === 'latency' ? { stream_c: 1, mul_ns: 1, ...pxTerms } : { stream_c: 1, ...pxTerms };
+    const ii =
+      strategy === 'latency'
+        ? { ii: cycles + 1, iiTerms: pxTerms }
+        : { ii: cycles + 1, iiBase: 1, iiTerms: { px_ii_c: inp.pix }, notes: [...scaled.notes, `pixel loop not pipelined: the best-case interval skips the multiply loop; every input pixel that completes a window costs reuse ${c.reuse ?? 1} + fill cycles (worst case = latency)`] };
+    return streamFeatures({ ...scaled, cycles, latencyTerms, ...ii, pixelStream: true }, resT.w);
+  }
+  if (strategy === 'latency' && a.op === 'Conv' && out.pix > 1) {
+    // io_parallel Latency convolution: hls4ml pipelines the whole layer at II = reuse factor
+    // (conv_1d/2d_latency_cl, pointwise: PIPELINE II=reuse_factor over unrolled output positions),
+    // so every position is computed in the same interval, not one after the other.
+    const interval = Math.max(1, Math.round(c.ii / out.pix));
+    const rf = c.reuse ?? 1;
+    return { ...scaled, cycles: rf > 1 ? interval : 0, ii: rf > 1 ? interval : 1 };
   }
   return scaled;
 };
@@ -186,7 +204,12 @@ const modelSoftmax: LayerModel = (e) => {
     multipliers: n,
     dsp: lut ? 0 : n * dspPerProduct(expT.w, invT.w, ctx.dspKind),
     bram_18k: bram,
-    latencyTerms: { softmax_c: 1, add_ns: Math.ceil(Math.log2(Math.max(2, n))) },
+    // Two table reads in sequence (exp, then 1/sum: a ROM read is a registered cycle at any clock),
+    // the sum's adder tree and the final product in nanoseconds, the rest of its logic (max and
+    // differences of the stable implementation, table index arithmetic) as a fitted chain in
+    // nanoseconds (softmax_ns), so it takes fewer cycles at a slow clock (4-5 cycles for a whole
+    // 4-128-3 MLP with softmax at 25 ns), and a few cycles of control (softmax_c).
+    latencyTerms: { softmax_c: 1, table_c: 2, add_ns: Math.ceil(Math.log2(Math.max(2, n))), mul_ns: 1, softmax_ns: 1 },
     features: { table_lookups: n + 1, add_bits: n * expT.w, mul_dsp: lut ? 0 : n, mul_lut_bits: lut ? n * expT.w * invT.w : 0, out_bits: n * resT.w, k_table: 1 },
   };
   return streamFeatures(c, resT.w);

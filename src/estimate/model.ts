@@ -18,13 +18,23 @@
  *   mul_ns     one multiplication stage;   add_ns  one adder-tree level (log2 n_in levels)
  *   lat_rf_c   loop overhead of a Latency-strategy layer with reuse > 1
  *   act_c      element-wise activation / merge (act_res_c after a Resource-strategy layer)
- *   table_c    table activation;  softmax_c  softmax
+ *   table_c    table activation (one ROM read; the softmax has two);  softmax_c  softmax control
+ *   softmax_ns the softmax's logic besides its sum tree and product (max, differences, indices)
  *   pool_c     io_parallel pooling;  stream_c  per-layer overhead of a streamed layer
  *   roll_c     cycles per product of a layer the tool does not unroll (beyond its limits)
+ *   ns7_scale  not a term: the factor by which the depth `*_ns` constants are stretched on a
+ *              7-series part (DSP48E1), whose logic is slower than the UltraScale(+) parts'
  * Constants named `px_*` are per pixel of a streamed layer and belong to its streaming time (the
  * part that overlaps with the other layers of a dataflow region, see estimate.ts):
  *   px_res_c   per output pixel of a Resource-strategy streamed convolution (its multiply loop's fill)
  *   px_lat_c   per input pixel of a Latency-strategy streamed convolution (line-buffer shift, stream read)
+ *   px_lat_ns  per input pixel of a Latency-strategy streamed convolution with reuse > 1: the chain
+ *              each pixel iteration must close before the next (shared multiplier, accumulation,
+ *              line-buffer update), in nanoseconds, rounded up to whole cycles per pixel (so the
+ *              pixel interval grows as the clock shortens)
+ *   px_ii_c    per input pixel: the best-case interval of a Resource-strategy streamed convolution,
+ *              whose pixel loop is not pipelined and computes only at output positions (the
+ *              report's Interval-min is the path that does not compute)
  */
 
 import type { Graph, Layer, Strategy } from '../ir/graph.js';
@@ -108,6 +118,13 @@ export interface LayerCost {
   readonly ii: number;
   /** The layer accepts a new sample only when it is done (recurrences): its II is its latency. */
   readonly iiIsLatency?: boolean;
+  /**
+   * Calibrated per-pixel terms (`px_*`) added to `ii`: the interval of a streamed layer whose pixel
+   * loop costs more than its structural cycles (see the file comment).
+   */
+  readonly iiTerms?: Readonly<Record<string, number>>;
+  /** With iiTerms: ii = iiBase + the terms (when the calibration has them all; else `ii`). */
+  readonly iiBase?: number;
   readonly features: Readonly<Record<string, number>>;
   readonly notes: string[];
   /** Problems the user should see (default precision assumed, HLS limits). */
