@@ -3,7 +3,7 @@
  * data set, tool family, strategy and io type, and the worst held-out rows with the design features
  * that drive them (per-layer estimated LUT/FF and the model features summed per layer kind).
  *
- *   npm run build && node dist/tools/loro-resources.js [--cache FILE] [--worst N] [--figure lut|ff] [--dataset NAME]
+ *   npm run build && node dist/tools/loro-resources.js [--cache FILE] [--worst N] [--figure lut|ff] [--dataset NAME] [--in-sample]
  *
  * The latency fit is the slow part of a fold and LUT/FF experiments do not change it: with
  * --cache, each fold's fitted latency constants are stored in FILE on the first run and reused on
@@ -31,16 +31,18 @@ interface Args {
   worst: number;
   figures: Fig[];
   dataset: string;
+  inSample: boolean;
 }
 
 function args(argv: string[]): Args {
-  const out: Args = { worst: 10, figures: ['lut', 'ff'], dataset: 'public-hls4ml' };
+  const out: Args = { worst: 10, figures: ['lut', 'ff'], dataset: 'public-hls4ml', inSample: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--cache') out.cache = argv[++i];
     else if (a === '--worst') out.worst = Number(argv[++i]);
     else if (a === '--figure') out.figures = [argv[++i] as Fig];
     else if (a === '--dataset') out.dataset = argv[++i]!;
+    else if (a === '--in-sample') out.inSample = true;
     else throw new Error(`unknown argument ${a}`);
   }
   return out;
@@ -91,16 +93,27 @@ export function main(argv: string[]): void {
     cache[g] = { vitis: cal.families.vitis.latency, vivado: cal.families.vivado.latency };
     for (const r of records.filter((x) => x.group === g)) held.push({ r, e: estimate(r.graph!, { ...r.options!, calibration: cal }) });
   }
+  // In-sample: the constants fitted on every record, as `npm run calibrate` ships them.
+  const all = calibrate(records, new Date(0), cache['*'] ? { latency: cache['*'] } : {});
+  cache['*'] = { vitis: all.families.vitis.latency, vivado: all.families.vivado.latency };
+  const fitted: Held[] = records.map((r) => ({ r, e: estimate(r.graph!, { ...r.options!, calibration: all }) }));
   if (opt.cache) writeFileSync(opt.cache, JSON.stringify(cache));
   const out: string[] = [];
   const datasets = [...new Set(held.map((h) => h.r.dataset))].sort();
   out.push(`subset: ${opt.figures.map((k) => `${k} MAPE / MdAPE (n)`).join(' | ')}`);
+  for (const d of [...new Set(fitted.map((h) => h.r.dataset))].sort()) out.push(`in-sample ${d}: ${opt.figures.map((k) => stats(fitted.filter((h) => h.r.dataset === d), k)).join(' | ')}`);
+  if (process.env.COEF) {
+    for (const b of ['vivado', 'vitis'] as const) {
+      for (const k of opt.figures) out.push(`${b} ${k}: ${Object.entries(all.families[b][k]).filter(([, v]) => v).map(([f, v]) => `${f}=${v.toPrecision(3)}`).join(' ')}`);
+    }
+  }
+  out.push('held out (leave-one-repository-out):');
   for (const d of datasets) out.push(`${d}: ${opt.figures.map((k) => stats(held.filter((h) => h.r.dataset === d), k)).join(' | ')}`);
   const subsets = [...new Set(held.map(subsetKey))].sort();
   for (const s of subsets) out.push(`  ${s}: ${opt.figures.map((k) => stats(held.filter((h) => subsetKey(h) === s), k)).join(' | ')}`);
   for (const k of opt.figures) {
-    out.push(`\nworst ${k} (${opt.dataset}):`);
-    const pub = held.filter((h) => h.r.dataset === opt.dataset && h.r.truth[k] !== undefined);
+    out.push(`\nworst ${k} (${opt.dataset}, ${opt.inSample ? 'in-sample' : 'held out'}):`);
+    const pub = (opt.inSample ? fitted : held).filter((h) => h.r.dataset === opt.dataset && h.r.truth[k] !== undefined);
     pub.sort((a, b) => ape(b.e.total[k], b.r.truth[k]!) - ape(a.e.total[k], a.r.truth[k]!));
     for (const h of pub.slice(0, opt.worst)) out.push(describeRow(h, k));
   }
