@@ -197,8 +197,9 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('  the LUT/DSP operand threshold, the CSD digit count, where Resource weights live, and LUT/FF as non-negative linear combinations');
   out.push(`  of model features. Method: ${cal.method}.`);
   out.push('  LUT coefficients of features with a cost by construction (LUT multiplier ~ wa x wb / 2, adder 1 LUT per bit, 2:1 mux ~0.5 LUT');
-  out.push('  per bit, a pooling comparator ~1 LUT per bit, LUT ROM 64 bits and SRL FIFO 32 bits per LUT) are pulled toward that cost');
-  out.push('  (PHYSICAL_COST in calibrate.ts: one pseudo-record per feature), so a feature few designs exercise cannot take an unphysical value');
+  out.push('  per bit, an average-pooling adder ~1 and a max-pooling comparator and select ~2 LUT per window bit, a streamed layer\'s');
+  out.push('  one-pixel data path ~0.5 LUT per bit, LUT ROM 64 bits and SRL FIFO 32 bits per LUT) are pulled toward that cost (PHYSICAL_COST');
+  out.push('  in calibrate.ts: one pseudo-record per feature), so a feature few designs exercise cannot take an unphysical value');
   out.push('  to absorb another\'s error; likewise FF with a count by construction: one per bit of a pipeline stage cut, of a registered layer');
   out.push('  input or output, of a pooling window or a table index, ~0.5 per adder bit, ~0.15 per wa x wb bit of a LUT multiplier. The fit');
   out.push('  is reweighted (IRLS) to minimise the sum of absolute relative errors, the MAPE the validation measures, not their squares.');

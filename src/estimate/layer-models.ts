@@ -207,7 +207,10 @@ const modelPool: LayerModel = (e) => {
     cycles: stream ? pixels(g, l.inputs[0]).pix : 0,
     ii: stream ? pixels(g, l.inputs[0]).pix + 1 : 1,
     ...(stream ? { pixelStream: pixels(g, l.inputs[0]).pix > 1 } : {}),
-    features: { pool_bits: pooled * window * accT.w, out_bits: pooled * resT.w, k_pool: 1 },
+    // Window bits: an average adds them (one adder bit each); a maximum compares and selects
+    // (a comparator and a 2:1 mux bit each, about twice the LUTs: the CI max-pooling designs take
+    // 1.7-2.3x the LUTs of the same average pooling). The window's registers are alike.
+    features: { [a.mode === 'max' ? 'pool_cmp_bits' : 'pool_bits']: pooled * window * accT.w, out_bits: pooled * resT.w, k_pool: 1 },
   };
   return streamFeatures(c, resT.w);
 };
