@@ -191,7 +191,8 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('- **io_stream**: layers on a feature map work pixel by pixel in a dataflow region: their streaming times overlap (the slowest sets');
   out.push('  the pace) and only their pipeline depths add; layers on a whole vector (dense after flatten, softmax) follow. A streamed Latency');
   out.push('  convolution reads one input pixel per interval (live products / multipliers) plus a fitted per-pixel cost; a Resource one runs');
-  out.push('  its multiply loop (RF + a fitted fill) per input pixel. Element-wise and data-movement layers (pad, resize, pooling, activation)');
+  out.push('  its multiply loop (RF + a fitted fill) per input pixel; a streamed convolution or pooling keeps (kernel height - 1) input rows');
+  out.push('  of all channels in a line buffer of shift registers (`linebuf_bits`). Element-wise and data-movement layers (pad, resize, pooling, activation)');
   out.push('  handle one pixel per cycle with logic one pixel wide; reshape and flatten cost nothing; FIFOs deeper than a shift register are BRAM.');
   out.push('- **Calibration** (src/estimate/calibration.json), fitted per tool family (Vivado HLS, Vitis HLS): pipeline-depth and per-pixel constants,');
   out.push('  the LUT/DSP operand threshold, the CSD digit count, where Resource weights live, and LUT/FF as non-negative linear combinations');
@@ -201,7 +202,8 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('  one-pixel data path ~0.5 LUT per bit, LUT ROM 64 bits and SRL FIFO 32 bits per LUT) are pulled toward that cost (PHYSICAL_COST');
   out.push('  in calibrate.ts: one pseudo-record per feature), so a feature few designs exercise cannot take an unphysical value');
   out.push('  to absorb another\'s error; likewise FF with a count by construction: one per bit of a pipeline stage cut, of a registered layer');
-  out.push('  input or output, of a pooling window or a table index, ~0.5 per adder bit, ~0.15 per wa x wb bit of a LUT multiplier. The fit');
+  out.push('  input or output, of a pooling window or a table index, ~0.5 per adder bit, ~0.15 per wa x wb bit of a LUT multiplier, one per');
+  out.push('  32 line-buffer bits (shift registers in LUTs). The fit');
   out.push('  is reweighted (IRLS) to minimise the sum of absolute relative errors, the MAPE the validation measures, not their squares.');
   out.push('- **Uncertainty**: every estimate carries an 80% interval per figure (`total.<figure>_range` in --json, a row of the table) from the');
   out.push('  leave-one-repository-out validation below, for its tool family and design kind.');

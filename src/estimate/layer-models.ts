@@ -52,6 +52,20 @@ export interface LayerEnv {
 export type LayerModel = (e: LayerEnv) => LayerCost;
 
 /**
+ * Bits a streamed sliding-window layer (convolution, pooling) keeps in its line buffer: the
+ * kernel height less one rows of the input, all channels (a 1D window keeps kernel width less one
+ * pixels). hls4ml writes it as shift registers.
+ */
+function lineBufferBits(g: Graph, l: Layer, kernel: readonly number[], w: number): number {
+  const t = g.tensors.get(l.inputs[0] ?? '');
+  if (!t || t.shape.length < 2) return 0;
+  const ch = t.shape[t.shape.length - 1]!;
+  const width = t.shape[t.shape.length - 2]!;
+  const rows = kernel.length >= 2 ? Math.max(0, kernel[0]! - 1) * width : Math.max(0, kernel[0]! - 1);
+  return rows * ch * w;
+}
+
+/**
  * CSD digits of constants the tool builds from shifts and adds: the family's when the multipliers
  * are left to the tool; with `-impl dsp|fabric` forced only powers of two (a wire shift) escape it.
  */
@@ -122,7 +136,8 @@ const modelConv: LayerModel = (e) => {
     const perPix = strategy === 'latency' ? Math.max(1, Math.round(c.ii / Math.max(1, out.pix))) : 1;
     const cycles = strategy === 'latency' ? inp.pix * perPix : inp.pix * (c.reuse ?? 1);
     const latencyTerms: Record<string, number> = strategy === 'latency' ? { stream_c: 1, mul_ns: 1, px_lat_c: inp.pix } : { stream_c: 1, px_res_c: inp.pix };
-    return streamFeatures({ ...scaled, cycles, latencyTerms, ii: cycles + 1, pixelStream: true }, resT.w);
+    const linebuf = lineBufferBits(g, l, a.kernel, inT.w);
+    return streamFeatures({ ...scaled, cycles, latencyTerms, ii: cycles + 1, pixelStream: true, features: { ...scaled.features, ...(linebuf ? { linebuf_bits: linebuf } : {}) } }, resT.w);
   }
   return scaled;
 };
@@ -210,7 +225,12 @@ const modelPool: LayerModel = (e) => {
     // Window bits: an average adds them (one adder bit each); a maximum compares and selects
     // (a comparator and a 2:1 mux bit each, about twice the LUTs: the CI max-pooling designs take
     // 1.7-2.3x the LUTs of the same average pooling). The window's registers are alike.
-    features: { [a.mode === 'max' ? 'pool_cmp_bits' : 'pool_bits']: pooled * window * accT.w, out_bits: pooled * resT.w, k_pool: 1 },
+    features: {
+      [a.mode === 'max' ? 'pool_cmp_bits' : 'pool_bits']: pooled * window * accT.w,
+      out_bits: pooled * resT.w,
+      k_pool: 1,
+      ...(stream && a.op === 'Pool' ? { linebuf_bits: lineBufferBits(g, l, a.pool, inT.w) } : {}),
+    },
   };
   return streamFeatures(c, resT.w);
 };
