@@ -281,33 +281,36 @@ function fitLatency(prep: Prepared[], base: FamilyCalibration, prior?: Readonly<
 
 /**
  * What a LUT / FF feature costs by construction, per unit (suffix after the lat_/res_ strategy
- * prefix): a wa x wb multiplier in LUTs is about wa*wb/2 LUT6; an adder (adder-tree node, a
- * constant multiplier's CSD digit, a shift-add product entering the tree) one LUT per bit; an
- * RF:1 operand mux about half a LUT per bit and select level; a ROM 64 bits per LUT6; a
- * shift-register FIFO 32 bits per LUT (SRL32). The fit is pulled toward these values (see
- * fitLinear), so a feature few records exercise cannot take an unphysical coefficient (round 1
- * fitted 15 LUT per bit of a Resource LUT multiplier) to absorb another's error. FF: a pipelined
- * LUT multiplier registers about its product (wa + wb bits), some 0.1-0.25 FF per wa x wb bit for
- * 16- to 8-bit operands (0.15 and 0.3 gave the same held-out FF MAPE, 57%; 0.15 the lower median).
- * Registers by construction: one FF per bit of a pipeline stage cut of an adder tree (pipe_bits), of
- * a registered layer input or output (in_bits, out_bits), of a pooling window (pool_bits) and of a
- * table index (table_idx_bits); about half an FF per adder bit (accumulators are registered, most
- * tree adders are not). An average pooling's adder is about 1 LUT per window bit (pool_bits), a
- * max pooling's comparator and 2:1 select about 2 (pool_cmp_bits): without these, folds without the
- * CI pooling rows priced a window bit at 17 LUT. A streamed layer's one-pixel data path (move_bits)
- * is about half a LUT per bit (its output select); unpriced, folds without the CI streamed rows
- * put 8 LUT per bit on it and a streamed ReLU of 64 channels at 8 000 LUT. A line buffer
- * (linebuf_bits) is shift registers: its FF are priced as an SRL's (about one per 32 bits), its LUT
- * left to the fit (Vivado HLS reports about 0.09 LUT per bit, near an SRL's 1/32; Vitis HLS 0.7).
- * Without the feature, the folds without wa-hls4ml explained the streamed designs' line buffers
- * with Resource-layer features and missed wa-hls4ml's LUT by 156% (19.7% with it).
- * Together with the reweighted fit below these took the held-out FF of the public designs from
- * 57% to about 46% MAPE; with only the fit reweighted a ReLU took 10 FF per bit and a pooling
- * window 14 to absorb other errors.
+ * prefix; a full name such as lat_mux_bits prices one strategy's feature only). The fit is pulled
+ * toward these values (see fitLinear), so a feature few records exercise cannot take an unphysical
+ * coefficient to absorb another's error (round 1 fitted 15 LUT per bit of a Resource LUT
+ * multiplier; without the pooling prices, folds without the CI pooling rows put 17 LUT on a window
+ * bit; without the data-path price, 8 LUT per bit and a streamed ReLU of 64 channels at 8 000 LUT).
+ *
+ * LUT: a wa x wb multiplier in LUTs about wa*wb/2 LUT6; an adder (adder-tree node, a constant
+ * multiplier's CSD digit, a shift-add product entering the tree) one LUT per bit; an RF:1 operand
+ * mux about half a LUT per bit and select level; a ROM 64 bits per LUT6; a shift-register FIFO 32
+ * bits per LUT (SRL32); an average pooling's adder 1 LUT per window bit (pool_bits), a max
+ * pooling's comparator and 2:1 select about 2 (pool_cmp_bits); a streamed layer's one-pixel data
+ * path (move_bits) about half a LUT per bit. A line buffer's LUT (linebuf_bits, shift registers)
+ * are left to the fit: Vivado HLS reports about 0.09 LUT per bit, near an SRL's 1/32, Vitis HLS
+ * 0.7. Without that feature the folds without wa-hls4ml explained the streamed designs' line
+ * buffers with Resource-layer features and missed wa-hls4ml's LUT by 156% (19.7% with it).
+ *
+ * FF: one per bit of a pipeline stage cut of an adder tree (pipe_bits), of a registered layer input
+ * or output (in_bits, out_bits), of a pooling window and of a table index; about half an FF per
+ * adder bit (accumulators are registered, most tree adders are not); a pipelined LUT multiplier
+ * registers about its product (wa + wb bits), some 0.1-0.25 FF per wa x wb bit for 16- to 8-bit
+ * operands (0.15); a line buffer one per 32 bits (an SRL); the operand muxes of a Latency layer's
+ * shared multipliers (lat_mux_bits) are LUTs with at most one operand register per multiplier, a
+ * tenth of a mux bit at reuse 2-16 (unpriced, the folds without the ArgyKokk or Transformer designs
+ * gave them about 1 FF per bit). With the reweighted fit, these took the held-out FF of the public
+ * designs from 57% to 41% MAPE; with only the fit reweighted a ReLU took 10 FF per bit and a
+ * pooling window 14 to absorb other errors.
  */
 export const PHYSICAL_COST: Readonly<Record<'lut' | 'ff', Readonly<Record<string, number>>>> = {
   lut: { mul_lut_bits: 0.5, kcm_bits: 1, add_bits: 1, shift_bits: 1, mux_bits: 0.5, wrom_bits: 1 / 64, fifo_bits: 1 / 32, roll_mul_bits: 0.5, pool_bits: 1, pool_cmp_bits: 2, move_bits: 0.5 },
-  ff: { mul_lut_bits: 0.15, pipe_bits: 1, in_bits: 1, out_bits: 1, add_bits: 0.5, pool_bits: 1, pool_cmp_bits: 1, table_idx_bits: 1, linebuf_bits: 1 / 32 },
+  ff: { mul_lut_bits: 0.15, lat_mux_bits: 0.1, pipe_bits: 1, in_bits: 1, out_bits: 1, add_bits: 0.5, pool_bits: 1, pool_cmp_bits: 1, table_idx_bits: 1, linebuf_bits: 1 / 32 },
 };
 
 /**
@@ -333,7 +336,7 @@ function fitLinear(prep: Prepared[], key: 'lut' | 'ff', names: string[]): Record
   // Physical prior: (c_j / cost_j - 1) x PRIOR_WEIGHT as one more residual per priced feature the
   // family's records exercise.
   names.forEach((n, j) => {
-    const cost = PHYSICAL_COST[key][n.replace(/^(lat|res)_/, '')];
+    const cost = PHYSICAL_COST[key][n] ?? PHYSICAL_COST[key][n.replace(/^(lat|res)_/, '')];
     if (cost === undefined || PRIOR_WEIGHT <= 0 || !rows.some((p) => (p.features[n] ?? 0) !== 0)) return;
     X.push(names.map((_, i) => (i === j ? PRIOR_WEIGHT / cost : 0)));
     y.push(PRIOR_WEIGHT);

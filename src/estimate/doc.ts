@@ -203,7 +203,7 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('  in calibrate.ts: one pseudo-record per feature), so a feature few designs exercise cannot take an unphysical value');
   out.push('  to absorb another\'s error; likewise FF with a count by construction: one per bit of a pipeline stage cut, of a registered layer');
   out.push('  input or output, of a pooling window or a table index, ~0.5 per adder bit, ~0.15 per wa x wb bit of a LUT multiplier, one per');
-  out.push('  32 line-buffer bits (shift registers in LUTs). The fit');
+  out.push('  32 line-buffer bits (shift registers in LUTs), ~0.1 per operand-mux bit of a shared Latency multiplier. The fit');
   out.push('  is reweighted (IRLS) to minimise the sum of absolute relative errors, the MAPE the validation measures, not their squares.');
   out.push('- **Uncertainty**: every estimate carries an 80% interval per figure (`total.<figure>_range` in --json, a row of the table) from the');
   out.push('  leave-one-repository-out validation below, for its tool family and design kind.');
