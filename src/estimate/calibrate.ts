@@ -299,7 +299,9 @@ function fitLatency(prep: Prepared[], base: FamilyCalibration, prior?: Readonly<
  *
  * FF: one per bit of a pipeline stage cut of an adder tree (pipe_bits), of a registered layer input
  * or output (in_bits, out_bits), of a pooling window and of a table index; about half an FF per
- * adder bit (accumulators are registered, most tree adders are not); a pipelined LUT multiplier
+ * adder bit, tree or shift-add alike (add_bits, shift_bits, kcm_bits: about half the adders end at
+ * a stage cut; unpriced, the folds without the ArgyKokk MLPs missed their FF by 196%, priced by
+ * 43%); a pipelined LUT multiplier
  * registers about its product (wa + wb bits), some 0.1-0.25 FF per wa x wb bit for 16- to 8-bit
  * operands (0.15); a line buffer one per 32 bits (an SRL); the operand muxes of a Latency layer's
  * shared multipliers (lat_mux_bits) are LUTs with at most one operand register per multiplier, a
@@ -310,7 +312,7 @@ function fitLatency(prep: Prepared[], base: FamilyCalibration, prior?: Readonly<
  */
 export const PHYSICAL_COST: Readonly<Record<'lut' | 'ff', Readonly<Record<string, number>>>> = {
   lut: { mul_lut_bits: 0.5, kcm_bits: 1, add_bits: 1, shift_bits: 1, mux_bits: 0.5, wrom_bits: 1 / 64, fifo_bits: 1 / 32, roll_mul_bits: 0.5, pool_bits: 1, pool_cmp_bits: 2, move_bits: 0.5 },
-  ff: { mul_lut_bits: 0.15, lat_mux_bits: 0.1, pipe_bits: 1, in_bits: 1, out_bits: 1, add_bits: 0.5, pool_bits: 1, pool_cmp_bits: 1, table_idx_bits: 1, linebuf_bits: 1 / 32 },
+  ff: { mul_lut_bits: 0.15, lat_mux_bits: 0.1, pipe_bits: 1, in_bits: 1, out_bits: 1, add_bits: 0.5, shift_bits: 0.5, kcm_bits: 0.5, pool_bits: 1, pool_cmp_bits: 1, table_idx_bits: 1, linebuf_bits: 1 / 32 },
 };
 
 /**

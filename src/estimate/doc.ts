@@ -202,9 +202,9 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('  one-pixel data path ~0.5 LUT per bit, LUT ROM 64 bits and SRL FIFO 32 bits per LUT) are pulled toward that cost (PHYSICAL_COST');
   out.push('  in calibrate.ts: one pseudo-record per feature), so a feature few designs exercise cannot take an unphysical value');
   out.push('  to absorb another\'s error; likewise FF with a count by construction: one per bit of a pipeline stage cut, of a registered layer');
-  out.push('  input or output, of a pooling window or a table index, ~0.5 per adder bit, ~0.15 per wa x wb bit of a LUT multiplier, one per');
-  out.push('  32 line-buffer bits (shift registers in LUTs), ~0.1 per operand-mux bit of a shared Latency multiplier. The fit');
-  out.push('  is reweighted (IRLS) to minimise the sum of absolute relative errors, the MAPE the validation measures, not their squares.');
+  out.push('  input or output, of a pooling window or a table index, ~0.5 per adder bit (tree or shift-add), ~0.15 per wa x wb bit of a LUT');
+  out.push('  multiplier, one per 32 line-buffer bits (shift registers in LUTs), ~0.1 per operand-mux bit of a shared Latency multiplier.');
+  out.push('  The fit is reweighted (IRLS) to minimise the sum of absolute relative errors, the MAPE the validation measures, not their squares.');
   out.push('- **Uncertainty**: every estimate carries an 80% interval per figure (`total.<figure>_range` in --json, a row of the table) from the');
   out.push('  leave-one-repository-out validation below, for its tool family and design kind.');
   out.push('- The figures are those of an HLS C-synthesis report (the truth is csynth reports): HLS LUT estimates are often about twice');
