@@ -48,7 +48,7 @@ function args(argv: string[]): Args {
   return out;
 }
 
-const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');
+const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-');
 
 function stats(held: Held[], k: Fig): string {
   const e = held.filter((h) => h.r.truth[k] !== undefined).map((h) => ape(h.e.total[k], h.r.truth[k]!));

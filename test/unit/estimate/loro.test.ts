@@ -23,13 +23,13 @@ import { dataDir } from '../../helpers/data.js';
 
 /**
  * Cross-validated error allowed on the public designs (MAPE, median APE, in %): the issue's target
- * where it is met (DSP; latency median), else the figure reached (docs/estimation.md) with a small margin.
+ * where it is met (DSP; LUT; latency median), else the figure reached (docs/estimation.md) with a small margin.
  */
 const GUARD: Record<'latency_cycles' | 'dsp' | 'lut' | 'ff', { mape: number; mdape: number }> = {
   latency_cycles: { mape: 39, mdape: 15 },
   dsp: LORO_TARGETS.dsp!,
-  lut: { mape: LORO_TARGETS.lut!.mape, mdape: 29 },
-  ff: { mape: 48, mdape: 31 },
+  lut: LORO_TARGETS.lut!,
+  ff: { mape: 43, mdape: 30 },
 };
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
