@@ -34,6 +34,8 @@ export const LORO_TARGETS: Readonly<Partial<Record<FigureKey, { mape: number; md
 
 /** What is known about records the model misses most (shown beside the worst rows). */
 const KNOWN_REASONS: ReadonlyArray<[RegExp, string]> = [
+  [/^Brainz22\//, 'io_parallel pointwise convolutions of an older hls4ml (pointwise_conv_1d_cl) computing all 10 pixels at once (12 cycles at reuse 2); the model builds an io_parallel convolution pixel by pixel, so its LUT count is that of one pixel'],
+  [/^dfurle\//, 'four 16-bit dense layers in 4 cycles with 390 FF in all: fewer registers than one stage cut per layer, which the model counts from its pipeline depth'],
   [/^YanLunHuang\//, 'one 5x5 padded convolution reported at 103, 243, 2 323, 6 939 and 9 875 cycles across sibling repositories with the same layer list: the report does not follow the listed reuse factor (older or edited firmware)'],
   [/^Gabriele-bot\//, 'streamed Latency convolution whose pixel interval grows as the clock shortens (3, 4, 5 cycles at 4, 3.33, 2 ns): a recurrence in the line buffer the model does not have'],
   [/^tsopeter\//, 'Vitis HLS 2024.2 reports a dataflow interval of 16 386 well below the first layer\'s streaming time, and DSPs for products the model builds in LUTs'],
