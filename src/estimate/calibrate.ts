@@ -324,10 +324,13 @@ export const PHYSICAL_COST: Readonly<Record<'lut' | 'ff', Readonly<Record<string
 export const PRIOR_WEIGHT = 1;
 
 /**
- * Reweighting rounds of the LUT / FF fit (fitLinear): 8 settle the weights (the held-out error
- * moves by under 0.5 point after 5 rounds).
+ * Reweighting of the LUT / FF fit (fitLinear): rounds, and the relative error below which a
+ * residual counts as fitted (its weight stops growing). 20 rounds with a 1% floor come close to
+ * the least-absolute-error fit: against 8 rounds with a 5% floor, held-out public LUT 29.8/25.0 ->
+ * 29.5/22.9% and wa-hls4ml LUT 19.7 -> 8.5%, FF alike or better.
  */
-export const IRLS_ITERATIONS = 8;
+export const IRLS_ITERATIONS = 20;
+export const IRLS_FLOOR = 0.01;
 
 function fitLinear(prep: Prepared[], key: 'lut' | 'ff', names: string[]): Record<string, number> {
   const rows = prep.filter((p) => (p.r.truth[key] ?? 0) > 0);
@@ -348,7 +351,7 @@ function fitLinear(prep: Prepared[], key: 'lut' | 'ff', names: string[]): Record
   // of absolute relative errors (the MAPE the validation measures) rather than their squares, which
   // lets a few records the model cannot explain (a modified design) pull every coefficient.
   for (let it = 0; it < IRLS_ITERATIONS; it++) {
-    const sw = X.map((row, r) => 1 / Math.sqrt(Math.max(Math.abs(row.reduce((s, x, i) => s + x * w[i]!, 0) - y[r]!), 0.05)));
+    const sw = X.map((row, r) => 1 / Math.sqrt(Math.max(Math.abs(row.reduce((s, x, i) => s + x * w[i]!, 0) - y[r]!), IRLS_FLOOR)));
     w = nnls(
       X.map((row, r) => row.map((x) => x * sw[r]!)),
       y.map((v, r) => v * sw[r]!),
