@@ -156,6 +156,7 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('fastml estimate HLS4ML_PROJECT_DIR                             # an hls4ml-generated project (firmware/, build_prj.tcl), beside its csynth report');
   out.push('fastml report HLS4ML_PROJECT_DIR                               # its csynth report beside the estimate, no model file needed');
   out.push('npm run calibrate                                              # refit on ../shared/truth, rewrite this page');
+  out.push('node dist/tools/loro-resources.js --cache /tmp/lat.json        # held-out LUT/FF error per subset, worst rows with their layer features');
   out.push('```');
   out.push('');
   out.push('From code (used by the passes to choose reuse factors under a budget):');
