@@ -26,6 +26,8 @@ interface Held {
   e: Estimate;
 }
 
+class UsageError extends Error {}
+
 interface Args {
   cache?: string;
   worst: number;
@@ -43,8 +45,11 @@ function args(argv: string[]): Args {
     else if (a === '--figure') out.figures = [argv[++i] as Fig];
     else if (a === '--dataset') out.dataset = argv[++i]!;
     else if (a === '--in-sample') out.inSample = true;
-    else throw new Error(`unknown argument ${a}`);
+    else throw new UsageError(`unknown argument '${a}' (expected --cache FILE, --worst N, --figure lut|ff, --dataset NAME, --in-sample)`);
   }
+  if (!Number.isInteger(out.worst) || out.worst < 0) throw new UsageError(`--worst takes a whole number of rows, got '${out.worst}'`);
+  if (out.figures.some((f) => f !== 'lut' && f !== 'ff')) throw new UsageError(`--figure takes lut or ff, got '${out.figures.join(',')}'`);
+  if (out.cache === undefined && argv.includes('--cache')) throw new UsageError('--cache takes a file name');
   return out;
 }
 
@@ -81,7 +86,14 @@ export function main(argv: string[]): void {
   const opt = args(argv);
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
   const records = loadTruth(path.join(sharedDir(root), 'truth')).filter((r) => r.graph && r.options && !r.excluded);
-  const cache: Record<string, Partial<Record<Backend, Record<string, number>>>> = opt.cache && existsSync(opt.cache) ? JSON.parse(readFileSync(opt.cache, 'utf8')) : {};
+  let cache: Record<string, Partial<Record<Backend, Record<string, number>>>> = {};
+  if (opt.cache && existsSync(opt.cache)) {
+    try {
+      cache = JSON.parse(readFileSync(opt.cache, 'utf8'));
+    } catch (e) {
+      throw new UsageError(`--cache ${opt.cache}: not a latency cache written by this tool (${(e as Error).message}); delete it to refit`);
+    }
+  }
   const groups = [...new Set(records.map((r) => r.group))];
   const held: Held[] = [];
   for (const g of groups) {
@@ -120,4 +132,12 @@ export function main(argv: string[]): void {
   process.stdout.write(out.join('\n') + '\n');
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main(process.argv.slice(2));
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    main(process.argv.slice(2));
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`loro-resources: ${e.message}\n`);
+    process.exitCode = 2;
+  }
+}
