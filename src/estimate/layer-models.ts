@@ -202,7 +202,9 @@ const modelSoftmax: LayerModel = (e) => {
     dsp: lut ? 0 : n * dspPerProduct(expT.w, invT.w, ctx.dspKind),
     bram_18k: bram,
     latencyTerms: { softmax_c: 1, add_ns: Math.ceil(Math.log2(Math.max(2, n))) },
-    features: { table_lookups: n + 1, add_bits: n * expT.w, mul_dsp: lut ? 0 : n, mul_lut_bits: lut ? n * expT.w * invT.w : 0, out_bits: n * resT.w, k_table: 1 },
+    // softmax_elems: the registers each element keeps along the softmax pipeline (its exp lookup,
+    // its share of the sum, its product by the inverse), FF only (FF_ONLY in calibrate.ts).
+    features: { table_lookups: n + 1, add_bits: n * expT.w, mul_dsp: lut ? 0 : n, mul_lut_bits: lut ? n * expT.w * invT.w : 0, out_bits: n * resT.w, k_table: 1, softmax_elems: n },
   };
   return streamFeatures(c, resT.w);
 };
