@@ -11,7 +11,7 @@ import type { Graph } from '../ir/graph.js';
 import { combineLatency, depthFeatures, designKind, estimate, layerCosts, layerTiming } from './estimate.js';
 import type { LayerCost } from './model.js';
 import { resolveTarget } from './devices.js';
-import { nnls } from './nnls.js';
+import { nnlsL1 } from './nnls.js';
 import type { TruthRecord } from './truth.js';
 import type { Backend, Calibration, EstimateOptions, FamilyCalibration, FigureKey, Figures } from './types.js';
 
@@ -354,17 +354,10 @@ function fitLinear(prep: Prepared[], key: 'lut' | 'ff', names: string[]): Record
     X.push(names.map((_, i) => (i === j ? PRIOR_WEIGHT / cost : 0)));
     y.push(PRIOR_WEIGHT);
   });
-  let w = nnls(X, y);
-  // Iteratively reweighted: each residual weighted by 1 / |residual| so the fit minimises the sum
-  // of absolute relative errors (the MAPE the validation measures) rather than their squares, which
-  // lets a few records the model cannot explain (a modified design) pull every coefficient.
-  for (let it = 0; it < IRLS_ITERATIONS; it++) {
-    const sw = X.map((row, r) => 1 / Math.sqrt(Math.max(Math.abs(row.reduce((s, x, i) => s + x * w[i]!, 0) - y[r]!), IRLS_FLOOR)));
-    w = nnls(
-      X.map((row, r) => row.map((x) => x * sw[r]!)),
-      y.map((v, r) => v * sw[r]!),
-    );
-  }
+  // Reweighted toward the least sum of absolute relative errors (the MAPE the validation
+  // measures) rather than of their squares, which let a few records the model cannot explain (a
+  // modified design) pull every coefficient.
+  const w = nnlsL1(X, y, IRLS_ITERATIONS, IRLS_FLOOR);
   return Object.fromEntries(names.map((n, i) => [n, Number(w[i]!.toPrecision(6))]));
 }
 
