@@ -4,11 +4,13 @@
  * that drive them (per-layer estimated LUT/FF and the model features summed per layer kind).
  *
  *   npm run build && node dist/tools/loro-resources.js [--cache FILE] [--worst N] [--figure lut|ff] [--dataset NAME] [--in-sample]
+ *     [--coefficients]
  *
  * The latency fit is the slow part of a fold and LUT/FF experiments do not change it: with
  * --cache, each fold's fitted latency constants are stored in FILE on the first run and reused on
  * the next ones (delete the file after changing latency terms). `npm run calibrate` always refits
- * everything; this tool writes nothing else.
+ * everything; this tool writes nothing else. --in-sample lists the worst rows of the fit on every
+ * record instead of the held-out ones; --coefficients prints the fitted LUT/FF coefficients.
  */
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -34,10 +36,11 @@ interface Args {
   figures: Fig[];
   dataset: string;
   inSample: boolean;
+  coefficients: boolean;
 }
 
 function args(argv: string[]): Args {
-  const out: Args = { worst: 10, figures: ['lut', 'ff'], dataset: 'public-hls4ml', inSample: false };
+  const out: Args = { worst: 10, figures: ['lut', 'ff'], dataset: 'public-hls4ml', inSample: false, coefficients: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--cache') out.cache = argv[++i];
@@ -45,7 +48,8 @@ function args(argv: string[]): Args {
     else if (a === '--figure') out.figures = [argv[++i] as Fig];
     else if (a === '--dataset') out.dataset = argv[++i]!;
     else if (a === '--in-sample') out.inSample = true;
-    else throw new UsageError(`unknown argument '${a}' (expected --cache FILE, --worst N, --figure lut|ff, --dataset NAME, --in-sample)`);
+    else if (a === '--coefficients') out.coefficients = true;
+    else throw new UsageError(`unknown argument '${a}' (expected --cache FILE, --worst N, --figure lut|ff, --dataset NAME, --in-sample, --coefficients)`);
   }
   if (!Number.isInteger(out.worst) || out.worst < 0) throw new UsageError(`--worst takes a whole number of rows, got '${out.worst}'`);
   if (out.figures.some((f) => f !== 'lut' && f !== 'ff')) throw new UsageError(`--figure takes lut or ff, got '${out.figures.join(',')}'`);
@@ -114,7 +118,7 @@ export function main(argv: string[]): void {
   const datasets = [...new Set(held.map((h) => h.r.dataset))].sort();
   out.push(`subset: ${opt.figures.map((k) => `${k} MAPE / MdAPE (n)`).join(' | ')}`);
   for (const d of [...new Set(fitted.map((h) => h.r.dataset))].sort()) out.push(`in-sample ${d}: ${opt.figures.map((k) => stats(fitted.filter((h) => h.r.dataset === d), k)).join(' | ')}`);
-  if (process.env.COEF) {
+  if (opt.coefficients) {
     for (const b of ['vivado', 'vitis'] as const) {
       for (const k of opt.figures) out.push(`${b} ${k}: ${Object.entries(all.families[b][k]).filter(([, v]) => v).map(([f, v]) => `${f}=${v.toPrecision(3)}`).join(' ')}`);
     }
