@@ -34,6 +34,8 @@ export const LORO_TARGETS: Readonly<Partial<Record<FigureKey, { mape: number; md
 
 /** What is known about records the model misses most (shown beside the worst rows), by record id or repository. */
 const KNOWN_REASONS: ReadonlyArray<[RegExp, string]> = [
+  [/^Brainz22\//, 'io_parallel pointwise convolutions of an older hls4ml (pointwise_conv_1d_cl) computing all 10 pixels at once (12 cycles at reuse 2); the model builds an io_parallel convolution pixel by pixel, so its LUT count is that of one pixel'],
+  [/^dfurle\//, 'four 16-bit dense layers in 4 cycles with 390 FF in all: fewer registers than one stage cut per layer, which the model counts from its pipeline depth'],
   [/^YanLunHuang\//, 'one 5x5 padded convolution reported at 103, 243, 2 323, 6 939 and 9 875 cycles across sibling repositories with the same layer list: the report does not follow the listed reuse factor (older or edited firmware)'],
   [/^Gabriele-bot\//, 'streamed Latency convolution whose pixel interval grows as the clock shortens (3, 4, 5 cycles at 4, 3.33, 2 ns): modelled as a per-pixel chain in nanoseconds (px_lat_ns), which only this repository and pominiq decide, so a fold without it fits the chain roughly'],
   [/^tsopeter\//, 'Vitis HLS 2024.2 on a 7-series part: DSPs for products the model builds in LUTs; its best-case interval (4 cycles per input pixel of the first convolution) is modelled'],
@@ -157,6 +159,7 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('fastml report HLS4ML_PROJECT_DIR                               # its csynth report beside the estimate, no model file needed');
   out.push('npm run calibrate                                              # refit on ../shared/truth, rewrite this page');
   out.push('node dist/tools/latency-rows.js --loro [--dataset public-hls4ml] # per-row held-out latency / II vs truth with per-layer timing (after npm run build)');
+  out.push('node dist/tools/loro-resources.js --cache /tmp/lat.json        # held-out LUT/FF error per subset, worst rows with their layer features');
   out.push('```');
   out.push('');
   out.push('From code (used by the passes to choose reuse factors under a budget):');
@@ -182,9 +185,13 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('- **LUT of multipliers**: an unrolled Latency layer multiplies by constants, which synthesis builds from shifted copies of the input:');
   out.push('  one adder (about wa + wb bits) per non-zero CSD digit after the first, counted from the quantized weights (`kcm_bits`), not a');
   out.push('  wa x wb array; a shared multiplier (reuse > 1, Resource strategy) is a general one, about wa x wb / 2 LUT6 when built in LUTs.');
+  out.push('  A Latency layer with reuse > 1 shares only what HLS keeps as multiplications (the multiplier_limit allocation): its shift-add');
+  out.push('  constants and the adders of its accumulation stay unrolled, one per weight, whatever the reuse factor (the loop is unrolled and');
+  out.push('  pipelined at II = RF), and its pipeline has the same stage registers as at reuse 1.');
   out.push('- **Latency strategy, io_parallel**: the adder tree (log2 n_in levels) plus the multiplier, in nanoseconds, chained into as few clock');
   out.push('  periods as they fit (so a small MLP is a dozen cycles at 5 ns, fewer at 25 ns). FF are the pipeline registers at each stage');
-  out.push('  cut of the tree (partial sums still alive), not one register per product bit. A Latency convolution computes all its output');
+  out.push('  cut of the tree (partial sums still alive), not one register per product bit; a cut right after DSP products is the DSP\'s own');
+  out.push('  output register, not fabric FF. A Latency convolution computes all its output');
   out.push('  positions in one interval (hls4ml pipelines the layer at II = reuse factor), not one position after the other. The softmax is');
   out.push('  two table reads (whole cycles) and a chain in nanoseconds (sum tree, product, the rest of its logic), so it shortens at a slow clock.');
   out.push('- **Part speed**: on a 7-series part (DSP48E1) the depth chains (multiplier, adder tree, softmax) take longer than on the');
@@ -196,7 +203,8 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('  (dense after flatten, softmax) as for those on a feature map (a 4-layer Resource MLP at reuse 64 reports 77 cycles). A streamed');
   out.push('  Latency convolution reads one input pixel per interval (live products / multipliers), plus, with reuse > 1, a per-pixel chain');
   out.push('  in nanoseconds rounded up to whole cycles (so 3, 4, 5 cycles per pixel at 4, 3.33, 2 ns); a Resource one runs its multiply loop');
-  out.push('  (RF + a fitted fill) per input pixel. Element-wise and data-movement layers (pad, resize, pooling, activation) handle one pixel');
+  out.push('  (RF + a fitted fill) per input pixel; a streamed convolution or pooling keeps (kernel height - 1) input rows of all channels in a');
+  out.push('  line buffer of shift registers (`linebuf_bits`). Element-wise and data-movement layers (pad, resize, pooling, activation) handle one pixel');
   out.push('  per cycle with logic one pixel wide; reshape and flatten cost nothing; FIFOs deeper than a shift register are BRAM.');
   out.push('- **II** is the report\'s Interval-min: the slowest process of a dataflow region. A Resource streamed convolution\'s pixel loop is');
   out.push('  not pipelined and computes only where a window completes, so its best case is the path that does not compute (a fitted few');
@@ -205,9 +213,13 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('  the LUT/DSP operand threshold, the CSD digit count, where Resource weights live, and LUT/FF as non-negative linear combinations');
   out.push(`  of model features. Method: ${cal.method}.`);
   out.push('  LUT coefficients of features with a cost by construction (LUT multiplier ~ wa x wb / 2, adder 1 LUT per bit, 2:1 mux ~0.5 LUT');
-  out.push('  per bit, LUT ROM 64 bits and SRL FIFO 32 bits per LUT) are pulled toward that cost (PHYSICAL_COST in calibrate.ts: one');
-  out.push('  pseudo-record per feature), so a feature few designs exercise cannot take an unphysical value to absorb another\'s error;');
-  out.push('  likewise the FF of a LUT multiplier (its registered product, ~0.15 FF per wa x wb bit).');
+  out.push('  per bit, an average-pooling adder ~1 and a max-pooling comparator and select ~2 LUT per window bit, a streamed layer\'s');
+  out.push('  one-pixel data path ~0.5 LUT per bit, LUT ROM 64 bits and SRL FIFO 32 bits per LUT) are pulled toward that cost (PHYSICAL_COST');
+  out.push('  in calibrate.ts: one pseudo-record per feature), so a feature few designs exercise cannot take an unphysical value');
+  out.push('  to absorb another\'s error; likewise FF with a count by construction: one per bit of a pipeline stage cut, of a registered layer');
+  out.push('  input or output, of a pooling window or a table index, ~0.5 per adder bit (tree or shift-add), ~0.15 per wa x wb bit of a LUT');
+  out.push('  multiplier, one per 32 line-buffer bits (shift registers in LUTs), ~0.1 per operand-mux bit of a shared Latency multiplier.');
+  out.push('  The fit is reweighted (IRLS) to minimise the sum of absolute relative errors, the MAPE the validation measures, not their squares.');
   out.push('- **Uncertainty**: every estimate carries an 80% interval per figure (`total.<figure>_range` in --json, a row of the table) from the');
   out.push('  leave-one-repository-out validation below, for its tool family and design kind.');
   out.push('- The figures are those of an HLS C-synthesis report (the truth is csynth reports): HLS LUT estimates are often about twice');

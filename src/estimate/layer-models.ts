@@ -52,6 +52,20 @@ export interface LayerEnv {
 export type LayerModel = (e: LayerEnv) => LayerCost;
 
 /**
+ * Bits a streamed sliding-window layer (convolution, pooling) keeps in its line buffer: the
+ * kernel height less one rows of the input, all channels (a 1D window keeps kernel width less one
+ * pixels). hls4ml writes it as shift registers.
+ */
+function lineBufferBits(g: Graph, l: Layer, kernel: readonly number[], w: number): number {
+  const t = g.tensors.get(l.inputs[0] ?? '');
+  if (!t || t.shape.length < 2) return 0;
+  const ch = t.shape[t.shape.length - 1]!;
+  const width = t.shape[t.shape.length - 2]!;
+  const rows = kernel.length >= 2 ? Math.max(0, kernel[0]! - 1) * width : Math.max(0, kernel[0]! - 1);
+  return rows * ch * w;
+}
+
+/**
  * CSD digits of constants the tool builds from shifts and adds: the family's when the multipliers
  * are left to the tool; with `-impl dsp|fabric` forced only powers of two (a wire shift) escape it.
  */
@@ -132,7 +146,8 @@ const modelConv: LayerModel = (e) => {
       strategy === 'latency'
         ? { ii: cycles + 1, iiTerms: pxTerms }
         : { ii: cycles + 1, iiBase: 1, iiTerms: { px_ii_c: inp.pix }, notes: [...scaled.notes, `pixel loop not pipelined: the best-case interval skips the multiply loop; every input pixel that completes a window costs reuse ${c.reuse ?? 1} + fill cycles (worst case = latency)`] };
-    return streamFeatures({ ...scaled, cycles, latencyTerms, ...ii, pixelStream: true }, resT.w);
+    const linebuf = lineBufferBits(g, l, a.kernel, inT.w);
+    return streamFeatures({ ...scaled, cycles, latencyTerms, ...ii, pixelStream: true, features: { ...scaled.features, ...(linebuf ? { linebuf_bits: linebuf } : {}) } }, resT.w);
   }
   if (strategy === 'latency' && a.op === 'Conv' && out.pix > 1) {
     // io_parallel Latency convolution: hls4ml pipelines the whole layer at II = reuse factor
@@ -210,7 +225,9 @@ const modelSoftmax: LayerModel = (e) => {
     // nanoseconds (softmax_ns), so it takes fewer cycles at a slow clock (4-5 cycles for a whole
     // 4-128-3 MLP with softmax at 25 ns), and a few cycles of control (softmax_c).
     latencyTerms: { softmax_c: 1, table_c: 2, add_ns: Math.ceil(Math.log2(Math.max(2, n))), mul_ns: 1, softmax_ns: 1 },
-    features: { table_lookups: n + 1, add_bits: n * expT.w, mul_dsp: lut ? 0 : n, mul_lut_bits: lut ? n * expT.w * invT.w : 0, out_bits: n * resT.w, k_table: 1 },
+    // softmax_elems: the registers each element keeps along the softmax pipeline (its exp lookup,
+    // its share of the sum, its product by the inverse), FF only (FF_ONLY in calibrate.ts).
+    features: { table_lookups: n + 1, add_bits: n * expT.w, mul_dsp: lut ? 0 : n, mul_lut_bits: lut ? n * expT.w * invT.w : 0, out_bits: n * resT.w, k_table: 1, softmax_elems: n },
   };
   return streamFeatures(c, resT.w);
 };
@@ -230,7 +247,15 @@ const modelPool: LayerModel = (e) => {
     cycles: stream ? pixels(g, l.inputs[0]).pix : 0,
     ii: stream ? pixels(g, l.inputs[0]).pix + 1 : 1,
     ...(stream ? { pixelStream: pixels(g, l.inputs[0]).pix > 1 } : {}),
-    features: { pool_bits: pooled * window * accT.w, out_bits: pooled * resT.w, k_pool: 1 },
+    // Window bits: an average adds them (one adder bit each); a maximum compares and selects
+    // (a comparator and a 2:1 mux bit each, about twice the LUTs: the CI max-pooling designs take
+    // 1.7-2.3x the LUTs of the same average pooling). The window's registers are alike.
+    features: {
+      [a.mode === 'max' ? 'pool_cmp_bits' : 'pool_bits']: pooled * window * accT.w,
+      out_bits: pooled * resT.w,
+      k_pool: 1,
+      ...(stream && a.op === 'Pool' ? { linebuf_bits: lineBufferBits(g, l, a.pool, inT.w) } : {}),
+    },
   };
   return streamFeatures(c, resT.w);
 };

@@ -135,7 +135,7 @@ export interface LayerCost {
    * An unrolled Latency-strategy adder tree: n_out sums of n_in products of `acc` bits, `copies`
    * times (depthwise channels). Its pipeline registers are counted once the depth is known.
    */
-  readonly tree?: { readonly nIn: number; readonly nOut: number; readonly acc: number; readonly copies: number };
+  readonly tree?: { readonly nIn: number; readonly nOut: number; readonly acc: number; readonly copies: number; readonly dspProducts?: boolean };
 }
 
 /** Fewest BRAM18 for a memory of depth x width (aspect ratios 16K x1 ... 1K x18, 512 x36). */
@@ -307,12 +307,17 @@ export function multiplyCost(layer: Layer, p: Product, ctx: ModelContext, typer:
   if (p.pow2 && strategy === 'latency') notes.push(`${p.pow2} power-of-two weights are shifts`);
   // A multiplication by a constant built in LUTs is not a wa x wb array multiplier: synthesis
   // builds it from shifted copies of the input, one adder (about wa + wb bits wide) per non-zero
-  // CSD digit after the first. Only unrolled Latency layers (reuse 1) multiply by constants; a
-  // shared multiplier (reuse > 1, Resource strategy) sees a different weight every cycle.
+  // CSD digit after the first. Only Latency layers multiply by constants (hls4ml instantiates the
+  // weights into the unrolled code); a shared multiplier (Resource strategy) sees a different
+  // weight every cycle. In a Latency layer with reuse > 1 the multiplier_limit allocation shares
+  // only the products HLS keeps as multiplications: a product it builds from shifts and adds is no
+  // multiplication, so it stays unrolled, one per weight, whatever the reuse factor; so do the
+  // adders of the accumulation (the loop is unrolled and pipelined at II = reuse factor, and
+  // additions are not limited).
   const constMults = strategy === 'latency' && rf === 1;
   const liveNonZero = Math.max(0, p.total - p.zeros);
   const avgAdds = Math.max(0, Math.ceil(p.wb / 3) - 1);
-  const constAdds = !constMults ? 0 : lut ? (p.addsAll ?? liveNonZero * avgAdds) : (p.addsShift ?? 0);
+  const constAdds = strategy !== 'latency' ? 0 : constMults && lut ? (p.addsAll ?? liveNonZero * avgAdds) : (p.addsShift ?? 0);
   const levels = Math.ceil(Math.log2(Math.max(1, p.nIn)));
   const latencyTerms: Record<string, number> =
     strategy === 'resource' ? { res_c: 1 } : rf > 1 ? { mul_ns: 1, add_ns: levels, lat_rf_c: 1 } : { mul_ns: 1, add_ns: levels };
@@ -342,8 +347,8 @@ export function multiplyCost(layer: Layer, p: Product, ctx: ModelContext, typer:
       mul_lut_bits: lut && !constMults ? mults * p.wa * p.wb : 0,
       kcm_bits: constAdds * (p.wa + p.wb),
       mul_dsp: lut ? 0 : mults,
-      add_bits: mults * p.acc,
-      shift_bits: strategy === 'latency' ? Math.ceil(p.pow2 / rf) * p.acc : 0,
+      add_bits: (strategy === 'latency' ? live : mults) * p.acc,
+      shift_bits: strategy === 'latency' ? p.pow2 * p.acc : 0,
       in_bits: p.nIn * p.wa,
       out_bits: p.nOut * p.acc,
       in_elems: p.nIn,
@@ -354,7 +359,9 @@ export function multiplyCost(layer: Layer, p: Product, ctx: ModelContext, typer:
     }),
     notes,
     warnings,
-    ...(strategy === 'latency' && rf === 1 ? { tree: { nIn: p.nIn, nOut: p.nOut, acc: p.acc, copies: 1 } } : {}),
+    // A Latency layer with reuse > 1 is the same unrolled tree pipelined at II = reuse factor:
+    // its stage registers are there too.
+    ...(strategy === 'latency' ? { tree: { nIn: p.nIn, nOut: p.nOut, acc: p.acc, copies: 1, dspProducts: !lut } } : {}),
   };
 }
 
@@ -443,6 +450,8 @@ export function pipelineRegisterBits(tree: NonNullable<LayerCost['tree']>, stage
   let bits = 0;
   for (let k = 1; k <= stages; k++) {
     const level = Math.min(levels, Math.round((k * levels) / stages));
+    // A cut right after DSP products is the DSP's own output register, not fabric FF.
+    if (level === 0 && tree.dspProducts) continue;
     bits += tree.nOut * Math.ceil(tree.nIn / 2 ** level) * tree.acc;
   }
   return bits * tree.copies;

@@ -76,3 +76,21 @@ export function nnls(X: number[][], y: number[], maxIter = 200): number[] {
   }
   return w;
 }
+
+/**
+ * Non-negative least absolute deviations, approximately: NNLS reweighted `rounds` times, each row
+ * by 1 / sqrt(|residual|) (its squared residual then weighs like |residual|), a residual below
+ * `floor` counting as `floor` so that fitted rows do not take all the weight. A few rows the model
+ * cannot explain pull the solution far less than in least squares.
+ */
+export function nnlsL1(X: readonly (readonly number[])[], y: readonly number[], rounds: number, floor: number): number[] {
+  let w = nnls(X as number[][], y as number[]);
+  for (let it = 0; it < rounds; it++) {
+    const sw = X.map((row, r) => 1 / Math.sqrt(Math.max(Math.abs(row.reduce((s, x, i) => s + x * w[i]!, 0) - y[r]!), floor)));
+    w = nnls(
+      X.map((row, r) => row.map((x) => x * sw[r]!)),
+      y.map((v, r) => v * sw[r]!),
+    );
+  }
+  return w;
+}

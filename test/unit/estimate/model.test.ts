@@ -5,7 +5,7 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { bramFor, dspPerProduct, isLutProduct } from '../../../src/estimate/model.js';
+import { bramFor, dspPerProduct, isLutProduct, pipelineRegisterBits } from '../../../src/estimate/model.js';
 import { estimate, SHIPPED_CALIBRATION } from '../../../src/estimate/estimate.js';
 import { denseSpec, filledWeights, sequential } from '../../../src/estimate/build.js';
 import { fixedType } from '../../../src/fixed/type.js';
@@ -99,6 +99,35 @@ describe('layer costs', () => {
     expect(shared.lat_kcm_bits).toBe(0);
     expect(shared.lat_mul_lut_bits).toBeGreaterThan(0);
     expect(feat('resource', 2, 'fabric').res_kcm_bits).toBe(0);
+  });
+  it('keeps shift-add constants and accumulation adders unrolled in a Latency layer with reuse > 1', () => {
+    // Same kernel as above: 3, 7, 5, 1 are shift-adds (up to 2 CSD digits), 11 a multiplication, 0 nothing.
+    const wT = fixedType(16, 12);
+    const kernel = { shape: [3, 2], data: Float32Array.from([3, 7, 5, 1, 11, 0].map((v) => v / 16)) };
+    const twoDigits: Calibration = { ...SHIPPED_CALIBRATION, families: { ...SHIPPED_CALIBRATION.families, vitis: { ...SHIPPED_CALIBRATION.families.vitis, csdMaxDigits: 2, lutMultMaxBits: 12 } } };
+    const layer = (reuseFactor: number) =>
+      estimate(sequential('k', [3], t16, [{ ...denseSpec('fc', 3, 2, { precision: { ...prec(), weight: wT }, strategy: 'latency', reuseFactor }), weights: { kernel, bias: filledWeights([2], 0) } }]), {
+        backend: 'vitis',
+        calibration: twoDigits,
+      }).layers.find((l) => l.name === 'fc')!;
+    const [one, two] = [layer(1), layer(2)];
+    // The multiplier_limit allocation shares multiplications only: a shift-add is none, and the
+    // unrolled accumulation's adders are not limited either.
+    for (const f of ['lat_kcm_bits', 'lat_shift_bits', 'lat_add_bits']) expect(two.features![f], f).toBe(one.features![f]);
+    expect(two.features!.lat_kcm_bits).toBe(3 * 32);
+    expect(two.features!.lat_shift_bits).toBe(4 * 16);
+    // The pipeline at II = reuse factor has stage registers too, and more LUTs (operand muxes).
+    expect(two.features!.lat_pipe_bits).toBeDefined();
+    expect(two.features!.lat_mux_bits).toBeGreaterThan(0);
+    expect(two.lut).toBeGreaterThan(one.lut);
+  });
+  it('counts a pipeline cut right after DSP products as the DSP output register, not fabric FF', () => {
+    const tree = { nIn: 1, nOut: 64, acc: 16, copies: 1 };
+    // One input: the tree has no adder level, so every stage cut sits on the products.
+    expect(pipelineRegisterBits({ ...tree, dspProducts: true }, 1)).toBe(0);
+    expect(pipelineRegisterBits({ ...tree, dspProducts: false }, 1)).toBe(64 * 16);
+    // 16 inputs, 2 stages: cuts after 2 and 4 adder levels (4 and 1 partial sums per output).
+    expect(pipelineRegisterBits({ nIn: 16, nOut: 2, acc: 16, copies: 1, dspProducts: true }, 2)).toBe(2 * (4 + 1) * 16);
   });
   it('divides multipliers by the reuse factor (Resource: snapped to a valid value)', () => {
     const g = sequential('r', [80], t16, [denseSpec('fc', 80, 24, { precision: prec(), strategy: 'resource', reuseFactor: 1024 })]);

@@ -1,10 +1,11 @@
 /**
- * @fileoverview NNLS recovers a non-negative solution exactly, clamps what would be negative, and
- * the error helpers treat zero truths as documented.
+ * @fileoverview NNLS recovers a non-negative solution exactly, clamps what would be negative, its
+ * reweighted form (least absolute deviations) resists an unexplained row, and the error helpers
+ * treat zero truths as documented.
  */
 
 import { describe, expect, it } from 'vitest';
-import { nnls } from '../../../src/estimate/nnls.js';
+import { nnls, nnlsL1 } from '../../../src/estimate/nnls.js';
 import { ape, median } from '../../../src/estimate/calibrate.js';
 
 describe('nnls', () => {
@@ -31,6 +32,33 @@ describe('nnls', () => {
     const got = nnls(X, y);
     expect(got[0]).toBe(0);
     expect(got[1]).toBeCloseTo(2, 8);
+  });
+  it('reweighted (least absolute deviations) is barely moved by a row the model cannot explain', () => {
+    // Eight rows follow y = 2 a + 3 b exactly; one (a modified design) reports five times more.
+    const X = [
+      [1, 0],
+      [0, 1],
+      [1, 1],
+      [2, 1],
+      [1, 2],
+      [3, 1],
+      [1, 3],
+      [2, 2],
+      [2, 3],
+    ];
+    const y = X.map(([a, b]) => 2 * a! + 3 * b!);
+    y[8] = y[8]! * 5;
+    const l2 = nnls(X, y);
+    const l1 = nnlsL1(X, y, 20, 0.01);
+    // Least squares spreads the outlier over both coefficients; the reweighted fit keeps (2, 3).
+    expect(Math.abs(l2[0]! - 2) + Math.abs(l2[1]! - 3)).toBeGreaterThan(1);
+    expect(l1[0]).toBeCloseTo(2, 1);
+    expect(l1[1]).toBeCloseTo(3, 1);
+    expect(l1.every((v) => v >= 0)).toBe(true);
+    // Consistent data: the same solution as NNLS.
+    const exact = X.slice(0, 8);
+    const yExact = y.slice(0, 8);
+    nnlsL1(exact, yExact, 20, 0.01).forEach((v, j) => expect(v).toBeCloseTo(nnls(exact, yExact)[j]!, 6));
   });
 });
 
