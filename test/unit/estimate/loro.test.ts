@@ -23,12 +23,12 @@ import { dataDir } from '../../helpers/data.js';
 
 /**
  * Cross-validated error allowed on the public designs (MAPE, median APE, in %): the issue's target
- * where it is met (latency, DSP), else the figure reached (docs/estimation.md) with a small margin.
+ * where it is met (latency, DSP, LUT MAPE), else the figure reached (docs/estimation.md) with a small margin.
  */
 const GUARD: Record<'latency_cycles' | 'dsp' | 'lut' | 'ff', { mape: number; mdape: number }> = {
   latency_cycles: LORO_TARGETS.latency_cycles!,
   dsp: LORO_TARGETS.dsp!,
-  lut: { mape: 33, mdape: 28 },
+  lut: { mape: LORO_TARGETS.lut!.mape, mdape: 28 },
   ff: { mape: 47, mdape: 30 },
 };
 
