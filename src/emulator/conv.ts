@@ -18,6 +18,7 @@ import type { Strategy } from '../ir/graph.js';
 import type { ConvGeom, MacStats, MacTypes } from './mac.js';
 import { compileDenseInt, compileMac, convPlan, densePlan, sharedDenseOrder } from './mac.js';
 import { compileDepthwiseInt } from './depthwise.js';
+import { compileDenseIntCounting } from './mac-count.js';
 
 type Kernel = (x: Float64Array, y: Float64Array) => void;
 
@@ -162,12 +163,87 @@ export function compileConvInt(g: ConvGeom, strategy: Strategy, rf: number, wq: 
 }
 
 /**
+ * Overflow accounting of a convolution (groups 1) on the counting Dense kernel (mac-count.ts): the
+ * windows of one output row (OW pixels) are gathered, padding taps as zeros, and run as OW rows of
+ * a Dense [kh*kw*cIn][cOut] in the convolution's shared accumulation order. The general counting
+ * kernel visits only the taps inside the image; a padding zero changes no count either, except
+ * that the bias would become a partial sum of its own when padding comes first in order. So each
+ * row is told which window entry is its first tap inside the image (the bias counts when that
+ * input is zero, as in the general kernel) and each call how many products it made. Outputs and
+ * counts are those of the general counting kernel (tested on both kernel paths). Undefined when
+ * the counting Dense kernel does not apply (types, order), or for groups / depthwise.
+ */
+export function compileConvIntCounting(g: ConvGeom, strategy: Strategy, rf: number, wq: Float64Array, bq: Float64Array, t: MacTypes, stats: MacStats, simd = true): Kernel | undefined {
+  if (g.groups !== 1 || g.depthMultiplier !== undefined) return undefined;
+  const [H, W] = g.inSp as [number, number];
+  const [OH, OW] = g.outSp as [number, number];
+  const [KH, KW] = g.kernel as [number, number];
+  const C = g.cIn;
+  const nWin = KH * KW * C;
+  const order = sharedDenseOrder(nWin, g.cOut, strategy, rf);
+  if (!order) return undefined;
+  const row = compileDenseIntCounting(nWin, g.cOut, OW, order, wq, bq, t, stats, simd);
+  if (!row) return undefined;
+  const rows = axisClasses(OH, KH, g.strides[0]!, g.padBefore[0]!, g.dilations[0]!, H);
+  const cols = axisClasses(OW, KW, g.strides[1]!, g.padBefore[1]!, g.dilations[1]!, W);
+  // Which kernel rows / columns land inside the image, per position along each axis.
+  const insideAt = (o: number, k: number, stride: number, pad: number, dil: number, size: number): boolean => {
+    const i = o * stride - pad + k * dil;
+    return i >= 0 && i < size;
+  };
+  // Per output-row class: every pixel's first visited window entry, and the products of the row.
+  const firsts: Int32Array[] = [];
+  const products: number[] = [];
+  for (const oh of rows.rep) {
+    const first = new Int32Array(OW);
+    let n = 0;
+    const colFirst = cols.rep.map((ow) => {
+      for (const i of order) {
+        const tap = Math.floor(i / C);
+        const kh = Math.floor(tap / KW);
+        const kw = tap - kh * KW;
+        if (insideAt(oh, kh, g.strides[0]!, g.padBefore[0]!, g.dilations[0]!, H) && insideAt(ow, kw, g.strides[1]!, g.padBefore[1]!, g.dilations[1]!, W)) return i;
+      }
+      return -1;
+    });
+    let kin = 0;
+    for (let kh = 0; kh < KH; kh++) if (insideAt(oh, kh, g.strides[0]!, g.padBefore[0]!, g.dilations[0]!, H)) kin++;
+    for (let ow = 0; ow < OW; ow++) {
+      first[ow] = colFirst[cols.cls[ow]!]!;
+      let kwin = 0;
+      for (let kw = 0; kw < KW; kw++) if (insideAt(ow, kw, g.strides[1]!, g.padBefore[1]!, g.dilations[1]!, W)) kwin++;
+      n += kin * kwin * C * g.cOut;
+    }
+    firsts.push(first);
+    products.push(n);
+  }
+  const gather = windowGatherer(g);
+  const xw = new Float64Array(OW * nWin);
+  const win = Array.from({ length: OW }, (_, ow) => xw.subarray(ow * nWin, (ow + 1) * nWin));
+  const rowOut = OW * g.cOut;
+  const rowCls = rows.cls;
+  return (x, y) => {
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++) gather(x, oh, ow, win[ow]!);
+      const c = rowCls[oh]!;
+      row(xw, y.subarray(oh * rowOut, (oh + 1) * rowOut), firsts[c], products[c]);
+    }
+  };
+}
+
+/**
  * Picks the kernel for a Conv / DepthwiseConv layer: the integer depthwise kernel (depthwise.ts) or
- * the per-pixel integer Dense kernel when they apply (no accounting), else the full plan for small layers (fastest) and the windowed plan
+ * the per-pixel integer Dense kernel when they apply (no accounting; with accounting the counting
+ * Dense kernel on each output row's windows), else the full plan for small layers (fastest) and the windowed plan
  * for large ones. `maxPlan` is a parameter so tests can force the windowed path on small layers.
  */
 export function compileConv(g: ConvGeom, strategy: Strategy, rf: number, wq: Float64Array, bq: Float64Array, t: MacTypes, stats?: MacStats, maxPlan = MAX_PLAN_PAIRS): Kernel {
-  const fast = stats ? undefined : (compileDepthwiseInt(g, wq, bq, t) ?? compileConvInt(g, strategy, rf, wq, bq, t));
+  // FASTML_GENERAL_COUNT=1: accounting on the general counting kernel (tests compare the two).
+  const fast = stats
+    ? process.env['FASTML_GENERAL_COUNT']
+      ? undefined
+      : compileConvIntCounting(g, strategy, rf, wq, bq, t, stats)
+    : (compileDepthwiseInt(g, wq, bq, t) ?? compileConvInt(g, strategy, rf, wq, bq, t));
   if (fast) return fast;
   if (convPlanPairs(g) <= maxPlan) return compileMac(convPlan(g, strategy, rf), wq, bq, t, stats);
   return compileConvWindowed(g, strategy, rf, wq, bq, t, stats);

@@ -11,8 +11,13 @@
  * - partial sums: count, overflow / underflow, max |sum| (before the wrap or clamp).
  * Counts are sums and maxima, so visiting the (input, output) pairs input-major instead of
  * output-major changes none of them; each accumulator still sees its products in order, so the
- * outputs are the same bits. The JavaScript loop visits zero inputs too; the i32x4 one skips them
- * and adds the one count they can change (see simdCounting).
+ * outputs are the same bits. Both loops skip zero inputs and add the one count they can change
+ * (see simdCounting).
+ *
+ * Convolutions (conv.ts compileConvIntCounting) run the same kernel on gathered windows, a row per
+ * output pixel, where the taps in the padding are zeros that the general kernel never visits: the
+ * caller then says per row which window entry is the first tap inside the image (the bias is a
+ * partial sum of its own only when that input is zero) and how many products the call made.
  */
 
 import type { FixedType } from '../fixed/type.js';
@@ -24,7 +29,13 @@ import { productShift } from './mac.js';
 import { countingLoop, makeCast, rawLimits, toRaw, wrapRaw } from './quant.js';
 import { simdAvailable, wasmApi, wasmAsm as A } from './simd.js';
 
-type Kernel = (x: Float64Array, y: Float64Array) => void;
+/**
+ * (x, y) for a Dense layer. For windows (convolutions), `first[r]` is row r's first input in
+ * accumulation order that the general kernel visits (-1: none) and `products` the number of
+ * products of the call; by default every input is visited (first = order[0], rows x nIn x nOut).
+ */
+export type CountingKernel = (x: Float64Array, y: Float64Array, first?: Int32Array, products?: number) => void;
+type Kernel = CountingKernel;
 
 const I32_LOAD = (off: number): number[] => [0x28, 0x02, ...A.uleb(off)];
 const I32_STORE = (off: number): number[] => [0x36, 0x02, ...A.uleb(off)];
@@ -66,13 +77,15 @@ export function compileDenseIntCounting(nIn: number, nOut: number, rows: number,
   const acc = new Float64Array(nOut);
   const xr = new Int32Array(nIn);
   const nProducts = rows * nIn * nOut;
+  let maxBias = 0;
+  for (let j = 0; j < nOut; j++) maxBias = Math.max(maxBias, Math.abs(b0[j]!));
   if (simd && simdAvailable() && aw <= 30 && nIn * Math.ceil(nOut / 4) <= 8192) {
-    const k = simdCounting(nIn, nOut, rows, ord, wr, b0, sh, mask, lo, hi, aw, signed, wrapM, sx, invAcc, invProd, ps, as, castRes);
+    const k = simdCounting(nIn, nOut, rows, ord, wr, b0, maxBias, sh, mask, lo, hi, aw, signed, wrapM, sx, invAcc, invProd, ps, as, castRes);
     if (k) return k;
   }
   // A fresh copy of the loop per layer (see freshKernel): V8 then specialises it to this layer's
   // constants; one closure literal shared by every layer ran 2.5x slower.
-  return freshKernel()({ mask, sh, sx, wr, b0, ord, lo, hi, aw, signed, invAcc, invProd, ps, as, castRes, acc, xr, nProducts, rows, nIn, nOut, wrapM, wrapRaw, fold: addMacCounts });
+  return freshKernel()({ mask, sh, sx, wr, b0, ord, lo, hi, aw, signed, invAcc, invProd, ps, as, castRes, acc, xr, nProducts, maxBias, rows, nIn, nOut, wrapM, wrapRaw, fold: addMacCounts });
 }
 
 interface KernelParams {
@@ -94,6 +107,7 @@ interface KernelParams {
   readonly acc: Float64Array;
   readonly xr: Int32Array;
   readonly nProducts: number;
+  readonly maxBias: number;
   readonly rows: number;
   readonly nIn: number;
   readonly nOut: number;
@@ -104,9 +118,10 @@ interface KernelParams {
 
 /** The counting loop; everything it uses comes in through `k` (it is recompiled from its source). */
 function countingKernel(k: KernelParams): Kernel {
-  const { mask, sh, sx, wr, b0, ord, lo, hi, aw, signed, invAcc, invProd, ps, as, castRes, acc, xr, nProducts, rows, nIn, nOut, wrapM, wrapRaw, fold } = k;
+  const { mask, sh, sx, wr, b0, ord, lo, hi, aw, signed, invAcc, invProd, ps, as, castRes, acc, xr, nProducts, maxBias, rows, nIn, nOut, wrapM, wrapRaw, fold } = k;
   const small = aw <= 30;
-  return (x, y) => {
+  const first0 = ord[0]!;
+  return (x, y, first, products) => {
     let pInexact = 0;
     let pOver = 0;
     let pUnder = 0;
@@ -118,9 +133,14 @@ function countingKernel(k: KernelParams): Kernel {
       const xo = r * nIn;
       for (let i = 0; i < nIn; i++) xr[i] = x[xo + i]! * sx;
       acc.set(b0);
+      // Zero inputs change no count but this one (see simdCounting): the bias is a partial sum of
+      // its own when the first visited input is zero.
+      const f = first ? first[r]! : first0;
+      if (f >= 0 && xr[f] === 0 && maxBias > aMax) aMax = maxBias;
       for (let qi = 0; qi < nIn; qi++) {
         const i = ord[qi]!;
         const xv = xr[i]!;
+        if (xv === 0) continue;
         const base = i * nOut;
         for (let j = 0; j < nOut; j++) {
           const prod = Math.imul(xv, wr[base + j]!);
@@ -150,7 +170,7 @@ function countingKernel(k: KernelParams): Kernel {
       const yo = r * nOut;
       castRes(acc, 0, invAcc, y, yo, nOut);
     }
-    fold(ps, as, wrapM, nProducts, pInexact, pOver, pUnder, pMax * invProd, aOver, aUnder, aMax * invAcc);
+    fold(ps, as, wrapM, products ?? nProducts, pInexact, pOver, pUnder, pMax * invProd, aOver, aUnder, aMax * invAcc);
   };
 }
 
@@ -179,6 +199,7 @@ function simdCounting(
   ord: Int32Array,
   wr: Int32Array,
   b0: Float64Array,
+  maxBias: number,
   sh: number,
   mask: number,
   lo: number,
@@ -296,12 +317,10 @@ function simdCounting(
   const acc = new Int32Array(buf, accOff, n4);
   const cnt = new Int32Array(buf, cOff, 28);
   const nProducts = rows * nIn * nOut;
-  const first = ord[0]!;
-  let maxBias = 0;
-  for (let j = 0; j < nOut; j++) maxBias = Math.max(maxBias, Math.abs(b0[j]!));
+  const first0 = ord[0]!;
   const lane = (k: number): number => -(cnt[4 * k]! + cnt[4 * k + 1]! + cnt[4 * k + 2]! + cnt[4 * k + 3]!);
   const laneMax = (k: number): number => Math.max(cnt[4 * k]!, cnt[4 * k + 1]!, cnt[4 * k + 2]!, cnt[4 * k + 3]!);
-  return (x, y) => {
+  return (x, y, first, products) => {
     let pInexact = 0;
     let pOver = 0;
     let pUnder = 0;
@@ -313,8 +332,9 @@ function simdCounting(
       const xo = r * nIn;
       for (let i = 0; i < nIn; i++) xs[i] = x[xo + i]! * sx;
       run();
-      // The bias is a partial sum of its own when the first input in order is zero (skipped).
-      if (xs[first] === 0 && maxBias > aMax) aMax = maxBias;
+      // The bias is a partial sum of its own when the first visited input is zero (skipped).
+      const f = first ? first[r]! : first0;
+      if (f >= 0 && xs[f] === 0 && maxBias > aMax) aMax = maxBias;
       // The counters hold -1 per event (lane masks added up).
       pInexact += lane(0);
       pOver += lane(1);
@@ -326,6 +346,6 @@ function simdCounting(
       const yo = r * nOut;
       castRes(acc, 0, invAcc, y, yo, nOut);
     }
-    addMacCounts(ps, as, wrapM, nProducts, pInexact, pOver, pUnder, pMax * invProd, aOver, aUnder, aMax * invAcc);
+    addMacCounts(ps, as, wrapM, products ?? nProducts, pInexact, pOver, pUnder, pMax * invProd, aOver, aUnder, aMax * invAcc);
   };
 }
