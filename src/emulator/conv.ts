@@ -162,6 +162,9 @@ export function compileConvInt(g: ConvGeom, strategy: Strategy, rf: number, wq: 
   };
 }
 
+/** Largest gather table (entries, int32) of compileConvIntCounting: 4 MB; larger images gather per tap. */
+export const GATHER_TABLE_MAX = 1 << 20;
+
 /**
  * Overflow accounting of a convolution (groups 1) on the counting Dense kernel (mac-count.ts): the
  * windows of one output row (OW pixels) are gathered, padding taps as zeros, and run as OW rows of
@@ -173,7 +176,7 @@ export function compileConvInt(g: ConvGeom, strategy: Strategy, rf: number, wq: 
  * counts are those of the general counting kernel (tested on both kernel paths). Undefined when
  * the counting Dense kernel does not apply (types, order), or for groups / depthwise.
  */
-export function compileConvIntCounting(g: ConvGeom, strategy: Strategy, rf: number, wq: Float64Array, bq: Float64Array, t: MacTypes, stats: MacStats, simd = true): Kernel | undefined {
+export function compileConvIntCounting(g: ConvGeom, strategy: Strategy, rf: number, wq: Float64Array, bq: Float64Array, t: MacTypes, stats: MacStats, simd = true, tableMax = GATHER_TABLE_MAX): Kernel | undefined {
   if (g.groups !== 1 || g.depthMultiplier !== undefined) return undefined;
   const [H, W] = g.inSp as [number, number];
   const [OH, OW] = g.outSp as [number, number];
@@ -217,11 +220,43 @@ export function compileConvIntCounting(g: ConvGeom, strategy: Strategy, rf: numb
     firsts.push(first);
     products.push(n);
   }
-  const gather = windowGatherer(g);
   const xw = new Float64Array(OW * nWin);
-  const win = Array.from({ length: OW }, (_, ow) => xw.subarray(ow * nWin, (ow + 1) * nWin));
   const rowOut = OW * g.cOut;
   const rowCls = rows.cls;
+  const inLen = H * W * C;
+  if (OH * OW * nWin <= tableMax) {
+    // Small images: every window entry's input index in one table (padding reads a zero placed
+    // after the input), so gathering is one load per entry instead of the per-tap bounds tests,
+    // which cost more than the counting itself on a layer with few channels.
+    const idx = new Int32Array(OH * OW * nWin);
+    const [sh, sw] = g.strides as [number, number];
+    const [ph, pw] = g.padBefore as [number, number];
+    const [dh, dw] = g.dilations as [number, number];
+    let k = 0;
+    for (let oh = 0; oh < OH; oh++)
+      for (let ow = 0; ow < OW; ow++)
+        for (let kh = 0; kh < KH; kh++) {
+          const ih = oh * sh - ph + kh * dh;
+          for (let kw = 0; kw < KW; kw++) {
+            const iw = ow * sw - pw + kw * dw;
+            const inside = ih >= 0 && ih < H && iw >= 0 && iw < W;
+            for (let c = 0; c < C; c++) idx[k++] = inside ? (ih * W + iw) * C + c : inLen;
+          }
+        }
+    const xp = new Float64Array(inLen + 1);
+    const perRow = OW * nWin;
+    return (x, y) => {
+      for (let i = 0; i < inLen; i++) xp[i] = x[i]!;
+      for (let oh = 0; oh < OH; oh++) {
+        const base = oh * perRow;
+        for (let j = 0; j < perRow; j++) xw[j] = xp[idx[base + j]!]!;
+        const c = rowCls[oh]!;
+        row(xw, y.subarray(oh * rowOut, (oh + 1) * rowOut), firsts[c], products[c]);
+      }
+    };
+  }
+  const gather = windowGatherer(g);
+  const win = Array.from({ length: OW }, (_, ow) => xw.subarray(ow * nWin, (ow + 1) * nWin));
   return (x, y) => {
     for (let oh = 0; oh < OH; oh++) {
       for (let ow = 0; ow < OW; ow++) gather(x, oh, ow, win[ow]!);

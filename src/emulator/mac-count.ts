@@ -79,7 +79,8 @@ export function compileDenseIntCounting(nIn: number, nOut: number, rows: number,
   const nProducts = rows * nIn * nOut;
   let maxBias = 0;
   for (let j = 0; j < nOut; j++) maxBias = Math.max(maxBias, Math.abs(b0[j]!));
-  if (simd && simdAvailable() && aw <= 30 && nIn * Math.ceil(nOut / 4) <= 8192) {
+  // Lane counters sum a whole call (up to rows x nIn events per lane) in int32.
+  if (simd && simdAvailable() && aw <= 30 && nIn * Math.ceil(nOut / 4) <= 8192 && rows * nIn < 2 ** 31) {
     const k = simdCounting(nIn, nOut, rows, ord, wr, b0, maxBias, sh, mask, lo, hi, aw, signed, wrapM, sx, invAcc, invProd, ps, as, castRes);
     if (k) return k;
   }
@@ -263,6 +264,9 @@ function simdCounting(
   const code: number[] = [];
   code.push(...A.i32c(lo), ...A.SPLAT, ...st(VLO), ...A.i32c(hi), ...A.SPLAT, ...st(VHI), ...A.i32c(mask), ...A.SPLAT, ...st(VMASK));
   for (let m = 0; m < M; m++) code.push(...vload(bOff + 16 * m), ...st(ACC0 + m));
+  // The counters continue from memory: a call of several rows sums them in the lanes and reads
+  // them once (the caller zeroes them first), rather than reducing seven vectors per row.
+  [PINEX, POVER, PUNDER, PMAX, AOVER, AUNDER, AMAX].forEach((v, k) => code.push(...vload(cOff + 16 * k), ...st(v)));
   code.push(...A.i32c(listOff), ...st(LP));
   for (let q = 0; q < nIn; q++) {
     const i = ord[q]!;
@@ -321,13 +325,9 @@ function simdCounting(
   const lane = (k: number): number => -(cnt[4 * k]! + cnt[4 * k + 1]! + cnt[4 * k + 2]! + cnt[4 * k + 3]!);
   const laneMax = (k: number): number => Math.max(cnt[4 * k]!, cnt[4 * k + 1]!, cnt[4 * k + 2]!, cnt[4 * k + 3]!);
   return (x, y, first, products) => {
-    let pInexact = 0;
-    let pOver = 0;
-    let pUnder = 0;
-    let pMax = 0;
-    let aOver = 0;
-    let aUnder = 0;
     let aMax = 0;
+    // Lane counters of one call: at most rows x nIn x nOut / 4 events per lane (int32).
+    cnt.fill(0);
     for (let r = 0; r < rows; r++) {
       const xo = r * nIn;
       for (let i = 0; i < nIn; i++) xs[i] = x[xo + i]! * sx;
@@ -335,17 +335,17 @@ function simdCounting(
       // The bias is a partial sum of its own when the first visited input is zero (skipped).
       const f = first ? first[r]! : first0;
       if (f >= 0 && xs[f] === 0 && maxBias > aMax) aMax = maxBias;
-      // The counters hold -1 per event (lane masks added up).
-      pInexact += lane(0);
-      pOver += lane(1);
-      pUnder += lane(2);
-      pMax = Math.max(pMax, laneMax(3));
-      aOver += lane(4);
-      aUnder += lane(5);
-      aMax = Math.max(aMax, laneMax(6));
       const yo = r * nOut;
       castRes(acc, 0, invAcc, y, yo, nOut);
     }
+    // The counters hold -1 per event (lane masks added up).
+    const pInexact = lane(0);
+    const pOver = lane(1);
+    const pUnder = lane(2);
+    const pMax = laneMax(3);
+    const aOver = lane(4);
+    const aUnder = lane(5);
+    aMax = Math.max(aMax, laneMax(6));
     addMacCounts(ps, as, wrapM, products ?? nProducts, pInexact, pOver, pUnder, pMax * invProd, aOver, aUnder, aMax * invAcc);
   };
 }

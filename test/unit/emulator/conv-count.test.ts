@@ -5,7 +5,7 @@
  * output bits and the same counts for products, partial sums and results, on random 1-D and 2-D
  * convolutions (padding, stride, dilation, Latency and Resource order) and types, with zero
  * inputs placed where they matter (first taps in order, padded borders, whole rows), on the i32x4
- * and the JavaScript path; and on the hls4ml convolution references through the whole emulator
+ * and the JavaScript path, with both ways of gathering windows; and on the hls4ml convolution references through the whole emulator
  * (FASTML_GENERAL_COUNT=1 selects the general kernel).
  */
 
@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import path from 'node:path';
 import { fixedType, Q_MODES, type FixedType } from '../../../src/fixed/type.js';
 import { compileMac, convPlan, sharedDenseOrder, type ConvGeom, type MacStats } from '../../../src/emulator/mac.js';
-import { compileConvIntCounting } from '../../../src/emulator/conv.js';
+import { compileConvIntCounting, GATHER_TABLE_MAX } from '../../../src/emulator/conv.js';
 import { compileEmulator } from '../../../src/emulator/compile.js';
 import { newVarStats } from '../../../src/emulator/overflow.js';
 import { simdAvailable } from '../../../src/emulator/simd.js';
@@ -37,8 +37,9 @@ const outLen = (n: number, k: number, s: number, d: number, padTotal: number): n
 
 describe('convolution overflow accounting on the counting Dense kernel', () => {
   it('runs here with WebAssembly SIMD (both paths are tested)', () => expect(simdAvailable()).toBe(true));
-  for (const simd of [true, false])
-    it(`counts and computes like the general counting kernel, ${simd ? 'i32x4' : 'JavaScript'} path (property)`, () => {
+  // Both kernel paths, each with the gather table (small images) and the per-tap gather (large).
+  for (const [simd, tableMax] of [[true, GATHER_TABLE_MAX], [false, GATHER_TABLE_MAX], [true, 0], [false, 0]] as const)
+    it(`counts and computes like the general counting kernel, ${simd ? 'i32x4' : 'JavaScript'} path, ${tableMax ? 'gather table' : 'per-tap gather'} (property)`, () => {
       const t = (minW: number, maxW: number, o: fc.Arbitrary<'AP_WRAP' | 'AP_SAT'>, q: fc.Arbitrary<FixedType['q']>) =>
         fc.record({ w: fc.integer({ min: minW, max: maxW }), i: fc.integer({ min: -2, max: 8 }), signed: fc.boolean(), q, o }).map((r) => fixedType(r.w, r.i, r.signed, r.q, r.o));
       const geom = fc
@@ -92,7 +93,7 @@ describe('convolution overflow accounting on the counting Dense kernel', () => {
             // be (a padding tap first in order) shows in max |partial sum|.
             const bq = quantizeDirect(data(g.cOut, seed + 1, 2 ** accT.i), accT);
             const s1 = stats();
-            const k1 = compileConvIntCounting(g, strategy, rf, wq, bq, T, s1, simd);
+            const k1 = compileConvIntCounting(g, strategy, rf, wq, bq, T, s1, simd, tableMax);
             if (!k1) return true;
             built++;
             if (g.padBefore.some((p) => p > 0) && order[0]! < g.cIn * KW * g.padBefore[0]! + g.cIn * g.padBefore[1]!) padFirst++;
