@@ -18,7 +18,7 @@ import type { Strategy } from '../ir/graph.js';
 import type { ConvGeom, MacStats, MacTypes } from './mac.js';
 import { compileDenseInt, compileMac, convPlan, densePlan, sharedDenseOrder } from './mac.js';
 import { compileDepthwiseInt } from './depthwise.js';
-import { compileDenseIntCounting } from './mac-count.js';
+import { compileDenseIntCounting, type CountingKernel } from './mac-count.js';
 
 type Kernel = (x: Float64Array, y: Float64Array) => void;
 
@@ -162,8 +162,77 @@ export function compileConvInt(g: ConvGeom, strategy: Strategy, rf: number, wq: 
   };
 }
 
-/** Largest gather table (entries, int32) of compileConvIntCounting: 4 MB; larger images gather per tap. */
+/** Largest gather table (entries, int32) of the counting convolutions: 4 MB; larger images gather per tap. */
 export const GATHER_TABLE_MAX = 1 << 20;
+
+/**
+ * Per output-row class of a convolution whose windows are gathered as (kernel row, kernel column,
+ * channel) with C channels and visited in `order`: each pixel's first window entry inside the
+ * image in that order (-1: none), and the taps inside the image summed over the row's pixels.
+ */
+function rowClassInfo(g: ConvGeom, order: readonly number[], C: number, rows: { rep: number[] }, cols: { cls: Int32Array; rep: number[] }): { firsts: Int32Array[]; taps: number[] } {
+  const [H, W] = g.inSp as [number, number];
+  const [OW, KH, KW] = [g.outSp[1]!, g.kernel[0]!, g.kernel[1]!];
+  const inRow = (oh: number, kh: number): boolean => {
+    const i = oh * g.strides[0]! - g.padBefore[0]! + kh * g.dilations[0]!;
+    return i >= 0 && i < H;
+  };
+  const inCol = (ow: number, kw: number): boolean => {
+    const i = ow * g.strides[1]! - g.padBefore[1]! + kw * g.dilations[1]!;
+    return i >= 0 && i < W;
+  };
+  const firsts: Int32Array[] = [];
+  const taps: number[] = [];
+  for (const oh of rows.rep) {
+    const colFirst = cols.rep.map((ow) => {
+      for (const i of order) {
+        const tap = Math.floor(i / C);
+        const kh = Math.floor(tap / KW);
+        if (inRow(oh, kh) && inCol(ow, tap - kh * KW)) return i;
+      }
+      return -1;
+    });
+    let kin = 0;
+    for (let kh = 0; kh < KH; kh++) if (inRow(oh, kh)) kin++;
+    const first = new Int32Array(OW);
+    let n = 0;
+    for (let ow = 0; ow < OW; ow++) {
+      first[ow] = colFirst[cols.cls[ow]!]!;
+      for (let kw = 0; kw < KW; kw++) if (inCol(ow, kw)) n += kin;
+    }
+    firsts.push(first);
+    taps.push(n);
+  }
+  return { firsts, taps };
+}
+
+/**
+ * Every window entry's input index, pixel by pixel in raster order ((kernel row, kernel column,
+ * channel) within a pixel, C channels gathered from an input of cIn), padding taps pointing at
+ * the zero placed after the input (index H * W * cIn).
+ */
+function gatherTable(g: ConvGeom, C: number): Int32Array {
+  const [H, W] = g.inSp as [number, number];
+  const [OH, OW] = g.outSp as [number, number];
+  const [KH, KW] = g.kernel as [number, number];
+  const [sh, sw] = g.strides as [number, number];
+  const [ph, pw] = g.padBefore as [number, number];
+  const [dh, dw] = g.dilations as [number, number];
+  const inLen = H * W * g.cIn;
+  const idx = new Int32Array(OH * OW * KH * KW * C);
+  let k = 0;
+  for (let oh = 0; oh < OH; oh++)
+    for (let ow = 0; ow < OW; ow++)
+      for (let kh = 0; kh < KH; kh++) {
+        const ih = oh * sh - ph + kh * dh;
+        for (let kw = 0; kw < KW; kw++) {
+          const iw = ow * sw - pw + kw * dw;
+          const inside = ih >= 0 && ih < H && iw >= 0 && iw < W;
+          for (let c = 0; c < C; c++) idx[k++] = inside ? (ih * W + iw) * g.cIn + c : inLen;
+        }
+      }
+  return idx;
+}
 
 /**
  * Overflow accounting of a convolution (groups 1) on the counting Dense kernel (mac-count.ts): the
@@ -189,60 +258,17 @@ export function compileConvIntCounting(g: ConvGeom, strategy: Strategy, rf: numb
   if (!row) return undefined;
   const rows = axisClasses(OH, KH, g.strides[0]!, g.padBefore[0]!, g.dilations[0]!, H);
   const cols = axisClasses(OW, KW, g.strides[1]!, g.padBefore[1]!, g.dilations[1]!, W);
-  // Which kernel rows / columns land inside the image, per position along each axis.
-  const insideAt = (o: number, k: number, stride: number, pad: number, dil: number, size: number): boolean => {
-    const i = o * stride - pad + k * dil;
-    return i >= 0 && i < size;
-  };
-  // Per output-row class: every pixel's first visited window entry, and the products of the row.
-  const firsts: Int32Array[] = [];
-  const products: number[] = [];
-  for (const oh of rows.rep) {
-    const first = new Int32Array(OW);
-    let n = 0;
-    const colFirst = cols.rep.map((ow) => {
-      for (const i of order) {
-        const tap = Math.floor(i / C);
-        const kh = Math.floor(tap / KW);
-        const kw = tap - kh * KW;
-        if (insideAt(oh, kh, g.strides[0]!, g.padBefore[0]!, g.dilations[0]!, H) && insideAt(ow, kw, g.strides[1]!, g.padBefore[1]!, g.dilations[1]!, W)) return i;
-      }
-      return -1;
-    });
-    let kin = 0;
-    for (let kh = 0; kh < KH; kh++) if (insideAt(oh, kh, g.strides[0]!, g.padBefore[0]!, g.dilations[0]!, H)) kin++;
-    for (let ow = 0; ow < OW; ow++) {
-      first[ow] = colFirst[cols.cls[ow]!]!;
-      let kwin = 0;
-      for (let kw = 0; kw < KW; kw++) if (insideAt(ow, kw, g.strides[1]!, g.padBefore[1]!, g.dilations[1]!, W)) kwin++;
-      n += kin * kwin * C * g.cOut;
-    }
-    firsts.push(first);
-    products.push(n);
-  }
+  const { firsts, taps } = rowClassInfo(g, order, C, rows, cols);
+  const products = taps.map((n) => n * C * g.cOut);
   const xw = new Float64Array(OW * nWin);
   const rowOut = OW * g.cOut;
   const rowCls = rows.cls;
   const inLen = H * W * C;
   if (OH * OW * nWin <= tableMax) {
-    // Small images: every window entry's input index in one table (padding reads a zero placed
-    // after the input), so gathering is one load per entry instead of the per-tap bounds tests,
-    // which cost more than the counting itself on a layer with few channels.
-    const idx = new Int32Array(OH * OW * nWin);
-    const [sh, sw] = g.strides as [number, number];
-    const [ph, pw] = g.padBefore as [number, number];
-    const [dh, dw] = g.dilations as [number, number];
-    let k = 0;
-    for (let oh = 0; oh < OH; oh++)
-      for (let ow = 0; ow < OW; ow++)
-        for (let kh = 0; kh < KH; kh++) {
-          const ih = oh * sh - ph + kh * dh;
-          for (let kw = 0; kw < KW; kw++) {
-            const iw = ow * sw - pw + kw * dw;
-            const inside = ih >= 0 && ih < H && iw >= 0 && iw < W;
-            for (let c = 0; c < C; c++) idx[k++] = inside ? (ih * W + iw) * C + c : inLen;
-          }
-        }
+    // Small images: every window entry's input index in one table, so gathering is one load per
+    // entry instead of the per-tap bounds tests, which cost more than the counting itself on a
+    // layer with few channels.
+    const idx = gatherTable(g, C);
     const xp = new Float64Array(inLen + 1);
     const perRow = OW * nWin;
     return (x, y) => {
@@ -267,9 +293,80 @@ export function compileConvIntCounting(g: ConvGeom, strategy: Strategy, rf: numb
 }
 
 /**
+ * Overflow accounting of a depthwise convolution on the counting Dense kernel: input channel c
+ * is a Dense [kh*kw][multiplier] over the windows of that channel alone (one kernel per channel,
+ * with its weights and biases), run on the OW windows of an output row; its outputs are output
+ * channels c * multiplier + m. Padding and the bias as a partial sum as for compileConvIntCounting
+ * (the window of one channel has the tap order of the general kernel's depthwise plan).
+ */
+export function compileDepthwiseIntCounting(g: ConvGeom, strategy: Strategy, rf: number, wq: Float64Array, bq: Float64Array, t: MacTypes, stats: MacStats, simd = true, tableMax = GATHER_TABLE_MAX): Kernel | undefined {
+  const mult = g.depthMultiplier;
+  if (mult === undefined) return undefined;
+  const [H, W] = g.inSp as [number, number];
+  const [OH, OW] = g.outSp as [number, number];
+  const [KH, KW] = g.kernel as [number, number];
+  const C = g.cIn;
+  const cOut = g.cOut;
+  const nWin = KH * KW;
+  const order = sharedDenseOrder(nWin, cOut, strategy, rf);
+  if (!order) return undefined;
+  const kernels: CountingKernel[] = [];
+  for (let c = 0; c < C; c++) {
+    // Weight ((kh * KW + kw) * cIn + c) * mult + m of the layer is [tap][m] of channel c's Dense.
+    const wc = new Float64Array(nWin * mult);
+    for (let tap = 0; tap < nWin; tap++) for (let m = 0; m < mult; m++) wc[tap * mult + m] = wq[(tap * C + c) * mult + m]!;
+    const k = compileDenseIntCounting(nWin, mult, OW, order, wc, bq.subarray(c * mult, (c + 1) * mult), t, stats, simd);
+    if (!k) return undefined;
+    kernels.push(k);
+  }
+  const rows = axisClasses(OH, KH, g.strides[0]!, g.padBefore[0]!, g.dilations[0]!, H);
+  const cols = axisClasses(OW, KW, g.strides[1]!, g.padBefore[1]!, g.dilations[1]!, W);
+  const { firsts, taps } = rowClassInfo(g, order, 1, rows, cols);
+  const products = taps.map((n) => n * mult);
+  const inLen = H * W * C;
+  const xw = new Float64Array(OW * nWin);
+  const yw = new Float64Array(OW * mult);
+  const rowCls = rows.cls;
+  const perRow = OW * nWin;
+  // Channel 0's table; channel c reads index + c (padding: the zeros after the input).
+  const idx = OH * OW * nWin <= tableMax ? gatherTable(g, 1) : undefined;
+  const xp = new Float64Array(inLen + C);
+  const [sh, sw] = g.strides as [number, number];
+  const [ph, pw] = g.padBefore as [number, number];
+  const [dh, dw] = g.dilations as [number, number];
+  return (x, y) => {
+    for (let i = 0; i < inLen; i++) xp[i] = x[i]!;
+    for (let oh = 0; oh < OH; oh++) {
+      const rc = rowCls[oh]!;
+      for (let c = 0; c < C; c++) {
+        if (idx) {
+          const base = oh * perRow;
+          for (let j = 0; j < perRow; j++) xw[j] = xp[idx[base + j]! + c]!;
+        } else {
+          let j = 0;
+          for (let ow = 0; ow < OW; ow++)
+            for (let kh = 0; kh < KH; kh++) {
+              const ih = oh * sh - ph + kh * dh;
+              for (let kw = 0; kw < KW; kw++) {
+                const iw = ow * sw - pw + kw * dw;
+                xw[j++] = ih >= 0 && ih < H && iw >= 0 && iw < W ? xp[(ih * W + iw) * C + c]! : 0;
+              }
+            }
+        }
+        kernels[c]!(xw, yw, firsts[rc], products[rc]);
+        for (let ow = 0; ow < OW; ow++) {
+          const dst = (oh * OW + ow) * cOut + c * mult;
+          for (let m = 0; m < mult; m++) y[dst + m] = yw[ow * mult + m]!;
+        }
+      }
+    }
+  };
+}
+
+/**
  * Picks the kernel for a Conv / DepthwiseConv layer: the integer depthwise kernel (depthwise.ts) or
  * the per-pixel integer Dense kernel when they apply (no accounting; with accounting the counting
- * Dense kernel on each output row's windows), else the full plan for small layers (fastest) and the windowed plan
+ * Dense kernel on each output row's windows, per channel for depthwise), else the full plan for small layers (fastest) and the windowed plan
  * for large ones. `maxPlan` is a parameter so tests can force the windowed path on small layers.
  */
 export function compileConv(g: ConvGeom, strategy: Strategy, rf: number, wq: Float64Array, bq: Float64Array, t: MacTypes, stats?: MacStats, maxPlan = MAX_PLAN_PAIRS): Kernel {
@@ -277,7 +374,7 @@ export function compileConv(g: ConvGeom, strategy: Strategy, rf: number, wq: Flo
   const fast = stats
     ? process.env['FASTML_GENERAL_COUNT']
       ? undefined
-      : compileConvIntCounting(g, strategy, rf, wq, bq, t, stats)
+      : (compileConvIntCounting(g, strategy, rf, wq, bq, t, stats) ?? compileDepthwiseIntCounting(g, strategy, rf, wq, bq, t, stats))
     : (compileDepthwiseInt(g, wq, bq, t) ?? compileConvInt(g, strategy, rf, wq, bq, t));
   if (fast) return fast;
   if (convPlanPairs(g) <= maxPlan) return compileMac(convPlan(g, strategy, rf), wq, bq, t, stats);

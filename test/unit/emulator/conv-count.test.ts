@@ -1,9 +1,9 @@
 /**
  * @fileoverview Overflow accounting of convolutions on the counting Dense kernel
- * (conv.ts compileConvIntCounting over mac-count.ts) against the general counting kernel
+ * (conv.ts compileConvIntCounting and compileDepthwiseIntCounting over mac-count.ts) against the general counting kernel
  * (compileMac over the full convPlan, which visits only the taps inside the image): the same
  * output bits and the same counts for products, partial sums and results, on random 1-D and 2-D
- * convolutions (padding, stride, dilation, Latency and Resource order) and types, with zero
+ * convolutions and depthwise convolutions (depth multiplier 1-3) (padding, stride, dilation, Latency and Resource order) and types, with zero
  * inputs placed where they matter (first taps in order, padded borders, whole rows), on the i32x4
  * and the JavaScript path, with both ways of gathering windows; and on the hls4ml convolution references through the whole emulator
  * (FASTML_GENERAL_COUNT=1 selects the general kernel).
@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import path from 'node:path';
 import { fixedType, Q_MODES, type FixedType } from '../../../src/fixed/type.js';
 import { compileMac, convPlan, sharedDenseOrder, type ConvGeom, type MacStats } from '../../../src/emulator/mac.js';
-import { compileConvIntCounting, GATHER_TABLE_MAX } from '../../../src/emulator/conv.js';
+import { compileConvIntCounting, compileDepthwiseIntCounting, GATHER_TABLE_MAX } from '../../../src/emulator/conv.js';
 import { compileEmulator } from '../../../src/emulator/compile.js';
 import { newVarStats } from '../../../src/emulator/overflow.js';
 import { simdAvailable } from '../../../src/emulator/simd.js';
@@ -59,6 +59,8 @@ describe('convolution overflow accounting on the counting Dense kernel', () => {
           pr: fc.integer({ min: 0, max: 3 }),
           cIn: fc.integer({ min: 1, max: 4 }),
           cOut: fc.integer({ min: 1, max: 9 }),
+          depthwise: fc.boolean(),
+          mult: fc.integer({ min: 1, max: 3 }),
         })
         .map((r): ConvGeom | undefined => {
           const [H, KH, SH, DH, PT, PB] = r.oneD ? [1, 1, 1, 1, 0, 0] : [r.h, r.kh, r.sh, r.dh, Math.min(r.pt, r.kh - 1), Math.min(r.pb, r.kh - 1)];
@@ -66,10 +68,12 @@ describe('convolution overflow accounting on the counting Dense kernel', () => {
           const OH = outLen(H, KH, SH, DH, PT + PB);
           const OW = outLen(r.w, r.kw, r.sw, r.dw, PL + PR);
           if (OH < 1 || OW < 1) return undefined;
-          return { inSp: [H, r.w], outSp: [OH, OW], kernel: [KH, r.kw], strides: [SH, r.sw], dilations: [DH, r.dw], padBefore: [PT, PL], cIn: r.cIn, cOut: r.cOut, groups: 1 };
+          const base = { inSp: [H, r.w], outSp: [OH, OW], kernel: [KH, r.kw], strides: [SH, r.sw], dilations: [DH, r.dw], padBefore: [PT, PL], cIn: r.cIn };
+          return r.depthwise ? { ...base, cOut: r.cIn * r.mult, groups: r.cIn, depthMultiplier: r.mult } : { ...base, cOut: r.cOut, groups: 1 };
         });
       let built = 0;
       let padFirst = 0;
+      let depthwise = 0;
       fc.assert(
         fc.property(
           geom,
@@ -84,19 +88,22 @@ describe('convolution overflow accounting on the counting Dense kernel', () => {
             if (!g) return true;
             const strategy = resource ? 'resource' : 'latency';
             const [KH, KW] = g.kernel as [number, number];
-            const nWin = KH * KW * g.cIn;
+            const dw = g.depthMultiplier !== undefined;
+            const nWin = KH * KW * (dw ? 1 : g.cIn);
             const order = sharedDenseOrder(nWin, g.cOut, strategy, rf);
             if (!order) return true;
             const T = { x: xT, w: wT, acc: accT, res: resT };
-            const wq = quantizeDirect(data(nWin * g.cOut, seed, 2 ** wT.i), wT);
+            const wq = quantizeDirect(data(KH * KW * g.cIn * (dw ? g.depthMultiplier! : g.cOut), seed, 2 ** wT.i), wT);
             // Biases large in magnitude, so that a bias counted as a partial sum when it should not
             // be (a padding tap first in order) shows in max |partial sum|.
             const bq = quantizeDirect(data(g.cOut, seed + 1, 2 ** accT.i), accT);
             const s1 = stats();
-            const k1 = compileConvIntCounting(g, strategy, rf, wq, bq, T, s1, simd, tableMax);
+            const k1 = (dw ? compileDepthwiseIntCounting : compileConvIntCounting)(g, strategy, rf, wq, bq, T, s1, simd, tableMax);
             if (!k1) return true;
             built++;
-            if (g.padBefore.some((p) => p > 0) && order[0]! < g.cIn * KW * g.padBefore[0]! + g.cIn * g.padBefore[1]!) padFirst++;
+            if (dw) depthwise++;
+            const C = dw ? 1 : g.cIn;
+            if (g.padBefore.some((p) => p > 0) && order[0]! < C * KW * g.padBefore[0]! + C * g.padBefore[1]!) padFirst++;
             const s2 = stats();
             const k2 = compileMac(convPlan(g, strategy, rf), wq, bq, T, s2);
             const [H, W] = g.inSp as [number, number];
@@ -116,10 +123,11 @@ describe('convolution overflow accounting on the counting Dense kernel', () => {
             return plain(s1) === plain(s2);
           },
         ),
-        { numRuns: 600 },
+        { numRuns: 800 },
       );
       expect(built).toBeGreaterThan(200);
       expect(padFirst).toBeGreaterThan(20);
+      expect(depthwise).toBeGreaterThan(80);
     });
 
   it('counts the bias as a partial sum exactly when the first tap inside the image is zero', () => {
@@ -150,13 +158,15 @@ describe('convolution overflow accounting on the counting Dense kernel', () => {
       }
   });
 
-  it('leaves grouped and depthwise convolutions to the general kernel', () => {
+  it('leaves grouped convolutions to the general kernel, and each kind to its own kernel', () => {
     const x = fixedType(16, 6);
     const T = { x, w: x, acc: fixedType(32, 12), res: x };
     const base: ConvGeom = { inSp: [4, 4], outSp: [4, 4], kernel: [3, 3], strides: [1, 1], dilations: [1, 1], padBefore: [1, 1], cIn: 4, cOut: 4, groups: 1 };
     expect(compileConvIntCounting(base, 'latency', 1, new Float64Array(9 * 16), new Float64Array(4), T, stats())).toBeDefined();
     expect(compileConvIntCounting({ ...base, groups: 2 }, 'latency', 1, new Float64Array(9 * 8), new Float64Array(4), T, stats())).toBeUndefined();
     expect(compileConvIntCounting({ ...base, groups: 4, depthMultiplier: 1 }, 'latency', 1, new Float64Array(9 * 4), new Float64Array(4), T, stats())).toBeUndefined();
+    expect(compileDepthwiseIntCounting({ ...base, groups: 4, depthMultiplier: 1 }, 'latency', 1, new Float64Array(9 * 4), new Float64Array(4), T, stats())).toBeDefined();
+    expect(compileDepthwiseIntCounting(base, 'latency', 1, new Float64Array(9 * 16), new Float64Array(4), T, stats())).toBeUndefined();
   });
 });
 
