@@ -18,7 +18,8 @@ import type { Strategy } from '../ir/graph.js';
 import type { ConvGeom, MacStats, MacTypes } from './mac.js';
 import { compileDenseInt, compileMac, convPlan, densePlan, sharedDenseOrder } from './mac.js';
 import { compileDepthwiseInt } from './depthwise.js';
-import { compileDenseIntCounting, type CountingKernel } from './mac-count.js';
+import { compileDenseIntCounting } from './mac-count.js';
+import { compileDepthwiseIntCounting } from './depthwise-count.js';
 
 type Kernel = (x: Float64Array, y: Float64Array) => void;
 
@@ -293,80 +294,9 @@ export function compileConvIntCounting(g: ConvGeom, strategy: Strategy, rf: numb
 }
 
 /**
- * Overflow accounting of a depthwise convolution on the counting Dense kernel: input channel c
- * is a Dense [kh*kw][multiplier] over the windows of that channel alone (one kernel per channel,
- * with its weights and biases), run on the OW windows of an output row; its outputs are output
- * channels c * multiplier + m. Padding and the bias as a partial sum as for compileConvIntCounting
- * (the window of one channel has the tap order of the general kernel's depthwise plan).
- */
-export function compileDepthwiseIntCounting(g: ConvGeom, strategy: Strategy, rf: number, wq: Float64Array, bq: Float64Array, t: MacTypes, stats: MacStats, simd = true, tableMax = GATHER_TABLE_MAX): Kernel | undefined {
-  const mult = g.depthMultiplier;
-  if (mult === undefined) return undefined;
-  const [H, W] = g.inSp as [number, number];
-  const [OH, OW] = g.outSp as [number, number];
-  const [KH, KW] = g.kernel as [number, number];
-  const C = g.cIn;
-  const cOut = g.cOut;
-  const nWin = KH * KW;
-  const order = sharedDenseOrder(nWin, cOut, strategy, rf);
-  if (!order) return undefined;
-  const kernels: CountingKernel[] = [];
-  for (let c = 0; c < C; c++) {
-    // Weight ((kh * KW + kw) * cIn + c) * mult + m of the layer is [tap][m] of channel c's Dense.
-    const wc = new Float64Array(nWin * mult);
-    for (let tap = 0; tap < nWin; tap++) for (let m = 0; m < mult; m++) wc[tap * mult + m] = wq[(tap * C + c) * mult + m]!;
-    const k = compileDenseIntCounting(nWin, mult, OW, order, wc, bq.subarray(c * mult, (c + 1) * mult), t, stats, simd);
-    if (!k) return undefined;
-    kernels.push(k);
-  }
-  const rows = axisClasses(OH, KH, g.strides[0]!, g.padBefore[0]!, g.dilations[0]!, H);
-  const cols = axisClasses(OW, KW, g.strides[1]!, g.padBefore[1]!, g.dilations[1]!, W);
-  const { firsts, taps } = rowClassInfo(g, order, 1, rows, cols);
-  const products = taps.map((n) => n * mult);
-  const inLen = H * W * C;
-  const xw = new Float64Array(OW * nWin);
-  const yw = new Float64Array(OW * mult);
-  const rowCls = rows.cls;
-  const perRow = OW * nWin;
-  // Channel 0's table; channel c reads index + c (padding: the zeros after the input).
-  const idx = OH * OW * nWin <= tableMax ? gatherTable(g, 1) : undefined;
-  const xp = new Float64Array(inLen + C);
-  const [sh, sw] = g.strides as [number, number];
-  const [ph, pw] = g.padBefore as [number, number];
-  const [dh, dw] = g.dilations as [number, number];
-  return (x, y) => {
-    for (let i = 0; i < inLen; i++) xp[i] = x[i]!;
-    for (let oh = 0; oh < OH; oh++) {
-      const rc = rowCls[oh]!;
-      for (let c = 0; c < C; c++) {
-        if (idx) {
-          const base = oh * perRow;
-          for (let j = 0; j < perRow; j++) xw[j] = xp[idx[base + j]! + c]!;
-        } else {
-          let j = 0;
-          for (let ow = 0; ow < OW; ow++)
-            for (let kh = 0; kh < KH; kh++) {
-              const ih = oh * sh - ph + kh * dh;
-              for (let kw = 0; kw < KW; kw++) {
-                const iw = ow * sw - pw + kw * dw;
-                xw[j++] = ih >= 0 && ih < H && iw >= 0 && iw < W ? xp[(ih * W + iw) * C + c]! : 0;
-              }
-            }
-        }
-        kernels[c]!(xw, yw, firsts[rc], products[rc]);
-        for (let ow = 0; ow < OW; ow++) {
-          const dst = (oh * OW + ow) * cOut + c * mult;
-          for (let m = 0; m < mult; m++) y[dst + m] = yw[ow * mult + m]!;
-        }
-      }
-    }
-  };
-}
-
-/**
  * Picks the kernel for a Conv / DepthwiseConv layer: the integer depthwise kernel (depthwise.ts) or
  * the per-pixel integer Dense kernel when they apply (no accounting; with accounting the counting
- * Dense kernel on each output row's windows, per channel for depthwise), else the full plan for small layers (fastest) and the windowed plan
+ * Dense kernel on each output row's windows, depthwise-count.ts for depthwise), else the full plan for small layers (fastest) and the windowed plan
  * for large ones. `maxPlan` is a parameter so tests can force the windowed path on small layers.
  */
 export function compileConv(g: ConvGeom, strategy: Strategy, rf: number, wq: Float64Array, bq: Float64Array, t: MacTypes, stats?: MacStats, maxPlan = MAX_PLAN_PAIRS): Kernel {

@@ -40,8 +40,33 @@ type Kernel = CountingKernel;
 const I32_LOAD = (off: number): number[] => [0x28, 0x02, ...A.uleb(off)];
 const I32_STORE = (off: number): number[] => [0x36, 0x02, ...A.uleb(off)];
 
-/** The kernel, or undefined when the types need the general counting kernel. */
-export function compileDenseIntCounting(nIn: number, nOut: number, rows: number, order: readonly number[], wq: Float64Array, bq: Float64Array, t: MacTypes, stats: MacStats, simd = true): Kernel | undefined {
+/** What a counting kernel on raw integers needs of a layer's types, weights and statistics. */
+export interface CountingSetup {
+  readonly mask: number;
+  readonly sh: number;
+  readonly sx: number;
+  /** Raw weights (wq scaled to the product's unit, productShift folded in). */
+  readonly wr: Int32Array;
+  /** Raw biases in accumulator units. */
+  readonly b0: Float64Array;
+  readonly lo: number;
+  readonly hi: number;
+  readonly aw: number;
+  readonly signed: boolean;
+  readonly wrapM: boolean;
+  readonly invAcc: number;
+  readonly invProd: number;
+  readonly ps: MacStats['product'];
+  readonly as: MacStats['accum'];
+  readonly castRes: CountingLoop;
+}
+
+/**
+ * The raw-integer form of a layer for the counting kernels, or undefined when its types need the
+ * general counting kernel: products up to 32 bits, a truncating accumulator of at most 32 bits
+ * that wraps (no sign-magnitude bits) or saturates, and no right shift of the product's fraction.
+ */
+export function countingSetup(wq: Float64Array, bq: Float64Array, nOut: number, t: MacTypes, stats: MacStats): CountingSetup | undefined {
   const A: FixedType = t.acc;
   const bits = t.x.w + t.w.w + (t.x.signed ? 0 : 1) + (t.w.signed ? 0 : 1);
   if (bits > 32 || A.q !== 'AP_TRN' || A.w > 32) return undefined;
@@ -52,14 +77,11 @@ export function compileDenseIntCounting(nIn: number, nOut: number, rows: number,
   if (sh < 0) return undefined;
   const mask = sh === 0 ? 0 : (1 << sh) - 1;
   const sx = 2 ** Fx;
-  const wr = new Int32Array(nIn * nOut);
+  const wr = new Int32Array(wq.length);
   for (let k = 0; k < wr.length; k++) wr[k] = wq[k]! * 2 ** fw;
   const b0 = new Float64Array(nOut);
   for (let j = 0; j < nOut; j++) b0[j] = toRaw(bq[j]!, A);
-  const ord = Int32Array.from(order);
   const { lo, hi } = rawLimits(A);
-  const aw = A.w;
-  const signed = A.signed;
   const invAcc = 2 ** -fracBits(A);
   const invProd = 2 ** -sh * invAcc;
   const ps = stats.product;
@@ -74,6 +96,15 @@ export function compileDenseIntCounting(nIn: number, nOut: number, rows: number,
     ((a, aOff, sc, y, yOff, n) => {
       for (let j = 0; j < n; j++) y[yOff + j] = cast!(a[aOff + j]! * sc);
     });
+  return { mask, sh, sx, wr, b0, lo, hi, aw: A.w, signed: A.signed, wrapM, invAcc, invProd, ps, as, castRes };
+}
+
+/** The kernel, or undefined when the types need the general counting kernel. */
+export function compileDenseIntCounting(nIn: number, nOut: number, rows: number, order: readonly number[], wq: Float64Array, bq: Float64Array, t: MacTypes, stats: MacStats, simd = true): Kernel | undefined {
+  const setup = countingSetup(wq.subarray(0, nIn * nOut), bq, nOut, t, stats);
+  if (!setup) return undefined;
+  const { mask, sh, sx, wr, b0, lo, hi, aw, signed, wrapM, invAcc, invProd, ps, as, castRes } = setup;
+  const ord = Int32Array.from(order);
   const acc = new Float64Array(nOut);
   const xr = new Int32Array(nIn);
   const nProducts = rows * nIn * nOut;

@@ -1,11 +1,13 @@
 /**
  * @fileoverview Overflow accounting of convolutions on the counting Dense kernel
- * (conv.ts compileConvIntCounting and compileDepthwiseIntCounting over mac-count.ts) against the general counting kernel
+ * (conv.ts compileConvIntCounting over mac-count.ts) and of depthwise convolutions on raw integers
+ * (depthwise-count.ts) against the general counting kernel
  * (compileMac over the full convPlan, which visits only the taps inside the image): the same
  * output bits and the same counts for products, partial sums and results, on random 1-D and 2-D
  * convolutions and depthwise convolutions (depth multiplier 1-3) (padding, stride, dilation, Latency and Resource order) and types, with zero
  * inputs placed where they matter (first taps in order, padded borders, whole rows), on the i32x4
- * and the JavaScript path, with both ways of gathering windows; and on the hls4ml convolution references through the whole emulator
+ * and the JavaScript path, with both ways of gathering windows (the depthwise kernel, JavaScript
+ * only, runs in each variant); and on the hls4ml convolution references through the whole emulator
  * (FASTML_GENERAL_COUNT=1 selects the general kernel).
  */
 
@@ -14,7 +16,8 @@ import fc from 'fast-check';
 import path from 'node:path';
 import { fixedType, Q_MODES, type FixedType } from '../../../src/fixed/type.js';
 import { compileMac, convPlan, sharedDenseOrder, type ConvGeom, type MacStats } from '../../../src/emulator/mac.js';
-import { compileConvIntCounting, compileDepthwiseIntCounting, GATHER_TABLE_MAX } from '../../../src/emulator/conv.js';
+import { compileConvIntCounting, GATHER_TABLE_MAX } from '../../../src/emulator/conv.js';
+import { compileDepthwiseIntCounting } from '../../../src/emulator/depthwise-count.js';
 import { compileEmulator } from '../../../src/emulator/compile.js';
 import { newVarStats } from '../../../src/emulator/overflow.js';
 import { simdAvailable } from '../../../src/emulator/simd.js';
@@ -98,7 +101,7 @@ describe('convolution overflow accounting on the counting Dense kernel', () => {
             // be (a padding tap first in order) shows in max |partial sum|.
             const bq = quantizeDirect(data(g.cOut, seed + 1, 2 ** accT.i), accT);
             const s1 = stats();
-            const k1 = (dw ? compileDepthwiseIntCounting : compileConvIntCounting)(g, strategy, rf, wq, bq, T, s1, simd, tableMax);
+            const k1 = dw ? compileDepthwiseIntCounting(g, strategy, rf, wq, bq, T, s1) : compileConvIntCounting(g, strategy, rf, wq, bq, T, s1, simd, tableMax);
             if (!k1) return true;
             built++;
             if (dw) depthwise++;
