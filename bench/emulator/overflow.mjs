@@ -7,6 +7,11 @@
  * runs the same kernels in both). Before timing, both give the same outputs and the same overflow
  * report on the case's inputs, and the outputs equal hls4ml's C simulation.
  *
+ * Then single layers larger than the references' (a 3x3 Conv2D 32x32x16 -> 32 and a 3x3 depthwise
+ * Conv2D on 64x64x32, 'same' padding, fixed<16,6>, random inputs with a third zeros): the layer's
+ * counting kernel against the general counting kernel of the same layer (compileMac over the full
+ * plan), after checking outputs and counts are equal.
+ *
  * Usage: npm run build && node bench/emulator/overflow.mjs [--samples N] [--runs R] [--json]
  * Figures are medians of R runs (default 3); CPU time is the user time of this process.
  */
@@ -27,6 +32,11 @@ const loadStart = os.loadavg().map((x) => Number(x.toFixed(2)));
 
 const { compileEmulator } = await dist('emulator/compile.js');
 const { runBatch } = await dist('emulator/index.js');
+const { compileConv } = await dist('emulator/conv.js');
+const { compileMac, convPlan } = await dist('emulator/mac.js');
+const { newVarStats } = await dist('emulator/overflow.js');
+const { parseFixed } = await dist('fixed/type.js');
+const { quantizeDirect } = await dist('emulator/weights.js');
 
 function tile(X, n) {
   const m = X.data.length / X.shape[0];
@@ -95,8 +105,52 @@ for (const [label, name, n] of [
   });
 }
 
+// Single layers: the counting kernel compileConv picks against the general counting kernel.
+const layers = [];
+for (const [label, g] of [
+  ['Conv2D 3x3, 32x32x16 -> 32, same', { inSp: [32, 32], outSp: [32, 32], kernel: [3, 3], strides: [1, 1], dilations: [1, 1], padBefore: [1, 1], cIn: 16, cOut: 32, groups: 1 }],
+  ['DepthwiseConv2D 3x3, 64x64x32, same', { inSp: [64, 64], outSp: [64, 64], kernel: [3, 3], strides: [1, 1], dilations: [1, 1], padBefore: [1, 1], cIn: 32, cOut: 32, groups: 32, depthMultiplier: 1 }],
+]) {
+  const T = { x: parseFixed('fixed<16,6>'), w: parseFixed('fixed<16,6>'), acc: parseFixed('fixed<16,6>'), res: parseFixed('fixed<16,6>') };
+  const nW = 9 * (g.depthMultiplier ? g.cIn : g.cIn * g.cOut);
+  const wq = quantizeDirect(Array.from({ length: nW }, (_, i) => Math.sin(i * 1.7) * 0.4), T.w);
+  const bq = quantizeDirect(Array.from({ length: g.cOut }, (_, i) => Math.cos(i) * 0.5), T.acc);
+  const nx = g.inSp[0] * g.inSp[1] * g.cIn;
+  const x = quantizeDirect(Array.from({ length: nx }, (_, i) => (i % 3 === 0 ? 0 : Math.sin(i * 0.37) * 3)), T.x);
+  const ny = g.outSp[0] * g.outSp[1] * g.cOut;
+  const stats = () => ({ product: newVarStats(), accum: newVarStats(), result: newVarStats() });
+  const sf = stats();
+  const sg = stats();
+  const fast = compileConv(g, 'latency', 1, wq, bq, T, sf);
+  const general = compileMac(convPlan(g, 'latency', 1), wq, bq, T, sg);
+  const yf = new Float64Array(ny);
+  const yg = new Float64Array(ny);
+  fast(x, yf);
+  general(x, yg);
+  const same = yf.every((v, k) => v === yg[k]) && JSON.stringify(sf) === JSON.stringify(sg);
+  const time = (k, y) => {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    let n = 0;
+    do {
+      k(x, y);
+      n++;
+    } while (performance.now() - t0 < 300);
+    return { wall: (performance.now() - t0) / 1000 / n, cpu: process.cpuUsage(c0).user / 1e6 / n };
+  };
+  const f = [];
+  const q = [];
+  for (let k = 0; k < RUNS; k++) {
+    f.push(time(fast, yf));
+    q.push(time(general, yg));
+  }
+  const fc = median(f.map((t) => t.cpu));
+  const gc = median(q.map((t) => t.cpu));
+  layers.push({ layer: label, same, fastMsPerSample: Number((median(f.map((t) => t.wall)) * 1000).toFixed(2)), fastCpuMs: Number((fc * 1000).toFixed(2)), generalMsPerSample: Number((median(q.map((t) => t.wall)) * 1000).toFixed(2)), generalCpuMs: Number((gc * 1000).toFixed(2)), ratioCpu: Number((gc / fc).toFixed(1)) });
+}
+
 const env = { runs: RUNS, node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loadavgStart: loadStart, loadavg: os.loadavg().map((x) => Number(x.toFixed(2))) };
-if (json) console.log(JSON.stringify({ env, results }, null, 2));
+if (json) console.log(JSON.stringify({ env, results, layers }, null, 2));
 else {
   console.log(`node ${env.node}, ${env.cpus} x ${env.cpu}, load average ${env.loadavgStart.join(' ')} at the start, ${env.loadavg.join(' ')} at the end; medians of ${RUNS} runs`);
   for (const r of results) {
@@ -105,4 +159,6 @@ else {
     console.log(`  general counting kernel : ${r.generalWallPerS} samples/s wall, ${r.generalCpuPerS} per CPU-second`);
     console.log(`  fast / general          : ${r.ratioWall}x wall, ${r.ratioCpu}x per CPU-second`);
   }
+  for (const l of layers)
+    console.log(`\n${l.layer}, one sample (same outputs and counts: ${l.same})\n  counting kernel: ${l.fastMsPerSample} ms wall, ${l.fastCpuMs} ms CPU; general: ${l.generalMsPerSample} ms wall, ${l.generalCpuMs} ms CPU; ${l.ratioCpu}x per CPU-second`);
 }
