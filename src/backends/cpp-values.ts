@@ -199,6 +199,49 @@ function writeAscii(buf: Uint8Array, pos: number, s: string): number {
   return pos;
 }
 
+/** Where writeRun stopped: the position in the buffer, and whether value j needs the general path. */
+let runPos = 0;
+let runFail = false;
+
+/**
+ * Writes values j.. of a block (separators, then writeDecimal) until the block ends, the buffer
+ * reaches CHUNK, or a value needs the general path (its separator is written; runFail is set);
+ * returns the index to continue from, the position in runPos. A plain function called once per
+ * few thousand values, rather than the loop inside the generator: a fresh process runs it
+ * optimised after a few calls, where the generator's own loop waited for on-stack replacement.
+ */
+function writeRun(buf: Uint8Array, pos: number, vals: ArrayLike<number>, off: number, k0: number, j: number, m: number, per: number): number {
+  runFail = false;
+  for (; j < m; j++) {
+    const k = k0 + j;
+    if (k % per === 0) {
+      if (k !== 0) {
+        buf[pos++] = 44; // ',\n'
+        buf[pos++] = 10;
+      }
+      buf[pos++] = 32;
+      buf[pos++] = 32;
+      buf[pos++] = 32;
+      buf[pos++] = 32;
+    } else {
+      buf[pos++] = 44; // ', '
+      buf[pos++] = 32;
+    }
+    const p = writeDecimal(buf, pos, vals[off + j]!);
+    if (p < 0) {
+      runFail = true;
+      break;
+    }
+    pos = p;
+    if (pos >= CHUNK) {
+      j++;
+      break;
+    }
+  }
+  runPos = pos;
+  return j;
+}
+
 /**
  * The text of cppArrayInit as ASCII bytes in pieces of about 64 KiB, so that a 10M-value array is
  * never one string (nor an array of 10M strings): the writer streams the pieces to the file and
@@ -226,6 +269,29 @@ export function* cppArrayChunks(values: ArrayLike<number> | ValueSource, per = 8
       vals = block;
       off = 0;
     }
+    if (direct) {
+      let j = 0;
+      while (j < m) {
+        j = writeRun(buf, pos, vals, off, k0, j, m, per);
+        pos = runPos;
+        if (runFail) {
+          // Value j (its separator written) needs the general path.
+          const t = fmt(vals[off + j]!);
+          if (pos + t.length > buf.length) {
+            yield buf.slice(0, pos);
+            pos = 0;
+          }
+          if (t.length > buf.length) yield enc(t);
+          else pos = writeAscii(buf, pos, t);
+          j++;
+        }
+        if (pos >= CHUNK) {
+          yield buf.slice(0, pos);
+          pos = 0;
+        }
+      }
+      continue;
+    }
     for (let j = 0; j < m; j++) {
       const k = k0 + j;
       if (k % per === 0) pos = writeAscii(buf, pos, k === 0 ? '    ' : ',\n    ');
@@ -234,9 +300,7 @@ export function* cppArrayChunks(values: ArrayLike<number> | ValueSource, per = 8
         buf[pos++] = 32;
       }
       const v = vals[off + j]!;
-      const p = direct ? writeDecimal(buf, pos, v) : -1;
-      if (p >= 0) pos = p;
-      else {
+      {
         const t = fmt(v);
         if (pos + t.length > buf.length) {
           yield buf.slice(0, pos);
