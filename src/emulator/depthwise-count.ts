@@ -19,8 +19,9 @@ import type { CountingLoop } from './quant.js';
 import type { Strategy } from '../ir/graph.js';
 import { addMacCounts } from './overflow.js';
 import { sharedDenseOrder } from './mac.js';
-import { countingSetup } from './mac-count.js';
+import { countingSetup, type CountingSetup } from './mac-count.js';
 import { wrapRaw } from './quant.js';
+import { simdAvailable, wasmApi, wasmAsm as A } from './simd.js';
 
 type Kernel = (x: Float64Array, y: Float64Array) => void;
 
@@ -29,7 +30,7 @@ type Kernel = (x: Float64Array, y: Float64Array) => void;
  * counting kernel or the outputs do not share one accumulation order (Resource orders that differ
  * per output).
  */
-export function compileDepthwiseIntCounting(g: ConvGeom, strategy: Strategy, rf: number, wq: Float64Array, bq: Float64Array, t: MacTypes, stats: MacStats): Kernel | undefined {
+export function compileDepthwiseIntCounting(g: ConvGeom, strategy: Strategy, rf: number, wq: Float64Array, bq: Float64Array, t: MacTypes, stats: MacStats, simd = true): Kernel | undefined {
   const mult = g.depthMultiplier;
   if (mult === undefined) return undefined;
   const [KH, KW] = g.kernel as [number, number];
@@ -54,6 +55,10 @@ export function compileDepthwiseIntCounting(g: ConvGeom, strategy: Strategy, rf:
           if (ih >= 0 && ih < H && iw >= 0 && iw < W) taps++;
         }
   const ord = Int32Array.from(order);
+  if (simd && mult === 1 && setup.aw <= 30 && Math.ceil(C / 4) <= 64 && simdAvailable()) {
+    const k = simdDepthwise(g, ord, setup, taps * g.cOut);
+    if (k) return k;
+  }
   return freshKernel()({
     ...setup,
     H, W, C, mult, cOut: g.cOut, OH, OW, KW,
@@ -198,4 +203,131 @@ function depthwiseKernel(k: KernelParams): Kernel {
 /** depthwiseKernel compiled again from its own source: a separate function per layer (see mac-count.ts freshKernel). */
 function freshKernel(): typeof depthwiseKernel {
   return new Function(`return ${depthwiseKernel.toString()};`)() as typeof depthwiseKernel;
+}
+
+/**
+ * Depth multiplier 1 on i32x4 lanes over the channels (accumulators of at most 30 bits: partial
+ * sums stay int32): per output pixel, JavaScript lists the taps inside the image in accumulation
+ * order (input and weight addresses) and one call of a module generated for the layer runs them
+ * for every group of four channels, with the product, |product|, inexact, overflow tests, wrap or
+ * clamp and the same for the partial sum as mac-count.ts's i32x4 kernel, counters kept as lane
+ * masks in memory across the calls. Zero inputs are not skipped: their products count like the
+ * general kernel's (nothing but the partial sum, which is the bias when it is first), so no bias
+ * rule is needed. Padding lanes (C not a multiple of 4) have zero weights and biases and count
+ * nothing; their loads read the next pixel's channels or the padding after the input.
+ */
+function simdDepthwise(g: ConvGeom, ord: Int32Array, setup: CountingSetup, nProducts: number): Kernel | undefined {
+  const WA = wasmApi();
+  if (!WA) return undefined;
+  const { mask, sh, sx, wr, b0, lo, hi, aw, signed, wrapM, invAcc, invProd, ps, as, castRes } = setup;
+  const [H, W] = g.inSp as [number, number];
+  const [OH, OW] = g.outSp as [number, number];
+  const [KH, KW] = g.kernel as [number, number];
+  const C = g.cIn;
+  const M = Math.ceil(C / 4);
+  const rowBytes = 16 * M;
+  const nX = H * W * C;
+  const nT = KH * KW;
+  // Memory: inputs (int32, 16 bytes of padding), weights [tap][4M], biases, accumulators, 7 counter
+  // vectors, then the per-pixel list of (input address, weight address) pairs.
+  const xOff = 0;
+  const wOff = Math.ceil((4 * nX + 16) / 16) * 16;
+  const bOff = wOff + nT * rowBytes;
+  const accOff = bOff + rowBytes;
+  const cOff = accOff + rowBytes;
+  const listOff = cOff + 7 * 16;
+  const top = listOff + 8 * nT;
+  const pages = Math.ceil((top + 64) / 65536);
+  if (pages > 16384) return undefined; // over 1 GB: the JavaScript loop needs no copy
+  // Locals: 0 list start, 1 list end (params), 2 xo, 3 wo (i32); v128: 4 x, 5 prod, 6 p, 7 sum,
+  // 8 vlo, 9 vhi, 10 vmask, 11 zero, 12-18 counters, 19.. accumulators.
+  const [LQ, LEND, XO, WO] = [0, 1, 2, 3];
+  const [XV, PROD, P, SUM, VLO, VHI, VMASK, ZERO, PINEX, POVER, PUNDER, PMAX, AOVER, AUNDER, AMAX, ACC0] = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
+  const op = (o: number): number[] => A.simd(o);
+  const vload0 = (off: number): number[] => [...A.i32c(0), ...A.simd(0x00, 0x04, ...A.uleb(off))];
+  const vstore0 = (off: number, v: number[]): number[] => [...A.i32c(0), ...v, ...A.simd(0x0b, 0x04, ...A.uleb(off))];
+  const vloadAt = (ptr: number, off: number): number[] => [...A.get(ptr), ...A.simd(0x00, 0x04, ...A.uleb(off))];
+  const [ABS, MAXS, MINS, GTS, LTS, NE, AND, ADD, MUL, SHL, SHRS, SHRU] = [0xa0, 0xb8, 0xb6, 0x3b, 0x39, 0x38, 0x4e, 0xae, 0xb5, 0xab, 0xac, 0xad].map(op);
+  const g_ = A.get;
+  const st = A.set;
+  const s32 = 32 - aw;
+  const reduce = (): number[] => (wrapM ? (s32 === 0 ? [] : [...A.i32c(s32), ...SHL!, ...A.i32c(s32), ...(signed ? SHRS! : SHRU!)]) : [...g_(VHI), ...MINS!, ...g_(VLO), ...MAXS!]);
+  const I32_LOAD = (off: number): number[] => [0x28, 0x02, ...A.uleb(off)];
+  const code: number[] = [];
+  code.push(...A.i32c(lo), ...A.SPLAT, ...st(VLO), ...A.i32c(hi), ...A.SPLAT, ...st(VHI), ...A.i32c(mask), ...A.SPLAT, ...st(VMASK));
+  [PINEX, POVER, PUNDER, PMAX, AOVER, AUNDER, AMAX].forEach((v, k) => code.push(...vload0(cOff + 16 * k), ...st(v)));
+  for (let m = 0; m < M; m++) code.push(...vload0(bOff + 16 * m), ...st(ACC0 + m));
+  const body: number[] = [...g_(LQ), ...I32_LOAD(0), ...st(XO), ...g_(LQ), ...I32_LOAD(4), ...st(WO)];
+  for (let m = 0; m < M; m++) {
+    body.push(
+      ...vloadAt(XO, 16 * m), ...vloadAt(WO, 16 * m), ...MUL!, ...st(PROD),
+      ...g_(PMAX), ...g_(PROD), ...ABS!, ...MAXS!, ...st(PMAX),
+      ...g_(PINEX), ...g_(PROD), ...g_(VMASK), ...AND!, ...g_(ZERO), ...NE!, ...ADD!, ...st(PINEX),
+      ...g_(PROD), ...(sh > 0 ? [...A.i32c(sh), ...SHRS!] : []), ...st(P),
+      ...g_(POVER), ...g_(P), ...g_(VHI), ...GTS!, ...ADD!, ...st(POVER),
+      ...g_(PUNDER), ...g_(P), ...g_(VLO), ...LTS!, ...ADD!, ...st(PUNDER),
+      ...g_(ACC0 + m), ...g_(P), ...reduce(), ...ADD!, ...st(SUM),
+      ...g_(AMAX), ...g_(SUM), ...ABS!, ...MAXS!, ...st(AMAX),
+      ...g_(AOVER), ...g_(SUM), ...g_(VHI), ...GTS!, ...ADD!, ...st(AOVER),
+      ...g_(AUNDER), ...g_(SUM), ...g_(VLO), ...LTS!, ...ADD!, ...st(AUNDER),
+      ...g_(SUM), ...reduce(), ...st(ACC0 + m),
+    );
+  }
+  code.push(...A.block(A.loop([...g_(LQ), ...g_(LEND), ...A.GE_U, ...A.brIf(1)], body, [...g_(LQ), ...A.i32c(8), ...A.ADD, ...st(LQ)], A.br(0))));
+  for (let m = 0; m < M; m++) code.push(...vstore0(accOff + 16 * m, g_(ACC0 + m)));
+  [PINEX, POVER, PUNDER, PMAX, AOVER, AUNDER, AMAX].forEach((v, k) => code.push(...vstore0(cOff + 16 * k, g_(v))));
+  const locals = A.vec([
+    [...A.uleb(2), A.I32],
+    [...A.uleb(15 + M), A.V128],
+  ]);
+  const fn = [...locals, ...code, 0x0b];
+  const bytes = new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...A.section(1, A.vec([[0x60, 0x02, A.I32, A.I32, 0x00]])),
+    ...A.section(3, A.vec([[0x00]])),
+    ...A.section(5, A.vec([[0x00, ...A.uleb(pages)]])),
+    ...A.section(7, A.vec([[...A.str('run'), 0x00, 0x00], [...A.str('mem'), 0x02, 0x00]])),
+    ...A.section(10, A.vec([[...A.uleb(fn.length), ...fn]])),
+  ]);
+  const inst = new WA.Instance(new WA.Module(bytes), {});
+  const buf = (inst.exports['mem'] as { buffer: ArrayBuffer }).buffer;
+  const run = inst.exports['run'] as (start: number, end: number) => void;
+  const xs = new Int32Array(buf, xOff, nX);
+  const w = new Int32Array(buf, wOff, nT * 4 * M);
+  // Weight (tap * C + c) (multiplier 1) of the layer at [tap][c] with rows of 4M.
+  for (let tap = 0; tap < nT; tap++) for (let c = 0; c < C; c++) w[tap * 4 * M + c] = wr[tap * C + c]!;
+  const b = new Int32Array(buf, bOff, 4 * M);
+  for (let c = 0; c < C; c++) b[c] = b0[c]!;
+  const acc = new Int32Array(buf, accOff, 4 * M);
+  const cnt = new Int32Array(buf, cOff, 28);
+  const list = new Int32Array(buf, listOff, 2 * nT);
+  const tkh = Int32Array.from(ord, (q) => Math.floor(q / KW));
+  const tkw = Int32Array.from(ord, (q) => q % KW);
+  const [sth, stw] = g.strides as [number, number];
+  const [ph, pw] = g.padBefore as [number, number];
+  const [dh, dw] = g.dilations as [number, number];
+  const lane = (k: number): number => -(cnt[4 * k]! + cnt[4 * k + 1]! + cnt[4 * k + 2]! + cnt[4 * k + 3]!);
+  const laneMax = (k: number): number => Math.max(cnt[4 * k]!, cnt[4 * k + 1]!, cnt[4 * k + 2]!, cnt[4 * k + 3]!);
+  // One output row per call of `row` (optimised as a whole after a few rows; see depthwiseKernel).
+  const row = (oh: number, y: Float64Array): void => {
+    for (let ow = 0; ow < OW; ow++) {
+      let n = 0;
+      for (let q = 0; q < nT; q++) {
+        const ih = oh * sth - ph + tkh[q]! * dh;
+        const iw = ow * stw - pw + tkw[q]! * dw;
+        if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+        list[n++] = xOff + 4 * (ih * W + iw) * C;
+        list[n++] = wOff + ord[q]! * rowBytes;
+      }
+      run(listOff, listOff + 4 * n);
+      castRes(acc, 0, invAcc, y, (oh * OW + ow) * C, C);
+    }
+  };
+  return (x, y) => {
+    for (let i = 0; i < nX; i++) xs[i] = x[i]! * sx;
+    // Lane counters of one call: at most OH x OW x taps events per lane (int32).
+    cnt.fill(0);
+    for (let oh = 0; oh < OH; oh++) row(oh, y);
+    addMacCounts(ps, as, wrapM, nProducts, lane(0), lane(1), lane(2), laneMax(3) * invProd, lane(4), lane(5), laneMax(6) * invAcc);
+  };
 }

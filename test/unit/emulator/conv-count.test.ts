@@ -6,8 +6,8 @@
  * output bits and the same counts for products, partial sums and results, on random 1-D and 2-D
  * convolutions and depthwise convolutions (depth multiplier 1-3) (padding, stride, dilation, Latency and Resource order) and types, with zero
  * inputs placed where they matter (first taps in order, padded borders, whole rows), on the i32x4
- * and the JavaScript path, with both ways of gathering windows (the depthwise kernel, JavaScript
- * only, runs in each variant); and on the hls4ml convolution references through the whole emulator
+ * and the JavaScript path, with both ways of gathering windows (the depthwise kernels: i32x4 for
+ * depth multiplier 1 and JavaScript, gathering nothing); and on the hls4ml convolution references through the whole emulator
  * (FASTML_GENERAL_COUNT=1 selects the general kernel).
  */
 
@@ -101,7 +101,7 @@ describe('convolution overflow accounting on the counting Dense kernel', () => {
             // be (a padding tap first in order) shows in max |partial sum|.
             const bq = quantizeDirect(data(g.cOut, seed + 1, 2 ** accT.i), accT);
             const s1 = stats();
-            const k1 = dw ? compileDepthwiseIntCounting(g, strategy, rf, wq, bq, T, s1) : compileConvIntCounting(g, strategy, rf, wq, bq, T, s1, simd, tableMax);
+            const k1 = dw ? compileDepthwiseIntCounting(g, strategy, rf, wq, bq, T, s1, simd) : compileConvIntCounting(g, strategy, rf, wq, bq, T, s1, simd, tableMax);
             if (!k1) return true;
             built++;
             if (dw) depthwise++;
