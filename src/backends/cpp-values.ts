@@ -137,11 +137,39 @@ function digitCount(x: number): number {
 const POW10 = Array.from({ length: 11 }, (_, k) => 10 ** k);
 
 /**
+ * The fractional text (".ddd", without trailing zeros) of every fraction y / 2^15, y in [1, 2^15),
+ * made on first use and kept: a weight of a type with F <= 15 fractional bits is an integer times
+ * 2^-F, so its fraction is one of at most 2^F texts (1 024 for fixed<16,6>) shared by all its
+ * values, and printing it is a copy of at most 16 bytes instead of a division per two digits.
+ * FRAC_LEN[y] = 0 means "not made yet"; 2^15 x 16 bytes = 512 KiB, allocated on the first weight.
+ */
+let FRAC_TEXT: Uint8Array | undefined;
+let FRAC_LEN: Uint8Array | undefined;
+
+/** Makes the text of y / 2^15 (0 < y < 2^15) into FRAC_TEXT[16 y ..]: '.', then r * 5^k on exactly k digits. */
+function makeFraction(text: Uint8Array, len: Uint8Array, y: number): number {
+  const tz = 31 - Math.clz32(y & -y);
+  const k = 15 - tz;
+  const r = y >> tz;
+  // r * 5^k < 10^k (r < 2^k): exactly k digits, the last one a 5, so no trailing zero.
+  const f = r * POW5[k]!;
+  const at = y << 4;
+  text[at] = 46; // '.'
+  if (k <= 9) putDigits(text, at + 1 + k, f, k);
+  else {
+    const hi = Math.floor(f / 1e9);
+    putDigits(text, at + 1 + k, f - hi * 1e9, 9);
+    putDigits(text, at + 1 + k - 9, hi, k - 9);
+  }
+  len[y] = k + 1;
+  return k + 1;
+}
+
+/**
  * Writes exactDecimal(v) as ASCII into buf at pos for the common case (|v| < 2^31, at most 15
- * fractional bits: the same arithmetic as exactDecimal's first path, no string); returns the new
- * position, or -1 when v needs the general path. The fraction's bit count comes from the trailing
- * zeros of frac * 2^15 (exact: an integer below 2^15), its digits two at a time in int32
- * arithmetic (r * 5^k < 10^15 is split at 10^9 when longer than nine digits).
+ * fractional bits: the same text as exactDecimal's first path, no string); returns the new
+ * position, or -1 when v needs the general path. The integer part is written in int32 arithmetic,
+ * the fraction copied from its table entry (FRAC_TEXT).
  */
 function writeDecimal(buf: Uint8Array, pos: number, v: number): number {
   const a = Math.abs(v);
@@ -149,34 +177,69 @@ function writeDecimal(buf: Uint8Array, pos: number, v: number): number {
   const ip = Math.floor(a);
   const y = (a - ip) * 32768;
   if (!Number.isInteger(y)) return -1;
-  let r = y;
-  let k = 0;
-  if (r !== 0) {
-    const tz = 31 - Math.clz32(r & -r);
-    k = 15 - tz;
-    r >>= tz;
-  }
   if (v < 0) buf[pos++] = 45; // '-'
-  const n = digitCount(ip);
-  putDigits(buf, pos + n, ip, n);
-  pos += n;
-  if (k === 0) return pos;
-  buf[pos++] = 46; // '.'
-  // r * 5^k < 10^k, printed on exactly k digits.
-  const f = r * POW5[k]!;
-  if (k <= 9) putDigits(buf, pos + k, f, k);
+  if (ip < 10) buf[pos++] = 48 + ip;
   else {
-    const hi = Math.floor(f / 1e9);
-    putDigits(buf, pos + k, f - hi * 1e9, 9);
-    putDigits(buf, pos + k - 9, hi, k - 9);
+    const n = digitCount(ip);
+    putDigits(buf, pos + n, ip, n);
+    pos += n;
   }
-  return pos + k;
+  if (y === 0) return pos;
+  const text = (FRAC_TEXT ??= new Uint8Array(32768 * 16));
+  const lens = (FRAC_LEN ??= new Uint8Array(32768));
+  const len = lens[y]! || makeFraction(text, lens, y);
+  const at = y << 4;
+  for (let j = 0; j < len; j++) buf[pos + j] = text[at + j]!;
+  return pos + len;
 }
 
 /** Writes an ASCII string into buf at pos (exactDecimal and integer texts are ASCII). */
 function writeAscii(buf: Uint8Array, pos: number, s: string): number {
   for (let j = 0; j < s.length; j++) buf[pos++] = s.charCodeAt(j);
   return pos;
+}
+
+/** Where writeRun stopped: the position in the buffer, and whether value j needs the general path. */
+let runPos = 0;
+let runFail = false;
+
+/**
+ * Writes values j.. of a block (separators, then writeDecimal) until the block ends, the buffer
+ * reaches CHUNK, or a value needs the general path (its separator is written; runFail is set);
+ * returns the index to continue from, the position in runPos. A plain function called once per
+ * few thousand values, rather than the loop inside the generator: a fresh process runs it
+ * optimised after a few calls, where the generator's own loop waited for on-stack replacement.
+ */
+function writeRun(buf: Uint8Array, pos: number, vals: ArrayLike<number>, off: number, k0: number, j: number, m: number, per: number): number {
+  runFail = false;
+  for (; j < m; j++) {
+    const k = k0 + j;
+    if (k % per === 0) {
+      if (k !== 0) {
+        buf[pos++] = 44; // ',\n'
+        buf[pos++] = 10;
+      }
+      buf[pos++] = 32;
+      buf[pos++] = 32;
+      buf[pos++] = 32;
+      buf[pos++] = 32;
+    } else {
+      buf[pos++] = 44; // ', '
+      buf[pos++] = 32;
+    }
+    const p = writeDecimal(buf, pos, vals[off + j]!);
+    if (p < 0) {
+      runFail = true;
+      break;
+    }
+    pos = p;
+    if (pos >= CHUNK) {
+      j++;
+      break;
+    }
+  }
+  runPos = pos;
+  return j;
 }
 
 /**
@@ -206,6 +269,29 @@ export function* cppArrayChunks(values: ArrayLike<number> | ValueSource, per = 8
       vals = block;
       off = 0;
     }
+    if (direct) {
+      let j = 0;
+      while (j < m) {
+        j = writeRun(buf, pos, vals, off, k0, j, m, per);
+        pos = runPos;
+        if (runFail) {
+          // Value j (its separator written) needs the general path.
+          const t = fmt(vals[off + j]!);
+          if (pos + t.length > buf.length) {
+            yield buf.slice(0, pos);
+            pos = 0;
+          }
+          if (t.length > buf.length) yield enc(t);
+          else pos = writeAscii(buf, pos, t);
+          j++;
+        }
+        if (pos >= CHUNK) {
+          yield buf.slice(0, pos);
+          pos = 0;
+        }
+      }
+      continue;
+    }
     for (let j = 0; j < m; j++) {
       const k = k0 + j;
       if (k % per === 0) pos = writeAscii(buf, pos, k === 0 ? '    ' : ',\n    ');
@@ -214,9 +300,7 @@ export function* cppArrayChunks(values: ArrayLike<number> | ValueSource, per = 8
         buf[pos++] = 32;
       }
       const v = vals[off + j]!;
-      const p = direct ? writeDecimal(buf, pos, v) : -1;
-      if (p >= 0) pos = p;
-      else {
+      {
         const t = fmt(v);
         if (pos + t.length > buf.length) {
           yield buf.slice(0, pos);

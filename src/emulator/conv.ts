@@ -18,6 +18,8 @@ import type { Strategy } from '../ir/graph.js';
 import type { ConvGeom, MacStats, MacTypes } from './mac.js';
 import { compileDenseInt, compileMac, convPlan, densePlan, sharedDenseOrder } from './mac.js';
 import { compileDepthwiseInt } from './depthwise.js';
+import { compileDenseIntCounting } from './mac-count.js';
+import { compileDepthwiseIntCounting } from './depthwise-count.js';
 
 type Kernel = (x: Float64Array, y: Float64Array) => void;
 
@@ -161,13 +163,149 @@ export function compileConvInt(g: ConvGeom, strategy: Strategy, rf: number, wq: 
   };
 }
 
+/** Largest gather table (entries, int32) of the counting convolutions: 4 MB; larger images gather per tap. */
+export const GATHER_TABLE_MAX = 1 << 20;
+
+/**
+ * Per output-row class of a convolution whose windows are gathered as (kernel row, kernel column,
+ * channel) with C channels and visited in `order`: each pixel's first window entry inside the
+ * image in that order (-1: none), and the taps inside the image summed over the row's pixels.
+ */
+function rowClassInfo(g: ConvGeom, order: readonly number[], C: number, rows: { rep: number[] }, cols: { cls: Int32Array; rep: number[] }): { firsts: Int32Array[]; taps: number[] } {
+  const [H, W] = g.inSp as [number, number];
+  const [OW, KH, KW] = [g.outSp[1]!, g.kernel[0]!, g.kernel[1]!];
+  const inRow = (oh: number, kh: number): boolean => {
+    const i = oh * g.strides[0]! - g.padBefore[0]! + kh * g.dilations[0]!;
+    return i >= 0 && i < H;
+  };
+  const inCol = (ow: number, kw: number): boolean => {
+    const i = ow * g.strides[1]! - g.padBefore[1]! + kw * g.dilations[1]!;
+    return i >= 0 && i < W;
+  };
+  const firsts: Int32Array[] = [];
+  const taps: number[] = [];
+  for (const oh of rows.rep) {
+    const colFirst = cols.rep.map((ow) => {
+      for (const i of order) {
+        const tap = Math.floor(i / C);
+        const kh = Math.floor(tap / KW);
+        if (inRow(oh, kh) && inCol(ow, tap - kh * KW)) return i;
+      }
+      return -1;
+    });
+    let kin = 0;
+    for (let kh = 0; kh < KH; kh++) if (inRow(oh, kh)) kin++;
+    const first = new Int32Array(OW);
+    let n = 0;
+    for (let ow = 0; ow < OW; ow++) {
+      first[ow] = colFirst[cols.cls[ow]!]!;
+      for (let kw = 0; kw < KW; kw++) if (inCol(ow, kw)) n += kin;
+    }
+    firsts.push(first);
+    taps.push(n);
+  }
+  return { firsts, taps };
+}
+
+/**
+ * Every window entry's input index, pixel by pixel in raster order ((kernel row, kernel column,
+ * channel) within a pixel, C channels gathered from an input of cIn), padding taps pointing at
+ * the zero placed after the input (index H * W * cIn).
+ */
+function gatherTable(g: ConvGeom, C: number): Int32Array {
+  const [H, W] = g.inSp as [number, number];
+  const [OH, OW] = g.outSp as [number, number];
+  const [KH, KW] = g.kernel as [number, number];
+  const [sh, sw] = g.strides as [number, number];
+  const [ph, pw] = g.padBefore as [number, number];
+  const [dh, dw] = g.dilations as [number, number];
+  const inLen = H * W * g.cIn;
+  const idx = new Int32Array(OH * OW * KH * KW * C);
+  let k = 0;
+  for (let oh = 0; oh < OH; oh++)
+    for (let ow = 0; ow < OW; ow++)
+      for (let kh = 0; kh < KH; kh++) {
+        const ih = oh * sh - ph + kh * dh;
+        for (let kw = 0; kw < KW; kw++) {
+          const iw = ow * sw - pw + kw * dw;
+          const inside = ih >= 0 && ih < H && iw >= 0 && iw < W;
+          for (let c = 0; c < C; c++) idx[k++] = inside ? (ih * W + iw) * g.cIn + c : inLen;
+        }
+      }
+  return idx;
+}
+
+/**
+ * Overflow accounting of a convolution (groups 1) on the counting Dense kernel (mac-count.ts): the
+ * windows of one output row (OW pixels) are gathered, padding taps as zeros, and run as OW rows of
+ * a Dense [kh*kw*cIn][cOut] in the convolution's shared accumulation order. The general counting
+ * kernel visits only the taps inside the image; a padding zero changes no count either, except
+ * that the bias would become a partial sum of its own when padding comes first in order. So each
+ * row is told which window entry is its first tap inside the image (the bias counts when that
+ * input is zero, as in the general kernel) and each call how many products it made. Outputs and
+ * counts are those of the general counting kernel (tested on both kernel paths). Undefined when
+ * the counting Dense kernel does not apply (types, order), or for groups / depthwise.
+ */
+export function compileConvIntCounting(g: ConvGeom, strategy: Strategy, rf: number, wq: Float64Array, bq: Float64Array, t: MacTypes, stats: MacStats, simd = true, tableMax = GATHER_TABLE_MAX): Kernel | undefined {
+  if (g.groups !== 1 || g.depthMultiplier !== undefined) return undefined;
+  const [H, W] = g.inSp as [number, number];
+  const [OH, OW] = g.outSp as [number, number];
+  const [KH, KW] = g.kernel as [number, number];
+  const C = g.cIn;
+  const nWin = KH * KW * C;
+  const order = sharedDenseOrder(nWin, g.cOut, strategy, rf);
+  if (!order) return undefined;
+  const row = compileDenseIntCounting(nWin, g.cOut, OW, order, wq, bq, t, stats, simd);
+  if (!row) return undefined;
+  const rows = axisClasses(OH, KH, g.strides[0]!, g.padBefore[0]!, g.dilations[0]!, H);
+  const cols = axisClasses(OW, KW, g.strides[1]!, g.padBefore[1]!, g.dilations[1]!, W);
+  const { firsts, taps } = rowClassInfo(g, order, C, rows, cols);
+  const products = taps.map((n) => n * C * g.cOut);
+  const xw = new Float64Array(OW * nWin);
+  const rowOut = OW * g.cOut;
+  const rowCls = rows.cls;
+  const inLen = H * W * C;
+  if (OH * OW * nWin <= tableMax) {
+    // Small images: every window entry's input index in one table, so gathering is one load per
+    // entry instead of the per-tap bounds tests, which cost more than the counting itself on a
+    // layer with few channels.
+    const idx = gatherTable(g, C);
+    const xp = new Float64Array(inLen + 1);
+    const perRow = OW * nWin;
+    return (x, y) => {
+      for (let i = 0; i < inLen; i++) xp[i] = x[i]!;
+      for (let oh = 0; oh < OH; oh++) {
+        const base = oh * perRow;
+        for (let j = 0; j < perRow; j++) xw[j] = xp[idx[base + j]!]!;
+        const c = rowCls[oh]!;
+        row(xw, y.subarray(oh * rowOut, (oh + 1) * rowOut), firsts[c], products[c]);
+      }
+    };
+  }
+  const gather = windowGatherer(g);
+  const win = Array.from({ length: OW }, (_, ow) => xw.subarray(ow * nWin, (ow + 1) * nWin));
+  return (x, y) => {
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++) gather(x, oh, ow, win[ow]!);
+      const c = rowCls[oh]!;
+      row(xw, y.subarray(oh * rowOut, (oh + 1) * rowOut), firsts[c], products[c]);
+    }
+  };
+}
+
 /**
  * Picks the kernel for a Conv / DepthwiseConv layer: the integer depthwise kernel (depthwise.ts) or
- * the per-pixel integer Dense kernel when they apply (no accounting), else the full plan for small layers (fastest) and the windowed plan
+ * the per-pixel integer Dense kernel when they apply (no accounting; with accounting the counting
+ * Dense kernel on each output row's windows, depthwise-count.ts for depthwise), else the full plan for small layers (fastest) and the windowed plan
  * for large ones. `maxPlan` is a parameter so tests can force the windowed path on small layers.
  */
 export function compileConv(g: ConvGeom, strategy: Strategy, rf: number, wq: Float64Array, bq: Float64Array, t: MacTypes, stats?: MacStats, maxPlan = MAX_PLAN_PAIRS): Kernel {
-  const fast = stats ? undefined : (compileDepthwiseInt(g, wq, bq, t) ?? compileConvInt(g, strategy, rf, wq, bq, t));
+  // FASTML_GENERAL_COUNT=1: accounting on the general counting kernel (tests compare the two).
+  const fast = stats
+    ? process.env['FASTML_GENERAL_COUNT']
+      ? undefined
+      : (compileConvIntCounting(g, strategy, rf, wq, bq, t, stats) ?? compileDepthwiseIntCounting(g, strategy, rf, wq, bq, t, stats))
+    : (compileDepthwiseInt(g, wq, bq, t) ?? compileConvInt(g, strategy, rf, wq, bq, t));
   if (fast) return fast;
   if (convPlanPairs(g) <= maxPlan) return compileMac(convPlan(g, strategy, rf), wq, bq, t, stats);
   return compileConvWindowed(g, strategy, rf, wq, bq, t, stats);

@@ -11,8 +11,13 @@
  * - partial sums: count, overflow / underflow, max |sum| (before the wrap or clamp).
  * Counts are sums and maxima, so visiting the (input, output) pairs input-major instead of
  * output-major changes none of them; each accumulator still sees its products in order, so the
- * outputs are the same bits. The JavaScript loop visits zero inputs too; the i32x4 one skips them
- * and adds the one count they can change (see simdCounting).
+ * outputs are the same bits. Both loops skip zero inputs and add the one count they can change
+ * (see simdCounting).
+ *
+ * Convolutions (conv.ts compileConvIntCounting) run the same kernel on gathered windows, a row per
+ * output pixel, where the taps in the padding are zeros that the general kernel never visits: the
+ * caller then says per row which window entry is the first tap inside the image (the bias is a
+ * partial sum of its own only when that input is zero) and how many products the call made.
  */
 
 import type { FixedType } from '../fixed/type.js';
@@ -24,13 +29,44 @@ import { productShift } from './mac.js';
 import { countingLoop, makeCast, rawLimits, toRaw, wrapRaw } from './quant.js';
 import { simdAvailable, wasmApi, wasmAsm as A } from './simd.js';
 
-type Kernel = (x: Float64Array, y: Float64Array) => void;
+/**
+ * (x, y) for a Dense layer. For windows (convolutions), `first[r]` is row r's first input in
+ * accumulation order that the general kernel visits (-1: none) and `products` the number of
+ * products of the call; by default every input is visited (first = order[0], rows x nIn x nOut).
+ */
+export type CountingKernel = (x: Float64Array, y: Float64Array, first?: Int32Array, products?: number) => void;
+type Kernel = CountingKernel;
 
 const I32_LOAD = (off: number): number[] => [0x28, 0x02, ...A.uleb(off)];
 const I32_STORE = (off: number): number[] => [0x36, 0x02, ...A.uleb(off)];
 
-/** The kernel, or undefined when the types need the general counting kernel. */
-export function compileDenseIntCounting(nIn: number, nOut: number, rows: number, order: readonly number[], wq: Float64Array, bq: Float64Array, t: MacTypes, stats: MacStats, simd = true): Kernel | undefined {
+/** What a counting kernel on raw integers needs of a layer's types, weights and statistics. */
+export interface CountingSetup {
+  readonly mask: number;
+  readonly sh: number;
+  readonly sx: number;
+  /** Raw weights (wq scaled to the product's unit, productShift folded in). */
+  readonly wr: Int32Array;
+  /** Raw biases in accumulator units. */
+  readonly b0: Float64Array;
+  readonly lo: number;
+  readonly hi: number;
+  readonly aw: number;
+  readonly signed: boolean;
+  readonly wrapM: boolean;
+  readonly invAcc: number;
+  readonly invProd: number;
+  readonly ps: MacStats['product'];
+  readonly as: MacStats['accum'];
+  readonly castRes: CountingLoop;
+}
+
+/**
+ * The raw-integer form of a layer for the counting kernels, or undefined when its types need the
+ * general counting kernel: products up to 32 bits, a truncating accumulator of at most 32 bits
+ * that wraps (no sign-magnitude bits) or saturates, and no right shift of the product's fraction.
+ */
+export function countingSetup(wq: Float64Array, bq: Float64Array, nOut: number, t: MacTypes, stats: MacStats): CountingSetup | undefined {
   const A: FixedType = t.acc;
   const bits = t.x.w + t.w.w + (t.x.signed ? 0 : 1) + (t.w.signed ? 0 : 1);
   if (bits > 32 || A.q !== 'AP_TRN' || A.w > 32) return undefined;
@@ -41,14 +77,11 @@ export function compileDenseIntCounting(nIn: number, nOut: number, rows: number,
   if (sh < 0) return undefined;
   const mask = sh === 0 ? 0 : (1 << sh) - 1;
   const sx = 2 ** Fx;
-  const wr = new Int32Array(nIn * nOut);
+  const wr = new Int32Array(wq.length);
   for (let k = 0; k < wr.length; k++) wr[k] = wq[k]! * 2 ** fw;
   const b0 = new Float64Array(nOut);
   for (let j = 0; j < nOut; j++) b0[j] = toRaw(bq[j]!, A);
-  const ord = Int32Array.from(order);
   const { lo, hi } = rawLimits(A);
-  const aw = A.w;
-  const signed = A.signed;
   const invAcc = 2 ** -fracBits(A);
   const invProd = 2 ** -sh * invAcc;
   const ps = stats.product;
@@ -63,16 +96,28 @@ export function compileDenseIntCounting(nIn: number, nOut: number, rows: number,
     ((a, aOff, sc, y, yOff, n) => {
       for (let j = 0; j < n; j++) y[yOff + j] = cast!(a[aOff + j]! * sc);
     });
+  return { mask, sh, sx, wr, b0, lo, hi, aw: A.w, signed: A.signed, wrapM, invAcc, invProd, ps, as, castRes };
+}
+
+/** The kernel, or undefined when the types need the general counting kernel. */
+export function compileDenseIntCounting(nIn: number, nOut: number, rows: number, order: readonly number[], wq: Float64Array, bq: Float64Array, t: MacTypes, stats: MacStats, simd = true): Kernel | undefined {
+  const setup = countingSetup(wq.subarray(0, nIn * nOut), bq, nOut, t, stats);
+  if (!setup) return undefined;
+  const { mask, sh, sx, wr, b0, lo, hi, aw, signed, wrapM, invAcc, invProd, ps, as, castRes } = setup;
+  const ord = Int32Array.from(order);
   const acc = new Float64Array(nOut);
   const xr = new Int32Array(nIn);
   const nProducts = rows * nIn * nOut;
-  if (simd && simdAvailable() && aw <= 30 && nIn * Math.ceil(nOut / 4) <= 8192) {
-    const k = simdCounting(nIn, nOut, rows, ord, wr, b0, sh, mask, lo, hi, aw, signed, wrapM, sx, invAcc, invProd, ps, as, castRes);
+  let maxBias = 0;
+  for (let j = 0; j < nOut; j++) maxBias = Math.max(maxBias, Math.abs(b0[j]!));
+  // Lane counters sum a whole call (up to rows x nIn events per lane) in int32.
+  if (simd && simdAvailable() && aw <= 30 && nIn * Math.ceil(nOut / 4) <= 8192 && rows * nIn < 2 ** 31) {
+    const k = simdCounting(nIn, nOut, rows, ord, wr, b0, maxBias, sh, mask, lo, hi, aw, signed, wrapM, sx, invAcc, invProd, ps, as, castRes);
     if (k) return k;
   }
   // A fresh copy of the loop per layer (see freshKernel): V8 then specialises it to this layer's
   // constants; one closure literal shared by every layer ran 2.5x slower.
-  return freshKernel()({ mask, sh, sx, wr, b0, ord, lo, hi, aw, signed, invAcc, invProd, ps, as, castRes, acc, xr, nProducts, rows, nIn, nOut, wrapM, wrapRaw, fold: addMacCounts });
+  return freshKernel()({ mask, sh, sx, wr, b0, ord, lo, hi, aw, signed, invAcc, invProd, ps, as, castRes, acc, xr, nProducts, maxBias, rows, nIn, nOut, wrapM, wrapRaw, fold: addMacCounts });
 }
 
 interface KernelParams {
@@ -94,6 +139,7 @@ interface KernelParams {
   readonly acc: Float64Array;
   readonly xr: Int32Array;
   readonly nProducts: number;
+  readonly maxBias: number;
   readonly rows: number;
   readonly nIn: number;
   readonly nOut: number;
@@ -104,9 +150,10 @@ interface KernelParams {
 
 /** The counting loop; everything it uses comes in through `k` (it is recompiled from its source). */
 function countingKernel(k: KernelParams): Kernel {
-  const { mask, sh, sx, wr, b0, ord, lo, hi, aw, signed, invAcc, invProd, ps, as, castRes, acc, xr, nProducts, rows, nIn, nOut, wrapM, wrapRaw, fold } = k;
+  const { mask, sh, sx, wr, b0, ord, lo, hi, aw, signed, invAcc, invProd, ps, as, castRes, acc, xr, nProducts, maxBias, rows, nIn, nOut, wrapM, wrapRaw, fold } = k;
   const small = aw <= 30;
-  return (x, y) => {
+  const first0 = ord[0]!;
+  return (x, y, first, products) => {
     let pInexact = 0;
     let pOver = 0;
     let pUnder = 0;
@@ -118,9 +165,14 @@ function countingKernel(k: KernelParams): Kernel {
       const xo = r * nIn;
       for (let i = 0; i < nIn; i++) xr[i] = x[xo + i]! * sx;
       acc.set(b0);
+      // Zero inputs change no count but this one (see simdCounting): the bias is a partial sum of
+      // its own when the first visited input is zero.
+      const f = first ? first[r]! : first0;
+      if (f >= 0 && xr[f] === 0 && maxBias > aMax) aMax = maxBias;
       for (let qi = 0; qi < nIn; qi++) {
         const i = ord[qi]!;
         const xv = xr[i]!;
+        if (xv === 0) continue;
         const base = i * nOut;
         for (let j = 0; j < nOut; j++) {
           const prod = Math.imul(xv, wr[base + j]!);
@@ -150,7 +202,7 @@ function countingKernel(k: KernelParams): Kernel {
       const yo = r * nOut;
       castRes(acc, 0, invAcc, y, yo, nOut);
     }
-    fold(ps, as, wrapM, nProducts, pInexact, pOver, pUnder, pMax * invProd, aOver, aUnder, aMax * invAcc);
+    fold(ps, as, wrapM, products ?? nProducts, pInexact, pOver, pUnder, pMax * invProd, aOver, aUnder, aMax * invAcc);
   };
 }
 
@@ -179,6 +231,7 @@ function simdCounting(
   ord: Int32Array,
   wr: Int32Array,
   b0: Float64Array,
+  maxBias: number,
   sh: number,
   mask: number,
   lo: number,
@@ -242,6 +295,9 @@ function simdCounting(
   const code: number[] = [];
   code.push(...A.i32c(lo), ...A.SPLAT, ...st(VLO), ...A.i32c(hi), ...A.SPLAT, ...st(VHI), ...A.i32c(mask), ...A.SPLAT, ...st(VMASK));
   for (let m = 0; m < M; m++) code.push(...vload(bOff + 16 * m), ...st(ACC0 + m));
+  // The counters continue from memory: a call of several rows sums them in the lanes and reads
+  // them once (the caller zeroes them first), rather than reducing seven vectors per row.
+  [PINEX, POVER, PUNDER, PMAX, AOVER, AUNDER, AMAX].forEach((v, k) => code.push(...vload(cOff + 16 * k), ...st(v)));
   code.push(...A.i32c(listOff), ...st(LP));
   for (let q = 0; q < nIn; q++) {
     const i = ord[q]!;
@@ -296,36 +352,31 @@ function simdCounting(
   const acc = new Int32Array(buf, accOff, n4);
   const cnt = new Int32Array(buf, cOff, 28);
   const nProducts = rows * nIn * nOut;
-  const first = ord[0]!;
-  let maxBias = 0;
-  for (let j = 0; j < nOut; j++) maxBias = Math.max(maxBias, Math.abs(b0[j]!));
+  const first0 = ord[0]!;
   const lane = (k: number): number => -(cnt[4 * k]! + cnt[4 * k + 1]! + cnt[4 * k + 2]! + cnt[4 * k + 3]!);
   const laneMax = (k: number): number => Math.max(cnt[4 * k]!, cnt[4 * k + 1]!, cnt[4 * k + 2]!, cnt[4 * k + 3]!);
-  return (x, y) => {
-    let pInexact = 0;
-    let pOver = 0;
-    let pUnder = 0;
-    let pMax = 0;
-    let aOver = 0;
-    let aUnder = 0;
+  return (x, y, first, products) => {
     let aMax = 0;
+    // Lane counters of one call: at most rows x nIn x nOut / 4 events per lane (int32).
+    cnt.fill(0);
     for (let r = 0; r < rows; r++) {
       const xo = r * nIn;
       for (let i = 0; i < nIn; i++) xs[i] = x[xo + i]! * sx;
       run();
-      // The bias is a partial sum of its own when the first input in order is zero (skipped).
-      if (xs[first] === 0 && maxBias > aMax) aMax = maxBias;
-      // The counters hold -1 per event (lane masks added up).
-      pInexact += lane(0);
-      pOver += lane(1);
-      pUnder += lane(2);
-      pMax = Math.max(pMax, laneMax(3));
-      aOver += lane(4);
-      aUnder += lane(5);
-      aMax = Math.max(aMax, laneMax(6));
+      // The bias is a partial sum of its own when the first visited input is zero (skipped).
+      const f = first ? first[r]! : first0;
+      if (f >= 0 && xs[f] === 0 && maxBias > aMax) aMax = maxBias;
       const yo = r * nOut;
       castRes(acc, 0, invAcc, y, yo, nOut);
     }
-    addMacCounts(ps, as, wrapM, nProducts, pInexact, pOver, pUnder, pMax * invProd, aOver, aUnder, aMax * invAcc);
+    // The counters hold -1 per event (lane masks added up).
+    const pInexact = lane(0);
+    const pOver = lane(1);
+    const pUnder = lane(2);
+    const pMax = laneMax(3);
+    const aOver = lane(4);
+    const aUnder = lane(5);
+    aMax = Math.max(aMax, laneMax(6));
+    addMacCounts(ps, as, wrapM, products ?? nProducts, pInexact, pOver, pUnder, pMax * invProd, aOver, aUnder, aMax * invAcc);
   };
 }

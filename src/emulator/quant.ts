@@ -267,14 +267,16 @@ export type CountingLoop = (x: ArrayLike<number>, xOff: number, xScale: number, 
 /**
  * countingFastCast's arithmetic and counts as a loop generated for one type and one stats record
  * (constants in the code, counters in locals written back once per call), or undefined for the
- * other types. Each call site gets its own function (new Function), so V8 specialises each; one
+ * other types. Rounding modes other than TRN and RND (RND_CONV, RND_ZERO, ...: QONNX's Quant layers
+ * round half to even) call roundScaled, as the general counting cast does; the overflow step is
+ * the same for every rounding mode. Each call site gets its own function (new Function), so V8 specialises each; one
  * closure shared by several layers with different casts inside ran several times slower. With
  * `relu`, each value is max(v, 0) first (NaN: 0), as the ReLU kernel's `castRes(v > 0 ? v : 0)`.
  * Counts, maxima and values are those of makeCast with the same stats (counting-cast.test.ts).
  */
 export function countingLoop(t: FixedType, stats: VarStats, relu = false): CountingLoop | undefined {
   const wrap = t.o === 'AP_WRAP' && t.n === 0;
-  if (t.w > 32 || (!wrap && t.o !== 'AP_SAT') || (t.q !== 'AP_TRN' && t.q !== 'AP_RND')) return undefined;
+  if (t.w > 32 || (!wrap && t.o !== 'AP_SAT')) return undefined;
   stats.type = t;
   const { lo, hi } = rawLimits(t);
   const s = 32 - t.w;
@@ -285,7 +287,7 @@ export function countingLoop(t: FixedType, stats: VarStats, relu = false): Count
     let v = x[xOff + i] * xScale;
     ${relu ? 'v = v > 0 ? v : 0;' : ''}
     const u = v * ${num(2 ** fracBits(t))};
-    const q = ${t.q === 'AP_TRN' ? 'Math.floor(u) + 0' : "roundScaled(u, 'AP_RND')"};
+    const q = ${t.q === 'AP_TRN' ? 'Math.floor(u) + 0' : `roundScaled(u, '${t.q}')`};
     const r = ${wrap ? (t.signed ? `(q << ${s}) >> ${s}` : `(q << ${s}) >>> ${s}`) : `q > ${num(hi)} ? ${num(hi)} : q < ${num(lo)} ? ${num(lo)} : q`};
     const ax = Math.abs(v);
     if (ax > mx) mx = ax;

@@ -56,6 +56,26 @@ describe('cppArrayChunks', () => {
     expect([...cppArrayChunks([], 8)].map(text).join('')).toBe('{}');
     expect(cppArrayInit([1, 2, 3], 16, (v) => String(v * 10))).toBe('{\n    10, 20, 30\n}');
   });
+  it('prints every fraction of 15 or fewer bits as exactDecimal does (the fraction table), each value twice', () => {
+    // Every y / 2^15, with integer parts of one, two and ten digits and both signs; each value
+    // appears twice so the second print reads the table entry the first one made.
+    const ips = [0, 7, 42, 2 ** 31 - 1];
+    const all = new Float64Array(2 * 2 * ips.length * 32768);
+    let n = 0;
+    for (const ip of ips)
+      for (const sign of [1, -1])
+        for (let y = 0; y < 32768; y++) {
+          const v = sign * (ip + y / 32768);
+          all[n++] = v;
+          all[n++] = v;
+        }
+    expect(n).toBe(all.length);
+    const items = Array.from(all, exactDecimal);
+    const lines: string[] = [];
+    for (let k = 0; k < items.length; k += 8) lines.push('    ' + items.slice(k, k + 8).join(', '));
+    expect(cppArrayInit(all, 8)).toBe(`{\n${lines.join(',\n')}\n}`);
+    expect(exactDecimal(-(7 + 1 / 32768))).toBe(exactDecimalBig(-(7 + 1 / 32768)));
+  });
   it('reads a transposing view in the order of the transposed copy', () => {
     const rows = 37;
     const cols = 29;

@@ -17,7 +17,7 @@ const typeArb: fc.Arbitrary<FixedType> = fc
     w: fc.integer({ min: 1, max: 32 }),
     i: fc.integer({ min: -4, max: 36 }),
     s: fc.boolean(),
-    q: fc.constantFrom<QMode>('AP_TRN', 'AP_RND'),
+    q: fc.constantFrom<QMode>('AP_TRN', 'AP_RND', 'AP_RND_CONV', 'AP_RND_ZERO', 'AP_RND_INF', 'AP_RND_MIN_INF', 'AP_TRN_ZERO'),
     o: fc.constantFrom<OMode>('AP_WRAP', 'AP_SAT'),
   })
   .map(({ w, i, s, q, o }) => fixedType(w, i, s, q, o));
