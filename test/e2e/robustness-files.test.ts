@@ -175,14 +175,21 @@ describe('walks and scratch files', () => {
     mkdirSync(path.join(dir, `.prj.tmp-${dead}-abc`));
     writeFileSync(path.join(dir, `.prj.tmp-${dead}-abc`, 'half.cpp'), 'x');
     mkdirSync(path.join(dir, `.prj.tmp-${process.pid}-live`));
+    // A previous project moved aside by a --force run killed between its two renames.
     mkdirSync(path.join(dir, `.prj.old-${dead}-abc`));
+    writeFileSync(path.join(dir, `.prj.old-${dead}-abc`, 'fastml.lock.json'), '{}');
+    writeFileSync(path.join(dir, `.prj.old-${dead}-abc`, 'x.cpp'), 'previous');
     writeFileSync(path.join(dir, `.y.npy.fastml-tmp-${dead}`), 'x');
-    expect((await cli(['compile', jetOnnx, '-o', 'prj', '--samples', '2'], dir)).code).toBe(0);
+    // It is put back first, and protected as it was: without --force nothing is replaced.
+    const first = await cli(['compile', jetOnnx, '-o', 'prj', '--samples', '2'], dir);
+    expect(first.code).toBe(2);
+    expect(readFileSync(path.join(dir, 'prj', 'x.cpp'), 'utf8')).toBe('previous');
+    expect((await cli(['compile', jetOnnx, '-o', 'prj', '--samples', '2', '--force'], dir)).code).toBe(0);
     const x = jetInput(dir);
     expect((await cli(['emulate', jetOnnx, '-i', x, '-o', 'y.npy'], dir)).code).toBe(0);
     const left = readdirSync(dir).filter((n) => n.startsWith('.'));
-    // The dead run's scratch is gone; the live one's and a moved-aside previous project are kept.
-    expect(left.sort()).toEqual([`.prj.old-${dead}-abc`, `.prj.tmp-${process.pid}-live`].sort());
+    // The dead run's scratch is gone; the live one's is kept.
+    expect(left.sort()).toEqual([`.prj.tmp-${process.pid}-live`]);
   });
 });
 
