@@ -191,7 +191,9 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('- **Latency strategy, io_parallel**: the adder tree (log2 n_in levels) plus the multiplier, in nanoseconds, chained into as few clock');
   out.push('  periods as they fit (so a small MLP is a dozen cycles at 5 ns, fewer at 25 ns). FF are the pipeline registers at each stage');
   out.push('  cut of the tree (partial sums still alive), not one register per product bit; a cut right after DSP products is the DSP\'s own');
-  out.push('  output register, not fabric FF. A Latency convolution computes all its output');
+  out.push('  output register, not fabric FF. The cuts are as many as the latency model\'s chain of the layer (its multiplier and adder');
+  out.push('  levels in nanoseconds) spans clock periods (`lat_stage_bits`); whole-cycle control overheads (a streamed layer\'s, a reuse');
+  out.push('  loop\'s) add latency but no stage registers. A Latency convolution computes all its output');
   out.push('  positions in one interval (hls4ml pipelines the layer at II = reuse factor), not one position after the other. The softmax is');
   out.push('  two table reads (whole cycles) and a chain in nanoseconds (sum tree, product, the rest of its logic), so it shortens at a slow clock.');
   out.push('- **Part speed**: on a 7-series part (DSP48E1) the depth chains (multiplier, adder tree, softmax) take longer than on the');

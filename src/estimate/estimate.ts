@@ -104,12 +104,29 @@ export function layerLatency(c: LayerCost, fam: FamilyCalibration, clockNs: numb
 }
 
 /**
- * Features that depend on the pipeline depth: the registers between the stages of unrolled adder
- * trees (stages = the layer's depth in cycles at this clock).
+ * Features that depend on the pipeline depth of an unrolled adder tree.
+ *
+ * lat_stage_bits (FF): the registers at the tree's clock cuts. Their number follows the latency
+ * model's own chain for the layer: its multiplier and adder levels in nanoseconds (the `*_ns`
+ * terms of its latencyTerms, at the unscaled depth, see nsScale), cut at every full clock period.
+ * Whole-cycle overheads (a streamed layer's stream_c, a reuse loop's lat_rf_c) are control and
+ * handshake cycles, not copies of every partial sum: counted as stages they gave a tree two or
+ * more extra register sets on every streamed layer, so the FF fit put its error on other features
+ * once the merged latency model refitted the depth constants (held-out public FF 44.3/27.2% ->
+ * 41.1/24.2% with the chain alone, same latency constants).
+ *
+ * lat_pipe_bits (LUT only, LUT_ONLY in calibrate.ts): the same partial sums at as many cuts as the
+ * layer's whole modelled depth; the LUT fit's measure of the tree's width along its depth.
  */
 export function depthFeatures(c: LayerCost, fam: FamilyCalibration, clockNs: number): Record<string, number> {
   if (!c.tree) return {};
-  return { lat_pipe_bits: pipelineRegisterBits(c.tree, layerTiming(c, fam, clockNs).depth) };
+  let ns = 0;
+  for (const [k, n] of Object.entries(c.latencyTerms)) if (k.endsWith('_ns') && !k.startsWith('px_')) ns += (fam.latency[k] ?? 0) * n;
+  const stages = Math.max(0, Math.floor(ns / clockNs + 1e-9));
+  return {
+    lat_pipe_bits: pipelineRegisterBits(c.tree, layerTiming(c, fam, clockNs).depth),
+    lat_stage_bits: pipelineRegisterBits(c.tree, stages),
+  };
 }
 
 /** Design kind for the uncertainty intervals: convolutional / pooled designs behave apart from dense ones. */

@@ -129,6 +129,41 @@ describe('layer costs', () => {
     // 16 inputs, 2 stages: cuts after 2 and 4 adder levels (4 and 1 partial sums per output).
     expect(pipelineRegisterBits({ nIn: 16, nOut: 2, acc: 16, copies: 1, dspProducts: true }, 2)).toBe(2 * (4 + 1) * 16);
   });
+  it('counts FF stage registers from the latency model\'s ns chain, not from its control cycles', () => {
+    // A 16-input Latency dense (4 adder levels) at 5 ns with mul 4 ns and add 1.5 ns: the chain is
+    // 4 + 4 x 1.5 = 10 ns, two clock cuts. The streamed layer's stream_c (3 cycles) and a reuse
+    // loop's lat_rf_c are control cycles: more LUT-side depth (lat_pipe_bits), no more stage registers.
+    const vitis: FamilyCalibration = {
+      ...SHIPPED_CALIBRATION.families.vitis,
+      latency: { ...SHIPPED_CALIBRATION.families.vitis.latency, mul_ns: 4, add_ns: 1.5, stream_c: 3, lat_rf_c: 2 },
+    };
+    const cal: Calibration = { ...SHIPPED_CALIBRATION, families: { ...SHIPPED_CALIBRATION.families, vitis } };
+    const layer = (ioType: 'io_parallel' | 'io_stream', reuseFactor: number) =>
+      estimate(sequential('s', [16], t16, [denseSpec('fc', 16, 2, { precision: prec(), strategy: 'latency', reuseFactor })]), {
+        backend: 'vitis',
+        ioType,
+        calibration: cal,
+        clockNs: 5,
+      }).layers.find((l) => l.name === 'fc')!.features!;
+    const tree = { nIn: 16, nOut: 2, acc: 16, copies: 1, dspProducts: true };
+    const twoCuts = pipelineRegisterBits(tree, 2);
+    expect(twoCuts).toBe(2 * (4 + 1) * 16);
+    const parallel = layer('io_parallel', 1);
+    expect(parallel.lat_stage_bits).toBe(twoCuts);
+    expect(parallel.lat_pipe_bits).toBe(twoCuts);
+    const streamed = layer('io_stream', 1);
+    expect(streamed.lat_stage_bits).toBe(twoCuts);
+    expect(streamed.lat_pipe_bits).toBe(pipelineRegisterBits(tree, 5));
+    const reused = layer('io_parallel', 2);
+    expect(reused.lat_stage_bits).toBe(twoCuts);
+    expect(reused.lat_pipe_bits).toBe(pipelineRegisterBits(tree, 4));
+    // Each figure is fitted on its own feature only.
+    for (const fam of Object.values(SHIPPED_CALIBRATION.families)) {
+      expect(fam.ff.lat_pipe_bits ?? 0).toBe(0);
+      expect(fam.lut.lat_stage_bits ?? 0).toBe(0);
+      expect(fam.ff.lat_stage_bits).toBeGreaterThan(0.5);
+    }
+  });
   it('divides multipliers by the reuse factor (Resource: snapped to a valid value)', () => {
     const g = sequential('r', [80], t16, [denseSpec('fc', 80, 24, { precision: prec(), strategy: 'resource', reuseFactor: 1024 })]);
     const l = estimate(g, { backend: 'vitis' }).layers.find((x) => x.name === 'fc')!;
