@@ -20,6 +20,14 @@ export interface CheckInput {
   readonly minAgreement?: number;
 }
 
+/** How the report's first line names each reference (the JSON keeps the short name). */
+const REFERENCE_TEXT: Readonly<Record<CheckInput['reference'], string>> = {
+  float64: "float64, the model's own quantizers (if any) applied as QKeras / QONNX compute them",
+  'float64-unquantized': 'float64 without the quantizers (--reference float)',
+  onnxruntime: 'onnxruntime-web',
+  file: 'the expected outputs given',
+};
+
 export interface OutputFigures {
   readonly name: string;
   readonly maxAbsErr: number;
@@ -121,7 +129,7 @@ const g4 = (x: number): string => (Number.isFinite(x) ? String(Number(x.toPrecis
 
 export function formatCheckReport(r: CheckReport): string {
   const lines: string[] = [];
-  lines.push(`fastml check: ${r.model}, ${r.samples} samples, reference: ${r.reference}`);
+  lines.push(`fastml check: ${r.model}, ${r.samples} samples, reference: ${REFERENCE_TEXT[r.reference]}`);
   for (const o of r.outputs) {
     lines.push(`  output ${o.name}: max abs err ${g4(o.maxAbsErr)}, mean abs err ${g4(o.meanAbsErr)}, ${o.agreementKind} agreement ${g4(o.agreement)}`);
   }
