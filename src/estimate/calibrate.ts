@@ -331,7 +331,7 @@ function fitLatency(prep: Prepared[], base: FamilyCalibration, prior?: Readonly<
  * buffers with Resource-layer features and missed wa-hls4ml's LUT by 156% (19.7% with it).
  *
  * FF: one per bit of a pipeline stage cut of an adder tree (stage_bits), of a registered layer input
- * or output (in_bits, out_bits), of a pooling window and of a table index; about half an FF per
+ * or output (in_bits, out_bits, in_reg_bits), of a pooling window and of a table index; about half an FF per
  * adder bit, tree or shift-add alike (add_bits, shift_bits, kcm_bits: about half the adders end at
  * a stage cut; unpriced, the folds without the ArgyKokk MLPs missed their FF by 196%, priced by
  * 43%); a pipelined LUT multiplier
@@ -345,7 +345,7 @@ function fitLatency(prep: Prepared[], base: FamilyCalibration, prior?: Readonly<
  */
 export const PHYSICAL_COST: Readonly<Record<'lut' | 'ff', Readonly<Record<string, number>>>> = {
   lut: { mul_lut_bits: 0.5, kcm_bits: 1, add_bits: 1, shift_bits: 1, mux_bits: 0.5, wrom_bits: 1 / 64, fifo_bits: 1 / 32, roll_mul_bits: 0.5, pool_bits: 1, pool_cmp_bits: 2, move_bits: 0.5 },
-  ff: { mul_lut_bits: 0.15, lat_mux_bits: 0.1, stage_bits: 1, in_bits: 1, out_bits: 1, add_bits: 0.5, shift_bits: 0.5, kcm_bits: 0.5, pool_bits: 1, pool_cmp_bits: 1, table_idx_bits: 1, linebuf_bits: 1 / 32 },
+  ff: { in_reg_bits: 1, mul_lut_bits: 0.15, lat_mux_bits: 0.1, stage_bits: 1, in_bits: 1, out_bits: 1, add_bits: 0.5, shift_bits: 0.5, kcm_bits: 0.5, pool_bits: 1, pool_cmp_bits: 1, table_idx_bits: 1, linebuf_bits: 1 / 32 },
 };
 
 /**
@@ -370,9 +370,10 @@ export const IRLS_FLOOR = 0.01;
  * per-element logic is already priced by its table lookups (n + 1, the same count); its registers
  * per element are not (without it the ArgyKokk MLPs, which end in a softmax, put their FF on the
  * softmax's DSP products: in-sample FF median 31.6%, with it 20.4%). lat_stage_bits: the registers
- * at the clock cuts of an adder tree's own chain (depthFeatures in estimate.ts).
+ * at the clock cuts of an adder tree's own chain (depthFeatures in estimate.ts). lat_in_reg_bits:
+ * a layer's input register where a clock cut falls there (depthFeatures).
  */
-export const FF_ONLY: ReadonlySet<string> = new Set(['softmax_elems', 'lat_stage_bits']);
+export const FF_ONLY: ReadonlySet<string> = new Set(['softmax_elems', 'lat_stage_bits', 'lat_in_reg_bits']);
 
 /**
  * Features the FF fit leaves out. lat_pipe_bits: the partial sums of an adder tree at as many

@@ -193,7 +193,9 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('  cut of the tree (partial sums still alive), not one register per product bit; a cut right after DSP products is the DSP\'s own');
   out.push('  output register, not fabric FF. The cuts are as many as the latency model\'s chain of the layer (its multiplier and adder');
   out.push('  levels in nanoseconds) spans clock periods (`lat_stage_bits`); whole-cycle control overheads (a streamed layer\'s, a reuse');
-  out.push('  loop\'s) add latency but no stage registers. A Latency convolution computes all its output');
+  out.push('  loop\'s) add latency but no stage registers. A layer\'s input is registered where a clock cut falls between it and its');
+  out.push('  producer: the fraction of a period the chain leaves over after its whole cuts (`lat_in_reg_bits`; a design\'s cuts then');
+  out.push('  number its chain in periods), in full for a streamed layer or a reuse loop, which hold their input. A Latency convolution computes all its output');
   out.push('  positions in one interval (hls4ml pipelines the layer at II = reuse factor), not one position after the other. The softmax is');
   out.push('  two table reads (whole cycles) and a chain in nanoseconds (sum tree, product, the rest of its logic), so it shortens at a slow clock.');
   out.push('- **Part speed**: on a 7-series part (DSP48E1) the depth chains (multiplier, adder tree, softmax) take longer than on the');
