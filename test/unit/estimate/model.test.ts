@@ -120,6 +120,15 @@ describe('layer costs', () => {
     expect(two.features!.lat_pipe_bits).toBeDefined();
     expect(two.features!.lat_mux_bits).toBeGreaterThan(0);
     expect(two.lut).toBeGreaterThan(one.lut);
+    // Its RF:1 operand muxes in LUT6: a 2:1 mux of (16 + 16)-bit operands per multiplier, (2 - 1) / 3
+    // LUT6 per bit; LUT only, while lat_mux_bits is FF only.
+    expect(two.features!.lat_mux_tree_bits).toBeCloseTo((two.multipliers! * 32 * 1) / 3, 9);
+    expect(one.features!.lat_mux_tree_bits).toBe(0);
+    for (const fam of Object.values(SHIPPED_CALIBRATION.families)) {
+      expect(fam.ff.lat_mux_tree_bits ?? 0).toBe(0);
+      expect(fam.lut.lat_mux_bits ?? 0).toBe(0);
+      expect(fam.lut.lat_mux_tree_bits).toBeGreaterThan(0);
+    }
   });
   it('counts a pipeline cut right after DSP products as the DSP output register, not fabric FF', () => {
     const tree = { nIn: 1, nOut: 64, acc: 16, copies: 1 };
