@@ -193,7 +193,9 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('  cut of the tree (partial sums still alive), not one register per product bit; a cut right after DSP products is the DSP\'s own');
   out.push('  output register, not fabric FF. The cuts are as many as the latency model\'s chain of the layer (its multiplier and adder');
   out.push('  levels in nanoseconds) spans clock periods (`lat_stage_bits`); whole-cycle control overheads (a streamed layer\'s, a reuse');
-  out.push('  loop\'s) add latency but no stage registers. A Latency convolution computes all its output');
+  out.push('  loop\'s) add latency but no stage registers. A layer\'s input is registered where a clock cut falls between it and its');
+  out.push('  producer: the fraction of a period the chain leaves over after its whole cuts (`lat_in_reg_bits`; a design\'s cuts then');
+  out.push('  number its chain in periods), in full for a streamed layer or a reuse loop, which hold their input. A Latency convolution computes all its output');
   out.push('  positions in one interval (hls4ml pipelines the layer at II = reuse factor), not one position after the other. The softmax is');
   out.push('  two table reads (whole cycles) and a chain in nanoseconds (sum tree, product, the rest of its logic), so it shortens at a slow clock.');
   out.push('- **Part speed**: on a 7-series part (DSP48E1) the depth chains (multiplier, adder tree, softmax) take longer than on the');
@@ -214,8 +216,9 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('- **Calibration** (src/estimate/calibration.json), fitted per tool family (Vivado HLS, Vitis HLS): pipeline-depth and per-pixel constants,');
   out.push('  the LUT/DSP operand threshold, the CSD digit count, where Resource weights live, and LUT/FF as non-negative linear combinations');
   out.push(`  of model features. Method: ${cal.method}.`);
-  out.push('  LUT coefficients of features with a cost by construction (LUT multiplier ~ wa x wb / 2, adder 1 LUT per bit, 2:1 mux ~0.5 LUT');
-  out.push('  per bit, an average-pooling adder ~1 and a max-pooling comparator and select ~2 LUT per window bit, a streamed layer\'s');
+  out.push('  LUT coefficients of features with a cost by construction (LUT multiplier ~ wa x wb / 2, adder 1 LUT per bit, a Resource layer\'s');
+  out.push('  RF:1 operand mux ~0.5 LUT per bit and select level, a Latency layer\'s (RF - 1) / 3 LUT6 per bit as a tree of 4:1 muxes');
+  out.push('  (`lat_mux_tree_bits`), an average-pooling adder ~1 and a max-pooling comparator and select ~2 LUT per window bit, a streamed layer\'s');
   out.push('  one-pixel data path ~0.5 LUT per bit, LUT ROM 64 bits and SRL FIFO 32 bits per LUT) are pulled toward that cost (PHYSICAL_COST');
   out.push('  in calibrate.ts: one pseudo-record per feature), so a feature few designs exercise cannot take an unphysical value');
   out.push('  to absorb another\'s error; likewise FF with a count by construction: one per bit of a pipeline stage cut, of a registered layer');

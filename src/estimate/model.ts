@@ -354,6 +354,10 @@ export function multiplyCost(layer: Layer, p: Product, ctx: ModelContext, typer:
       in_elems: p.nIn,
       out_elems: p.nOut,
       mux_bits: rf > 1 ? mults * (p.wa + p.wb) * Math.log2(rf) : 0,
+      // LUT6 of a Latency layer's RF:1 operand muxes: a tree of 4:1 muxes, (N - 1) / 3 LUT6 per bit
+      // of an N:1 mux (mux_bits, log2 N select levels, undercounts a wide one: 2 LUT per bit at
+      // reuse 16 where synthesis needs 5). mux_bits remains the FF fit's operand-register feature.
+      ...(strategy === 'latency' ? { mux_tree_bits: rf > 1 ? (mults * (p.wa + p.wb) * (rf - 1)) / 3 : 0 } : {}),
       wrom_bits: strategy === 'resource' && bram === 0 ? p.nIn * p.nOut * p.wb : 0,
       k_dense: 1,
     }),

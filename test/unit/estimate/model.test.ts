@@ -120,6 +120,15 @@ describe('layer costs', () => {
     expect(two.features!.lat_pipe_bits).toBeDefined();
     expect(two.features!.lat_mux_bits).toBeGreaterThan(0);
     expect(two.lut).toBeGreaterThan(one.lut);
+    // Its RF:1 operand muxes in LUT6: a 2:1 mux of (16 + 16)-bit operands per multiplier, (2 - 1) / 3
+    // LUT6 per bit; LUT only, while lat_mux_bits is FF only.
+    expect(two.features!.lat_mux_tree_bits).toBeCloseTo((two.multipliers! * 32 * 1) / 3, 9);
+    expect(one.features!.lat_mux_tree_bits).toBe(0);
+    for (const fam of Object.values(SHIPPED_CALIBRATION.families)) {
+      expect(fam.ff.lat_mux_tree_bits ?? 0).toBe(0);
+      expect(fam.lut.lat_mux_bits ?? 0).toBe(0);
+      expect(fam.lut.lat_mux_tree_bits).toBeGreaterThan(0);
+    }
   });
   it('counts a pipeline cut right after DSP products as the DSP output register, not fabric FF', () => {
     const tree = { nIn: 1, nOut: 64, acc: 16, copies: 1 };
@@ -161,8 +170,28 @@ describe('layer costs', () => {
     for (const fam of Object.values(SHIPPED_CALIBRATION.families)) {
       expect(fam.ff.lat_pipe_bits ?? 0).toBe(0);
       expect(fam.lut.lat_stage_bits ?? 0).toBe(0);
+      expect(fam.lut.lat_in_reg_bits ?? 0).toBe(0);
       expect(fam.ff.lat_stage_bits).toBeGreaterThan(0.5);
     }
+  });
+  it('registers a layer\'s input by the fraction of a clock period its chain leaves over, in full when streamed or reused', () => {
+    // The same 16-input dense (chain 4 + 4 x 1.5 = 10 ns; input 16 x 16 bits): at 5 ns the chain is
+    // exactly two periods, both cuts inside the layer, none at its input; at 4 ns 2.5 periods, half
+    // a cut left for the input; at 20 ns half a period. A streamed layer (FIFO read) or a reuse loop
+    // (input held for its interval) registers its whole input at any clock.
+    const vitis: FamilyCalibration = { ...SHIPPED_CALIBRATION.families.vitis, latency: { ...SHIPPED_CALIBRATION.families.vitis.latency, mul_ns: 4, add_ns: 1.5 } };
+    const cal: Calibration = { ...SHIPPED_CALIBRATION, families: { ...SHIPPED_CALIBRATION.families, vitis } };
+    const feats = (ioType: 'io_parallel' | 'io_stream', reuseFactor: number, clockNs: number) =>
+      estimate(sequential('s', [16], t16, [denseSpec('fc', 16, 2, { precision: prec(), strategy: 'latency', reuseFactor })]), { backend: 'vitis', ioType, calibration: cal, clockNs }).layers.find(
+        (l) => l.name === 'fc',
+      )!.features!;
+    const inBits = 16 * 16;
+    expect(feats('io_parallel', 1, 5).lat_in_bits).toBe(inBits);
+    expect(feats('io_parallel', 1, 5).lat_in_reg_bits).toBeCloseTo(0, 9);
+    expect(feats('io_parallel', 1, 4).lat_in_reg_bits).toBeCloseTo(inBits / 2, 9);
+    expect(feats('io_parallel', 1, 20).lat_in_reg_bits).toBeCloseTo(inBits / 2, 9);
+    expect(feats('io_stream', 1, 5).lat_in_reg_bits).toBe(inBits);
+    expect(feats('io_parallel', 2, 5).lat_in_reg_bits).toBe(inBits);
   });
   it('divides multipliers by the reuse factor (Resource: snapped to a valid value)', () => {
     const g = sequential('r', [80], t16, [denseSpec('fc', 80, 24, { precision: prec(), strategy: 'resource', reuseFactor: 1024 })]);
