@@ -15,7 +15,6 @@
  */
 
 import type { ConvGeom, MacStats, MacTypes } from './mac.js';
-import type { CountingLoop } from './quant.js';
 import type { Strategy } from '../ir/graph.js';
 import { addMacCounts } from './overflow.js';
 import { sharedDenseOrder } from './mac.js';
@@ -75,22 +74,8 @@ export function compileDepthwiseIntCounting(g: ConvGeom, strategy: Strategy, rf:
   });
 }
 
-interface KernelParams {
-  readonly mask: number;
-  readonly sh: number;
-  readonly sx: number;
-  readonly wr: Int32Array;
-  readonly b0: Float64Array;
-  readonly lo: number;
-  readonly hi: number;
-  readonly aw: number;
-  readonly signed: boolean;
-  readonly wrapM: boolean;
-  readonly invAcc: number;
-  readonly invProd: number;
-  readonly ps: MacStats['product'];
-  readonly as: MacStats['accum'];
-  readonly castRes: CountingLoop;
+/** The layer's counting setup (shared with mac-count.ts) and the depthwise geometry. */
+interface KernelParams extends CountingSetup {
   readonly H: number;
   readonly W: number;
   readonly C: number;
