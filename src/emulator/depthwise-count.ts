@@ -20,7 +20,7 @@ import { addMacCounts } from './overflow.js';
 import { sharedDenseOrder } from './mac.js';
 import { countingSetup, type CountingSetup } from './mac-count.js';
 import { wrapRaw } from './quant.js';
-import { simdAvailable, wasmApi, wasmAsm as A } from './simd.js';
+import { instantiateRunKernel, simdAvailable, wasmApi, wasmAsm as A } from './simd.js';
 
 type Kernel = (x: Float64Array, y: Float64Array) => void;
 
@@ -202,8 +202,7 @@ function freshKernel(): typeof depthwiseKernel {
  * nothing; their loads read the next pixel's channels or the padding after the input.
  */
 function simdDepthwise(g: ConvGeom, ord: Int32Array, setup: CountingSetup, nProducts: number): Kernel | undefined {
-  const WA = wasmApi();
-  if (!WA) return undefined;
+  if (!wasmApi()) return undefined;
   const { mask, sh, sx, wr, b0, lo, hi, aw, signed, wrapM, invAcc, invProd, ps, as, castRes } = setup;
   const [H, W] = g.inSp as [number, number];
   const [OH, OW] = g.outSp as [number, number];
@@ -266,17 +265,7 @@ function simdDepthwise(g: ConvGeom, ord: Int32Array, setup: CountingSetup, nProd
     [...A.uleb(15 + M), A.V128],
   ]);
   const fn = [...locals, ...code, 0x0b];
-  const bytes = new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...A.section(1, A.vec([[0x60, 0x02, A.I32, A.I32, 0x00]])),
-    ...A.section(3, A.vec([[0x00]])),
-    ...A.section(5, A.vec([[0x00, ...A.uleb(pages)]])),
-    ...A.section(7, A.vec([[...A.str('run'), 0x00, 0x00], [...A.str('mem'), 0x02, 0x00]])),
-    ...A.section(10, A.vec([[...A.uleb(fn.length), ...fn]])),
-  ]);
-  const inst = new WA.Instance(new WA.Module(bytes), {});
-  const buf = (inst.exports['mem'] as { buffer: ArrayBuffer }).buffer;
-  const run = inst.exports['run'] as (start: number, end: number) => void;
+  const { run, buf } = instantiateRunKernel<(start: number, end: number) => void>(fn, pages, 2);
   const xs = new Int32Array(buf, xOff, nX);
   const w = new Int32Array(buf, wOff, nT * 4 * M);
   // Weight (tap * C + c) (multiplier 1) of the layer at [tap][c] with rows of 4M.

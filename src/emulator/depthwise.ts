@@ -16,7 +16,7 @@ import { fracBits } from '../fixed/type.js';
 import type { ConvGeom, MacTypes } from './mac.js';
 import { productShift } from './mac.js';
 import { makeCast, toRaw, wrapRaw } from './quant.js';
-import { simdAvailable, wasmApi, wasmAsm as A } from './simd.js';
+import { instantiateRunKernel, simdAvailable, wasmApi, wasmAsm as A } from './simd.js';
 
 type Kernel = (x: Float64Array, y: Float64Array) => void;
 
@@ -104,8 +104,7 @@ export function compileDepthwiseInt(g: ConvGeom, wq: Float64Array, bq: Float64Ar
  * is computed, or into padding.
  */
 function depthwiseSimd(g: ConvGeom, wr: Int32Array, b0: Int32Array, sh: number, rnd: boolean, t: MacTypes, sx: number): Kernel | undefined {
-  const WA = wasmApi();
-  if (!WA) return undefined;
+  if (!wasmApi()) return undefined;
   const [H, W] = g.inSp as [number, number];
   const [OH, OW] = g.outSp as [number, number];
   const [KH, KW] = g.kernel as [number, number];
@@ -183,17 +182,7 @@ function depthwiseSimd(g: ConvGeom, wr: Int32Array, b0: Int32Array, sh: number, 
     [...A.uleb(1 + C4), A.V128],
   ]);
   const body = [...locals, ...code, 0x0b];
-  const bytes = new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...A.section(1, A.vec([[0x60, 0x00, 0x00]])),
-    ...A.section(3, A.vec([[0x00]])),
-    ...A.section(5, A.vec([[0x00, ...A.uleb(pages)]])),
-    ...A.section(7, A.vec([[...A.str('run'), 0x00, 0x00], [...A.str('mem'), 0x02, 0x00]])),
-    ...A.section(10, A.vec([[...A.uleb(body.length), ...body]])),
-  ]);
-  const inst = new WA.Instance(new WA.Module(bytes), {});
-  const buf = (inst.exports['mem'] as { buffer: ArrayBuffer }).buffer;
-  const run = inst.exports['run'] as () => void;
+  const { run, buf } = instantiateRunKernel<() => void>(body, pages);
   const xs = new Int32Array(buf, xOff, H * W * C);
   const w = new Int32Array(buf, wOff, KH * KW * C4 * 4);
   for (let k = 0; k < KH * KW; k++) for (let c = 0; c < C; c++) w[k * C4 * 4 + c] = wr[k * C + c]!;

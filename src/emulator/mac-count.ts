@@ -27,7 +27,7 @@ import type { CountingLoop } from './quant.js';
 import { addMacCounts } from './overflow.js';
 import { productShift } from './mac.js';
 import { countingLoop, makeCast, rawLimits, toRaw, wrapRaw } from './quant.js';
-import { simdAvailable, wasmApi, wasmAsm as A } from './simd.js';
+import { instantiateRunKernel, simdAvailable, wasmApi, wasmAsm as A } from './simd.js';
 
 /**
  * (x, y) for a Dense layer. For windows (convolutions), `first[r]` is row r's first input in
@@ -246,8 +246,7 @@ function simdCounting(
   as: MacStats['accum'],
   castRes: CountingLoop,
 ): Kernel | undefined {
-  const WA = wasmApi();
-  if (!WA) return undefined;
+  if (!wasmApi()) return undefined;
   const n4 = Math.ceil(nOut / 4) * 4;
   const M = n4 / 4;
   const rowBytes = n4 * 4;
@@ -333,17 +332,7 @@ function simdCounting(
     [...A.uleb(15 + M), A.V128],
   ]);
   const fn = [...locals, ...code, 0x0b];
-  const bytes = new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...A.section(1, A.vec([[0x60, 0x00, 0x00]])),
-    ...A.section(3, A.vec([[0x00]])),
-    ...A.section(5, A.vec([[0x00, ...A.uleb(pages)]])),
-    ...A.section(7, A.vec([[...A.str('run'), 0x00, 0x00], [...A.str('mem'), 0x02, 0x00]])),
-    ...A.section(10, A.vec([[...A.uleb(fn.length), ...fn]])),
-  ]);
-  const inst = new WA.Instance(new WA.Module(bytes), {});
-  const buf = (inst.exports['mem'] as { buffer: ArrayBuffer }).buffer;
-  const run = inst.exports['run'] as () => void;
+  const { run, buf } = instantiateRunKernel<() => void>(fn, pages);
   const xs = new Int32Array(buf, xOff, nIn);
   const w = new Int32Array(buf, wOff, nIn * n4);
   for (let i = 0; i < nIn; i++) for (let j = 0; j < nOut; j++) w[i * n4 + j] = wr[i * nOut + j]!;

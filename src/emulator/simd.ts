@@ -229,6 +229,25 @@ export function simdDense(nIn: number, nOut: number, order: Int32Array, wq: Floa
  * module around them (int-chain.ts: a whole Dense/ReLU chain in one instance).
  * Function body k of `denseBodies()` is variant NAMES[k]; its type is `DENSE_TYPE`.
  */
+/**
+ * Instantiates a module of one exported function `run` (`params` i32 parameters, no result) over its
+ * own exported memory of `pages` 64 KiB pages: the shape of every per-layer kernel that is one loop
+ * nest (mac-count, depthwise, depthwise-count). `fnBody` is the function's locals, code and end.
+ */
+export function instantiateRunKernel<F extends (...args: number[]) => void>(fnBody: readonly number[], pages: number, params = 0): { run: F; buf: ArrayBuffer } {
+  const bytes = new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([[0x60, ...vec(Array.from({ length: params }, () => [I32])), 0x00]])),
+    ...section(3, vec([[0x00]])),
+    ...section(5, vec([[0x00, ...uleb(pages)]])),
+    ...section(7, vec([[...str('run'), 0x00, 0x00], [...str('mem'), 0x02, 0x00]])),
+    ...section(10, vec([[...uleb(fnBody.length), ...fnBody]])),
+  ]);
+  const WA = wasmApi()!;
+  const inst = new WA.Instance(new WA.Module(bytes), {});
+  return { run: inst.exports['run'] as F, buf: (inst.exports['mem'] as { buffer: ArrayBuffer }).buffer };
+}
+
 export const wasmAsm = { uleb, sleb, vec, section, str, get, set, tee, i32c, GE_U, NE, SHL, simd, block, loop, brIf, br, ADD, GE_S, VLOAD, VSTORE, SPLAT, VMAX, VSHR, I32, V128 };
 export const DENSE_VARIANTS = NAMES;
 export const DENSE_TYPE = [0x60, ...vec(Array.from({ length: 9 }, () => [I32])), 0x00];
