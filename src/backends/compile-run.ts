@@ -10,8 +10,8 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import type { CommandContext } from '../cli/context.js';
-import { reportConfigDiagnostics } from '../cli/model-args.js';
-import { DiagnosticError, EXIT, diag, formatDiagnostic } from '../diagnostics/diagnostic.js';
+import { reportConfigDiagnostics, reportOptionsOf, reportPipelineDiagnostics } from '../cli/model-args.js';
+import { DiagnosticError, EXIT, diag } from '../diagnostics/diagnostic.js';
 import type { Graph } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
 import { parseType } from '../fixed/type.js';
@@ -235,8 +235,8 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
   const res = runPipeline(raw, cfg, { ...popts, estimate: eopts });
   // The file's own warnings (base): cfg is the file with the flags written in (Backend, Part ...),
   // whose combination of keys is fastml's doing, not the user's.
-  reportConfigDiagnostics(ctx.io, base.warnings);
-  for (const d of res.diagnostics) if (d.severity !== 'info') ctx.io.err(formatDiagnostic(d) + '\n');
+  reportConfigDiagnostics(ctx.io, base.warnings, reportOptionsOf(ctx));
+  reportPipelineDiagnostics(ctx.io, res.diagnostics, reportOptionsOf(ctx));
   printPipeline(res, flags, ctx.io, false);
   const g = res.graph;
 

@@ -18,7 +18,7 @@ import type { SweepResult } from '../../estimate/sweep.js';
 import { addPipelineOptions, parseReuseFlag, pipelineFlagsOf, pipelineJson, pipelineOptionsFrom, printPipeline, type PipelineFlags } from '../../passes/options.js';
 import type { PipelineResult } from '../../passes/pipeline.js';
 import { withModelOverrides } from '../../config/overrides.js';
-import { MODEL_ARG_HELP, parseIo, parseStrategy, reportConfigDiagnostics, resolveModelArgs } from '../model-args.js';
+import { MODEL_ARG_HELP, parseIo, parseStrategy, reportConfigDiagnostics, reportOptionsOf, reportPipelineDiagnostics, resolveModelArgs, uniqueDiagnostics } from '../model-args.js';
 import { checkClock } from '../../diagnostics/limits.js';
 
 interface EstimateFlags {
@@ -111,7 +111,7 @@ export function register(program: Command, ctx: CommandContext): void {
       const cfgFile = m.config;
       const baseCfg = cfgFile ? loadConfig(cfgFile) : defaultConfig();
       // The configuration's warnings and notes, as every command that reads one reports them.
-      reportConfigDiagnostics(ctx.io, baseCfg.warnings);
+      reportConfigDiagnostics(ctx.io, baseCfg.warnings, reportOptionsOf(ctx));
       const strategy = parseStrategy(flags.strategy);
       if (flags.precision !== undefined) {
         const { parseType } = await import('../../fixed/type.js');
@@ -212,6 +212,8 @@ export function register(program: Command, ctx: CommandContext): void {
       }
 
       const { g, notes, res } = prepare(base);
+      // The warnings are part of the estimate (its table and JSON `warnings`): only the notes here.
+      reportPipelineDiagnostics(ctx.io, res.diagnostics, reportOptionsOf(ctx, { warnings: false }));
       printPipeline(res, pflags, ctx.io, Boolean(flags.json));
       const e = estimate(g, eopts);
       const withNotes = { ...e, warnings: [...notes, ...e.warnings] };
