@@ -18,6 +18,7 @@ import { prepareInputs, runBatch } from './index.js';
 import type { BatchResult } from './index.js';
 import { evaluateFloat, fromIrLayout } from './float.js';
 import { formatOverflowTable, overflowRows, type OverflowRow } from './overflow.js';
+import { overflowAdvice } from './overflow-advice.js';
 import { quantizedReference } from '../passes/quantized-reference.js';
 import { loadSession, readBatchInputs, type Session } from './session.js';
 import type { ArrayLayout } from './session.js';
@@ -271,12 +272,14 @@ export async function computeCheck(ctx: CommandContext, a: CheckArgs, hooks: Che
     }
   }
   bar?.stop();
+  const overflow = fixed.overflow ? markQuantizerRows(overflowRows(fixed.overflow), s.pipeline.report) : [];
   const report = compareOutputs({
     model: a.model,
     n,
     outputs: g.outputs.map((o, k) => ({ name: o, size: numel(g.tensors.get(o)!.shape), fixed: fromIrLayout(g, o, fixed.outputs[o]!), ref: ref[k]! })),
     layers: matchTraces(g, refGraph, emu.layers.map((l) => l.name), fixed.traces, flt?.traces ?? {}),
-    overflow: fixed.overflow ? markQuantizerRows(overflowRows(fixed.overflow), s.pipeline.report) : [],
+    overflow,
+    overflowAdvice: overflowAdvice(overflow, g, s.config, s.raw),
     reference: refKind,
     ...(a.maxAbsErr !== undefined ? { maxAbsErr: a.maxAbsErr } : {}),
     ...(a.minAgreement !== undefined ? { minAgreement: a.minAgreement } : {}),
