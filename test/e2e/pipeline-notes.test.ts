@@ -62,7 +62,7 @@ describe('pipeline notes: the same from every command', () => {
     expect(e.out).not.toMatch(/FML4014/);
   });
 
-  it('report (model page), estimate --json and sweep print the same lines; --json keeps stdout JSON', async () => {
+  it('report (model page), estimate --json, estimate --sweep and sweep print the same lines; --json keeps stdout JSON', async () => {
     const rep = await cli('report', model, '-c', cfg, '--json');
     expect(rep.code).toBe(0);
     expect(noteLines(rep.err)).toEqual(expected);
@@ -70,6 +70,9 @@ describe('pipeline notes: the same from every command', () => {
     const ej = await cli('estimate', model, '-c', cfg, '--json');
     expect(noteLines(ej.err)).toEqual(expected);
     expect(() => JSON.parse(ej.out)).not.toThrow();
+    const es = await cli('estimate', model, '-c', cfg, '--sweep', 'reuse=1,2');
+    expect(es.code).toBe(0);
+    expect(noteLines(es.err)).toEqual(expected);
     const sw = await cli('sweep', model, '-c', cfg, '--grid', 'reuse=1,2', '--out', 'sw');
     expect(sw.code).toBe(0);
     // Two design points, each note said once.
