@@ -314,7 +314,10 @@ export function register(program: Command, ctx: CommandContext): void {
       const { runPipeline } = await import('../../passes/pipeline.js');
       const { configFromObject } = await import('../../config/load.js');
       const YAML = (await import('yaml')).default;
-      runPipeline(g0, configFromObject(YAML.parse(await configYaml(g, base))), { estimate: { part, ioType: io } });
+      const checked = runPipeline(g0, configFromObject(YAML.parse(await configYaml(g, base))), { estimate: { part, ioType: io } });
+      // What the passes say about the written configuration, as every command says it.
+      const { reportOptionsOf, reportPipelineDiagnostics } = await import('../model-args.js');
+      reportPipelineDiagnostics(ctx.io, checked.diagnostics, reportOptionsOf(ctx));
       const maximum = await maximumFor(g0, g, base, flags.maxPrecision, fail);
       if (maximum) Object.assign(base, { maximum });
       let chosenReuse: Record<string, number> | undefined;
