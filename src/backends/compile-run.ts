@@ -10,15 +10,15 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import type { CommandContext } from '../cli/context.js';
-import { reportConfigDiagnostics } from '../cli/model-args.js';
-import { DiagnosticError, EXIT, diag, formatDiagnostic } from '../diagnostics/diagnostic.js';
+import { reportConfigDiagnostics, reportDiagnostics, reportOptionsOf, reportPipelineDiagnostics } from '../cli/model-args.js';
+import { DiagnosticError, EXIT, diag } from '../diagnostics/diagnostic.js';
 import type { Graph } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
 import { parseType } from '../fixed/type.js';
 import { withModelOverrides, type ModelOverrides } from '../config/overrides.js';
 import { buildProject, sha256 } from './project.js';
 import { writeProject } from './writer.js';
-import { checkOutputDir, checkReplaceable, type InputRef } from '../io/safe-write.js';
+import { checkOutputDir, checkReplaceable, recoverOutputDir, type InputRef, type Notify } from '../io/safe-write.js';
 import { resolveBackendTarget } from './targets.js';
 import { projectIdent } from './identifiers.js';
 import type { Backend, IoType } from './view-types.js';
@@ -227,6 +227,17 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
   const dest = f.output !== undefined ? path.resolve(ctx.io.cwd, f.output) : cfgDir !== undefined && base.outputDir !== undefined ? base.outputDir : path.resolve(ctx.io.cwd, `${project}_prj`);
   const outFlag = f.output !== undefined ? '-o' : cfgDir !== undefined ? 'OutputDir' : 'output folder';
   checkOutputDir(dest, compileInputs(f, weights), outFlag);
+  // Notes about the output folder (a project restored after an interrupted replacement) go through
+  // the command's io like every other diagnostic (--quiet, captured output of sweep points, tests).
+  // The folder is looked at twice (here and when it is replaced): each note is said once.
+  const said = new Set<string>();
+  const notify: Notify = (d) => {
+    if (said.has(d.message)) return;
+    said.add(d.message);
+    reportDiagnostics(ctx.io, [d], reportOptionsOf(ctx));
+  };
+  // Restored before the check, so that it applies to the folder as the user last had it.
+  recoverOutputDir(dest, notify);
   checkReplaceable(dest, Boolean(f.force), outFlag);
   const raw = await loadModel(f.model, weights ? { weights } : {});
   const eopts = { part: target.part, backend, clockNs: clock, ioType: io };
@@ -235,8 +246,8 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
   const res = runPipeline(raw, cfg, { ...popts, estimate: eopts });
   // The file's own warnings (base): cfg is the file with the flags written in (Backend, Part ...),
   // whose combination of keys is fastml's doing, not the user's.
-  reportConfigDiagnostics(ctx.io, base.warnings);
-  for (const d of res.diagnostics) if (d.severity !== 'info') ctx.io.err(formatDiagnostic(d) + '\n');
+  reportConfigDiagnostics(ctx.io, base.warnings, reportOptionsOf(ctx));
+  reportPipelineDiagnostics(ctx.io, res.diagnostics, reportOptionsOf(ctx));
   printPipeline(res, flags, ctx.io, false);
   const g = res.graph;
 
@@ -302,7 +313,7 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
     tbInputs,
     tbOutputs,
   });
-  writeProject(dest, files, Boolean(f.force), outFlag);
+  writeProject(dest, files, Boolean(f.force), outFlag, notify);
 
   const shown = path.relative(ctx.io.cwd, dest) || '.';
   ctx.io.out(`Wrote ${backend === 'vitis' ? 'Vitis' : 'Vivado'} HLS project ${project} (${io}, ${target.part}${target.board ? ` / ${target.board}` : ''}, ${clock} ns) to ${shown}/\n`);

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { InternalError } from '../diagnostics/diagnostic.js';
-import { replaceFolder } from '../io/safe-write.js';
+import { replaceFolder, type Notify } from '../io/safe-write.js';
 
 /** Content produced piece by piece while it is written (large weight arrays): never one string. */
 export interface StreamedContent {
@@ -52,7 +52,7 @@ export function checkRelativePath(rel: string): string {
  * place once complete. `dest` may be missing or empty; a folder fastml wrote (fastml.lock.json) is
  * replaced only with `force`; any other non-empty folder is refused (exit 2).
  */
-export function writeProject(dest: string, files: readonly ProjectFile[], force: boolean, flag = '-o'): void {
+export function writeProject(dest: string, files: readonly ProjectFile[], force: boolean, flag = '-o', notify?: Notify): void {
   replaceFolder(
     dest,
     force,
@@ -68,6 +68,7 @@ export function writeProject(dest: string, files: readonly ProjectFile[], force:
       }
     },
     flag,
+    notify,
   );
 }
 

@@ -7,6 +7,8 @@ export interface CommandContext {
   readonly io: CliIO;
   /** Global --debug: print stack traces. */
   debug(): boolean;
+  /** Global --quiet: print no info notes (warnings and errors still print). Absent: false. */
+  quiet?(): boolean;
   setExitCode(code: number): void;
 }
 

@@ -31,6 +31,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
   const ctx: CommandContext = {
     io,
     debug: () => Boolean(program.opts().debug),
+    quiet: () => Boolean(program.opts().quiet),
     setExitCode: (c) => {
       exitCode = Math.max(exitCode, c);
     },
@@ -40,6 +41,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     .description('Compile small neural networks (ONNX, QONNX, Keras, QKeras) into bit-exact FPGA firmware (Vivado/Vitis HLS).')
     .version(version(), '-V, --version')
     .option('--debug', 'print stack traces on errors')
+    .option('-q, --quiet', 'print no info notes (about the configuration or the passes); warnings and errors still print')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError('(run with --help for usage)')

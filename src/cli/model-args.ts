@@ -2,7 +2,7 @@
  * @fileoverview What every command that reads a model shares: the MODEL argument (a model file, or
  * an hls4ml configuration that names the model, as hls4ml's own tooling is driven), the spelling of
  * the flags that several commands take (--io, --strategy), and printing the configuration's
- * diagnostics (warnings and info notes).
+ * diagnostics and the pass pipeline's (warnings and info notes, one function for every command).
  * One definition here instead of a copy per command, so the commands cannot drift apart.
  */
 
@@ -131,11 +131,60 @@ export function configDiagnosticLines(diags: readonly Diagnostic[]): string[] {
   });
 }
 
+/** How a command prints diagnostics: `quiet` (global --quiet) drops the info notes. */
+export interface ReportOptions {
+  readonly quiet?: boolean;
+  /**
+   * false when the command shows the warnings in its own output (estimate's table and JSON
+   * `warnings`), so that only the notes are printed here.
+   */
+  readonly warnings?: boolean;
+}
+
+/** The report options of a command's context (global --quiet). */
+export function reportOptionsOf(ctx: Pick<CommandContext, 'quiet'>, extra: Omit<ReportOptions, 'quiet'> = {}): ReportOptions {
+  return { quiet: Boolean(ctx.quiet?.()), ...extra };
+}
+
+/** Diagnostics said by several runs (sweep points), each once, in first-seen order. */
+export function uniqueDiagnostics(lists: readonly (readonly Diagnostic[])[]): Diagnostic[] {
+  const seen = new Set<string>();
+  const out: Diagnostic[] = [];
+  for (const l of lists)
+    for (const d of l) {
+      const k = formatDiagnostic(d) + '\u0000' + (d.loc?.jsonPointer ?? '');
+      if (!seen.has(k)) {
+        seen.add(k);
+        out.push(d);
+      }
+    }
+  return out;
+}
+
 /**
- * Prints a configuration's diagnostics to stderr: the one path every command that reads a
- * configuration (emulate, check, compile, estimate, report, sweep, serve) uses, so that each
- * says the same about the same file.
+ * The one way diagnostics that did not stop a command reach the user: grouped lines on stderr
+ * (configDiagnosticLines), never on stdout, so that --json output stays one JSON document; info
+ * notes are left out with --quiet, warnings never are.
  */
-export function reportConfigDiagnostics(io: Pick<CliIO, 'err'>, diags: readonly Diagnostic[]): void {
-  for (const line of configDiagnosticLines(diags)) io.err(line + '\n');
+export function reportDiagnostics(io: Pick<CliIO, 'err'>, diags: readonly Diagnostic[], opts: ReportOptions = {}): void {
+  const shown = diags.filter((d) => (d.severity === 'info' ? !opts.quiet : opts.warnings !== false));
+  for (const line of configDiagnosticLines(shown)) io.err(line + '\n');
+}
+
+/**
+ * Prints a configuration's diagnostics: the one path every command that reads a configuration
+ * (emulate, check, compile, estimate, report, sweep, serve) uses, so that each says the same about
+ * the same file.
+ */
+export function reportConfigDiagnostics(io: Pick<CliIO, 'err'>, diags: readonly Diagnostic[], opts: ReportOptions = {}): void {
+  reportDiagnostics(io, diags, opts);
+}
+
+/**
+ * Prints the pass pipeline's diagnostics (warnings, and info notes such as FML4014): the one path
+ * every command that runs the passes (emulate, check, compile, estimate, report, sweep, serve)
+ * uses, after the configuration's own.
+ */
+export function reportPipelineDiagnostics(io: Pick<CliIO, 'err'>, diags: readonly Diagnostic[], opts: ReportOptions = {}): void {
+  reportDiagnostics(io, diags, opts);
 }

@@ -50,7 +50,10 @@ export const TOP_NOT_APPLIED: Readonly<Record<string, Rule>> = {
   ClockUncertainty: (v) => warning(`ClockUncertainty ${show(v)} is not applied: the generated build script leaves the HLS tool's default uncertainty`),
   HyperoptHandshake: (v) => (v === false || isEmpty(v) ? info('HyperoptHandshake is off (an oneAPI backend option)') : warning('HyperoptHandshake (an oneAPI backend option) is not applied: fastml writes Vivado/Vitis HLS')),
   InputShape: () => info('InputShape is how hls4ml is told the input shape of a model that does not carry one; fastml reads the shape from the model file'),
-  InputShapes: () => info('InputShapes is how hls4ml is told the input shapes of a model that does not carry them; fastml reads the shapes from the model file'),
+  // hls4ml 1.x's ModelGraph records the shapes it found after converting the model (from_layer_list)
+  // into its configuration, which its writer then dumps: a record, not a setting.
+  InputShapes: () => info("InputShapes records the input shapes hls4ml found when it converted the model (hls4ml 1.x writes it into the file); fastml reads the shapes from the model file"),
+  OutputShapes: () => info("OutputShapes records the output shapes hls4ml found when it converted the model (hls4ml 1.x writes it into the file); fastml reads the shapes from the model file"),
   Namespace: (v) => (isEmpty(v) ? info('Namespace is empty: the C++ is not wrapped in a namespace, as in fastml') : warning(`Namespace ${show(v)} is not applied: fastml's C++ is not wrapped in a namespace`)),
   Interface: (v) => warning(`Interface ${show(v)} at the top level is not applied: the accelerator interface is read from AcceleratorConfig.Interface (Backend: VivadoAccelerator)`),
   Driver: (v) => warning(`Driver ${show(v)} at the top level is not applied: the accelerator driver is read from AcceleratorConfig.Driver (Backend: VivadoAccelerator)`),
@@ -134,6 +137,26 @@ export const BLOCK_NOT_APPLIED: Readonly<Record<string, Rule>> = {
   ClipValues: (v) => (isEmpty(v) || v === false ? undefined : warning(`ClipValues ${show(v)} is not applied`)),
   Skip: (v) => (v === true ? warning('Skip: true (drop this softmax from the firmware, as hls4ml\'s skip_softmax optimizer does) is not applied: fastml keeps the softmax') : undefined),
 };
+
+/**
+ * `TargetCycles` in a Model / LayerType / LayerName block. hls4ml's HLSConfig reads it from the Model
+ * and LayerName blocks (get_target_cycles; the LayerType value is stored but never looked up: the
+ * lookup by class name searches the LayerName table). Its Vivado-family backends use it only for a
+ * Resource-strategy Dense, Conv1D or Conv2D layer (set_target_reuse_factor): the reuse factor becomes
+ * (TargetCycles - 6 k) / k, k = n_out for a Dense and the number of output pixels for a convolution,
+ * and then the closest valid reuse factor; below 6 k it prints that the target cannot be met and
+ * keeps ReuseFactor. fastml never changes a reuse factor silently, so it does not apply the key and
+ * says what hls4ml would have done and how to get the same with fastml.
+ */
+export function targetCyclesNote(v: unknown, level: 'Model' | 'LayerType' | 'LayerName'): NotApplied {
+  if (level === 'LayerType')
+    return info(
+      `TargetCycles ${show(v)} in a LayerType block changes nothing in hls4ml (it reads TargetCycles from the Model and LayerName blocks only) and is not applied by fastml either`,
+    );
+  return warning(
+    `TargetCycles ${show(v)} is not applied: hls4ml uses it for Resource-strategy Dense and Conv1D/Conv2D layers only, replacing ReuseFactor by (TargetCycles - 6k)/k (k = the Dense's outputs, or the convolution's output pixels) rounded to the closest valid reuse factor (nothing with Latency); fastml keeps ReuseFactor`,
+  );
+}
 
 /** One YAML tag found in the file, where it is (JSON pointer) and what it says. */
 export interface YamlTag {

@@ -36,6 +36,7 @@ export const TOP_KEYS = [
   'ClockUncertainty',
   'HyperoptHandshake',
   'InputShapes',
+  'OutputShapes',
 ] as const;
 
 // ContextLength: seen in configurations of hls4ml 1.x users; no HLSConfig of hls4ml reads it (see
@@ -80,6 +81,8 @@ export const BLOCK_KEYS = [
   'table_size',
   'StreamDepth',
   'BitExact',
+  // hls4ml's target latency for a Resource layer's reuse factor: reported (hls4ml-written.ts).
+  'TargetCycles',
 ] as const;
 
 /** Keys of a Precision map. */

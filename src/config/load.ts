@@ -30,6 +30,7 @@ import {
   ACCELERATOR_NOT_APPLIED,
   backendNote,
   BLOCK_NOT_APPLIED,
+  targetCyclesNote,
   collectTags,
   CONFIG_TAGS,
   HLSCONFIG_NOT_APPLIED,
@@ -171,6 +172,10 @@ class Reader {
     }
     this.unknownKeys(obj, BLOCK_KEYS, pointer, `${level} block`, true);
     this.notApplied(obj, BLOCK_NOT_APPLIED, pointer);
+    if (obj['TargetCycles'] !== undefined && obj['TargetCycles'] !== null) {
+      const r = targetCyclesNote(obj['TargetCycles'], level);
+      this.warnings.push(diag('FML4015', r.why, this.loc(`${pointer}/TargetCycles`), level === 'LayerType' ? undefined : 'set ReuseFactor for the layer, or let fastml choose it for a latency: --reuse auto --budget latency=CYCLES', r.severity));
+    }
     const p = obj['Precision'];
     if (typeof p === 'string') {
       const t = this.type(p, `${pointer}/Precision`);

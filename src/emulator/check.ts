@@ -6,6 +6,7 @@
  */
 
 import type { OverflowRow } from './overflow.js';
+import { formatOverflowAdvice, type OverflowAdvice } from './overflow-advice.js';
 import { DiagnosticError, diag, EXIT } from '../diagnostics/diagnostic.js';
 
 export interface CheckInput {
@@ -14,6 +15,8 @@ export interface CheckInput {
   readonly outputs: ReadonlyArray<{ name: string; size: number; fixed: Float64Array; ref: Float64Array }>;
   readonly layers: ReadonlyArray<{ name: string; fixed: Float64Array; float: Float64Array }>;
   readonly overflow: readonly OverflowRow[];
+  /** For each overflowing variable: where its type came from, what hls4ml does, the change (overflow-advice.ts). */
+  readonly overflowAdvice?: readonly OverflowAdvice[];
   /** float64: the model with its own quantizers (QKeras as QKeras computes, QONNX ops as defined); float64-unquantized: `--reference float`. */
   readonly reference: 'float64' | 'float64-unquantized' | 'onnxruntime' | 'file';
   readonly maxAbsErr?: number;
@@ -57,6 +60,7 @@ export interface CheckReport {
   readonly outputs: readonly OutputFigures[];
   readonly layers: readonly LayerFigures[];
   readonly overflow: readonly OverflowRow[];
+  readonly overflowAdvice: readonly OverflowAdvice[];
   readonly thresholds: { maxAbsErr?: number; minAgreement?: number };
   readonly failures: readonly CheckFailure[];
   readonly passed: boolean;
@@ -119,6 +123,7 @@ export function compareOutputs(c: CheckInput): CheckReport {
     outputs,
     layers,
     overflow: c.overflow,
+    overflowAdvice: c.overflowAdvice ?? [],
     thresholds: { ...(c.maxAbsErr !== undefined ? { maxAbsErr: c.maxAbsErr } : {}), ...(c.minAgreement !== undefined ? { minAgreement: c.minAgreement } : {}) },
     failures,
     passed: failures.length === 0,
@@ -150,6 +155,7 @@ export function formatCheckReport(r: CheckReport): string {
       );
     }
   }
+  lines.push(...formatOverflowAdvice(r.overflowAdvice));
   if (clipped.length) {
     lines.push('', "quantizer clipping (the model's own quantizers saturate by design; not overflow):");
     for (const c of clipped) lines.push(`  ${c.layer} ${c.variable} ${c.type}: ${c.overflow + c.underflow} of ${c.count} values clipped`);

@@ -18,6 +18,7 @@ import { prepareInputs, runBatch } from './index.js';
 import type { BatchResult } from './index.js';
 import { evaluateFloat, fromIrLayout } from './float.js';
 import { formatOverflowTable, overflowRows, type OverflowRow } from './overflow.js';
+import { overflowAdvice } from './overflow-advice.js';
 import { quantizedReference } from '../passes/quantized-reference.js';
 import { loadSession, readBatchInputs, type Session } from './session.js';
 import type { ArrayLayout } from './session.js';
@@ -26,11 +27,7 @@ import { canRunParallel, defaultWorkers, runParallel } from './parallel.js';
 import { compareOutputs, junitXml, formatCheckReport } from './check.js';
 import type { CheckReport } from './check.js';
 import { createProgress, type Progress } from '../cli/progress.js';
-import { reportConfigDiagnostics } from '../cli/model-args.js';
-
-function printDiagnostics(ctx: CommandContext, diags: readonly { severity: string }[]): void {
-  for (const d of diags) ctx.io.err(formatDiagnostic(d as never) + '\n');
-}
+import { reportConfigDiagnostics, reportOptionsOf, reportPipelineDiagnostics } from '../cli/model-args.js';
 
 /** Float64 reference over a batch (IR layout in, IR layout out), optionally with every layer traced. */
 export function floatBatch(g: Graph, n: number, data: readonly Float64Array[], trace: boolean, onProgress?: (done: number) => void): BatchResult {
@@ -95,8 +92,8 @@ export async function runEmulate(ctx: CommandContext, a: EmulateArgs): Promise<n
   // Checked before any work: emulate never overwrites what it reads.
   checkOutputFile(a.output, inputsOf(a), '--output');
   const s = await loadSession(a.model, { ...(a.config ? { config: a.config } : {}), ...(a.weights ? { weights: a.weights } : {}), ...(a.pipeline ? { pipeline: a.pipeline } : {}), ...(a.io ? { io: a.io } : {}) });
-  reportConfigDiagnostics(ctx.io, s.config.warnings);
-  printDiagnostics(ctx, s.pipeline.diagnostics);
+  reportConfigDiagnostics(ctx.io, s.config.warnings, reportOptionsOf(ctx));
+  reportPipelineDiagnostics(ctx.io, s.pipeline.diagnostics, reportOptionsOf(ctx));
   printPipeline(s.pipeline, a.pipeline ?? {}, ctx.io, Boolean(a.json));
   const g = s.graph;
   const { n, data } = prepareInputs(g, readBatchInputs(g, a.input, a.layout));
@@ -225,8 +222,8 @@ export async function computeCheck(ctx: CommandContext, a: CheckArgs, hooks: Che
     ...(a.pipeline ? { pipeline: a.pipeline } : {}),
     ...(a.io ? { io: a.io } : {}),
   });
-  reportConfigDiagnostics(ctx.io, s.config.warnings);
-  printDiagnostics(ctx, s.pipeline.diagnostics);
+  reportConfigDiagnostics(ctx.io, s.config.warnings, reportOptionsOf(ctx));
+  reportPipelineDiagnostics(ctx.io, s.pipeline.diagnostics, reportOptionsOf(ctx));
   printPipeline(s.pipeline, a.pipeline ?? {}, ctx.io, Boolean(a.json));
   const bar = hooks.progress;
   const g = s.graph;
@@ -275,12 +272,14 @@ export async function computeCheck(ctx: CommandContext, a: CheckArgs, hooks: Che
     }
   }
   bar?.stop();
+  const overflow = fixed.overflow ? markQuantizerRows(overflowRows(fixed.overflow), s.pipeline.report) : [];
   const report = compareOutputs({
     model: a.model,
     n,
     outputs: g.outputs.map((o, k) => ({ name: o, size: numel(g.tensors.get(o)!.shape), fixed: fromIrLayout(g, o, fixed.outputs[o]!), ref: ref[k]! })),
     layers: matchTraces(g, refGraph, emu.layers.map((l) => l.name), fixed.traces, flt?.traces ?? {}),
-    overflow: fixed.overflow ? markQuantizerRows(overflowRows(fixed.overflow), s.pipeline.report) : [],
+    overflow,
+    overflowAdvice: overflowAdvice(overflow, g, s.config, s.raw),
     reference: refKind,
     ...(a.maxAbsErr !== undefined ? { maxAbsErr: a.maxAbsErr } : {}),
     ...(a.minAgreement !== undefined ? { minAgreement: a.minAgreement } : {}),

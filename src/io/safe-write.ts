@@ -24,7 +24,7 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { recoverInterruptedReplacement, removeStaleScratch } from './scratch.js';
-import { DiagnosticError, EXIT, diag } from '../diagnostics/diagnostic.js';
+import { DiagnosticError, EXIT, diag, type Diagnostic } from '../diagnostics/diagnostic.js';
 
 /** A file or folder the command reads, with the flag that named it (for the message). */
 export interface InputRef {
@@ -142,17 +142,34 @@ function scratchTag(): string {
   return `${process.pid}-${Date.now().toString(36)}-${Math.floor(Math.random() * 36 ** 4).toString(36)}`;
 }
 
+/** Where a command's notes about its output go: its own io (through reportDiagnostics), never stderr directly. */
+export type Notify = (d: Diagnostic) => void;
+
+/**
+ * Before `dir` is checked or written: a replacement killed between its two renames left the previous
+ * project only aside (`.NAME.old-*`); it is put back, so the rules apply to the folder as the user
+ * last had it. What was done goes to `notify` (FML5823): an info note for a restored project, a
+ * warning for copies fastml keeps and the user may delete. Returns the same diagnostics.
+ */
+export function recoverOutputDir(dir: string, notify?: Notify): Diagnostic[] {
+  const root = path.resolve(dir);
+  const out = recoverInterruptedReplacement(path.dirname(root), path.basename(root)).map((n) =>
+    diag('FML5823', n.text, { file: root }, n.restored ? undefined : 'fastml never deletes such a copy itself', n.restored ? 'info' : 'warning'),
+  );
+  for (const d of out) notify?.(d);
+  return out;
+}
+
 /**
  * Writes a whole folder: `fill(tmp)` writes the new content into a temporary sibling, which then
  * replaces `dir` (checked with checkReplaceable first). If `fill` throws, the scratch folder is
- * removed and `dir` is untouched.
+ * removed and `dir` is untouched. Notes about a restored project (recoverOutputDir) go to `notify`,
+ * which commands point at their io; they are also returned.
  */
-export function replaceFolder(dir: string, force: boolean, fill: (tmp: string) => void, flag = '-o'): void {
+export function replaceFolder(dir: string, force: boolean, fill: (tmp: string) => void, flag = '-o', notify?: Notify): Diagnostic[] {
   const root = path.resolve(dir);
   const parent = path.dirname(root);
-  // A replacement killed between its two renames left the previous project only aside: put it back
-  // first, so the rules below apply to the folder as the user last had it.
-  for (const note of recoverInterruptedReplacement(parent, path.basename(root))) process.stderr.write(`fastml: note: ${note}\n`);
+  const notes = recoverOutputDir(root, notify);
   checkReplaceable(root, force, flag);
   mkdirSync(parent, { recursive: true });
   // Scratch that runs killed before their rename left beside this output (never an `.old-` project).
@@ -181,6 +198,7 @@ export function replaceFolder(dir: string, force: boolean, fill: (tmp: string) =
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
+  return notes;
 }
 
 /** Writes one file through a temporary sibling and a rename (never half-written). */

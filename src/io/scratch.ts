@@ -75,11 +75,11 @@ export function interruptedReplacements(parent: string, base: string): string[] 
  * cannot be restored (the folder exists again, or older ones) are never removed: they are named in
  * the returned notes for the user to delete.
  */
-export function recoverInterruptedReplacement(parent: string, base: string): string[] {
+export function recoverInterruptedReplacement(parent: string, base: string): { readonly text: string; readonly restored: boolean }[] {
   const left = interruptedReplacements(parent, base);
   if (left.length === 0) return [];
   const root = path.join(parent, base);
-  const notes: string[] = [];
+  const notes: { text: string; restored: boolean }[] = [];
   let rest = left;
   let exists = true;
   try {
@@ -89,9 +89,9 @@ export function recoverInterruptedReplacement(parent: string, base: string): str
   }
   if (!exists) {
     renameSync(left[0]!, root);
-    notes.push(`${root}: restored the previous project from ${path.basename(left[0]!)} (a replacement of it was interrupted)`);
+    notes.push({ text: `${root}: restored the previous project from ${path.basename(left[0]!)} (a replacement of it was interrupted)`, restored: true });
     rest = left.slice(1);
   }
-  for (const p of rest) notes.push(`${p}: a previous project left aside by an interrupted replacement of ${base}; fastml keeps it, delete it when not needed`);
+  for (const p of rest) notes.push({ text: `${p}: a previous project left aside by an interrupted replacement of ${base}; fastml keeps it, delete it when not needed`, restored: false });
   return notes;
 }

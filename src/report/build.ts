@@ -185,7 +185,9 @@ export async function modelReport(ctx: CommandContext, a: ModelReportArgs): Prom
     const { loadSession } = await import('../emulator/session.js');
     const { printPipeline } = await import('../passes/options.js');
     const s = await loadSession(a.model, { ...(a.config ? { config: a.config } : {}), ...(a.weights ? { weights: a.weights } : {}), pipeline: a.pipeline });
-    (await import('../cli/model-args.js')).reportConfigDiagnostics(ctx.io, s.config.warnings);
+    const { reportConfigDiagnostics, reportOptionsOf, reportPipelineDiagnostics } = await import('../cli/model-args.js');
+    reportConfigDiagnostics(ctx.io, s.config.warnings, reportOptionsOf(ctx));
+    reportPipelineDiagnostics(ctx.io, s.pipeline.diagnostics, reportOptionsOf(ctx));
     printPipeline(s.pipeline, a.pipeline, ctx.io, Boolean(a.json));
     graph = s.graph;
   }

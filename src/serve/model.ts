@@ -94,9 +94,21 @@ export class ServedModel {
       this.pool = new EmulatorPool(graph, opts.workers, this.emu.inputs.map((i) => i.size), this.emu.outputs.map((o) => o.size));
   }
 
-  static async load(file: string, name: string, o: { config?: string; weights?: string }, batching: BatchingOptions, metrics: Metrics, io?: Pick<CliIO, 'err'>): Promise<ServedModel> {
+  static async load(
+    file: string,
+    name: string,
+    o: { config?: string; weights?: string },
+    batching: BatchingOptions,
+    metrics: Metrics,
+    io?: Pick<CliIO, 'err'>,
+    report: { quiet?: boolean } = {},
+  ): Promise<ServedModel> {
     const s = await loadSession(file, { ...(o.config ? { config: o.config } : {}), ...(o.weights ? { weights: o.weights } : {}) });
-    if (io) (await import('../cli/model-args.js')).reportConfigDiagnostics(io, s.config.warnings);
+    if (io) {
+      const { reportConfigDiagnostics, reportPipelineDiagnostics } = await import('../cli/model-args.js');
+      reportConfigDiagnostics(io, s.config.warnings, report);
+      reportPipelineDiagnostics(io, s.pipeline.diagnostics, report);
+    }
     return new ServedModel(name, file, s.graph, batching, metrics);
   }
 

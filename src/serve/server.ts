@@ -21,6 +21,8 @@ export interface ServeOptions {
   readonly batching: BatchingOptions;
   readonly maxRequestBytes: number;
   readonly version: string;
+  /** Global --quiet: the models' info notes are not printed. */
+  readonly quiet?: boolean;
 }
 
 export interface RunningServer {
@@ -33,7 +35,7 @@ export interface RunningServer {
 
 export async function startServer(o: ServeOptions, io: CliIO): Promise<RunningServer> {
   const reg = new Registry(o.version);
-  for (const m of o.models) reg.add(await ServedModel.load(m.file, m.name, m, o.batching, reg.metrics, io));
+  for (const m of o.models) reg.add(await ServedModel.load(m.file, m.name, m, o.batching, reg.metrics, io, { quiet: Boolean(o.quiet) }));
   const log = (line: string): void => io.err(`${new Date().toISOString()} ${line}\n`);
 
   let httpServer: http.Server | undefined;

@@ -74,7 +74,8 @@ export async function createSweep(ctx: CommandContext, o: SweepCreateOptions): P
 
   const base = o.config ? loadConfig(o.config) : defaultConfig();
   // Said once here: the points compile with their output captured.
-  (await import('../cli/model-args.js')).reportConfigDiagnostics(ctx.io, base.warnings);
+  const { reportConfigDiagnostics, reportOptionsOf, reportPipelineDiagnostics, uniqueDiagnostics } = await import('../cli/model-args.js');
+  reportConfigDiagnostics(ctx.io, base.warnings, reportOptionsOf(ctx));
   const backend: 'vivado' | 'vitis' = (o.backend ?? base.backend ?? 'vivado').toLowerCase().startsWith('vitis') ? 'vitis' : 'vivado';
   const clock = o.clock !== undefined ? Number(o.clock) : (base.clockPeriod ?? 5);
   checkClock(clock, o.clock !== undefined ? '--clock' : 'ClockPeriod');
@@ -87,13 +88,16 @@ export async function createSweep(ctx: CommandContext, o: SweepCreateOptions): P
 
   // Check every point before anything is written.
   const problems: Diagnostic[] = [];
+  const pointDiagnostics: (readonly Diagnostic[])[] = [];
   const entries: PointEntry[] = [];
   const settings: BaseSettings = { backend, clock, ...(target ? { target } : {}), ...(o.io ? { io: o.io } : {}), ...(o.strategy ? { strategy: o.strategy } : {}), ...(o.reuse ? { reuse: o.reuse } : {}), ...(o.precision ? { precision: o.precision } : {}) };
   for (const p of points) {
     let g: Graph;
     let io: 'io_parallel' | 'io_stream';
+    let pd: readonly Diagnostic[];
     try {
-      ({ graph: g, io } = preparePoint(raw, base, o.config, settings, p, { configFromObject, withModelOverrides, runPipeline }));
+      ({ graph: g, io, diagnostics: pd } = preparePoint(raw, base, o.config, settings, p, { configFromObject, withModelOverrides, runPipeline }));
+      pointDiagnostics.push(pd);
     } catch (e) {
       if (!(e instanceof DiagnosticError)) throw e;
       for (const d of e.diagnostics) problems.push({ ...d, message: `point ${p.name} (${describe(p)}): ${d.message}` });
@@ -109,6 +113,8 @@ export async function createSweep(ctx: CommandContext, o: SweepCreateOptions): P
     });
   }
   if (problems.length) throw new DiagnosticError(problems, EXIT.USAGE);
+  // The passes' warnings and notes, each once for the sweep (the points compile with their output captured).
+  reportPipelineDiagnostics(ctx.io, uniqueDiagnostics(pointDiagnostics), reportOptionsOf(ctx));
 
   const manifest: SweepManifest = {
     fastml: o.fastmlVersion,
@@ -189,7 +195,14 @@ interface Stages {
  * (the grid's values over the sweep's common flags over the config file). Throws the passes'
  * DiagnosticError for an invalid point.
  */
-export function preparePoint(raw: Graph, base: HlsConfig, configFile: string | undefined, b: BaseSettings, p: DesignPoint, s: Stages): { graph: Graph; io: 'io_parallel' | 'io_stream' } {
+export function preparePoint(
+  raw: Graph,
+  base: HlsConfig,
+  configFile: string | undefined,
+  b: BaseSettings,
+  p: DesignPoint,
+  s: Stages,
+): { graph: Graph; io: 'io_parallel' | 'io_stream'; diagnostics: readonly Diagnostic[] } {
   const ioText = p.io ?? b.io ?? base.ioType;
   const io = (ioText.startsWith('io_') ? ioText : `io_${ioText}`) as 'io_parallel' | 'io_stream';
   const strategy = p.strategy ?? b.strategy?.toLowerCase();
@@ -205,7 +218,7 @@ export function preparePoint(raw: Graph, base: HlsConfig, configFile: string | u
     ...(p.prune !== undefined ? { prune: String(p.prune) } : {}),
     estimate: { ...(b.target ? { part: b.target } : {}), backend: b.backend, clockNs: b.clock, ioType: io },
   });
-  return { graph: res.graph, io };
+  return { graph: res.graph, io, diagnostics: res.diagnostics };
 }
 
 function describe(p: DesignPoint): string {

@@ -6,9 +6,9 @@
  * project exactly as it was.
  */
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -104,6 +104,51 @@ describe('nothing a user owns is lost', () => {
     expect(existsSync(path.join(prj, 'stale.txt'))).toBe(false);
     expect(readFileSync(path.join(prj, 'firmware/jet_tagger.cpp'), 'utf8')).toContain('DATAFLOW');
     expect(readdirSync(tmp).filter((f) => f.includes('.tmp-') || f.includes('.old-'))).toEqual([]);
+  });
+
+  it('a project stranded by an interrupted replacement is restored, and the command says so through its own output', async () => {
+    const jet = path.join(projectRoot, 'models/jet_tagger.onnx');
+    const parent = path.join(tmp, 'stranded');
+    mkdirSync(parent);
+    const prj = path.join(parent, 'prj');
+    expect((await cli(parent, 'compile', jet, '-o', prj)).code).toBe(0);
+    const before = snapshot(prj);
+    // What a --force run killed between its two renames leaves: the project only at .prj.old-<pid>-*
+    // (a dead process id: the kernel hands out none as large).
+    const aside = path.join(parent, '.prj.old-4194303-kx-1');
+    renameSync(prj, aside);
+    const stderr = vi.spyOn(process.stderr, 'write');
+    try {
+      // Without --force the restored project is protected, as before the interrupted run; the note
+      // comes first, on the command's stderr, and nothing reaches the process's stderr directly.
+      const r = await cli(parent, 'compile', jet, '-o', prj);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/^info FML5823: .*prj: .*restored the previous project from \.prj\.old-4194303-kx-1 \(a replacement of it was interrupted\)/m);
+      expect(r.err).toContain('FML5801');
+      expect(r.out).toBe('');
+      expect(stderr).not.toHaveBeenCalled();
+      expect(snapshot(prj)).toEqual(before);
+      expect(existsSync(aside)).toBe(false);
+      // Two leftovers: the newest is restored (an info note, left out with --quiet), the other is
+      // kept and named in a warning (printed even with --quiet), once.
+      renameSync(prj, aside);
+      const older = path.join(parent, '.prj.old-4194303-kx-0');
+      mkdirSync(older);
+      writeFileSync(path.join(older, 'fastml.lock.json'), '{}');
+      const old = new Date(Date.now() - 60_000);
+      utimesSync(older, old, old);
+      const q = await cli(parent, '--quiet', 'compile', jet, '-o', prj, '--force');
+      expect(q.code, q.err).toBe(0);
+      expect(q.err).not.toMatch(/^info FML5823/m);
+      const kept = q.err.split('\n').filter((l) => l.startsWith('warning FML5823'));
+      expect(kept).toHaveLength(1);
+      expect(kept[0]).toMatch(/\.prj\.old-4194303-kx-0: a previous project left aside by an interrupted replacement of prj; fastml keeps it/);
+      expect(stderr).not.toHaveBeenCalled();
+      expect(existsSync(older)).toBe(true);
+      expect(existsSync(aside)).toBe(false);
+    } finally {
+      stderr.mockRestore();
+    }
   });
 
   it('emulate, check and config never overwrite their inputs', async () => {

@@ -5,7 +5,8 @@
  *
  * - model: one Model block (default precision, reuse factor, strategy).
  * - type: plus a LayerType block per layer class in the model.
- * - name: plus a LayerName block per layer, with every precision slot the layer has: the model's
+ * - name: plus a LayerName block per layer, with the precision slots the layer uses (no `bias` for
+ *   a layer without one, as hls4ml): the model's
  *   own quantizer types where it has quantizers (QKeras / QONNX), `auto` for accumulators and
  *   results that inference sizes exactly, and fixed<16,6,RND,SAT> for a layer that feeds a softmax
  *   (an inferred, very wide type there is the softmax trap of NUMERICS.md).
@@ -60,6 +61,24 @@ function y(s: string): string {
 const MAC_OPS = new Set(['Dense', 'Conv', 'DepthwiseConv']);
 /** Slots hls4ml reads only from a direct `<slot>_t` key of the block. */
 const TABLE_SLOTS = new Set(['table', 'exp_table', 'inv_table', 'inv_inp']);
+
+/**
+ * The precision slots a layer actually uses: the slots of its class (slotsFor) less a `bias` it does
+ * not have (a Dense / Conv without bias, a scale layer the frontend inserted that only scales) and a
+ * `scale` a ScaleBias does not have (a bias-only Add). hls4ml gives a missing bias its own 1-bit
+ * type and never reads the configuration for it, and fastml's kernels never read such a type, so
+ * listing the slot would only invite an edit that changes nothing. Layers whose kernels
+ * substitute ones or zeros (LayerNorm, recurrent layers) keep their slots: the type is still used.
+ */
+export function slotsUsed(l: Layer, slots: readonly string[]): string[] {
+  const op = l.attrs.op;
+  const hasBiasSlot = MAC_OPS.has(op) || op === 'ScaleBias';
+  return slots.filter((s) => {
+    if (s === 'bias' && hasBiasSlot) return l.weights.bias !== undefined;
+    if (s === 'scale' && op === 'ScaleBias') return l.weights.scale !== undefined;
+    return true;
+  });
+}
 
 /**
  * The values fastml would use for each precision slot of a layer at name granularity, with a
@@ -165,7 +184,7 @@ export async function configYaml(g: Graph, o: ConfigOptions): Promise<string> {
       L.push(`    ${y(l.name)}:   # ${hlsClassOf(l)}${l.source?.opType && l.source.opType !== hlsClassOf(l) ? ` (${l.source.opType})` : ''}`);
       L.push('      Trace: false');
       L.push('      Precision:');
-      const vals = layerValues(g, l, slotsFor(l), o.defaultPrecision, formatHls4ml);
+      const vals = layerValues(g, l, slotsUsed(l, slotsFor(l)), o.defaultPrecision, formatHls4ml);
       for (const v of vals.filter((x) => !TABLE_SLOTS.has(x.slot))) L.push(`        ${v.slot}: ${y(v.value)}   # ${v.why}`);
       // Table types go in direct *_t keys: hls4ml ignores them inside Precision.
       for (const v of vals.filter((x) => TABLE_SLOTS.has(x.slot))) L.push(`      ${v.slot}_t: ${y(v.value)}   # ${v.why}`);
@@ -295,7 +314,10 @@ export function register(program: Command, ctx: CommandContext): void {
       const { runPipeline } = await import('../../passes/pipeline.js');
       const { configFromObject } = await import('../../config/load.js');
       const YAML = (await import('yaml')).default;
-      runPipeline(g0, configFromObject(YAML.parse(await configYaml(g, base))), { estimate: { part, ioType: io } });
+      const checked = runPipeline(g0, configFromObject(YAML.parse(await configYaml(g, base))), { estimate: { part, ioType: io } });
+      // What the passes say about the written configuration, as every command says it.
+      const { reportOptionsOf, reportPipelineDiagnostics } = await import('../model-args.js');
+      reportPipelineDiagnostics(ctx.io, checked.diagnostics, reportOptionsOf(ctx));
       const maximum = await maximumFor(g0, g, base, flags.maxPrecision, fail);
       if (maximum) Object.assign(base, { maximum });
       let chosenReuse: Record<string, number> | undefined;

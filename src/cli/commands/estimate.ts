@@ -11,14 +11,14 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import type { CommandContext } from '../context.js';
 import { resolvePath } from '../context.js';
-import { DiagnosticError, diag, formatDiagnostic } from '../../diagnostics/diagnostic.js';
+import { DiagnosticError, diag, formatDiagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { Graph, Strategy } from '../../ir/graph.js';
 import type { Backend, EstimateOptions, IoType, MultiplierImpl } from '../../estimate/types.js';
 import type { SweepResult } from '../../estimate/sweep.js';
 import { addPipelineOptions, parseReuseFlag, pipelineFlagsOf, pipelineJson, pipelineOptionsFrom, printPipeline, type PipelineFlags } from '../../passes/options.js';
 import type { PipelineResult } from '../../passes/pipeline.js';
 import { withModelOverrides } from '../../config/overrides.js';
-import { MODEL_ARG_HELP, parseIo, parseStrategy, reportConfigDiagnostics, resolveModelArgs } from '../model-args.js';
+import { MODEL_ARG_HELP, parseIo, parseStrategy, reportConfigDiagnostics, reportOptionsOf, reportPipelineDiagnostics, resolveModelArgs, uniqueDiagnostics } from '../model-args.js';
 import { checkClock } from '../../diagnostics/limits.js';
 
 interface EstimateFlags {
@@ -111,7 +111,7 @@ export function register(program: Command, ctx: CommandContext): void {
       const cfgFile = m.config;
       const baseCfg = cfgFile ? loadConfig(cfgFile) : defaultConfig();
       // The configuration's warnings and notes, as every command that reads one reports them.
-      reportConfigDiagnostics(ctx.io, baseCfg.warnings);
+      reportConfigDiagnostics(ctx.io, baseCfg.warnings, reportOptionsOf(ctx));
       const strategy = parseStrategy(flags.strategy);
       if (flags.precision !== undefined) {
         const { parseType } = await import('../../fixed/type.js');
@@ -171,10 +171,12 @@ export function register(program: Command, ctx: CommandContext): void {
         const bar = await createProgress(ctx.io, { quiet: Boolean(flags.json) });
         bar.phase('sweep', points.length, 'design points');
         let results: SweepResult[];
+        const pointDiagnostics: (readonly Diagnostic[])[] = [];
         try {
           results = points.map((p, k) => {
             const o = { ...base, ...p, ...(p.precision ? { precision: precisionType(p.precision) } : {}) };
-            const { g } = prepare(o, true);
+            const { g, res: pr } = prepare(o, true);
+            pointDiagnostics.push(pr.diagnostics);
             const e = estimate(g, eopts);
             const r = { point: p, estimate: e, ...(acc ? { accuracy: acc(g) } : {}) };
             bar.update(k + 1);
@@ -183,6 +185,8 @@ export function register(program: Command, ctx: CommandContext): void {
         } finally {
           bar.stop();
         }
+        // The passes' warnings and notes, each once for the sweep (the table has no place for them).
+        reportPipelineDiagnostics(ctx.io, uniqueDiagnostics(pointDiagnostics), reportOptionsOf(ctx));
         markPareto(results);
         if (htmlOut) {
           const { assemble, writeReportPage } = await import('../../report/build.js');
@@ -212,6 +216,8 @@ export function register(program: Command, ctx: CommandContext): void {
       }
 
       const { g, notes, res } = prepare(base);
+      // The warnings are part of the estimate (its table and JSON `warnings`): only the notes here.
+      reportPipelineDiagnostics(ctx.io, res.diagnostics, reportOptionsOf(ctx, { warnings: false }));
       printPipeline(res, pflags, ctx.io, Boolean(flags.json));
       const e = estimate(g, eopts);
       const withNotes = { ...e, warnings: [...notes, ...e.warnings] };

@@ -138,7 +138,8 @@ export function register(program: Command, ctx: CommandContext): void {
         if (settings.quantize && !pflags.quantize)
           ctx.io.err(`note: the project was compiled with --quantize ${settings.quantize}; give --quantize and --calibration again to estimate the same types\n`);
         const baseCfg = flags.config ? loadConfig(await resolvePath(ctx, flags.config)) : defaultConfig();
-        (await import('../model-args.js')).reportConfigDiagnostics(ctx.io, baseCfg.warnings);
+        const { reportConfigDiagnostics, reportOptionsOf, reportPipelineDiagnostics } = await import('../model-args.js');
+        reportConfigDiagnostics(ctx.io, baseCfg.warnings, reportOptionsOf(ctx));
         // The Model-level overrides compile applied (--strategy, --reuse N, --precision), from the lock.
         const reuseN = parseReuseFlag(pflags.reuse).factor;
         const hls = { ...((baseCfg.raw.HLSConfig as Record<string, unknown>) ?? {}) };
@@ -164,6 +165,7 @@ export function register(program: Command, ctx: CommandContext): void {
         const raw = await loadModel(await resolvePath(ctx, flags.model));
         const popts = await pipelineOptionsFrom(pflags, raw, (p) => path.resolve(ctx.io.cwd, p));
         const res = runPipeline(raw, cfg, { ...popts, estimate: eopts });
+        reportPipelineDiagnostics(ctx.io, res.diagnostics, reportOptionsOf(ctx));
         printPipeline(res, pflags, ctx.io, Boolean(flags.json));
         pipe = pipelineJson(res, pflags);
         est = estimate(res.graph, eopts);

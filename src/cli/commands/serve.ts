@@ -110,6 +110,7 @@ export function register(program: Command, ctx: CommandContext): void {
           },
           maxRequestBytes: int('--max-request-mb', f.maxRequestMb, 1) * 1024 * 1024,
           version: version(),
+          quiet: Boolean(ctx.quiet?.()),
         },
         ctx.io,
       );

@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { loadSession } from '../../../src/emulator/session.js';
 import { dataDir } from '../../helpers/data.js';
 import { functional, inputLayer, klayer, seq, tmpDir, writeJsonModel } from '../frontends/keras/helpers.js';
+import { po2Model } from '../../helpers/po2-model.js';
 import { formatHls4ml } from '../../../src/fixed/type.js';
 import type { FixedType } from '../../../src/fixed/type.js';
 import { quantizeConst } from '../../../src/emulator/weights.js';
@@ -53,28 +54,6 @@ describe('softmax implementation from an old-style Strategy', () => {
     await expect(loadSession(JET, { config: cfg })).rejects.toMatchObject({ diagnostics: [expect.objectContaining({ code: 'FML4004' })] });
   });
 });
-
-/** A QKeras MLP with power-of-two kernels, named as in test/fixtures/configs/qkeras_po2_mlp.yml. */
-async function po2Model(dir: string): Promise<string> {
-  const q = (name: string, config: Record<string, unknown>) => ({ class_name: name, config });
-  const layers = [
-    inputLayer('input_1', [8]),
-    klayer('QDense', 'fc1', { units: 6, activation: 'linear', use_bias: true, kernel_quantizer: q('quantized_po2', { bits: 5, max_value: null }), bias_quantizer: q('quantized_bits', { bits: 8, integer: 3, alpha: 1 }) }, ['input_1']),
-    klayer('QActivation', 'relu1', { activation: q('quantized_relu', { bits: 6, integer: 2 }) }, ['fc1']),
-    klayer('QDense', 'fc2', { units: 4, activation: 'linear', use_bias: true, kernel_quantizer: q('quantized_po2', { bits: 4, max_value: 1 }), bias_quantizer: q('quantized_bits', { bits: 8, integer: 3, alpha: 1 }) }, ['relu1']),
-    klayer('Activation', 'softmax', { activation: 'softmax' }, ['fc2']),
-  ];
-  // Kernel values spread over several octaves, as trained po2 kernels are.
-  const k1 = seq(48, 3).map((v) => v * 0.6);
-  const k2 = seq(24, 5).map((v) => v * 0.9);
-  return writeJsonModel(dir, 'qkeras_po2_mlp', functional(layers, ['input_1'], ['softmax']), [
-    { name: 'input_1', weights: [] },
-    { name: 'fc1', weights: [{ name: 'kernel', shape: [8, 6], data: k1 }, { name: 'bias', shape: [6], data: seq(6, 7).map((v) => v * 0.5) }] },
-    { name: 'relu1', weights: [] },
-    { name: 'fc2', weights: [{ name: 'kernel', shape: [6, 4], data: k2 }, { name: 'bias', shape: [4], data: seq(4, 9).map((v) => v * 0.5) }] },
-    { name: 'softmax', weights: [] },
-  ]);
-}
 
 /** The po2 quantizer's values of a layer's raw kernel. */
 function po2Values(raw: Layer): number[] {

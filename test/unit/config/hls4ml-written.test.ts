@@ -14,7 +14,7 @@
  */
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { loadConfig } from '../../../src/config/load.js';
@@ -148,6 +148,37 @@ describe('verbatim hls4ml-written configs: every key used or reported', () => {
     expect(by('/HLSConfig/LayerName/fc1/Skip')).toBeUndefined();
     expect(by('/HLSConfig/Model/BramFactor')).toBeUndefined();
     expect(by('/HLSConfig/Model/TraceOutput')).toBeUndefined();
+  });
+
+  it('TargetCycles is reported with what hls4ml does with it (never an unknown key); OutputShapes is a note', () => {
+    const cfg = loadConfig(
+      writeYaml(
+        'HLSConfig:\n  Model:\n    Precision: fixed<16,6>\n    Strategy: Resource\n    ReuseFactor: 4\n    TargetCycles: 200\n  LayerType:\n    Dense:\n      TargetCycles: 100\n  LayerName:\n    fc1:\n      TargetCycles: 80\nOutputShapes:\n  layer13_out:\n  - 5\n',
+      ),
+    );
+    expect(cfg.warnings.filter((d) => d.code === 'FML4010')).toEqual([]);
+    const by = (p: string) => cfg.warnings.find((d) => d.loc?.jsonPointer === p);
+    for (const p of ['/HLSConfig/Model/TargetCycles', '/HLSConfig/LayerName/fc1/TargetCycles']) {
+      expect(by(p)).toMatchObject({ code: 'FML4015', severity: 'warning' });
+      expect(by(p)?.message).toMatch(/TargetCycles (200|80) is not applied: hls4ml uses it for Resource-strategy Dense and Conv1D\/Conv2D layers only, replacing ReuseFactor by \(TargetCycles - 6k\)\/k/);
+      expect(by(p)?.hint).toMatch(/--reuse auto --budget latency=CYCLES/);
+    }
+    // hls4ml stores a LayerType TargetCycles but never looks it up.
+    expect(by('/HLSConfig/LayerType/Dense/TargetCycles')).toMatchObject({ code: 'FML4015', severity: 'info' });
+    expect(by('/HLSConfig/LayerType/Dense/TargetCycles')?.message).toMatch(/changes nothing in hls4ml/);
+    expect(by('/OutputShapes')).toMatchObject({ code: 'FML4015', severity: 'info' });
+    // The reuse factor stays what the file says.
+    expect(cfg.model.reuseFactor).toBe(4);
+  });
+
+  it('no key of the hls4ml configurations in the fixtures is an unknown key', () => {
+    const files = [
+      ...readdirSync(path.join(dataDir, 'reference/hls4ml')).map((d) => path.join(dataDir, 'reference/hls4ml', d, 'config.yml')),
+      ...readdirSync(path.join(dataDir, 'configs')).filter((f) => f.endsWith('.yml')).map((f) => path.join(dataDir, 'configs', f)),
+      ...CONFIGS.filter((f) => f.endsWith('.yml')).map((f) => path.join(DIR, f)),
+    ].filter((f) => existsSync(f));
+    expect(files.length).toBeGreaterThan(20);
+    for (const f of files) expect(loadConfig(f).warnings.filter((d) => d.code === 'FML4010').map((d) => `${f}: ${d.message}`)).toEqual([]);
   });
 
   it('table_size is TableSize, as hls4ml reads it (every layer key is set as its snake_case attribute)', () => {

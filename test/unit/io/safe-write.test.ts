@@ -4,11 +4,11 @@
  * replaced, only with force, and only once the new content is complete; files are written whole.
  */
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DiagnosticError, EXIT } from '../../../src/diagnostics/diagnostic.js';
+import { DiagnosticError, EXIT, type Diagnostic } from '../../../src/diagnostics/diagnostic.js';
 import { checkOutputDir, checkOutputFile, checkReplaceable, folderState, replaceFolder, writeFileAtomic } from '../../../src/io/safe-write.js';
 
 function codeOf(f: () => void): string | undefined {
@@ -109,18 +109,25 @@ describe('safe-write', () => {
     mkdirSync(aside);
     writeFileSync(path.join(aside, 'fastml.lock.json'), '{}');
     writeFileSync(path.join(aside, 'x.cpp'), 'previous');
-    // Without --force the restored project is protected, as it was before the interrupted run.
-    expect(codeOf(() => replaceFolder(path.join(parent, 'prj'), false, () => undefined))).toBe('FML5801');
+    // Without --force the restored project is protected, as it was before the interrupted run. The
+    // note goes to the caller's notify (the command's io), not to the process's stderr.
+    const notes: Diagnostic[] = [];
+    const stderr = vi.spyOn(process.stderr, 'write');
+    expect(codeOf(() => replaceFolder(path.join(parent, 'prj'), false, () => undefined, '-o', (d) => notes.push(d)))).toBe('FML5801');
+    expect(stderr).not.toHaveBeenCalled();
+    stderr.mockRestore();
+    expect(notes).toEqual([expect.objectContaining({ code: 'FML5823', severity: 'info', message: expect.stringMatching(/restored the previous project from \.prj\.old-4194303-abc-1/) })]);
     expect(readFileSync(path.join(parent, 'prj', 'x.cpp'), 'utf8')).toBe('previous');
     expect(existsSync(aside)).toBe(false);
     // A second leftover while the folder exists is kept (and only named).
     const older = path.join(parent, `.prj.old-${dead}-abd-2`);
     mkdirSync(older);
     writeFileSync(path.join(older, 'fastml.lock.json'), '{}');
-    replaceFolder(path.join(parent, 'prj'), true, (t) => {
+    const kept = replaceFolder(path.join(parent, 'prj'), true, (t) => {
       writeFileSync(path.join(t, 'fastml.lock.json'), '{}');
       writeFileSync(path.join(t, 'x.cpp'), 'new');
     });
+    expect(kept).toEqual([expect.objectContaining({ code: 'FML5823', severity: 'warning', message: expect.stringMatching(/\.prj\.old-4194303-abd-2: .*fastml keeps it/) })]);
     expect(readFileSync(path.join(parent, 'prj', 'x.cpp'), 'utf8')).toBe('new');
     expect(existsSync(older)).toBe(true);
     // A live process's copy (this one's parent) is never touched.

@@ -1,7 +1,7 @@
 /** `fastml config`: the written configuration loads back and gives the types fastml announced. */
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { main } from '../../../src/cli/main.js';
 import { memoryIO } from '../../../src/cli/io.js';
@@ -73,4 +73,72 @@ describe('fastml config --budget', () => {
     expect(await main(['config', JET, '--budget', 'dsp=500'], bad)).toBe(2);
     expect(bad.stderr).toMatch(/FML6566/);
   });
+});
+
+const QONNX_JET = path.join(SHARED, 'models/qonnx_jet_mlp_3layer/qkeras_jettagging.onnx');
+
+/** Every file of a project folder (path -> bytes), without the lock file (it hashes the config). */
+function projectFiles(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string, rel: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(path.join(d, e.name), r);
+      else if (r !== 'fastml.lock.json') out.set(r, readFileSync(path.join(d, e.name), 'utf8'));
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
+/** The LayerName block of one layer in a written configuration (its lines up to the next layer). */
+function block(text: string, layer: string): string {
+  const m = new RegExp(`\\n {4}${layer}:[^\\n]*\\n((?: {6}[^\\n]*\\n)*)`).exec(text);
+  if (!m) throw new Error(`no block for ${layer}`);
+  return m[1]!;
+}
+
+describe('fastml config: the slots a layer uses', () => {
+  it('lists no bias for a layer without one (QONNX MatMul, bias-only scale layers) and the written config compiles to the same project', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fastml-config-slots-'));
+    const io = memoryIO(dir);
+    expect(await main(['config', QONNX_JET, '--granularity', 'name', '-o', 'name.yml'], io)).toBe(0);
+    const text = readFileSync(path.join(dir, 'name.yml'), 'utf8');
+    const g = await loadModel(QONNX_JET);
+    const byName = new Map(g.layers.map((l) => [l.name, l]));
+    // The MatMuls have no bias (the Adds after them carry it); the Adds only add (no scale).
+    expect(byName.get('MatMul_0')!.weights.bias).toBeUndefined();
+    expect(byName.get('Add_0')!.weights.scale).toBeUndefined();
+    for (const n of ['MatMul_0', 'MatMul_1', 'MatMul_2', 'MatMul_3']) {
+      expect(block(text, n)).toMatch(/ weight: /);
+      expect(block(text, n)).not.toMatch(/ bias: /);
+    }
+    for (const n of ['Add_0', 'Add_1', 'Add_2']) {
+      expect(block(text, n)).toMatch(/ bias: fixed<6,1,RND_CONV,SAT,0>/);
+      expect(block(text, n)).not.toMatch(/ scale: /);
+    }
+    // A layer with a bias keeps its slot (a Keras Dense).
+    const io2 = memoryIO(dir);
+    expect(await main(['config', QKERAS, '--granularity', 'name'], io2)).toBe(0);
+    expect(block(io2.stdout, 'fc1')).toMatch(/ bias: fixed<6,1,RND_CONV,SAT,0>/);
+
+    // Feeding the written file back builds the project the file describes: the same bytes as the
+    // file with the dropped slots written out at the value they resolve to (the Model default),
+    // so leaving them out changes nothing.
+    const full = text.replace(/(\n {4}(MatMul_\d|Add_\d):[^\n]*\n(?: {6}[^\n]*\n)*? {6}Precision:\n)/g, (m: string, _a: string, n: string) =>
+      m + (n.startsWith('MatMul') ? '        bias: fixed<16,6>\n' : '        scale: fixed<16,6>\n'),
+    );
+    expect(full).not.toBe(text);
+    writeFileSync(path.join(dir, 'full.yml'), full);
+    expect(await main(['compile', QONNX_JET, '-c', 'name.yml', '-o', 'a', '--input', 'random:4'], memoryIO(dir))).toBe(0);
+    expect(await main(['compile', QONNX_JET, '-c', 'full.yml', '-o', 'b', '--input', 'random:4'], memoryIO(dir))).toBe(0);
+    const a = projectFiles(path.join(dir, 'a'));
+    expect(a.size).toBeGreaterThan(10);
+    expect(projectFiles(path.join(dir, 'b'))).toEqual(a);
+    // The model-granularity file gives the same project as no configuration at all.
+    expect(await main(['config', QONNX_JET, '-o', 'model.yml'], memoryIO(dir))).toBe(0);
+    expect(await main(['compile', QONNX_JET, '-c', 'model.yml', '-o', 'c', '--input', 'random:4'], memoryIO(dir))).toBe(0);
+    expect(await main(['compile', QONNX_JET, '-o', 'd', '--input', 'random:4'], memoryIO(dir))).toBe(0);
+    expect(projectFiles(path.join(dir, 'c'))).toEqual(projectFiles(path.join(dir, 'd')));
+  }, 120_000);
 });
