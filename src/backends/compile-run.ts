@@ -5,7 +5,7 @@
  */
 
 import { LIMITS, overLimit } from '../diagnostics/limits.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -24,7 +24,7 @@ import { projectIdent } from './identifiers.js';
 import type { Backend, IoType } from './view-types.js';
 import { parseReuseFlag, pipelineOptionsFrom, printPipeline, type PipelineFlags } from '../passes/options.js';
 import { checkClock } from '../diagnostics/limits.js';
-import { paramCount, startTestBench } from './testbench.js';
+import { paramCount, preStartTestBench, startTestBench } from './testbench.js';
 
 export interface CompileFlags {
   readonly model: string;
@@ -120,7 +120,24 @@ function collectGarbage(): void {
   }
 }
 
+/** Bytes of the model's files (0 for a file that cannot be read: loading it reports that). */
+function modelBytes(f: CompileFlags): number {
+  let n = 0;
+  for (const p of [f.model, f.weights]) {
+    if (p === undefined) continue;
+    try {
+      n += statSync(p).size;
+    } catch {
+      // The model loader names the file and what is wrong with it.
+    }
+  }
+  return n;
+}
+
 export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<number> {
+  // A large model's test bench will run in a worker thread: start it now, so that its start-up
+  // overlaps the loading of this command's modules, the model and the passes.
+  preStartTestBench(modelBytes(f));
   const { loadConfig, defaultConfig, configFromObject } = await import('../config/load.js');
   const { loadModel } = await import('../frontends/index.js');
   const { runPipeline } = await import('../passes/pipeline.js');

@@ -94,11 +94,21 @@ export function paramCount(g: Graph): number {
 }
 
 /**
- * Whether a test bench of n samples of g pays for a worker: two cores or more, enough work to cover
- * the worker's start, few enough parameters for a second copy of them.
+ * Whether a test bench of n samples of g pays for a worker: an idle second core, enough work to
+ * cover the worker's start, few enough parameters for a second copy of them.
  */
-export function workerPays(g: Graph, n: number, cpus = cores()): boolean {
-  return cpus >= 2 && n * macsPerSample(g) >= WORKER_MIN_MACS && paramCount(g) <= WORKER_MAX_PARAMS;
+export function workerPays(g: Graph, n: number, cpus = cores(), load = os.loadavg()[0]!): boolean {
+  return idleCore(cpus, load) && n * macsPerSample(g) >= WORKER_MIN_MACS && paramCount(g) <= WORKER_MAX_PARAMS;
+}
+
+/**
+ * Whether a second core is there and looks free (the 1-minute load average leaves at least half a
+ * core idle, as for the emulator's workers): on a machine already busy the worker only takes CPU
+ * from this thread (measured on a shared 2-core machine at load 4: every phase of the compile
+ * slowed down while it ran, and the whole took longer than without it).
+ */
+function idleCore(cpus: number, load: number): boolean {
+  return cpus >= 2 && load <= cpus - 0.5;
 }
 
 /** Whether this test bench goes to a worker (FASTML_TESTBENCH_WORKER overrides the size rule). */
@@ -153,6 +163,40 @@ function runHere(emulator: Emulator, g: Graph, n: number, data: readonly Float64
 
 const WASM_MIN_MACS = 1_000_000;
 
+/** A model file (with its weights file) from this size up gets its worker before it is read. */
+export const EARLY_MIN_BYTES = 512 * 1024;
+
+/** The worker started by preStartTestBench, waiting for its job. */
+let early: Worker | undefined;
+
+function spawn(): Worker {
+  const w = new Worker(workerUrl);
+  // The process does not wait for it: once the outputs are in, or the command has failed, it is not needed.
+  w.unref();
+  return w;
+}
+
+/**
+ * Starts the test bench's worker before the model is read, when the model's files are large
+ * enough that it will probably be used (modelBytes: their size): its start and the loading of
+ * the emulator's modules (~40-60 ms) then overlap the reading and the passes. startTestBench uses
+ * it, or stops it if the test bench stays in this thread.
+ */
+export function preStartTestBench(modelBytes: number): void {
+  const env = process.env['FASTML_TESTBENCH_WORKER'];
+  if (early || env === '0' || !workerAvailable()) return;
+  if (env !== '1' && env !== 'fail' && (!idleCore(cores(), os.loadavg()[0]!) || modelBytes < EARLY_MIN_BYTES)) return;
+  try {
+    early = spawn();
+    // An error before its job arrives: the job goes to a new worker instead.
+    early.on('error', () => {
+      early = undefined;
+    });
+  } catch {
+    early = undefined;
+  }
+}
+
 /**
  * Starts the test bench of `g` on n samples (IR layout, batch first). With a worker, the outputs
  * are being computed when this returns; without, they are computed here before it returns (the
@@ -162,6 +206,8 @@ export function startTestBench(g: Graph, n: number, data: readonly Float64Array[
   const inputs = inputRows(g, n, data);
   const wasm = n * macsPerSample(g) >= WASM_MIN_MACS;
   if (!useWorker(g, n)) {
+    void early?.terminate();
+    early = undefined;
     const rows = runHere(emulator, g, n, data, wasm);
     return { inputs, outputs: () => rows, inWorker: false };
   }
@@ -174,16 +220,14 @@ export function startTestBench(g: Graph, n: number, data: readonly Float64Array[
   const outputs = sizes.map((size) => new Float64Array(new SharedArrayBuffer(8 * n * size)));
   const ctrl = new Int32Array(new SharedArrayBuffer(8));
   const job: TestBenchJob = { graph: g, n, wasm, data: data.map((d) => sharedCopy(d)), outputs, ctrl };
-  let worker: Worker | undefined;
+  let worker = early;
+  early = undefined;
   try {
-    worker = new Worker(workerUrl, { workerData: job });
-    // The process does not wait for it: once the outputs are in, or the command has failed, it is not needed.
-    worker.unref();
-    worker.on('error', () => {
-      // Its failure is read from ctrl (it stores FAILED before it ends); an error before that,
-      // e.g. while loading its modules, leaves RUNNING, and the writer's wait then gives up.
-      Atomics.store(ctrl, 0, FAILED);
-    });
+    worker ??= spawn();
+    // Its failure is read from ctrl (the worker stores FAILED before it ends); an error before
+    // that, e.g. while loading its modules, is stored here, or the writer's wait gives up.
+    worker.on('error', () => Atomics.store(ctrl, 0, FAILED));
+    worker.postMessage(job);
   } catch {
     Atomics.store(ctrl, 0, FAILED);
   }

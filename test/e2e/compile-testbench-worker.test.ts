@@ -74,17 +74,19 @@ describe('test bench in a worker thread', () => {
     }, 120_000);
   }
 
-  it('the default sends only large test benches to a worker, and only with a second core', () => {
+  it('the default sends only large test benches to a worker, and only with an idle second core', () => {
     const dense = (nIn: number, nOut: number): Graph['layers'][number] =>
       ({ name: `d${nIn}`, op: 'Dense', inputs: ['x'], outputs: ['y'], attrs: { op: 'Dense', nIn, nOut }, weights: { kernel: { data: new Float32Array(nIn * nOut), shape: [nIn, nOut] } } }) as unknown as Graph['layers'][number];
     const graph = (layers: Graph['layers']): Graph => ({ layers, tensors: new Map([['y', { shape: [layers[0]!.attrs.op === 'Dense' ? (layers[0]!.attrs as { nOut: number }).nOut : 1] }]]) }) as unknown as Graph;
     const jet = graph([dense(16, 64), dense(64, 32), dense(32, 32), dense(32, 5)]);
     const mlp = graph([dense(512, 512), dense(512, 512), dense(512, 10)]);
     const huge = graph([dense(2248, 2248), dense(2248, 2248)]);
-    expect(workerPays(jet, 32, 2)).toBe(false);
-    expect(workerPays(mlp, 32, 2)).toBe(true);
-    expect(workerPays(mlp, 32, 1)).toBe(false);
-    expect(workerPays(mlp, 1, 2)).toBe(false);
-    expect(workerPays(huge, 32, 2)).toBe(false);
+    expect(workerPays(jet, 32, 2, 0)).toBe(false);
+    expect(workerPays(mlp, 32, 2, 0)).toBe(true);
+    expect(workerPays(mlp, 32, 2, 1.4)).toBe(true);
+    expect(workerPays(mlp, 32, 2, 1.6)).toBe(false);
+    expect(workerPays(mlp, 32, 1, 0)).toBe(false);
+    expect(workerPays(mlp, 1, 2, 0)).toBe(false);
+    expect(workerPays(huge, 32, 2, 0)).toBe(false);
   });
 });
