@@ -239,8 +239,9 @@ export class Compiler {
         const bq = this.weights(l, 'bias', this.type(l, 'bias'), a.nOut);
         // The input-major integer kernels when they apply (counting ones with accounting), else
         // the general plan.
-        const order = sharedDenseOrder(a.nIn, a.nOut, strategy, rf);
         const ms = this.macStats(l, T.res);
+        // Counting sees partial sums, whose overflows depend on the order: only the plain kernel may reorder.
+        const order = sharedDenseOrder(a.nIn, a.nOut, strategy, rf, ms ? undefined : T.acc);
         const fast = !order ? undefined : ms ? compileDenseIntCounting(a.nIn, a.nOut, rows, order, wq, bq, T, ms) : compileDenseInt(a.nIn, a.nOut, rows, order, wq, bq, T);
         const k = fast ?? compileDenseRows(a.nIn, a.nOut, rows, strategy, rf, wq, bq, T, ms);
         this.unary(l, T.res, k);

@@ -143,7 +143,7 @@ export function compileConvInt(g: ConvGeom, strategy: Strategy, rf: number, wq: 
   const [OH, OW] = g.outSp as [number, number];
   const [KH, KW] = g.kernel as [number, number];
   const nWin = KH * KW * g.cIn;
-  const order = sharedDenseOrder(nWin, g.cOut, strategy, rf);
+  const order = sharedDenseOrder(nWin, g.cOut, strategy, rf, t.acc);
   if (!order) return undefined;
   const row = compileDenseInt(nWin, g.cOut, 1, order, wq, bq, t);
   if (!row) return undefined;

@@ -95,7 +95,8 @@ function denseLink(h: ChainHost, l: Layer, x: FixedType): DenseLink | undefined 
   const { sh, fw } = productShift(fracBits(x), fracBits(w), fracBits(acc), bits);
   const dF = fracBits(acc) - fracBits(res);
   if (sh < 0 || dF < 0 || dF > 31 || !res.signed || !isTrnWrap(res) || res.w > 32) return undefined;
-  const order = sharedDenseOrder(a.nIn, a.nOut, l.strategy ?? 'latency', l.reuseFactor ?? 1);
+  // (Chains never count overflow: the order matters only where the accumulator saturates.)
+  const order = sharedDenseOrder(a.nIn, a.nOut, l.strategy ?? 'latency', l.reuseFactor ?? 1, acc);
   if (!order) return undefined;
   const wq = h.weights(l, 'kernel', w);
   const bq = h.weights(l, 'bias', h.type(l, 'bias'), a.nOut);

@@ -454,11 +454,31 @@ function sharedResourceOrder(nIn: number, nOut: number, rf: number): number[] | 
   return Array.from(first);
 }
 
+/**
+ * Whether the order of the products cannot change the bits: each product is cast into the
+ * accumulator on its own (TRN or RND: the cast depends on the product alone) and the accumulator
+ * wraps at W <= 32 bits, so the sum is taken modulo 2^W, which is commutative and associative.
+ * The input-major integer kernels then give the same outputs in any order; hls4ml's Resource order
+ * matters only for saturating accumulators and for overflow accounting (which counts partial sums:
+ * callers that count must not pass `acc`).
+ */
+export function orderFree(acc: FixedType): boolean {
+  return acc.o === 'AP_WRAP' && acc.n === 0 && (acc.q === 'AP_TRN' || acc.q === 'AP_RND') && acc.w <= 32;
+}
+
+const identityOrders = new Map<number, readonly number[]>();
+
+function identityOrder(nIn: number): readonly number[] {
+  let o = identityOrders.get(nIn);
+  if (!o) identityOrders.set(nIn, (o = Array.from({ length: nIn }, (_, i) => i)));
+  return o;
+}
+
 /** sharedDenseOrder's answers: a pure function of the shape, asked by the emulator and its fast paths. */
 const sharedOrderCache = new Map<string, readonly number[] | undefined>();
 
-export function sharedDenseOrder(nIn: number, nOut: number, strategy: Strategy, rf: number): readonly number[] | undefined {
-  if (strategy !== 'resource') return Array.from({ length: nIn }, (_, i) => i);
+export function sharedDenseOrder(nIn: number, nOut: number, strategy: Strategy, rf: number, acc?: FixedType): readonly number[] | undefined {
+  if (strategy !== 'resource' || (acc !== undefined && orderFree(acc))) return identityOrder(nIn);
   const key = `${nIn},${nOut},${rf}`;
   if (sharedOrderCache.has(key)) return sharedOrderCache.get(key);
   const order = sharedResourceOrder(nIn, nOut, rf) ?? sharedFromTable(nIn, nOut, rf);

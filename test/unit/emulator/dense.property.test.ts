@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { fixedType, fracBits, Q_MODES } from '../../../src/fixed/type.js';
 import type { FixedType, OMode } from '../../../src/fixed/type.js';
 import { quantizeBig, quantizeDouble } from '../../../src/fixed/quantize.js';
-import { compileDenseInt, compileMac, densePlan } from '../../../src/emulator/mac.js';
+import { compileDenseInt, compileMac, densePlan, orderFree, sharedDenseOrder } from '../../../src/emulator/mac.js';
 import { newVarStats } from '../../../src/emulator/overflow.js';
 import { quantizeDirect } from '../../../src/emulator/weights.js';
 
@@ -73,6 +73,59 @@ describe('Dense kernels equal a BigInt reference', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('Resource layers: with a wrapping accumulator any order gives the bits of hls4ml\'s order', () => {
+    // The integer kernels take the inputs in the identity order when orderFree(acc): the general
+    // kernel, which follows hls4ml's Resource loops product by product, must agree, also when
+    // partial sums overflow (narrow accumulators, large values). A saturating accumulator keeps
+    // the Resource order.
+    let wrapped = 0;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 12 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 40 }),
+        typeArb(12, ['AP_WRAP']),
+        typeArb(12, ['AP_WRAP', 'AP_SAT']),
+        fc.record({ w: fc.integer({ min: 4, max: 24 }), i: fc.integer({ min: 0, max: 3 }), q: fc.constantFrom<'AP_TRN' | 'AP_RND'>('AP_TRN', 'AP_RND') }).map((r) => fixedType(r.w, r.i, true, r.q, 'AP_WRAP')),
+        typeArb(16, ['AP_WRAP']),
+        fc.array(fc.double({ min: -40, max: 40, noNaN: true }), { minLength: 100, maxLength: 100 }),
+        (nIn, nOut, rfPick, xT, wT, accT, resT, vals) => {
+          const T = { x: xT, w: wT, acc: accT, res: resT };
+          const rf = 1 + (rfPick % (nIn * nOut));
+          expect(orderFree(accT)).toBe(true);
+          const order = sharedDenseOrder(nIn, nOut, 'resource', rf, accT)!;
+          expect(Array.from(order)).toEqual(Array.from({ length: nIn }, (_, i) => i));
+          const wq = quantizeDirect(vals.slice(0, nIn * nOut).map((v) => v / 4), wT);
+          const bq = quantizeDirect(vals.slice(80, 80 + nOut), wT);
+          const x = quantizeDirect(vals.slice(86, 86 + nIn), xT);
+          const want = new Float64Array(nOut);
+          compileMac(densePlan(nIn, nOut, 1, 'resource', rf), wq, bq, T)(x, want);
+          const k = compileDenseInt(nIn, nOut, 1, order, wq, bq, T);
+          if (!k) return;
+          const got = new Float64Array(nOut);
+          k(x, got);
+          expect(Array.from(got)).toEqual(Array.from(want));
+          // Did a partial sum leave the accumulator's range (so that the order could have mattered)?
+          const lim = 2 ** (accT.w - 1 - fracBits(accT));
+          let out = false;
+          for (let j = 0; j < nOut; j++) {
+            let acc = bq[j]!;
+            for (let i = 0; i < nIn; i++) {
+              acc += x[i]! * wq[i * nOut + j]!;
+              if (Math.abs(acc) >= lim) out = true;
+            }
+          }
+          if (out) wrapped++;
+        },
+      ),
+      { numRuns: 400 },
+    );
+    expect(wrapped).toBeGreaterThan(20);
+    expect(orderFree(fixedType(16, 6, true, 'AP_TRN', 'AP_SAT'))).toBe(false);
+    expect(orderFree(fixedType(40, 16, true, 'AP_TRN', 'AP_WRAP'))).toBe(false);
+    expect(orderFree(fixedType(16, 6, true, 'AP_RND_CONV', 'AP_WRAP'))).toBe(false);
   });
 
   it('wide products and accumulators (BigInt kernel)', () => {
