@@ -89,10 +89,11 @@ export function staleReason(dist: string, m: BundleManifest): string | undefined
   if (m.node !== process.version || m.v8 !== process.versions.v8 || m.arch !== process.arch) return `cache recorded by node ${m.node} (v8 ${m.v8}, ${m.arch})`;
   if (statSync(path.join(dist, BUNDLE_FILE)).size !== m.bundleBytes) return `${BUNDLE_FILE} changed size`;
   // tsc rewrites every file it emits: a later mtime means dist/ was rebuilt without the bundle.
-  // An earlier one is allowed (npm pack sets every mtime to 1985).
+  // An earlier one is allowed (npm pack sets every mtime to 1985), and 1 ms of slack (copies that
+  // keep times round them to the millisecond; a rebuild comes seconds after the bundle).
   for (const [rel, size, mtime] of m.inputs) {
     const st = statSync(path.join(dist, rel), { throwIfNoEntry: false });
-    if (!st || st.size !== size || st.mtimeMs > mtime) return `dist/${rel} changed since the bundle was made`;
+    if (!st || st.size !== size || st.mtimeMs > mtime + 1) return `dist/${rel} changed since the bundle was made`;
   }
   return undefined;
 }

@@ -7,12 +7,17 @@
  * src/frontends/onnx/wire.ts), fflate (no zip is read), or Handlebars' compiler (the templates are
  * precompiled; only its runtime is needed).
  *
- * Needs a built dist/ (`npm run build`); refuses one older than src/.
+ * The same process through the fast path (src/cli/start.ts: the bundle of dist/ run with V8 code
+ * cache): it is taken when the cache is valid, the plain ESM dist is taken when it is not (corrupt,
+ * truncated or rejected cache, a dist/ file changed after bundling, FASTML_CODE_CACHE=0), and both
+ * give the same exit code, stdout, stderr and project bytes.
+ *
+ * Needs a built dist/ (`npm run build`; `npm test` builds the bundle too); refuses one older than src/.
  */
 
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -63,6 +68,8 @@ export async function load(url, context, next) {
     writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(esmHooks).href)});\n`);
     const r = spawnSync(process.execPath, ['--require', cjsHook, '--import', pathToFileURL(register).href, path.join(projectRoot, 'bin/fastml.js'), 'compile', path.join(projectRoot, 'models/jet_tagger.onnx'), '-o', path.join(tmp, 'prj')], {
       encoding: 'utf8',
+      // The ESM dist, whose modules the hooks see one by one (the bundle's path is checked below).
+      env: { ...process.env, FASTML_CODE_CACHE: '0' },
     });
     expect(r.status, r.stderr).toBe(0);
     expect(existsSync(path.join(tmp, 'prj', 'fastml.lock.json'))).toBe(true);
@@ -79,5 +86,145 @@ export async function load(url, context, next) {
     // No other command's module.
     const commands = files.filter((f) => /dist\/cli\/commands\/[^/]+\.js$/.test(f)).map((f) => path.basename(f));
     expect(commands.sort()).toEqual(['compile.js', 'index.js']);
+  });
+
+  it('the bundle path loads only the packages compile needs', () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'fml-startup-bundle-'));
+    const log = path.join(tmp, 'loaded.txt');
+    const cjsHook = path.join(tmp, 'cjs-hook.cjs');
+    writeFileSync(
+      cjsHook,
+      `const Module = require('node:module');
+const fs = require('node:fs');
+const load = Module._load;
+Module._load = function (request, parent, isMain) {
+  try { fs.appendFileSync(${JSON.stringify(log)}, Module._resolveFilename(request, parent, isMain) + '\\n'); } catch {}
+  return load.apply(this, arguments);
+};
+`,
+    );
+    const r = run(projectRoot, ['--require', cjsHook], ['compile', path.join(projectRoot, 'models/jet_tagger.onnx'), '-o', path.join(tmp, 'prj')]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('fastml start: bundle with code cache');
+    const files = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    const packages = new Set(files.map((f) => /node_modules\/((@[^/]+\/)?[^/]+)\//.exec(f)?.[1]).filter((p): p is string => p !== undefined));
+    // commander is inside the bundle; the Handlebars runtime is required from node_modules.
+    expect([...packages].sort()).toEqual(['handlebars']);
+    expect(files.filter((f) => /node_modules\/handlebars\//.test(f) && !f.endsWith('dist/handlebars.runtime.js'))).toEqual([]);
+  });
+});
+
+/** Runs bin/fastml.js of the package in `root` with FASTML_START_TRACE=1; cwd is `cwd`. */
+function run(root: string, nodeFlags: string[], argv: string[], env: Record<string, string> = {}, cwd = root) {
+  return spawnSync(process.execPath, [...nodeFlags, path.join(root, 'bin/fastml.js'), ...argv], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, FASTML_START_TRACE: '1', ...env },
+  });
+}
+
+/** Every file under a folder, relative path -> bytes. */
+function tree(dir: string, base = dir, out = new Map<string, string>()): Map<string, string> {
+  for (const f of readdirSync(dir, { withFileTypes: true })) {
+    const abs = path.join(dir, f.name);
+    if (f.isDirectory()) tree(abs, base, out);
+    else out.set(path.relative(base, abs), readFileSync(abs).toString('base64'));
+  }
+  return out;
+}
+
+/** A copy of the package (bin/, dist/ with its mtimes, package.json, templates/, models/; node_modules linked) to break. */
+function packageCopy(): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'fml-startup-pkg-'));
+  for (const d of ['bin', 'dist', 'templates', 'models']) cpSync(path.join(projectRoot, d), path.join(root, d), { recursive: true, preserveTimestamps: true });
+  cpSync(path.join(projectRoot, 'package.json'), path.join(root, 'package.json'));
+  symlinkSync(path.join(projectRoot, 'node_modules'), path.join(root, 'node_modules'), 'dir');
+  return root;
+}
+
+const TRACE = /^fastml start: .*\n/;
+
+describe('fastml start-up through the bundle and its code cache', () => {
+  const dist = path.join(projectRoot, 'dist');
+  const jet = path.join(projectRoot, 'models/jet_tagger.onnx');
+
+  /** The same command both ways, in two fresh folders; returns both results and the two folders. */
+  function both(root: string, argv: string[], fastEnv: Record<string, string> = {}, nodeFlags: string[] = []) {
+    const [a, b] = [mkdtempSync(path.join(os.tmpdir(), 'fml-startup-esm-')), mkdtempSync(path.join(os.tmpdir(), 'fml-startup-fast-'))];
+    const esm = run(root, [], argv, { FASTML_CODE_CACHE: '0' }, a);
+    const fast = run(root, nodeFlags, argv, fastEnv, b);
+    return { esm, fast, a, b };
+  }
+
+  function expectSame(r: ReturnType<typeof both>): void {
+    expect(r.esm.stderr).toMatch(/^fastml start: esm \(FASTML_CODE_CACHE=0\)\n/);
+    expect(r.fast.status).toBe(r.esm.status);
+    // Messages name the file by its absolute path: each run's folder is written as <cwd>.
+    const text = (s: string, cwd: string) => s.replace(TRACE, '').replaceAll(cwd, '<cwd>');
+    expect(text(r.fast.stdout, r.b)).toBe(text(r.esm.stdout, r.a));
+    expect(text(r.fast.stderr, r.b)).toBe(text(r.esm.stderr, r.a));
+    expect(tree(r.b)).toEqual(tree(r.a));
+  }
+
+  it('is built: bundle, cache and manifest in dist/, fresh', () => {
+    for (const f of ['cli.bundle.cjs', 'cli.bundle.cache', 'cli.bundle.json']) expect(existsSync(path.join(dist, f)), `dist/${f} is missing: run \`npm run build\``).toBe(true);
+    expect(statSync(path.join(dist, 'cli.bundle.json')).mtimeMs, 'the bundle is older than dist/cli/main.js: run `npm run build`').toBeGreaterThanOrEqual(statSync(path.join(dist, 'cli/main.js')).mtimeMs);
+  });
+
+  it('takes the cached path when the cache is valid, with the same output as the ESM dist', () => {
+    const r = both(projectRoot, ['compile', jet, '--target', 'alveo', '-o', 'prj']);
+    expect(r.fast.stderr).toMatch(/^fastml start: bundle with code cache\n/);
+    expect(r.esm.status).toBe(0);
+    expect(existsSync(path.join(r.b, 'prj', 'fastml.lock.json'))).toBe(true);
+    expectSame(r);
+    // --version (reads package.json beside dist/), help, a usage error, an input error naming the file.
+    for (const argv of [['--version'], ['--help'], ['compile', '--help'], ['compile', jet, '--bogus'], ['compile', 'missing.onnx', '-o', 'x'], ['nosuchcommand']]) {
+      const s = both(projectRoot, argv);
+      expect(s.fast.stderr, argv.join(' ')).toMatch(/^fastml start: bundle with code cache\n/);
+      expectSame(s);
+    }
+  });
+
+  it('falls back to the ESM dist, with the same output, when V8 rejects the cache (other V8 flags)', () => {
+    const r = both(projectRoot, ['compile', jet, '-o', 'prj'], {}, ['--no-opt']);
+    expect(r.fast.stderr).toMatch(/^fastml start: esm \(V8 rejected the code cache\)\n/);
+    expect(r.fast.status).toBe(0);
+    expectSame(r);
+  });
+
+  it('falls back when the cache is corrupt or truncated, or dist/ changed after bundling', () => {
+    const root = packageCopy();
+    const cacheFile = path.join(root, 'dist/cli.bundle.cache');
+    const good = readFileSync(cacheFile);
+    // The copy itself takes the fast path (mtimes preserved, node_modules through the link).
+    expect(run(root, [], ['--version']).stderr).toMatch(/^fastml start: bundle with code cache\n/);
+    // Corrupt: V8's header (magic number, version and source hashes) overwritten, same size.
+    const bad = Buffer.from(good);
+    bad.fill(0xa5, 0, 32);
+    writeFileSync(cacheFile, bad);
+    let r = both(root, ['compile', jet, '-o', 'prj']);
+    expect(r.fast.stderr).toMatch(/^fastml start: esm \(V8 rejected the code cache\)\n/);
+    expect(r.fast.status).toBe(0);
+    expectSame(r);
+    // Truncated: refused before V8 sees it.
+    writeFileSync(cacheFile, good.subarray(0, good.length >> 1));
+    r = both(root, ['compile', jet, '-o', 'prj']);
+    expect(r.fast.stderr).toMatch(/^fastml start: esm \(cli\.bundle\.cache changed size\)\n/);
+    expectSame(r);
+    // Restored: fast again. Then a dist/ module rebuilt after the bundle (tsc alone): the bundle is stale.
+    writeFileSync(cacheFile, good);
+    expect(run(root, [], ['--version']).stderr).toMatch(/^fastml start: bundle with code cache\n/);
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(path.join(root, 'dist/cli/commands/compile.js'), later, later);
+    r = both(root, ['compile', jet, '-o', 'prj']);
+    expect(r.fast.stderr).toMatch(/^fastml start: esm \(dist\/cli\/commands\/compile\.js changed since the bundle was made\)\n/);
+    expectSame(r);
+    // No bundle at all (a build without it): the ESM dist, and the same output.
+    mkdirSync(path.join(root, 'gone'));
+    cpSync(path.join(root, 'dist/cli.bundle.json'), path.join(root, 'gone/cli.bundle.json'));
+    writeFileSync(path.join(root, 'dist/cli.bundle.json'), '');
+    r = both(root, ['--version']);
+    expect(r.fast.stderr).toMatch(/^fastml start: esm \(no cli\.bundle\.json/);
+    expectSame(r);
   });
 });
