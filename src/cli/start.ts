@@ -51,8 +51,8 @@ interface BundleExports {
   readonly main: Main;
 }
 
-/** The function the bundle's source is wrapped in: CommonJS's parameters plus `__fml_url`. */
-const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname, __fml_url) {';
+/** The function the bundle's source is wrapped in: CommonJS's parameters plus `__fml_url` and `__fml_import`. */
+const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname, __fml_url, __fml_import) {';
 const WRAP_TAIL = '\n})';
 
 export const distDir = (): string => path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -64,23 +64,22 @@ export function compileBundle(dist: string, cachedData: Buffer | undefined): vm.
   return new vm.Script(source, {
     filename: file,
     cachedData,
-    // The bundle keeps `import()` of the packages it leaves out (vega, onnxruntime-web, ...):
-    // they load through Node's own ESM loader as from dist/.
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
 }
 
 /**
  * Runs the bundle's top level and returns its exports. `import.meta.url` of each bundled module
  * was rewritten to `__fml_url('<path in dist/>')`, so files found beside a module (templates, the
- * workers, package.json) resolve as they do from dist/.
+ * workers, package.json) resolve as they do from dist/; `import('pkg')` to `__fml_import('pkg')`,
+ * this module's import() (V8 drops a vm.Script's dynamic-import callback when the script is
+ * deserialised from the code cache), which resolves packages from dist/ as the modules did.
  */
 export function evaluateBundle(script: vm.Script, dist: string): BundleExports {
   const file = path.join(dist, BUNDLE_FILE);
   const fn = script.runInThisContext() as (...a: unknown[]) => void;
   const module = { exports: {} as Record<string, unknown> };
   const url = (rel: string): string => pathToFileURL(path.join(dist, rel)).href;
-  fn(module.exports, createRequire(file), module, file, dist, url);
+  fn(module.exports, createRequire(file), module, file, dist, url, (spec: string) => import(spec));
   return module.exports as unknown as BundleExports;
 }
 

@@ -30,6 +30,9 @@ const BUNDLED_PACKAGES = new Set(['commander']);
 /** Prefix of the virtual modules that load an external package when their importer first runs. */
 const LAZY = '\0fml-lazy:';
 
+/** `import('pkg')` with a literal package (or node:) specifier, as tsc writes it. */
+const DYNAMIC_PACKAGE_IMPORT = /\bimport\((['"])([^'"./][^'"]*)\1\)/g;
+
 const packageName = (spec: string): string => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
 
 interface RolldownLike {
@@ -73,9 +76,18 @@ async function bundle(rd: RolldownLike, dist: string): Promise<string[]> {
       {
         name: 'fastml-import-meta-url',
         transform(code: string, id: string) {
-          if (!id.startsWith(dist + path.sep) || !code.includes('import.meta.url')) return null;
+          if (!id.startsWith(dist + path.sep)) return null;
           const rel = path.relative(dist, id).split(path.sep).join('/');
-          return { code: code.replaceAll('import.meta.url', `__fml_url(${JSON.stringify(rel)})`), map: null };
+          // import() of a package goes through the loader's own import() (src/cli/start.ts): V8
+          // loses a vm.Script's dynamic-import callback when the script comes from the code cache
+          // ("A dynamic import callback was not specified"). Relative imports are bundled.
+          const out = code.replaceAll('import.meta.url', `__fml_url(${JSON.stringify(rel)})`).replace(DYNAMIC_PACKAGE_IMPORT, (_m, q: string, spec: string) => `__fml_import(${q}${spec}${q})`);
+          return out === code ? null : { code: out, map: null };
+        },
+        renderChunk(code: string) {
+          const left = DYNAMIC_PACKAGE_IMPORT.exec(code);
+          if (left) throw new Error(`the bundle still has ${left[0]}: it would fail when run from the code cache`);
+          return null;
         },
       },
     ],
