@@ -178,7 +178,8 @@ describe('fastml start-up through the bundle and its code cache', () => {
     expect(existsSync(path.join(r.b, 'prj', 'fastml.lock.json'))).toBe(true);
     expectSame(r);
     // --version (reads package.json beside dist/), help, a usage error, an input error naming the file.
-    for (const argv of [['--version'], ['--help'], ['compile', '--help'], ['compile', jet, '--bogus'], ['compile', 'missing.onnx', '-o', 'x'], ['nosuchcommand']]) {
+    // config's YAML and estimate's node:fs are import()s: they go through the loader's import().
+    for (const argv of [['--version'], ['--help'], ['compile', '--help'], ['compile', jet, '--bogus'], ['compile', 'missing.onnx', '-o', 'x'], ['nosuchcommand'], ['config', jet, '--granularity', 'name'], ['estimate', jet, '--json']]) {
       const s = both(projectRoot, argv);
       expect(s.fast.stderr, argv.join(' ')).toMatch(/^fastml start: bundle with code cache\n/);
       expectSame(s);
