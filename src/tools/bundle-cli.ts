@@ -11,7 +11,7 @@
  *                     input file's size and mtime, the two files' sizes). Written last: a build that
  *                     stops half-way leaves no manifest, and the CLI runs the plain ESM dist.
  *
- * Packages other than commander stay out of the bundle and load from node_modules when the module
+ * Packages other than commander (and the Handlebars runtime's single file) stay out of the bundle and load from node_modules when the module
  * importing them first runs (as from dist/: `fastml compile` never loads mathjs or gRPC). Node
  * built-ins likewise. rolldown is a devDependency: without it (an install without dev
  * dependencies) the step removes any previous fast path and the CLI runs the plain ESM dist.
@@ -27,6 +27,18 @@ import { BUNDLE_FILE, CACHE_FILE, MANIFEST_FILE, compileBundle, distDir, type Bu
 
 /** Packages bundled in (loaded by every command); every other bare import stays external. */
 const BUNDLED_PACKAGES = new Set(['commander']);
+/**
+ * Single files of other packages bundled in: the Handlebars runtime, which every compile needs
+ * (src/backends/templates.ts requires it on first use: ~5-15 ms through Node's CommonJS loader,
+ * cached like the rest here).
+ */
+const HB_RUNTIME = 'handlebars/dist/handlebars.runtime.js';
+/**
+ * Built-ins commander requires at its top but uses only for executable subcommands, which fastml
+ * has none of: loaded on first property access instead (node:child_process costs ~3 ms to load).
+ */
+const DEFERRED_BUILTINS = new Set(['node:child_process']);
+const DEFER = '\0fml-defer:';
 /** Prefix of the virtual modules that load an external package when their importer first runs. */
 const LAZY = '\0fml-lazy:';
 
@@ -58,14 +70,20 @@ async function bundle(rd: RolldownLike, dist: string): Promise<string[]> {
         name: 'fastml-lazy-externals',
         resolveId(source: string, importer: string | undefined, extra: { kind?: string } | undefined) {
           // The virtual module's own require is the real, external one.
-          if (importer?.startsWith(LAZY)) return { id: source, external: true };
+          if (importer?.startsWith(LAZY) || importer?.startsWith(DEFER)) return { id: source, external: true };
           if (source.startsWith('.') || path.isAbsolute(source) || source.startsWith('\0')) return null;
-          if (BUNDLED_PACKAGES.has(packageName(source))) return null;
+          if (BUNDLED_PACKAGES.has(packageName(source)) || source === HB_RUNTIME) return null;
+          if (DEFERRED_BUILTINS.has(source) && importer?.includes(`${path.sep}node_modules${path.sep}commander${path.sep}`)) return DEFER + source;
           // import() of a package stays import() (vega and onnxruntime-web are ES modules only).
           if (extra?.kind === 'dynamic-import') return { id: source, external: true };
           return LAZY + source;
         },
         load(id: string) {
+          if (id.startsWith(DEFER)) {
+            // commander reads only properties (childProcess.spawn) of it: a proxy loads it on the first.
+            const spec = JSON.stringify(id.slice(DEFER.length));
+            return { code: `let m;\nmodule.exports = new Proxy({}, { get: (_, k) => (m ??= require(${spec}))[k] });\n`, moduleType: 'js' };
+          }
           if (!id.startsWith(LAZY)) return null;
           // A CommonJS module whose require runs when the importing module initialises. Every
           // package fastml imports statically has a CommonJS entry (checked by the record run
@@ -81,7 +99,11 @@ async function bundle(rd: RolldownLike, dist: string): Promise<string[]> {
           // import() of a package goes through the loader's own import() (src/cli/start.ts): V8
           // loses a vm.Script's dynamic-import callback when the script comes from the code cache
           // ("A dynamic import callback was not specified"). Relative imports are bundled.
-          const out = code.replaceAll('import.meta.url', `__fml_url(${JSON.stringify(rel)})`).replace(DYNAMIC_PACKAGE_IMPORT, (_m, q: string, spec: string) => `__fml_import(${q}${spec}${q})`);
+          let out = code.replaceAll('import.meta.url', `__fml_url(${JSON.stringify(rel)})`).replace(DYNAMIC_PACKAGE_IMPORT, (_m, q: string, spec: string) => `__fml_import(${q}${spec}${q})`);
+          // templates.js requires the Handlebars runtime through createRequire (invisible to a
+          // bundler): the bundled copy instead, initialised with templates.js (every compile uses it).
+          const hbCall = `require('${HB_RUNTIME}')`;
+          if (rel === 'backends/templates.js' && out.includes(hbCall)) out = `import * as __fml_hb_runtime from '${HB_RUNTIME}';\n` + out.replace(hbCall, '__fml_hb_runtime.default');
           return out === code ? null : { code: out, map: null };
         },
         renderChunk(code: string) {
