@@ -11,7 +11,8 @@
  * The plain ESM dist (dist/cli/main.js) runs instead, with the same behaviour, whenever the fast
  * path cannot be trusted: no bundle or cache (a build without the bundling step), another Node or V8
  * than the one that recorded the cache, V8 rejecting the cache (other V8 flags, corrupt bytes), a
- * dist/ file the bundle was made from that has changed since (rebuilt by `tsc` alone), or
+ * dist/ file the bundle was made from that has changed since (in a checkout, rebuilt by `tsc`
+ * alone; see staleReason), or
  * FASTML_CODE_CACHE=0 in the environment. Only the loading of the bundle falls back: once main()
  * runs, its errors are the command's own.
  *
@@ -19,7 +20,7 @@
  * benchmarks use it; nothing is printed otherwise).
  */
 
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -37,7 +38,7 @@ export interface BundleManifest {
   readonly node: string;
   readonly v8: string;
   readonly arch: string;
-  /** Every dist/ file the bundle was made from: path relative to dist/, size in bytes, mtime in ms. */
+  /** Every dist/ file the bundle was made from: path relative to dist/, size in bytes, mtime in ms (after tsc). */
   readonly inputs: ReadonlyArray<readonly [string, number, number]>;
   /** Size of the bundle and of the cache, so a truncated file is caught before V8 sees it. */
   readonly bundleBytes: number;
@@ -87,12 +88,15 @@ export function evaluateBundle(script: vm.Script, dist: string): BundleExports {
 export function staleReason(dist: string, m: BundleManifest): string | undefined {
   if (m.node !== process.version || m.v8 !== process.versions.v8 || m.arch !== process.arch) return `cache recorded by node ${m.node} (v8 ${m.v8}, ${m.arch})`;
   if (statSync(path.join(dist, BUNDLE_FILE)).size !== m.bundleBytes) return `${BUNDLE_FILE} changed size`;
-  // tsc rewrites every file it emits: a later mtime means dist/ was rebuilt without the bundle.
-  // An earlier one is allowed (npm pack sets every mtime to 1985), and 1 ms of slack (copies that
-  // keep times round them to the millisecond; a rebuild comes seconds after the bundle).
+  // In a checkout (tsconfig.json beside dist/), tsc or `tsc --watch` may have rewritten files after
+  // the bundle was made: a later mtime than recorded means the bundle is stale (1 ms of slack:
+  // copies that keep times round them to the millisecond; a rebuild comes seconds after the
+  // bundle). An installed package gets new mtimes from npm and nothing rebuilds its dist/: there
+  // only the sizes are compared.
+  const checkout = existsSync(path.join(dist, '..', 'tsconfig.json'));
   for (const [rel, size, mtime] of m.inputs) {
     const st = statSync(path.join(dist, rel), { throwIfNoEntry: false });
-    if (!st || st.size !== size || st.mtimeMs > mtime + 1) return `dist/${rel} changed since the bundle was made`;
+    if (!st || st.size !== size || (checkout && st.mtimeMs > mtime + 1)) return `dist/${rel} changed since the bundle was made`;
   }
   return undefined;
 }

@@ -135,11 +135,14 @@ function tree(dir: string, base = dir, out = new Map<string, string>()): Map<str
   return out;
 }
 
-/** A copy of the package (bin/, dist/ with its mtimes, package.json, templates/, models/; node_modules linked) to break. */
-function packageCopy(): string {
+/**
+ * A copy of the package (bin/, dist/ with its mtimes, package.json, templates/, models/;
+ * node_modules linked) to break; with tsconfig.json, it is a checkout (dist/ can be rebuilt by tsc).
+ */
+function packageCopy(checkout: boolean): string {
   const root = mkdtempSync(path.join(os.tmpdir(), 'fml-startup-pkg-'));
   for (const d of ['bin', 'dist', 'templates', 'models']) cpSync(path.join(projectRoot, d), path.join(root, d), { recursive: true, preserveTimestamps: true });
-  cpSync(path.join(projectRoot, 'package.json'), path.join(root, 'package.json'));
+  for (const f of checkout ? ['package.json', 'tsconfig.json'] : ['package.json']) cpSync(path.join(projectRoot, f), path.join(root, f));
   symlinkSync(path.join(projectRoot, 'node_modules'), path.join(root, 'node_modules'), 'dir');
   return root;
 }
@@ -196,7 +199,7 @@ describe('fastml start-up through the bundle and its code cache', () => {
   });
 
   it('falls back when the cache is corrupt or truncated, or dist/ changed after bundling', () => {
-    const root = packageCopy();
+    const root = packageCopy(true);
     const cacheFile = path.join(root, 'dist/cli.bundle.cache');
     const good = readFileSync(cacheFile);
     // The copy itself takes the fast path (mtimes preserved, node_modules through the link).
@@ -228,6 +231,18 @@ describe('fastml start-up through the bundle and its code cache', () => {
     writeFileSync(path.join(root, 'dist/cli.bundle.json'), '');
     r = both(root, ['--version']);
     expect(r.fast.stderr).toMatch(/^fastml start: esm \(no cli\.bundle\.json/);
+    expectSame(r);
+  });
+
+  it('in an installed package (no tsconfig.json) trusts new mtimes but not a changed size', () => {
+    const root = packageCopy(false);
+    const file = path.join(root, 'dist/cli/commands/compile.js');
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(file, later, later);
+    expect(run(root, [], ['--version']).stderr).toMatch(/^fastml start: bundle with code cache\n/);
+    writeFileSync(file, readFileSync(file, 'utf8') + '\n// edited\n');
+    const r = both(root, ['compile', jet, '-o', 'prj']);
+    expect(r.fast.stderr).toMatch(/^fastml start: esm \(dist\/cli\/commands\/compile\.js changed since the bundle was made\)\n/);
     expectSame(r);
   });
 });
