@@ -162,11 +162,16 @@ async function run(): Promise<void> {
   const t0 = performance.now();
   const inputs = await bundle(rd, dist);
   const cacheTmp = files[1]! + '.tmp';
-  record(dist, cacheTmp);
-  const cache = readFileSync(cacheTmp);
-  // The cache must be accepted by this Node as bin/fastml.js runs it, or the fast path is dead weight.
-  if (compileBundle(dist, cache).cachedDataRejected) throw new Error('V8 rejected the code cache it has just recorded');
-  renameSync(cacheTmp, files[1]!);
+  let cache: Buffer;
+  try {
+    record(dist, cacheTmp);
+    cache = readFileSync(cacheTmp);
+    // The cache must be accepted by this Node as bin/fastml.js runs it, or the fast path is dead weight.
+    if (compileBundle(dist, cache).cachedDataRejected) throw new Error('V8 rejected the code cache it has just recorded');
+    renameSync(cacheTmp, files[1]!);
+  } finally {
+    rmSync(cacheTmp, { force: true });
+  }
   const manifest: BundleManifest = {
     node: process.version,
     v8: process.versions.v8,
