@@ -13,7 +13,8 @@
  * than the one that recorded the cache, V8 rejecting the cache (other V8 flags, corrupt bytes), a
  * dist/ file the bundle was made from that has changed since (in a checkout, rebuilt by `tsc`
  * alone; see staleReason), or
- * FASTML_CODE_CACHE=0 in the environment. Only the loading of the bundle falls back: once main()
+ * FASTML_CODE_CACHE=0 in the environment, or --debug on the line (its stack traces then name dist/
+ * files and lines rather than the bundle's). Only the loading of the bundle falls back: once main()
  * runs, its errors are the command's own.
  *
  * FASTML_START_TRACE=1 prints one line to stderr saying which path was taken and why (tests and
@@ -126,7 +127,8 @@ function loadBundle(dist: string): { main: Main } | { reason: string } {
 export async function start(argv: readonly string[]): Promise<number> {
   const env = process.env;
   const dist = distDir();
-  const fast = env.FASTML_CODE_CACHE === '0' ? { reason: 'FASTML_CODE_CACHE=0' } : loadBundle(dist);
+  // --debug prints stack traces: they name dist/ files and lines, as they always have.
+  const fast = env.FASTML_CODE_CACHE === '0' ? { reason: 'FASTML_CODE_CACHE=0' } : argv.includes('--debug') ? { reason: '--debug' } : loadBundle(dist);
   if (env.FASTML_START_TRACE === '1') process.stderr.write('reason' in fast ? `fastml start: esm (${fast.reason})\n` : 'fastml start: bundle with code cache\n');
   const main: Main = 'main' in fast ? fast.main : (await import('./main.js')).main;
   return main(argv);

@@ -114,7 +114,8 @@ async function bundle(rd: RolldownLike, dist: string): Promise<string[]> {
       },
     ],
   });
-  const out = await build.write({ file: path.join(dist, BUNDLE_FILE), format: 'cjs', codeSplitting: false, sourcemap: false });
+  // keepNames: a function or class renamed to keep the modules' names apart keeps its `name`.
+  const out = await build.write({ file: path.join(dist, BUNDLE_FILE), format: 'cjs', codeSplitting: false, sourcemap: false, keepNames: true });
   await build.close();
   const chunk = out.output.find((o) => o.type === 'chunk');
   if (!chunk || out.output.length !== 1) throw new Error(`rolldown wrote ${out.output.map((o) => o.fileName).join(', ')}, expected one ${BUNDLE_FILE}`);

@@ -191,6 +191,13 @@ describe('fastml start-up through the bundle and its code cache', () => {
     }
   });
 
+  it('runs the ESM dist under --debug, so stack traces name dist/ files as before', () => {
+    const r = run(projectRoot, [], ['--debug', 'compile', 'missing.onnx', '-o', 'x']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^fastml start: esm \(--debug\)\n/);
+    expect(r.stderr).toMatch(/at \w+ \(file:\/\/.*\/dist\/[\w/-]+\.js:\d+:\d+\)/);
+  });
+
   it('falls back to the ESM dist, with the same output, when V8 rejects the cache (other V8 flags)', () => {
     const r = both(projectRoot, ['compile', jet, '-o', 'prj'], {}, ['--no-opt']);
     expect(r.fast.stderr).toMatch(/^fastml start: esm \(V8 rejected the code cache\)\n/);
