@@ -10,7 +10,8 @@
  *
  * The plain ESM dist (dist/cli/main.js) runs instead, with the same behaviour, whenever the fast
  * path cannot be trusted: no bundle or cache (a build without the bundling step), another Node or V8
- * than the one that recorded the cache, V8 rejecting the cache (other V8 flags, corrupt bytes), a
+ * than the one that recorded the cache, V8 rejecting the cache (other V8 flags), a damaged cache
+ * or bundle (size or CRC-32 differs from the manifest's: V8 itself would crash on some), a
  * dist/ file the bundle was made from that has changed since (in a checkout, rebuilt by `tsc`
  * alone; see staleReason), or
  * FASTML_CODE_CACHE=0 in the environment, or --debug on the line (its stack traces then name dist/
@@ -26,6 +27,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import vm from 'node:vm';
+import zlib from 'node:zlib';
 import type { CliIO } from './io.js';
 
 /** Files of the fast path, in dist/. */
@@ -44,6 +46,19 @@ export interface BundleManifest {
   /** Size of the bundle and of the cache, so a truncated file is caught before V8 sees it. */
   readonly bundleBytes: number;
   readonly cacheBytes: number;
+  /**
+   * CRC-32 of the cache's bytes then the bundle's (bundleCrc). V8 checks only a cache's header and
+   * the source's length (no checksum in release builds): a cache with damaged bytes, or a bundle
+   * edited to the same length, would crash Node ("Fatal error ... Check failed") instead of being
+   * refused. zlib.crc32 reads both in ~1.5 ms.
+   */
+  readonly crc32: number;
+}
+
+/** CRC-32 of the cache then the bundle, or undefined on a Node without zlib.crc32 (before 20.15). */
+export function bundleCrc(cache: Uint8Array, bundle: Uint8Array): number | undefined {
+  const crc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+  return crc32 ? crc32(bundle, crc32(cache)) : undefined;
 }
 
 type Main = (argv: readonly string[], io?: CliIO) => Promise<number>;
@@ -59,10 +74,10 @@ const WRAP_TAIL = '\n})';
 
 export const distDir = (): string => path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
-/** The wrapped bundle compiled with or without cached data (kept for createCachedData). */
-export function compileBundle(dist: string, cachedData: Buffer | undefined): vm.Script {
+/** The wrapped bundle (its bytes, else read from dist/) compiled with or without cached data (kept for createCachedData). */
+export function compileBundle(dist: string, cachedData: Buffer | undefined, bundle?: Buffer): vm.Script {
   const file = path.join(dist, BUNDLE_FILE);
-  const source = WRAP_HEAD + readFileSync(file, 'utf8') + WRAP_TAIL;
+  const source = WRAP_HEAD + (bundle ?? readFileSync(file)).toString('utf8') + WRAP_TAIL;
   return new vm.Script(source, {
     filename: file,
     cachedData,
@@ -115,7 +130,11 @@ function loadBundle(dist: string): { main: Main } | { reason: string } {
     if (stale) return { reason: stale };
     const cache = readFileSync(path.join(dist, CACHE_FILE));
     if (cache.length !== manifest.cacheBytes) return { reason: `${CACHE_FILE} changed size` };
-    const script = compileBundle(dist, cache);
+    const bundle = readFileSync(path.join(dist, BUNDLE_FILE));
+    const crc = bundleCrc(cache, bundle);
+    if (crc === undefined) return { reason: 'no zlib.crc32 in this Node to check the cache' };
+    if (crc !== manifest.crc32) return { reason: `${CACHE_FILE} or ${BUNDLE_FILE} damaged (CRC-32 differs)` };
+    const script = compileBundle(dist, cache, bundle);
     if (script.cachedDataRejected) return { reason: 'V8 rejected the code cache' };
     return { main: evaluateBundle(script, dist).main };
   } catch (e) {

@@ -23,7 +23,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BUNDLE_FILE, CACHE_FILE, MANIFEST_FILE, compileBundle, distDir, type BundleManifest } from '../cli/start.js';
+import { BUNDLE_FILE, CACHE_FILE, MANIFEST_FILE, bundleCrc, compileBundle, distDir, type BundleManifest } from '../cli/start.js';
 
 /** Packages bundled in (loaded by every command); every other bare import stays external. */
 const BUNDLED_PACKAGES = new Set(['commander']);
@@ -173,6 +173,11 @@ async function run(): Promise<void> {
   } finally {
     rmSync(cacheTmp, { force: true });
   }
+  const crc = bundleCrc(cache, readFileSync(files[0]!));
+  if (crc === undefined) {
+    process.stdout.write(`bundle-cli: this Node (${process.version}) has no zlib.crc32 to guard the code cache: fastml runs dist/ as ES modules\n`);
+    return;
+  }
   const manifest: BundleManifest = {
     node: process.version,
     v8: process.versions.v8,
@@ -183,6 +188,7 @@ async function run(): Promise<void> {
     }),
     bundleBytes: statSync(files[0]!).size,
     cacheBytes: cache.length,
+    crc32: crc,
   };
   writeFileSync(files[2]! + '.tmp', JSON.stringify(manifest) + '\n');
   renameSync(files[2]! + '.tmp', files[2]!);
