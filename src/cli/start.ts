@@ -9,14 +9,13 @@
  * the bundle is CommonJS-shaped and run through vm.
  *
  * The plain ESM dist (dist/cli/main.js) runs instead, with the same behaviour, whenever the fast
- * path cannot be trusted: no bundle or cache (a build without the bundling step), another Node or V8
- * than the one that recorded the cache, V8 rejecting the cache (other V8 flags), a damaged cache
- * or bundle (size or CRC-32 differs from the manifest's: V8 itself would crash on some), a
- * dist/ file the bundle was made from that has changed since (in a checkout, rebuilt by `tsc`
- * alone; see staleReason), or
- * FASTML_CODE_CACHE=0 in the environment, or --debug on the line (its stack traces then name dist/
- * files and lines rather than the bundle's). Only the loading of the bundle falls back: once main()
- * runs, its errors are the command's own.
+ * path cannot be trusted: no bundle or cache (a build without the bundling step); another Node or
+ * V8 than the one that recorded the cache; V8 rejecting the cache (other V8 flags, e.g.
+ * --max-old-space-size); a damaged cache or bundle (size or CRC-32 differs from the manifest's: V8
+ * would crash on some); a dist/ file the bundle was made from that has changed since (in a
+ * checkout, rebuilt by `tsc` alone; see staleReason); FASTML_CODE_CACHE=0 in the environment; or
+ * --debug on the line (its stack traces then name dist/ files and lines rather than the bundle's).
+ * Only the loading of the bundle falls back: once main() runs, its errors are the command's own.
  *
  * FASTML_START_TRACE=1 prints one line to stderr saying which path was taken and why (tests and
  * benchmarks use it; nothing is printed otherwise).
