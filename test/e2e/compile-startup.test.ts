@@ -21,7 +21,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { projectRoot } from '../helpers/data.js';
+import { dataDir, projectRoot } from '../helpers/data.js';
 
 function newest(dir: string): number {
   let t = 0;
@@ -188,6 +188,24 @@ describe('fastml start-up through the bundle and its code cache', () => {
       const s = both(projectRoot, argv);
       expect(s.fast.stderr, argv.join(' ')).toMatch(/^fastml start: bundle with code cache\n/);
       expectSame(s);
+    }
+  });
+
+  it('writes the same projects as the ESM dist for Keras (.json + .h5, .keras), QKeras, QONNX, convolution and GRU models', () => {
+    const m = (...p: string[]) => path.join(dataDir, 'models', ...p);
+    const cases = [
+      ['compile', m('qkeras_jet_mlp_3layer/qkeras_3layer.json'), '--weights', m('qkeras_jet_mlp_3layer/qkeras_3layer_weights.h5'), '-o', 'prj'],
+      ['compile', m('qkeras_jet_mlp_3layer/qkeras-v3_3layer.keras'), '-o', 'prj'],
+      ['compile', m('qonnx_jet_mlp_3layer/qkeras_jettagging.onnx'), '-o', 'prj', '--strategy', 'resource', '--reuse', 'nearest:4'],
+      ['compile', m('conv2d_small/conv2d_small_keras.onnx'), '-o', 'prj', '--io', 'stream'],
+      ['compile', m('gru_small/gru_small.json'), '--weights', m('gru_small/gru_small_weights.h5'), '-o', 'prj'],
+    ];
+    for (const argv of cases) {
+      const r = both(projectRoot, argv);
+      expect(r.fast.stderr, argv[1]).toMatch(/^fastml start: bundle with code cache\n/);
+      expect(r.esm.status, `${argv[1]}: ${r.esm.stderr}`).toBe(0);
+      expect(existsSync(path.join(r.b, 'prj', 'fastml.lock.json'))).toBe(true);
+      expectSame(r);
     }
   });
 
