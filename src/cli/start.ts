@@ -86,16 +86,18 @@ export function compileBundle(dist: string, cachedData: Buffer | undefined, bund
 /**
  * Runs the bundle's top level and returns its exports. `import.meta.url` of each bundled module
  * was rewritten to `__fml_url('<path in dist/>')`, so files found beside a module (templates, the
- * workers, package.json) resolve as they do from dist/; `import('pkg')` to `__fml_import('pkg')`,
- * this module's import() (V8 drops a vm.Script's dynamic-import callback when the script is
- * deserialised from the code cache), which resolves packages from dist/ as the modules did.
+ * workers, package.json) resolve as they do from dist/; `import(spec)` to `__fml_import(spec,
+ * '<path in dist/>')`, this module's import() (V8 drops a vm.Script's dynamic-import callback when
+ * the script is deserialised from the code cache), resolving as from the module's dist/ file.
  */
 export function evaluateBundle(script: vm.Script, dist: string): BundleExports {
   const file = path.join(dist, BUNDLE_FILE);
   const fn = script.runInThisContext() as (...a: unknown[]) => void;
   const module = { exports: {} as Record<string, unknown> };
   const url = (rel: string): string => pathToFileURL(path.join(dist, rel)).href;
-  fn(module.exports, createRequire(file), module, file, dist, url, (spec: string) => import(spec));
+  // import() of the bundled modules, from their dist/ file: packages resolve from dist/ as they did.
+  const dynamicImport = (spec: string, rel: string): Promise<unknown> => import(/^\.\.?\//.test(spec) ? new URL(spec, url(rel)).href : spec);
+  fn(module.exports, createRequire(file), module, file, dist, url, dynamicImport);
   return module.exports as unknown as BundleExports;
 }
 

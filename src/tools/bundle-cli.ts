@@ -8,13 +8,14 @@
  *                     compiled the jet tagger twice (defaults, then Resource/RF 16/fixed<16,6> like
  *                     bench/compile), so the functions a compile calls are in it already compiled;
  *   cli.bundle.json   the manifest start.ts checks before trusting the two (Node/V8 version, each
- *                     input file's size and mtime, the two files' sizes). Written last: a build that
+ *                     input file's size and mtime, the two files' sizes and CRC-32). Written last: a build that
  *                     stops half-way leaves no manifest, and the CLI runs the plain ESM dist.
  *
- * Packages other than commander (and the Handlebars runtime's single file) stay out of the bundle and load from node_modules when the module
- * importing them first runs (as from dist/: `fastml compile` never loads mathjs or gRPC). Node
- * built-ins likewise. rolldown is a devDependency: without it (an install without dev
- * dependencies) the step removes any previous fast path and the CLI runs the plain ESM dist.
+ * Packages other than commander (and the Handlebars runtime's single file) stay out of the bundle
+ * and load from node_modules when the module importing them first runs (as from dist/: `fastml
+ * compile` never loads mathjs or gRPC); Node built-ins likewise; `import()` goes through the
+ * loader's import(). rolldown is a devDependency: without it (an install without dev dependencies)
+ * the step removes any previous fast path and the CLI runs the plain ESM dist.
  *
  * Usage: node dist/tools/bundle-cli.js   (run by `npm run build`, `npm ci` through prepare, `npm test`)
  */
@@ -42,21 +43,62 @@ const DEFER = '\0fml-defer:';
 /** Prefix of the virtual modules that load an external package when their importer first runs. */
 const LAZY = '\0fml-lazy:';
 
-/** `import('pkg')` with a literal package (or node:) specifier, as tsc writes it. */
-const DYNAMIC_PACKAGE_IMPORT = /\bimport\((['"])([^'"./][^'"]*)\1\)/g;
-
 const packageName = (spec: string): string => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
 
 interface RolldownLike {
   rolldown(options: unknown): Promise<{ write(o: unknown): Promise<{ output: Array<{ type: string; fileName: string; moduleIds?: string[]; modules?: Record<string, unknown> }> }>; close(): Promise<void> }>;
+  parseAst(code: string, options: { sourceType: 'module' | 'script' }): unknown;
 }
 
 async function loadRolldown(): Promise<RolldownLike | undefined> {
   try {
-    return (await import('rolldown')) as unknown as RolldownLike;
+    const [main, parse] = await Promise.all([import('rolldown'), import('rolldown/parseAst')]);
+    return { rolldown: main.rolldown as RolldownLike['rolldown'], parseAst: parse.parseAst as RolldownLike['parseAst'] };
   } catch {
     return undefined;
   }
+}
+
+interface ImportExpr {
+  readonly start: number;
+  readonly end: number;
+  readonly source: { readonly type: string; readonly value?: unknown; readonly start: number; readonly end: number };
+  readonly options?: unknown;
+}
+
+/** Every `import(...)` expression of a program (ESTree, UTF-16 offsets). */
+function importExpressions(ast: unknown): ImportExpr[] {
+  const out: ImportExpr[] = [];
+  const walk = (n: unknown): void => {
+    if (!n || typeof n !== 'object') return;
+    if (Array.isArray(n)) {
+      for (const c of n) walk(c);
+      return;
+    }
+    const node = n as Record<string, unknown>;
+    if (node.type === 'ImportExpression') out.push(node as unknown as ImportExpr);
+    for (const k of Object.keys(node)) if (k !== 'type') walk(node[k]);
+  };
+  walk(ast);
+  return out;
+}
+
+/**
+ * The module's code with every `import(...)` that rolldown does not bundle (anything but a literal
+ * relative path) calling `__fml_import(spec, '<path in dist/>')` instead: V8 loses a vm.Script's
+ * dynamic-import callback when the script comes from the code cache ("A dynamic import callback
+ * was not specified"), so the loader's own import() runs them, resolving a relative specifier
+ * against the module's dist/ file (src/cli/start.ts).
+ */
+function routeDynamicImports(rd: RolldownLike, code: string, rel: string): string {
+  if (!code.includes('import(')) return code;
+  const found = importExpressions(rd.parseAst(code, { sourceType: 'module' })).filter((e) => !(e.source.type === 'Literal' && typeof e.source.value === 'string' && e.source.value.startsWith('.')));
+  let out = code;
+  for (const e of found.sort((a, b) => b.start - a.start)) {
+    if (e.options) throw new Error(`dist/${rel}: import() with options is not routed through the loader: extend src/tools/bundle-cli.ts`);
+    out = out.slice(0, e.start) + '__fml_import(' + out.slice(e.source.start, e.source.end) + `, ${JSON.stringify(rel)})` + out.slice(e.end);
+  }
+  return out;
 }
 
 /** Writes dist/cli.bundle.cjs; returns the dist/ files it was made from (relative paths). */
@@ -74,8 +116,7 @@ async function bundle(rd: RolldownLike, dist: string): Promise<string[]> {
           if (source.startsWith('.') || path.isAbsolute(source) || source.startsWith('\0')) return null;
           if (BUNDLED_PACKAGES.has(packageName(source)) || source === HB_RUNTIME) return null;
           if (DEFERRED_BUILTINS.has(source) && importer?.includes(`${path.sep}node_modules${path.sep}commander${path.sep}`)) return DEFER + source;
-          // import() of a package stays import() (vega and onnxruntime-web are ES modules only).
-          if (extra?.kind === 'dynamic-import') return { id: source, external: true };
+          if (extra?.kind === 'dynamic-import') throw new Error(`import('${source}') from ${importer} was not routed through the loader`);
           return LAZY + source;
         },
         load(id: string) {
@@ -96,10 +137,7 @@ async function bundle(rd: RolldownLike, dist: string): Promise<string[]> {
         transform(code: string, id: string) {
           if (!id.startsWith(dist + path.sep)) return null;
           const rel = path.relative(dist, id).split(path.sep).join('/');
-          // import() of a package goes through the loader's own import() (src/cli/start.ts): V8
-          // loses a vm.Script's dynamic-import callback when the script comes from the code cache
-          // ("A dynamic import callback was not specified"). Relative imports are bundled.
-          let out = code.replaceAll('import.meta.url', `__fml_url(${JSON.stringify(rel)})`).replace(DYNAMIC_PACKAGE_IMPORT, (_m, q: string, spec: string) => `__fml_import(${q}${spec}${q})`);
+          let out = routeDynamicImports(rd, code.replaceAll('import.meta.url', `__fml_url(${JSON.stringify(rel)})`), rel);
           // templates.js requires the Handlebars runtime through createRequire (invisible to a
           // bundler): the bundled copy instead, initialised with templates.js (every compile uses it).
           const hbCall = `require('${HB_RUNTIME}')`;
@@ -107,8 +145,9 @@ async function bundle(rd: RolldownLike, dist: string): Promise<string[]> {
           return out === code ? null : { code: out, map: null };
         },
         renderChunk(code: string) {
-          const left = DYNAMIC_PACKAGE_IMPORT.exec(code);
-          if (left) throw new Error(`the bundle still has ${left[0]}: it would fail when run from the code cache`);
+          // None may be left (a bundled package's own, say): it would fail when run from the cache.
+          const left = importExpressions(rd.parseAst(code, { sourceType: 'script' }));
+          if (left.length > 0) throw new Error(`the bundle still has ${code.slice(left[0]!.start, left[0]!.end)}: it would fail when run from the code cache`);
           return null;
         },
       },
