@@ -183,10 +183,11 @@ describe('fastml start-up through the bundle and its code cache', () => {
     expect(existsSync(path.join(r.b, 'prj', 'fastml.lock.json'))).toBe(true);
     expectSame(r);
     // --version (reads package.json beside dist/), help, a usage error, an input error naming the file.
-    // config's YAML and estimate's node:fs are import()s: they go through the loader's import().
+    // config's YAML, estimate's node:fs and check's onnxruntime-web (an ES module only) are
+    // import()s: they go through the loader's import().
     const version = (JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
     for (const v of ['--version', '-V']) expect(run(projectRoot, [], [v]).stdout).toBe(version + '\n');
-    for (const argv of [['--version'], ['--help'], ['compile', '--help'], ['compile', jet, '--bogus'], ['compile', 'missing.onnx', '-o', 'x'], ['nosuchcommand'], ['config', jet, '--granularity', 'name'], ['estimate', jet, '--json']]) {
+    for (const argv of [['--version'], ['--help'], ['compile', '--help'], ['compile', jet, '--bogus'], ['compile', 'missing.onnx', '-o', 'x'], ['nosuchcommand'], ['config', jet, '--granularity', 'name'], ['estimate', jet, '--json'], ['check', jet, '-i', 'random:16', '--json']]) {
       const s = both(projectRoot, argv);
       expect(s.fast.stderr, argv.join(' ')).toMatch(/^fastml start: bundle with code cache\n/);
       expectSame(s);
