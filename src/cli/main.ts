@@ -49,7 +49,9 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
   // The command named on the line (global options take no values, so it is the first non-option).
   const named = argv.find((a) => !a.startsWith('-'));
   const only = named !== undefined && Object.hasOwn(COMMAND_BY_NAME, named) ? COMMAND_BY_NAME[named] : undefined;
-  for (const load of only ? [only] : COMMANDS) (await load()).register(program, ctx);
+  // `fastml --version` alone prints the version before any command is looked at: none is loaded.
+  const versionOnly = argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V');
+  for (const load of versionOnly ? [] : only ? [only] : COMMANDS) (await load()).register(program, ctx);
   for (const cmd of program.commands) cmd.addHelpText('after', EXIT_HELP);
   try {
     await program.parseAsync(['node', 'fastml', ...argv]);

@@ -71,6 +71,11 @@ describe('packed install', () => {
     const v = fastml('--version');
     expect(v.code, v.err).toBe(0);
     expect(v.out.trim()).toBe(pkg.version);
+    // The installed copy starts from the bundle and its code cache (npm pack dates every file 1985:
+    // older than the bundle's manifest, so still fresh); the commands below run through it.
+    expect(files).toEqual(expect.arrayContaining(['dist/cli.bundle.cjs', 'dist/cli.bundle.cache', 'dist/cli.bundle.json']));
+    const traced = spawnSync('fastml', ['--version'], { cwd: work, env: { ...pathEnv, FASTML_START_TRACE: '1' }, encoding: 'utf8', shell: process.platform === 'win32' });
+    expect(traced.stderr).toBe('fastml start: bundle with code cache\n');
 
     const c = fastml('compile', 'jet_tagger.onnx', '-o', 'jet_prj', '--samples', '8');
     expect(c.code, c.err).toBe(0);
