@@ -15,7 +15,7 @@
  * hls4ml's figures are the ones measured side by side in issue 15 (hls4ml 1.3, this machine class);
  * hls4ml is not installed here, so they are quoted, not re-measured.
  *
- * Usage: npm run build && node bench/compile/bench.mjs [--runs N] [--sizes 0.5,2,10] [--testbench-worker 0|1] [--json]
+ * Usage: npm run build && node bench/compile/bench.mjs [--runs N] [--sizes 0.5,2,10] [--json]
  */
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -34,10 +34,6 @@ const opt = (name, dflt) => {
 const RUNS = Number(opt('--runs', '3'));
 const SIZES = opt('--sizes', '0.5,2,10').split(',').map(Number);
 const json = args.includes('--json');
-// --testbench-worker 0|1: force the test bench into this thread or a worker (src/backends/testbench.ts);
-// default: the command decides (a worker for large models when a second core looks idle).
-const TB_WORKER = opt('--testbench-worker', undefined);
-const childEnv = TB_WORKER === undefined ? process.env : { ...process.env, FASTML_TESTBENCH_WORKER: TB_WORKER };
 
 // hls4ml 1.3 keras_v2_to_hls + write() in one Python process (issue 15), seconds and MB.
 const HLS4ML = { 0.5: { s: 0.76, mb: 63 }, 2: { s: 3.0, mb: 69 }, 10: { s: 13.6, mb: 99 }, jet: { s: 0.03, mb: null } };
@@ -76,14 +72,14 @@ const hasTime = existsSync('/usr/bin/time');
 function measure(cmd, argv) {
   if (hasTime) {
     const t0 = performance.now();
-    const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', cmd, ...argv], { encoding: 'utf8', maxBuffer: 1 << 26, env: childEnv });
+    const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', cmd, ...argv], { encoding: 'utf8', maxBuffer: 1 << 26 });
     const wall = (performance.now() - t0) / 1000;
     if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}):\n${r.stderr}`);
     const [kb, user, sys] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
     return { wall, mb: kb / 1024, cpu: user + sys };
   }
   const t0 = performance.now();
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', env: childEnv });
+  const r = spawnSync(cmd, argv, { encoding: 'utf8' });
   const wall = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`${cmd} failed:\n${r.stderr}`);
   return { wall, mb: NaN, cpu: NaN };
@@ -137,13 +133,13 @@ try {
   rmSync(tmp, { recursive: true, force: true });
 }
 const load1 = os.loadavg();
-const meta = { date: new Date().toISOString(), node: process.version, cpus: `${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}`, loadBefore: load0.map((x) => +x.toFixed(2)), loadAfter: load1.map((x) => +x.toFixed(2)), runs: RUNS, testbenchWorker: TB_WORKER ?? "default" };
+const meta = { date: new Date().toISOString(), node: process.version, cpus: `${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}`, loadBefore: load0.map((x) => +x.toFixed(2)), loadAfter: load1.map((x) => +x.toFixed(2)), runs: RUNS };
 if (json) {
   process.stdout.write(JSON.stringify({ meta, rows }, null, 2) + '\n');
 } else {
   const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
   console.log(`fastml compile, whole process, median of ${RUNS}; ${meta.date}, node ${meta.node}, ${meta.cpus}`);
-  console.log(`load average before ${meta.loadBefore.join(' / ')}, after ${meta.loadAfter.join(' / ')}${TB_WORKER === undefined ? '' : `; FASTML_TESTBENCH_WORKER=${TB_WORKER}`}`);
+  console.log(`load average before ${meta.loadBefore.join(' / ')}, after ${meta.loadAfter.join(' / ')}`);
   console.log('| case | fastml s (runs) | CPU s | us/param | peak RSS MB | fixed<16,6> weight MB | reference s (same run) | fastml / reference | hls4ml s (issue 15) | hls4ml / fastml |');
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.case} | ${f(r.seconds)} (${r.runs.join(', ')}) | ${f(r.cpuSeconds)} | ${f(r.usPerParam, 3)} | ${f(r.peakMB, 0)} | ${f(r.weightMB, 1)} | ${f(r.refSeconds)} | ${f(r.vsRef, 1)}x | ${r.hls4mlSeconds} | ${f(r.vsHls4ml, 1)}x |`);

@@ -5,7 +5,7 @@
  */
 
 import { LIMITS, overLimit } from '../diagnostics/limits.js';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -24,7 +24,6 @@ import { projectIdent } from './identifiers.js';
 import type { Backend, IoType } from './view-types.js';
 import { parseReuseFlag, pipelineOptionsFrom, printPipeline, type PipelineFlags } from '../passes/options.js';
 import { checkClock } from '../diagnostics/limits.js';
-import { paramCount, preStartTestBench, startTestBench } from './testbench.js';
 
 export interface CompileFlags {
   readonly model: string;
@@ -105,7 +104,14 @@ function compileInputs(f: CompileFlags, weights: string | undefined): InputRef[]
   return out;
 }
 
+const WASM_MIN_MACS = 1_000_000;
 const FULL_GC_MIN_PARAMS = 1_000_000;
+
+function paramCount(g: Graph): number {
+  let n = 0;
+  for (const l of g.layers) for (const w of Object.values(l.weights)) n += w.data.length;
+  return n;
+}
 
 /**
  * A full garbage collection, if this V8 lets a running process ask for one (the `gc` function
@@ -120,29 +126,59 @@ function collectGarbage(): void {
   }
 }
 
-/** Bytes of the model's files (0 for a file that cannot be read: loading it reports that). */
-function modelBytes(f: CompileFlags): number {
-  let n = 0;
-  for (const p of [f.model, f.weights]) {
-    if (p === undefined) continue;
-    try {
-      n += statSync(p).size;
-    } catch {
-      // The model loader names the file and what is wrong with it.
-    }
+/** Multiply-accumulates per sample, roughly: each kernel weight once per output pixel. */
+function macsPerSample(g: Graph): number {
+  let macs = 0;
+  for (const l of g.layers) {
+    const w = l.weights.kernel ?? l.weights.depthwise;
+    if (!w) continue;
+    const out = g.tensors.get(l.outputs[0]!)?.shape ?? [];
+    const pixels = out.length > 1 ? numel(out) / Math.max(1, out[out.length - 1]!) : 1;
+    macs += w.data.length * pixels + (l.weights.pointwise?.data.length ?? 0) * pixels;
   }
-  return n;
+  return macs;
+}
+
+/**
+ * The test bench's rows: inputs and the emulator's outputs, one sample a row. A function of its
+ * own so that the emulator (its kernels and their copies of the weights) can be collected before
+ * the project is written.
+ */
+function testBench(
+  g: Graph,
+  n: number,
+  data: Float64Array[],
+  compileEmulator: typeof import('../emulator/index.js').compileEmulator,
+  runBatch: typeof import('../emulator/index.js').runBatch,
+): { tbInputs: number[][]; tbOutputs: number[][] } {
+  // The WebAssembly kernels pay off from about a million multiply-accumulates; below that (the
+  // jet tagger's 32 samples: 0.14M) assembling and compiling them costs more than the run.
+  const emu = compileEmulator(g, { wasm: n * macsPerSample(g) >= WASM_MIN_MACS });
+  const out = runBatch(emu, n, data);
+  const tbInputs: number[][] = [];
+  const tbOutputs: number[][] = [];
+  for (let s = 0; s < n; s++) {
+    const row: number[] = [];
+    g.inputs.forEach((name, k) => {
+      const size = numel(g.tensors.get(name)!.shape);
+      for (let i = s * size; i < (s + 1) * size; i++) row.push(data[k]![i]!);
+    });
+    tbInputs.push(row);
+    const orow: number[] = [];
+    for (const o of emu.outputs) {
+      const y = out.outputs[o.name]!;
+      for (let i = s * o.size; i < (s + 1) * o.size; i++) orow.push(y[i]!);
+    }
+    tbOutputs.push(orow);
+  }
+  return { tbInputs, tbOutputs };
 }
 
 export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<number> {
-  // A large model's test bench will run in a worker thread: start it now, so that its start-up
-  // overlaps the loading of this command's modules, the model and the passes.
-  preStartTestBench(modelBytes(f));
   const { loadConfig, defaultConfig, configFromObject } = await import('../config/load.js');
   const { loadModel } = await import('../frontends/index.js');
   const { runPipeline } = await import('../passes/pipeline.js');
-  const emulator = await import('../emulator/index.js');
-  const { prepareInputs } = emulator;
+  const { compileEmulator, prepareInputs, runBatch } = await import('../emulator/index.js');
 
   const base = f.config ? loadConfig(f.config) : defaultConfig();
   const backend = f.backend !== undefined ? backendOf(f.backend) : backendOf(base.backend ?? 'vivado', base.file ? `Backend in ${base.file}` : 'Backend');
@@ -232,13 +268,11 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
     if (n * perSample > LIMITS.maxBatchElements) overLimit('maxBatchElements', `${n} test-bench samples of ${perSample} values (${n * perSample})`);
     data = generateSamples(g, n);
   }
-  // The test bench runs in a worker while the project is written when the model is large enough
-  // (testbench.ts); the writer then waits for its outputs at tb_data/tb_output_predictions.dat.
-  const bench = startTestBench(g, n, data, emulator);
-  // A large model's emulator run here (its WebAssembly memories hold an int32 copy of every weight)
-  // is garbage now, but V8 would collect it only after the writer has allocated more: collecting it
+  const { tbInputs, tbOutputs } = testBench(g, n, data, compileEmulator, runBatch);
+  // A large model's emulator (its WebAssembly memories hold an int32 copy of every weight) is
+  // garbage now, but V8 would collect it only after the writer has allocated more: collecting it
   // here keeps the writer's allocations from stacking on it (10M parameters: ~35 MB less peak RSS).
-  if (!bench.inWorker && paramCount(g) >= FULL_GC_MIN_PARAMS) collectGarbage();
+  if (paramCount(g) >= FULL_GC_MIN_PARAMS) collectGarbage();
 
   const accelFiles = accel
     ? (await import('./accelerator/files.js')).acceleratorFiles(g, { project, io, part: target.part, clockNs: clock, fastmlVersion: f.fastmlVersion }, accel)
@@ -276,26 +310,21 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
       precision: f.precision ?? null,
       samples: n,
     },
-    tbInputs: bench.inputs,
-    tbOutputs: bench.outputs,
+    tbInputs,
+    tbOutputs,
   });
-  // The estimate is made before the project is written (and printed after it), so that it fills
-  // the time a test-bench worker may still need.
-  let estimated: string | undefined;
-  try {
-    const { estimate } = await import('../estimate/estimate.js');
-    const { estimateText } = await import('../estimate/format.js');
-    estimated = estimateText(estimate(g, eopts));
-  } catch (e) {
-    estimated = undefined;
-    ctx.io.err(`note: no estimate (${(e as Error).message})\n`);
-  }
   writeProject(dest, files, Boolean(f.force), outFlag, notify);
 
   const shown = path.relative(ctx.io.cwd, dest) || '.';
   ctx.io.out(`Wrote ${backend === 'vitis' ? 'Vitis' : 'Vivado'} HLS project ${project} (${io}, ${target.part}${target.board ? ` / ${target.board}` : ''}, ${clock} ns) to ${shown}/\n`);
   ctx.io.out(`  ${files.length} files; test bench with ${n} samples and the emulator's expected outputs\n`);
-  if (estimated !== undefined) ctx.io.out('\n' + estimated + '\n');
+  try {
+    const { estimate } = await import('../estimate/estimate.js');
+    const { estimateText } = await import('../estimate/format.js');
+    ctx.io.out('\n' + estimateText(estimate(g, eopts)) + '\n');
+  } catch (e) {
+    ctx.io.err(`note: no estimate (${(e as Error).message})\n`);
+  }
   ctx.io.out(`Next:\n  ${ctx.io.command ?? 'fastml'} csim ${shown}          # C simulation with g++, compared with the emulator bit for bit\n`);
   ctx.io.out(
     backend === 'vitis'

@@ -36,8 +36,7 @@ export interface ProjectOptions {
   readonly configSha256?: string;
   /** Test-bench samples in IR layout (channels-last), every input concatenated; outputs likewise. */
   readonly tbInputs: readonly (readonly number[])[];
-  /** The outputs, or a function giving them when the file is written (a test-bench worker may still be computing them). */
-  readonly tbOutputs: readonly (readonly number[])[] | (() => readonly (readonly number[])[]);
+  readonly tbOutputs: readonly (readonly number[])[];
   /** Files of a wrapper workflow (VivadoAccelerator), hashed in the lock file like the rest. */
   readonly extraFiles?: readonly ProjectFile[];
   /** The accelerator settings recorded in the lock file. */
@@ -133,11 +132,7 @@ export function buildProject(g: Graph, o: ProjectOptions): ProjectFile[] {
   for (const f of listFiles(path.join(root, 'ap_types'))) files.push({ path: `firmware/ap_types/${f}`, content: readFileSync(path.join(root, 'ap_types', f), 'utf8') });
   files.push({ path: `${project}_test.cpp`, content: render(b, 'project_test.cpp', view) });
   files.push({ path: 'tb_data/tb_input_features.dat', content: datFile(o.tbInputs) });
-  const tbOutputs = o.tbOutputs;
-  files.push({
-    path: 'tb_data/tb_output_predictions.dat',
-    content: typeof tbOutputs === 'function' ? { *chunks() { yield datFile(tbOutputs()); } } : datFile(tbOutputs),
-  });
+  files.push({ path: 'tb_data/tb_output_predictions.dat', content: datFile(o.tbOutputs) });
   files.push({ path: 'build_prj.tcl', content: render(b, 'build_prj.tcl', view) });
   files.push({ path: 'vivado_synth.tcl', content: render(b, 'vivado_synth.tcl', view) });
   files.push({ path: 'README.md', content: render(b, 'README.md', view) });
