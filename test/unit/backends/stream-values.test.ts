@@ -82,6 +82,21 @@ describe('cppArrayChunks', () => {
     const m = Float64Array.from({ length: rows * cols }, (_, k) => k * 0.25 - 100);
     expect(cppArrayInit(transposedSource(m, rows, cols), 8)).toBe(cppArrayInit(transpose2(m, rows, cols), 8));
   });
+  it('reads any block of a transposing view, starting and ending inside a column', () => {
+    for (const [rows, cols] of [[37, 29], [512, 10], [3, 700], [1, 5], [6, 1]] as const) {
+      const m = Float64Array.from({ length: rows * cols }, (_, k) => k);
+      const want = transpose2(m, rows, cols);
+      const src = transposedSource(m, rows, cols);
+      for (const len of [1, 2, rows - 1, rows, rows + 1, 4096]) {
+        for (let start = 0; start < want.length; start += Math.max(1, Math.floor(len / 2) + 3)) {
+          const n = Math.max(1, Math.min(len, want.length - start));
+          const dst = new Float64Array(n);
+          src.read(start, dst);
+          expect(Array.from(dst)).toEqual(Array.from(want.subarray(start, start + n)));
+        }
+      }
+    }
+  });
 });
 
 describe('writeProject with streamed and hash-derived content', () => {
