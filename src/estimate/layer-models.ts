@@ -77,8 +77,9 @@ const modelInput: LayerModel = (e) => {
   const { l, setResult } = e;
   const t = l.precision.result;
   setResult(t && !isAuto(t) ? t : DEFAULT_TYPE);
-  if (!t || isAuto(t)) return { ...zeroCost(l), warnings: [`input ${l.name}: precision ${t ? "'auto'" : 'missing'}, assumed fixed<16,6>`] };
-  return zeroCost(l);
+  const portBits = e.outN * (t && !isAuto(t) ? t : DEFAULT_TYPE).w;
+  if (!t || isAuto(t)) return { ...zeroCost(l), portBits, warnings: [`input ${l.name}: precision ${t ? "'auto'" : 'missing'}, assumed fixed<16,6>`] };
+  return { ...zeroCost(l), portBits };
 };
 
 const modelDense: LayerModel = (e) => {
@@ -200,6 +201,7 @@ const modelActivation: LayerModel = (e) => {
     ...zeroCost(l),
     latencyTerms: { [actKey]: 1 },
     features: { act_bits: n * inT.w, act_elems: n, k_act: 1, ...(a.activation === 'prelu' ? { mul_lut_bits: n * inT.w * 4 } : {}) },
+    ...(stream ? {} : { chained: true }),
   };
   return streamFeatures(c, resT.w);
 };

@@ -136,6 +136,14 @@ export interface LayerCost {
    * times (depthwise channels). Its pipeline registers are counted once the depth is known.
    */
   readonly tree?: { readonly nIn: number; readonly nOut: number; readonly acc: number; readonly copies: number; readonly dspProducts?: boolean };
+  /**
+   * An io_parallel element-wise layer (ReLU and the like): logic only. HLS chains it with its
+   * neighbours; its output is registered only where a clock cut falls, which the next layer's
+   * input register counts (lat_in_reg_bits). No FF of its own (estimate.ts, calibrate.ts).
+   */
+  readonly chained?: boolean;
+  /** A design input: bits of the top function's input port (the registers of a combinational design, estimate.ts). */
+  readonly portBits?: number;
 }
 
 /** Fewest BRAM18 for a memory of depth x width (aspect ratios 16K x1 ... 1K x18, 512 x36). */
