@@ -245,7 +245,10 @@ const modelPool: LayerModel = (e) => {
   const pooled = stream ? pixels(g, l.outputs[0]).ch : outN;
   const c: LayerCost = {
     ...zeroCost(l),
-    latencyTerms: stream ? { stream_c: 1 } : { pool_c: 1 },
+    // io_parallel: log2(window) comparator / adder levels in nanoseconds, chained into the clock
+    // period like an adder tree (a whole-cycle pool_c, decided without the CI pooling designs by
+    // one 10-pixel global pooling, gave their 2-element windows 4 cycles where the reports have 0).
+    latencyTerms: stream ? { stream_c: 1 } : { pool_ns: Math.ceil(Math.log2(Math.max(2, window))) },
     cycles: stream ? pixels(g, l.inputs[0]).pix : 0,
     ii: stream ? pixels(g, l.inputs[0]).pix + 1 : 1,
     ...(stream ? { pixelStream: pixels(g, l.inputs[0]).pix > 1 } : {}),
