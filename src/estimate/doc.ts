@@ -196,8 +196,13 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('  loop\'s) add latency but no stage registers. A layer\'s input is registered where a clock cut falls between it and its');
   out.push('  producer: the fraction of a period the chain leaves over after its whole cuts (`lat_in_reg_bits`; a design\'s cuts then');
   out.push('  number its chain in periods), in full for a streamed layer or a reuse loop, which hold their input. A Latency convolution computes all its output');
-  out.push('  positions in one interval (hls4ml pipelines the layer at II = reuse factor), not one position after the other. The softmax is');
+  out.push('  positions in one interval (hls4ml pipelines the layer at II = reuse factor), not one position after the other. A layer\'s');
+  out.push('  output register is its consumer\'s input register (or its FIFO, streamed), counted once, and an element-wise activation is');
+  out.push('  logic chained with its neighbours, with no FF of its own. A design whose whole chain fits in one period (latency 0, a');
+  out.push('  combinational top) registers nothing but its input port: its FF are the input bits (hls4ml CI: a 64-wide Dense + ReLU');
+  out.push('  reports 18 FF, a lone pooling layer 5 810 for 5 856 input bits), by construction, not fitted. The softmax is');
   out.push('  two table reads (whole cycles) and a chain in nanoseconds (sum tree, product, the rest of its logic), so it shortens at a slow clock.');
+  out.push('  An io_parallel pooling is log2(window) comparator or adder levels in nanoseconds (`pool_ns`), so a small window is combinational.');
   out.push('- **Part speed**: on a 7-series part (DSP48E1) the depth chains (multiplier, adder tree, softmax) take longer than on the');
   out.push('  UltraScale(+) parts most reports come from: their nanoseconds are stretched by a factor fitted per tool family (`ns7_scale`).');
   out.push(`- **Beyond the unroll / partition limit** (${HLS_PARTITION_LIMIT} elements): Vivado HLS keeps the loop rolled, one multiplier and a fitted number of`);
@@ -222,7 +227,7 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('  one-pixel data path ~0.5 LUT per bit, LUT ROM 64 bits and SRL FIFO 32 bits per LUT) are pulled toward that cost (PHYSICAL_COST');
   out.push('  in calibrate.ts: one pseudo-record per feature), so a feature few designs exercise cannot take an unphysical value');
   out.push('  to absorb another\'s error; likewise FF with a count by construction: one per bit of a pipeline stage cut, of a registered layer');
-  out.push('  input or output, of a pooling window or a table index, ~0.5 per adder bit (tree or shift-add), ~0.15 per wa x wb bit of a LUT');
+  out.push('  input, of a pooling window or a table index, ~0.5 per adder bit (tree or shift-add), ~0.15 per wa x wb bit of a LUT');
   out.push('  multiplier, one per 32 line-buffer bits (shift registers in LUTs), ~0.1 per operand-mux bit of a shared Latency multiplier.');
   out.push('  The fit is reweighted (IRLS) to minimise the sum of absolute relative errors, the MAPE the validation measures, not their squares.');
   out.push('- **Uncertainty**: every estimate carries an 80% interval per figure (`total.<figure>_range` in --json, a row of the table) from the');

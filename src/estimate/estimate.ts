@@ -124,10 +124,11 @@ export function layerLatency(c: LayerCost, fam: FamilyCalibration, clockNs: numb
  * inside the layer (lat_stage_bits) and leaves p - floor(p) of a period over, the expected share
  * of a cut at its input, so a design's cuts number its chain in periods (the 4-128-3 MLP at 25 ns
  * registers under half its hidden layer). A streamed layer reads its input from a FIFO and a reuse
- * loop holds it for its whole interval: registered in full. With lat_in_bits (still a feature of
- * both figures, a fixed input register where the fit finds one), held-out public FF 41.1/24.2% ->
- * 40.8/22.3%; replacing lat_in_bits in the FF fit gave 39.6/25.5% (median past its target), and
- * min(1, p) instead of the fraction 41.3/25.2%.
+ * loop holds it for its whole interval: registered in full. This is the only register of a layer
+ * boundary: lat_in_bits (a fixed input register) and out_bits are LUT features only (LUT_ONLY in
+ * calibrate.ts). Earlier, with lat_in_bits in the FF fit too: held-out public FF 41.1/24.2% ->
+ * 40.8/22.3%; replacing lat_in_bits in the FF fit gave 39.6/25.5%, and min(1, p) instead of the
+ * fraction 41.3/25.2%.
  */
 export function depthFeatures(c: LayerCost, fam: FamilyCalibration, clockNs: number): Record<string, number> {
   if (!c.tree) return {};
@@ -144,6 +145,20 @@ export function depthFeatures(c: LayerCost, fam: FamilyCalibration, clockNs: num
     lat_stage_bits: pipelineRegisterBits(c.tree, stages),
     lat_in_reg_bits: (c.features.lat_in_bits ?? 0) * inCut,
   };
+}
+
+/**
+ * A design with no clock cut at all: an io_parallel top whose whole chain fits in one period
+ * (latency 0). HLS then registers nothing on the data path: the reports of such designs (hls4ml CI:
+ * a 64-wide Dense + ReLU at 5 ns, 62 DSPs, one 16-bit input) give 18 FF whatever their width, and
+ * a lone pooling layer 5 810 FF for 5 856 input bits, 12 962 for 13 824: the registers of the top
+ * function's input port, not the per-layer pipeline, input and output registers the FF features
+ * count. Their FF are the input port's bits (LayerCost.portBits), by construction, not a fitted
+ * figure; the calibration leaves them out of the FF fit (calibrate.ts withFeatures). A streamed
+ * design always has its FIFOs' and processes' registers.
+ */
+export function combinational(latency: number, ioType: IoType): boolean {
+  return ioType === 'io_parallel' && latency === 0;
 }
 
 /** Design kind for the uncertainty intervals: convolutional / pooled designs behave apart from dense ones. */
@@ -257,20 +272,35 @@ export function estimate(g: Graph, opts: EstimateOptions = {}): Estimate {
   });
   const seen = new Set<string>();
   const scale = nsScale(target.dspKind, fam);
-  const layers: LayerEstimate[] = costs.map((c) => {
-    for (const w of c.warnings) if (!seen.has(w)) (seen.add(w), warnings.push(w));
+  // Timing first: whether the design has any clock cut decides its registers (combinational).
+  const timed = costs.map((c) => {
     const timing = layerTiming(c, fam, clockNs, scale);
     const latency = timing.stream + timing.depth;
+    return {
+      timing,
+      latency_cycles: latency,
+      ii: layerIi(c, fam, clockNs, latency),
+      stream_cycles: timing.stream,
+      pixel_stream: c.pixelStream === true,
+      ...(c.strategy ? { strategy: c.strategy } : {}),
+      ...(c.reuse !== undefined ? { reuse_factor: c.reuse } : {}),
+    };
+  });
+  const { latency, ii } = combineLatency(timed, fam, backend, ioType);
+  const noRegisters = combinational(latency, ioType);
+  const layers: LayerEstimate[] = costs.map((c, i) => {
+    for (const w of c.warnings) if (!seen.has(w)) (seen.add(w), warnings.push(w));
+    const { timing, latency_cycles: latency, ii: layerInterval } = timed[i]!;
     const feats = { ...c.features, ...depthFeatures(c, fam, clockNs) };
     const hasFeatures = Object.keys(feats).length > 0;
     return {
       name: c.name,
       op: c.op,
       latency_cycles: latency,
-      ii: layerIi(c, fam, clockNs, latency),
+      ii: layerInterval,
       dsp: c.dsp,
       lut: hasFeatures ? Math.max(0, Math.round(linear(fam.lut, feats))) : 0,
-      ff: hasFeatures ? Math.max(0, Math.round(linear(fam.ff, feats))) : 0,
+      ff: noRegisters ? (c.portBits ?? 0) : hasFeatures && !c.chained ? Math.max(0, Math.round(linear(fam.ff, feats))) : 0,
       bram_18k: c.bram_18k,
       uram: c.uram,
       ...(c.reuse !== undefined ? { reuse_factor: c.reuse } : {}),
@@ -283,7 +313,11 @@ export function estimate(g: Graph, opts: EstimateOptions = {}): Estimate {
         ii: c.iiTerms ? 'model (loop trip counts) + calibration (per-pixel constants of a streamed pixel loop; Resource: the report\'s best case)' : 'model',
         dsp: 'model (multipliers x DSP blocks per product)',
         lut: 'calibration (linear in model features)',
-        ff: 'calibration (linear in model features)',
+        ff: noRegisters
+          ? "model (combinational design, latency 0: registers only at the top's input port)"
+          : c.chained
+            ? "model (element-wise logic chained with its neighbours: its output register, where a clock cut falls, is the next layer's input register)"
+            : 'calibration (linear in model features)',
         bram_18k: 'model (table ROMs, Resource-strategy weight memories)',
         uram: 'model',
       },
@@ -291,7 +325,6 @@ export function estimate(g: Graph, opts: EstimateOptions = {}): Estimate {
     };
   });
 
-  const { latency, ii } = combineLatency(layers, fam, backend, ioType);
   const sum = (k: keyof Figures) => layers.reduce((s, l) => s + l[k], 0);
   const total = {
     latency_cycles: latency,

@@ -77,8 +77,9 @@ const modelInput: LayerModel = (e) => {
   const { l, setResult } = e;
   const t = l.precision.result;
   setResult(t && !isAuto(t) ? t : DEFAULT_TYPE);
-  if (!t || isAuto(t)) return { ...zeroCost(l), warnings: [`input ${l.name}: precision ${t ? "'auto'" : 'missing'}, assumed fixed<16,6>`] };
-  return zeroCost(l);
+  const portBits = e.outN * (t && !isAuto(t) ? t : DEFAULT_TYPE).w;
+  if (!t || isAuto(t)) return { ...zeroCost(l), portBits, warnings: [`input ${l.name}: precision ${t ? "'auto'" : 'missing'}, assumed fixed<16,6>`] };
+  return { ...zeroCost(l), portBits };
 };
 
 const modelDense: LayerModel = (e) => {
@@ -200,6 +201,7 @@ const modelActivation: LayerModel = (e) => {
     ...zeroCost(l),
     latencyTerms: { [actKey]: 1 },
     features: { act_bits: n * inT.w, act_elems: n, k_act: 1, ...(a.activation === 'prelu' ? { mul_lut_bits: n * inT.w * 4 } : {}) },
+    ...(stream ? {} : { chained: true }),
   };
   return streamFeatures(c, resT.w);
 };
@@ -243,7 +245,10 @@ const modelPool: LayerModel = (e) => {
   const pooled = stream ? pixels(g, l.outputs[0]).ch : outN;
   const c: LayerCost = {
     ...zeroCost(l),
-    latencyTerms: stream ? { stream_c: 1 } : { pool_c: 1 },
+    // io_parallel: log2(window) comparator / adder levels in nanoseconds, chained into the clock
+    // period like an adder tree (a whole-cycle pool_c, decided without the CI pooling designs by
+    // one 10-pixel global pooling, gave their 2-element windows 4 cycles where the reports have 0).
+    latencyTerms: stream ? { stream_c: 1 } : { pool_ns: Math.ceil(Math.log2(Math.max(2, window))) },
     cycles: stream ? pixels(g, l.inputs[0]).pix : 0,
     ii: stream ? pixels(g, l.inputs[0]).pix + 1 : 1,
     ...(stream ? { pixelStream: pixels(g, l.inputs[0]).pix > 1 } : {}),

@@ -20,7 +20,9 @@
  *   act_c      element-wise activation / merge (act_res_c after a Resource-strategy layer)
  *   table_c    table activation (one ROM read; the softmax has two);  softmax_c  softmax control
  *   softmax_ns the softmax's logic besides its sum tree and product (max, differences, indices)
- *   pool_c     io_parallel pooling;  stream_c  per-layer overhead of a streamed layer
+ *   pool_ns    one comparator / adder level of an io_parallel pooling window (log2 window levels,
+ *              chained like an adder tree: a 2x2 window at 5 ns is combinational, as hls4ml CI's
+ *              pooling reports show);  stream_c  per-layer overhead of a streamed layer
  *   roll_c     cycles per product of a layer the tool does not unroll (beyond its limits)
  *   ns7_scale  not a term: the factor by which the depth `*_ns` constants are stretched on a
  *              7-series part (DSP48E1), whose logic is slower than the UltraScale(+) parts'
@@ -136,6 +138,14 @@ export interface LayerCost {
    * times (depthwise channels). Its pipeline registers are counted once the depth is known.
    */
   readonly tree?: { readonly nIn: number; readonly nOut: number; readonly acc: number; readonly copies: number; readonly dspProducts?: boolean };
+  /**
+   * An io_parallel element-wise layer (ReLU and the like): logic only. HLS chains it with its
+   * neighbours; its output is registered only where a clock cut falls, which the next layer's
+   * input register counts (lat_in_reg_bits). No FF of its own (estimate.ts, calibrate.ts).
+   */
+  readonly chained?: boolean;
+  /** A design input: bits of the top function's input port (the registers of a combinational design, estimate.ts). */
+  readonly portBits?: number;
 }
 
 /** Fewest BRAM18 for a memory of depth x width (aspect ratios 16K x1 ... 1K x18, 512 x36). */

@@ -26,7 +26,7 @@ const LATENCY: Record<string, number> = {
   table_c: 1,
   softmax_c: 1,
   softmax_ns: 4,
-  pool_c: 0,
+  pool_ns: 2,
   stream_c: 0,
   top_c: 0,
   top_stream_c: 0,
@@ -107,6 +107,22 @@ describe('io_parallel Latency convolution', () => {
     expect(l.ii).toBe(2);
     // Interval 2 + depth: multiplier 2 ns + 4 adder levels of 1 ns = 6 ns = 1 cycle at 5 ns.
     expect(l.latency_cycles).toBe(2 + 1);
+  });
+});
+
+describe('io_parallel pooling', () => {
+  const pool = (k: number[]): LayerSpec => ({
+    name: 'pool',
+    attrs: { op: 'Pool', mode: 'max', dims: 2, pool: k, strides: k, pads: { top: 0, bottom: 0, left: 0, right: 0 }, countIncludePad: false },
+    precision: { result: t16 },
+  });
+  it('chains log2(window) comparator levels in nanoseconds: a small window is combinational', () => {
+    const lat = (k: number[], shape: number[], clockNs: number) =>
+      estimate(sequential('p', shape, t16, [pool(k)]), { ioType: 'io_parallel', part: US, clockNs, calibration: CAL }).layers.find((x) => x.name === 'pool')!.latency_cycles;
+    // pool_ns 2: a 2x2 window (2 levels, 4 ns) fits a 5 ns period; a 4x4 one (4 levels, 8 ns) takes a cycle.
+    expect(lat([2, 2], [8, 8, 2], 5)).toBe(0);
+    expect(lat([4, 4], [8, 8, 2], 5)).toBe(1);
+    expect(lat([4, 4], [8, 8, 2], 2)).toBe(4);
   });
 });
 

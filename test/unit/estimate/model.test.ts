@@ -171,7 +171,9 @@ describe('layer costs', () => {
       expect(fam.ff.lat_pipe_bits ?? 0).toBe(0);
       expect(fam.lut.lat_stage_bits ?? 0).toBe(0);
       expect(fam.lut.lat_in_reg_bits ?? 0).toBe(0);
-      expect(fam.ff.lat_stage_bits).toBeGreaterThan(0.5);
+      // The FF fit prices stage registers (Vivado HLS ~1 per bit; Vitis HLS 0.37 since a layer
+      // boundary is counted once, as its consumer's input register, and its adders carry the rest).
+      expect(fam.ff.lat_stage_bits).toBeGreaterThan(0.3);
     }
   });
   it('registers a layer\'s input by the fraction of a clock period its chain leaves over, in full when streamed or reused', () => {
