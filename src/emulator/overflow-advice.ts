@@ -22,7 +22,7 @@
 
 import type { HlsConfig } from '../config/load.js';
 import { resolveLayer } from '../config/resolve.js';
-import { fixedType, fracBits, isAuto, formatType } from '../fixed/type.js';
+import { MAX_WIDTH, fixedType, fracBits, isAuto, formatType } from '../fixed/type.js';
 import type { FixedType } from '../fixed/type.js';
 import type { Graph, Layer } from '../ir/graph.js';
 import type { OverflowRow } from './overflow.js';
@@ -43,6 +43,9 @@ export interface OverflowAdvice {
 }
 
 const MAC_OPS = new Set(['Dense', 'Conv', 'DepthwiseConv']);
+
+/** The widest input type check suggests (wider inputs mean data on the wrong scale, not a type to widen). */
+const MAX_ADVISED_WIDTH = 64;
 
 /** The fewest integer bits (sign included when signed) whose range holds `maxAbs`, at `frac` fraction bits. */
 function intBitsFor(maxAbs: number, frac: number, signed: boolean): number {
@@ -101,6 +104,10 @@ function adviceFor(r: OverflowRow, l: Layer, cfg: HlsConfig): OverflowAdvice | u
     if (t === undefined || isAuto(t)) return undefined;
     const f = fracBits(t);
     const i = intBitsFor(r.maxAbs, f, t.signed);
+    // Inputs only an absurd type would hold (the fuzzer's 1e300: fixed<1008,998>; near 1.8e308
+    // past the headers' 1 024 bits; infinities): the row says they overflow, and a wider type is
+    // no advice for firmware (the data's scale is what to look at). Up to 64 bits it is.
+    if (!Number.isFinite(r.maxAbs) || i + f > Math.min(MAX_ADVISED_WIDTH, MAX_WIDTH)) return undefined;
     const wide: FixedType = fixedType(i + f, i, t.signed, t.q, t.o);
     return {
       layer: r.layer,

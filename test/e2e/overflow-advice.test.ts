@@ -91,4 +91,19 @@ describe('overflow advice: the ToyCar autoencoder with the default configuration
     expect(a).toMatchObject({ from: 'LayerName.q_dense.Precision.accum', set: { accum: 'auto', result: 'auto' } });
     expect(a?.hls4ml).toMatch(/^the same type, from LayerName\.q_dense\.Precision\.accum: its firmware overflows here too$/);
   }, 120_000);
+
+  it('inputs no fixed-point type holds get the overflow row and no advice (not an internal error)', async () => {
+    // The fuzzer's "extreme values": 1e300 would need fixed<1008,998>, 1.7e308 more than the
+    // headers' 1 024 bits (which made check fail with an internal error).
+    const jet = path.join(dataDir, 'models/jet_mlp_3layer/keras_3layer.h5');
+    const lines = Array.from({ length: 4 }, (_, s) => Array.from({ length: 16 }, (_, k) => (k === s ? '1e300' : k === s + 4 ? '-1.7e308' : '0.5')).join(' '));
+    writeFileSync(path.join(tmp, 'extreme.dat'), lines.join('\n') + '\n');
+    const io = memoryIO(tmp);
+    const code = await main(['check', jet, '-i', path.join(tmp, 'extreme.dat'), '--json'], io);
+    expect(io.stderr).not.toMatch(/internal error/);
+    expect(code === 0 || code === 1, io.stderr).toBe(true);
+    const json = JSON.parse(io.stdout) as Report;
+    expect(overflowing(json.overflow)[0]).toMatch(/\.input$/);
+    expect(json.overflowAdvice.filter((a) => a.variable === 'input')).toEqual([]);
+  }, 120_000);
 });
