@@ -34,8 +34,6 @@ export const LATENCY_KEYS: Record<string, readonly number[]> = (() => {
     // adder and comparator levels), so a slow clock shortens it.
     softmax_c: ints(4),
     softmax_ns: Array.from({ length: 41 }, (_, i) => i),
-    // One comparator / adder level of an io_parallel pooling window (its levels chain like an adder tree's).
-    pool_ns: nsAdd,
     stream_c: ints(8),
     top_c: ints(6),
     // The dataflow region's own start/done handshake: a cycle or two. Per-process overheads are

@@ -202,7 +202,7 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('  combinational top) registers nothing but its input port: its FF are the input bits (hls4ml CI: a 64-wide Dense + ReLU');
   out.push('  reports 18 FF, a lone pooling layer 5 810 for 5 856 input bits), by construction, not fitted. The softmax is');
   out.push('  two table reads (whole cycles) and a chain in nanoseconds (sum tree, product, the rest of its logic), so it shortens at a slow clock.');
-  out.push('  An io_parallel pooling is log2(window) comparator or adder levels in nanoseconds (`pool_ns`), so a small window is combinational.');
+  out.push('  An io_parallel pooling is log2(window) comparator or adder levels, each an adder level\'s time (`add_ns`: a comparator is a subtraction\'s carry chain), so a small window is combinational.');
   out.push('- **Part speed**: on a 7-series part (DSP48E1) the depth chains (multiplier, adder tree, softmax) take longer than on the');
   out.push('  UltraScale(+) parts most reports come from: their nanoseconds are stretched by a factor fitted per tool family (`ns7_scale`).');
   out.push(`- **Beyond the unroll / partition limit** (${HLS_PARTITION_LIMIT} elements): Vivado HLS keeps the loop rolled, one multiplier and a fitted number of`);

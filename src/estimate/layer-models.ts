@@ -248,7 +248,9 @@ const modelPool: LayerModel = (e) => {
     // io_parallel: log2(window) comparator / adder levels in nanoseconds, chained into the clock
     // period like an adder tree (a whole-cycle pool_c, decided without the CI pooling designs by
     // one 10-pixel global pooling, gave their 2-element windows 4 cycles where the reports have 0).
-    latencyTerms: stream ? { stream_c: 1 } : { pool_ns: Math.ceil(Math.log2(Math.max(2, window))) },
+    // A comparator is a subtraction's carry chain: each level takes an adder level's time (add_ns),
+    // not a constant of its own that the few pooling designs would decide alone.
+    latencyTerms: stream ? { stream_c: 1 } : { add_ns: Math.ceil(Math.log2(Math.max(2, window))) },
     cycles: stream ? pixels(g, l.inputs[0]).pix : 0,
     ii: stream ? pixels(g, l.inputs[0]).pix + 1 : 1,
     ...(stream ? { pixelStream: pixels(g, l.inputs[0]).pix > 1 } : {}),

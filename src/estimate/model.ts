@@ -20,9 +20,9 @@
  *   act_c      element-wise activation / merge (act_res_c after a Resource-strategy layer)
  *   table_c    table activation (one ROM read; the softmax has two);  softmax_c  softmax control
  *   softmax_ns the softmax's logic besides its sum tree and product (max, differences, indices)
- *   pool_ns    one comparator / adder level of an io_parallel pooling window (log2 window levels,
- *              chained like an adder tree: a 2x2 window at 5 ns is combinational, as hls4ml CI's
- *              pooling reports show);  stream_c  per-layer overhead of a streamed layer
+ *              (an io_parallel pooling window's log2 window comparator / adder levels take add_ns
+ *              each, chained like an adder tree: a 2x2 window at 5 ns is combinational, as hls4ml
+ *              CI's pooling reports show);  stream_c  per-layer overhead of a streamed layer
  *   roll_c     cycles per product of a layer the tool does not unroll (beyond its limits)
  *   ns7_scale  not a term: the factor by which the depth `*_ns` constants are stretched on a
  *              7-series part (DSP48E1), whose logic is slower than the UltraScale(+) parts'

@@ -26,7 +26,6 @@ const LATENCY: Record<string, number> = {
   table_c: 1,
   softmax_c: 1,
   softmax_ns: 4,
-  pool_ns: 2,
   stream_c: 0,
   top_c: 0,
   top_stream_c: 0,
@@ -119,10 +118,12 @@ describe('io_parallel pooling', () => {
   it('chains log2(window) comparator levels in nanoseconds: a small window is combinational', () => {
     const lat = (k: number[], shape: number[], clockNs: number) =>
       estimate(sequential('p', shape, t16, [pool(k)]), { ioType: 'io_parallel', part: US, clockNs, calibration: CAL }).layers.find((x) => x.name === 'pool')!.latency_cycles;
-    // pool_ns 2: a 2x2 window (2 levels, 4 ns) fits a 5 ns period; a 4x4 one (4 levels, 8 ns) takes a cycle.
+    // Each level takes add_ns (1 ns here): a 4x4 window (4 levels, 4 ns) fits a 5 ns period; a 16x16
+    // one (8 levels, 8 ns) takes a cycle, and the 4x4 one two cycles at 2 ns.
     expect(lat([2, 2], [8, 8, 2], 5)).toBe(0);
-    expect(lat([4, 4], [8, 8, 2], 5)).toBe(1);
-    expect(lat([4, 4], [8, 8, 2], 2)).toBe(4);
+    expect(lat([4, 4], [8, 8, 2], 5)).toBe(0);
+    expect(lat([16, 16], [16, 16, 2], 5)).toBe(1);
+    expect(lat([4, 4], [8, 8, 2], 2)).toBe(2);
   });
 });
 
