@@ -38,6 +38,15 @@ function bitsEqual(a: Float64Array, b: Float64Array): boolean {
   return true;
 }
 
+describe('non-finite values and signed zeros', () => {
+  it('are cast as the reference casts them, in the two-pass types and the others', () => {
+    const odd = [Number.NaN, Infinity, -Infinity, -0, 0, 1e300, -1e300, 5e-324, -5e-324];
+    for (const t of [fixedType(16, 6, true, 'AP_TRN', 'AP_WRAP'), fixedType(16, 6, true, 'AP_TRN', 'AP_SAT'), fixedType(8, 3, false, 'AP_TRN', 'AP_SAT'), fixedType(16, 6, true, 'AP_RND', 'AP_SAT')]) {
+      expect(bitsEqual(quantizeAsPrinted(odd, t), quantizeAsPrintedExact(odd, t)), JSON.stringify(t)).toBe(true);
+    }
+  });
+});
+
 describe('quantizeAsPrinted (fast) equals the print-and-parse reference', () => {
   it('on values next to every step, every mode, F from -3 to 20', () => {
     let seed = 1;
