@@ -15,7 +15,6 @@
 
 import type { FixedType } from '../fixed/type.js';
 import { fracBits } from '../fixed/type.js';
-import { fastPathApplies, kernelsFor } from '../fixed/codegen.js';
 import { makeCast } from './quant.js';
 
 const f32 = Math.fround;
@@ -91,7 +90,6 @@ export function quantizeAsPrintedExact(values: ArrayLike<number>, t: FixedType):
  * a type with F <= 0, where D = 0 rounds to integers) takes the reference path above.
  */
 export function quantizeAsPrinted(values: ArrayLike<number>, t: FixedType): Float64Array {
-  if (bulkCastApplies(t)) return quantizeAsPrintedBulk(values, t);
   const cast = makeCast(t);
   const F = fracBits(t);
   const decimals = Math.max(0, F);
@@ -112,43 +110,6 @@ export function quantizeAsPrinted(values: ArrayLike<number>, t: FixedType): Floa
     const d = Math.abs(y2 - Math.round(y2)) / 2;
     if (F > 0 && d > margin + Math.abs(y) * 2 ** -50) out[i] = cast(v);
     else out[i] = Number.isFinite(v) ? cast(Number.parseFloat(formatFixedDecimals(v, decimals))) : cast(v);
-  }
-  return out;
-}
-
-/**
- * Types whose generated array cast (src/fixed/codegen.ts) gives makeCast's bits for every finite
- * value, -0 included: truncation with a wrap of at most 32 bits (integer operations, never -0) or
- * saturation (the result + 0); hls4ml's default weight type ap_fixed<16,6> is one. With F > 0
- * fractional bits, so that quantizeAsPrinted's "far from every step" test applies.
- */
-function bulkCastApplies(t: FixedType): boolean {
-  return fracBits(t) > 0 && fastPathApplies(t) && t.q === 'AP_TRN' && ((t.o === 'AP_WRAP' && t.n === 0 && t.w <= 32) || t.o === 'AP_SAT');
-}
-
-/**
- * quantizeAsPrinted in two passes for the types of bulkCastApplies: every value cast directly by
- * the type's generated loop (one tight loop, where the per-value test and closure call of the
- * one-pass form ran 2-3 times slower on a model's first pass over 0.5M weights), then the values
- * the direct cast may not stand for (within about 10^-D of a step, not on the grid, or not finite)
- * cast again exactly as the one-pass form does. Same bits (weights-fast.test.ts, every mode).
- */
-function quantizeAsPrintedBulk(values: ArrayLike<number>, t: FixedType): Float64Array {
-  const F = fracBits(t);
-  const scale = 2 ** F;
-  const margin = 0.5 * 10 ** -F * scale * 1.01;
-  const out = new Float64Array(values.length);
-  kernelsFor(t).array(values, out, values.length);
-  let cast: ((x: number) => number) | undefined;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    const y = v * scale;
-    const y2 = 2 * y;
-    const d = Math.abs(y2 - Math.round(y2)) / 2;
-    if (d > margin + Math.abs(y) * 2 ** -50) continue;
-    cast ??= makeCast(t);
-    if (Number.isInteger(y) && (y !== 0 || v === 0)) out[i] = cast(v);
-    else out[i] = Number.isFinite(v) ? cast(Number.parseFloat(formatFixedDecimals(v, F))) : cast(v);
   }
   return out;
 }
