@@ -246,6 +246,8 @@ function writeRun(buf: Uint8Array, pos: number, vals: ArrayLike<number>, off: nu
  * The text of cppArrayInit as ASCII bytes in pieces of about 64 KiB, so that a 10M-value array is
  * never one string (nor an array of 10M strings): the writer streams the pieces to the file and
  * its hash. Values are formatted straight into the bytes (writeDecimal) where they can be.
+ * A piece is a view of one reused buffer, valid until the next piece is asked for (the writer and
+ * cppArrayInit use each piece at once): no 64 KiB copy per piece.
  */
 export function* cppArrayChunks(values: ArrayLike<number> | ValueSource, per = 8, fmt: (v: number) => string = exactDecimal): Generator<Uint8Array> {
   const n = values.length;
@@ -278,7 +280,7 @@ export function* cppArrayChunks(values: ArrayLike<number> | ValueSource, per = 8
           // Value j (its separator written) needs the general path.
           const t = fmt(vals[off + j]!);
           if (pos + t.length > buf.length) {
-            yield buf.slice(0, pos);
+            yield buf.subarray(0, pos);
             pos = 0;
           }
           if (t.length > buf.length) yield enc(t);
@@ -286,7 +288,7 @@ export function* cppArrayChunks(values: ArrayLike<number> | ValueSource, per = 8
           j++;
         }
         if (pos >= CHUNK) {
-          yield buf.slice(0, pos);
+          yield buf.subarray(0, pos);
           pos = 0;
         }
       }
@@ -303,20 +305,20 @@ export function* cppArrayChunks(values: ArrayLike<number> | ValueSource, per = 8
       {
         const t = fmt(v);
         if (pos + t.length > buf.length) {
-          yield buf.slice(0, pos);
+          yield buf.subarray(0, pos);
           pos = 0;
         }
         if (t.length > buf.length) yield enc(t);
         else pos = writeAscii(buf, pos, t);
       }
       if (pos >= CHUNK) {
-        yield buf.slice(0, pos);
+        yield buf.subarray(0, pos);
         pos = 0;
       }
     }
   }
   pos = writeAscii(buf, pos, '\n}');
-  yield buf.slice(0, pos);
+  yield buf.subarray(0, pos);
 }
 
 /** A brace initializer, `per` values a line, indented: "{\n  1, 2,\n  3}". */

@@ -44,7 +44,7 @@ describe('cppArrayChunks', () => {
   });
   const text = (c: Uint8Array): string => Buffer.from(c).toString('latin1');
   it('joins to exactly cppArrayInit, in pieces of bounded size', () => {
-    const pieces = [...cppArrayChunks(vals, 8)].map(text);
+    const pieces = Array.from(cppArrayChunks(vals, 8), text);
     expect(pieces.length).toBeGreaterThan(5);
     for (const p of pieces) expect(p.length).toBeLessThan(70_000);
     // The one-string form written out the old way (every item, then lines).
@@ -53,7 +53,7 @@ describe('cppArrayChunks', () => {
     for (let k = 0; k < items.length; k += 8) lines.push('    ' + items.slice(k, k + 8).join(', '));
     expect(pieces.join('')).toBe(`{\n${lines.join(',\n')}\n}`);
     expect(cppArrayInit(vals, 8)).toBe(pieces.join(''));
-    expect([...cppArrayChunks([], 8)].map(text).join('')).toBe('{}');
+    expect(Array.from(cppArrayChunks([], 8), text).join('')).toBe('{}');
     expect(cppArrayInit([1, 2, 3], 16, (v) => String(v * 10))).toBe('{\n    10, 20, 30\n}');
   });
   it('prints every fraction of 15 or fewer bits as exactDecimal does (the fraction table), each value twice', () => {
