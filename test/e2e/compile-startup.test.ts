@@ -22,38 +22,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { dataDir, projectRoot } from '../helpers/data.js';
-
-function newest(dir: string): number {
-  let t = 0;
-  for (const f of readdirSync(dir)) {
-    const abs = path.join(dir, f);
-    const st = statSync(abs);
-    if (st.isDirectory()) t = Math.max(t, newest(abs));
-    else if (/\.(ts|json)$/.test(f)) t = Math.max(t, st.mtimeMs);
-  }
-  return t;
-}
+import { expectBuiltDist } from '../helpers/dist.js';
 
 describe('fastml compile start-up', () => {
   it('loads only what compiling an ONNX model needs', () => {
-    const main = path.join(projectRoot, 'dist/cli/main.js');
-    expect(existsSync(main), 'dist/ is missing: run `npm run build`').toBe(true);
-    expect(statSync(main).mtimeMs, 'dist/ is older than src/: run `npm run build`').toBeGreaterThanOrEqual(newest(path.join(projectRoot, 'src')) - 1000);
+    const main = expectBuiltDist();
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'fml-startup-'));
     const log = path.join(tmp, 'loaded.txt');
     // CommonJS: every resolved require; ESM: every loaded URL (the hook runs on the loader thread).
-    const cjsHook = path.join(tmp, 'cjs-hook.cjs');
-    writeFileSync(
-      cjsHook,
-      `const Module = require('node:module');
-const fs = require('node:fs');
-const load = Module._load;
-Module._load = function (request, parent, isMain) {
-  try { fs.appendFileSync(${JSON.stringify(log)}, 'cjs ' + Module._resolveFilename(request, parent, isMain) + '\\n'); } catch {}
-  return load.apply(this, arguments);
-};
-`,
-    );
+    const cjsHook = requireRecorder(tmp, log, 'cjs ');
     const esmHooks = path.join(tmp, 'esm-hooks.mjs');
     writeFileSync(
       esmHooks,
@@ -91,18 +68,7 @@ export async function load(url, context, next) {
   it('the bundle path loads only the packages compile needs', () => {
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'fml-startup-bundle-'));
     const log = path.join(tmp, 'loaded.txt');
-    const cjsHook = path.join(tmp, 'cjs-hook.cjs');
-    writeFileSync(
-      cjsHook,
-      `const Module = require('node:module');
-const fs = require('node:fs');
-const load = Module._load;
-Module._load = function (request, parent, isMain) {
-  try { fs.appendFileSync(${JSON.stringify(log)}, Module._resolveFilename(request, parent, isMain) + '\\n'); } catch {}
-  return load.apply(this, arguments);
-};
-`,
-    );
+    const cjsHook = requireRecorder(tmp, log, '');
     const r = run(projectRoot, ['--require', cjsHook], ['compile', path.join(projectRoot, 'models/jet_tagger.onnx'), '-o', path.join(tmp, 'prj')]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain('fastml start: bundle with code cache');
@@ -115,6 +81,26 @@ Module._load = function (request, parent, isMain) {
     expect(files).toContain('node:crypto'); // the recording works
   });
 });
+
+/**
+ * A --require hook (written into `tmp`) that appends every resolved require of the process to
+ * `log`, one a line after `prefix`; returns its path.
+ */
+function requireRecorder(tmp: string, log: string, prefix: string): string {
+  const hook = path.join(tmp, 'cjs-hook.cjs');
+  writeFileSync(
+    hook,
+    `const Module = require('node:module');
+const fs = require('node:fs');
+const load = Module._load;
+Module._load = function (request, parent, isMain) {
+  try { fs.appendFileSync(${JSON.stringify(log)}, ${JSON.stringify(prefix)} + Module._resolveFilename(request, parent, isMain) + '\\n'); } catch {}
+  return load.apply(this, arguments);
+};
+`,
+  );
+  return hook;
+}
 
 /** Runs bin/fastml.js of the package in `root` with FASTML_START_TRACE=1; cwd is `cwd`. */
 function run(root: string, nodeFlags: string[], argv: string[], env: Record<string, string> = {}, cwd = root) {

@@ -12,30 +12,17 @@
 
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { dataDir, projectRoot } from '../helpers/data.js';
-
-/** Newest modification time of the files tsc compiles or copies (.ts, .json) under a folder. */
-function newest(dir: string): number {
-  let t = 0;
-  for (const f of readdirSync(dir)) {
-    const abs = path.join(dir, f);
-    const st = statSync(abs);
-    if (st.isDirectory()) t = Math.max(t, newest(abs));
-    else if (/\.(ts|json)$/.test(f)) t = Math.max(t, st.mtimeMs);
-  }
-  return t;
-}
+import { expectBuiltDist } from '../helpers/dist.js';
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 describe('packed install', () => {
   it('installs from the tarball and runs compile, csim, emulate and check outside the repository', () => {
-    const main = path.join(projectRoot, 'dist/cli/main.js');
-    expect(existsSync(main), 'dist/ is missing: run `npm run build`').toBe(true);
-    expect(statSync(main).mtimeMs, 'dist/ is older than src/: run `npm run build`').toBeGreaterThanOrEqual(newest(path.join(projectRoot, 'src')) - 1000);
+    const main = expectBuiltDist();
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'fml-pack-'));
     const pkg = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
     expect(Object.keys(pkg.dependencies)).toContain('onnxruntime-web');
