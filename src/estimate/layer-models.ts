@@ -89,7 +89,7 @@ const modelDense: LayerModel = (e) => {
   const accT = typer.get('accum');
   setResult(typer.get('result'));
   const k = l.weights.kernel?.data;
-  const ks = kernelStats(k, a.nIn * a.nOut, wT, shiftAddDigits(ctx));
+  const ks = kernelStats(k, a.nIn * a.nOut, wT, shiftAddDigits(ctx), (l.strategy ?? ctx.strategy) === 'resource');
   const c = multiplyCost(l, { nIn: a.nIn, nOut: a.nOut, nPix: 1, total: a.nIn * a.nOut, ...ks, wa: inT.w, wb: wT.w, acc: accT.w }, ctx, typer, stream);
   return streamFeatures(c, typer.get('result').w);
 };
@@ -108,7 +108,7 @@ const modelConv: LayerModel = (e) => {
   const nOut = a.op === 'Conv' ? a.cOut : a.depthMultiplier;
   const chans = a.op === 'Conv' ? 1 : a.cIn;
   const k = l.weights.kernel?.data;
-  const ks = kernelStats(k, nIn * nOut * chans, wT, shiftAddDigits(ctx));
+  const ks = kernelStats(k, nIn * nOut * chans, wT, shiftAddDigits(ctx), (l.strategy ?? ctx.strategy) === 'resource');
   const c = multiplyCost(
     l,
     { nIn, nOut, nPix: out.pix, total: nIn * nOut, zeros: Math.round(ks.zeros / chans), pow2: Math.round(ks.pow2 / chans), ...(ks.addsAll !== undefined ? { addsShift: ks.addsShift! / chans, addsAll: ks.addsAll / chans } : {}), wa: inT.w, wb: wT.w, acc: accT.w },

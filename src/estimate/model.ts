@@ -396,30 +396,46 @@ export interface KernelStats {
 
 const statsCache = new WeakMap<Float32Array | Float64Array, Map<string, KernelStats>>();
 
-export function kernelStats(w: Float32Array | Float64Array | undefined, n: number, wT: FixedType, csdMax = 1): KernelStats {
+/**
+ * `zerosOnly`: a Resource-strategy layer multiplies every weight read from memory, so only its zero
+ * count matters (hls4ml's multiplier_limit); the digit counts of a Latency layer's constants are
+ * not made for it (pow2 0, no adds: a 0.5M-weight Resource model's estimate skipped 13 ms of them).
+ */
+export function kernelStats(w: Float32Array | Float64Array | undefined, n: number, wT: FixedType, csdMax = 1, zerosOnly = false): KernelStats {
   if (!w) return { zeros: 0, pow2: 0 };
   // Calibration rebuilds the costs of the same graphs many times: count each kernel once (IR
   // weights are immutable, so the array identifies its contents).
   const key = `${n}/${wT.w}/${wT.i}/${wT.q}/${csdMax}`;
   let m = statsCache.get(w);
   if (!m) statsCache.set(w, (m = new Map()));
-  const hit = m.get(key);
-  if (hit) return hit;
-  const r = countKernel(w, n, wT, csdMax);
-  m.set(key, r);
+  const hit = m.get(key) ?? (zerosOnly ? m.get(`${key}/zeros`) : undefined);
+  if (hit) return zerosOnly ? { zeros: hit.zeros, pow2: 0 } : hit;
+  const r = zerosOnly ? { zeros: countZeros(w, n, wT), pow2: 0 } : countKernel(w, n, wT, csdMax);
+  m.set(zerosOnly ? `${key}/zeros` : key, r);
   return r;
+}
+
+/** The raw integer of w * 2^F under the weight type's rounding (saturation does not make or undo a zero). */
+const rawOf = (x: number, q: FixedType['q']): number => (q !== 'AP_TRN' && q !== 'AP_TRN_ZERO' ? Math.round(x) : q === 'AP_TRN_ZERO' ? Math.trunc(x) : Math.floor(x));
+
+/** countKernel's zeros alone. */
+function countZeros(w: Float32Array | Float64Array, n: number, wT: FixedType): number {
+  const scale = 2 ** (wT.w - wT.i);
+  const q = wT.q;
+  let zeros = 0;
+  for (let i = 0; i < w.length && i < n; i++) if (rawOf(w[i]! * scale, q) === 0) zeros++;
+  return zeros;
 }
 
 function countKernel(w: Float32Array | Float64Array, n: number, wT: FixedType, csdMax: number): KernelStats {
   const scale = 2 ** (wT.w - wT.i);
-  const round = wT.q !== 'AP_TRN' && wT.q !== 'AP_TRN_ZERO';
+  const q = wT.q;
   let zeros = 0;
   let pow2 = 0;
   let addsShift = 0;
   let addsAll = 0;
   for (let i = 0; i < w.length && i < n; i++) {
-    const x = w[i]! * scale;
-    const raw = round ? Math.round(x) : wT.q === 'AP_TRN_ZERO' ? Math.trunc(x) : Math.floor(x);
+    const raw = rawOf(w[i]! * scale, q);
     if (raw === 0) {
       zeros++;
       continue;

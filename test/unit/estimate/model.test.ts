@@ -5,7 +5,7 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { bramFor, dspPerProduct, isLutProduct, pipelineRegisterBits } from '../../../src/estimate/model.js';
+import { bramFor, dspPerProduct, isLutProduct, kernelStats, pipelineRegisterBits } from '../../../src/estimate/model.js';
 import { estimate, SHIPPED_CALIBRATION } from '../../../src/estimate/estimate.js';
 import { denseSpec, filledWeights, sequential } from '../../../src/estimate/build.js';
 import { fixedType } from '../../../src/fixed/type.js';
@@ -239,5 +239,25 @@ describe('layer costs', () => {
     const e = estimate(g, { backend: 'vitis' });
     expect(e.warnings.some((w) => /assumed fixed<16,6>/.test(w))).toBe(true);
     expect(e.layers.find((l) => l.name === 'fc')!.dsp).toBe(32);
+  });
+});
+
+describe('kernel statistics', () => {
+  it('a Resource layer gets the zero count alone, the same as the full count gives', () => {
+    for (const q of ['AP_TRN', 'AP_TRN_ZERO', 'AP_RND', 'AP_RND_CONV'] as const) {
+      const wT = fixedType(8, 2, true, q, 'AP_WRAP');
+      // Weights around the LSB (1/64): some truncate or round to zero, some do not, both signs.
+      const w = Float32Array.from({ length: 4000 }, (_, k) => Math.sin(k * 12.9898) * 0.05);
+      const full = kernelStats(w, w.length, wT, 2);
+      const zeros = kernelStats(Float32Array.from(w), w.length, wT, 2, true);
+      expect(full.zeros).toBeGreaterThan(100);
+      expect(full.zeros).toBeLessThan(w.length - 100);
+      expect(zeros).toEqual({ zeros: full.zeros, pow2: 0 });
+      // A full count already made answers the zeros-only question; a zeros-only one never answers the full.
+      expect(kernelStats(w, w.length, wT, 2, true)).toEqual({ zeros: full.zeros, pow2: 0 });
+      const w2 = Float32Array.from(w);
+      kernelStats(w2, w2.length, wT, 2, true);
+      expect(kernelStats(w2, w2.length, wT, 2)).toEqual(full);
+    }
   });
 });
