@@ -16,6 +16,7 @@
 import type { FixedType } from '../fixed/type.js';
 import { fracBits } from '../fixed/type.js';
 import { makeCast } from './quant.js';
+import { makeQuantizer } from '../fixed/fast.js';
 
 const f32 = Math.fround;
 
@@ -122,31 +123,159 @@ export function quantizeDirect(values: ArrayLike<number>, t: FixedType): Float64
 }
 
 /**
+ * What the plain cast to a type does to an array of constants: the figures the weight checks
+ * report (check-weight-types: destroyed and changed weights; the sparsity report and the estimate:
+ * zeros). They describe the direct cast, not the printed decimal (the two differ only for values
+ * within about 10^-F of a rounding step).
+ */
+export interface CastStats {
+  readonly length: number;
+  /** Values exactly 0 (either sign) before the cast. */
+  readonly zeros: number;
+  /** Non-zero values the cast sets to 0. */
+  readonly castZeros: number;
+  /** Non-zero values the cast sets to 0 or moves by more than half their own magnitude. */
+  readonly destroyed: number;
+  /** Values the cast changes (c !== v: NaN counts as changed). */
+  readonly changed: number;
+  /** Values whose rounded integer v * 2^F is 0 before any overflow handling (rawOf below). */
+  readonly rawZeros: number;
+}
+
+/** The integer of y = v * 2^F under a rounding mode, before overflow (saturation and wrapping aside). */
+export const rawOf = (y: number, q: FixedType['q']): number => (q !== 'AP_TRN' && q !== 'AP_TRN_ZERO' ? Math.round(y) : q === 'AP_TRN_ZERO' ? Math.trunc(y) : Math.floor(y));
+
+/**
  * Quantized constants, computed once per (array, type, mode) and shared: the emulator that computes
  * the test bench and the project writer both ask for every layer's weights, and for a large model
  * the quantization is most of the work. Keyed by the source array object (weights are immutable in
  * the IR: passes make new arrays rather than editing them), so a new graph never sees stale values.
- * Callers must not modify the returned array.
+ * Callers must not modify the returned array. The cast statistics of an array (castStats) are made
+ * in the same loop as its printed-decimal quantization and kept beside it: the weight checks, the
+ * sparsity report, the estimate, the test bench and the writer of a compile then visit each weight
+ * once between them, not once each.
  */
-const constCache = new WeakMap<object, Map<string, Float64Array>>();
+const constCache = new WeakMap<object, Map<string, Float64Array | CastStats>>();
 
 const typeKey = (t: FixedType, asPrinted: boolean): string => `${t.w},${t.i},${t.signed},${t.q},${t.o},${t.n},${asPrinted}`;
 
-export function quantizeConst(values: ArrayLike<number>, t: FixedType, asPrinted: boolean): Float64Array {
-  // Small literal arrays (parameters, pad values) are not worth caching and may be fresh objects.
-  const cacheable = ArrayBuffer.isView(values) && values.length >= 64;
-  const key = typeKey(t, asPrinted);
-  if (cacheable) {
-    const hit = constCache.get(values)?.get(key);
-    if (hit) return hit;
+/** Types the fused loop handles: those makeCast casts in doubles with a finite scale (fastPathApplies in src/fixed/codegen.ts). */
+const fusable = (t: FixedType): boolean => t.w <= 53 && Math.abs(fracBits(t)) <= 960;
+
+/** Arrays worth caching: small literal arrays (parameters, pad values) may be fresh objects. */
+const cacheable = (values: ArrayLike<number>): values is ArrayLike<number> & object => ArrayBuffer.isView(values) && values.length >= 64;
+
+/** A value near a step of the cast, cast through its printed decimal (quantizeAsPrinted's slow path); `c` is cast(v). */
+function printedCast(v: number, c: number, cast: (x: number) => number, decimals: number): number {
+  return Number.isFinite(v) ? cast(Number.parseFloat(formatFixedDecimals(v, decimals))) : c;
+}
+
+/**
+ * quantizeAsPrinted and the direct cast's statistics in one pass: each value is cast once, and the
+ * printed decimal is parsed back only near a step, as in quantizeAsPrinted. For the common types
+ * (at most 32 bits, TRN or RND, WRAP without saturation bits or SAT) the cast is written out in the
+ * loop for values at least quantizeAsPrinted's margin from a step and below 2^31 in units of the
+ * last bit, where rounding y + 0.5 down is RND and the shifts are makeCast's wrap: the same
+ * doubles as makeCast (the tests compare them on random types and values). Every other value, and
+ * every value of other types, goes through makeCast.
+ */
+export function quantizeAsPrintedWithStats(values: ArrayLike<number>, t: FixedType): { q: Float64Array; stats: CastStats } {
+  const cast = makeCast(t);
+  const F = fracBits(t);
+  const decimals = Math.max(0, F);
+  const scale = 2 ** F;
+  const inv = 2 ** -F;
+  const margin = 0.5 * 10 ** -decimals * scale * 1.01;
+  const qm = t.q;
+  const inline = t.w <= 32 && (qm === 'AP_TRN' || qm === 'AP_RND') && ((t.o === 'AP_WRAP' && t.n === 0) || t.o === 'AP_SAT');
+  const rnd = qm === 'AP_RND';
+  const sat = t.o === 'AP_SAT';
+  const signed = t.signed;
+  const sh = 32 - t.w;
+  const lo = signed ? -(2 ** (t.w - 1)) : 0;
+  const hi = signed ? 2 ** (t.w - 1) - 1 : 2 ** t.w - 1;
+  const n = values.length;
+  const out = new Float64Array(n);
+  let exact: ((x: number) => number) | undefined;
+  let zeros = 0;
+  let castZeros = 0;
+  let destroyed = 0;
+  let changed = 0;
+  let rawZeros = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    const y = v * scale;
+    const fl = Math.floor(y);
+    // Far enough from every step for the direct cast and the printed decimal to agree (quantizeAsPrinted).
+    let far: boolean;
+    if (y === fl) far = y !== 0 || v === 0;
+    else {
+      const y2 = 2 * y;
+      far = F > 0 && Math.abs(y2 - Math.round(y2)) / 2 > margin + Math.abs(y) * 2 ** -50;
+    }
+    let c: number;
+    if (far && inline && y < 2147483648 && y > -2147483648) {
+      const q = rnd ? Math.floor(y + 0.5) : fl;
+      c = (sat ? (q > hi ? hi : q < lo ? lo : q) + 0 : signed ? (q << sh) >> sh : (q << sh) >>> sh) * inv;
+      out[i] = c;
+    } else {
+      // v * 2^F underflowed to 0 (F < 0, v tiny): makeCast sees 0, the type's cast of v need not be
+      // 0 (TRN of a tiny negative is -1 LSB): the statistics take the exact cast (src/fixed/fast.ts).
+      c = y === 0 && v !== 0 ? (exact ??= makeQuantizer(t))(v) : cast(v);
+      out[i] = far ? c : printedCast(v, c, cast, decimals);
+    }
+    if (v === 0) zeros++;
+    else {
+      if (c === 0) {
+        castZeros++;
+        destroyed++;
+      } else if (Math.abs(c - v) > Math.abs(v) / 2) destroyed++;
+      // (rawOf rounds every RND mode half up: -0.5 gives 0 where the cast may not.)
+      if (y > -1 && y < 1 && rawOf(y, qm) === 0) rawZeros++;
+    }
+    if (c !== v) changed++;
   }
+  return { q: out, stats: { length: n, zeros, castZeros, destroyed, changed, rawZeros: rawZeros + zeros } };
+}
+
+export function quantizeConst(values: ArrayLike<number>, t: FixedType, asPrinted: boolean): Float64Array {
+  const keep = cacheable(values);
+  const key = typeKey(t, asPrinted);
+  if (keep) {
+    const hit = constCache.get(values)?.get(key);
+    if (hit) return hit as Float64Array;
+  }
+  if (asPrinted && keep && fusable(t)) return fused(values, t).q;
   const out = asPrinted ? quantizeAsPrinted(values, t) : quantizeDirect(values, t);
-  if (cacheable) {
+  if (keep) {
     let m = constCache.get(values);
     if (!m) constCache.set(values, (m = new Map()));
     m.set(key, out);
   }
   return out;
+}
+
+/** Runs the fused loop and caches both results (the array must be cacheable, the type fusable). */
+function fused(values: ArrayLike<number> & object, t: FixedType): { q: Float64Array; stats: CastStats } {
+  const r = quantizeAsPrintedWithStats(values, t);
+  let m = constCache.get(values);
+  if (!m) constCache.set(values, (m = new Map()));
+  m.set(typeKey(t, true), r.q);
+  m.set(`${typeKey(t, true)}/stats`, r.stats);
+  return r;
+}
+
+/**
+ * The direct cast's statistics for an array and a type (CastStats), or undefined where the fused
+ * loop does not apply (types over 53 bits or with |F| > 960; small or plain arrays): callers then
+ * count with their own cast. Computing them also quantizes the array as printed, which a compile
+ * needs next (the test bench, the writer).
+ */
+export function castStats(values: ArrayLike<number>, t: FixedType): CastStats | undefined {
+  if (!cacheable(values) || !fusable(t)) return undefined;
+  const hit = constCache.get(values)?.get(`${typeKey(t, true)}/stats`);
+  if (hit) return hit as CastStats;
+  return fused(values, t).stats;
 }
 
 /** BatchNorm scale and bias in float32, as hls4ml computes them with numpy. */
