@@ -165,77 +165,166 @@ const fusable = (t: FixedType): boolean => t.w <= 53 && Math.abs(fracBits(t)) <=
 /** Arrays worth caching: small literal arrays (parameters, pad values) may be fresh objects. */
 const cacheable = (values: ArrayLike<number>): values is ArrayLike<number> & object => ArrayBuffer.isView(values) && values.length >= 64;
 
-/** A value near a step of the cast, cast through its printed decimal (quantizeAsPrinted's slow path); `c` is cast(v). */
-function printedCast(v: number, c: number, cast: (x: number) => number, decimals: number): number {
-  return Number.isFinite(v) ? cast(Number.parseFloat(formatFixedDecimals(v, decimals))) : c;
+/** The loop-invariant part of quantizeAsPrintedWithStats, one object per array (its chunks read it). */
+interface FusedPlan {
+  readonly cast: (x: number) => number;
+  readonly scale: number;
+  readonly inv: number;
+  /** quantizeAsPrinted's margin: half a unit of the last printed decimal, in units of y, with 1% to spare. */
+  readonly margin: number;
+  readonly fracPositive: boolean;
+  /** The cast is written out in the loop (TRN/RND, WRAP without saturation bits or SAT, <= 32 bits). */
+  readonly inline: boolean;
+  readonly rnd: boolean;
+  readonly sat: boolean;
+  readonly signed: boolean;
+  readonly sh: number;
+  readonly lo: number;
+  readonly hi: number;
+  /** rawOf's rounding: 0 floor (TRN), 1 trunc (TRN_ZERO), 2 Math.round (every RND mode). */
+  readonly raw: number;
+}
+
+/** Counters of one array, in the order of CastStats' fields after `length`. */
+const ZEROS = 0;
+const CAST_ZEROS = 1;
+const DESTROYED = 2;
+const CHANGED = 3;
+const RAW_ZEROS = 4;
+
+/** Values per call of fusedChunk. */
+const FUSED_CHUNK = 4096;
+
+/**
+ * Values i0..i1 of quantizeAsPrintedWithStats. Every operation runs for every value (no branch
+ * that only some values take calls or compares anything), so the optimised code V8 makes after a
+ * few chunks meets no value it has not seen, and is not thrown away half-way through a layer; the
+ * values the loop cannot settle (near a step, beyond 2^31 units of the last bit, not finite, an
+ * underflowing v * 2^F, or any value the written-out cast does not cover) are listed in `rare`
+ * and settled afterwards (settleRare). Returns the number listed.
+ */
+function fusedChunk(values: ArrayLike<number>, out: Float64Array, i0: number, i1: number, p: FusedPlan, rare: Int32Array): number {
+  const { cast, scale, inv, margin, fracPositive, inline, rnd, sat, signed, sh, lo, hi, raw } = p;
+  let zeros = 0;
+  let castZeros = 0;
+  let destroyed = 0;
+  let changed = 0;
+  let rawZeros = 0;
+  let nRare = 0;
+  for (let i = i0; i < i1; i++) {
+    const v = values[i]!;
+    const y = v * scale;
+    const fl = Math.floor(y);
+    const y2 = 2 * y;
+    const farFrac = fracPositive && Math.abs(y2 - Math.round(y2)) / 2 > margin + Math.abs(y) * 2 ** -50;
+    const isZero = v === 0;
+    const farInt = y !== 0 || isZero;
+    const far = y === fl ? farInt : farFrac;
+    const q = rnd ? Math.floor(y + 0.5) : fl;
+    const c = inline ? (sat ? (q > hi ? hi : q < lo ? lo : q) + 0 : signed ? (q << sh) >> sh : (q << sh) >>> sh) * inv : cast(v);
+    out[i] = c;
+    const settled = far && (!inline || (y < 2147483648 && y > -2147483648));
+    rare[nRare] = i;
+    nRare += settled ? 0 : 1;
+    const castZero = c === 0;
+    const moved = Math.abs(c - v) > Math.abs(v) / 2;
+    zeros += isZero ? 1 : 0;
+    castZeros += !isZero && castZero ? 1 : 0;
+    destroyed += !isZero && (castZero || moved) ? 1 : 0;
+    changed += c !== v ? 1 : 0;
+    const r = raw === 0 ? fl : raw === 1 ? Math.trunc(y) : Math.round(y);
+    rawZeros += !isZero && r === 0 ? 1 : 0;
+  }
+  // Module variables, not stores into `counts`: code after the loop has no type feedback when V8
+  // first compiles the loop on stack, and a keyed store there sent every chunk back to the
+  // interpreter (the cached on-stack code kept its "insufficient type feedback" exit).
+  chunkZeros = zeros;
+  chunkCastZeros = castZeros;
+  chunkDestroyed = destroyed;
+  chunkChanged = changed;
+  chunkRawZeros = rawZeros;
+  return nRare;
+}
+
+/** fusedChunk's counts of its last chunk (see there). */
+let chunkZeros = 0;
+let chunkCastZeros = 0;
+let chunkDestroyed = 0;
+let chunkChanged = 0;
+let chunkRawZeros = 0;
+
+/** Adds (sign 1) or removes (sign -1) value v cast to c from the counts that depend on c. */
+function countCast(counts: Float64Array, v: number, c: number, sign: number): void {
+  if (v !== 0) {
+    if (c === 0) counts[CAST_ZEROS] += sign;
+    if (c === 0 || Math.abs(c - v) > Math.abs(v) / 2) counts[DESTROYED] += sign;
+  }
+  if (c !== v) counts[CHANGED] += sign;
+}
+
+/**
+ * The values fusedChunk listed: the exact cast (makeCast, or the generated quantizer where v * 2^F
+ * underflowed to 0 with v not 0, F < 0: makeCast sees 0, the type's cast of a tiny negative under
+ * TRN is -1 LSB), through the printed decimal where the value is near a step (quantizeAsPrinted's
+ * slow path), and the counts corrected from the loop's provisional cast to this one.
+ */
+function settleRare(values: ArrayLike<number>, out: Float64Array, rare: Int32Array, nRare: number, t: FixedType, p: FusedPlan, counts: Float64Array): void {
+  const decimals = Math.max(0, fracBits(t));
+  let exact: ((x: number) => number) | undefined;
+  for (let k = 0; k < nRare; k++) {
+    const i = rare[k]!;
+    const v = values[i]!;
+    const y = v * p.scale;
+    const c = y === 0 && v !== 0 ? (exact ??= makeQuantizer(t))(v) : p.cast(v);
+    countCast(counts, v, out[i]!, -1);
+    countCast(counts, v, c, 1);
+    const far = Number.isInteger(y) ? y !== 0 || v === 0 : p.fracPositive && Math.abs(2 * y - Math.round(2 * y)) / 2 > p.margin + Math.abs(y) * 2 ** -50;
+    out[i] = far || !Number.isFinite(v) ? c : p.cast(Number.parseFloat(formatFixedDecimals(v, decimals)));
+  }
 }
 
 /**
  * quantizeAsPrinted and the direct cast's statistics in one pass: each value is cast once, and the
  * printed decimal is parsed back only near a step, as in quantizeAsPrinted. For the common types
  * (at most 32 bits, TRN or RND, WRAP without saturation bits or SAT) the cast is written out in the
- * loop for values at least quantizeAsPrinted's margin from a step and below 2^31 in units of the
- * last bit, where rounding y + 0.5 down is RND and the shifts are makeCast's wrap: the same
- * doubles as makeCast (the tests compare them on random types and values). Every other value, and
- * every value of other types, goes through makeCast.
+ * loop; for values at least quantizeAsPrinted's margin from a step and below 2^31 units of the last
+ * bit, rounding y + 0.5 down is RND and the shifts are makeCast's wrap, so the loop gives makeCast's
+ * doubles (the tests compare them on random types and values); every other value is settled by
+ * settleRare.
  */
 export function quantizeAsPrintedWithStats(values: ArrayLike<number>, t: FixedType): { q: Float64Array; stats: CastStats } {
-  const cast = makeCast(t);
   const F = fracBits(t);
-  const decimals = Math.max(0, F);
-  const scale = 2 ** F;
-  const inv = 2 ** -F;
-  const margin = 0.5 * 10 ** -decimals * scale * 1.01;
   const qm = t.q;
-  const inline = t.w <= 32 && (qm === 'AP_TRN' || qm === 'AP_RND') && ((t.o === 'AP_WRAP' && t.n === 0) || t.o === 'AP_SAT');
-  const rnd = qm === 'AP_RND';
-  const sat = t.o === 'AP_SAT';
-  const signed = t.signed;
-  const sh = 32 - t.w;
-  const lo = signed ? -(2 ** (t.w - 1)) : 0;
-  const hi = signed ? 2 ** (t.w - 1) - 1 : 2 ** t.w - 1;
+  const p: FusedPlan = {
+    cast: makeCast(t),
+    scale: 2 ** F,
+    inv: 2 ** -F,
+    margin: 0.5 * 10 ** -Math.max(0, F) * 2 ** F * 1.01,
+    fracPositive: F > 0,
+    inline: t.w <= 32 && (qm === 'AP_TRN' || qm === 'AP_RND') && ((t.o === 'AP_WRAP' && t.n === 0) || t.o === 'AP_SAT'),
+    rnd: qm === 'AP_RND',
+    sat: t.o === 'AP_SAT',
+    signed: t.signed,
+    sh: 32 - t.w,
+    lo: t.signed ? -(2 ** (t.w - 1)) : 0,
+    hi: t.signed ? 2 ** (t.w - 1) - 1 : 2 ** t.w - 1,
+    raw: qm === 'AP_TRN' ? 0 : qm === 'AP_TRN_ZERO' ? 1 : 2,
+  };
   const n = values.length;
   const out = new Float64Array(n);
-  let exact: ((x: number) => number) | undefined;
-  let zeros = 0;
-  let castZeros = 0;
-  let destroyed = 0;
-  let changed = 0;
-  let rawZeros = 0;
-  for (let i = 0; i < n; i++) {
-    const v = values[i]!;
-    const y = v * scale;
-    const fl = Math.floor(y);
-    // Far enough from every step for the direct cast and the printed decimal to agree (quantizeAsPrinted).
-    let far: boolean;
-    if (y === fl) far = y !== 0 || v === 0;
-    else {
-      const y2 = 2 * y;
-      far = F > 0 && Math.abs(y2 - Math.round(y2)) / 2 > margin + Math.abs(y) * 2 ** -50;
-    }
-    let c: number;
-    if (far && inline && y < 2147483648 && y > -2147483648) {
-      const q = rnd ? Math.floor(y + 0.5) : fl;
-      c = (sat ? (q > hi ? hi : q < lo ? lo : q) + 0 : signed ? (q << sh) >> sh : (q << sh) >>> sh) * inv;
-      out[i] = c;
-    } else {
-      // v * 2^F underflowed to 0 (F < 0, v tiny): makeCast sees 0, the type's cast of v need not be
-      // 0 (TRN of a tiny negative is -1 LSB): the statistics take the exact cast (src/fixed/fast.ts).
-      c = y === 0 && v !== 0 ? (exact ??= makeQuantizer(t))(v) : cast(v);
-      out[i] = far ? c : printedCast(v, c, cast, decimals);
-    }
-    if (v === 0) zeros++;
-    else {
-      if (c === 0) {
-        castZeros++;
-        destroyed++;
-      } else if (Math.abs(c - v) > Math.abs(v) / 2) destroyed++;
-      // (rawOf rounds every RND mode half up: -0.5 gives 0 where the cast may not.)
-      if (y > -1 && y < 1 && rawOf(y, qm) === 0) rawZeros++;
-    }
-    if (c !== v) changed++;
+  const counts = new Float64Array(5);
+  const rare = new Int32Array(FUSED_CHUNK + 1);
+  for (let i0 = 0; i0 < n; i0 += FUSED_CHUNK) {
+    const i1 = Math.min(n, i0 + FUSED_CHUNK);
+    const nRare = fusedChunk(values, out, i0, i1, p, rare);
+    counts[ZEROS] += chunkZeros;
+    counts[CAST_ZEROS] += chunkCastZeros;
+    counts[DESTROYED] += chunkDestroyed;
+    counts[CHANGED] += chunkChanged;
+    counts[RAW_ZEROS] += chunkRawZeros;
+    if (nRare > 0) settleRare(values, out, rare, nRare, t, p, counts);
   }
-  return { q: out, stats: { length: n, zeros, castZeros, destroyed, changed, rawZeros: rawZeros + zeros } };
+  return { q: out, stats: { length: n, zeros: counts[ZEROS]!, castZeros: counts[CAST_ZEROS]!, destroyed: counts[DESTROYED]!, changed: counts[CHANGED]!, rawZeros: counts[RAW_ZEROS]! + counts[ZEROS]! } };
 }
 
 export function quantizeConst(values: ArrayLike<number>, t: FixedType, asPrinted: boolean): Float64Array {
