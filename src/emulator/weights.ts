@@ -17,6 +17,7 @@ import type { FixedType } from '../fixed/type.js';
 import { fracBits } from '../fixed/type.js';
 import { makeCast } from './quant.js';
 import { makeQuantizer } from '../fixed/fast.js';
+import { fusedKernel, WASM_CHUNK, WASM_LAYOUT } from './weights-wasm.js';
 
 const f32 = Math.fround;
 
@@ -313,6 +314,7 @@ export function quantizeAsPrintedWithStats(values: ArrayLike<number>, t: FixedTy
   const n = values.length;
   const out = new Float64Array(n);
   const counts = new Float64Array(5);
+  if (p.inline && (values instanceof Float32Array || values instanceof Float64Array) && fusedWasm(values, out, p, t, counts)) return { q: out, stats: statsOf(n, counts) };
   const rare = new Int32Array(FUSED_CHUNK + 1);
   for (let i0 = 0; i0 < n; i0 += FUSED_CHUNK) {
     const i1 = Math.min(n, i0 + FUSED_CHUNK);
@@ -324,7 +326,41 @@ export function quantizeAsPrintedWithStats(values: ArrayLike<number>, t: FixedTy
     counts[RAW_ZEROS] += chunkRawZeros;
     if (nRare > 0) settleRare(values, out, rare, nRare, t, p, counts);
   }
-  return { q: out, stats: { length: n, zeros: counts[ZEROS]!, castZeros: counts[CAST_ZEROS]!, destroyed: counts[DESTROYED]!, changed: counts[CHANGED]!, rawZeros: counts[RAW_ZEROS]! + counts[ZEROS]! } };
+  return { q: out, stats: statsOf(n, counts) };
+}
+
+const statsOf = (n: number, counts: Float64Array): CastStats => ({ length: n, zeros: counts[ZEROS]!, castZeros: counts[CAST_ZEROS]!, destroyed: counts[DESTROYED]!, changed: counts[CHANGED]!, rawZeros: counts[RAW_ZEROS]! + counts[ZEROS]! });
+
+/** Switch for the tests: false runs the JavaScript loop even where the WebAssembly one applies. */
+export const fusedOptions = { wasm: true };
+
+/**
+ * quantizeAsPrintedWithStats' loop through the WebAssembly kernel (weights-wasm.ts), chunk by
+ * chunk through its memory; false when WebAssembly is unavailable (the caller runs the JavaScript loop).
+ */
+function fusedWasm(values: Float32Array | Float64Array, out: Float64Array, p: FusedPlan, t: FixedType, counts: Float64Array): boolean {
+  if (!fusedOptions.wasm) return false;
+  const f32 = values instanceof Float32Array;
+  const k = fusedKernel({ f32, rnd: p.rnd, sat: p.sat, signed: p.signed });
+  if (!k) return false;
+  const { IN_OFF, OUT_OFF, RARE_OFF, COUNTS_OFF } = WASM_LAYOUT;
+  const input = f32 ? new Float32Array(k.buf, IN_OFF, WASM_CHUNK) : new Float64Array(k.buf, IN_OFF, WASM_CHUNK);
+  const result = new Float64Array(k.buf, OUT_OFF, WASM_CHUNK);
+  const rare = new Int32Array(k.buf, RARE_OFF, WASM_CHUNK + 1);
+  const chunkCounts = new Int32Array(k.buf, COUNTS_OFF, 5);
+  // rawOf's zero as a range of y: floor [0, 1), trunc (-1, 1), Math.round [-0.5, 0.5).
+  const rawLo = p.raw === 0 ? 0 : p.raw === 1 ? -1 + 2 ** -53 : -0.5;
+  const rawHi = p.raw === 2 ? 0.5 : 1;
+  const n = values.length;
+  for (let i0 = 0; i0 < n; i0 += WASM_CHUNK) {
+    const m = Math.min(WASM_CHUNK, n - i0);
+    input.set(values.subarray(i0, i0 + m));
+    const nRare = k.run(IN_OFF, m, OUT_OFF, RARE_OFF, COUNTS_OFF, i0, p.scale, p.inv, p.margin, p.lo, p.hi, rawLo, rawHi, p.sh, p.fracPositive ? 1 : 0);
+    out.set(result.subarray(0, m), i0);
+    for (let j = 0; j < 5; j++) counts[j] += chunkCounts[j]!;
+    if (nRare > 0) settleRare(values, out, rare, nRare, t, p, counts);
+  }
+  return true;
 }
 
 export function quantizeConst(values: ArrayLike<number>, t: FixedType, asPrinted: boolean): Float64Array {

@@ -11,8 +11,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fixedType, type FixedType, type QMode, type OMode } from '../../../src/fixed/type.js';
-import { castStats, quantizeAsPrinted, quantizeAsPrintedExact, quantizeAsPrintedWithStats, quantizeConst, type CastStats } from '../../../src/emulator/weights.js';
+import { castStats, fusedOptions, quantizeAsPrinted, quantizeAsPrintedExact, quantizeAsPrintedWithStats, quantizeConst, type CastStats } from '../../../src/emulator/weights.js';
 import { castTo } from '../../../src/passes/quant-types.js';
+import { fusedKernel } from '../../../src/emulator/weights-wasm.js';
 import { makeQuantizer } from '../../../src/fixed/fast.js';
 import { fastPathApplies } from '../../../src/fixed/codegen.js';
 
@@ -141,6 +142,27 @@ function referenceStats(vals: readonly number[], t: FixedType): CastStats {
   return { length: vals.length, zeros, castZeros, destroyed, changed, rawZeros };
 }
 
+/**
+ * quantizeAsPrintedWithStats through each of its loops: a plain array (the JavaScript loop), a
+ * Float64Array and a Float32Array of the float32 values (the WebAssembly loop for the types it
+ * covers), and the typed arrays again with the WebAssembly loop switched off.
+ */
+function allPaths(vals: readonly number[], t: FixedType): { name: string; vals: readonly number[]; r: ReturnType<typeof quantizeAsPrintedWithStats> }[] {
+  const f32 = vals.map((v) => Math.fround(v));
+  const out = [];
+  for (const wasm of [true, false]) {
+    fusedOptions.wasm = wasm;
+    try {
+      out.push({ name: `Float64Array${wasm ? '' : ', no wasm'}`, vals, r: quantizeAsPrintedWithStats(Float64Array.from(vals), t) });
+      out.push({ name: `Float32Array${wasm ? '' : ', no wasm'}`, vals: f32, r: quantizeAsPrintedWithStats(Float32Array.from(f32), t) });
+    } finally {
+      fusedOptions.wasm = true;
+    }
+  }
+  out.push({ name: 'array', vals, r: quantizeAsPrintedWithStats(vals, t) });
+  return out;
+}
+
 describe('quantizeAsPrintedWithStats (one loop for the weight checks, the test bench and the writer)', () => {
   it('gives quantizeAsPrinted\'s values and the reference counts next to every step, every mode', () => {
     let seed = 7;
@@ -157,9 +179,11 @@ describe('quantizeAsPrintedWithStats (one loop for the weight checks, the test b
               const t = fixedType(w, i, signed, q, o, n);
               // Values near steps, beyond the range (wrapping and saturating), and float32 weights.
               const vals = [...nearSteps(t, rand, 200), ...Array.from({ length: 60 }, () => Math.fround((rand() - 0.5) * 2 ** (i + 2))), 0, -0, 1, -1, 0.5, -0.5, 1e-300, -1e-300, 3e5, -3e5, 2 ** 40, -(2 ** 40)];
-              const { q: got, stats } = quantizeAsPrintedWithStats(vals, t);
-              expect(bitsEqual(got, quantizeAsPrintedExact(vals, t)), `ap_${signed ? '' : 'u'}fixed<${w},${i},${q},${o},${n}>`).toBe(true);
-              expect(stats, `ap_${signed ? '' : 'u'}fixed<${w},${i},${q},${o},${n}>`).toEqual(referenceStats(vals, t));
+              for (const path of allPaths(vals, t)) {
+                const what = `ap_${signed ? '' : 'u'}fixed<${w},${i},${q},${o},${n}> (${path.name})`;
+                expect(bitsEqual(path.r.q, quantizeAsPrintedExact(path.vals, t)), what).toBe(true);
+                expect(path.r.stats, what).toEqual(referenceStats(path.vals, t));
+              }
               if (w <= 32 && (q === 'AP_TRN' || q === 'AP_RND') && (o === 'AP_SAT' || (o === 'AP_WRAP' && n === 0))) inlined++;
             }
     // The loop's written-out cast (TRN/RND, WRAP/SAT, <= 32 bits) is among the cases.
@@ -177,8 +201,7 @@ describe('quantizeAsPrintedWithStats (one loop for the weight checks, the test b
         fc.boolean(),
         (vals, w, i, q, o, signed) => {
           const t = fixedType(w, i, signed, q, o);
-          const r = quantizeAsPrintedWithStats(vals, t);
-          return bitsEqual(r.q, quantizeAsPrintedExact(vals, t)) && JSON.stringify(r.stats) === JSON.stringify(referenceStats(vals, t));
+          return allPaths(vals, t).every((p) => bitsEqual(p.r.q, quantizeAsPrintedExact(p.vals, t)) && JSON.stringify(p.r.stats) === JSON.stringify(referenceStats(p.vals, t)));
         },
       ),
       { numRuns: 3000 },
@@ -188,7 +211,10 @@ describe('quantizeAsPrintedWithStats (one loop for the weight checks, the test b
   it('non-finite values and signed zeros take makeCast\'s values', () => {
     const odd = [Number.NaN, Infinity, -Infinity, -0, 0, 1e300, -1e300, 5e-324, -5e-324];
     for (const t of [fixedType(16, 6, true, 'AP_TRN', 'AP_WRAP'), fixedType(16, 6, true, 'AP_TRN', 'AP_SAT'), fixedType(8, 3, false, 'AP_TRN', 'AP_SAT'), fixedType(16, 6, true, 'AP_RND', 'AP_SAT'), fixedType(32, 16, true, 'AP_RND', 'AP_WRAP')])
-      expect(bitsEqual(quantizeAsPrintedWithStats(odd, t).q, quantizeAsPrintedExact(odd, t)), JSON.stringify(t)).toBe(true);
+      for (const p of allPaths(odd, t)) {
+        expect(bitsEqual(p.r.q, quantizeAsPrintedExact(p.vals, t)), `${JSON.stringify(t)} ${p.name}`).toBe(true);
+        if (p.vals.every((v) => !Number.isNaN(v))) expect(p.r.stats, `${JSON.stringify(t)} ${p.name}`).toEqual(referenceStats(p.vals, t));
+      }
   });
 
   it('castStats is made with the as-printed values and shares their cache', () => {
@@ -204,5 +230,35 @@ describe('quantizeAsPrintedWithStats (one loop for the weight checks, the test b
     // Small or plain arrays and types over 53 bits are left to the callers' own loops.
     expect(castStats([0.1, 0.2], t)).toBeUndefined();
     expect(castStats(new Float64Array(100), fixedType(60, 10))).toBeUndefined();
+  });
+});
+
+describe('the WebAssembly loop across its chunks', () => {
+  it('gives the JavaScript loop\'s values and counts on arrays longer than a chunk, zeros and values near steps included', () => {
+    const n = 3 * 65536 + 1234;
+    const w = new Float32Array(n);
+    let seed = 11;
+    for (let k = 0; k < n; k++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const u = seed / 2 ** 31;
+      // Zeros, exact grid values, ties of fixed<8,3> (1/32 steps) and ordinary weights.
+      w[k] = k % 97 === 0 ? 0 : k % 89 === 0 ? Math.round(u * 64) / 32 : k % 83 === 0 ? (Math.round(u * 64) + 0.5) / 32 : (u - 0.5) * 9;
+    }
+    // The WebAssembly loop exists here (Node has WebAssembly): the comparison below is not JavaScript against itself.
+    expect(fusedKernel({ f32: true, rnd: true, sat: true, signed: true })).toBeDefined();
+    for (const t of [fixedType(8, 3, true, 'AP_RND', 'AP_SAT'), fixedType(8, 3, true, 'AP_TRN', 'AP_WRAP'), fixedType(8, 3, false, 'AP_RND', 'AP_WRAP'), fixedType(16, 6)]) {
+      const viaWasm = quantizeAsPrintedWithStats(w, t);
+      fusedOptions.wasm = false;
+      let viaJs;
+      try {
+        viaJs = quantizeAsPrintedWithStats(w, t);
+      } finally {
+        fusedOptions.wasm = true;
+      }
+      expect(bitsEqual(viaWasm.q, viaJs.q), JSON.stringify(t)).toBe(true);
+      expect(viaWasm.stats, JSON.stringify(t)).toEqual(viaJs.stats);
+      expect(viaWasm.stats).toEqual(referenceStats([...w], t));
+      expect(viaWasm.stats.zeros).toBeGreaterThan(1000);
+    }
   });
 });
