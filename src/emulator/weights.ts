@@ -370,7 +370,7 @@ export function quantizeConst(values: ArrayLike<number>, t: FixedType, asPrinted
     const hit = constCache.get(values)?.get(key);
     if (hit) return hit as Float64Array;
   }
-  if (asPrinted && keep && fusable(t)) return fused(values, t).q;
+  if (asPrinted && keep && fusable(t)) return fused(values, t, true).q;
   const out = asPrinted ? quantizeAsPrinted(values, t) : quantizeDirect(values, t);
   if (keep) {
     let m = constCache.get(values);
@@ -380,12 +380,20 @@ export function quantizeConst(values: ArrayLike<number>, t: FixedType, asPrinted
   return out;
 }
 
-/** Runs the fused loop and caches both results (the array must be cacheable, the type fusable). */
-function fused(values: ArrayLike<number> & object, t: FixedType): { q: Float64Array; stats: CastStats } {
+/**
+ * Whether castStats keeps the quantized array it makes (for the test bench and the writer that come
+ * next in a compile), or only the counts. `compile` turns it on; a command that only estimates or
+ * configures would otherwise hold 8 bytes per weight it never uses (10M weights: ~50 MB more peak
+ * RSS for `fastml estimate`). quantizeConst keeps its arrays either way.
+ */
+export const statsOptions = { keepQuantized: false };
+
+/** Runs the fused loop and caches its results (the array must be cacheable, the type fusable). */
+function fused(values: ArrayLike<number> & object, t: FixedType, keepQuantized: boolean): { q: Float64Array; stats: CastStats } {
   const r = quantizeAsPrintedWithStats(values, t);
   let m = constCache.get(values);
   if (!m) constCache.set(values, (m = new Map()));
-  m.set(typeKey(t, true), r.q);
+  if (keepQuantized) m.set(typeKey(t, true), r.q);
   m.set(`${typeKey(t, true)}/stats`, r.stats);
   return r;
 }
@@ -394,13 +402,13 @@ function fused(values: ArrayLike<number> & object, t: FixedType): { q: Float64Ar
  * The direct cast's statistics for an array and a type (CastStats), or undefined where the fused
  * loop does not apply (types over 53 bits or with |F| > 960; small or plain arrays): callers then
  * count with their own cast. Computing them also quantizes the array as printed, which a compile
- * needs next (the test bench, the writer).
+ * needs next (the test bench, the writer): kept when statsOptions.keepQuantized is on.
  */
 export function castStats(values: ArrayLike<number>, t: FixedType): CastStats | undefined {
   if (!cacheable(values) || !fusable(t)) return undefined;
   const hit = constCache.get(values)?.get(`${typeKey(t, true)}/stats`);
   if (hit) return hit as CastStats;
-  return fused(values, t).stats;
+  return fused(values, t, statsOptions.keepQuantized).stats;
 }
 
 /** BatchNorm scale and bias in float32, as hls4ml computes them with numpy. */

@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fixedType, type FixedType, type QMode, type OMode } from '../../../src/fixed/type.js';
-import { castStats, fusedOptions, quantizeAsPrinted, quantizeAsPrintedExact, quantizeAsPrintedWithStats, quantizeConst, type CastStats } from '../../../src/emulator/weights.js';
+import { castStats, fusedOptions, statsOptions, quantizeAsPrinted, quantizeAsPrintedExact, quantizeAsPrintedWithStats, quantizeConst, type CastStats } from '../../../src/emulator/weights.js';
 import { castTo } from '../../../src/passes/quant-types.js';
 import { fusedKernel } from '../../../src/emulator/weights-wasm.js';
 import { makeQuantizer } from '../../../src/fixed/fast.js';
@@ -220,7 +220,9 @@ describe('quantizeAsPrintedWithStats (one loop for the weight checks, the test b
   it('castStats is made with the as-printed values and shares their cache', () => {
     const w = new Float32Array(4096).map((_, k) => Math.sin(k * 0.7) * 0.2);
     const t = fixedType(8, 1);
+    statsOptions.keepQuantized = true;
     const st = castStats(w, t)!;
+    statsOptions.keepQuantized = false;
     expect(st).toEqual(referenceStats([...w], t));
     // The quantized array was kept: the writer and the test bench get it without another pass.
     const q = quantizeConst(w, t, true);
@@ -230,6 +232,16 @@ describe('quantizeAsPrintedWithStats (one loop for the weight checks, the test b
     // Small or plain arrays and types over 53 bits are left to the callers' own loops.
     expect(castStats([0.1, 0.2], t)).toBeUndefined();
     expect(castStats(new Float64Array(100), fixedType(60, 10))).toBeUndefined();
+  });
+
+  it('keeps only the counts unless asked to keep the quantized array (estimate-only commands)', () => {
+    const w = new Float32Array(4096).map((_, k) => Math.cos(k * 0.3) * 0.2);
+    const t = fixedType(8, 1);
+    const st = castStats(w, t)!;
+    expect(castStats(w, t)).toBe(st);
+    const q = quantizeConst(w, t, true);
+    expect(bitsEqual(q, quantizeAsPrintedExact(w, t))).toBe(true);
+    expect(quantizeConst(w, t, true)).toBe(q);
   });
 });
 
