@@ -204,7 +204,7 @@ const FUSED_CHUNK = 4096;
  * underflowing v * 2^F, or any value the written-out cast does not cover) are listed in `rare`
  * and settled afterwards (settleRare). Returns the number listed.
  */
-function fusedChunk(values: ArrayLike<number>, out: Float64Array, i0: number, i1: number, p: FusedPlan, rare: Int32Array): number {
+function fusedChunk(values: ArrayLike<number>, out: Float64Array, outBase: number, i0: number, i1: number, p: FusedPlan, rare: Int32Array): number {
   const { cast, scale, inv, margin, fracPositive, inline, rnd, sat, signed, sh, lo, hi, raw } = p;
   let zeros = 0;
   let castZeros = 0;
@@ -223,7 +223,7 @@ function fusedChunk(values: ArrayLike<number>, out: Float64Array, i0: number, i1
     const far = y === fl ? farInt : farFrac;
     const q = rnd ? Math.floor(y + 0.5) : fl;
     const c = inline ? (sat ? (q > hi ? hi : q < lo ? lo : q) + 0 : signed ? (q << sh) >> sh : (q << sh) >>> sh) * inv : cast(v);
-    out[i] = c;
+    out[i - outBase] = c;
     const settled = far && (!inline || (y < 2147483648 && y > -2147483648));
     rare[nRare] = i;
     nRare += settled ? 0 : 1;
@@ -269,7 +269,7 @@ function countCast(counts: Float64Array, v: number, c: number, sign: number): vo
  * TRN is -1 LSB), through the printed decimal where the value is near a step (quantizeAsPrinted's
  * slow path), and the counts corrected from the loop's provisional cast to this one.
  */
-function settleRare(values: ArrayLike<number>, out: Float64Array, rare: Int32Array, nRare: number, t: FixedType, p: FusedPlan, counts: Float64Array): void {
+function settleRare(values: ArrayLike<number>, out: Float64Array, outBase: number, rare: Int32Array, nRare: number, t: FixedType, p: FusedPlan, counts: Float64Array): void {
   const decimals = Math.max(0, fracBits(t));
   let exact: ((x: number) => number) | undefined;
   for (let k = 0; k < nRare; k++) {
@@ -277,10 +277,10 @@ function settleRare(values: ArrayLike<number>, out: Float64Array, rare: Int32Arr
     const v = values[i]!;
     const y = v * p.scale;
     const c = y === 0 && v !== 0 ? (exact ??= makeQuantizer(t))(v) : p.cast(v);
-    countCast(counts, v, out[i]!, -1);
+    countCast(counts, v, out[i - outBase]!, -1);
     countCast(counts, v, c, 1);
     const far = Number.isInteger(y) ? y !== 0 || v === 0 : p.fracPositive && Math.abs(2 * y - Math.round(2 * y)) / 2 > p.margin + Math.abs(y) * 2 ** -50;
-    out[i] = far || !Number.isFinite(v) ? c : p.cast(Number.parseFloat(formatFixedDecimals(v, decimals)));
+    out[i - outBase] = far || !Number.isFinite(v) ? c : p.cast(Number.parseFloat(formatFixedDecimals(v, decimals)));
   }
 }
 
@@ -294,6 +294,11 @@ function settleRare(values: ArrayLike<number>, out: Float64Array, rare: Int32Arr
  * settleRare.
  */
 export function quantizeAsPrintedWithStats(values: ArrayLike<number>, t: FixedType): { q: Float64Array; stats: CastStats } {
+  return fusedRun(values, t, true) as { q: Float64Array; stats: CastStats };
+}
+
+/** The fused loop; without `wantQ` only the counts (each chunk's values go to a scratch buffer). */
+function fusedRun(values: ArrayLike<number>, t: FixedType, wantQ: boolean): { q: Float64Array | undefined; stats: CastStats } {
   const F = fracBits(t);
   const qm = t.q;
   const p: FusedPlan = {
@@ -312,19 +317,21 @@ export function quantizeAsPrintedWithStats(values: ArrayLike<number>, t: FixedTy
     raw: qm === 'AP_TRN' ? 0 : qm === 'AP_TRN_ZERO' ? 1 : 2,
   };
   const n = values.length;
-  const out = new Float64Array(n);
+  const out = wantQ ? new Float64Array(n) : undefined;
   const counts = new Float64Array(5);
   if (p.inline && (values instanceof Float32Array || values instanceof Float64Array) && fusedWasm(values, out, p, t, counts)) return { q: out, stats: statsOf(n, counts) };
   const rare = new Int32Array(FUSED_CHUNK + 1);
+  const scratch = out ?? new Float64Array(Math.min(n, FUSED_CHUNK));
   for (let i0 = 0; i0 < n; i0 += FUSED_CHUNK) {
     const i1 = Math.min(n, i0 + FUSED_CHUNK);
-    const nRare = fusedChunk(values, out, i0, i1, p, rare);
+    const base = out ? 0 : i0;
+    const nRare = fusedChunk(values, scratch, base, i0, i1, p, rare);
     counts[ZEROS] += chunkZeros;
     counts[CAST_ZEROS] += chunkCastZeros;
     counts[DESTROYED] += chunkDestroyed;
     counts[CHANGED] += chunkChanged;
     counts[RAW_ZEROS] += chunkRawZeros;
-    if (nRare > 0) settleRare(values, out, rare, nRare, t, p, counts);
+    if (nRare > 0) settleRare(values, scratch, base, rare, nRare, t, p, counts);
   }
   return { q: out, stats: statsOf(n, counts) };
 }
@@ -338,7 +345,7 @@ export const fusedOptions = { wasm: true };
  * quantizeAsPrintedWithStats' loop through the WebAssembly kernel (weights-wasm.ts), chunk by
  * chunk through its memory; false when WebAssembly is unavailable (the caller runs the JavaScript loop).
  */
-function fusedWasm(values: Float32Array | Float64Array, out: Float64Array, p: FusedPlan, t: FixedType, counts: Float64Array): boolean {
+function fusedWasm(values: Float32Array | Float64Array, out: Float64Array | undefined, p: FusedPlan, t: FixedType, counts: Float64Array): boolean {
   if (!fusedOptions.wasm) return false;
   const f32 = values instanceof Float32Array;
   const k = fusedKernel({ f32, rnd: p.rnd, sat: p.sat, signed: p.signed });
@@ -356,9 +363,10 @@ function fusedWasm(values: Float32Array | Float64Array, out: Float64Array, p: Fu
     const m = Math.min(WASM_CHUNK, n - i0);
     input.set(values.subarray(i0, i0 + m));
     const nRare = k.run(IN_OFF, m, OUT_OFF, RARE_OFF, COUNTS_OFF, i0, p.scale, p.inv, p.margin, p.lo, p.hi, rawLo, rawHi, p.sh, p.fracPositive ? 1 : 0);
-    out.set(result.subarray(0, m), i0);
+    if (out) out.set(result.subarray(0, m), i0);
     for (let j = 0; j < 5; j++) counts[j] += chunkCounts[j]!;
-    if (nRare > 0) settleRare(values, out, rare, nRare, t, p, counts);
+    // (Counts only: the rare values are settled in the kernel's own output.)
+    if (nRare > 0) settleRare(values, out ?? result, out ? 0 : i0, rare, nRare, t, p, counts);
   }
   return true;
 }
@@ -370,7 +378,7 @@ export function quantizeConst(values: ArrayLike<number>, t: FixedType, asPrinted
     const hit = constCache.get(values)?.get(key);
     if (hit) return hit as Float64Array;
   }
-  if (asPrinted && keep && fusable(t)) return fused(values, t, true).q;
+  if (asPrinted && keep && fusable(t)) return fused(values, t, true).q!;
   const out = asPrinted ? quantizeAsPrinted(values, t) : quantizeDirect(values, t);
   if (keep) {
     let m = constCache.get(values);
@@ -389,11 +397,11 @@ export function quantizeConst(values: ArrayLike<number>, t: FixedType, asPrinted
 export const statsOptions = { keepQuantized: false };
 
 /** Runs the fused loop and caches its results (the array must be cacheable, the type fusable). */
-function fused(values: ArrayLike<number> & object, t: FixedType, keepQuantized: boolean): { q: Float64Array; stats: CastStats } {
-  const r = quantizeAsPrintedWithStats(values, t);
+function fused(values: ArrayLike<number> & object, t: FixedType, keepQuantized: boolean): { q: Float64Array | undefined; stats: CastStats } {
+  const r = fusedRun(values, t, keepQuantized);
   let m = constCache.get(values);
   if (!m) constCache.set(values, (m = new Map()));
-  if (keepQuantized) m.set(typeKey(t, true), r.q);
+  if (r.q) m.set(typeKey(t, true), r.q);
   m.set(`${typeKey(t, true)}/stats`, r.stats);
   return r;
 }

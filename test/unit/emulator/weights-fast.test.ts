@@ -235,8 +235,17 @@ describe('quantizeAsPrintedWithStats (one loop for the weight checks, the test b
   });
 
   it('keeps only the counts unless asked to keep the quantized array (estimate-only commands)', () => {
-    const w = new Float32Array(4096).map((_, k) => Math.cos(k * 0.3) * 0.2);
-    const t = fixedType(8, 1);
+    // Longer than a chunk, with exact ties of fixed<8,1> (1/128 steps) that the printed decimal settles.
+    const w = new Float32Array(3 * 65536 + 77).map((_, k) => (k % 53 === 0 ? (Math.round(Math.cos(k) * 100) + 0.5) / 128 : Math.cos(k * 0.3) * 0.2));
+    const t = fixedType(8, 1, true, 'AP_RND', 'AP_SAT');
+    for (const wasm of [false, true]) {
+      fusedOptions.wasm = wasm;
+      try {
+        expect(castStats(Float32Array.from(w), t)).toEqual(referenceStats([...w], t));
+      } finally {
+        fusedOptions.wasm = true;
+      }
+    }
     const st = castStats(w, t)!;
     expect(castStats(w, t)).toBe(st);
     const q = quantizeConst(w, t, true);
