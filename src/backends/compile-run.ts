@@ -175,6 +175,8 @@ function testBench(
 }
 
 export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<number> {
+  // The weight checks' pass over each weight array also quantizes it for the test bench and the writer.
+  (await import('../emulator/weights.js')).statsOptions.keepQuantized = true;
   const { loadConfig, defaultConfig, configFromObject } = await import('../config/load.js');
   const { loadModel } = await import('../frontends/index.js');
   const { runPipeline } = await import('../passes/pipeline.js');

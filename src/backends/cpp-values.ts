@@ -11,6 +11,7 @@
  */
 
 import { InternalError } from '../diagnostics/diagnostic.js';
+import { releaseTextKernel, takeTextKernel, TEXT_VALUES, type TextKernel } from './cpp-values-wasm.js';
 
 const scratch = new DataView(new ArrayBuffer(8));
 
@@ -257,6 +258,15 @@ export function* cppArrayChunks(values: ArrayLike<number> | ValueSource, per = 8
     return;
   }
   const direct = fmt === exactDecimal;
+  const kern = direct && n >= TEXT_WASM_MIN && textOptions.wasm ? takeTextKernel() : undefined;
+  if (kern) {
+    try {
+      yield* wasmArrayChunks(values, per, kern);
+    } finally {
+      releaseTextKernel(kern);
+    }
+    return;
+  }
   const src = 'read' in values ? values : undefined;
   const block = new Float64Array(src ? Math.min(n, 4096) : 0);
   // Room for one more value of any length (exactDecimal of a subnormal is ~770 characters).
@@ -310,6 +320,56 @@ export function* cppArrayChunks(values: ArrayLike<number> | ValueSource, per = 8
         }
         if (t.length > buf.length) yield enc(t);
         else pos = writeAscii(buf, pos, t);
+      }
+      if (pos >= CHUNK) {
+        yield buf.subarray(0, pos);
+        pos = 0;
+      }
+    }
+  }
+  pos = writeAscii(buf, pos, '\n}');
+  yield buf.subarray(0, pos);
+}
+
+/** Arrays from this length on are printed by the WebAssembly writer (a smaller one costs more to set up than to print). */
+const TEXT_WASM_MIN = 2048;
+
+/** Switch for the tests: false prints every array with the JavaScript loop. */
+export const textOptions = { wasm: true };
+
+/**
+ * cppArrayChunks for exactDecimal through the WebAssembly writer (cpp-values-wasm.ts): the values
+ * go a block at a time into its memory (a ValueSource reads straight into it), the text comes out
+ * in its memory, and each piece yielded is a view of that memory (valid until the next piece, as
+ * in cppArrayChunks). A value the writer does not cover is printed here with exactDecimal.
+ */
+function* wasmArrayChunks(values: ArrayLike<number> | ValueSource, per: number, k: TextKernel): Generator<Uint8Array> {
+  const n = values.length;
+  const src = 'read' in values ? values : undefined;
+  const typed = !src && ArrayBuffer.isView(values) ? (values as unknown as Float64Array) : undefined;
+  const buf = k.out;
+  const { vals: vOff, out: oOff, state: sOff } = k.offsets;
+  let pos = writeAscii(buf, 0, '{\n');
+  for (let k0 = 0; k0 < n; k0 += TEXT_VALUES) {
+    const m = Math.min(TEXT_VALUES, n - k0);
+    const block = m === TEXT_VALUES ? k.vals : k.vals.subarray(0, m);
+    if (src) src.read(k0, block);
+    else if (typed) block.set(typed.subarray(k0, k0 + m));
+    else for (let j = 0; j < m; j++) block[j] = (values as ArrayLike<number>)[k0 + j]!;
+    let j = 0;
+    while (j < m) {
+      j = k.run(vOff, j, m, k0, per, oOff, pos, CHUNK, sOff);
+      pos = k.state[0]!;
+      if (k.state[1] === 1) {
+        // Value j (its separator written) needs the general path.
+        const t = exactDecimal(block[j]!);
+        if (pos + t.length > buf.length) {
+          yield buf.subarray(0, pos);
+          pos = 0;
+        }
+        if (t.length > buf.length) yield Uint8Array.from(t, (c) => c.charCodeAt(0));
+        else pos = writeAscii(buf, pos, t);
+        j++;
       }
       if (pos >= CHUNK) {
         yield buf.subarray(0, pos);

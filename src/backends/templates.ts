@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InternalError } from '../diagnostics/diagnostic.js';
 import type { Backend } from './view-types.js';
+import { PRECOMPILED_SPECS } from './templates-precompiled.js';
 
 type HB = typeof import('handlebars');
 const require = createRequire(import.meta.url);
@@ -29,10 +30,16 @@ export const COMPILE_OPTIONS = { noEscape: true, strict: true } as const;
  * (or a run from src/, where there is no such file) is compiled as before.
  */
 export const PRECOMPILED_FILE = 'templates.precompiled.json';
-type Precompiled = Record<string, { sha256: string; spec: string }>;
+/**
+ * A template's compiled specification: Handlebars' JavaScript source for it (the JSON file, the
+ * tests), or a function returning the specification object (templates-precompiled.js: code the
+ * bundle's code cache holds already compiled, where source text must be compiled on every run).
+ */
+type Precompiled = Record<string, { sha256: string; spec: string | (() => object) }>;
 let precompiled: Precompiled | undefined;
 function precompiledSpecs(): Precompiled {
   if (precompiled) return precompiled;
+  if (PRECOMPILED_SPECS) return (precompiled = { ...PRECOMPILED_SPECS });
   const f = fileURLToPath(new URL(`./${PRECOMPILED_FILE}`, import.meta.url));
   try {
     precompiled = existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as Precompiled) : {};
@@ -73,7 +80,8 @@ function templateFn(hb: HB, file: string): Render {
   // Either way the template runs on `hb` (the backend's environment, which holds its partials):
   // Handlebars' JavaScript for the template, generated at build time or now.
   const spec = pre && pre.sha256 === sha256Text(src) ? pre.spec : String(hbFull().precompile(src, COMPILE_OPTIONS));
-  return hb.template(new Function(`return ${spec};`)() as Parameters<HB['template']>[0]) as Render;
+  const obj = typeof spec === 'function' ? spec() : (new Function(`return ${spec};`)() as object);
+  return hb.template(obj as Parameters<HB['template']>[0]) as Render;
 }
 
 function env(backend: Backend): { hb: HB; compiled: Map<string, Render> } {

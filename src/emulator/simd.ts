@@ -217,11 +217,20 @@ export function simdDense(nIn: number, nOut: number, order: Int32Array, wq: Floa
   const x = new Int32Array(mem.buffer, xOff, nIn);
   new Int32Array(mem.buffer, ordOff, nIn).set(order);
   const w = new Int32Array(mem.buffer, wOff, nIn * n4);
-  for (let i = 0; i < nIn; i++) for (let j = 0; j < nOut; j++) w[i * n4 + j] = wq[i * nOut + j]! * wScale;
+  for (let i = 0; i < nIn; i++) scaleRow(w, i * n4, wq, i * nOut, nOut, wScale);
   const acc = new Int32Array(mem.buffer, accOff, n4);
   const fn = ex[NAMES[(sat ? 2 : 0) + (rnd ? 1 : 0)]!] as Fn;
   const rowBytes = 4 * n4;
   return { x, acc, run: () => fn(xOff, ordOff, nIn, wOff, accOff, rowBytes, sh, lo, hi) };
+}
+
+/**
+ * dst[d + j] = src[s + j] * scale for j < n: one weight row into the kernel's memory. A function of
+ * its own, called per row, so that V8 optimises it after a few rows (a loop over the whole matrix
+ * inside simdDense ran mostly in the interpreter: one such call per layer).
+ */
+function scaleRow(dst: Int32Array, d: number, src: Float64Array, s: number, n: number, scale: number): void {
+  for (let j = 0; j < n; j++) dst[d + j] = src[s + j]! * scale;
 }
 
 /**

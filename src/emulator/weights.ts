@@ -16,6 +16,8 @@
 import type { FixedType } from '../fixed/type.js';
 import { fracBits } from '../fixed/type.js';
 import { makeCast } from './quant.js';
+import { makeQuantizer } from '../fixed/fast.js';
+import { fusedKernel, WASM_CHUNK, WASM_LAYOUT } from './weights-wasm.js';
 
 const f32 = Math.fround;
 
@@ -122,31 +124,299 @@ export function quantizeDirect(values: ArrayLike<number>, t: FixedType): Float64
 }
 
 /**
+ * What the plain cast to a type does to an array of constants: the figures the weight checks
+ * report (check-weight-types: destroyed and changed weights; the sparsity report and the estimate:
+ * zeros). They describe the direct cast, not the printed decimal (the two differ only for values
+ * within about 10^-F of a rounding step).
+ */
+export interface CastStats {
+  readonly length: number;
+  /** Values exactly 0 (either sign) before the cast. */
+  readonly zeros: number;
+  /** Non-zero values the cast sets to 0. */
+  readonly castZeros: number;
+  /** Non-zero values the cast sets to 0 or moves by more than half their own magnitude. */
+  readonly destroyed: number;
+  /** Values the cast changes (c !== v: NaN counts as changed). */
+  readonly changed: number;
+  /** Values whose rounded integer v * 2^F is 0 before any overflow handling (rawOf below). */
+  readonly rawZeros: number;
+}
+
+/** The integer of y = v * 2^F under a rounding mode, before overflow (saturation and wrapping aside). */
+export const rawOf = (y: number, q: FixedType['q']): number => (q !== 'AP_TRN' && q !== 'AP_TRN_ZERO' ? Math.round(y) : q === 'AP_TRN_ZERO' ? Math.trunc(y) : Math.floor(y));
+
+/**
  * Quantized constants, computed once per (array, type, mode) and shared: the emulator that computes
  * the test bench and the project writer both ask for every layer's weights, and for a large model
  * the quantization is most of the work. Keyed by the source array object (weights are immutable in
  * the IR: passes make new arrays rather than editing them), so a new graph never sees stale values.
- * Callers must not modify the returned array.
+ * Callers must not modify the returned array. The cast statistics of an array (castStats) are made
+ * in the same loop as its printed-decimal quantization and kept beside it: the weight checks, the
+ * sparsity report, the estimate, the test bench and the writer of a compile then visit each weight
+ * once between them, not once each.
  */
-const constCache = new WeakMap<object, Map<string, Float64Array>>();
+const constCache = new WeakMap<object, Map<string, Float64Array | CastStats>>();
 
 const typeKey = (t: FixedType, asPrinted: boolean): string => `${t.w},${t.i},${t.signed},${t.q},${t.o},${t.n},${asPrinted}`;
 
-export function quantizeConst(values: ArrayLike<number>, t: FixedType, asPrinted: boolean): Float64Array {
-  // Small literal arrays (parameters, pad values) are not worth caching and may be fresh objects.
-  const cacheable = ArrayBuffer.isView(values) && values.length >= 64;
-  const key = typeKey(t, asPrinted);
-  if (cacheable) {
-    const hit = constCache.get(values)?.get(key);
-    if (hit) return hit;
+/** Types the fused loop handles: those makeCast casts in doubles with a finite scale (fastPathApplies in src/fixed/codegen.ts). */
+const fusable = (t: FixedType): boolean => t.w <= 53 && Math.abs(fracBits(t)) <= 960;
+
+/** Arrays worth caching: small literal arrays (parameters, pad values) may be fresh objects. */
+const cacheable = (values: ArrayLike<number>): values is ArrayLike<number> & object => ArrayBuffer.isView(values) && values.length >= 64;
+
+/** The loop-invariant part of quantizeAsPrintedWithStats, one object per array (its chunks read it). */
+interface FusedPlan {
+  readonly cast: (x: number) => number;
+  readonly scale: number;
+  readonly inv: number;
+  /** quantizeAsPrinted's margin: half a unit of the last printed decimal, in units of y, with 1% to spare. */
+  readonly margin: number;
+  readonly fracPositive: boolean;
+  /** The cast is written out in the loop (TRN/RND, WRAP without saturation bits or SAT, <= 32 bits). */
+  readonly inline: boolean;
+  readonly rnd: boolean;
+  readonly sat: boolean;
+  readonly signed: boolean;
+  readonly sh: number;
+  readonly lo: number;
+  readonly hi: number;
+  /** rawOf's rounding: 0 floor (TRN), 1 trunc (TRN_ZERO), 2 Math.round (every RND mode). */
+  readonly raw: number;
+}
+
+/** Counters of one array, in the order of CastStats' fields after `length`. */
+const ZEROS = 0;
+const CAST_ZEROS = 1;
+const DESTROYED = 2;
+const CHANGED = 3;
+const RAW_ZEROS = 4;
+
+/** Values per call of fusedChunk. */
+const FUSED_CHUNK = 4096;
+
+/**
+ * Values i0..i1 of quantizeAsPrintedWithStats. Every operation runs for every value (no branch
+ * that only some values take calls or compares anything), so the optimised code V8 makes after a
+ * few chunks meets no value it has not seen, and is not thrown away half-way through a layer; the
+ * values the loop cannot settle (near a step, beyond 2^31 units of the last bit, not finite, an
+ * underflowing v * 2^F, or any value the written-out cast does not cover) are listed in `rare`
+ * and settled afterwards (settleRare). Returns the number listed.
+ */
+function fusedChunk(values: ArrayLike<number>, out: Float64Array, outBase: number, i0: number, i1: number, p: FusedPlan, rare: Int32Array): number {
+  const { cast, scale, inv, margin, fracPositive, inline, rnd, sat, signed, sh, lo, hi, raw } = p;
+  let zeros = 0;
+  let castZeros = 0;
+  let destroyed = 0;
+  let changed = 0;
+  let rawZeros = 0;
+  let nRare = 0;
+  for (let i = i0; i < i1; i++) {
+    const v = values[i]!;
+    const y = v * scale;
+    const fl = Math.floor(y);
+    const y2 = 2 * y;
+    const farFrac = fracPositive && Math.abs(y2 - Math.round(y2)) / 2 > margin + Math.abs(y) * 2 ** -50;
+    const isZero = v === 0;
+    const farInt = y !== 0 || isZero;
+    const far = y === fl ? farInt : farFrac;
+    const q = rnd ? Math.floor(y + 0.5) : fl;
+    const c = inline ? (sat ? (q > hi ? hi : q < lo ? lo : q) + 0 : signed ? (q << sh) >> sh : (q << sh) >>> sh) * inv : cast(v);
+    out[i - outBase] = c;
+    const settled = far && (!inline || (y < 2147483648 && y > -2147483648));
+    rare[nRare] = i;
+    nRare += settled ? 0 : 1;
+    const castZero = c === 0;
+    const moved = Math.abs(c - v) > Math.abs(v) / 2;
+    zeros += isZero ? 1 : 0;
+    castZeros += !isZero && castZero ? 1 : 0;
+    destroyed += !isZero && (castZero || moved) ? 1 : 0;
+    changed += c !== v ? 1 : 0;
+    const r = raw === 0 ? fl : raw === 1 ? Math.trunc(y) : Math.round(y);
+    rawZeros += !isZero && r === 0 ? 1 : 0;
   }
+  // Module variables, not stores into `counts`: code after the loop has no type feedback when V8
+  // first compiles the loop on stack, and a keyed store there sent every chunk back to the
+  // interpreter (the cached on-stack code kept its "insufficient type feedback" exit).
+  chunkZeros = zeros;
+  chunkCastZeros = castZeros;
+  chunkDestroyed = destroyed;
+  chunkChanged = changed;
+  chunkRawZeros = rawZeros;
+  return nRare;
+}
+
+/** fusedChunk's counts of its last chunk (see there). */
+let chunkZeros = 0;
+let chunkCastZeros = 0;
+let chunkDestroyed = 0;
+let chunkChanged = 0;
+let chunkRawZeros = 0;
+
+/** Adds (sign 1) or removes (sign -1) value v cast to c from the counts that depend on c. */
+function countCast(counts: Float64Array, v: number, c: number, sign: number): void {
+  if (v !== 0) {
+    if (c === 0) counts[CAST_ZEROS] += sign;
+    if (c === 0 || Math.abs(c - v) > Math.abs(v) / 2) counts[DESTROYED] += sign;
+  }
+  if (c !== v) counts[CHANGED] += sign;
+}
+
+/**
+ * The values fusedChunk listed: the exact cast (makeCast, or the generated quantizer where v * 2^F
+ * underflowed to 0 with v not 0, F < 0: makeCast sees 0, the type's cast of a tiny negative under
+ * TRN is -1 LSB), through the printed decimal where the value is near a step (quantizeAsPrinted's
+ * slow path), and the counts corrected from the loop's provisional cast to this one.
+ */
+function settleRare(values: ArrayLike<number>, out: Float64Array, outBase: number, rare: Int32Array, nRare: number, t: FixedType, p: FusedPlan, counts: Float64Array): void {
+  const decimals = Math.max(0, fracBits(t));
+  let exact: ((x: number) => number) | undefined;
+  for (let k = 0; k < nRare; k++) {
+    const i = rare[k]!;
+    const v = values[i]!;
+    const y = v * p.scale;
+    const c = y === 0 && v !== 0 ? (exact ??= makeQuantizer(t))(v) : p.cast(v);
+    countCast(counts, v, out[i - outBase]!, -1);
+    countCast(counts, v, c, 1);
+    const far = Number.isInteger(y) ? y !== 0 || v === 0 : p.fracPositive && Math.abs(2 * y - Math.round(2 * y)) / 2 > p.margin + Math.abs(y) * 2 ** -50;
+    out[i - outBase] = far || !Number.isFinite(v) ? c : p.cast(Number.parseFloat(formatFixedDecimals(v, decimals)));
+  }
+}
+
+/**
+ * quantizeAsPrinted and the direct cast's statistics in one pass: each value is cast once, and the
+ * printed decimal is parsed back only near a step, as in quantizeAsPrinted. For the common types
+ * (at most 32 bits, TRN or RND, WRAP without saturation bits or SAT) the cast is written out in the
+ * loop; for values at least quantizeAsPrinted's margin from a step and below 2^31 units of the last
+ * bit, rounding y + 0.5 down is RND and the shifts are makeCast's wrap, so the loop gives makeCast's
+ * doubles (the tests compare them on random types and values); every other value is settled by
+ * settleRare.
+ */
+export function quantizeAsPrintedWithStats(values: ArrayLike<number>, t: FixedType): { q: Float64Array; stats: CastStats } {
+  return fusedRun(values, t, true) as { q: Float64Array; stats: CastStats };
+}
+
+/** The fused loop; without `wantQ` only the counts (each chunk's values go to a scratch buffer). */
+function fusedRun(values: ArrayLike<number>, t: FixedType, wantQ: boolean): { q: Float64Array | undefined; stats: CastStats } {
+  const F = fracBits(t);
+  const qm = t.q;
+  const p: FusedPlan = {
+    cast: makeCast(t),
+    scale: 2 ** F,
+    inv: 2 ** -F,
+    margin: 0.5 * 10 ** -Math.max(0, F) * 2 ** F * 1.01,
+    fracPositive: F > 0,
+    inline: t.w <= 32 && (qm === 'AP_TRN' || qm === 'AP_RND') && ((t.o === 'AP_WRAP' && t.n === 0) || t.o === 'AP_SAT'),
+    rnd: qm === 'AP_RND',
+    sat: t.o === 'AP_SAT',
+    signed: t.signed,
+    sh: 32 - t.w,
+    lo: t.signed ? -(2 ** (t.w - 1)) : 0,
+    hi: t.signed ? 2 ** (t.w - 1) - 1 : 2 ** t.w - 1,
+    raw: qm === 'AP_TRN' ? 0 : qm === 'AP_TRN_ZERO' ? 1 : 2,
+  };
+  const n = values.length;
+  const out = wantQ ? new Float64Array(n) : undefined;
+  const counts = new Float64Array(5);
+  if (p.inline && (values instanceof Float32Array || values instanceof Float64Array) && fusedWasm(values, out, p, t, counts)) return { q: out, stats: statsOf(n, counts) };
+  const rare = new Int32Array(FUSED_CHUNK + 1);
+  const scratch = out ?? new Float64Array(Math.min(n, FUSED_CHUNK));
+  for (let i0 = 0; i0 < n; i0 += FUSED_CHUNK) {
+    const i1 = Math.min(n, i0 + FUSED_CHUNK);
+    const base = out ? 0 : i0;
+    const nRare = fusedChunk(values, scratch, base, i0, i1, p, rare);
+    counts[ZEROS] += chunkZeros;
+    counts[CAST_ZEROS] += chunkCastZeros;
+    counts[DESTROYED] += chunkDestroyed;
+    counts[CHANGED] += chunkChanged;
+    counts[RAW_ZEROS] += chunkRawZeros;
+    if (nRare > 0) settleRare(values, scratch, base, rare, nRare, t, p, counts);
+  }
+  return { q: out, stats: statsOf(n, counts) };
+}
+
+const statsOf = (n: number, counts: Float64Array): CastStats => ({ length: n, zeros: counts[ZEROS]!, castZeros: counts[CAST_ZEROS]!, destroyed: counts[DESTROYED]!, changed: counts[CHANGED]!, rawZeros: counts[RAW_ZEROS]! + counts[ZEROS]! });
+
+/** Switch for the tests: false runs the JavaScript loop even where the WebAssembly one applies. */
+export const fusedOptions = { wasm: true };
+
+/**
+ * quantizeAsPrintedWithStats' loop through the WebAssembly kernel (weights-wasm.ts), chunk by
+ * chunk through its memory; false when WebAssembly is unavailable (the caller runs the JavaScript loop).
+ */
+function fusedWasm(values: Float32Array | Float64Array, out: Float64Array | undefined, p: FusedPlan, t: FixedType, counts: Float64Array): boolean {
+  if (!fusedOptions.wasm) return false;
+  const f32 = values instanceof Float32Array;
+  const k = fusedKernel({ f32, rnd: p.rnd, sat: p.sat, signed: p.signed });
+  if (!k) return false;
+  const { IN_OFF, OUT_OFF, RARE_OFF, COUNTS_OFF } = WASM_LAYOUT;
+  const input = f32 ? new Float32Array(k.buf, IN_OFF, WASM_CHUNK) : new Float64Array(k.buf, IN_OFF, WASM_CHUNK);
+  const result = new Float64Array(k.buf, OUT_OFF, WASM_CHUNK);
+  const rare = new Int32Array(k.buf, RARE_OFF, WASM_CHUNK + 1);
+  const chunkCounts = new Int32Array(k.buf, COUNTS_OFF, 5);
+  // rawOf's zero as a range of y: floor [0, 1), trunc (-1, 1), Math.round [-0.5, 0.5).
+  const rawLo = p.raw === 0 ? 0 : p.raw === 1 ? -1 + 2 ** -53 : -0.5;
+  const rawHi = p.raw === 2 ? 0.5 : 1;
+  const n = values.length;
+  for (let i0 = 0; i0 < n; i0 += WASM_CHUNK) {
+    const m = Math.min(WASM_CHUNK, n - i0);
+    input.set(values.subarray(i0, i0 + m));
+    const nRare = k.run(IN_OFF, m, OUT_OFF, RARE_OFF, COUNTS_OFF, i0, p.scale, p.inv, p.margin, p.lo, p.hi, rawLo, rawHi, p.sh, p.fracPositive ? 1 : 0);
+    if (out) out.set(result.subarray(0, m), i0);
+    for (let j = 0; j < 5; j++) counts[j] += chunkCounts[j]!;
+    // (Counts only: the rare values are settled in the kernel's own output.)
+    if (nRare > 0) settleRare(values, out ?? result, out ? 0 : i0, rare, nRare, t, p, counts);
+  }
+  return true;
+}
+
+export function quantizeConst(values: ArrayLike<number>, t: FixedType, asPrinted: boolean): Float64Array {
+  const keep = cacheable(values);
+  const key = typeKey(t, asPrinted);
+  if (keep) {
+    const hit = constCache.get(values)?.get(key);
+    if (hit) return hit as Float64Array;
+  }
+  if (asPrinted && keep && fusable(t)) return fused(values, t, true).q!;
   const out = asPrinted ? quantizeAsPrinted(values, t) : quantizeDirect(values, t);
-  if (cacheable) {
+  if (keep) {
     let m = constCache.get(values);
     if (!m) constCache.set(values, (m = new Map()));
     m.set(key, out);
   }
   return out;
+}
+
+/**
+ * Whether castStats keeps the quantized array it makes (for the test bench and the writer that come
+ * next in a compile), or only the counts. `compile` turns it on; a command that only estimates or
+ * configures would otherwise hold 8 bytes per weight it never uses (10M weights: ~50 MB more peak
+ * RSS for `fastml estimate`). quantizeConst keeps its arrays either way.
+ */
+export const statsOptions = { keepQuantized: false };
+
+/** Runs the fused loop and caches its results (the array must be cacheable, the type fusable). */
+function fused(values: ArrayLike<number> & object, t: FixedType, keepQuantized: boolean): { q: Float64Array | undefined; stats: CastStats } {
+  const r = fusedRun(values, t, keepQuantized);
+  let m = constCache.get(values);
+  if (!m) constCache.set(values, (m = new Map()));
+  if (r.q) m.set(typeKey(t, true), r.q);
+  m.set(`${typeKey(t, true)}/stats`, r.stats);
+  return r;
+}
+
+/**
+ * The direct cast's statistics for an array and a type (CastStats), or undefined where the fused
+ * loop does not apply (types over 53 bits or with |F| > 960; small or plain arrays): callers then
+ * count with their own cast. Computing them also quantizes the array as printed, which a compile
+ * needs next (the test bench, the writer): kept when statsOptions.keepQuantized is on.
+ */
+export function castStats(values: ArrayLike<number>, t: FixedType): CastStats | undefined {
+  if (!cacheable(values) || !fusable(t)) return undefined;
+  const hit = constCache.get(values)?.get(`${typeKey(t, true)}/stats`);
+  if (hit) return hit as CastStats;
+  return fused(values, t, statsOptions.keepQuantized).stats;
 }
 
 /** BatchNorm scale and bias in float32, as hls4ml computes them with numpy. */

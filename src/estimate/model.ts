@@ -47,6 +47,7 @@ import { closestReuseFactor } from './reuse.js';
 import type { DspKind } from './devices.js';
 import { dspWidths } from './devices.js';
 import type { IoType, MultiplierImpl } from './types.js';
+import { castStats, rawOf } from '../emulator/weights.js';
 
 /** hls4ml's default precision, assumed where a layer has none. */
 export const DEFAULT_TYPE: FixedType = fixedType(16, 6);
@@ -415,11 +416,11 @@ export function kernelStats(w: Float32Array | Float64Array | undefined, n: numbe
   return r;
 }
 
-/** The raw integer of w * 2^F under the weight type's rounding (saturation does not make or undo a zero). */
-const rawOf = (x: number, q: FixedType['q']): number => (q !== 'AP_TRN' && q !== 'AP_TRN_ZERO' ? Math.round(x) : q === 'AP_TRN_ZERO' ? Math.trunc(x) : Math.floor(x));
-
-/** countKernel's zeros alone. */
+/** countKernel's zeros alone (the raw integer of w * 2^F under the weight type's rounding: saturation does not make or undo a zero). */
 function countZeros(w: Float32Array | Float64Array, n: number, wT: FixedType): number {
+  // Whole arrays: counted with the cast statistics the weight checks already made (src/emulator/weights.ts).
+  const st = n >= w.length ? castStats(w, wT) : undefined;
+  if (st) return st.rawZeros;
   const scale = 2 ** (wT.w - wT.i);
   const q = wT.q;
   let zeros = 0;

@@ -21,6 +21,7 @@ import { formatHls4ml, type FixedType } from '../fixed/type.js';
 import { castTo } from './quant-types.js';
 import { isExactInDouble, makeQuantizer } from '../fixed/fast.js';
 import { isFixed, locOf } from './graph-edit.js';
+import { castStats } from '../emulator/weights.js';
 
 /** Precision slot -> the weight roles it types. */
 const ROLES: ReadonlyArray<[slot: string, roles: readonly string[]]> = [
@@ -44,6 +45,9 @@ export interface WeightTypeDamage {
 function damage(l: Layer, role: string, t: FixedType): WeightTypeDamage | undefined {
   const w = l.weights[role];
   if (!w) return undefined;
+  // Counted once with the as-printed quantization the test bench and the writer use next (src/emulator/weights.ts).
+  const st = castStats(w.data, t);
+  if (st) return { layer: l.name, role, type: formatHls4ml(t), nonzero: st.length - st.zeros, zeroed: st.destroyed, changed: l.quant?.[role] ? st.changed : 0 };
   let nonzero = 0;
   let zeroed = 0;
   let changed = 0;

@@ -18,6 +18,7 @@
 import type { Graph, Layer, WeightTensor } from '../ir/graph.js';
 import type { Pass, PassContext } from './pass.js';
 import { DiagnosticError, diag } from '../diagnostics/diagnostic.js';
+import { castStats } from '../emulator/weights.js';
 import { isFixed } from './graph-edit.js';
 import { castTo } from './quant-types.js';
 import { makeQuantizer } from '../fixed/fast.js';
@@ -142,6 +143,12 @@ export function layerSparsity(l: Layer): LayerSparsity | undefined {
   if (!k || !PRUNABLE.has(l.attrs.op)) return undefined;
   const wt = l.precision.weight;
   const t: FixedType | undefined = isFixed(wt) ? wt : undefined;
+  // Counted once with the as-printed quantization the test bench and the writer use next (src/emulator/weights.ts).
+  const st = t ? castStats(k.data, t) : undefined;
+  if (st) {
+    const zq = st.zeros + st.castZeros;
+    return { layer: l.name, weights: st.length, zeros: st.zeros, zerosQuantized: zq, sparsity: zq / st.length, multipliers: st.length - zq };
+  }
   // The generated per-type quantizer is bit-identical to castTo where it applies and ~50x faster
   // (this runs over every weight of the model).
   const cast = t && fastPathApplies(t) ? makeQuantizer(t) : t ? (x: number) => castTo(x, t) : undefined;

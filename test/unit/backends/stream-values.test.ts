@@ -11,7 +11,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cppArrayChunks, cppArrayInit, exactDecimal, exactDecimalBig, transposedSource } from '../../../src/backends/cpp-values.js';
+import { cppArrayChunks, cppArrayInit, exactDecimal, exactDecimalBig, textOptions, transposedSource } from '../../../src/backends/cpp-values.js';
+import { takeTextKernel, releaseTextKernel } from '../../../src/backends/cpp-values-wasm.js';
 import { transpose2 } from '../../../src/backends/params.js';
 import { writeProject } from '../../../src/backends/writer.js';
 
@@ -95,6 +96,72 @@ describe('cppArrayChunks', () => {
           expect(Array.from(dst)).toEqual(Array.from(want.subarray(start, start + n)));
         }
       }
+    }
+  });
+});
+
+describe('the WebAssembly writer (cpp-values-wasm.ts) against the JavaScript one', () => {
+  const both = (values: Parameters<typeof cppArrayInit>[0], per: number): [string, string] => {
+    const viaWasm = cppArrayInit(values, per);
+    textOptions.wasm = false;
+    try {
+      return [viaWasm, cppArrayInit(values, per)];
+    } finally {
+      textOptions.wasm = true;
+    }
+  };
+  it('is available here, so the comparisons below are not the JavaScript writer against itself', () => {
+    const k = takeTextKernel();
+    expect(k).toBeDefined();
+    releaseTextKernel(k!);
+  });
+  it('prints the same bytes for random fixed-point arrays of every width, line length and input kind', () => {
+    let seed = 3;
+    const rand = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (const F of [0, 1, 6, 10, 15, 16, 20, 40])
+      for (const I of [1, 4, 12, 33]) {
+        const n = 2048 + Math.floor(rand() * 9000);
+        // Mostly grid values of the type, with zeros, -0, integers, huge and tiny values mixed in.
+        const vals = Float64Array.from({ length: n }, (_, k) =>
+          k % 101 === 0 ? 0 : k % 103 === 0 ? -0 : k % 107 === 0 ? 1e22 * (rand() - 0.5) : k % 109 === 0 ? 5e-324 : Math.round((rand() - 0.5) * 2 ** (F + I)) / 2 ** F,
+        );
+        for (const per of [8, 16, 1, 3]) {
+          const [a, b] = both(vals, per);
+          expect(a, `F=${F} I=${I} per=${per}`).toBe(b);
+        }
+        const [a32, b32] = both(Float32Array.from(vals), 8);
+        expect(a32).toBe(b32);
+        const [aArr, bArr] = both(Array.from(vals.subarray(0, 3000)), 8);
+        expect(aArr).toBe(bArr);
+        const cols = 7;
+        const rows = Math.floor(n / cols);
+        const [aT, bT] = both(transposedSource(vals, rows, cols), 8);
+        expect(aT).toBe(bT);
+      }
+  });
+  it('gives two arrays printed at once their own buffers', () => {
+    const a = Float64Array.from({ length: 300_000 }, (_, k) => (k % 1000) / 64);
+    const b = Float64Array.from({ length: 300_000 }, (_, k) => -(k % 777) / 32);
+    const ga = cppArrayChunks(a, 8);
+    const gb = cppArrayChunks(b, 8);
+    let ta = '';
+    let tb = '';
+    for (;;) {
+      const x = ga.next();
+      const y = gb.next();
+      if (!x.done) ta += Buffer.from(x.value).toString('latin1');
+      if (!y.done) tb += Buffer.from(y.value).toString('latin1');
+      if (x.done && y.done) break;
+    }
+    textOptions.wasm = false;
+    try {
+      expect(ta).toBe(cppArrayInit(a, 8));
+      expect(tb).toBe(cppArrayInit(b, 8));
+    } finally {
+      textOptions.wasm = true;
     }
   });
 });

@@ -45,6 +45,15 @@ describe('precompiled templates', () => {
     expect(() => render('vivado', 'firmware/weights.h', noIdent)).toThrow(/ident/);
     setPrecompiled(undefined);
   });
+  it('render the same from specifications given as code (the build\'s templates-precompiled.js)', () => {
+    setPrecompiled({});
+    const fresh = render('vivado', 'firmware/weights.h', layer);
+    const asCode = Object.fromEntries(Object.entries(precompileAll()).map(([rel, { sha256, spec }]) => [rel, { sha256, spec: () => new Function(`return ${spec as string};`)() as object }]));
+    setPrecompiled(asCode);
+    expect(render('vivado', 'firmware/weights.h', layer)).toBe(fresh);
+    expect(render('vitis', 'firmware/weights.h', layer)).toBe(fresh);
+    setPrecompiled(undefined);
+  });
   it('are ignored when the template source changed since they were built', () => {
     const specs = precompileAll();
     const other = precompileAll()['vivado/firmware/defines.h.hbs']!.spec;

@@ -3,13 +3,19 @@
  * reference, which prints every value with BigInt and parses it back: same bits for every value,
  * including the ones it must send to the reference path (within 10^-D of a grid point or a
  * midpoint, exact grid points, ties, integers and tiny values for F <= 0), in every rounding and
- * overflow mode; and the per-array cache that lets the writer reuse the emulator's values.
+ * overflow mode; the fused loop that also counts what the direct cast does (quantizeAsPrintedWithStats:
+ * the same values, and the same counts as the BigInt reference cast); and the per-array cache that lets
+ * the writer reuse the emulator's values.
  */
 
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fixedType, type FixedType, type QMode, type OMode } from '../../../src/fixed/type.js';
-import { quantizeAsPrinted, quantizeAsPrintedExact, quantizeConst } from '../../../src/emulator/weights.js';
+import { castStats, fusedOptions, statsOptions, quantizeAsPrinted, quantizeAsPrintedExact, quantizeAsPrintedWithStats, quantizeConst, type CastStats } from '../../../src/emulator/weights.js';
+import { castTo } from '../../../src/passes/quant-types.js';
+import { fusedKernel } from '../../../src/emulator/weights-wasm.js';
+import { makeQuantizer } from '../../../src/fixed/fast.js';
+import { fastPathApplies } from '../../../src/fixed/codegen.js';
 
 const Q: QMode[] = ['AP_TRN', 'AP_TRN_ZERO', 'AP_RND', 'AP_RND_ZERO', 'AP_RND_MIN_INF', 'AP_RND_INF', 'AP_RND_CONV'];
 const O: OMode[] = ['AP_WRAP', 'AP_SAT', 'AP_SAT_ZERO', 'AP_SAT_SYM'];
@@ -109,5 +115,171 @@ describe('quantizeConst cache', () => {
     expect(bitsEqual(a, quantizeAsPrintedExact(w, t))).toBe(true);
     // Another array with equal contents is not the same key.
     expect(quantizeConst(Float32Array.from(w), t, true)).not.toBe(a);
+  });
+});
+
+/** What the weight checks counted before the fused loop (their cast: the generated quantizer, else the BigInt reference) and the estimate's raw integer. */
+function referenceStats(vals: readonly number[], t: FixedType): CastStats {
+  const F = t.w - t.i;
+  const cast = fastPathApplies(t) ? makeQuantizer(t) : (x: number): number => castTo(x, t);
+  let zeros = 0;
+  let castZeros = 0;
+  let destroyed = 0;
+  let changed = 0;
+  let rawZeros = 0;
+  for (const v of vals) {
+    const c = cast(v);
+    if (v === 0) zeros++;
+    else {
+      if (c === 0) castZeros++;
+      if (c === 0 || Math.abs(c - v) > Math.abs(v) / 2) destroyed++;
+    }
+    if (c !== v) changed++;
+    const y = v * 2 ** F;
+    const raw = t.q !== 'AP_TRN' && t.q !== 'AP_TRN_ZERO' ? Math.round(y) : t.q === 'AP_TRN_ZERO' ? Math.trunc(y) : Math.floor(y);
+    if (raw === 0) rawZeros++;
+  }
+  return { length: vals.length, zeros, castZeros, destroyed, changed, rawZeros };
+}
+
+/**
+ * quantizeAsPrintedWithStats through each of its loops: a plain array (the JavaScript loop), a
+ * Float64Array and a Float32Array of the float32 values (the WebAssembly loop for the types it
+ * covers), and the typed arrays again with the WebAssembly loop switched off.
+ */
+function allPaths(vals: readonly number[], t: FixedType): { name: string; vals: readonly number[]; r: ReturnType<typeof quantizeAsPrintedWithStats> }[] {
+  const f32 = vals.map((v) => Math.fround(v));
+  const out = [];
+  for (const wasm of [true, false]) {
+    fusedOptions.wasm = wasm;
+    try {
+      out.push({ name: `Float64Array${wasm ? '' : ', no wasm'}`, vals, r: quantizeAsPrintedWithStats(Float64Array.from(vals), t) });
+      out.push({ name: `Float32Array${wasm ? '' : ', no wasm'}`, vals: f32, r: quantizeAsPrintedWithStats(Float32Array.from(f32), t) });
+    } finally {
+      fusedOptions.wasm = true;
+    }
+  }
+  out.push({ name: 'array', vals, r: quantizeAsPrintedWithStats(vals, t) });
+  return out;
+}
+
+describe('quantizeAsPrintedWithStats (one loop for the weight checks, the test bench and the writer)', () => {
+  it('gives quantizeAsPrinted\'s values and the reference counts next to every step, every mode', () => {
+    let seed = 7;
+    const rand = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    let inlined = 0;
+    for (const q of Q)
+      for (const o of O)
+        for (const [w, i] of [[16, 6], [8, 2], [8, 0], [12, 14], [6, 9], [18, 8], [24, 4], [4, 1], [32, 12], [30, 10], [40, 12]] as const)
+          for (const signed of [true, false])
+            for (const n of [0, 2]) {
+              const t = fixedType(w, i, signed, q, o, n);
+              // Values near steps, beyond the range (wrapping and saturating), and float32 weights.
+              const vals = [...nearSteps(t, rand, 200), ...Array.from({ length: 60 }, () => Math.fround((rand() - 0.5) * 2 ** (i + 2))), 0, -0, 1, -1, 0.5, -0.5, 1e-300, -1e-300, 3e5, -3e5, 2 ** 40, -(2 ** 40)];
+              for (const path of allPaths(vals, t)) {
+                const what = `ap_${signed ? '' : 'u'}fixed<${w},${i},${q},${o},${n}> (${path.name})`;
+                expect(bitsEqual(path.r.q, quantizeAsPrintedExact(path.vals, t)), what).toBe(true);
+                expect(path.r.stats, what).toEqual(referenceStats(path.vals, t));
+              }
+              if (w <= 32 && (q === 'AP_TRN' || q === 'AP_RND') && (o === 'AP_SAT' || (o === 'AP_WRAP' && n === 0))) inlined++;
+            }
+    // The loop's written-out cast (TRN/RND, WRAP/SAT, <= 32 bits) is among the cases.
+    expect(inlined).toBeGreaterThan(50);
+  });
+
+  it('on arbitrary doubles and float32 values (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), fc.float({ noNaN: true, noDefaultInfinity: true }).map(Number)), { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: -8, max: 24 }),
+        fc.constantFrom(...Q),
+        fc.constantFrom(...O),
+        fc.boolean(),
+        (vals, w, i, q, o, signed) => {
+          const t = fixedType(w, i, signed, q, o);
+          return allPaths(vals, t).every((p) => bitsEqual(p.r.q, quantizeAsPrintedExact(p.vals, t)) && JSON.stringify(p.r.stats) === JSON.stringify(referenceStats(p.vals, t)));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('non-finite values and signed zeros take makeCast\'s values', () => {
+    const odd = [Number.NaN, Infinity, -Infinity, -0, 0, 1e300, -1e300, 5e-324, -5e-324];
+    for (const t of [fixedType(16, 6, true, 'AP_TRN', 'AP_WRAP'), fixedType(16, 6, true, 'AP_TRN', 'AP_SAT'), fixedType(8, 3, false, 'AP_TRN', 'AP_SAT'), fixedType(16, 6, true, 'AP_RND', 'AP_SAT'), fixedType(32, 16, true, 'AP_RND', 'AP_WRAP')])
+      for (const p of allPaths(odd, t)) {
+        expect(bitsEqual(p.r.q, quantizeAsPrintedExact(p.vals, t)), `${JSON.stringify(t)} ${p.name}`).toBe(true);
+        if (p.vals.every((v) => !Number.isNaN(v))) expect(p.r.stats, `${JSON.stringify(t)} ${p.name}`).toEqual(referenceStats(p.vals, t));
+      }
+  });
+
+  it('castStats is made with the as-printed values and shares their cache', () => {
+    const w = new Float32Array(4096).map((_, k) => Math.sin(k * 0.7) * 0.2);
+    const t = fixedType(8, 1);
+    statsOptions.keepQuantized = true;
+    const st = castStats(w, t)!;
+    statsOptions.keepQuantized = false;
+    expect(st).toEqual(referenceStats([...w], t));
+    // The quantized array was kept: the writer and the test bench get it without another pass.
+    const q = quantizeConst(w, t, true);
+    expect(quantizeConst(w, t, true)).toBe(q);
+    expect(bitsEqual(q, quantizeAsPrintedExact(w, t))).toBe(true);
+    expect(castStats(w, t)).toBe(st);
+    // Small or plain arrays and types over 53 bits are left to the callers' own loops.
+    expect(castStats([0.1, 0.2], t)).toBeUndefined();
+    expect(castStats(new Float64Array(100), fixedType(60, 10))).toBeUndefined();
+  });
+
+  it('keeps only the counts unless asked to keep the quantized array (estimate-only commands)', () => {
+    // Longer than a chunk, with exact ties of fixed<8,1> (1/128 steps) that the printed decimal settles.
+    const w = new Float32Array(3 * 65536 + 77).map((_, k) => (k % 53 === 0 ? (Math.round(Math.cos(k) * 100) + 0.5) / 128 : Math.cos(k * 0.3) * 0.2));
+    const t = fixedType(8, 1, true, 'AP_RND', 'AP_SAT');
+    for (const wasm of [false, true]) {
+      fusedOptions.wasm = wasm;
+      try {
+        expect(castStats(Float32Array.from(w), t)).toEqual(referenceStats([...w], t));
+      } finally {
+        fusedOptions.wasm = true;
+      }
+    }
+    const st = castStats(w, t)!;
+    expect(castStats(w, t)).toBe(st);
+    const q = quantizeConst(w, t, true);
+    expect(bitsEqual(q, quantizeAsPrintedExact(w, t))).toBe(true);
+    expect(quantizeConst(w, t, true)).toBe(q);
+  });
+});
+
+describe('the WebAssembly loop across its chunks', () => {
+  it('gives the JavaScript loop\'s values and counts on arrays longer than a chunk, zeros and values near steps included', () => {
+    const n = 3 * 65536 + 1234;
+    const w = new Float32Array(n);
+    let seed = 11;
+    for (let k = 0; k < n; k++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const u = seed / 2 ** 31;
+      // Zeros, exact grid values, ties of fixed<8,3> (1/32 steps) and ordinary weights.
+      w[k] = k % 97 === 0 ? 0 : k % 89 === 0 ? Math.round(u * 64) / 32 : k % 83 === 0 ? (Math.round(u * 64) + 0.5) / 32 : (u - 0.5) * 9;
+    }
+    // The WebAssembly loop exists here (Node has WebAssembly): the comparison below is not JavaScript against itself.
+    expect(fusedKernel({ f32: true, rnd: true, sat: true, signed: true })).toBeDefined();
+    for (const t of [fixedType(8, 3, true, 'AP_RND', 'AP_SAT'), fixedType(8, 3, true, 'AP_TRN', 'AP_WRAP'), fixedType(8, 3, false, 'AP_RND', 'AP_WRAP'), fixedType(16, 6)]) {
+      const viaWasm = quantizeAsPrintedWithStats(w, t);
+      fusedOptions.wasm = false;
+      let viaJs;
+      try {
+        viaJs = quantizeAsPrintedWithStats(w, t);
+      } finally {
+        fusedOptions.wasm = true;
+      }
+      expect(bitsEqual(viaWasm.q, viaJs.q), JSON.stringify(t)).toBe(true);
+      expect(viaWasm.stats, JSON.stringify(t)).toEqual(viaJs.stats);
+      expect(viaWasm.stats).toEqual(referenceStats([...w], t));
+      expect(viaWasm.stats.zeros).toBeGreaterThan(1000);
+    }
   });
 });
