@@ -157,7 +157,8 @@ const modelConv: LayerModel = (e) => {
     // filters on 28x28x3 (7x7 positions) takes 52 870 FF in Vivado HLS, 33 150 in Vitis HLS, where
     // one position's output register is 512 bits. Counted in the FF fit by res_out_all_bits in
     // place of res_out_bits (LUT unchanged): held-out public FF 41.1/21.3 -> 39.7/24.7%, because
-    // the per-DSP FF coefficient that had carried that design (24 FF per DSP) fell to 8.
+    // the per-DSP FF of Resource layers that had carried that design fell from 24 to 8 FF per DSP
+    // in the fold without the DNNonSilicon designs (their 576-DSP streamed dense: 180% -> 103%).
     return {
       ...scaled,
       features: { ...scaled.features, res_out_all_bits: (scaled.features.res_out_bits ?? 0) * out.pix },
