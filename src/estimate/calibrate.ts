@@ -337,7 +337,8 @@ function fitLatency(prep: Prepared[], base: FamilyCalibration, prior?: Readonly<
  * buffers with Resource-layer features and missed wa-hls4ml's LUT by 156% (19.7% with it).
  *
  * FF: one per bit of a pipeline stage cut of an adder tree (stage_bits), of a registered layer input
- * or output (in_bits, out_bits, in_reg_bits), of a pooling window and of a table index; about half an FF per
+ * or output (in_bits, out_bits, in_reg_bits; out_all_bits: an io_parallel Resource convolution's
+ * whole output array), of a pooling window and of a table index; about half an FF per
  * adder bit, tree or shift-add alike (add_bits, shift_bits, kcm_bits: about half the adders end at
  * a stage cut; unpriced, the folds without the ArgyKokk MLPs missed their FF by 196%, priced by
  * 43%); a pipelined LUT multiplier
@@ -351,7 +352,7 @@ function fitLatency(prep: Prepared[], base: FamilyCalibration, prior?: Readonly<
  */
 export const PHYSICAL_COST: Readonly<Record<'lut' | 'ff', Readonly<Record<string, number>>>> = {
   lut: { mux_tree_bits: 1, mul_lut_bits: 0.5, kcm_bits: 1, add_bits: 1, shift_bits: 1, mux_bits: 0.5, wrom_bits: 1 / 64, fifo_bits: 1 / 32, roll_mul_bits: 0.5, pool_bits: 1, pool_cmp_bits: 2, move_bits: 0.5 },
-  ff: { in_reg_bits: 1, mul_lut_bits: 0.15, lat_mux_bits: 0.1, stage_bits: 1, in_bits: 1, out_bits: 1, add_bits: 0.5, shift_bits: 0.5, kcm_bits: 0.5, pool_bits: 1, pool_cmp_bits: 1, table_idx_bits: 1, linebuf_bits: 1 / 32 },
+  ff: { out_all_bits: 1, in_reg_bits: 1, mul_lut_bits: 0.15, lat_mux_bits: 0.1, stage_bits: 1, in_bits: 1, out_bits: 1, add_bits: 0.5, shift_bits: 0.5, kcm_bits: 0.5, pool_bits: 1, pool_cmp_bits: 1, table_idx_bits: 1, linebuf_bits: 1 / 32 },
 };
 
 /**
@@ -379,9 +380,11 @@ export const IRLS_FLOOR = 0.01;
  * at the clock cuts of an adder tree's own chain (depthFeatures in estimate.ts). lat_in_reg_bits:
  * a layer's input register where a clock cut falls there (depthFeatures). lat_mux_bits: the FF
  * side of a Latency layer's operand muxes (an operand register per multiplier); their LUTs are
- * lat_mux_tree_bits.
+ * lat_mux_tree_bits. res_out_all_bits: the output registers of every position of an io_parallel
+ * Resource convolution, counted in place of one position's res_out_bits (LayerCost.ffExclude;
+ * layer-models.ts modelConv).
  */
-export const FF_ONLY: ReadonlySet<string> = new Set(['softmax_elems', 'lat_stage_bits', 'lat_in_reg_bits', 'lat_mux_bits']);
+export const FF_ONLY: ReadonlySet<string> = new Set(['softmax_elems', 'lat_stage_bits', 'lat_in_reg_bits', 'lat_mux_bits', 'res_out_all_bits']);
 
 /**
  * Features the FF fit leaves out. lat_pipe_bits: the partial sums of an adder tree at as many
@@ -465,7 +468,7 @@ function withFeatures(set: PreparedSet, latency: Record<Backend, FamilyCalibrati
         const f = { ...c.features, ...depthFeatures(c, latency[b], p.r.options.clockNs ?? 5) };
         for (const [k, v] of Object.entries(f)) {
           features[k] = (features[k] ?? 0) + v;
-          if (!c.chained) ffFeatures[k] = (ffFeatures[k] ?? 0) + v;
+          if (!c.chained && !c.ffExclude?.includes(k)) ffFeatures[k] = (ffFeatures[k] ?? 0) + v;
           allNames.add(k);
         }
       }
@@ -476,6 +479,21 @@ function withFeatures(set: PreparedSet, latency: Record<Backend, FamilyCalibrati
     });
   }
   return { prepared, names: [...allNames].sort() };
+}
+
+/**
+ * A FF-only feature that no record of the fit exercises (in either family) keeps its cost by
+ * construction rather than 0: a register count the fit never saw is still a register count. Only a
+ * fold without the hls4ml CI designs lacks one (res_out_all_bits: the CI Resource convolution
+ * estimated held out at 15 457 FF without its output registers, 40 545 with them; truth 52 870).
+ */
+function withUnexercisedCosts(ff: Record<string, number>): Record<string, number> {
+  const out = { ...ff };
+  for (const n of FF_ONLY) {
+    const cost = PHYSICAL_COST.ff[n] ?? PHYSICAL_COST.ff[n.replace(/^(lat|res)_/, '')];
+    if (out[n] === undefined && cost !== undefined) out[n] = cost;
+  }
+  return out;
 }
 
 /** LUT and FF coefficients per family; a feature a family never exercises takes the other family's. */
@@ -587,7 +605,7 @@ export function calibrate(records: readonly TruthRecord[], now = new Date(), opt
   const pxIi = fitPixelInterval(prepared, families);
   for (const b of ['vitis', 'vivado'] as Backend[]) families[b] = { ...families[b], latency: { ...families[b].latency, px_ii_c: pxIi } };
   const res = fitResources(withFeatures(set, families));
-  for (const b of ['vitis', 'vivado'] as Backend[]) families[b] = { ...families[b], lut: res[b].lut, ff: res[b].ff };
+  for (const b of ['vitis', 'vivado'] as Backend[]) families[b] = { ...families[b], lut: res[b].lut, ff: withUnexercisedCosts(res[b].ff) };
   return {
     generated: now.toISOString(),
     source: '../shared/truth (wa-hls4ml sample, hls4ml CI baselines, ArgyKokk MLP projects, public hls4ml csynth reports)',

@@ -41,6 +41,14 @@ export function toolName(backend: Backend, version?: string): string {
   return backend === 'vivado' ? `Vivado HLS${v} (model calibrated on Vivado HLS 2020.1 reports)` : `Vitis HLS${v} (model calibrated on Vitis HLS 2020.1-2024.1 reports)`;
 }
 
+/** A layer's features as its FF see them: without those that stand for none of its registers (LayerCost.ffExclude). */
+export function ffFeaturesOf(f: Readonly<Record<string, number>>, c: LayerCost): Readonly<Record<string, number>> {
+  if (!c.ffExclude?.length) return f;
+  const out = { ...f };
+  for (const k of c.ffExclude) delete out[k];
+  return out;
+}
+
 function linear(coef: Readonly<Record<string, number>>, features: Readonly<Record<string, number>>): number {
   let s = 0;
   for (const [f, v] of Object.entries(features)) s += (coef[f] ?? 0) * v;
@@ -300,7 +308,7 @@ export function estimate(g: Graph, opts: EstimateOptions = {}): Estimate {
       ii: layerInterval,
       dsp: c.dsp,
       lut: hasFeatures ? Math.max(0, Math.round(linear(fam.lut, feats))) : 0,
-      ff: noRegisters ? (c.portBits ?? 0) : hasFeatures && !c.chained ? Math.max(0, Math.round(linear(fam.ff, feats))) : 0,
+      ff: noRegisters ? (c.portBits ?? 0) : hasFeatures && !c.chained ? Math.max(0, Math.round(linear(fam.ff, ffFeaturesOf(feats, c)))) : 0,
       bram_18k: c.bram_18k,
       uram: c.uram,
       ...(c.reuse !== undefined ? { reuse_factor: c.reuse } : {}),

@@ -150,6 +150,21 @@ const modelConv: LayerModel = (e) => {
     const linebuf = lineBufferBits(g, l, a.kernel, inT.w);
     return streamFeatures({ ...scaled, cycles, latencyTerms, ...ii, pixelStream: true, features: { ...scaled.features, ...(linebuf ? { linebuf_bits: linebuf } : {}) } }, resT.w);
   }
+  if (strategy === 'resource' && out.pix > 1) {
+    // io_parallel Resource convolution: hls4ml computes the output positions one after the other
+    // into the layer's output array, which is registered whole (every position's n_out results),
+    // not one position's as for a dense layer. The hls4ml CI 4x4/stride-4 convolution of 32
+    // filters on 28x28x3 (7x7 positions) takes 52 870 FF in Vivado HLS, 33 150 in Vitis HLS, where
+    // one position's output register is 512 bits. Counted in the FF fit by res_out_all_bits in
+    // place of res_out_bits (LUT unchanged): held-out public FF 41.1/21.3 -> 39.7/24.7%, because
+    // the per-DSP FF of Resource layers that had carried that design fell from 24 to 8 FF per DSP
+    // in the fold without the DNNonSilicon designs (their 576-DSP streamed dense: 180% -> 103%).
+    return {
+      ...scaled,
+      features: { ...scaled.features, res_out_all_bits: (scaled.features.res_out_bits ?? 0) * out.pix },
+      ffExclude: ['res_out_bits'],
+    };
+  }
   if (strategy === 'latency' && a.op === 'Conv' && out.pix > 1) {
     // io_parallel Latency convolution: hls4ml pipelines the whole layer at II = reuse factor
     // (conv_1d/2d_latency_cl, pointwise: PIPELINE II=reuse_factor over unrolled output positions),

@@ -145,6 +145,11 @@ export interface LayerCost {
    * input register counts (lat_in_reg_bits). No FF of its own (estimate.ts, calibrate.ts).
    */
   readonly chained?: boolean;
+  /**
+   * Features that stand for none of this layer's registers: left out of its FF (a FF-only feature
+   * counts them instead), kept in its LUT.
+   */
+  readonly ffExclude?: readonly string[];
   /** A design input: bits of the top function's input port (the registers of a combinational design, estimate.ts). */
   readonly portBits?: number;
 }

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadTruth } from '../../../src/estimate/truth.js';
-import { calibrate, compare } from '../../../src/estimate/calibrate.js';
+import { FF_ONLY, PHYSICAL_COST, calibrate, compare } from '../../../src/estimate/calibrate.js';
 import { SHIPPED_CALIBRATION } from '../../../src/estimate/estimate.js';
 import { dataDir } from '../../helpers/data.js';
 
@@ -29,6 +29,13 @@ describe('calibrate', () => {
       expect(r.est!.latency_cycles, r.record.label).toBe(r.record.truth.latency_cycles);
       expect(r.est!.dsp, r.record.label).toBe(r.record.truth.dsp);
     }
+    // No wa-hls4ml design is an io_parallel Resource convolution: the register count of its
+    // output array keeps its cost by construction (one FF per bit) rather than 0.
+    expect(wa.some((r) => r.graph?.layers.some((l) => l.attrs.op === 'Conv'))).toBe(false);
+    for (const b of ['vivado', 'vitis'] as const) expect(cal.families[b].ff.res_out_all_bits, b).toBe(PHYSICAL_COST.ff.out_all_bits);
+    // An exercised FF-only feature is fitted (the shipped calibration sees the hls4ml CI convolutions).
+    expect(FF_ONLY.has('res_out_all_bits')).toBe(true);
+    expect(SHIPPED_CALIBRATION.families.vivado.ff.res_out_all_bits).toBeGreaterThan(0);
   });
 });
 

@@ -7,7 +7,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { combinational, estimate, SHIPPED_CALIBRATION } from '../../../src/estimate/estimate.js';
-import { denseSpec, sequential } from '../../../src/estimate/build.js';
+import { denseSpec, filledWeights, sequential } from '../../../src/estimate/build.js';
 import { fixedType } from '../../../src/fixed/type.js';
 import type { Calibration, FamilyCalibration } from '../../../src/estimate/types.js';
 import { FF_ONLY, LUT_ONLY } from '../../../src/estimate/calibrate.js';
@@ -28,6 +28,18 @@ const denseRelu = (nIn: number) =>
   sequential('dr', [nIn], t16, [
     denseSpec('fc', nIn, 64, { precision: prec }),
     { name: 'relu', attrs: { op: 'Activation', activation: 'relu' }, precision: { result: t16 } },
+  ]);
+
+// The hls4ml CI Resource convolution: 4x4 kernel, stride 4, 32 filters on 28x28x3 (7x7 positions).
+const convGraph = () =>
+  sequential('cv', [28, 28, 3], t16, [
+    {
+      name: 'conv',
+      attrs: { op: 'Conv', dims: 2, kernel: [4, 4], strides: [4, 4], dilations: [1, 1], pads: { top: 0, bottom: 0, left: 0, right: 0 }, cIn: 3, cOut: 32, groups: 1 },
+      weights: { kernel: filledWeights([4, 4, 3, 32]) },
+      precision: prec,
+      strategy: 'resource',
+    },
   ]);
 
 describe('registers of a design', () => {
@@ -78,6 +90,26 @@ describe('registers of a design', () => {
     expect(relu.source.ff).toMatch(/chained/);
     const str = estimate(g, { ioType: 'io_stream', clockNs: 2, calibration: CAL });
     expect(str.layers.find((l) => l.name === 'relu')!.source.ff).toMatch(/calibration/);
+  });
+
+  it('an io_parallel Resource convolution registers its whole output array, not one position', () => {
+    const par = estimate(convGraph(), { ioType: 'io_parallel', strategy: 'resource', clockNs: 5, calibration: CAL }).layers[1]!;
+    // One position's accumulators are 32 x 16 bits; all 7 x 7 positions' are registered.
+    expect(par.features!.res_out_bits).toBe(32 * 16);
+    expect(par.features!.res_out_all_bits).toBe(49 * 32 * 16);
+    expect(FF_ONLY.has('res_out_all_bits')).toBe(true);
+    // With one FF per bit on both features and nothing else, the layer's FF are the whole array
+    // (one position's register is not counted a second time); its LUT do not change.
+    const ffOnly = (ff: Record<string, number>): Calibration => {
+      const fam = (b: 'vivado' | 'vitis'): FamilyCalibration => ({ ...CAL.families[b], ff });
+      return { ...CAL, families: { vivado: fam('vivado'), vitis: fam('vitis') } };
+    };
+    const counted = estimate(convGraph(), { ioType: 'io_parallel', strategy: 'resource', clockNs: 5, calibration: ffOnly({ res_out_all_bits: 1, res_out_bits: 1 }) }).layers[1]!;
+    expect(counted.ff).toBe(49 * 32 * 16);
+    expect(counted.lut).toBe(par.lut);
+    // A streamed convolution computes one pixel at a time: its output register is one position's.
+    const str = estimate(convGraph(), { ioType: 'io_stream', strategy: 'resource', clockNs: 5, calibration: CAL }).layers[1]!;
+    expect(str.features!.res_out_all_bits).toBeUndefined();
   });
 
   it('counts a layer boundary once: the output and fixed input registers are LUT features only', () => {
