@@ -467,7 +467,7 @@ function withFeatures(set: PreparedSet, latency: Record<Backend, FamilyCalibrati
       const features: Record<string, number> = {};
       // FF features: without the layers that have no registers of their own (LayerCost.chained).
       const ffFeatures: Record<string, number> = {};
-      const depth = designDepthFeatures(p.costs, latency[b], p.r.options.clockNs ?? 5);
+      const depth = designDepthFeatures(p.costs, latency[b], p.r.options.clockNs ?? 5, nsScale(resolveTarget(p.r.options.part).dspKind, latency[b]));
       for (const [i, c] of p.costs.entries()) {
         const f = { ...c.features, ...depth[i] };
         for (const [k, v] of Object.entries(f)) {

@@ -90,9 +90,10 @@ export function layerIi(c: LayerCost, fam: FamilyCalibration, clockNs: number, l
  * 7-series part (DSP48E1: older process, slower carry chains and routing) a fitted factor
  * (ns7_scale), else 1. A calibration without the factor (an older user calibration) uses 1. The
  * per-pixel recurrence of streamed convolutions (px_lat_ns) is not scaled: the 7-series rows
- * (2.5-25 ns) fit it unscaled and scaling it made them worse. Nor are the pipeline registers the FF
- * model counts (depthFeatures, at the unscaled depth): counting the 7-series stages made the
- * held-out FF error worse (public designs, median 28.5% -> 38.6%).
+ * (2.5-25 ns) fit it unscaled and scaling it made them worse. Nor are the per-layer pipeline
+ * registers the FF model counts (depthFeatures, at the unscaled depth): counting the 7-series
+ * stages made the held-out FF error worse (public designs, median 28.5% -> 38.6%). The cuts placed
+ * along an io_parallel reuse-1 chain (designDepthFeatures) are as many as the scaled chain's cycles.
  */
 export function nsScale(dspKind: string, fam: FamilyCalibration): number {
   return dspKind === 'DSP48E1' ? (fam.latency.ns7_scale ?? 1) : 1;
@@ -163,11 +164,16 @@ function chainPeriods(c: LayerCost, fam: FamilyCalibration, clockNs: number): nu
  * chains placed across layer boundaries (register-cuts.ts): a layer of such a chain has the bits
  * of the cuts that fall in it as its lat_stage_bits, and no lat_in_reg_bits (a cut at its input is
  * one of the placed cuts); a streamed layer or a reuse loop keeps its own count (depthFeatures).
+ * `scale` is the part's nsScale: the placed cuts follow the chain as the latency model times it on
+ * this part (held-out FF with it: public 36.9 -> 36.5%, hls4ml CI 200/22 -> 189/15%; the
+ * per-layer count of depthFeatures stays unscaled, see nsScale).
  */
-export function designDepthFeatures(costs: readonly LayerCost[], fam: FamilyCalibration, clockNs: number): Array<Record<string, number>> {
+export function designDepthFeatures(costs: readonly LayerCost[], fam: FamilyCalibration, clockNs: number, scale = 1): Array<Record<string, number>> {
   const per = costs.map((c) => depthFeatures(c, fam, clockNs));
-  const stages = costs.map((c) => (c.tree ? Math.max(0, Math.floor(chainPeriods(c, fam, clockNs) + 1e-9)) : 0));
-  const cuts = registerCuts(costs, stages, fam, clockNs);
+  // The chains at the part's speed (nsScale), as the latency model times them: a design of L
+  // cycles has L cuts. Stretching the chain by `scale` is shrinking the period by it.
+  const stages = costs.map((c) => (c.tree ? Math.max(0, Math.floor(scale * chainPeriods(c, fam, clockNs) + 1e-9)) : 0));
+  const cuts = registerCuts(costs, stages, fam, clockNs / scale);
   return per.map((f, i) => {
     const bits = cuts[i];
     if (bits === undefined) return f;
@@ -317,7 +323,7 @@ export function estimate(g: Graph, opts: EstimateOptions = {}): Estimate {
   });
   const { latency, ii } = combineLatency(timed, fam, backend, ioType);
   const noRegisters = combinational(latency, ioType);
-  const depth = designDepthFeatures(costs, fam, clockNs);
+  const depth = designDepthFeatures(costs, fam, clockNs, scale);
   const layers: LayerEstimate[] = costs.map((c, i) => {
     for (const w of c.warnings) if (!seen.has(w)) (seen.add(w), warnings.push(w));
     const { timing, latency_cycles: latency, ii: layerInterval } = timed[i]!;

@@ -31,11 +31,16 @@
  * Measured (leave-one-repository-out FF MAPE / median APE, src/tools/loro-resources.ts, with the
  * table-lookup price of calibrate.ts PHYSICAL_COST): public designs 41.1/21.3 -> 36.9/22.9%,
  * hls4ml CI 204/28 -> 200/22%, ArgyKokk 35.2/37.4 -> 36.5/39.9% (their Latency MLPs at reuse 1,
- * already underestimated held out, lose a few % more), wa-hls4ml unchanged. Tried and worse: a
+ * already underestimated held out, lose a few % more), wa-hls4ml unchanged; the chain timed at the
+ * part's speed (nsScale, estimate.ts designDepthFeatures) then public 36.5/22.9%, CI 189/15%. The
+ * Vitis HLS fit prices the placed cuts at 0 (most fall at DSP outputs; its adder-bit and per-DSP
+ * coefficients carry its registers), the Vivado HLS fit at about 1 FF per bit. Tried and worse: a
  * product inside a DSP block counted as fabric registers (public 40.4%); a reuse-loop layer in the
  * chain too, its held input a cut in full (public 37.9%, hls4ml CI 253%); the placed cuts as a
  * feature of their own beside lat_stage_bits (public 36.5% but ArgyKokk 40.7%: the reuse-loop
- * layers' stage registers were then priced by one repository's rows).
+ * layers' stage registers were then priced by one repository's rows); a reuse-loop layer's own cuts
+ * placed the same way within it, its held input kept (public 37.9%, CI 169/18%); the input port
+ * registered at the start of a chain (public 37.0%).
  */
 
 import type { LayerCost } from './model.js';

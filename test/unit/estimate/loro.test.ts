@@ -24,13 +24,13 @@ import { dataDir } from '../../helpers/data.js';
 /**
  * Cross-validated error allowed on the public designs (MAPE, median APE, in %): the issue's target
  * where it is met (latency, DSP, LUT, FF median), else the figure reached (docs/estimation.md:
- * FF MAPE 36.9) with a small margin.
+ * FF MAPE 36.5) with a small margin.
  */
 const GUARD: Record<'latency_cycles' | 'dsp' | 'lut' | 'ff', { mape: number; mdape: number }> = {
   latency_cycles: LORO_TARGETS.latency_cycles!,
   dsp: LORO_TARGETS.dsp!,
   lut: LORO_TARGETS.lut!,
-  ff: { mape: 37.5, mdape: LORO_TARGETS.ff!.mdape },
+  ff: { mape: 37, mdape: LORO_TARGETS.ff!.mdape },
 };
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

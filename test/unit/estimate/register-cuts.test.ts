@@ -94,6 +94,15 @@ describe('register cuts of an io_parallel Latency chain', () => {
     expect(chained[1]!.lat_pipe_bits).toBeGreaterThan(0);
   });
 
+  it('counts the cuts of the chain at the part\'s speed, as the latency model times it', () => {
+    // A 7-series part stretches the depth chains (nsScale, here 2): the 10 ns chain takes 20 ns at a
+    // 10 ns clock, two cycles, so two cuts (the layer outputs, as at 5 ns unscaled); unscaled it
+    // fits one period and has none.
+    const stageBits = (scale?: number) => designDepthFeatures(costsOf('fabric'), FAM, 10, scale).reduce((s, f) => s + (f.lat_stage_bits ?? 0), 0);
+    expect(stageBits()).toBe(0);
+    expect(stageBits(2)).toBe(256);
+  });
+
   it('feeds the placed cuts to the estimate', () => {
     const e = estimate(mlp(), { backend: 'vitis', calibration: CAL, clockNs: 4, multiplierImpl: 'fabric' });
     expect(e.total.latency_cycles).toBe(2);
