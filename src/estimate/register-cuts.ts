@@ -33,8 +33,9 @@
  * hls4ml CI 204/28 -> 200/22%, ArgyKokk 35.2/37.4 -> 36.5/39.9% (their Latency MLPs at reuse 1,
  * already underestimated held out, lose a few % more), wa-hls4ml unchanged; the chain timed at the
  * part's speed (nsScale, estimate.ts designDepthFeatures) then public 36.5/22.9%, CI 189/15%. The
- * Vitis HLS fit prices the placed cuts at 0 (most fall at DSP outputs; its adder-bit and per-DSP
- * coefficients carry its registers), the Vivado HLS fit at about 1 FF per bit. Tried and worse: a
+ * Vivado HLS fit prices the placed cuts at about 1 FF per bit, the Vitis HLS fit at about a quarter
+ * (0 with the chain unscaled): most of its cuts fall at DSP outputs, and its adder-bit and per-DSP
+ * coefficients carry much of its registers. Tried and worse: a
  * product inside a DSP block counted as fabric registers (public 40.4%); a reuse-loop layer in the
  * chain too, its held input a cut in full (public 37.9%, hls4ml CI 253%); the placed cuts as a
  * feature of their own beside lat_stage_bits (public 36.5% but ArgyKokk 40.7%: the reuse-loop
