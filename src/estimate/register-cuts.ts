@@ -71,7 +71,9 @@ function transparent(c: LayerCost): boolean {
 /**
  * Fewest bits over `k` cuts chosen among `pts` (time-ordered, within (0, end]) such that no
  * segment (from 0, between cuts, to `end`) is longer than `period`; Infinity if none does.
- * Dynamic programme over (cut index, point): O(k n^2) for the few dozen points of a chain.
+ * Dynamic programme over (cut index, point), each point looking back only at the points within
+ * one period: O(k n w) for w points per period (a 20-layer 64-wide MLP at 1 ns, 320 cuts among
+ * 420 points, took 0.76 s per estimate looking back at every point).
  */
 function placeCuts(pts: readonly CutPoint[], k: number, end: number, period: number): { bits: number; chosen: number[] } {
   const n = pts.length;
@@ -83,8 +85,8 @@ function placeCuts(pts: readonly CutPoint[], k: number, end: number, period: num
     const next = new Array<number>(n).fill(Infinity);
     const arg = new Array<number>(n).fill(-1);
     for (let i = 0; i < n; i++) {
-      for (let h = 0; h < i; h++) {
-        if (best[h] === Infinity || pts[i]!.t - pts[h]!.t > period + eps || pts[i]!.t <= pts[h]!.t + eps) continue;
+      for (let h = i - 1; h >= 0 && pts[i]!.t - pts[h]!.t <= period + eps; h--) {
+        if (best[h] === Infinity || pts[i]!.t <= pts[h]!.t + eps) continue;
         const v = best[h]! + pts[i]!.bits;
         if (v < next[i]!) (next[i] = v), (arg[i] = h);
       }
@@ -101,6 +103,22 @@ function placeCuts(pts: readonly CutPoint[], k: number, end: number, period: num
   const chosen: number[] = [];
   for (let j = k - 1, i = last; j >= 0; i = from[j]![i]!, j--) chosen.push(i);
   return { bits, chosen: chosen.reverse() };
+}
+
+/** Fewest cuts among `pts` that keep every segment of (0, end] within `period` (greedy: each cut as late as it can be). */
+function fewestCuts(pts: readonly CutPoint[], end: number, period: number): number {
+  const eps = 1e-9;
+  let at = 0;
+  let cuts = 0;
+  let i = 0;
+  while (end - at > period + eps) {
+    let reach = -1;
+    for (; i < pts.length && pts[i]!.t - at <= period + eps; i++) if (pts[i]!.t > at + eps) reach = i;
+    if (reach < 0) return Infinity;
+    at = pts[reach]!.t;
+    cuts++;
+  }
+  return cuts;
 }
 
 /** The cut points of one tree layer starting at `t0`; returns them and the layer's end time. */
@@ -173,11 +191,10 @@ function placeRun(costs: readonly LayerCost[], run: readonly number[], stages: r
   // The latency model's cycles may be fewer than the fitted nanoseconds need at this period: its
   // segments are then as long as the chain shared among them. Discrete points may need a little more.
   let period = Math.max(clockNs, t / (k + 1));
-  let placed = placeCuts(cand, k, t, period);
-  for (let tries = 0; placed.bits === Infinity && tries < 60; tries++) {
-    period *= 1.05;
-    placed = placeCuts(cand, k, t, period);
-  }
+  // k cuts fit a period iff the fewest it needs are at most k (a cut added between two others
+  // shortens no segment): checked in one pass before the one placement.
+  for (let tries = 0; fewestCuts(cand, t, period) > k && tries < 60; tries++) period *= 1.05;
+  const placed = placeCuts(cand, k, t, period);
   for (const idx of placed.chosen) {
     const p = cand[idx]!;
     out[p.layer] = (out[p.layer] ?? 0) + p.bits;
