@@ -192,8 +192,9 @@ function placeRun(costs: readonly LayerCost[], run: readonly number[], stages: r
   // segments are then as long as the chain shared among them. Discrete points may need a little more.
   let period = Math.max(clockNs, t / (k + 1));
   // k cuts fit a period iff the fewest it needs are at most k (a cut added between two others
-  // shortens no segment): checked in one pass before the one placement.
-  for (let tries = 0; fewestCuts(cand, t, period) > k && tries < 60; tries++) period *= 1.05;
+  // shortens no segment): checked in one pass before the one placement. A period of the whole
+  // chain needs none, so this ends.
+  while (fewestCuts(cand, t, period) > k) period *= 1.05;
   const placed = placeCuts(cand, k, t, period);
   for (const idx of placed.chosen) {
     const p = cand[idx]!;
