@@ -382,8 +382,10 @@ export const IRLS_FLOOR = 0.01;
  * per-element logic is already priced by its table lookups (n + 1, the same count); its registers
  * per element are not (without it the ArgyKokk MLPs, which end in a softmax, put their FF on the
  * softmax's DSP products: in-sample FF median 31.6%, with it 20.4%). lat_stage_bits: the registers
- * at the clock cuts of an adder tree's own chain (depthFeatures in estimate.ts). lat_in_reg_bits:
- * a layer's input register where a clock cut falls there (depthFeatures). lat_mux_bits: the FF
+ * at the clock cuts of an adder tree's own chain (depthFeatures in estimate.ts), or, in an
+ * io_parallel chain of reuse-1 Latency layers, the bits at the cuts placed along the chain
+ * (register-cuts.ts). lat_in_reg_bits: a streamed or reuse-loop layer's input register
+ * (depthFeatures); a chain's layer boundaries are among its placed cuts. lat_mux_bits: the FF
  * side of a Latency layer's operand muxes (an operand register per multiplier); their LUTs are
  * lat_mux_tree_bits.
  */
@@ -402,8 +404,9 @@ export const FF_ONLY: ReadonlySet<string> = new Set(['softmax_elems', 'lat_stage
  * MLPs (reuse 100) went to 63%.
  *
  * out_bits and lat_in_bits: a layer's output register is its consumer's input register, which
- * lat_in_reg_bits counts where a clock cut falls (in full when streamed or in a reuse loop), or
- * its FIFO (fifo_bits); counted again as out_bits or a fixed lat_in_bits, a boundary took up to
+ * lat_in_reg_bits counts in full when streamed or in a reuse loop (an io_parallel reuse-1 chain:
+ * a placed cut where it falls there, lat_stage_bits), or its FIFO (fifo_bits); counted again as
+ * out_bits or a fixed lat_in_bits, a boundary took up to
  * three registers per bit. Left out of the FF fit together with the combinational designs and the
  * chained activations (estimate.ts combinational, LayerCost.chained), held-out public FF
  * 40.8/22.3 -> 40.5/21.3%, ArgyKokk 87 -> 35%, hls4ml CI 688/73 -> 208/43% (MAPE / median);
