@@ -8,7 +8,7 @@
  */
 
 import type { Graph } from '../ir/graph.js';
-import { combinational, combineLatency, depthFeatures, designKind, estimate, layerCosts, layerIi, layerTiming, nsScale } from './estimate.js';
+import { combinational, combineLatency, designDepthFeatures, designKind, estimate, layerCosts, layerIi, layerTiming, nsScale } from './estimate.js';
 import type { LayerCost } from './model.js';
 import { resolveTarget } from './devices.js';
 import { nnlsL1 } from './nnls.js';
@@ -348,11 +348,17 @@ function fitLatency(prep: Prepared[], base: FamilyCalibration, prior?: Readonly<
  * tenth of a mux bit at reuse 2-16 (unpriced, the folds without the ArgyKokk or Transformer designs
  * gave them about 1 FF per bit). With the reweighted fit, these took the held-out FF of the public
  * designs from 57% to 41% MAPE; with only the fit reweighted a ReLU took 10 FF per bit and a
- * pooling window 14 to absorb other errors.
+ * pooling window 14 to absorb other errors. A table lookup (table_lookups) registers the word it
+ * reads, 18 FF for hls4ml's default ap_fixed<18,8> tables (its index is table_idx_bits): unpriced,
+ * the Vitis HLS folds without the hls4ml CI designs put 63 FF on a lookup (the ArgyKokk MLPs' FF
+ * on their softmax) once the io_parallel register cuts were placed (register-cuts.ts), and a
+ * 64-wide ELU then took 5 800 FF; priced, held-out hls4ml CI FF 217/46 -> 200/22% (MAPE / median),
+ * public 36.8/22.5 -> 36.9/22.9%. Priced without the placed cuts it made the ArgyKokk MLPs worse
+ * (35 -> 45%).
  */
 export const PHYSICAL_COST: Readonly<Record<'lut' | 'ff', Readonly<Record<string, number>>>> = {
   lut: { mux_tree_bits: 1, mul_lut_bits: 0.5, kcm_bits: 1, add_bits: 1, shift_bits: 1, mux_bits: 0.5, wrom_bits: 1 / 64, fifo_bits: 1 / 32, roll_mul_bits: 0.5, pool_bits: 1, pool_cmp_bits: 2, move_bits: 0.5 },
-  ff: { out_all_bits: 1, in_reg_bits: 1, mul_lut_bits: 0.15, lat_mux_bits: 0.1, stage_bits: 1, in_bits: 1, out_bits: 1, add_bits: 0.5, shift_bits: 0.5, kcm_bits: 0.5, pool_bits: 1, pool_cmp_bits: 1, table_idx_bits: 1, linebuf_bits: 1 / 32 },
+  ff: { out_all_bits: 1, table_lookups: 18, in_reg_bits: 1, mul_lut_bits: 0.15, lat_mux_bits: 0.1, stage_bits: 1, in_bits: 1, out_bits: 1, add_bits: 0.5, shift_bits: 0.5, kcm_bits: 0.5, pool_bits: 1, pool_cmp_bits: 1, table_idx_bits: 1, linebuf_bits: 1 / 32 },
 };
 
 /**
@@ -377,8 +383,10 @@ export const IRLS_FLOOR = 0.01;
  * per-element logic is already priced by its table lookups (n + 1, the same count); its registers
  * per element are not (without it the ArgyKokk MLPs, which end in a softmax, put their FF on the
  * softmax's DSP products: in-sample FF median 31.6%, with it 20.4%). lat_stage_bits: the registers
- * at the clock cuts of an adder tree's own chain (depthFeatures in estimate.ts). lat_in_reg_bits:
- * a layer's input register where a clock cut falls there (depthFeatures). lat_mux_bits: the FF
+ * at the clock cuts of an adder tree's own chain (depthFeatures in estimate.ts), or, in an
+ * io_parallel chain of reuse-1 Latency layers, the bits at the cuts placed along the chain
+ * (register-cuts.ts). lat_in_reg_bits: a streamed or reuse-loop layer's input register
+ * (depthFeatures); a chain's layer boundaries are among its placed cuts. lat_mux_bits: the FF
  * side of a Latency layer's operand muxes (an operand register per multiplier); their LUTs are
  * lat_mux_tree_bits. res_out_all_bits: the output registers of every position of an io_parallel
  * Resource convolution, counted in place of one position's res_out_bits (LayerCost.ffExclude;
@@ -399,8 +407,9 @@ export const FF_ONLY: ReadonlySet<string> = new Set(['softmax_elems', 'lat_stage
  * MLPs (reuse 100) went to 63%.
  *
  * out_bits and lat_in_bits: a layer's output register is its consumer's input register, which
- * lat_in_reg_bits counts where a clock cut falls (in full when streamed or in a reuse loop), or
- * its FIFO (fifo_bits); counted again as out_bits or a fixed lat_in_bits, a boundary took up to
+ * lat_in_reg_bits counts in full when streamed or in a reuse loop (an io_parallel reuse-1 chain:
+ * a placed cut where it falls there, lat_stage_bits), or its FIFO (fifo_bits); counted again as
+ * out_bits or a fixed lat_in_bits, a boundary took up to
  * three registers per bit. Left out of the FF fit together with the combinational designs and the
  * chained activations (estimate.ts combinational, LayerCost.chained), held-out public FF
  * 40.8/22.3 -> 40.5/21.3%, ArgyKokk 87 -> 35%, hls4ml CI 688/73 -> 208/43% (MAPE / median);
@@ -464,8 +473,9 @@ function withFeatures(set: PreparedSet, latency: Record<Backend, FamilyCalibrati
       const features: Record<string, number> = {};
       // FF features: without the layers that have no registers of their own (LayerCost.chained).
       const ffFeatures: Record<string, number> = {};
-      for (const c of p.costs) {
-        const f = { ...c.features, ...depthFeatures(c, latency[b], p.r.options.clockNs ?? 5) };
+      const depth = designDepthFeatures(p.costs, latency[b], p.r.options.clockNs ?? 5, nsScale(resolveTarget(p.r.options.part).dspKind, latency[b]));
+      for (const [i, c] of p.costs.entries()) {
+        const f = { ...c.features, ...depth[i] };
         for (const [k, v] of Object.entries(f)) {
           features[k] = (features[k] ?? 0) + v;
           if (!c.chained && !c.ffExclude?.includes(k)) ffFeatures[k] = (ffFeatures[k] ?? 0) + v;

@@ -35,7 +35,7 @@ export const LORO_TARGETS: Readonly<Partial<Record<FigureKey, { mape: number; md
 /** What is known about records the model misses most (shown beside the worst rows), by record id or repository. */
 const KNOWN_REASONS: ReadonlyArray<[RegExp, string]> = [
   [/^Brainz22\//, 'io_parallel pointwise convolutions of an older hls4ml (pointwise_conv_1d_cl) computing all 10 pixels at once (12 cycles at reuse 2); the model builds an io_parallel convolution pixel by pixel, so its LUT count is that of one pixel'],
-  [/^dfurle\//, 'four 16-bit dense layers in 4 cycles with 390 FF in all: fewer registers than one stage cut per layer, which the model counts from its pipeline depth'],
+  [/^dfurle\//, 'four 16-bit dense layers in 4 cycles with 390 FF in all: the model places its 4 cuts at the DSP products (registered inside the DSP blocks); what remains is the FF the other Vitis HLS designs fit per adder bit and per DSP product'],
   [/^YanLunHuang\//, 'one 5x5 padded convolution reported at 103, 243, 2 323, 6 939 and 9 875 cycles across sibling repositories with the same layer list: the report does not follow the listed reuse factor (older or edited firmware)'],
   [/^Gabriele-bot\//, 'streamed Latency convolution whose pixel interval grows as the clock shortens (3, 4, 5 cycles at 4, 3.33, 2 ns): modelled as a per-pixel chain in nanoseconds (px_lat_ns), which only this repository and pominiq decide, so a fold without it fits the chain roughly'],
   [/^tsopeter\//, 'Vitis HLS 2024.2 on a 7-series part: DSPs for products the model builds in LUTs; its best-case interval (4 cycles per input pixel of the first convolution) is modelled'],
@@ -192,10 +192,13 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('  periods as they fit (so a small MLP is a dozen cycles at 5 ns, fewer at 25 ns). FF are the pipeline registers at each stage');
   out.push('  cut of the tree (partial sums still alive), not one register per product bit; a cut right after DSP products is the DSP\'s own');
   out.push('  output register, not fabric FF. The cuts are as many as the latency model\'s chain of the layer (its multiplier and adder');
-  out.push('  levels in nanoseconds) spans clock periods (`lat_stage_bits`); whole-cycle control overheads (a streamed layer\'s, a reuse');
-  out.push('  loop\'s) add latency but no stage registers. A layer\'s input is registered where a clock cut falls between it and its');
-  out.push('  producer: the fraction of a period the chain leaves over after its whole cuts (`lat_in_reg_bits`; a design\'s cuts then');
-  out.push('  number its chain in periods), in full for a streamed layer or a reuse loop, which hold their input. A Latency convolution computes all its output');
+  out.push('  levels in nanoseconds) spans whole clock periods; whole-cycle control overheads (a streamed layer\'s, a reuse');
+  out.push('  loop\'s) add latency but no stage registers. In a chain of reuse-1 Latency layers (and the activations between them) the');
+  out.push('  design\'s cuts are placed across layer boundaries, as HLS schedules one pipelined top function: that many cuts (a design of');
+  out.push('  L cycles has L of them), each where the fewest bits are alive within the period\'s slack (partial sums halve at every tree');
+  out.push('  level, a product in a DSP block is registered inside it, a layer output is narrower than the next layer\'s products), so a');
+  out.push('  4-128-3 MLP at 25 ns does not register its 2 048-bit hidden layer (`lat_stage_bits`, src/estimate/register-cuts.ts). A streamed');
+  out.push('  layer or a reuse loop holds its input: registered in full (`lat_in_reg_bits`), its tree cut level by level. A Latency convolution computes all its output');
   out.push('  positions in one interval (hls4ml pipelines the layer at II = reuse factor), not one position after the other. A layer\'s');
   out.push('  output register is its consumer\'s input register (or its FIFO, streamed), counted once, and an element-wise activation is');
   out.push('  logic chained with its neighbours, with no FF of its own. A design whose whole chain fits in one period (latency 0, a');
@@ -227,7 +230,7 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('  one-pixel data path ~0.5 LUT per bit, LUT ROM 64 bits and SRL FIFO 32 bits per LUT) are pulled toward that cost (PHYSICAL_COST');
   out.push('  in calibrate.ts: one pseudo-record per feature), so a feature few designs exercise cannot take an unphysical value');
   out.push('  to absorb another\'s error; likewise FF with a count by construction: one per bit of a pipeline stage cut, of a registered layer');
-  out.push('  input, of a pooling window or a table index, ~0.5 per adder bit (tree or shift-add), ~0.15 per wa x wb bit of a LUT');
+  out.push('  input, of a pooling window or a table index, 18 per table lookup (its word), ~0.5 per adder bit (tree or shift-add), ~0.15 per wa x wb bit of a LUT');
   out.push('  multiplier, one per 32 line-buffer bits (shift registers in LUTs), ~0.1 per operand-mux bit of a shared Latency multiplier.');
   out.push('  The fit is reweighted (IRLS) to minimise the sum of absolute relative errors, the MAPE the validation measures, not their squares.');
   out.push('- **Uncertainty**: every estimate carries an 80% interval per figure (`total.<figure>_range` in --json, a row of the table) from the');

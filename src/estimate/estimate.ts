@@ -15,6 +15,7 @@ import { resolveTarget } from './devices.js';
 import type { ResolvedTarget } from './devices.js';
 import { HLS_PARTITION_LIMIT, pipelineRegisterBits } from './model.js';
 import { layerCost } from './layer-models.js';
+import { registerCuts } from './register-cuts.js';
 import type { LayerCost, ModelContext } from './model.js';
 import type {
   Backend,
@@ -97,9 +98,10 @@ export function layerIi(c: LayerCost, fam: FamilyCalibration, clockNs: number, l
  * 7-series part (DSP48E1: older process, slower carry chains and routing) a fitted factor
  * (ns7_scale), else 1. A calibration without the factor (an older user calibration) uses 1. The
  * per-pixel recurrence of streamed convolutions (px_lat_ns) is not scaled: the 7-series rows
- * (2.5-25 ns) fit it unscaled and scaling it made them worse. Nor are the pipeline registers the FF
- * model counts (depthFeatures, at the unscaled depth): counting the 7-series stages made the
- * held-out FF error worse (public designs, median 28.5% -> 38.6%).
+ * (2.5-25 ns) fit it unscaled and scaling it made them worse. Nor are the per-layer pipeline
+ * registers the FF model counts (depthFeatures, at the unscaled depth): counting the 7-series
+ * stages made the held-out FF error worse (public designs, median 28.5% -> 38.6%). The cuts placed
+ * along an io_parallel reuse-1 chain (designDepthFeatures) are as many as the scaled chain's cycles.
  */
 export function nsScale(dspKind: string, fam: FamilyCalibration): number {
   return dspKind === 'DSP48E1' ? (fam.latency.ns7_scale ?? 1) : 1;
@@ -137,12 +139,15 @@ export function layerLatency(c: LayerCost, fam: FamilyCalibration, clockNs: numb
  * calibrate.ts). Earlier, with lat_in_bits in the FF fit too: held-out public FF 41.1/24.2% ->
  * 40.8/22.3%; replacing lat_in_bits in the FF fit gave 39.6/25.5%, and min(1, p) instead of the
  * fraction 41.3/25.2%.
+ *
+ * Both are a layer's own count. In an io_parallel chain of reuse-1 Latency layers the design's
+ * cuts are placed across layer boundaries instead (designDepthFeatures, register-cuts.ts): as many
+ * as the layers' whole cuts here, where the fewest bits are alive; the fraction rule above (up to
+ * two cuts per layer, the widest at its input) then only applies to streamed layers and reuse loops.
  */
 export function depthFeatures(c: LayerCost, fam: FamilyCalibration, clockNs: number): Record<string, number> {
   if (!c.tree) return {};
-  let ns = 0;
-  for (const [k, n] of Object.entries(c.latencyTerms)) if (k.endsWith('_ns') && !k.startsWith('px_')) ns += (fam.latency[k] ?? 0) * n;
-  const periods = ns / clockNs;
+  const periods = chainPeriods(c, fam, clockNs);
   const stages = Math.max(0, Math.floor(periods + 1e-9));
   // A streamed layer reads its input from a FIFO and a reuse loop holds it for its whole
   // interval: registered in full. Otherwise the fraction of a period left over by the whole cuts.
@@ -153,6 +158,36 @@ export function depthFeatures(c: LayerCost, fam: FamilyCalibration, clockNs: num
     lat_stage_bits: pipelineRegisterBits(c.tree, stages),
     lat_in_reg_bits: (c.features.lat_in_bits ?? 0) * inCut,
   };
+}
+
+/** A tree layer's chain (its multiplier and adder levels, unscaled nanoseconds) in clock periods. */
+function chainPeriods(c: LayerCost, fam: FamilyCalibration, clockNs: number): number {
+  let ns = 0;
+  for (const [k, n] of Object.entries(c.latencyTerms)) if (k.endsWith('_ns') && !k.startsWith('px_')) ns += (fam.latency[k] ?? 0) * n;
+  return ns / clockNs;
+}
+
+/**
+ * depthFeatures of every layer of a design, with the register cuts of its io_parallel Latency
+ * chains placed across layer boundaries (register-cuts.ts): a layer of such a chain has the bits
+ * of the cuts that fall in it as its lat_stage_bits, and no lat_in_reg_bits (a cut at its input is
+ * one of the placed cuts); a streamed layer or a reuse loop keeps its own count (depthFeatures).
+ * `scale` is the part's nsScale: the placed cuts follow the chain as the latency model times it on
+ * this part (held-out FF with it: public 36.9 -> 36.5%, hls4ml CI 200/22 -> 189/15%; the
+ * per-layer count of depthFeatures stays unscaled, see nsScale).
+ */
+export function designDepthFeatures(costs: readonly LayerCost[], fam: FamilyCalibration, clockNs: number, scale = 1): Array<Record<string, number>> {
+  const per = costs.map((c) => depthFeatures(c, fam, clockNs));
+  // The chains at the part's speed (nsScale), as the latency model times them: a design of L
+  // cycles has L cuts. Stretching the chain by `scale` is shrinking the period by it.
+  const stages = costs.map((c) => (c.tree ? Math.max(0, Math.floor(scale * chainPeriods(c, fam, clockNs) + 1e-9)) : 0));
+  const cuts = registerCuts(costs, stages, fam, clockNs / scale);
+  return per.map((f, i) => {
+    const bits = cuts[i];
+    if (bits === undefined) return f;
+    const { lat_stage_bits: _s, lat_in_reg_bits: _r, ...rest } = f;
+    return { ...rest, lat_stage_bits: bits };
+  });
 }
 
 /**
@@ -296,10 +331,11 @@ export function estimate(g: Graph, opts: EstimateOptions = {}): Estimate {
   });
   const { latency, ii } = combineLatency(timed, fam, backend, ioType);
   const noRegisters = combinational(latency, ioType);
+  const depth = designDepthFeatures(costs, fam, clockNs, scale);
   const layers: LayerEstimate[] = costs.map((c, i) => {
     for (const w of c.warnings) if (!seen.has(w)) (seen.add(w), warnings.push(w));
     const { timing, latency_cycles: latency, ii: layerInterval } = timed[i]!;
-    const feats = { ...c.features, ...depthFeatures(c, fam, clockNs) };
+    const feats = { ...c.features, ...depth[i] };
     const hasFeatures = Object.keys(feats).length > 0;
     return {
       name: c.name,

@@ -23,14 +23,14 @@ import { dataDir } from '../../helpers/data.js';
 
 /**
  * Cross-validated error allowed on the public designs (MAPE, median APE, in %): the issue's target
- * where it is met (latency, DSP, LUT, FF median), else the figure reached (docs/estimation.md:
- * FF MAPE 39.7) with a small margin.
+ * for every figure, all met (docs/estimation.md: latency 16.7/7.1, DSP 20.0/7.7, LUT 28.0/24.1,
+ * FF 34.9/22.9).
  */
 const GUARD: Record<'latency_cycles' | 'dsp' | 'lut' | 'ff', { mape: number; mdape: number }> = {
   latency_cycles: LORO_TARGETS.latency_cycles!,
   dsp: LORO_TARGETS.dsp!,
   lut: LORO_TARGETS.lut!,
-  ff: { mape: 41, mdape: LORO_TARGETS.ff!.mdape },
+  ff: LORO_TARGETS.ff!,
 };
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -157,8 +157,11 @@ describe('layer costs', () => {
     const tree = { nIn: 16, nOut: 2, acc: 16, copies: 1, dspProducts: true };
     const twoCuts = pipelineRegisterBits(tree, 2);
     expect(twoCuts).toBe(2 * (4 + 1) * 16);
+    // In io_parallel at reuse 1 the same two cuts are placed where the fewest bits are alive
+    // (register-cuts.ts): at the DSP products (4 ns, inside the DSP blocks: 0 fabric bits) and at
+    // the third adder level (8.5 ns: 2 x 2 x 16 bits), each segment within 5 ns.
     const parallel = layer('io_parallel', 1);
-    expect(parallel.lat_stage_bits).toBe(twoCuts);
+    expect(parallel.lat_stage_bits).toBe(2 * 2 * 16);
     expect(parallel.lat_pipe_bits).toBe(twoCuts);
     const streamed = layer('io_stream', 1);
     expect(streamed.lat_stage_bits).toBe(twoCuts);
@@ -171,16 +174,20 @@ describe('layer costs', () => {
       expect(fam.ff.lat_pipe_bits ?? 0).toBe(0);
       expect(fam.lut.lat_stage_bits ?? 0).toBe(0);
       expect(fam.lut.lat_in_reg_bits ?? 0).toBe(0);
-      // The FF fit prices stage registers (Vivado HLS ~1 per bit; Vitis HLS 0.37 since a layer
-      // boundary is counted once, as its consumer's input register, and its adders carry the rest).
-      expect(fam.ff.lat_stage_bits).toBeGreaterThan(0.3);
+      // Never more than one register per bit at a cut.
+      expect(fam.ff.lat_stage_bits ?? 0).toBeLessThanOrEqual(1.05);
     }
+    // The Vivado HLS fit prices stage registers at about one FF per bit. The Vitis HLS fit prices
+    // them lower (about a quarter) since the cuts of its reuse-1 chains are placed (register-cuts.ts):
+    // most fall at DSP outputs, and its adder-bit and per-DSP coefficients carry much of its registers.
+    expect(SHIPPED_CALIBRATION.families.vivado.ff.lat_stage_bits).toBeGreaterThan(0.8);
   });
-  it('registers a layer\'s input by the fraction of a clock period its chain leaves over, in full when streamed or reused', () => {
-    // The same 16-input dense (chain 4 + 4 x 1.5 = 10 ns; input 16 x 16 bits): at 5 ns the chain is
-    // exactly two periods, both cuts inside the layer, none at its input; at 4 ns 2.5 periods, half
-    // a cut left for the input; at 20 ns half a period. A streamed layer (FIFO read) or a reuse loop
-    // (input held for its interval) registers its whole input at any clock.
+  it('registers a streamed or reused layer\'s input in full; an io_parallel reuse-1 chain places its cuts instead', () => {
+    // The same 16-input dense (chain 4 + 4 x 1.5 = 10 ns; input 16 x 16 bits). A streamed layer
+    // (FIFO read) or a reuse loop (input held for its interval) registers its whole input at any
+    // clock. At reuse 1 in io_parallel the input is one of the points where a placed cut can fall
+    // (register-cuts.ts): no fraction of a cut is charged there (the per-layer rule charged half
+    // the input at 4 and at 20 ns).
     const vitis: FamilyCalibration = { ...SHIPPED_CALIBRATION.families.vitis, latency: { ...SHIPPED_CALIBRATION.families.vitis.latency, mul_ns: 4, add_ns: 1.5 } };
     const cal: Calibration = { ...SHIPPED_CALIBRATION, families: { ...SHIPPED_CALIBRATION.families, vitis } };
     const feats = (ioType: 'io_parallel' | 'io_stream', reuseFactor: number, clockNs: number) =>
@@ -189,9 +196,9 @@ describe('layer costs', () => {
       )!.features!;
     const inBits = 16 * 16;
     expect(feats('io_parallel', 1, 5).lat_in_bits).toBe(inBits);
-    expect(feats('io_parallel', 1, 5).lat_in_reg_bits).toBeCloseTo(0, 9);
-    expect(feats('io_parallel', 1, 4).lat_in_reg_bits).toBeCloseTo(inBits / 2, 9);
-    expect(feats('io_parallel', 1, 20).lat_in_reg_bits).toBeCloseTo(inBits / 2, 9);
+    for (const clk of [4, 5, 20]) expect(feats('io_parallel', 1, clk).lat_in_reg_bits).toBeUndefined();
+    // At 20 ns the 10 ns chain has no whole cut: no register at all.
+    expect(feats('io_parallel', 1, 20).lat_stage_bits).toBe(0);
     expect(feats('io_stream', 1, 5).lat_in_reg_bits).toBe(inBits);
     expect(feats('io_parallel', 2, 5).lat_in_reg_bits).toBe(inBits);
   });
