@@ -177,11 +177,16 @@ const modelConv: LayerModel = (e) => {
 };
 
 const modelBatchNorm: LayerModel = (e) => {
-  const { g, l, ctx, typer, stream, inT, setResult, outN, streamFeatures } = e;
+  const { g, l, ctx, typer, stream, inT, setResult, outN, streamFeatures, actKey } = e;
   const sT = typer.get('scale');
   const resT = typer.get('result');
   setResult(resT);
   const n = stream ? pixels(g, l.outputs[0]).ch : outN;
+  if (l.attrs.op === 'ScaleBias' && !l.weights.scale) {
+    // A bias alone (an ONNX MatMul + Add, a Keras BiasAdd): the firmware's bias_only kernel adds,
+    // it multiplies nothing (backends/layer-views.ts scaleBias), so no multiplier and no DSP.
+    return streamFeatures({ ...zeroCost(l), latencyTerms: { [actKey]: 1 }, features: { add_bits: n * resT.w, out_bits: n * resT.w, k_elem: 1 } }, resT.w);
+  }
   const lut = isLutProduct(inT.w, sT.w, ctx);
   const c: LayerCost = {
     ...zeroCost(l),
