@@ -16,61 +16,9 @@
  */
 
 import { wasmApi, wasmAsm } from '../emulator/simd.js';
+import { ELSE, END, F64, F64_LOAD, F_ABS, F_FLOOR, F_LT, F_MUL, F_NE, F_SUB, I32_STORE, I64, I64_LOAD, I64_STORE, IF, I_ADD, I_CTZ, I_DIV_U, I_EQZ, I_GE_S, I_GE_U, I_LT_U, I_REM_U, I_SHL, I_SHR_U, I_SUB, LOAD8_U, L_DIV_U, L_EXTEND_U, L_MUL, L_REM_U, L_WRAP, STORE8, TRUNC_U, f64c, i64c } from '../emulator/wasm-ops.js';
 
 const { uleb, vec, section, str, get, set, tee, i32c, block, loop, brIf, br, I32 } = wasmAsm;
-const F64 = 0x7c;
-const I64 = 0x7e;
-
-const I_ADD = [0x6a];
-const I_SUB = [0x6b];
-const I_MUL = [0x6c];
-const I_DIV_U = [0x6e];
-const I_REM_U = [0x70];
-const I_SHL = [0x74];
-const I_SHR_U = [0x76];
-const I_CTZ = [0x68];
-const I_EQZ = [0x45];
-const I_NE = [0x47];
-const I_LT_U = [0x49];
-const I_GE_U = [0x4f];
-const I_GE_S = [0x4e];
-const STORE8 = [0x3a, 0x00, 0x00];
-const LOAD8_U = [0x2d, 0x00, 0x00];
-const I64_LOAD = [0x29, 0x00, 0x00];
-const I64_STORE = [0x37, 0x00, 0x00];
-const I32_STORE = [0x36, 0x02, 0x00];
-const F64_LOAD = [0x2b, 0x03, 0x00];
-const F_ABS = [0x99];
-const F_FLOOR = [0x9c];
-const F_SUB = [0xa1];
-const F_MUL = [0xa2];
-const F_NE = [0x62];
-const F_LT = [0x63];
-const TRUNC_U = [0xab]; // i32.trunc_f64_u (the operand is checked to be in range first)
-const L_MUL = [0x7e];
-const L_DIV_U = [0x80];
-const L_REM_U = [0x82];
-const L_EXTEND_U = [0xad]; // i64.extend_i32_u
-const L_WRAP = [0xa7]; // i32.wrap_i64
-const i64c = (v: number): number[] => {
-  // sleb128 of a small non-negative i64 constant.
-  const out: number[] = [];
-  let n = v;
-  for (;;) {
-    const b = n & 0x7f;
-    n = Math.floor(n / 128);
-    if (n === 0 && (b & 0x40) === 0) {
-      out.push(b);
-      break;
-    }
-    out.push(b | 0x80);
-  }
-  return [0x42, ...out];
-};
-const f64c = (x: number): number[] => [0x44, ...new Uint8Array(new Float64Array([x]).buffer)];
-const IF = [0x04, 0x40];
-const ELSE = [0x05];
-const END = [0x0b];
 
 /** Parameters: where the values are, which of them (j .. m), their global index base, the line length, where the text goes. */
 const P = { vals: 0, j: 1, m: 2, k0: 3, per: 4, out: 5, pos: 6, limit: 7, state: 8 } as const;

@@ -17,42 +17,9 @@
  */
 
 import { wasmApi, wasmAsm } from './simd.js';
+import { CONVERT_S, CONVERT_U, F32_LOAD, F64, F64_LOAD, F64_STORE, F_ABS, F_ADD, F_EQ, F_FLOOR, F_GE, F_GT, F_LT, F_MAX, F_MIN, F_MUL, F_NE, F_NEAREST, F_SUB, I32_STORE, I_ADD, I_AND, I_GE_S, I_OR, I_SHL, I_SHR_S, I_SHR_U, I_XOR, PROMOTE, SELECT, TRUNC_SAT_S, f64c } from './wasm-ops.js';
 
 const { uleb, vec, section, str, get, set, tee, i32c, block, loop, brIf, br, I32 } = wasmAsm;
-const F64 = 0x7c;
-
-// f64 / i32 opcodes used below (WebAssembly core 1.0 + non-trapping float-to-int).
-const F64_LOAD = [0x2b, 0x03, 0x00];
-const F32_LOAD = [0x2a, 0x02, 0x00];
-const F64_STORE = [0x39, 0x03, 0x00];
-const I32_STORE = [0x36, 0x02, 0x00];
-const PROMOTE = [0xbb];
-const F_ADD = [0xa0];
-const F_SUB = [0xa1];
-const F_MUL = [0xa2];
-const F_ABS = [0x99];
-const F_FLOOR = [0x9c];
-const F_NEAREST = [0x9e];
-const F_MIN = [0xa4];
-const F_MAX = [0xa5];
-const F_EQ = [0x61];
-const F_NE = [0x62];
-const F_LT = [0x63];
-const F_GT = [0x64];
-const F_GE = [0x66];
-const I_ADD = [0x6a];
-const I_AND = [0x71];
-const I_OR = [0x72];
-const I_XOR = [0x73];
-const I_SHL = [0x74];
-const I_SHR_S = [0x75];
-const I_SHR_U = [0x76];
-const I_GE_S = [0x4e];
-const SELECT = [0x1b];
-const TRUNC_SAT_S = [0xfc, 0x02]; // i32.trunc_sat_f64_s
-const CONVERT_S = [0xb7];
-const CONVERT_U = [0xb8];
-const f64c = (x: number): number[] => [0x44, ...new Uint8Array(new Float64Array([x]).buffer)];
 
 /** Parameters of the function, in order. */
 const P = { inP: 0, n: 1, outP: 2, rareP: 3, countsP: 4, base: 5, scale: 6, inv: 7, margin: 8, lo: 9, hi: 10, rawLo: 11, rawHi: 12, sh: 13, fracPos: 14 } as const;
