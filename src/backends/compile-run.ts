@@ -150,26 +150,30 @@ function testBench(
   data: Float64Array[],
   compileEmulator: typeof import('../emulator/index.js').compileEmulator,
   runBatch: typeof import('../emulator/index.js').runBatch,
-): { tbInputs: number[][]; tbOutputs: number[][] } {
+): { tbInputs: Float64Array[]; tbOutputs: Float64Array[] } {
   // The WebAssembly kernels pay off from about a million multiply-accumulates; below that (the
   // jet tagger's 32 samples: 0.14M) assembling and compiling them costs more than the run.
   const emu = compileEmulator(g, { wasm: n * macsPerSample(g) >= WASM_MIN_MACS });
   const out = runBatch(emu, n, data);
-  const tbInputs: number[][] = [];
-  const tbOutputs: number[][] = [];
-  for (let s = 0; s < n; s++) {
-    const row: number[] = [];
-    g.inputs.forEach((name, k) => {
-      const size = numel(g.tensors.get(name)!.shape);
-      for (let i = s * size; i < (s + 1) * size; i++) row.push(data[k]![i]!);
+  const sizes = g.inputs.map((name) => numel(g.tensors.get(name)!.shape));
+  const parts = (arrays: readonly Float64Array[], widths: readonly number[], s: number): Float64Array => {
+    // One input (output): a view of the batch, no copy; several: concatenated in order.
+    if (arrays.length === 1) return arrays[0]!.subarray(s * widths[0]!, (s + 1) * widths[0]!);
+    const row = new Float64Array(widths.reduce((a, b) => a + b, 0));
+    let at = 0;
+    arrays.forEach((a, k) => {
+      row.set(a.subarray(s * widths[k]!, (s + 1) * widths[k]!), at);
+      at += widths[k]!;
     });
-    tbInputs.push(row);
-    const orow: number[] = [];
-    for (const o of emu.outputs) {
-      const y = out.outputs[o.name]!;
-      for (let i = s * o.size; i < (s + 1) * o.size; i++) orow.push(y[i]!);
-    }
-    tbOutputs.push(orow);
+    return row;
+  };
+  const ys = emu.outputs.map((o) => out.outputs[o.name]!);
+  const oSizes = emu.outputs.map((o) => o.size);
+  const tbInputs: Float64Array[] = [];
+  const tbOutputs: Float64Array[] = [];
+  for (let s = 0; s < n; s++) {
+    tbInputs.push(parts(data, sizes, s));
+    tbOutputs.push(parts(ys, oSizes, s));
   }
   return { tbInputs, tbOutputs };
 }

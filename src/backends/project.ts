@@ -35,8 +35,8 @@ export interface ProjectOptions {
   readonly settings: Readonly<Record<string, unknown>>;
   readonly configSha256?: string;
   /** Test-bench samples in IR layout (channels-last), every input concatenated; outputs likewise. */
-  readonly tbInputs: readonly (readonly number[])[];
-  readonly tbOutputs: readonly (readonly number[])[];
+  readonly tbInputs: readonly ArrayLike<number>[];
+  readonly tbOutputs: readonly ArrayLike<number>[];
   /** Files of a wrapper workflow (VivadoAccelerator), hashed in the lock file like the rest. */
   readonly extraFiles?: readonly ProjectFile[];
   /** The accelerator settings recorded in the lock file. */
@@ -70,9 +70,32 @@ export function stableJson(v: unknown): string {
   return JSON.stringify(norm(v), null, 2) + '\n';
 }
 
-/** One sample a line, values as the shortest decimal that reads back as exactly the same double. */
-function datFile(rows: readonly (readonly number[])[]): string {
-  return rows.map((r) => r.map((v) => (Object.is(v, -0) ? '0' : String(v))).join(' ')).join('\n') + '\n';
+/** Values of a row printed and joined at a time: bounds the strings alive for a row of a large image. */
+const DAT_PIECE = 4096;
+
+/**
+ * One sample a line, values as the shortest decimal that reads back as exactly the same double,
+ * written a row (and within a row, DAT_PIECE values) at a time: a 256x256x3 model's 32 samples are
+ * 6.3M values, which as one string and its arrays of pieces held about a gigabyte.
+ */
+function datFile(rows: readonly ArrayLike<number>[]): StreamedContent {
+  return {
+    *chunks() {
+      if (rows.length === 0) yield '\n';
+      for (const r of rows) {
+        for (let k = 0; k < r.length; k += DAT_PIECE) {
+          const end = Math.min(r.length, k + DAT_PIECE);
+          let s = k === 0 ? '' : ' ';
+          for (let i = k; i < end; i++) {
+            const v = r[i]!;
+            s += (i === k ? '' : ' ') + (Object.is(v, -0) ? '0' : String(v));
+          }
+          yield s;
+        }
+        yield '\n';
+      }
+    },
+  };
 }
 
 export function buildProject(g: Graph, o: ProjectOptions): ProjectFile[] {
