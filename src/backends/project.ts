@@ -85,12 +85,12 @@ function datFile(rows: readonly ArrayLike<number>[]): StreamedContent {
       for (const r of rows) {
         for (let k = 0; k < r.length; k += DAT_PIECE) {
           const end = Math.min(r.length, k + DAT_PIECE);
-          let s = k === 0 ? '' : ' ';
+          const piece: string[] = new Array<string>(end - k);
           for (let i = k; i < end; i++) {
             const v = r[i]!;
-            s += (i === k ? '' : ' ') + (Object.is(v, -0) ? '0' : String(v));
+            piece[i - k] = Object.is(v, -0) ? '0' : String(v);
           }
-          yield s;
+          yield (k === 0 ? '' : ' ') + piece.join(' ');
         }
         yield '\n';
       }
