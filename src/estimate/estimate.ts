@@ -174,6 +174,13 @@ export function depthFeatures(c: LayerCost, fam: FamilyCalibration, clockNs: num
  * instead. Held-out FF (leave-one-repository-out, MAPE / median APE %): public 34.9/22.9 ->
  * 32.8/20.1, hls4ml CI 188.0/15.3 -> 186.2/15.3, ArgyKokk 36.50/39.88 -> 36.49/39.88, wa-hls4ml
  * unchanged (42.0/41.3); LUT and latency unchanged (the count feeds FF features only).
+ * Tried beside it and not kept: the same stage registers for a Resource layer's per-cycle adder
+ * trees (public 32.5/19.2, but in-sample hls4ml CI 17.5 -> 17.8% and wa-hls4ml 3.71 -> 3.76%;
+ * without the multiplier in the chain public 32.6/20.1, in-sample CI 17.7%); a FIFO's control
+ * registers (one FIFO per channel, ~40 FF in BRAM, ~6 as a shift register: public 37.9/30.3,
+ * measured before this change; the BRAM ones alone, with it, 33.2/20.4, ArgyKokk and wa-hls4ml
+ * worse); the Latency layers' per-input-element FF left out where the input is held (streamed,
+ * reuse loop), measured before this change: public 45.0/27.7.
  */
 function chainPeriods(c: LayerCost, fam: FamilyCalibration, clockNs: number): number {
   let ns = 0;
