@@ -214,7 +214,9 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('  started: their loop times overlap (the slowest sets the pace) and only their pipeline depths add, for layers on a whole vector');
   out.push('  (dense after flatten, softmax) as for those on a feature map (a 4-layer Resource MLP at reuse 64 reports 77 cycles). A streamed');
   out.push('  Latency convolution reads one input pixel per interval (live products / multipliers), plus, with reuse > 1, a per-pixel chain');
-  out.push('  in nanoseconds rounded up to whole cycles (so 3, 4, 5 cycles per pixel at 4, 3.33, 2 ns); a Resource one runs its multiply loop');
+  out.push('  in nanoseconds rounded up to whole cycles (so 3, 4, 5 cycles per pixel at 4, 3.33, 2 ns); its window\'s adder tree overlaps the pixel');
+  out.push('  loop in time but is cut into pipeline stages like a dense layer\'s (its stage registers count the multiplier and the tree\'s adder');
+  out.push('  levels, `lat_stage_bits`); a Resource one runs its multiply loop');
   out.push('  (RF + a fitted fill) per input pixel; a streamed convolution or pooling keeps (kernel height - 1) input rows of all channels in a');
   out.push('  line buffer of shift registers (`linebuf_bits`). Element-wise and data-movement layers (pad, resize, pooling, activation) handle one pixel');
   out.push('  per cycle with logic one pixel wide; reshape and flatten cost nothing; FIFOs deeper than a shift register are BRAM.');

@@ -122,3 +122,33 @@ describe('registers of a design', () => {
     }
   });
 });
+
+// A streamed Latency convolution: 3x3 kernel on 16 channels (144 products per output), 8 filters.
+const streamConv = () =>
+  sequential('sc', [10, 10, 16], t16, [
+    {
+      name: 'conv',
+      attrs: { op: 'Conv', dims: 2, kernel: [3, 3], strides: [1, 1], dilations: [1, 1], pads: { top: 0, bottom: 0, left: 0, right: 0 }, cIn: 16, cOut: 8, groups: 1 },
+      weights: { kernel: filledWeights([3, 3, 16, 8]) },
+      precision: prec,
+      strategy: 'latency',
+    },
+  ]);
+
+describe('stage registers of a streamed Latency convolution', () => {
+  it('cuts its window adder tree at every clock period, without adding the tree to its latency', () => {
+    // Chain: a 2 ns product and ceil(log2 144) = 8 adder levels of 1 ns = 10 ns. At 4 ns: two
+    // cuts, at tree levels 4 (8 sums x 9 partial sums x 16 bits = 1 152) and 8 (8 x 16 = 128).
+    const fast = estimate(streamConv(), { ioType: 'io_stream', clockNs: 4, calibration: CAL });
+    expect(fast.layers[1]!.features?.lat_stage_bits).toBe(1280);
+    // At 12 ns the whole chain fits one period: no stage register.
+    const slow = estimate(streamConv(), { ioType: 'io_stream', clockNs: 12, calibration: CAL });
+    expect(slow.layers[1]!.features?.lat_stage_bits ?? 0).toBe(0);
+    // The tree's depth overlaps the pixel loop: faster adders change the registers, not the latency.
+    const quick = estimate(streamConv(), { ioType: 'io_stream', clockNs: 4, calibration: calWith({ ...LATENCY, add_ns: 0.5 }) });
+    expect(quick.layers[1]!.latency_cycles).toBe(fast.layers[1]!.latency_cycles);
+    // 2 + 8 x 0.5 = 6 ns: one cut, spread like the others (level 8 x 1 / 1): the 8 sums, 128 bits.
+    expect(quick.layers[1]!.features?.lat_stage_bits).toBe(128);
+    expect(FF_ONLY.has('lat_stage_bits')).toBe(true);
+  });
+});
