@@ -278,8 +278,8 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('  weight type), so shift-add and DSP counts of designs with trained narrow weights are approximate.');
   out.push('- ArgyKokk MLPs (Vitis HLS 2021.1, 8-bit, `config_op mul -impl dsp|fabric`): forcing the multipliers does not stop the tool from');
   out.push('  building constants of one or two CSD digits from shifts and adds, and a repeated product (same input, same constant) is built once:');
-  out.push('  the DSPs of a reuse-1/2 layer are its distinct (input, constant) products of 3+ digits, exact on the three layers whose trained');
-  out.push('  weights were checked (HAR fc2 156, CARDIO fc1 32 and fc2 1 DSPs; test/fixtures/argykokk). The truth rows carry no weights: their');
+  out.push('  the DSPs of a reuse-1/2 layer are its distinct (input, constant) products of 3+ digits, exact on the four layers whose trained');
+  out.push('  weights were checked (HAR fc2 156, Breast_cancer fc1 25, CARDIO fc1 32 and fc2 1 DSPs; test/fixtures/argykokk). The truth rows carry no weights: their');
   out.push('  placeholder kernels (every weight 0.3, 3 digits) give one DSP per layer input, so the reuse-1/2 DSP rows stay 25-82% off');
   out.push('  (HAR 715 vs 413, jet 149 vs 814) while the DSP MAPE of the set is 29% (it was 351% with one DSP per non-power-of-two weight).');
   out.push('  The LUT/FF features keep one term per issued product (counting only the built ones moved the fitted coefficients: public LUT');

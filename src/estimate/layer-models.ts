@@ -72,7 +72,7 @@ function lineBufferBits(g: Graph, l: Layer, kernel: readonly number[], w: number
  * ArgyKokk Vitis HLS 2021.1 projects forced to DSPs, whose weights are in their repository, the
  * DSPs are exactly the distinct (input, constant) products of 3+ digits, and the reports list the
  * other products as LUT expressions (HAR fc1: 33 DSPs and 127k LUT of expressions for 6 839
- * non-zero weights).
+ * non-zero weights; HAR fc2, Breast_cancer fc1 and CARDIO fc1/fc2 exact: test/fixtures/argykokk).
  */
 export const FORCED_SHIFT_ADD_DIGITS = 2;
 function shiftAddDigits(ctx: ModelContext): number {

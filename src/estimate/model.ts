@@ -311,7 +311,7 @@ export function multiplyCost(layer: Layer, p: Product, ctx: ModelContext, typer:
   // Latency strategy: the weights are constants of the unrolled code, and the tool builds a
   // repeated product (same input, same constant) once: Vitis HLS 2021.1 projects with multipliers
   // forced to DSPs use exactly one DSP per distinct (input, constant) pair of 3+ CSD digits
-  // (ArgyKokk HAR fc2: 156 of 227 such products; CARDIO fc1: 32, fc2: 1).
+  // (ArgyKokk HAR fc2: 156 of 227 such products; Breast_cancer fc1: 25; CARDIO fc1: 32, fc2: 1).
   // `issued`: the multiplications the code issues under multiplier_limit; `mults`: those HLS builds.
   const issued = strategy === 'latency' ? Math.min(limit, live) : Math.min(limit, Math.ceil(live / rf));
   const distinct = strategy === 'latency' ? Math.max(0, live - (p.shared ?? 0)) : live;
