@@ -273,8 +273,8 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('');
   out.push('### Known weaknesses');
   out.push('');
-  out.push('- The issue 13 targets on unseen public designs are met, FF with almost no margin (table above): LUT/FF of designs unlike any');
-  out.push('  other repository dominate the error. Median errors are the better guide for a typical design. The per-pixel chain of streamed Latency');
+  out.push('- The issue 13 targets on unseen public designs are met (table above), the LUT median with the least margin: LUT/FF of designs');
+  out.push('  unlike any other repository dominate the error. Median errors are the better guide for a typical design. The per-pixel chain of streamed Latency');
   out.push('  convolutions (px_lat_ns) is decided by two repositories only; small io_parallel MLPs (a few cycles) carry large relative errors.');
   out.push('- Truth records carry no weights, only zero counts: their kernels are synthetic (exact zero count, other codes spread over the');
   out.push('  weight type), so shift-add and DSP counts of designs with trained narrow weights are approximate.');
