@@ -202,8 +202,13 @@ const modelBatchNorm: LayerModel = (e) => {
   const n = stream ? pixels(g, l.outputs[0]).ch : outN;
   if (l.attrs.op === 'ScaleBias' && !l.weights.scale) {
     // A bias alone (an ONNX MatMul + Add, a Keras BiasAdd): the firmware's bias_only kernel adds,
-    // it multiplies nothing (backends/layer-views.ts scaleBias), so no multiplier and no DSP.
-    return streamFeatures({ ...zeroCost(l), latencyTerms: { [actKey]: 1 }, features: { add_bits: n * resT.w, out_bits: n * resT.w, k_elem: 1 } }, resT.w);
+    // it multiplies nothing (backends/layer-views.ts scaleBias), so no multiplier and no DSP; in
+    // io_parallel it is one level of element-wise logic chained between its neighbours, like a
+    // ReLU (no registers of its own: register-cuts.ts passes through it).
+    return streamFeatures(
+      { ...zeroCost(l), latencyTerms: { [actKey]: 1 }, features: { add_bits: n * resT.w, out_bits: n * resT.w, k_elem: 1 }, ...(stream ? {} : { chained: true }) },
+      resT.w,
+    );
   }
   const lut = isLutProduct(inT.w, sT.w, ctx);
   const c: LayerCost = {
