@@ -20,6 +20,14 @@ import { fastPathApplies } from '../../../src/fixed/codegen.js';
 const Q: QMode[] = ['AP_TRN', 'AP_TRN_ZERO', 'AP_RND', 'AP_RND_ZERO', 'AP_RND_MIN_INF', 'AP_RND_INF', 'AP_RND_CONV'];
 const O: OMode[] = ['AP_WRAP', 'AP_SAT', 'AP_SAT_ZERO', 'AP_SAT_SYM'];
 
+/** A double or a float32 value, for the property tests. */
+const arbitraryValue = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), fc.float({ noNaN: true, noDefaultInfinity: true }).map(Number));
+
+/** A type of 1-40 bits, -8..24 integer bits, any rounding and overflow mode, signed or not. */
+const arbitraryType = fc
+  .tuple(fc.integer({ min: 1, max: 40 }), fc.integer({ min: -8, max: 24 }), fc.constantFrom(...Q), fc.constantFrom(...O), fc.boolean())
+  .map(([w, i, q, o, signed]) => fixedType(w, i, signed, q, o));
+
 /** Values that sit on or next to the steps of t, where the printed decimal can change the cast. */
 function nearSteps(t: FixedType, rand: () => number, n: number): number[] {
   const F = t.w - t.i;
@@ -79,14 +87,9 @@ describe('quantizeAsPrinted (fast) equals the print-and-parse reference', () => 
   it('on arbitrary doubles and float32 values (property)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), fc.float({ noNaN: true, noDefaultInfinity: true }).map(Number)), { minLength: 1, maxLength: 40 }),
-        fc.integer({ min: 1, max: 40 }),
-        fc.integer({ min: -8, max: 24 }),
-        fc.constantFrom(...Q),
-        fc.constantFrom(...O),
-        fc.boolean(),
-        (vals, w, i, q, o, signed) => {
-          const t = fixedType(w, i, signed, q, o);
+        fc.array(arbitraryValue, { minLength: 1, maxLength: 40 }),
+        arbitraryType,
+        (vals, t) => {
           return bitsEqual(quantizeAsPrinted(vals, t), quantizeAsPrintedExact(vals, t));
         },
       ),
@@ -193,14 +196,9 @@ describe('quantizeAsPrintedWithStats (one loop for the weight checks, the test b
   it('on arbitrary doubles and float32 values (property)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), fc.float({ noNaN: true, noDefaultInfinity: true }).map(Number)), { minLength: 1, maxLength: 40 }),
-        fc.integer({ min: 1, max: 40 }),
-        fc.integer({ min: -8, max: 24 }),
-        fc.constantFrom(...Q),
-        fc.constantFrom(...O),
-        fc.boolean(),
-        (vals, w, i, q, o, signed) => {
-          const t = fixedType(w, i, signed, q, o);
+        fc.array(arbitraryValue, { minLength: 1, maxLength: 40 }),
+        arbitraryType,
+        (vals, t) => {
           return allPaths(vals, t).every((p) => bitsEqual(p.r.q, quantizeAsPrintedExact(p.vals, t)) && JSON.stringify(p.r.stats) === JSON.stringify(referenceStats(p.vals, t)));
         },
       ),
