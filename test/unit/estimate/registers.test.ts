@@ -30,17 +30,20 @@ const denseRelu = (nIn: number) =>
     { name: 'relu', attrs: { op: 'Activation', activation: 'relu' }, precision: { result: t16 } },
   ]);
 
-// The hls4ml CI Resource convolution: 4x4 kernel, stride 4, 32 filters on 28x28x3 (7x7 positions).
-const convGraph = () =>
-  sequential('cv', [28, 28, 3], t16, [
+/** One unpadded 2-D convolution of a k x k kernel on an h x w x cIn input. */
+const oneConv = (name: string, [h, w, cIn]: [number, number, number], k: number, stride: number, cOut: number, strategy: 'latency' | 'resource') =>
+  sequential(name, [h, w, cIn], t16, [
     {
       name: 'conv',
-      attrs: { op: 'Conv', dims: 2, kernel: [4, 4], strides: [4, 4], dilations: [1, 1], pads: { top: 0, bottom: 0, left: 0, right: 0 }, cIn: 3, cOut: 32, groups: 1 },
-      weights: { kernel: filledWeights([4, 4, 3, 32]) },
+      attrs: { op: 'Conv', dims: 2, kernel: [k, k], strides: [stride, stride], dilations: [1, 1], pads: { top: 0, bottom: 0, left: 0, right: 0 }, cIn, cOut, groups: 1 },
+      weights: { kernel: filledWeights([k, k, cIn, cOut]) },
       precision: prec,
-      strategy: 'resource',
+      strategy,
     },
   ]);
+
+// The hls4ml CI Resource convolution: 4x4 kernel, stride 4, 32 filters on 28x28x3 (7x7 positions).
+const convGraph = () => oneConv('cv', [28, 28, 3], 4, 4, 32, 'resource');
 
 describe('registers of a design', () => {
   it('a combinational io_parallel design (latency 0) has only its input port registers', () => {
@@ -124,16 +127,7 @@ describe('registers of a design', () => {
 });
 
 // A streamed Latency convolution: 3x3 kernel on 16 channels (144 products per output), 8 filters.
-const streamConv = () =>
-  sequential('sc', [10, 10, 16], t16, [
-    {
-      name: 'conv',
-      attrs: { op: 'Conv', dims: 2, kernel: [3, 3], strides: [1, 1], dilations: [1, 1], pads: { top: 0, bottom: 0, left: 0, right: 0 }, cIn: 16, cOut: 8, groups: 1 },
-      weights: { kernel: filledWeights([3, 3, 16, 8]) },
-      precision: prec,
-      strategy: 'latency',
-    },
-  ]);
+const streamConv = () => oneConv('sc', [10, 10, 16], 3, 1, 8, 'latency');
 
 describe('stage registers of a streamed Latency convolution', () => {
   it('cuts its window adder tree at every clock period, without adding the tree to its latency', () => {
