@@ -229,7 +229,8 @@ export function renderEstimationDoc(rows: readonly Comparison[], cal: Calibratio
   out.push('  LUT coefficients of features with a cost by construction (LUT multiplier ~ wa x wb / 2, adder 1 LUT per bit, a Resource layer\'s');
   out.push('  RF:1 operand mux ~0.5 LUT per bit and select level, a Latency layer\'s (RF - 1) / 3 LUT6 per bit as a tree of 4:1 muxes');
   out.push('  (`lat_mux_tree_bits`), an average-pooling adder ~1 and a max-pooling comparator and select ~2 LUT per window bit, a streamed layer\'s');
-  out.push('  one-pixel data path ~0.5 LUT per bit, LUT ROM 64 bits and SRL FIFO 32 bits per LUT) are pulled toward that cost (PHYSICAL_COST');
+  out.push('  one-pixel data path ~0.5 LUT per bit, LUT ROM 64 bits and SRL FIFO 32 bits per LUT, a nominal 20 LUT of glue per DSP product and');
+  out.push('  of loop control per elementwise or activation layer) are pulled toward that cost (PHYSICAL_COST');
   out.push('  in calibrate.ts: one pseudo-record per feature), so a feature few designs exercise cannot take an unphysical value');
   out.push('  to absorb another\'s error; likewise FF with a count by construction: one per bit of a pipeline stage cut, of a registered layer');
   out.push('  input, of a pooling window or a table index, 18 per table lookup (its word), ~0.5 per adder bit (tree or shift-add), ~0.15 per wa x wb bit of a LUT');

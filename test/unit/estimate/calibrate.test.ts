@@ -37,6 +37,16 @@ describe('calibrate', () => {
     expect(FF_ONLY.has('res_out_all_bits')).toBe(true);
     expect(SHIPPED_CALIBRATION.families.vivado.ff.res_out_all_bits).toBeGreaterThan(0);
   });
+
+  it('keeps the LUT of a DSP product and of a small layer\'s loop control near their price', () => {
+    // Unpriced, the fit put ~160 LUT on every DSP product of a ScaleBias or softmax (and, in a fold
+    // without the rfforelli design, ~25 000 on every elementwise layer) to absorb other layers' error.
+    for (const n of ['mul_dsp', 'k_elem', 'k_act']) expect(PHYSICAL_COST.lut[n], n).toBe(20);
+    for (const b of ['vivado', 'vitis'] as const) {
+      const lut = SHIPPED_CALIBRATION.families[b].lut;
+      for (const n of ['mul_dsp', 'k_elem', 'k_act']) expect(lut[n] ?? 0, `${b} ${n}`).toBeLessThanOrEqual(2 * PHYSICAL_COST.lut[n]!);
+    }
+  });
 });
 
 describe('shipped calibration', () => {
