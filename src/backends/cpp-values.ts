@@ -12,6 +12,7 @@
 
 import { InternalError } from '../diagnostics/diagnostic.js';
 import { releaseTextKernel, takeTextKernel, TEXT_VALUES, type TextKernel } from './cpp-values-wasm.js';
+import { isRawConst, type QuantConst } from '../emulator/raw-const.js';
 
 const scratch = new DataView(new ArrayBuffer(8));
 
@@ -90,8 +91,23 @@ export interface ValueSource {
   readonly read: (start: number, dst: Float64Array) => void;
 }
 
-/** A source reading a row-major [rows, cols] matrix in transposed ([cols, rows]) order. */
-export function transposedSource(src: ArrayLike<number>, rows: number, cols: number): ValueSource {
+/** Quantized constants (their doubles, or raw integers read as raw * 2^-F block by block) as values in order. */
+export function constSource(q: QuantConst): Float64Array | ValueSource {
+  if (!isRawConst(q)) return q;
+  const { raw, inv } = q;
+  return {
+    length: q.length,
+    read(start, dst) {
+      for (let k = 0; k < dst.length; k++) dst[k] = raw[start + k]! * inv;
+    },
+  };
+}
+
+/** A source reading a row-major [rows, cols] matrix (values, or quantized constants) in transposed ([cols, rows]) order. */
+export function transposedSource(values: ArrayLike<number> | QuantConst, rows: number, cols: number): ValueSource {
+  const raw = !(values instanceof Float64Array) && 'raw' in values;
+  const src: ArrayLike<number> = raw ? values.raw : values;
+  const inv = raw ? values.inv : 1;
   return {
     length: rows * cols,
     read(start, dst) {
@@ -99,7 +115,7 @@ export function transposedSource(src: ArrayLike<number>, rows: number, cols: num
       let r = start % rows;
       let c = Math.floor(start / rows);
       for (let k = 0; k < dst.length; k++) {
-        dst[k] = src[r * cols + c]!;
+        dst[k] = src[r * cols + c]! * inv;
         if (++r === rows) {
           r = 0;
           c++;

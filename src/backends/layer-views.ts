@@ -15,8 +15,8 @@ import type { Graph, Layer, LayerAttrs, Shape } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
 import { DiagnosticError, EXIT, diag } from '../diagnostics/diagnostic.js';
 import type { ArrayView, ConfigMember, ConfigView, TensorView } from './view-types.js';
-import { cppArrayChunks, cppArrayInit, streamMarker, transposedSource, type ValueSource } from './cpp-values.js';
-import { quantizeValues } from './params.js';
+import { constSource, cppArrayChunks, cppArrayInit, streamMarker, transposedSource, type ValueSource } from './cpp-values.js';
+import { quantizeValues, quantizeValuesRaw } from './params.js';
 import { batchNormScaleBias } from '../emulator/weights.js';
 import * as tables from '../emulator/tables.js';
 
@@ -121,9 +121,10 @@ function kernelArrays(
   const bt = slotType(l, 'bias', wt);
   const k = l.weights.kernel;
   if (!k) unsupported(l, 'a layer without kernel weights');
-  const wq = quantizeValues(k.data, wt, l, 'weight');
-  // Resource order is read through a transposing view: no transposed copy of a large matrix.
-  const w = transposed ? transposedSource(wq, nIn, nOut) : wq;
+  // As the quantization cache holds them (a large layer's as raw integers), read block by block;
+  // Resource order through a transposing view: no doubles nor transposed copy of a large matrix.
+  const wq = quantizeValuesRaw(k.data, wt, l, 'weight');
+  const w = transposed ? transposedSource(wq, nIn, nOut) : constSource(wq);
   // A layer without bias gets zeros, one per output channel (depthwise: cIn x multiplier).
   const bsrc = l.weights.bias?.data ?? new Float64Array(nBias);
   const b = quantizeValues(bsrc, bt, l, 'bias');

@@ -6,7 +6,7 @@
  */
 
 import type { FixedType } from '../fixed/type.js';
-import { quantizeConst } from '../emulator/weights.js';
+import { constDoubles, quantizeConstRaw, type QuantConst } from '../emulator/weights.js';
 import { DiagnosticError, EXIT, diag } from '../diagnostics/diagnostic.js';
 import type { Layer } from '../ir/graph.js';
 
@@ -18,6 +18,11 @@ export const constOptions = { asPrinted: true };
 
 /** Quantizes values to a type exactly as the emulator does and returns the exact values. */
 export function quantizeValues(src: ArrayLike<number>, t: FixedType, layer: Layer, what: string): Float64Array {
+  return constDoubles(quantizeValuesRaw(src, t, layer, what));
+}
+
+/** quantizeValues in the form the quantization cache holds (a large array's raw integers: see weights.ts). */
+export function quantizeValuesRaw(src: ArrayLike<number>, t: FixedType, layer: Layer, what: string): QuantConst {
   if (t.w > 53)
     throw new DiagnosticError(
       [
@@ -30,7 +35,7 @@ export function quantizeValues(src: ArrayLike<number>, t: FixedType, layer: Laye
       ],
       EXIT.MODEL,
     );
-  return quantizeConst(src, t, constOptions.asPrinted);
+  return quantizeConstRaw(src, t, constOptions.asPrinted);
 }
 
 /** Transposes a row-major [rows, cols] matrix to [cols, rows]. */

@@ -32,7 +32,7 @@ import {
   compileTranspose,
   transposeMap,
 } from './misc.js';
-import { batchNormScaleBias, quantizeConst } from './weights.js';
+import { batchNormScaleBias, constDoubles, quantizeConst, quantizeConstRaw, type QuantConst } from './weights.js';
 import { countingLoop, WidthError } from './quant.js';
 import { compileSequenceLayer } from './compile-seq.js';
 import { compileWideMerge, compileWideScaleBias, WideValueError } from './wide.js';
@@ -182,6 +182,11 @@ export class Compiler {
     return quantizeConst(w.data, t, this.asText);
   }
 
+  weightsRaw(l: Layer, role: string, t: FixedType): QuantConst {
+    const w = l.weights[role] ?? this.fail(l, `weight "${role}" is missing`);
+    return quantizeConstRaw(w.data, t, this.asText);
+  }
+
   spatial(l: Layer, dims: 1 | 2, shape: readonly number[]): number[] {
     return dims === 1 ? [1, shape[0]!] : [shape[0]!, shape[1]!];
   }
@@ -235,15 +240,19 @@ export class Compiler {
         const rows = numel(inShape) / a.nIn;
         const strategy = l.strategy ?? 'latency';
         const rf = l.reuseFactor ?? 1;
-        const wq = this.weights(l, 'kernel', T.w);
+        // The weights as the cache holds them (a large layer's as raw integers, which the plain
+        // integer kernel copies into its memory as they are); doubles only for the other kernels.
+        const wr = this.weightsRaw(l, 'kernel', T.w);
+        let wd: Float64Array | undefined;
+        const wq = (): Float64Array => (wd ??= constDoubles(wr));
         const bq = this.weights(l, 'bias', this.type(l, 'bias'), a.nOut);
         // The input-major integer kernels when they apply (counting ones with accounting), else
         // the general plan.
         const ms = this.macStats(l, T.res);
         // Counting sees partial sums, whose overflows depend on the order: only the plain kernel may reorder.
         const order = sharedDenseOrder(a.nIn, a.nOut, strategy, rf, ms ? undefined : T.acc);
-        const fast = !order ? undefined : ms ? compileDenseIntCounting(a.nIn, a.nOut, rows, order, wq, bq, T, ms) : compileDenseInt(a.nIn, a.nOut, rows, order, wq, bq, T);
-        const k = fast ?? compileDenseRows(a.nIn, a.nOut, rows, strategy, rf, wq, bq, T, ms);
+        const fast = !order ? undefined : ms ? compileDenseIntCounting(a.nIn, a.nOut, rows, order, wq(), bq, T, ms) : compileDenseInt(a.nIn, a.nOut, rows, order, wr, bq, T);
+        const k = fast ?? compileDenseRows(a.nIn, a.nOut, rows, strategy, rf, wq(), bq, T, ms);
         this.unary(l, T.res, k);
         return;
       }

@@ -30,7 +30,8 @@ import type { Graph, Layer, LayerAttrs } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
 import { productShift, sharedDenseOrder } from './mac.js';
 import { rawLimits, toRaw } from './quant.js';
-import { DENSE_TYPE, DENSE_VARIANTS, denseBodies, simdAvailable, wasmApi, wasmAsm as A } from './simd.js';
+import { DENSE_TYPE, DENSE_VARIANTS, DENSE_W16, denseBodies, scaledRow, simdAvailable, simdOptions, wasmApi, wasmAsm as A } from './simd.js';
+import type { QuantConst } from './raw-const.js';
 
 /** What the chain needs from the emulator's compiler (compile.ts). */
 export interface ChainHost {
@@ -42,6 +43,8 @@ export interface ChainHost {
   type(l: Layer, slot: string, fallback?: FixedType, allowWide?: boolean): FixedType;
   inType(l: Layer): FixedType;
   weights(l: Layer, role: string, t: FixedType, n?: number): Float64Array;
+  /** A weight as the cache holds it (raw integers of a large array): no doubles made. */
+  weightsRaw(l: Layer, role: string, t: FixedType): QuantConst;
   shape(tensor: string): readonly number[];
   inBuf(l: Layer): Float64Array;
   alloc(tensor: string): Float64Array;
@@ -53,9 +56,11 @@ interface DenseLink {
   readonly nIn: number;
   readonly nOut: number;
   readonly order: readonly number[];
-  readonly wq: Float64Array;
+  readonly wq: QuantConst;
   readonly bias: Int32Array;
   readonly fw: number;
+  /** The raw weights fit int16 (the weight type's, no product shift folded in): a looped layer stores them so. */
+  readonly w16: boolean;
   readonly variant: number;
   readonly x: FixedType;
   readonly sh: number;
@@ -98,13 +103,14 @@ function denseLink(h: ChainHost, l: Layer, x: FixedType): DenseLink | undefined 
   // (Chains never count overflow: the order matters only where the accumulator saturates.)
   const order = sharedDenseOrder(a.nIn, a.nOut, l.strategy ?? 'latency', l.reuseFactor ?? 1, acc);
   if (!order) return undefined;
-  const wq = h.weights(l, 'kernel', w);
+  const wq = h.weightsRaw(l, 'kernel', w);
   const bq = h.weights(l, 'bias', h.type(l, 'bias'), a.nOut);
   const bias = new Int32Array(a.nOut);
   for (let j = 0; j < a.nOut; j++) bias[j] = toRaw(bq[j]!, acc);
   const rnd = acc.q === 'AP_RND' && sh > 0;
   const { lo, hi } = wrap ? { lo: 0, hi: 0 } : rawLimits(acc);
-  return { kind: 'dense', layer: l, x, nIn: a.nIn, nOut: a.nOut, order, wq, bias, fw, variant: (wrap ? 0 : 2) + (rnd ? 1 : 0), sh, lo, hi, sa: 32 - acc.w, dF, sr: 32 - res.w, res };
+  const w16 = fw === fracBits(w) && w.w <= (w.signed ? 16 : 15) && simdOptions.w16;
+  return { kind: 'dense', layer: l, x, nIn: a.nIn, nOut: a.nOut, order, wq, bias, fw, w16, variant: (wrap ? 0 : 2) + (rnd ? 1 : 0), sh, lo, hi, sa: 32 - acc.w, dF, sr: 32 - res.w, res };
 }
 
 /** A ReLU after a link with result type `inT`, or undefined. */
@@ -183,7 +189,9 @@ function build(h: ChainHost, links: readonly Link[]): void {
   const plan = links.map((lk) => {
     if (lk.kind === 'relu') return { lk, out: take(lk.n) };
     const n4 = Math.ceil(lk.nOut / 4) * 4;
-    return { lk, n4, ord: take(lk.nIn), w: take(lk.nIn * n4), b: take(n4), acc: take(n4), list: take(2 * lk.nIn), out: take(lk.nOut) };
+    // A looped layer's int16 weights take half the room (unrolled code reads int32 rows).
+    const w16 = lk.w16 && !unrolled(lk);
+    return { lk, n4, w16, ord: take(lk.nIn), w: take(w16 ? (lk.nIn * n4) / 2 : lk.nIn * n4), b: take(n4), acc: take(n4), list: take(2 * lk.nIn), out: take(lk.nOut) };
   });
   for (const p of plan) tensorOff.push(p.out);
   const pages = Math.ceil((top + 64) / 65536);
@@ -219,7 +227,8 @@ function build(h: ChainHost, links: readonly Link[]): void {
     } else if (lk.kind === 'dense') {
       const q = p as { n4: number; ord: number; w: number; b: number; acc: number; out: number };
       code.push(...overLanes(q.n4 * 4, [...at(q.acc), ...at(q.b), ...A.VLOAD, ...A.VSTORE]));
-      code.push(...[inOff, q.ord, lk.nIn, q.w, q.acc, q.n4 * 4, lk.sh, lk.lo, lk.hi].flatMap((v) => A.i32c(v)), ...CALL(lk.variant));
+      const w16 = (p as { w16: boolean }).w16;
+      code.push(...[inOff, q.ord, lk.nIn, q.w, q.acc, q.n4 * 4, lk.sh, lk.lo, lk.hi].flatMap((v) => A.i32c(v)), ...CALL(lk.variant + (w16 ? DENSE_W16 : 0)));
       code.push(
         ...overLanes(q.n4 * 4, [
           ...at(q.out),
@@ -310,7 +319,8 @@ function build(h: ChainHost, links: readonly Link[]): void {
     [...A.uleb(5 + maxM), A.V128],
   ]);
   const chainBody = [...locals, ...code, 0x0b];
-  // simd.ts's loop bodies only when a layer calls them (function indices 0..3, the chain after).
+  // simd.ts's loop bodies only when a layer calls them (function indices 0..7, int32 then int16
+  // weights; the chain after).
   const looped = plan.some((p) => p.lk.kind === 'dense' && !unrolled(p.lk));
   const nDense = looped ? DENSE_VARIANTS.length : 0;
   const bytes = new Uint8Array([
@@ -330,11 +340,11 @@ function build(h: ChainHost, links: readonly Link[]): void {
   plan.forEach((p) => {
     if (p.lk.kind !== 'dense') return;
     const lk = p.lk;
-    const q = p as { n4: number; ord: number; w: number; b: number };
+    const q = p as { n4: number; w16: boolean; ord: number; w: number; b: number };
     new Int32Array(buf, q.ord, lk.nIn).set(lk.order);
-    const w = new Int32Array(buf, q.w, lk.nIn * q.n4);
+    const w = q.w16 ? new Int16Array(buf, q.w, lk.nIn * q.n4) : new Int32Array(buf, q.w, lk.nIn * q.n4);
     const s = 2 ** lk.fw;
-    for (let i = 0; i < lk.nIn; i++) for (let j = 0; j < lk.nOut; j++) w[i * q.n4 + j] = lk.wq[i * lk.nOut + j]! * s;
+    for (let i = 0; i < lk.nIn; i++) scaledRow(w, i * q.n4, lk.wq, i * lk.nOut, lk.nOut, s);
     new Int32Array(buf, q.b, lk.nOut).set(lk.bias);
   });
 

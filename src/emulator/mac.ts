@@ -20,7 +20,8 @@ import { fracBits } from '../fixed/type.js';
 import type { Strategy } from '../ir/graph.js';
 import type { VarStats } from './overflow.js';
 import { addMacCounts } from './overflow.js';
-import { simdAvailable, simdDense } from './simd.js';
+import { scaledRow, simdAvailable, simdDense } from './simd.js';
+import type { QuantConst } from './raw-const.js';
 import { compileBigMac } from './bigmac.js';
 import { makeCast, overflowRaw, rawLimits, roundScaled, toRaw, wrapRaw } from './quant.js';
 
@@ -499,7 +500,7 @@ function sharedFromTable(nIn: number, nOut: number, rf: number): number[] | unde
  * input adds exact zeros (no-ops under WRAP and SAT alike), so it is skipped: post-ReLU
  * activations are often half zeros.
  */
-export function compileDenseInt(nIn: number, nOut: number, rows: number, order: readonly number[], wq: Float64Array, bq: Float64Array, t: MacTypes): ((x: Float64Array, y: Float64Array) => void) | undefined {
+export function compileDenseInt(nIn: number, nOut: number, rows: number, order: readonly number[], wq: QuantConst, bq: Float64Array, t: MacTypes): ((x: Float64Array, y: Float64Array) => void) | undefined {
   const A = t.acc;
   const bits = t.x.w + t.w.w + (t.x.signed ? 0 : 1) + (t.w.signed ? 0 : 1);
   if (bits > 32 || (A.q !== 'AP_TRN' && A.q !== 'AP_RND') || t.acc.w > 52) return undefined;
@@ -533,7 +534,9 @@ export function compileDenseInt(nIn: number, nOut: number, rows: number, order: 
   const invRes = 2 ** -fracBits(R);
   if (intAcc && simdAvailable()) {
     // The raw weights go straight into the kernel's memory (no int32 copy of a large matrix).
-    const k = simdDense(nIn, nOut, ord, wq, 2 ** Fw, !wrap, rnd, sh, lo, hi);
+    // int16 weights when the weight type's raw values fit and no product shift is folded into them.
+    const w16 = Fw === fracBits(t.w) && t.w.w <= (t.w.signed ? 16 : 15);
+    const k = simdDense(nIn, nOut, ord, wq, 2 ** Fw, !wrap, rnd, sh, lo, hi, w16);
     const b0i = Int32Array.from(b0);
     const xs = k.x;
     const acc = k.acc;
@@ -553,7 +556,7 @@ export function compileDenseInt(nIn: number, nOut: number, rows: number, order: 
     };
   }
   const wr = new Int32Array(nIn * nOut);
-  for (let k = 0; k < wr.length; k++) wr[k] = wq[k]! * 2 ** Fw;
+  scaledRow(wr, 0, wq, 0, nIn * nOut, 2 ** Fw);
   if (intAcc) {
     const acc = new Int32Array(nOut);
     const b0i = Int32Array.from(b0);

@@ -2,13 +2,17 @@
  * @fileoverview A WebAssembly SIMD kernel for the input-major integer Dense loop (mac.ts
  * compileDenseInt): for each input in the accumulation order, acc[0..n) (+)= cast(x * w[i][0..n)),
  * four outputs per i32x4 instruction. The module is assembled here from a few opcodes (no tools,
- * no dependencies) in four variants: WRAP or SAT accumulator, TRN or RND product cast.
+ * no dependencies) in eight variants: WRAP or SAT accumulator, TRN or RND product cast, weights
+ * stored as int32 or, when the weight type's raw values fit, as int16 (half the memory, loaded and
+ * sign-extended four at a time by v128.load16x4_s: the same lanes as the int32 form).
  *
  * Exactness is the same as the JavaScript loop it replaces: i32x4.mul keeps the low 32 bits, which
  * are the exact product under the same width condition (raw x and w products fit an int32);
  * shr_s is the floor shift; min_s / max_s clamp. Outputs are padded to a multiple of four lanes
  * with zero weights, whose accumulators are ignored.
  */
+
+import { isRawConst, type QuantConst, type RawInts } from './raw-const.js';
 
 const I32 = 0x7f;
 const V128 = 0x7b;
@@ -47,6 +51,7 @@ const set = (i: number) => [0x21, ...uleb(i)];
 const i32c = (v: number) => [0x41, ...sleb(v)];
 const ADD = [0x6a];
 const MUL = [0x6c];
+const SHR_U = [0x76];
 const GE_S = [0x4e];
 const GE_U = [0x4f];
 const NE = [0x47];
@@ -56,6 +61,8 @@ const EQZ = [0x45];
 const LOAD = [0x28, 0x02, 0x00];
 const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm];
 const VLOAD = simd(0x00, 0x04, 0x00);
+/** v128.load16x4_s: four int16 sign-extended to an i32x4. */
+const VLOAD16 = simd(0x03, 0x03, 0x00);
 const VSTORE = simd(0x0b, 0x04, 0x00);
 const SPLAT = simd(0x11);
 const VADD = simd(0xae);
@@ -70,24 +77,27 @@ const br = (d: number) => [0x0c, ...uleb(d)];
 
 // Params: 0 xPtr, 1 ordPtr, 2 nIn, 3 wPtr, 4 accPtr, 5 rowBytes, 6 sh, 7 lo, 8 hi.
 // Locals: 9 q, 10 i, 11 xv, 12 base, 13 j, 14 addr (i32); 15 splat, 16 vlo, 17 vhi, 18 one, 19 p (v128).
-/** The four function bodies, assembled once per process (the SIMD probe and every kernel module use them). */
+// rowBytes is the accumulator row's (4 bytes a lane); an int16 weight row is half of it.
+/** The eight function bodies, assembled once per process (the SIMD probe and every kernel module use them). */
 const bodies = new Map<string, number[]>();
-function body(sat: boolean, rnd: boolean): number[] {
-  const key = `${sat},${rnd}`;
+function body(sat: boolean, rnd: boolean, w16 = false): number[] {
+  const key = `${sat},${rnd},${w16}`;
   let b = bodies.get(key);
-  if (!b) bodies.set(key, (b = assembleBody(sat, rnd)));
+  if (!b) bodies.set(key, (b = assembleBody(sat, rnd, w16)));
   return b;
 }
 
-function assembleBody(sat: boolean, rnd: boolean): number[] {
+function assembleBody(sat: boolean, rnd: boolean, w16: boolean): number[] {
   const [X, ORD, NIN, W, ACC, ROW, SH, LO, HI, Q, I, XV, BASE, J, ADDR, SPL, VLO, VHI, ONE, P] = Array.from({ length: 20 }, (_, k) => k);
-  // p = cast(splat * w[base + j])
+  const half = w16 ? [...i32c(1), ...SHR_U] : [];
+  // p = cast(splat * w[base + j]) (int16 weights: byte j / 2 of the row)
   const product = [
     ...get(SPL),
     ...get(BASE),
     ...get(J),
+    ...half,
     ...ADD,
-    ...VLOAD,
+    ...(w16 ? VLOAD16 : VLOAD),
     ...VMUL,
     ...(rnd ? [...get(SH), ...i32c(1), 0x6b /* i32.sub */, ...VSHR, ...get(ONE), ...VADD, ...i32c(1), ...VSHR] : [...get(SH), ...VSHR]),
   ];
@@ -108,7 +118,7 @@ function assembleBody(sat: boolean, rnd: boolean): number[] {
     block(
       [...get(XV), ...EQZ, ...brIf(0)],
       [...get(XV), ...SPLAT, ...set(SPL)],
-      [...get(W), ...get(I), ...get(ROW), ...MUL, ...ADD, ...set(BASE)],
+      [...get(W), ...get(I), ...get(ROW), ...half, ...MUL, ...ADD, ...set(BASE)],
       [...i32c(0), ...set(J)],
       block(inner),
     ),
@@ -125,13 +135,15 @@ function assembleBody(sat: boolean, rnd: boolean): number[] {
 }
 
 const NAMES = ['wrap_trn', 'wrap_rnd', 'sat_trn', 'sat_rnd'] as const;
+/** simdDense's module: NAMES with int32 weights, then the same with int16 weights. */
+const ALL_NAMES = [...NAMES, ...NAMES.map((n) => `${n}_w16`)];
 
 function moduleBytes(pages: number): Uint8Array {
   const type = section(1, vec([[0x60, ...vec(Array.from({ length: 9 }, () => [I32])), 0x00]]));
-  const funcs = section(3, vec(NAMES.map(() => [0x00])));
+  const funcs = section(3, vec(ALL_NAMES.map(() => [0x00])));
   const mem = section(5, vec([[0x00, ...uleb(pages)]]));
-  const exp = section(7, vec([...NAMES.map((n, k) => [...str(n), 0x00, k]), [...str('mem'), 0x02, 0x00]]));
-  const code = section(10, vec([body(false, false), body(false, true), body(true, false), body(true, true)]));
+  const exp = section(7, vec([...ALL_NAMES.map((n, k) => [...str(n), 0x00, k]), [...str('mem'), 0x02, 0x00]]));
+  const code = section(10, vec([false, true].flatMap((w16) => [body(false, false, w16), body(false, true, w16), body(true, false, w16), body(true, true, w16)])));
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...funcs, ...mem, ...exp, ...code]);
 }
 
@@ -199,13 +211,20 @@ export function simdAvailable(): boolean {
   return supported === true;
 }
 
+/** Switch for the tests: false keeps every simdDense kernel's weights as int32. */
+export const simdOptions = { w16: true };
+
 /**
  * Instantiates a kernel for one Dense layer: weights `wq` are [nIn][nOut] values, `wScale * wq`
- * their raw int32 values (written straight into the kernel's memory), `order` the input order. `mode` selects WRAP/SAT and TRN/RND; lo/hi are the accumulator's raw limits (SAT).
+ * their raw integers (written straight into the kernel's memory), `order` the input order.
+ * `sat`/`rnd` select WRAP/SAT and TRN/RND; lo/hi are the accumulator's raw limits (SAT). `w16`:
+ * the raw weights fit int16 (the caller knows from their type), stored so.
  */
-export function simdDense(nIn: number, nOut: number, order: Int32Array, wq: Float64Array, wScale: number, sat: boolean, rnd: boolean, sh: number, lo: number, hi: number): SimdDense {
+export function simdDense(nIn: number, nOut: number, order: Int32Array, wq: QuantConst, wScale: number, sat: boolean, rnd: boolean, sh: number, lo: number, hi: number, w16 = false): SimdDense {
+  const half = w16 && simdOptions.w16;
   const n4 = Math.ceil(nOut / 4) * 4;
-  const bytes = 4 * (nIn + nIn + nIn * n4 + n4);
+  const wBytes = (half ? 2 : 4) * nIn * n4;
+  const bytes = 4 * (nIn + nIn + n4) + wBytes;
   const pages = Math.ceil((bytes + 64) / 65536);
   const inst = new WA!.Instance(new WA!.Module(moduleBytes(pages)), {});
   const ex = inst.exports;
@@ -213,15 +232,26 @@ export function simdDense(nIn: number, nOut: number, order: Int32Array, wq: Floa
   const xOff = 0;
   const ordOff = xOff + 4 * nIn;
   const wOff = ordOff + 4 * nIn;
-  const accOff = wOff + 4 * nIn * n4;
+  const accOff = wOff + wBytes;
   const x = new Int32Array(mem.buffer, xOff, nIn);
   new Int32Array(mem.buffer, ordOff, nIn).set(order);
-  const w = new Int32Array(mem.buffer, wOff, nIn * n4);
-  for (let i = 0; i < nIn; i++) scaleRow(w, i * n4, wq, i * nOut, nOut, wScale);
+  const w = half ? new Int16Array(mem.buffer, wOff, nIn * n4) : new Int32Array(mem.buffer, wOff, nIn * n4);
+  for (let i = 0; i < nIn; i++) scaledRow(w, i * n4, wq, i * nOut, nOut, wScale);
   const acc = new Int32Array(mem.buffer, accOff, n4);
-  const fn = ex[NAMES[(sat ? 2 : 0) + (rnd ? 1 : 0)]!] as Fn;
+  const fn = ex[ALL_NAMES[(half ? 4 : 0) + (sat ? 2 : 0) + (rnd ? 1 : 0)]!] as Fn;
   const rowBytes = 4 * n4;
   return { x, acc, run: () => fn(xOff, ordOff, nIn, wOff, accOff, rowBytes, sh, lo, hi) };
+}
+
+/**
+ * dst[d + j] = value(s + j) * scale for j < n: one weight row as raw integers (the scale makes them
+ * integers: the weight type's 2^F, or more with a product shift folded in). Raw constants already
+ * at that scale are copied as they are (TypedArray.set converts between integer arrays).
+ */
+export function scaledRow(dst: Int32Array | Int16Array, d: number, q: QuantConst, s: number, n: number, scale: number): void {
+  if (!isRawConst(q)) scaleRow(dst, d, q, s, n, scale);
+  else if (q.inv * scale === 1) dst.set(q.raw.subarray(s, s + n), d);
+  else scaleRawRow(dst, d, q.raw, s, n, q.inv * scale);
 }
 
 /**
@@ -229,7 +259,12 @@ export function simdDense(nIn: number, nOut: number, order: Int32Array, wq: Floa
  * its own, called per row, so that V8 optimises it after a few rows (a loop over the whole matrix
  * inside simdDense ran mostly in the interpreter: one such call per layer).
  */
-function scaleRow(dst: Int32Array, d: number, src: Float64Array, s: number, n: number, scale: number): void {
+function scaleRow(dst: Int32Array | Int16Array, d: number, src: Float64Array, s: number, n: number, scale: number): void {
+  for (let j = 0; j < n; j++) dst[d + j] = src[s + j]! * scale;
+}
+
+/** scaleRow for raw integers at another scale (a folded product shift: scale = 2^shift). */
+function scaleRawRow(dst: Int32Array | Int16Array, d: number, src: RawInts, s: number, n: number, scale: number): void {
   for (let j = 0; j < n; j++) dst[d + j] = src[s + j]! * scale;
 }
 
@@ -258,10 +293,12 @@ export function instantiateRunKernel<F extends (...args: number[]) => void>(fnBo
 }
 
 export const wasmAsm = { uleb, sleb, vec, section, str, get, set, tee, i32c, GE_U, NE, SHL, simd, block, loop, brIf, br, ADD, GE_S, VLOAD, VSTORE, SPLAT, VMAX, VSHR, I32, V128 };
-export const DENSE_VARIANTS = NAMES;
+/** The loop bodies' names, int32 weights then int16 (DENSE_W16 added to a variant's index). */
+export const DENSE_VARIANTS = ALL_NAMES;
+export const DENSE_W16 = NAMES.length;
 export const DENSE_TYPE = [0x60, ...vec(Array.from({ length: 9 }, () => [I32])), 0x00];
 export function denseBodies(): number[][] {
-  return [body(false, false), body(false, true), body(true, false), body(true, true)];
+  return [false, true].flatMap((w16) => [body(false, false, w16), body(false, true, w16), body(true, false, w16), body(true, true, w16)]);
 }
 export function wasmApi(): WasmApi | undefined {
   return WA;

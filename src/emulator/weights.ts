@@ -18,6 +18,9 @@ import { fracBits } from '../fixed/type.js';
 import { makeCast } from './quant.js';
 import { makeQuantizer } from '../fixed/fast.js';
 import { fusedKernel, WASM_CHUNK, WASM_LAYOUT } from './weights-wasm.js';
+import { constDoubles, type QuantConst, type RawInts } from './raw-const.js';
+
+export { constDoubles, isRawConst, type QuantConst, type RawConst, type RawInts } from './raw-const.js';
 
 const f32 = Math.fround;
 
@@ -154,9 +157,18 @@ export const rawOf = (y: number, q: FixedType['q']): number => (q !== 'AP_TRN' &
  * Callers must not modify the returned array. The cast statistics of an array (castStats) are made
  * in the same loop as its printed-decimal quantization and kept beside it: the weight checks, the
  * sparsity report, the estimate, the test bench and the writer of a compile then visit each weight
- * once between them, not once each.
+ * once between them, not once each. Arrays of the common types (at most 32 bits) are kept as their
+ * raw integers in the narrowest typed array that holds the type (RawConst: a fixed<16,6> weight in
+ * 2 bytes, not a double's 8), which is what bounds a large model's memory.
  */
-const constCache = new WeakMap<object, Map<string, Float64Array | CastStats>>();
+const constCache = new WeakMap<object, Map<string, QuantConst | CastStats>>();
+
+/** A zeroed typed array of n elements that holds every raw value of a W-bit type (W <= 32). */
+function rawArray(t: FixedType, n: number): RawInts {
+  if (t.w <= 8) return t.signed ? new Int8Array(n) : new Uint8Array(n);
+  if (t.w <= 16) return t.signed ? new Int16Array(n) : new Uint16Array(n);
+  return t.signed ? new Int32Array(n) : new Uint32Array(n);
+}
 
 const typeKey = (t: FixedType, asPrinted: boolean): string => `${t.w},${t.i},${t.signed},${t.q},${t.o},${t.n},${asPrinted}`;
 
@@ -294,11 +306,64 @@ function settleRare(values: ArrayLike<number>, out: Float64Array, outBase: numbe
  * settleRare.
  */
 export function quantizeAsPrintedWithStats(values: ArrayLike<number>, t: FixedType): { q: Float64Array; stats: CastStats } {
-  return fusedRun(values, t, true) as { q: Float64Array; stats: CastStats };
+  return fusedRun(values, t, 'doubles') as { q: Float64Array; stats: CastStats };
 }
 
-/** The fused loop; without `wantQ` only the counts (each chunk's values go to a scratch buffer). */
-function fusedRun(values: ArrayLike<number>, t: FixedType, wantQ: boolean): { q: Float64Array | undefined; stats: CastStats } {
+/**
+ * What the fused loop keeps of the quantized values: nothing (the counts only; each chunk's values
+ * go to a scratch buffer), their doubles, or their raw integers where the type has at most 32 bits
+ * (a RawConst; its doubles otherwise).
+ */
+type Keep = 'none' | 'doubles' | 'raw';
+
+/**
+ * Where the fused loop puts the quantized values: a whole Float64Array (`out`, the values at their
+ * index), or chunk by chunk through a scratch buffer into `raw` (rawChunk) or nowhere.
+ */
+class FusedSink {
+  out: Float64Array | undefined;
+  raw: RawInts | undefined;
+  constructor(
+    private readonly n: number,
+    private readonly p: FusedPlan,
+    t: FixedType,
+    keep: Keep,
+  ) {
+    this.raw = keep === 'raw' && p.inline ? rawArray(t, n) : undefined;
+    this.out = keep === 'doubles' || (keep === 'raw' && !this.raw) ? new Float64Array(n) : undefined;
+  }
+
+  /**
+   * Values i0..i0+m (settled, in `chunk` from index 0) into the raw integers. A value that is not
+   * a finite number (a saturating cast of NaN) has no raw integer: the values so far are moved to
+   * doubles and the array stays doubles (its printing then fails as every non-finite constant's).
+   */
+  rawChunk(chunk: Float64Array, i0: number, m: number): void {
+    const raw = this.raw;
+    if (!raw) return;
+    const scale = this.p.scale;
+    let finite = true;
+    for (let j = 0; j < m; j++) {
+      const r = chunk[j]! * scale;
+      raw[i0 + j] = r;
+      finite &&= r - r === 0;
+    }
+    if (finite) return;
+    const out = new Float64Array(this.n);
+    const inv = this.p.inv;
+    for (let k = 0; k < i0; k++) out[k] = raw[k]! * inv;
+    out.set(chunk.subarray(0, m), i0);
+    this.out = out;
+    this.raw = undefined;
+  }
+
+  result(): QuantConst | undefined {
+    return this.raw ? { raw: this.raw, inv: this.p.inv, length: this.n } : this.out;
+  }
+}
+
+/** The fused loop (see quantizeAsPrintedWithStats), keeping what `keep` says of the values. */
+function fusedRun(values: ArrayLike<number>, t: FixedType, keep: Keep): { q: QuantConst | undefined; stats: CastStats } {
   const F = fracBits(t);
   const qm = t.q;
   const p: FusedPlan = {
@@ -317,23 +382,26 @@ function fusedRun(values: ArrayLike<number>, t: FixedType, wantQ: boolean): { q:
     raw: qm === 'AP_TRN' ? 0 : qm === 'AP_TRN_ZERO' ? 1 : 2,
   };
   const n = values.length;
-  const out = wantQ ? new Float64Array(n) : undefined;
+  const sink = new FusedSink(n, p, t, keep);
   const counts = new Float64Array(5);
-  if (p.inline && (values instanceof Float32Array || values instanceof Float64Array) && fusedWasm(values, out, p, t, counts)) return { q: out, stats: statsOf(n, counts) };
+  if (p.inline && (values instanceof Float32Array || values instanceof Float64Array) && fusedWasm(values, sink, p, t, counts)) return { q: sink.result(), stats: statsOf(n, counts) };
   const rare = new Int32Array(FUSED_CHUNK + 1);
-  const scratch = out ?? new Float64Array(Math.min(n, FUSED_CHUNK));
+  let scratch: Float64Array | undefined;
   for (let i0 = 0; i0 < n; i0 += FUSED_CHUNK) {
     const i1 = Math.min(n, i0 + FUSED_CHUNK);
+    const out = sink.out;
+    const buf = out ?? (scratch ??= new Float64Array(Math.min(n, FUSED_CHUNK)));
     const base = out ? 0 : i0;
-    const nRare = fusedChunk(values, scratch, base, i0, i1, p, rare);
+    const nRare = fusedChunk(values, buf, base, i0, i1, p, rare);
     counts[ZEROS] += chunkZeros;
     counts[CAST_ZEROS] += chunkCastZeros;
     counts[DESTROYED] += chunkDestroyed;
     counts[CHANGED] += chunkChanged;
     counts[RAW_ZEROS] += chunkRawZeros;
-    if (nRare > 0) settleRare(values, scratch, base, rare, nRare, t, p, counts);
+    if (nRare > 0) settleRare(values, buf, base, rare, nRare, t, p, counts);
+    if (!out) sink.rawChunk(buf, i0, i1 - i0);
   }
-  return { q: out, stats: statsOf(n, counts) };
+  return { q: sink.result(), stats: statsOf(n, counts) };
 }
 
 const statsOf = (n: number, counts: Float64Array): CastStats => ({ length: n, zeros: counts[ZEROS]!, castZeros: counts[CAST_ZEROS]!, destroyed: counts[DESTROYED]!, changed: counts[CHANGED]!, rawZeros: counts[RAW_ZEROS]! + counts[ZEROS]! });
@@ -345,7 +413,7 @@ export const fusedOptions = { wasm: true };
  * quantizeAsPrintedWithStats' loop through the WebAssembly kernel (weights-wasm.ts), chunk by
  * chunk through its memory; false when WebAssembly is unavailable (the caller runs the JavaScript loop).
  */
-function fusedWasm(values: Float32Array | Float64Array, out: Float64Array | undefined, p: FusedPlan, t: FixedType, counts: Float64Array): boolean {
+function fusedWasm(values: Float32Array | Float64Array, sink: FusedSink, p: FusedPlan, t: FixedType, counts: Float64Array): boolean {
   if (!fusedOptions.wasm) return false;
   const f32 = values instanceof Float32Array;
   const k = fusedKernel({ f32, rnd: p.rnd, sat: p.sat, signed: p.signed });
@@ -363,22 +431,36 @@ function fusedWasm(values: Float32Array | Float64Array, out: Float64Array | unde
     const m = Math.min(WASM_CHUNK, n - i0);
     input.set(values.subarray(i0, i0 + m));
     const nRare = k.run(IN_OFF, m, OUT_OFF, RARE_OFF, COUNTS_OFF, i0, p.scale, p.inv, p.margin, p.lo, p.hi, rawLo, rawHi, p.sh, p.fracPositive ? 1 : 0);
-    if (out) out.set(result.subarray(0, m), i0);
     for (let j = 0; j < 5; j++) counts[j] += chunkCounts[j]!;
     // (Counts only: the rare values are settled in the kernel's own output.)
-    if (nRare > 0) settleRare(values, out ?? result, out ? 0 : i0, rare, nRare, t, p, counts);
+    if (nRare > 0) settleRare(values, result, i0, rare, nRare, t, p, counts);
+    if (sink.out) sink.out.set(result.subarray(0, m), i0);
+    else sink.rawChunk(result, i0, m);
   }
   return true;
 }
 
+/**
+ * Constants quantized to a type (as printed by hls4ml, or by the direct cast), as doubles: a new
+ * array where the cache holds raw integers (quantizeConstRaw gives those without the copy).
+ */
 export function quantizeConst(values: ArrayLike<number>, t: FixedType, asPrinted: boolean): Float64Array {
+  return constDoubles(quantizeConstRaw(values, t, asPrinted));
+}
+
+/**
+ * Constants quantized to a type, in the form the cache holds them: the raw integers (RawConst) of a
+ * large array of a common type, doubles otherwise. Kernels and writers that read values one block
+ * at a time take this, so that a large layer's weights never exist as doubles.
+ */
+export function quantizeConstRaw(values: ArrayLike<number>, t: FixedType, asPrinted: boolean): QuantConst {
   const keep = cacheable(values);
   const key = typeKey(t, asPrinted);
   if (keep) {
     const hit = constCache.get(values)?.get(key);
-    if (hit) return hit as Float64Array;
+    if (hit) return hit as QuantConst;
   }
-  if (asPrinted && keep && fusable(t)) return fused(values, t, true).q!;
+  if (asPrinted && keep && fusable(t)) return fused(values, t, 'raw').q!;
   const out = asPrinted ? quantizeAsPrinted(values, t) : quantizeDirect(values, t);
   if (keep) {
     let m = constCache.get(values);
@@ -391,14 +473,14 @@ export function quantizeConst(values: ArrayLike<number>, t: FixedType, asPrinted
 /**
  * Whether castStats keeps the quantized array it makes (for the test bench and the writer that come
  * next in a compile), or only the counts. `compile` turns it on; a command that only estimates or
- * configures would otherwise hold 8 bytes per weight it never uses (10M weights: ~50 MB more peak
- * RSS for `fastml estimate`). quantizeConst keeps its arrays either way.
+ * configures would otherwise hold the values (2 bytes per fixed<16,6> weight) it never uses.
+ * quantizeConstRaw keeps its arrays either way.
  */
 export const statsOptions = { keepQuantized: false };
 
 /** Runs the fused loop and caches its results (the array must be cacheable, the type fusable). */
-function fused(values: ArrayLike<number> & object, t: FixedType, keepQuantized: boolean): { q: Float64Array | undefined; stats: CastStats } {
-  const r = fusedRun(values, t, keepQuantized);
+function fused(values: ArrayLike<number> & object, t: FixedType, keep: Keep): { q: QuantConst | undefined; stats: CastStats } {
+  const r = fusedRun(values, t, keep);
   let m = constCache.get(values);
   if (!m) constCache.set(values, (m = new Map()));
   if (r.q) m.set(typeKey(t, true), r.q);
@@ -416,7 +498,7 @@ export function castStats(values: ArrayLike<number>, t: FixedType): CastStats | 
   if (!cacheable(values) || !fusable(t)) return undefined;
   const hit = constCache.get(values)?.get(`${typeKey(t, true)}/stats`);
   if (hit) return hit as CastStats;
-  return fused(values, t, statsOptions.keepQuantized).stats;
+  return fused(values, t, statsOptions.keepQuantized ? 'raw' : 'none').stats;
 }
 
 /** BatchNorm scale and bias in float32, as hls4ml computes them with numpy. */

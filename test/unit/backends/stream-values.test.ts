@@ -1,7 +1,8 @@
 /**
  * @fileoverview The streamed constant printer (src/backends/cpp-values.ts) and the streaming
  * writer: exactDecimal (toFixed path) equals the BigInt expansion on every kind of double, the
- * chunked initializer equals the one-string form (also through a transposing view), and
+ * chunked initializer equals the one-string form (also through a transposing view and from raw
+ * integers), and
  * writeProject writes streamed and hash-derived content with the right bytes and hashes.
  */
 
@@ -11,7 +12,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cppArrayChunks, cppArrayInit, exactDecimal, exactDecimalBig, textOptions, transposedSource } from '../../../src/backends/cpp-values.js';
+import { constSource, cppArrayChunks, cppArrayInit, exactDecimal, exactDecimalBig, textOptions, transposedSource } from '../../../src/backends/cpp-values.js';
+import { constDoubles, type RawConst } from '../../../src/emulator/weights.js';
 import { takeTextKernel, releaseTextKernel } from '../../../src/backends/cpp-values-wasm.js';
 import { transpose2 } from '../../../src/backends/params.js';
 import { writeProject } from '../../../src/backends/writer.js';
@@ -97,6 +99,28 @@ describe('cppArrayChunks', () => {
         }
       }
     }
+  });
+  it('prints quantized constants held as raw integers as their doubles, in order and transposed', () => {
+    // Raw integers of fixed<16,6> (value raw * 2^-10) and of an 8-bit type with 11 fractional bits.
+    for (const [raw, F] of [[Int16Array.from({ length: 70000 }, (_, k) => ((k * 7919) % 65536) - 32768), 10], [Int8Array.from({ length: 999 }, (_, k) => ((k * 31) % 256) - 128), 11]] as const) {
+      const q: RawConst = { raw, inv: 2 ** -F, length: raw.length };
+      const doubles = constDoubles(q);
+      expect(doubles[1]).toBe(raw[1]! * 2 ** -F);
+      const rows = raw.length === 999 ? 27 : 7;
+      const cols = raw.length / rows;
+      for (const wasm of [true, false]) {
+        textOptions.wasm = wasm;
+        try {
+          expect(cppArrayInit(constSource(q), 8)).toBe(cppArrayInit(doubles, 8));
+          expect(cppArrayInit(transposedSource(q, rows, cols), 8)).toBe(cppArrayInit(transpose2(doubles, rows, cols), 8));
+        } finally {
+          textOptions.wasm = true;
+        }
+      }
+    }
+    // Doubles pass through as they are.
+    const d = Float64Array.of(0.5, -0.25);
+    expect(constSource(d)).toBe(d);
   });
 });
 

@@ -13,7 +13,8 @@ import type { FixedType, OMode } from '../../../src/fixed/type.js';
 import { quantizeBig, quantizeDouble } from '../../../src/fixed/quantize.js';
 import { compileDenseInt, compileMac, densePlan, orderFree, sharedDenseOrder } from '../../../src/emulator/mac.js';
 import { newVarStats } from '../../../src/emulator/overflow.js';
-import { quantizeDirect } from '../../../src/emulator/weights.js';
+import { quantizeDirect, type RawConst } from '../../../src/emulator/weights.js';
+import { simdOptions } from '../../../src/emulator/simd.js';
 
 const typeArb = (maxW: number, os: readonly OMode[]) =>
   fc.record({ w: fc.integer({ min: 2, max: maxW }), i: fc.integer({ min: -2, max: 8 }), signed: fc.boolean(), q: fc.constantFrom(...Q_MODES), o: fc.constantFrom(...os) }).map((r) => fixedType(r.w, r.i, r.signed, r.q, r.o));
@@ -38,6 +39,7 @@ function reference(x: number[], w: number[], b: number[], nIn: number, nOut: num
 
 describe('Dense kernels equal a BigInt reference', () => {
   it('random layers and types', () => {
+    let intRuns = 0;
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 9 }),
@@ -63,16 +65,31 @@ describe('Dense kernels equal a BigInt reference', () => {
           const counted = new Float64Array(nOut);
           compileMac(plan, wq, bq, T, { product: newVarStats(), accum: newVarStats(), result: newVarStats() })(x, counted);
           expect(Array.from(counted)).toEqual(want);
-          const k = compileDenseInt(nIn, nOut, 1, Array.from({ length: nIn }, (_, i) => i), wq, bq, T);
-          if (k) {
-            const fast = new Float64Array(nOut);
-            k(x, fast);
-            expect(Array.from(fast)).toEqual(want);
+          // The integer kernel with the weights as doubles and as raw integers (the cache's form
+          // of a large array), stored in its memory as int16 where the type fits and as int32.
+          const raw: RawConst = { raw: Int32Array.from(wq, (v) => v * 2 ** fracBits(wT)), inv: 2 ** -fracBits(wT), length: wq.length };
+          for (const w16 of [true, false]) {
+            simdOptions.w16 = w16;
+            try {
+              for (const src of [wq, raw]) {
+                const k = compileDenseInt(nIn, nOut, 1, Array.from({ length: nIn }, (_, i) => i), src, bq, T);
+                if (!k) continue;
+                const fast = new Float64Array(nOut);
+                k(x, fast);
+                expect(Array.from(fast)).toEqual(want);
+                intRuns++;
+              }
+            } finally {
+              simdOptions.w16 = true;
+            }
           }
         },
       ),
       { numRuns: 300 },
     );
+    // The integer kernel took many of the layers (about one in six: TRN/RND accumulators; each
+    // counted four times), so the comparisons above are not vacuous.
+    expect(intRuns).toBeGreaterThan(80);
   });
 
   it('Resource layers: with a wrapping accumulator any order gives the bits of hls4ml\'s order', () => {

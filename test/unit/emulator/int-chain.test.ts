@@ -16,7 +16,7 @@ import type { Graph, Layer, TensorInfo } from '../../../src/ir/graph.js';
 import { compileEmulator } from '../../../src/emulator/compile.js';
 import { runBatch } from '../../../src/emulator/index.js';
 import { intChainsEnabled } from '../../../src/emulator/int-chain.js';
-import { simdAvailable } from '../../../src/emulator/simd.js';
+import { simdAvailable, simdOptions } from '../../../src/emulator/simd.js';
 import { loadCase, readNpy, referenceCases } from '../../reference/helpers.js';
 
 afterEach(() => {
@@ -142,14 +142,26 @@ describe('Dense/ReLU chains equal the per-layer kernels', () => {
     );
   });
 
-  it('a layer too large to unroll (200 x 200) takes the looped kernel, same bits', () => {
+  it('a layer too large to unroll (200 x 200) takes the looped kernel, same bits, int16 and int32 weights', () => {
     const t = signedT(16, 6);
-    const d = { w: signedT(8, 2), b: t, acc: signedT(24, 10), res: t, resource: false, rf: 1 };
-    const g = mlp({ sizes: [200, 200, 10], inT: t, dense: [d, d], relu: [t], seed: 11 });
-    const x = inputs(g, 20, 5);
-    const { withChain, without } = both(g, x, 20);
-    expect(sameBits(Object.values(withChain.outputs)[0]!, Object.values(without.outputs)[0]!)).toBe(true);
-    expect(sameBits(withChain.traces['relu0']!.data, without.traces['relu0']!.data)).toBe(true);
+    // 8- and 16-bit weights (stored as int16 by default), and a product shift folded into the
+    // weights (accumulator finer than input x weight: int32 always).
+    for (const [w, acc] of [[signedT(8, 2), signedT(24, 10)], [signedT(16, 3), signedT(30, 14)], [signedT(8, 2), signedT(30, 8)]] as const) {
+      const d = { w, b: t, acc, res: t, resource: false, rf: 1 };
+      const g = mlp({ sizes: [200, 200, 10], inT: t, dense: [d, d], relu: [t], seed: 11 });
+      const x = inputs(g, 20, 5);
+      for (const w16 of [true, false]) {
+        simdOptions.w16 = w16;
+        try {
+          const { withChain, without } = both(g, x, 20);
+          expect(sameBits(Object.values(withChain.outputs)[0]!, Object.values(without.outputs)[0]!), `w ${w.w} acc ${acc.w}, int16 ${w16}`).toBe(true);
+          expect(sameBits(withChain.traces['relu0']!.data, without.traces['relu0']!.data)).toBe(true);
+          expect(new Set(withChain.traces['relu0']!.data).size).toBeGreaterThan(20);
+        } finally {
+          simdOptions.w16 = true;
+        }
+      }
+    }
   });
 });
 

@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fixedType, type FixedType, type QMode, type OMode } from '../../../src/fixed/type.js';
-import { castStats, fusedOptions, statsOptions, quantizeAsPrinted, quantizeAsPrintedExact, quantizeAsPrintedWithStats, quantizeConst, type CastStats } from '../../../src/emulator/weights.js';
+import { castStats, constDoubles, fusedOptions, isRawConst, statsOptions, quantizeAsPrinted, quantizeAsPrintedExact, quantizeAsPrintedWithStats, quantizeConst, quantizeConstRaw, type CastStats, type RawConst } from '../../../src/emulator/weights.js';
 import { castTo } from '../../../src/passes/quant-types.js';
 import { fusedKernel } from '../../../src/emulator/weights-wasm.js';
 import { makeQuantizer } from '../../../src/fixed/fast.js';
@@ -106,18 +106,93 @@ describe('quantizeAsPrinted (fast) equals the print-and-parse reference', () => 
 });
 
 describe('quantizeConst cache', () => {
-  it('returns the same array for the same weights and type, a new one for another type or mode', () => {
+  it('holds one quantization per weights and type, another for another type or mode', () => {
     const w = new Float32Array(1000).map((_, k) => Math.sin(k) * 3);
     const t = fixedType(16, 6);
-    const a = quantizeConst(w, t, true);
-    expect(quantizeConst(w, t, true)).toBe(a);
-    expect(quantizeConst(w, fixedType(16, 6), true)).toBe(a);
-    const b = quantizeConst(w, fixedType(16, 5), true);
+    const a = quantizeConstRaw(w, t, true);
+    expect(quantizeConstRaw(w, t, true)).toBe(a);
+    expect(quantizeConstRaw(w, fixedType(16, 6), true)).toBe(a);
+    const b = quantizeConstRaw(w, fixedType(16, 5), true);
     expect(b).not.toBe(a);
-    expect(quantizeConst(w, t, false)).not.toBe(a);
-    expect(bitsEqual(a, quantizeAsPrintedExact(w, t))).toBe(true);
+    expect(quantizeConstRaw(w, t, false)).not.toBe(a);
+    expect(bitsEqual(quantizeConst(w, t, true), quantizeAsPrintedExact(w, t))).toBe(true);
     // Another array with equal contents is not the same key.
-    expect(quantizeConst(Float32Array.from(w), t, true)).not.toBe(a);
+    expect(quantizeConstRaw(Float32Array.from(w), t, true)).not.toBe(a);
+  });
+});
+
+describe('the cache\'s raw form (RawConst): a large model\'s weights in their own width', () => {
+  /** Float32 weights, zeros, exact grid values and ties of t, over several chunks of both loops. */
+  function weightsFor(t: FixedType, n: number): Float32Array {
+    const F = t.w - t.i;
+    const w = new Float32Array(n);
+    let seed = 5;
+    for (let k = 0; k < n; k++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const u = seed / 2 ** 31;
+      const g = Math.round((u * 2 - 1) * 2 ** (t.w - 1));
+      w[k] = k % 101 === 0 ? 0 : k % 7 === 0 ? g * 2 ** -F : k % 11 === 0 ? (g + 0.5) * 2 ** -F : (u * 2 - 1) * 2 ** (t.i + 1);
+    }
+    return w;
+  }
+  const cases: [FixedType, string][] = [
+    [fixedType(16, 6), 'Int16Array'],
+    [fixedType(16, 6, false, 'AP_RND', 'AP_SAT'), 'Uint16Array'],
+    [fixedType(8, 2, true, 'AP_RND', 'AP_SAT'), 'Int8Array'],
+    [fixedType(4, 1, false), 'Uint8Array'],
+    [fixedType(18, 8, true, 'AP_TRN', 'AP_SAT'), 'Int32Array'],
+    [fixedType(32, 12, false), 'Uint32Array'],
+    [fixedType(12, -3), 'Int16Array'],
+  ];
+  for (const [t, kind] of cases) {
+    it(`${t.signed ? '' : 'u'}fixed<${t.w},${t.i},${t.q},${t.o}>: ${kind}, value k = raw[k] * 2^-F, the reference's values, both loops`, () => {
+      const n = 2 * 65536 + 4099;
+      const want = quantizeAsPrintedExact(weightsFor(t, n), t);
+      for (const wasm of [true, false]) {
+        fusedOptions.wasm = wasm;
+        try {
+          const q = quantizeConstRaw(weightsFor(t, n), t, true);
+          expect(isRawConst(q)).toBe(true);
+          const r = q as RawConst;
+          expect(r.raw.constructor.name).toBe(kind);
+          expect(r.inv).toBe(2 ** -(t.w - t.i));
+          expect(r.length).toBe(n);
+          expect(bitsEqual(constDoubles(q), want.map((v) => v + 0)), `wasm ${wasm}`).toBe(true);
+        } finally {
+          fusedOptions.wasm = true;
+        }
+      }
+    });
+  }
+
+  it('keeps doubles for types the loop does not write out, and small arrays', () => {
+    const w = new Float32Array(5000).map((_, k) => Math.sin(k) * 3);
+    for (const t of [fixedType(16, 6, true, 'AP_RND_CONV', 'AP_SAT'), fixedType(40, 10), fixedType(16, 6, true, 'AP_TRN', 'AP_SAT_SYM')]) {
+      const q = quantizeConstRaw(w, t, true);
+      expect(isRawConst(q), JSON.stringify(t)).toBe(false);
+      expect(bitsEqual(q as Float64Array, quantizeAsPrintedExact(w, t))).toBe(true);
+    }
+    expect(isRawConst(quantizeConstRaw(new Float32Array(10).fill(0.3), fixedType(16, 6), true))).toBe(false);
+  });
+
+  it('turns to doubles where a value has no raw integer (NaN under SAT), before and after it', () => {
+    const t = fixedType(10, 3, true, 'AP_RND', 'AP_SAT');
+    for (const at of [5, 70000, 140000]) {
+      const w = new Float32Array(140001).map((_, k) => Math.cos(k) * 5);
+      w[at] = Number.NaN;
+      const want = quantizeAsPrintedExact(w, t);
+      expect(Number.isNaN(want[at])).toBe(true);
+      for (const wasm of [true, false]) {
+        fusedOptions.wasm = wasm;
+        try {
+          const q = quantizeConstRaw(Float32Array.from(w), t, true);
+          expect(isRawConst(q)).toBe(false);
+          expect(bitsEqual(q as Float64Array, want), `NaN at ${at}, wasm ${wasm}`).toBe(true);
+        } finally {
+          fusedOptions.wasm = true;
+        }
+      }
+    }
   });
 });
 
@@ -222,10 +297,12 @@ describe('quantizeAsPrintedWithStats (one loop for the weight checks, the test b
     const st = castStats(w, t)!;
     statsOptions.keepQuantized = false;
     expect(st).toEqual(referenceStats([...w], t));
-    // The quantized array was kept: the writer and the test bench get it without another pass.
-    const q = quantizeConst(w, t, true);
-    expect(quantizeConst(w, t, true)).toBe(q);
-    expect(bitsEqual(q, quantizeAsPrintedExact(w, t))).toBe(true);
+    // The quantized array was kept (raw integers, one byte each for fixed<8,1>): the writer and
+    // the test bench get it without another pass.
+    const q = quantizeConstRaw(w, t, true);
+    expect(quantizeConstRaw(w, t, true)).toBe(q);
+    expect(isRawConst(q) && q.raw instanceof Int8Array).toBe(true);
+    expect(bitsEqual(constDoubles(q), quantizeAsPrintedExact(w, t))).toBe(true);
     expect(castStats(w, t)).toBe(st);
     // Small or plain arrays and types over 53 bits are left to the callers' own loops.
     expect(castStats([0.1, 0.2], t)).toBeUndefined();
@@ -246,9 +323,9 @@ describe('quantizeAsPrintedWithStats (one loop for the weight checks, the test b
     }
     const st = castStats(w, t)!;
     expect(castStats(w, t)).toBe(st);
-    const q = quantizeConst(w, t, true);
-    expect(bitsEqual(q, quantizeAsPrintedExact(w, t))).toBe(true);
-    expect(quantizeConst(w, t, true)).toBe(q);
+    const q = quantizeConstRaw(w, t, true);
+    expect(bitsEqual(constDoubles(q), quantizeAsPrintedExact(w, t))).toBe(true);
+    expect(quantizeConstRaw(w, t, true)).toBe(q);
   });
 });
 
