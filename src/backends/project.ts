@@ -6,7 +6,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { commentText } from './identifiers.js';
 import type { Graph } from '../ir/graph.js';
@@ -44,6 +44,19 @@ export interface ProjectOptions {
 }
 
 export const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
+
+/** The SHA-256 of a file, read 1 MiB at a time (a large model's bytes are not held a second time). */
+export function fileSha256(file: string): string {
+  const h = createHash('sha256');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  const fd = openSync(file, 'r');
+  try {
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) h.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return h.digest('hex');
+}
 
 /** Every file under a folder, relative paths with '/', sorted. */
 function listFiles(dir: string, prefix = ''): string[] {
