@@ -5,10 +5,8 @@
  */
 
 import { LIMITS, overLimit } from '../diagnostics/limits.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import type { CommandContext } from '../cli/context.js';
 import { reportConfigDiagnostics, reportDiagnostics, reportOptionsOf, reportPipelineDiagnostics } from '../cli/model-args.js';
 import { DiagnosticError, EXIT, diag } from '../diagnostics/diagnostic.js';
@@ -105,27 +103,6 @@ function compileInputs(f: CompileFlags, weights: string | undefined): InputRef[]
 }
 
 const WASM_MIN_MACS = 1_000_000;
-const FULL_GC_MIN_PARAMS = 1_000_000;
-
-function paramCount(g: Graph): number {
-  let n = 0;
-  for (const l of g.layers) for (const w of Object.values(l.weights)) n += w.data.length;
-  return n;
-}
-
-/**
- * A full garbage collection, if this V8 lets a running process ask for one (the `gc` function
- * that --expose-gc installs, obtained without the flag on the command line); otherwise nothing.
- */
-function collectGarbage(): void {
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    (vm.runInNewContext('gc') as () => void)();
-  } catch {
-    // Only memory is at stake: carry on.
-  }
-}
-
 /** Multiply-accumulates per sample, roughly: each kernel weight once per output pixel. */
 function macsPerSample(g: Graph): number {
   let macs = 0;
@@ -141,8 +118,9 @@ function macsPerSample(g: Graph): number {
 
 /**
  * The test bench's rows: inputs and the emulator's outputs, one sample a row. A function of its
- * own so that the emulator (its kernels and their copies of the weights) can be collected before
- * the project is written.
+ * own so that the emulator can be collected before the project is written (a large Dense layer's
+ * kernel memory stays: it holds the layer's quantized weights for the writer, weights.ts
+ * quantizeConstInto).
  */
 function testBench(
   g: Graph,
@@ -179,8 +157,6 @@ function testBench(
 }
 
 export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<number> {
-  // The weight checks' pass over each weight array also quantizes it for the test bench and the writer.
-  (await import('../emulator/weights.js')).statsOptions.keepQuantized = true;
   const { loadConfig, defaultConfig, configFromObject } = await import('../config/load.js');
   const { loadModel } = await import('../frontends/index.js');
   const { runPipeline } = await import('../passes/pipeline.js');
@@ -246,10 +222,6 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
   recoverOutputDir(dest, notify);
   checkReplaceable(dest, Boolean(f.force), outFlag);
   const raw = await loadModel(f.model, weights ? { weights } : {});
-  // The model file's bytes (the frontend copied the weights out of them) are garbage now; V8 would
-  // keep them until its next full collection, past the passes and the test bench (10M parameters:
-  // the 40 MB file on top of every later peak).
-  if (paramCount(raw) >= FULL_GC_MIN_PARAMS) collectGarbage();
   const eopts = { part: target.part, backend, clockNs: clock, ioType: io };
   const flags: PipelineFlags = { ...(f.pipeline ?? {}), ...(f.reuse !== undefined ? { reuse: f.reuse } : {}) };
   const popts = await pipelineOptionsFrom(flags, raw, (p) => path.resolve(ctx.io.cwd, p));
@@ -279,10 +251,6 @@ export async function runCompile(ctx: CommandContext, f: CompileFlags): Promise<
     data = generateSamples(g, n);
   }
   const { tbInputs, tbOutputs } = testBench(g, n, data, compileEmulator, runBatch);
-  // A large model's emulator (its WebAssembly memories hold an int32 copy of every weight) is
-  // garbage now, but V8 would collect it only after the writer has allocated more: collecting it
-  // here keeps the writer's allocations from stacking on it (10M parameters: ~35 MB less peak RSS).
-  if (paramCount(g) >= FULL_GC_MIN_PARAMS) collectGarbage();
 
   const accelFiles = accel
     ? (await import('./accelerator/files.js')).acceleratorFiles(g, { project, io, part: target.part, clockNs: clock, fastmlVersion: f.fastmlVersion }, accel)

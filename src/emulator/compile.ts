@@ -32,7 +32,8 @@ import {
   compileTranspose,
   transposeMap,
 } from './misc.js';
-import { batchNormScaleBias, constDoubles, quantizeConst, quantizeConstRaw, type QuantConst } from './weights.js';
+import { batchNormScaleBias, constDoubles, quantizeConst, quantizeConstInto, quantizeConstRaw, type QuantConst } from './weights.js';
+import type { WeightFill } from './simd.js';
 import { countingLoop, WidthError } from './quant.js';
 import { compileSequenceLayer } from './compile-seq.js';
 import { compileWideMerge, compileWideScaleBias, WideValueError } from './wide.js';
@@ -187,6 +188,18 @@ export class Compiler {
     return quantizeConstRaw(w.data, t, this.asText);
   }
 
+  /**
+   * A weight for a kernel that can take it into its own memory: quantized there (and cached as
+   * that memory) when the kernel's integers are the type's raw values, else weightsRaw's.
+   */
+  weightsFill(l: Layer, role: string, t: FixedType): WeightFill {
+    const w = l.weights[role] ?? this.fail(l, `weight "${role}" is missing`);
+    return {
+      into: (dst, scale) => scale === 2 ** fracBits(t) && quantizeConstInto(w.data, t, this.asText, dst),
+      get: () => this.weightsRaw(l, role, t),
+    };
+  }
+
   spatial(l: Layer, dims: 1 | 2, shape: readonly number[]): number[] {
     return dims === 1 ? [1, shape[0]!] : [shape[0]!, shape[1]!];
   }
@@ -240,18 +253,18 @@ export class Compiler {
         const rows = numel(inShape) / a.nIn;
         const strategy = l.strategy ?? 'latency';
         const rf = l.reuseFactor ?? 1;
-        // The weights as the cache holds them (a large layer's as raw integers, which the plain
-        // integer kernel copies into its memory as they are); doubles only for the other kernels.
-        const wr = this.weightsRaw(l, 'kernel', T.w);
+        // The plain integer kernel quantizes the weights into its own memory (which the writer then
+        // reads through the cache), or copies the cache's raw integers; doubles only for the others.
+        const wf = this.weightsFill(l, 'kernel', T.w);
         let wd: Float64Array | undefined;
-        const wq = (): Float64Array => (wd ??= constDoubles(wr));
+        const wq = (): Float64Array => (wd ??= constDoubles(wf.get()));
         const bq = this.weights(l, 'bias', this.type(l, 'bias'), a.nOut);
         // The input-major integer kernels when they apply (counting ones with accounting), else
         // the general plan.
         const ms = this.macStats(l, T.res);
         // Counting sees partial sums, whose overflows depend on the order: only the plain kernel may reorder.
         const order = sharedDenseOrder(a.nIn, a.nOut, strategy, rf, ms ? undefined : T.acc);
-        const fast = !order ? undefined : ms ? compileDenseIntCounting(a.nIn, a.nOut, rows, order, wq(), bq, T, ms) : compileDenseInt(a.nIn, a.nOut, rows, order, wr, bq, T);
+        const fast = !order ? undefined : ms ? compileDenseIntCounting(a.nIn, a.nOut, rows, order, wq(), bq, T, ms) : compileDenseInt(a.nIn, a.nOut, rows, order, wf, bq, T);
         const k = fast ?? compileDenseRows(a.nIn, a.nOut, rows, strategy, rf, wq(), bq, T, ms);
         this.unary(l, T.res, k);
         return;

@@ -30,7 +30,7 @@ import type { Graph, Layer, LayerAttrs } from '../ir/graph.js';
 import { numel } from '../ir/graph.js';
 import { productShift, sharedDenseOrder } from './mac.js';
 import { rawLimits, toRaw } from './quant.js';
-import { DENSE_TYPE, DENSE_VARIANTS, DENSE_W16, denseBodies, scaledRow, simdAvailable, simdOptions, wasmApi, wasmAsm as A } from './simd.js';
+import { DENSE_TYPE, DENSE_VARIANTS, DENSE_W16, denseBodies, fillWeights, resolveWeights, simdAvailable, simdOptions, wasmApi, wasmAsm as A, type WeightFill } from './simd.js';
 import type { QuantConst } from './raw-const.js';
 
 /** What the chain needs from the emulator's compiler (compile.ts). */
@@ -45,6 +45,8 @@ export interface ChainHost {
   weights(l: Layer, role: string, t: FixedType, n?: number): Float64Array;
   /** A weight as the cache holds it (raw integers of a large array): no doubles made. */
   weightsRaw(l: Layer, role: string, t: FixedType): QuantConst;
+  /** A weight a kernel may quantize into its own memory (see simd.ts WeightFill). */
+  weightsFill(l: Layer, role: string, t: FixedType): WeightFill;
   shape(tensor: string): readonly number[];
   inBuf(l: Layer): Float64Array;
   alloc(tensor: string): Float64Array;
@@ -56,7 +58,7 @@ interface DenseLink {
   readonly nIn: number;
   readonly nOut: number;
   readonly order: readonly number[];
-  readonly wq: QuantConst;
+  readonly wq: WeightFill;
   readonly bias: Int32Array;
   readonly fw: number;
   /** The raw weights fit int16 (the weight type's, no product shift folded in): a looped layer stores them so. */
@@ -103,7 +105,7 @@ function denseLink(h: ChainHost, l: Layer, x: FixedType): DenseLink | undefined 
   // (Chains never count overflow: the order matters only where the accumulator saturates.)
   const order = sharedDenseOrder(a.nIn, a.nOut, l.strategy ?? 'latency', l.reuseFactor ?? 1, acc);
   if (!order) return undefined;
-  const wq = h.weightsRaw(l, 'kernel', w);
+  const wq = h.weightsFill(l, 'kernel', w);
   const bq = h.weights(l, 'bias', h.type(l, 'bias'), a.nOut);
   const bias = new Int32Array(a.nOut);
   for (let j = 0; j < a.nOut; j++) bias[j] = toRaw(bq[j]!, acc);
@@ -344,7 +346,10 @@ function build(h: ChainHost, links: readonly Link[]): void {
     new Int32Array(buf, q.ord, lk.nIn).set(lk.order);
     const w = q.w16 ? new Int16Array(buf, q.w, lk.nIn * q.n4) : new Int32Array(buf, q.w, lk.nIn * q.n4);
     const s = 2 ** lk.fw;
-    for (let i = 0; i < lk.nIn; i++) scaledRow(w, i * q.n4, lk.wq, i * lk.nOut, lk.nOut, s);
+    // A looped layer's rows are only read by simd.ts's loop: unpadded, they can hold the layer's
+    // quantized weights for the cache too. Unrolled code reads its own padded int32 rows.
+    if (unrolled(lk)) fillWeights(w, resolveWeights(lk.wq), lk.nIn, lk.nOut, q.n4, s);
+    else fillWeights(w, lk.wq, lk.nIn, lk.nOut, q.n4, s);
     new Int32Array(buf, q.b, lk.nOut).set(lk.bias);
   });
 

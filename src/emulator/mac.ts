@@ -20,8 +20,7 @@ import { fracBits } from '../fixed/type.js';
 import type { Strategy } from '../ir/graph.js';
 import type { VarStats } from './overflow.js';
 import { addMacCounts } from './overflow.js';
-import { scaledRow, simdAvailable, simdDense } from './simd.js';
-import type { QuantConst } from './raw-const.js';
+import { resolveWeights, scaledRow, simdAvailable, simdDense, type WeightSource } from './simd.js';
 import { compileBigMac } from './bigmac.js';
 import { makeCast, overflowRaw, rawLimits, roundScaled, toRaw, wrapRaw } from './quant.js';
 
@@ -500,7 +499,7 @@ function sharedFromTable(nIn: number, nOut: number, rf: number): number[] | unde
  * input adds exact zeros (no-ops under WRAP and SAT alike), so it is skipped: post-ReLU
  * activations are often half zeros.
  */
-export function compileDenseInt(nIn: number, nOut: number, rows: number, order: readonly number[], wq: QuantConst, bq: Float64Array, t: MacTypes): ((x: Float64Array, y: Float64Array) => void) | undefined {
+export function compileDenseInt(nIn: number, nOut: number, rows: number, order: readonly number[], wq: WeightSource, bq: Float64Array, t: MacTypes): ((x: Float64Array, y: Float64Array) => void) | undefined {
   const A = t.acc;
   const bits = t.x.w + t.w.w + (t.x.signed ? 0 : 1) + (t.w.signed ? 0 : 1);
   if (bits > 32 || (A.q !== 'AP_TRN' && A.q !== 'AP_RND') || t.acc.w > 52) return undefined;
@@ -556,7 +555,7 @@ export function compileDenseInt(nIn: number, nOut: number, rows: number, order: 
     };
   }
   const wr = new Int32Array(nIn * nOut);
-  scaledRow(wr, 0, wq, 0, nIn * nOut, 2 ** Fw);
+  scaledRow(wr, 0, resolveWeights(wq), 0, nIn * nOut, 2 ** Fw);
   if (intAcc) {
     const acc = new Int32Array(nOut);
     const b0i = Int32Array.from(b0);

@@ -211,16 +211,41 @@ export function simdAvailable(): boolean {
   return supported === true;
 }
 
+/**
+ * Weights a kernel may quantize straight into its own memory: `into(dst, scale)` does (true) when
+ * dst, at that scale from the values, can then stand for them everywhere (weights.ts
+ * quantizeConstInto); otherwise `get()` gives them to copy.
+ */
+export interface WeightFill {
+  into(dst: Int16Array | Int32Array, scale: number): boolean;
+  get(): QuantConst;
+}
+export type WeightSource = QuantConst | WeightFill;
+const isFill = (w: WeightSource): w is WeightFill => typeof (w as Partial<WeightFill>).into === 'function';
+/** The weights of a source, quantized (a WeightFill's get()). */
+export const resolveWeights = (w: WeightSource): QuantConst => (isFill(w) ? w.get() : w);
+
+/**
+ * Fills a kernel's [rows][stride] weight region: quantized straight into it when the source can and
+ * rows are unpadded (stride = cols), else copied row by row at `scale` (scaledRow).
+ */
+export function fillWeights(dst: Int16Array | Int32Array, src: WeightSource, rows: number, cols: number, stride: number, scale: number): void {
+  if (isFill(src) && stride === cols && src.into(dst, scale)) return;
+  const q = resolveWeights(src);
+  for (let i = 0; i < rows; i++) scaledRow(dst, i * stride, q, i * cols, cols, scale);
+}
+
 /** Switch for the tests: false keeps every simdDense kernel's weights as int32. */
 export const simdOptions = { w16: true };
 
 /**
  * Instantiates a kernel for one Dense layer: weights `wq` are [nIn][nOut] values, `wScale * wq`
- * their raw integers (written straight into the kernel's memory), `order` the input order.
+ * their raw integers (quantized or copied straight into the kernel's memory, which never writes
+ * them: see fillWeights), `order` the input order.
  * `sat`/`rnd` select WRAP/SAT and TRN/RND; lo/hi are the accumulator's raw limits (SAT). `w16`:
  * the raw weights fit int16 (the caller knows from their type), stored so.
  */
-export function simdDense(nIn: number, nOut: number, order: Int32Array, wq: QuantConst, wScale: number, sat: boolean, rnd: boolean, sh: number, lo: number, hi: number, w16 = false): SimdDense {
+export function simdDense(nIn: number, nOut: number, order: Int32Array, wq: WeightSource, wScale: number, sat: boolean, rnd: boolean, sh: number, lo: number, hi: number, w16 = false): SimdDense {
   const half = w16 && simdOptions.w16;
   const n4 = Math.ceil(nOut / 4) * 4;
   const wBytes = (half ? 2 : 4) * nIn * n4;
@@ -236,7 +261,7 @@ export function simdDense(nIn: number, nOut: number, order: Int32Array, wq: Quan
   const x = new Int32Array(mem.buffer, xOff, nIn);
   new Int32Array(mem.buffer, ordOff, nIn).set(order);
   const w = half ? new Int16Array(mem.buffer, wOff, nIn * n4) : new Int32Array(mem.buffer, wOff, nIn * n4);
-  for (let i = 0; i < nIn; i++) scaledRow(w, i * n4, wq, i * nOut, nOut, wScale);
+  fillWeights(w, wq, nIn, nOut, n4, wScale);
   const acc = new Int32Array(mem.buffer, accOff, n4);
   const fn = ex[ALL_NAMES[(half ? 4 : 0) + (sat ? 2 : 0) + (rnd ? 1 : 0)]!] as Fn;
   const rowBytes = 4 * n4;

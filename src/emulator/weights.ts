@@ -18,7 +18,7 @@ import { fracBits } from '../fixed/type.js';
 import { makeCast } from './quant.js';
 import { makeQuantizer } from '../fixed/fast.js';
 import { fusedKernel, WASM_CHUNK, WASM_LAYOUT } from './weights-wasm.js';
-import { constDoubles, type QuantConst, type RawInts } from './raw-const.js';
+import { constDoubles, isRawConst, type QuantConst, type RawInts } from './raw-const.js';
 
 export { constDoubles, isRawConst, type QuantConst, type RawConst, type RawInts } from './raw-const.js';
 
@@ -328,8 +328,9 @@ class FusedSink {
     private readonly p: FusedPlan,
     t: FixedType,
     keep: Keep,
+    into?: RawInts,
   ) {
-    this.raw = keep === 'raw' && p.inline ? rawArray(t, n) : undefined;
+    this.raw = keep === 'raw' && p.inline ? (into ?? rawArray(t, n)) : undefined;
     this.out = keep === 'doubles' || (keep === 'raw' && !this.raw) ? new Float64Array(n) : undefined;
   }
 
@@ -363,7 +364,7 @@ class FusedSink {
 }
 
 /** The fused loop (see quantizeAsPrintedWithStats), keeping what `keep` says of the values. */
-function fusedRun(values: ArrayLike<number>, t: FixedType, keep: Keep): { q: QuantConst | undefined; stats: CastStats } {
+function fusedRun(values: ArrayLike<number>, t: FixedType, keep: Keep, into?: RawInts): { q: QuantConst | undefined; stats: CastStats } {
   const F = fracBits(t);
   const qm = t.q;
   const p: FusedPlan = {
@@ -382,7 +383,7 @@ function fusedRun(values: ArrayLike<number>, t: FixedType, keep: Keep): { q: Qua
     raw: qm === 'AP_TRN' ? 0 : qm === 'AP_TRN_ZERO' ? 1 : 2,
   };
   const n = values.length;
-  const sink = new FusedSink(n, p, t, keep);
+  const sink = new FusedSink(n, p, t, keep, into);
   const counts = new Float64Array(5);
   if (p.inline && (values instanceof Float32Array || values instanceof Float64Array) && fusedWasm(values, sink, p, t, counts)) return { q: sink.result(), stats: statsOf(n, counts) };
   const rare = new Int32Array(FUSED_CHUNK + 1);
@@ -470,17 +471,9 @@ export function quantizeConstRaw(values: ArrayLike<number>, t: FixedType, asPrin
   return out;
 }
 
-/**
- * Whether castStats keeps the quantized array it makes (for the test bench and the writer that come
- * next in a compile), or only the counts. `compile` turns it on; a command that only estimates or
- * configures would otherwise hold the values (2 bytes per fixed<16,6> weight) it never uses.
- * quantizeConstRaw keeps its arrays either way.
- */
-export const statsOptions = { keepQuantized: false };
-
 /** Runs the fused loop and caches its results (the array must be cacheable, the type fusable). */
-function fused(values: ArrayLike<number> & object, t: FixedType, keep: Keep): { q: QuantConst | undefined; stats: CastStats } {
-  const r = fusedRun(values, t, keep);
+function fused(values: ArrayLike<number> & object, t: FixedType, keep: Keep, into?: RawInts): { q: QuantConst | undefined; stats: CastStats } {
+  const r = fusedRun(values, t, keep, into);
   let m = constCache.get(values);
   if (!m) constCache.set(values, (m = new Map()));
   if (r.q) m.set(typeKey(t, true), r.q);
@@ -489,16 +482,34 @@ function fused(values: ArrayLike<number> & object, t: FixedType, keep: Keep): { 
 }
 
 /**
+ * Quantizes `values` (as hls4ml prints them) straight into `dst` as raw integers, and caches dst as
+ * the array's quantization (with the cast statistics the same loop counts): an emulator kernel's
+ * memory then holds a large layer's weights once for the kernel and for the writer that reads them
+ * next (the kernel must never write them). False, with dst to be filled by the caller from
+ * quantizeConstRaw, when the array is already cached, is small, its type is not one the loop
+ * writes out (at most 32 bits, TRN or RND, WRAP or SAT), dst's integers cannot hold the type's raw
+ * values, or a value has none (NaN under SAT: the cache then holds doubles).
+ */
+export function quantizeConstInto(values: ArrayLike<number>, t: FixedType, asPrinted: boolean, dst: Int16Array | Int32Array): boolean {
+  if (!asPrinted || !cacheable(values) || !fusable(t) || dst.length !== values.length) return false;
+  const inline = t.w <= 32 && (t.q === 'AP_TRN' || t.q === 'AP_RND') && ((t.o === 'AP_WRAP' && t.n === 0) || t.o === 'AP_SAT');
+  const bits = dst instanceof Int16Array ? 16 : 32;
+  if (!inline || t.w > (t.signed ? bits : bits - 1) || constCache.get(values)?.has(typeKey(t, true))) return false;
+  const q = fused(values, t, 'raw', dst).q!;
+  return isRawConst(q) && q.raw === dst;
+}
+
+/**
  * The direct cast's statistics for an array and a type (CastStats), or undefined where the fused
  * loop does not apply (types over 53 bits or with |F| > 960; small or plain arrays): callers then
- * count with their own cast. Computing them also quantizes the array as printed, which a compile
- * needs next (the test bench, the writer): kept when statsOptions.keepQuantized is on.
+ * count with their own cast. Only the counts are kept: the quantized values are made where they
+ * are held (quantizeConstInto: a kernel's memory; quantizeConstRaw: the cache), once.
  */
 export function castStats(values: ArrayLike<number>, t: FixedType): CastStats | undefined {
   if (!cacheable(values) || !fusable(t)) return undefined;
   const hit = constCache.get(values)?.get(`${typeKey(t, true)}/stats`);
   if (hit) return hit as CastStats;
-  return fused(values, t, statsOptions.keepQuantized ? 'raw' : 'none').stats;
+  return fused(values, t, 'none').stats;
 }
 
 /** BatchNorm scale and bias in float32, as hls4ml computes them with numpy. */

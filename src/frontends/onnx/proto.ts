@@ -68,6 +68,33 @@ export interface ConstTensor {
   readonly f32?: Float32Array;
 }
 
+/** raw_data fields from this size have a header (tag, length) of at least 4 bytes: fileFloat32 moves them over it. */
+const MOVE_MIN_BYTES = 1 << 14;
+
+/**
+ * A float32 tensor's raw_data as a Float32Array over the model file's own bytes, without a copy
+ * (a 10M-parameter model's weights are then held once, not as the file and a copy): a 4-byte
+ * aligned field is viewed where it is; a large unaligned one is first moved back by 1-3 bytes over
+ * its own field header (tag and length varint, already read: at least 4 bytes for a field of
+ * 16 KiB or more), and the tensor's rawData is pointed at the moved bytes, so that decoding the
+ * tensor again views the same values. The file's bytes are decodeModel's caller's to give: nothing
+ * reads them after decoding. Small unaligned fields are copied.
+ */
+function fileFloat32(t: TensorProto, raw: Uint8Array): Float32Array {
+  const n = raw.length >> 2;
+  const skew = raw.byteOffset & 3;
+  if (skew === 0) return new Float32Array(raw.buffer, raw.byteOffset, n);
+  if (raw.length >= MOVE_MIN_BYTES) {
+    const at = raw.byteOffset - skew;
+    new Uint8Array(raw.buffer).copyWithin(at, raw.byteOffset, raw.byteOffset + raw.length);
+    t.rawData = new Uint8Array(raw.buffer, at, raw.length);
+    return new Float32Array(raw.buffer, at, n);
+  }
+  const copy = new Uint8Array(raw.length);
+  copy.set(raw);
+  return new Float32Array(copy.buffer);
+}
+
 /** Decodes a model file; every failure is a one-line DiagnosticError naming the file. */
 export function decodeModel(bytes: Uint8Array, file: string): ModelProto {
   if (bytes.length === 0) fail('FML1100', 'the file is empty, not an ONNX model', { file });
@@ -184,23 +211,25 @@ export function decodeTensor(t: TensorProto, where: { file: string; node?: strin
     if (raw.length !== n * RAW_SIZE[dt]!)
       fail('FML1105', `tensor "${name}" has ${raw.length} bytes of raw_data, expected ${n * RAW_SIZE[dt]!} for shape [${shape.join(', ')}] of ${dataTypeName(dt)}`, loc);
     if (LITTLE_ENDIAN && (dt === DT.FLOAT || dt === DT.DOUBLE)) {
-      // The common case (every float32 initializer): the bytes copied into an aligned typed array
-      // of the host's (little-endian) layout: no DataView call per value.
-      const aligned = new Uint8Array(raw.length);
-      aligned.set(raw);
-      if (dt === DT.DOUBLE) return { shape, data: new Float64Array(aligned.buffer), dataType: dt };
-      const f32 = new Float32Array(aligned.buffer);
+      // The common case (every float32 initializer): a typed array of the host's (little-endian)
+      // layout, no DataView call per value; a float32 one over the file's own bytes (fileFloat32).
+      if (dt === DT.DOUBLE) {
+        const aligned = new Uint8Array(raw.length);
+        aligned.set(raw);
+        return { shape, data: new Float64Array(aligned.buffer), dataType: dt };
+      }
+      const f32 = fileFloat32(t, raw);
       let wide: Float64Array | undefined;
-      const t: ConstTensor = {
+      const c: ConstTensor = {
         shape,
         dataType: dt,
         get data(): Float64Array {
           return (wide ??= Float64Array.from(f32));
         },
       };
-      // Not enumerable: a tensor derived with { ...t, data: other } must not carry these values.
-      Object.defineProperty(t, 'f32', { value: f32, enumerable: false });
-      return t;
+      // Not enumerable: a tensor derived with { ...c, data: other } must not carry these values.
+      Object.defineProperty(c, 'f32', { value: f32, enumerable: false });
+      return c;
     }
     const out = new Float64Array(n);
     const dv = le(raw);

@@ -17,6 +17,7 @@ import { compileEmulator } from '../../../src/emulator/compile.js';
 import { runBatch } from '../../../src/emulator/index.js';
 import { intChainsEnabled } from '../../../src/emulator/int-chain.js';
 import { simdAvailable, simdOptions } from '../../../src/emulator/simd.js';
+import { constDoubles, isRawConst, quantizeAsPrintedExact, quantizeConstRaw, type RawConst } from '../../../src/emulator/weights.js';
 import { loadCase, readNpy, referenceCases } from '../../reference/helpers.js';
 
 afterEach(() => {
@@ -161,6 +162,29 @@ describe('Dense/ReLU chains equal the per-layer kernels', () => {
           simdOptions.w16 = true;
         }
       }
+    }
+  });
+});
+
+describe('a large Dense layer\'s weights are held once', () => {
+  it('the cached quantization the writer reads is the kernel\'s own memory (chain and per-layer kernel), same values', () => {
+    const t = signedT(16, 6);
+    const d = { w: t, b: t, acc: signedT(24, 10), res: t, resource: false, rf: 1 };
+    for (const chain of [true, false]) {
+      const g = mlp({ sizes: [200, 200, 10], inT: t, dense: [d, d], relu: [t], seed: 3 + (chain ? 0 : 1) });
+      if (!chain) process.env['FASTML_NO_CHAIN'] = '1';
+      try {
+        compileEmulator(g);
+      } finally {
+        delete process.env['FASTML_NO_CHAIN'];
+      }
+      const fc0 = g.layers.find((l) => l.name === 'fc0')!;
+      const q = quantizeConstRaw(fc0.weights.kernel!.data, t, true);
+      expect(isRawConst(q) && q.raw instanceof Int16Array, `chain ${chain}`).toBe(true);
+      const raw = (q as RawConst).raw;
+      // A view into a kernel's WebAssembly memory (which also holds inputs and accumulators).
+      expect(raw.buffer.byteLength, `chain ${chain}`).toBeGreaterThan(raw.byteLength);
+      expect(Array.from(constDoubles(q))).toEqual(Array.from(quantizeAsPrintedExact(fc0.weights.kernel!.data, t)).map((v) => v + 0));
     }
   });
 });

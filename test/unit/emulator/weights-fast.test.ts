@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fixedType, type FixedType, type QMode, type OMode } from '../../../src/fixed/type.js';
-import { castStats, constDoubles, fusedOptions, isRawConst, statsOptions, quantizeAsPrinted, quantizeAsPrintedExact, quantizeAsPrintedWithStats, quantizeConst, quantizeConstRaw, type CastStats, type RawConst } from '../../../src/emulator/weights.js';
+import { castStats, constDoubles, fusedOptions, isRawConst, quantizeAsPrinted, quantizeAsPrintedExact, quantizeAsPrintedWithStats, quantizeConst, quantizeConstInto, quantizeConstRaw, type CastStats, type RawConst } from '../../../src/emulator/weights.js';
 import { castTo } from '../../../src/passes/quant-types.js';
 import { fusedKernel } from '../../../src/emulator/weights-wasm.js';
 import { makeQuantizer } from '../../../src/fixed/fast.js';
@@ -290,26 +290,23 @@ describe('quantizeAsPrintedWithStats (one loop for the weight checks, the test b
       }
   });
 
-  it('castStats is made with the as-printed values and shares their cache', () => {
+  it('castStats keeps the counts only; the quantization that follows shares their cache', () => {
     const w = new Float32Array(4096).map((_, k) => Math.sin(k * 0.7) * 0.2);
     const t = fixedType(8, 1);
-    statsOptions.keepQuantized = true;
     const st = castStats(w, t)!;
-    statsOptions.keepQuantized = false;
     expect(st).toEqual(referenceStats([...w], t));
-    // The quantized array was kept (raw integers, one byte each for fixed<8,1>): the writer and
-    // the test bench get it without another pass.
+    expect(castStats(w, t)).toBe(st);
+    // Quantized when asked (raw integers, one byte each for fixed<8,1>), then held.
     const q = quantizeConstRaw(w, t, true);
     expect(quantizeConstRaw(w, t, true)).toBe(q);
     expect(isRawConst(q) && q.raw instanceof Int8Array).toBe(true);
     expect(bitsEqual(constDoubles(q), quantizeAsPrintedExact(w, t))).toBe(true);
-    expect(castStats(w, t)).toBe(st);
     // Small or plain arrays and types over 53 bits are left to the callers' own loops.
     expect(castStats([0.1, 0.2], t)).toBeUndefined();
     expect(castStats(new Float64Array(100), fixedType(60, 10))).toBeUndefined();
   });
 
-  it('keeps only the counts unless asked to keep the quantized array (estimate-only commands)', () => {
+  it('counts across chunks with either loop, exact ties included', () => {
     // Longer than a chunk, with exact ties of fixed<8,1> (1/128 steps) that the printed decimal settles.
     const w = new Float32Array(3 * 65536 + 77).map((_, k) => (k % 53 === 0 ? (Math.round(Math.cos(k) * 100) + 0.5) / 128 : Math.cos(k * 0.3) * 0.2));
     const t = fixedType(8, 1, true, 'AP_RND', 'AP_SAT');
@@ -321,11 +318,52 @@ describe('quantizeAsPrintedWithStats (one loop for the weight checks, the test b
         fusedOptions.wasm = true;
       }
     }
-    const st = castStats(w, t)!;
-    expect(castStats(w, t)).toBe(st);
+  });
+});
+
+describe('quantizeConstInto: a kernel\'s memory as the cached quantization', () => {
+  const weights = (n: number): Float32Array => new Float32Array(n).map((_, k) => (k % 41 === 0 ? 0 : k % 13 === 0 ? (Math.round(Math.sin(k) * 300) + 0.5) / 1024 : Math.sin(k * 0.37) * 3));
+
+  it('quantizes into the given integers, which the cache then holds, with the counts', () => {
+    for (const [t, dst] of [[fixedType(16, 6), new Int16Array(70001)], [fixedType(8, 3, true, 'AP_RND', 'AP_SAT'), new Int16Array(70001)], [fixedType(15, 5, false), new Int16Array(70001)], [fixedType(20, 6, true, 'AP_RND', 'AP_SAT'), new Int32Array(70001)]] as const) {
+      for (const wasm of [true, false]) {
+        fusedOptions.wasm = wasm;
+        try {
+          const w = weights(70001);
+          expect(quantizeConstInto(w, t, true, dst), JSON.stringify(t)).toBe(true);
+          const q = quantizeConstRaw(w, t, true);
+          expect(isRawConst(q) && q.raw === dst).toBe(true);
+          expect(bitsEqual(constDoubles(q), quantizeAsPrintedExact(w, t).map((v) => v + 0)), `${JSON.stringify(t)} wasm ${wasm}`).toBe(true);
+          expect(castStats(w, t)).toEqual(referenceStats([...w], t));
+        } finally {
+          fusedOptions.wasm = true;
+        }
+      }
+    }
+  });
+
+  it('declines (the caller copies) when the array is cached, the integers too narrow, the type not written out, or the array small', () => {
+    const w = weights(5000);
+    const t = fixedType(16, 6);
+    const cached = quantizeConstRaw(w, t, true);
+    expect(quantizeConstInto(w, t, true, new Int16Array(5000))).toBe(false);
+    expect(quantizeConstRaw(w, t, true)).toBe(cached);
+    expect(quantizeConstInto(weights(5000), fixedType(17, 6), true, new Int16Array(5000))).toBe(false);
+    expect(quantizeConstInto(weights(5000), fixedType(16, 6, false), true, new Int16Array(5000))).toBe(false);
+    expect(quantizeConstInto(weights(5000), fixedType(16, 6, true, 'AP_RND_CONV', 'AP_SAT'), true, new Int16Array(5000))).toBe(false);
+    expect(quantizeConstInto(weights(5000), t, false, new Int16Array(5000))).toBe(false);
+    expect(quantizeConstInto(weights(10), t, true, new Int16Array(10))).toBe(false);
+    expect(quantizeConstInto(weights(5000), t, true, new Int16Array(4999))).toBe(false);
+  });
+
+  it('declines where a value has no raw integer (NaN under SAT), and the cache holds its doubles', () => {
+    const t = fixedType(10, 3, true, 'AP_RND', 'AP_SAT');
+    const w = weights(9000);
+    w[8000] = Number.NaN;
+    expect(quantizeConstInto(w, t, true, new Int16Array(9000))).toBe(false);
     const q = quantizeConstRaw(w, t, true);
-    expect(bitsEqual(constDoubles(q), quantizeAsPrintedExact(w, t))).toBe(true);
-    expect(quantizeConstRaw(w, t, true)).toBe(q);
+    expect(isRawConst(q)).toBe(false);
+    expect(bitsEqual(q as Float64Array, quantizeAsPrintedExact(w, t))).toBe(true);
   });
 });
 
