@@ -133,9 +133,20 @@ try {
   rmSync(tmp, { recursive: true, force: true });
 }
 const load1 = os.loadavg();
+// Memory against the model's size: peak RSS growth per parameter between the smallest and the
+// largest MLP (the goal: at most 2x the model's weight bytes per parameter, plus a constant).
+const mlps = rows.filter((r) => r.case.startsWith('MLP') && Number.isFinite(r.peakMB));
+const memory =
+  mlps.length >= 2
+    ? (() => {
+        const [a, b] = [mlps[0], mlps[mlps.length - 1]];
+        const perParam = ((b.peakMB - a.peakMB) * 2 ** 20) / (b.params - a.params);
+        return { bytesPerParam: +perParam.toFixed(2), constantMB: +(a.peakMB - (perParam * a.params) / 2 ** 20).toFixed(1), from: a.params, to: b.params };
+      })()
+    : undefined;
 const meta = { date: new Date().toISOString(), node: process.version, cpus: `${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}`, loadBefore: load0.map((x) => +x.toFixed(2)), loadAfter: load1.map((x) => +x.toFixed(2)), runs: RUNS };
 if (json) {
-  process.stdout.write(JSON.stringify({ meta, rows }, null, 2) + '\n');
+  process.stdout.write(JSON.stringify({ meta, rows, memory }, null, 2) + '\n');
 } else {
   const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
   console.log(`fastml compile, whole process, median of ${RUNS}; ${meta.date}, node ${meta.node}, ${meta.cpus}`);
@@ -143,5 +154,10 @@ if (json) {
   console.log('| case | fastml s (runs) | CPU s | us/param | peak RSS MB | fixed<16,6> weight MB | reference s (same run) | fastml / reference | hls4ml s (issue 15) | hls4ml / fastml |');
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.case} | ${f(r.seconds)} (${r.runs.join(', ')}) | ${f(r.cpuSeconds)} | ${f(r.usPerParam, 3)} | ${f(r.peakMB, 0)} | ${f(r.weightMB, 1)} | ${f(r.refSeconds)} | ${f(r.vsRef, 1)}x | ${r.hls4mlSeconds} | ${f(r.vsHls4ml, 1)}x |`);
+  if (memory)
+    console.log(
+      `peak RSS growth: ${f(memory.bytesPerParam)} bytes per parameter from ${(memory.from / 1e6).toFixed(2)}M to ${(memory.to / 1e6).toFixed(2)}M parameters, ` +
+        `constant ${f(memory.constantMB, 0)} MB (the model's float32 weights: 4 bytes per parameter, 2x = 8; as fixed<16,6>: 2 bytes, 2x = 4)`,
+    );
   console.log('hls4ml figures are quoted from issue 15 (measured side by side on this machine class), not re-measured here.');
 }
