@@ -154,12 +154,13 @@ export const rawOf = (y: number, q: FixedType['q']): number => (q !== 'AP_TRN' &
  * the test bench and the project writer both ask for every layer's weights, and for a large model
  * the quantization is most of the work. Keyed by the source array object (weights are immutable in
  * the IR: passes make new arrays rather than editing them), so a new graph never sees stale values.
- * Callers must not modify the returned array. The cast statistics of an array (castStats) are made
- * in the same loop as its printed-decimal quantization and kept beside it: the weight checks, the
- * sparsity report, the estimate, the test bench and the writer of a compile then visit each weight
- * once between them, not once each. Arrays of the common types (at most 32 bits) are kept as their
- * raw integers in the narrowest typed array that holds the type (RawConst: a fixed<16,6> weight in
- * 2 bytes, not a double's 8), which is what bounds a large model's memory.
+ * Callers must not modify the returned array. The cast statistics of an array (castStats: the
+ * weight checks, the sparsity report, the estimate) are counted by the same loop, kept beside the
+ * values, and made without them when only they are asked for; the test bench and the writer share
+ * the values. Arrays of the common types (at most 32 bits) are kept as their raw integers in the
+ * narrowest typed array that holds the type (RawConst: a fixed<16,6> weight in 2 bytes, not a
+ * double's 8), a large Dense layer's in its kernel's memory (quantizeConstInto): what bounds a
+ * large model's memory.
  */
 const constCache = new WeakMap<object, Map<string, QuantConst | CastStats>>();
 
@@ -174,6 +175,9 @@ const typeKey = (t: FixedType, asPrinted: boolean): string => `${t.w},${t.i},${t
 
 /** Types the fused loop handles: those makeCast casts in doubles with a finite scale (fastPathApplies in src/fixed/codegen.ts). */
 const fusable = (t: FixedType): boolean => t.w <= 53 && Math.abs(fracBits(t)) <= 960;
+
+/** Types whose cast the fused loop writes out (at most 32 bits, TRN or RND, WRAP without saturation bits or SAT). */
+const inlineCast = (t: FixedType): boolean => t.w <= 32 && (t.q === 'AP_TRN' || t.q === 'AP_RND') && ((t.o === 'AP_WRAP' && t.n === 0) || t.o === 'AP_SAT');
 
 /** Arrays worth caching: small literal arrays (parameters, pad values) may be fresh objects. */
 const cacheable = (values: ArrayLike<number>): values is ArrayLike<number> & object => ArrayBuffer.isView(values) && values.length >= 64;
@@ -373,7 +377,7 @@ function fusedRun(values: ArrayLike<number>, t: FixedType, keep: Keep, into?: Ra
     inv: 2 ** -F,
     margin: 0.5 * 10 ** -Math.max(0, F) * 2 ** F * 1.01,
     fracPositive: F > 0,
-    inline: t.w <= 32 && (qm === 'AP_TRN' || qm === 'AP_RND') && ((t.o === 'AP_WRAP' && t.n === 0) || t.o === 'AP_SAT'),
+    inline: inlineCast(t),
     rnd: qm === 'AP_RND',
     sat: t.o === 'AP_SAT',
     signed: t.signed,
@@ -492,9 +496,8 @@ function fused(values: ArrayLike<number> & object, t: FixedType, keep: Keep, int
  */
 export function quantizeConstInto(values: ArrayLike<number>, t: FixedType, asPrinted: boolean, dst: Int16Array | Int32Array): boolean {
   if (!asPrinted || !cacheable(values) || !fusable(t) || dst.length !== values.length) return false;
-  const inline = t.w <= 32 && (t.q === 'AP_TRN' || t.q === 'AP_RND') && ((t.o === 'AP_WRAP' && t.n === 0) || t.o === 'AP_SAT');
   const bits = dst instanceof Int16Array ? 16 : 32;
-  if (!inline || t.w > (t.signed ? bits : bits - 1) || constCache.get(values)?.has(typeKey(t, true))) return false;
+  if (!inlineCast(t) || t.w > (t.signed ? bits : bits - 1) || constCache.get(values)?.has(typeKey(t, true))) return false;
   const q = fused(values, t, 'raw', dst).q!;
   return isRawConst(q) && q.raw === dst;
 }
