@@ -31,7 +31,6 @@ import { numel } from '../ir/graph.js';
 import { productShift, sharedDenseOrder } from './mac.js';
 import { rawLimits, toRaw } from './quant.js';
 import { DENSE_TYPE, DENSE_VARIANTS, DENSE_W16, denseBodies, fillWeights, resolveWeights, simdAvailable, simdOptions, wasmApi, wasmAsm as A, type WeightFill } from './simd.js';
-import type { QuantConst } from './raw-const.js';
 
 /** What the chain needs from the emulator's compiler (compile.ts). */
 export interface ChainHost {
@@ -43,8 +42,6 @@ export interface ChainHost {
   type(l: Layer, slot: string, fallback?: FixedType, allowWide?: boolean): FixedType;
   inType(l: Layer): FixedType;
   weights(l: Layer, role: string, t: FixedType, n?: number): Float64Array;
-  /** A weight as the cache holds it (raw integers of a large array): no doubles made. */
-  weightsRaw(l: Layer, role: string, t: FixedType): QuantConst;
   /** A weight a kernel may quantize into its own memory (see simd.ts WeightFill). */
   weightsFill(l: Layer, role: string, t: FixedType): WeightFill;
   shape(tensor: string): readonly number[];
